@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs everything building, running and testing dice-mcp needs. Idempotent: each step
+# checks first and is skipped in well under a second when its tool is already there.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+# 1. npm packages (wrangler, Node 22, the MCP clients used by the tests, esbuild, wasm-opt).
+lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ "$(cat node_modules/.dice-mcp-lock 2>/dev/null)" != "$lock_hash" ]; then
+  log "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.dice-mcp-lock
+fi
+
+# 2. Rust and a wasm32 standard library.
+command -v cargo >/dev/null 2>&1 || die "cargo is not installed: install Rust from https://rustup.rs"
+if ! rustup_has_wasm_target && ! debian_toolchain_ready; then
+  log "adding the wasm32-unknown-unknown target with rustup"
+  if ! timeout 45 rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+    command -v apt-get >/dev/null 2>&1 ||
+      die "rustup could not add wasm32-unknown-unknown and there is no apt-get for the fallback"
+    log "rustup could not download it; installing Debian's wasm-capable Rust ($DEBIAN_RUST_PACKAGES)"
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends $DEBIAN_RUST_PACKAGES >/dev/null
+    # worker-build checks that the target's library directory exists; build-std fills it.
+    $sudo_cmd mkdir -p /usr/lib/rustlib/wasm32-unknown-unknown/lib
+    rustup toolchain link "$DEBIAN_TOOLCHAIN" /usr
+  fi
+fi
+
+# 3. worker-build, and the wasm-bindgen CLI at exactly Cargo.lock's version.
+installed_wb="$(worker-build --version 2>/dev/null | awk '{print $NF}' || true)"
+if [ "$installed_wb" != "$WORKER_BUILD_VERSION" ]; then
+  log "installing worker-build $WORKER_BUILD_VERSION (a few minutes, once)"
+  cargo install --quiet worker-build --version "$WORKER_BUILD_VERSION"
+fi
+want_wbg="$(wasm_bindgen_version)"
+installed_wbg="$(wasm-bindgen --version 2>/dev/null | awk '{print $NF}' || true)"
+if [ "$installed_wbg" != "$want_wbg" ]; then
+  log "installing wasm-bindgen-cli $want_wbg (a few minutes, once)"
+  cargo install --quiet wasm-bindgen-cli --version "$want_wbg" --force
+fi

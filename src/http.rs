@@ -1,0 +1,375 @@
+//! Streamable HTTP: routes, methods, Origin and CORS, content negotiation, size limits,
+//! and the one mapping from MCP outcomes to HTTP status codes.
+
+use serde_json::{json, Value};
+
+use crate::config::{Config, ConfigError};
+use crate::mcp::jsonrpc::{
+    HEADER_MISMATCH, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR,
+    UNSUPPORTED_PROTOCOL_VERSION,
+};
+use crate::mcp::version::{Era, Version};
+use crate::mcp::{self, McpHeaders, Outcome};
+
+/// The largest request body read (1 MiB). Larger bodies get `413`.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// The MCP endpoint. `/mcp/` (the seed's path) is served too, without a redirect:
+/// some clients do not follow one on POST.
+pub const MCP_PATHS: [&str; 2] = ["/mcp", "/mcp/"];
+
+const ALLOW: &str = "POST, OPTIONS";
+const ALLOWED_REQUEST_HEADERS: &str = "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Session-Id, Last-Event-ID";
+
+/// A request as the core sees it. Header names are lower-case.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Body {
+    Bytes(Vec<u8>),
+    /// The body was longer than [`MAX_BODY_BYTES`]; reading stopped there.
+    TooLarge,
+}
+
+impl Default for Body {
+    fn default() -> Self {
+        Body::Bytes(Vec::new())
+    }
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    fn new(status: u16) -> Self {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    fn json(status: u16, body: &Value) -> Self {
+        Response::new(status)
+            .with("content-type", "application/json")
+            .with_body(body.to_string().into_bytes())
+    }
+
+    fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    fn with_body(mut self, body: Vec<u8>) -> Self {
+        self.body = body;
+        self
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Serves one request.
+pub fn handle(config: &Config, req: &Request) -> Response {
+    // DNS-rebinding protection (basic/transports "Security Warning", 2025-11-25 and later):
+    // a browser page from an origin we do not know gets 403 whatever it asks for.
+    let origin = req.header("origin");
+    if let Some(o) = origin {
+        if !config.origins.allows(o) {
+            return transport_error(
+                403,
+                &format!(
+                    "Origin '{}' is not allowed; add it to ALLOWED_ORIGINS to let browser pages from it call this server",
+                    crate::mcp::jsonrpc::truncate(o, 100)
+                ),
+                request_era(req),
+            );
+        }
+    }
+    let response = if MCP_PATHS.contains(&req.path.as_str()) {
+        mcp_endpoint(req)
+    } else {
+        Response::json(
+            404,
+            &json!({
+                "error": "not_found",
+                "error_description": format!("Nothing is served at this path. The MCP endpoint is {}.", MCP_PATHS[1]),
+            }),
+        )
+    };
+    with_common_headers(response, origin)
+}
+
+/// The answer when configuration could not be read: every request fails closed.
+pub fn config_error(err: &ConfigError) -> Response {
+    Response::json(
+        500,
+        &json!({
+            "error": "server_misconfigured",
+            "error_description": format!("The server's {err}. The operator must fix it and redeploy."),
+        }),
+    )
+    .with("cache-control", "no-store")
+}
+
+fn with_common_headers(mut response: Response, origin: Option<&str>) -> Response {
+    response = response.with("x-content-type-options", "nosniff");
+    if response.header("cache-control").is_none() {
+        response = response.with("cache-control", "no-store");
+    }
+    if let Some(o) = origin {
+        response = response
+            .with("access-control-allow-origin", o)
+            .with("access-control-expose-headers", "WWW-Authenticate")
+            .with("vary", "Origin");
+    }
+    response
+}
+
+fn mcp_endpoint(req: &Request) -> Response {
+    match req.method.as_str() {
+        "POST" => post(req),
+        "OPTIONS" => preflight(req),
+        // No standalone SSE stream (GET) and no sessions to end (DELETE): this server is
+        // stateless (2025-11-25 basic/transports "Listening for Messages"; 2026-07-28
+        // "Backward Compatibility").
+        method => transport_error(
+            405,
+            &format!(
+                "{method} is not supported on the MCP endpoint; send JSON-RPC messages with POST"
+            ),
+            request_era(req),
+        )
+        .with("allow", ALLOW),
+    }
+}
+
+fn preflight(req: &Request) -> Response {
+    let requested = req
+        .header("access-control-request-headers")
+        .filter(|h| h.len() <= 1024)
+        .unwrap_or(ALLOWED_REQUEST_HEADERS);
+    Response::new(204)
+        .with("allow", ALLOW)
+        .with("access-control-allow-methods", ALLOW)
+        .with("access-control-allow-headers", requested)
+        .with("access-control-max-age", "86400")
+}
+
+fn post(req: &Request) -> Response {
+    let era = request_era(req);
+    if !is_json_content_type(req.header("content-type")) {
+        return transport_error(
+            415,
+            "Content-Type must be application/json: the body is one JSON-RPC message",
+            era,
+        );
+    }
+    let format = negotiate(req.header("accept"));
+    let body = match &req.body {
+        Body::Bytes(b) => b,
+        Body::TooLarge => {
+            return transport_error(
+                413,
+                &format!("The body is larger than {MAX_BODY_BYTES} bytes"),
+                era,
+            )
+        }
+    };
+    let headers = McpHeaders {
+        protocol_version: req.header("mcp-protocol-version"),
+        method: req.header("mcp-method"),
+        name: req.header("mcp-name"),
+    };
+    match mcp::handle(body, &headers, format.is_some()) {
+        Outcome::Accepted => Response::new(202),
+        Outcome::NotAcceptable => transport_error(
+            406,
+            "Accept must allow application/json or text/event-stream",
+            era,
+        ),
+        Outcome::Reply { body, era, error } => {
+            let status = status_for(era, error);
+            match format {
+                Some(Format::Sse) => sse(status, &body),
+                _ => Response::json(status, &body),
+            }
+        }
+    }
+}
+
+/// The HTTP status for a JSON-RPC answer. Transport-level failures are 400 in every
+/// revision; 2026-07-28 also gives method-not-found 404 and other request errors 400
+/// (basic/transports/streamable-http "Protocol Version Header"); legacy revisions carry
+/// the remaining JSON-RPC errors in a 200, where clients read them as protocol errors.
+pub fn status_for(era: Era, error: Option<i64>) -> u16 {
+    match (era, error) {
+        (_, None) => 200,
+        (
+            _,
+            Some(PARSE_ERROR | INVALID_REQUEST | HEADER_MISMATCH | UNSUPPORTED_PROTOCOL_VERSION),
+        ) => 400,
+        (_, Some(INTERNAL_ERROR)) => 500,
+        (Era::Modern, Some(METHOD_NOT_FOUND)) => 404,
+        (Era::Modern, Some(_)) => 400,
+        (Era::Legacy, Some(_)) => 200,
+    }
+}
+
+/// Errors the transport raises before MCP sees the body, as a JSON-RPC error without id.
+fn transport_error(status: u16, message: &str, era: Era) -> Response {
+    let mut body = json!({
+        "jsonrpc": "2.0",
+        "error": { "code": INVALID_REQUEST, "message": message },
+    });
+    if era == Era::Legacy {
+        body["id"] = Value::Null;
+    }
+    Response::json(status, &body)
+}
+
+/// The era the request's header names, for shaping errors raised before the body is read.
+fn request_era(req: &Request) -> Era {
+    req.header("mcp-protocol-version")
+        .and_then(Version::parse)
+        .map_or(Era::Legacy, Version::era)
+}
+
+fn is_json_content_type(value: Option<&str>) -> bool {
+    value.is_some_and(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .eq_ignore_ascii_case("application/json")
+    })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Sse,
+}
+
+/// Picks the response format from `Accept`: JSON when allowed (or when the header is
+/// absent), else a one-event SSE stream when only that is allowed, else none (406).
+pub fn negotiate(accept: Option<&str>) -> Option<Format> {
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return Some(Format::Json);
+    };
+    if quality(accept, "application", "json") > 0.0 {
+        Some(Format::Json)
+    } else if quality(accept, "text", "event-stream") > 0.0 {
+        Some(Format::Sse)
+    } else {
+        None
+    }
+}
+
+/// The q-value `accept` gives `type/subtype`, from its most specific matching range.
+fn quality(accept: &str, ty: &str, subtype: &str) -> f32 {
+    let mut best: Option<(u8, f32)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim();
+        let Some((t, s)) = media.split_once('/') else {
+            continue;
+        };
+        let specificity = match (t, s) {
+            _ if t.eq_ignore_ascii_case(ty) && s.eq_ignore_ascii_case(subtype) => 2,
+            _ if t.eq_ignore_ascii_case(ty) && s == "*" => 1,
+            ("*", "*") => 0,
+            _ => continue,
+        };
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if best.is_none_or(|(spec, _)| specificity > spec) {
+            best = Some((specificity, q));
+        }
+    }
+    best.map_or(0.0, |(_, q)| q)
+}
+
+fn sse(status: u16, message: &Value) -> Response {
+    let mut body = b"event: message\ndata: ".to_vec();
+    body.extend_from_slice(message.to_string().as_bytes());
+    body.extend_from_slice(b"\n\n");
+    Response::new(status)
+        .with("content-type", "text/event-stream")
+        .with("cache-control", "no-cache")
+        .with("x-accel-buffering", "no")
+        .with_body(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_negotiation() {
+        assert_eq!(negotiate(None), Some(Format::Json));
+        assert_eq!(
+            negotiate(Some("application/json, text/event-stream")),
+            Some(Format::Json)
+        );
+        assert_eq!(negotiate(Some("text/event-stream")), Some(Format::Sse));
+        assert_eq!(negotiate(Some("*/*")), Some(Format::Json));
+        assert_eq!(negotiate(Some("application/*")), Some(Format::Json));
+        assert_eq!(negotiate(Some("text/html")), None);
+        assert_eq!(
+            negotiate(Some("application/json;q=0, text/event-stream")),
+            Some(Format::Sse)
+        );
+        assert_eq!(
+            negotiate(Some("*/*;q=0.1, application/json;q=0")),
+            Some(Format::Sse)
+        );
+        assert_eq!(negotiate(Some("garbage")), None);
+    }
+
+    #[test]
+    fn content_type_must_be_json() {
+        assert!(is_json_content_type(Some("application/json")));
+        assert!(is_json_content_type(Some(
+            "Application/JSON; charset=utf-8"
+        )));
+        assert!(!is_json_content_type(Some("text/plain")));
+        assert!(!is_json_content_type(Some("application/jsonx")));
+        assert!(!is_json_content_type(None));
+    }
+
+    #[test]
+    fn status_mapping() {
+        assert_eq!(status_for(Era::Modern, Some(METHOD_NOT_FOUND)), 404);
+        assert_eq!(status_for(Era::Legacy, Some(METHOD_NOT_FOUND)), 200);
+        assert_eq!(status_for(Era::Legacy, Some(PARSE_ERROR)), 400);
+        assert_eq!(status_for(Era::Modern, Some(-32602)), 400);
+        assert_eq!(status_for(Era::Legacy, Some(-32602)), 200);
+        assert_eq!(status_for(Era::Legacy, None), 200);
+    }
+}

@@ -1,0 +1,279 @@
+//! Which revision a request speaks, and the 2026-07-28 rules that tie headers to the body
+//! (basic/transports/streamable-http "Request Metadata" and "Server Validation").
+
+use serde_json::{Map, Value};
+
+use super::jsonrpc::{truncate, RpcError};
+use super::version::{Era, Version};
+use super::McpHeaders;
+
+const META: &str = "_meta";
+const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+const META_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+
+/// Decides the revision of one request from the `MCP-Protocol-Version` header (already
+/// known to be supported when present) and the body's `_meta` protocol version.
+pub fn request_version(
+    header: Option<Version>,
+    params: Option<&Map<String, Value>>,
+) -> Result<Version, RpcError> {
+    let meta = match params.and_then(|p| p.get(META)) {
+        None => None,
+        Some(Value::Object(m)) => Some(m),
+        Some(_) => return Err(RpcError::invalid_params("'params._meta' must be an object")),
+    };
+    let in_body = match meta.and_then(|m| m.get(META_VERSION)) {
+        None => None,
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(_) => {
+            return Err(RpcError::invalid_params(format!(
+                "'_meta.{META_VERSION}' must be a string"
+            )))
+        }
+    };
+    let body_version = match in_body {
+        None => None,
+        Some(s) => Some(Version::parse(s).ok_or_else(|| RpcError::unsupported_version(s))?),
+    };
+    match (header, body_version) {
+        (Some(h), Some(b)) if h != b => Err(RpcError::header_mismatch(format!(
+            "MCP-Protocol-Version header '{h}' does not match _meta protocol version '{b}'"
+        ))),
+        (None, Some(b)) if b.era() == Era::Modern => Err(RpcError::header_mismatch(format!(
+            "the MCP-Protocol-Version header is missing; send 'MCP-Protocol-Version: {b}'"
+        ))),
+        (Some(h), _) => Ok(h),
+        (None, _) => Ok(Version::HEADERLESS_DEFAULT),
+    }
+}
+
+/// The 2026-07-28 checks for a request: the `_meta` fields every request must carry, and
+/// `Mcp-Method`/`Mcp-Name` equal to the body's values.
+pub fn check_modern(
+    headers: &McpHeaders,
+    method: &str,
+    params: Option<&Map<String, Value>>,
+) -> Result<(), RpcError> {
+    match headers.method {
+        None => {
+            return Err(RpcError::header_mismatch(format!(
+                "the Mcp-Method header is missing; send 'Mcp-Method: {}'",
+                truncate(method, 64)
+            )))
+        }
+        Some(h) if h != method => {
+            return Err(RpcError::header_mismatch(format!(
+                "Mcp-Method header '{}' does not match body method '{}'",
+                truncate(h, 64),
+                truncate(method, 64)
+            )))
+        }
+        Some(_) => {}
+    }
+    if let Some(field) = name_field(method) {
+        let body_name = params.and_then(|p| p.get(field)).and_then(Value::as_str);
+        if let Some(body_name) = body_name {
+            let header = headers.name.ok_or_else(|| {
+                RpcError::header_mismatch(format!(
+                    "the Mcp-Name header is missing; send 'Mcp-Name' with the value of params.{field}"
+                ))
+            })?;
+            let decoded = decode_header_value(header).ok_or_else(|| {
+                RpcError::header_mismatch("the Mcp-Name header has a malformed =?base64?…?= value")
+            })?;
+            if decoded != body_name {
+                return Err(RpcError::header_mismatch(format!(
+                    "Mcp-Name header '{}' does not match body value '{}'",
+                    truncate(&decoded, 64),
+                    truncate(body_name, 64)
+                )));
+            }
+        }
+    }
+    let meta = params.and_then(|p| p.get(META)).and_then(Value::as_object);
+    if meta.and_then(|m| m.get(META_VERSION)).is_none() {
+        return Err(RpcError::invalid_params(format!(
+            "2026-07-28 requests must carry params._meta[\"{META_VERSION}\"]"
+        )));
+    }
+    if !meta
+        .and_then(|m| m.get(META_CAPABILITIES))
+        .is_some_and(Value::is_object)
+    {
+        return Err(RpcError::invalid_params(format!(
+            "2026-07-28 requests must carry params._meta[\"{META_CAPABILITIES}\"] (an object; {{}} if none)"
+        )));
+    }
+    Ok(())
+}
+
+/// The body field that `Mcp-Name` mirrors, for the methods that have one.
+fn name_field(method: &str) -> Option<&'static str> {
+    match method {
+        "tools/call" | "prompts/get" => Some("name"),
+        "resources/read" => Some("uri"),
+        _ => None,
+    }
+}
+
+/// A header value as sent, or decoded from the `=?base64?…?=` form ("Value Encoding").
+/// `None` when the encoded form is malformed.
+pub fn decode_header_value(v: &str) -> Option<String> {
+    match v
+        .strip_prefix("=?base64?")
+        .and_then(|r| r.strip_suffix("?="))
+    {
+        None => Some(v.to_owned()),
+        Some(encoded) => String::from_utf8(base64_decode(encoded)?).ok(),
+    }
+}
+
+/// Standard-alphabet base64 with optional `=` padding.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    fn sextet(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let body = s.trim_end_matches('=');
+    if s.len() - body.len() > 2 || body.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(body.len() * 3 / 4);
+    for chunk in body.as_bytes().chunks(4) {
+        let mut acc = 0u32;
+        for &c in chunk {
+            acc = (acc << 6) | sextet(c)?;
+        }
+        acc <<= 6 * (4 - chunk.len() as u32);
+        let bytes = acc.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mcp::jsonrpc::{HEADER_MISMATCH, INVALID_PARAMS, UNSUPPORTED_PROTOCOL_VERSION};
+    use serde_json::json;
+
+    fn params(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn base64_sentinel_values_decode() {
+        // Examples from 2026-07-28 basic/transports/streamable-http "Value Encoding".
+        assert_eq!(decode_header_value("us-west1").unwrap(), "us-west1");
+        assert_eq!(
+            decode_header_value("=?base64?SGVsbG8sIOS4lueVjA==?=").unwrap(),
+            "Hello, 世界"
+        );
+        assert_eq!(
+            decode_header_value("=?base64?IHBhZGRlZCA=?=").unwrap(),
+            " padded "
+        );
+        assert_eq!(
+            decode_header_value("=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?=").unwrap(),
+            "=?base64?literal?="
+        );
+        assert_eq!(
+            decode_header_value("=?base64?cm9sbF9kaWNl?=").unwrap(),
+            "roll_dice"
+        );
+        assert!(decode_header_value("=?base64?not base64!?=").is_none());
+        assert!(decode_header_value("=?base64?A?=").is_none());
+        assert!(
+            decode_header_value("=?base64?/w==?=").is_none(),
+            "not UTF-8"
+        );
+    }
+
+    #[test]
+    fn header_and_meta_versions_must_agree() {
+        let p = params(json!({"_meta": {META_VERSION: "2026-07-28"}}));
+        let err = request_version(Some(Version::V2025_11_25), Some(&p)).unwrap_err();
+        assert_eq!(err.code, HEADER_MISMATCH);
+        let err = request_version(None, Some(&p)).unwrap_err();
+        assert_eq!(err.code, HEADER_MISMATCH);
+        assert_eq!(
+            request_version(Some(Version::V2026_07_28), Some(&p)),
+            Ok(Version::V2026_07_28)
+        );
+    }
+
+    #[test]
+    fn unknown_meta_version_is_unsupported() {
+        let p = params(json!({"_meta": {META_VERSION: "2099-01-01"}}));
+        let err = request_version(Some(Version::V2026_07_28), Some(&p)).unwrap_err();
+        assert_eq!(err.code, UNSUPPORTED_PROTOCOL_VERSION);
+        assert_eq!(err.data.unwrap()["requested"], "2099-01-01");
+    }
+
+    #[test]
+    fn no_header_means_2025_03_26() {
+        assert_eq!(request_version(None, None), Ok(Version::V2025_03_26));
+    }
+
+    #[test]
+    fn modern_requests_need_method_name_and_meta() {
+        let good = params(json!({
+            "name": "roll_dice",
+            "_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {}}
+        }));
+        let hdr = McpHeaders {
+            protocol_version: Some("2026-07-28"),
+            method: Some("tools/call"),
+            name: Some("roll_dice"),
+        };
+        assert_eq!(check_modern(&hdr, "tools/call", Some(&good)), Ok(()));
+
+        let cases = [
+            (
+                McpHeaders {
+                    method: None,
+                    ..hdr
+                },
+                HEADER_MISMATCH,
+            ),
+            (
+                McpHeaders {
+                    method: Some("tools/list"),
+                    ..hdr
+                },
+                HEADER_MISMATCH,
+            ),
+            (McpHeaders { name: None, ..hdr }, HEADER_MISMATCH),
+            (
+                McpHeaders {
+                    name: Some("other"),
+                    ..hdr
+                },
+                HEADER_MISMATCH,
+            ),
+        ];
+        for (h, code) in cases {
+            assert_eq!(
+                check_modern(&h, "tools/call", Some(&good))
+                    .unwrap_err()
+                    .code,
+                code
+            );
+        }
+        let encoded = McpHeaders {
+            name: Some("=?base64?cm9sbF9kaWNl?="),
+            ..hdr
+        };
+        assert_eq!(check_modern(&encoded, "tools/call", Some(&good)), Ok(()));
+
+        let no_caps = params(json!({"name": "roll_dice", "_meta": {META_VERSION: "2026-07-28"}}));
+        let err = check_modern(&hdr, "tools/call", Some(&no_caps)).unwrap_err();
+        assert_eq!(err.code, INVALID_PARAMS);
+    }
+}

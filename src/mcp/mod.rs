@@ -1,0 +1,260 @@
+//! MCP over JSON-RPC: parse one POST body, decide the protocol revision, dispatch, answer.
+//!
+//! Nothing here knows HTTP beyond the three request headers MCP mirrors from the body; the
+//! transport layer (`crate::http`) turns an [`Outcome`] into a status code and a body.
+
+pub mod headers;
+pub mod jsonrpc;
+pub mod methods;
+pub mod version;
+
+use serde_json::{Map, Value};
+
+use jsonrpc::{Id, RpcError};
+use version::{Era, Version};
+
+/// The most messages one 2025-03-26 batch may carry.
+pub const MAX_BATCH: usize = 100;
+
+/// The MCP request headers, as the transport read them (absent when not sent).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct McpHeaders<'a> {
+    /// `MCP-Protocol-Version`.
+    pub protocol_version: Option<&'a str>,
+    /// `Mcp-Method` (2026-07-28).
+    pub method: Option<&'a str>,
+    /// `Mcp-Name` (2026-07-28), possibly in the `=?base64?…?=` form.
+    pub name: Option<&'a str>,
+}
+
+/// What to send back for one POST.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    /// The body held only notifications or responses: `202 Accepted`, no body.
+    Accepted,
+    /// A JSON-RPC response (an array for a batch). `error` is the code when the reply is a
+    /// single error; `era` is the protocol era it was answered in.
+    Reply {
+        body: Value,
+        era: Era,
+        error: Option<i64>,
+    },
+    /// The body holds a request but the client accepts no format we answer in. Nothing ran.
+    NotAcceptable,
+}
+
+impl Outcome {
+    fn error(id: Option<&Id>, err: RpcError, era: Era) -> Outcome {
+        Outcome::Reply {
+            body: jsonrpc::error(id, &err, era),
+            era,
+            error: Some(err.code),
+        }
+    }
+}
+
+/// Handles one POST body. `can_reply` is false when the client's `Accept` allows neither
+/// JSON nor SSE: then a body that needs an answer is refused before anything runs.
+pub fn handle(body: &[u8], headers: &McpHeaders, can_reply: bool) -> Outcome {
+    // The era to answer in before the body says more: modern only if the header says so.
+    let header_version = headers.protocol_version.and_then(Version::parse);
+    let header_era = header_version.map_or(Era::Legacy, Version::era);
+
+    let message: Value = match parse(body) {
+        Ok(v) => v,
+        Err(err) => return Outcome::error(None, err, header_era),
+    };
+    if let (Some(raw), None) = (headers.protocol_version, header_version) {
+        let id = message.get("id").and_then(Id::from_value);
+        return Outcome::error(id.as_ref(), RpcError::unsupported_version(raw), header_era);
+    }
+    match message {
+        Value::Object(obj) => {
+            if !can_reply && expects_reply(&obj) {
+                return Outcome::NotAcceptable;
+            }
+            match handle_single(&obj, headers, header_version) {
+                Some(reply) => reply,
+                None => Outcome::Accepted,
+            }
+        }
+        Value::Array(items) => handle_batch(&items, header_version, can_reply),
+        _ => Outcome::error(
+            None,
+            RpcError::invalid_request("the body must be one JSON-RPC message (a JSON object)"),
+            header_era,
+        ),
+    }
+}
+
+fn parse(body: &[u8]) -> Result<Value, RpcError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(RpcError::parse_error("the body is empty"));
+    }
+    // serde_json rejects invalid UTF-8 and nesting deeper than 128 levels.
+    serde_json::from_slice(body).map_err(RpcError::parse_error)
+}
+
+fn expects_reply(obj: &Map<String, Value>) -> bool {
+    obj.contains_key("method") && obj.contains_key("id")
+}
+
+/// A message, once its envelope has been checked.
+enum Message<'a> {
+    Request {
+        id: Id,
+        method: &'a str,
+        params: Option<&'a Map<String, Value>>,
+    },
+    Notification,
+    Response,
+}
+
+fn classify(obj: &Map<String, Value>) -> Result<Message<'_>, (Option<Id>, RpcError)> {
+    let raw_id = obj.get("id");
+    let id = raw_id.and_then(Id::from_value);
+    if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return Err((id, RpcError::invalid_request("'jsonrpc' must be \"2.0\"")));
+    }
+    let Some(method) = obj.get("method") else {
+        let is_response = (obj.contains_key("result") ^ obj.contains_key("error")) && id.is_some();
+        return if is_response {
+            Ok(Message::Response)
+        } else {
+            Err((
+                id,
+                RpcError::invalid_request(
+                    "a message needs 'method' (a request or notification), or 'id' with 'result' or 'error' (a response)",
+                ),
+            ))
+        };
+    };
+    let Some(method) = method.as_str() else {
+        return Err((id, RpcError::invalid_request("'method' must be a string")));
+    };
+    let params = match obj.get("params") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(p)) => Some(p),
+        Some(_) => {
+            return Err((
+                id,
+                RpcError::invalid_params("'params' must be an object (MCP uses named parameters)"),
+            ))
+        }
+    };
+    match (raw_id, id) {
+        (None, _) => Ok(Message::Notification),
+        (Some(_), Some(id)) => Ok(Message::Request { id, method, params }),
+        (Some(_), None) => Err((
+            None,
+            RpcError::invalid_request(
+                "'id' must be a string or an integer; MCP does not allow null",
+            ),
+        )),
+    }
+}
+
+fn handle_single(
+    obj: &Map<String, Value>,
+    headers: &McpHeaders,
+    header_version: Option<Version>,
+) -> Option<Outcome> {
+    let header_era = header_version.map_or(Era::Legacy, Version::era);
+    let (id, method, params) = match classify(obj) {
+        Ok(Message::Request { id, method, params }) => (id, method, params),
+        // 2026-07-28 defines no client notifications over HTTP; the transport still takes
+        // them with 202 (basic/transports/streamable-http "Sending Messages").
+        Ok(Message::Notification) => return None,
+        Ok(Message::Response) if header_era == Era::Legacy => return None,
+        Ok(Message::Response) => {
+            return Some(Outcome::error(
+                None,
+                RpcError::invalid_request("clients must not send JSON-RPC responses in 2026-07-28"),
+                header_era,
+            ))
+        }
+        Err((id, err)) => return Some(Outcome::error(id.as_ref(), err, header_era)),
+    };
+    let version = match headers::request_version(header_version, params) {
+        Ok(v) => v,
+        Err(err) => return Some(Outcome::error(Some(&id), err, header_era)),
+    };
+    let era = version.era();
+    if era == Era::Modern {
+        if let Err(err) = headers::check_modern(headers, method, params) {
+            return Some(Outcome::error(Some(&id), err, era));
+        }
+    }
+    Some(match methods::dispatch(method, params, version, false) {
+        Ok(result) => Outcome::Reply {
+            body: jsonrpc::result(&id, result),
+            era,
+            error: None,
+        },
+        Err(err) => Outcome::error(Some(&id), err, era),
+    })
+}
+
+fn handle_batch(items: &[Value], header_version: Option<Version>, can_reply: bool) -> Outcome {
+    let version = header_version.unwrap_or(Version::HEADERLESS_DEFAULT);
+    let era = version.era();
+    if !version.allows_batches() {
+        return Outcome::error(
+            None,
+            RpcError::invalid_request(format!(
+                "JSON-RPC batches exist only in protocol version 2025-03-26, not {version}; send one message per POST"
+            )),
+            era,
+        );
+    }
+    if items.is_empty() {
+        return Outcome::error(None, RpcError::invalid_request("the batch is empty"), era);
+    }
+    if items.len() > MAX_BATCH {
+        return Outcome::error(
+            None,
+            RpcError::invalid_request(format!(
+                "the batch has {} messages; at most {MAX_BATCH} are accepted",
+                items.len()
+            )),
+            era,
+        );
+    }
+    let needs_reply = items
+        .iter()
+        .any(|m| m.as_object().is_some_and(expects_reply));
+    if needs_reply && !can_reply {
+        return Outcome::NotAcceptable;
+    }
+    let mut replies = Vec::new();
+    for item in items {
+        let Some(obj) = item.as_object() else {
+            replies.push(jsonrpc::error(
+                None,
+                &RpcError::invalid_request("each batch member must be a JSON object"),
+                era,
+            ));
+            continue;
+        };
+        let reply = match classify(obj) {
+            Ok(Message::Request { id, method, params }) => {
+                Some(match methods::dispatch(method, params, version, true) {
+                    Ok(result) => jsonrpc::result(&id, result),
+                    Err(err) => jsonrpc::error(Some(&id), &err, era),
+                })
+            }
+            Ok(Message::Notification | Message::Response) => None,
+            Err((id, err)) => Some(jsonrpc::error(id.as_ref(), &err, era)),
+        };
+        replies.extend(reply);
+    }
+    if replies.is_empty() {
+        Outcome::Accepted
+    } else {
+        Outcome::Reply {
+            body: Value::Array(replies),
+            era,
+            error: None,
+        }
+    }
+}
