@@ -3,6 +3,7 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WORKER_BUILD_VERSION="0.8.7"
+PYTHON_MCP_VERSION="2.3.0"
 # The Debian toolchain that carries a wasm32 std source, for machines where rustup cannot
 # download the wasm32-unknown-unknown target.
 DEBIAN_RUST_PACKAGES="rustc-web cargo-web rust-web-src rust-web-llvm lld-22"
@@ -19,8 +20,10 @@ wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
 }
 
+# DICE_MCP_WASM_TOOLCHAIN=debian forces the Debian path (to test it where rustup works).
 rustup_has_wasm_target() {
-  command -v rustup >/dev/null 2>&1 &&
+  [ "${DICE_MCP_WASM_TOOLCHAIN:-}" != "debian" ] &&
+    command -v rustup >/dev/null 2>&1 &&
     rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything building, running and testing dice-mcp needs. Idempotent: each step
 # checks first and is skipped in well under a second when its tool is already there.
+# Usage: setup.sh [--tests]   (--tests also installs the Python MCP client the tests drive)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -17,7 +18,8 @@ fi
 command -v cargo >/dev/null 2>&1 || die "cargo is not installed: install Rust from https://rustup.rs"
 if ! rustup_has_wasm_target && ! debian_toolchain_ready; then
   log "adding the wasm32-unknown-unknown target with rustup"
-  if ! timeout 45 rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+  if [ "${DICE_MCP_WASM_TOOLCHAIN:-}" = "debian" ] ||
+    ! timeout 45 rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
     command -v apt-get >/dev/null 2>&1 ||
       die "rustup could not add wasm32-unknown-unknown and there is no apt-get for the fallback"
     log "rustup could not download it; installing Debian's wasm-capable Rust ($DEBIAN_RUST_PACKAGES)"
@@ -42,4 +44,15 @@ installed_wbg="$(wasm-bindgen --version 2>/dev/null | awk '{print $NF}' || true)
 if [ "$installed_wbg" != "$want_wbg" ]; then
   log "installing wasm-bindgen-cli $want_wbg (a few minutes, once)"
   cargo install --quiet wasm-bindgen-cli --version "$want_wbg" --force
+fi
+
+# 4. For the tests only: the official Python MCP SDK (a real 2026-07-28 client), in a venv.
+if [ "${1:-}" = "--tests" ]; then
+  venv="$ROOT/.cache/venv"
+  if [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null)" != "$PYTHON_MCP_VERSION" ]; then
+    log "installing the Python MCP SDK $PYTHON_MCP_VERSION into .cache/venv"
+    command -v python3 >/dev/null 2>&1 || die "python3 is needed for the Python client tests"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$PYTHON_MCP_VERSION"
+  fi
 fi

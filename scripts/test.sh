@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite: host checks and unit tests, then the built worker in workerd
+# driven over HTTP by raw requests and by MCP clients we did not write.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+bash scripts/setup.sh --tests
+
+log "formatting and lints"
+cargo fmt --check
+if cargo clippy --version >/dev/null 2>&1; then
+  cargo clippy --locked --all-targets --quiet -- -D warnings
+else
+  log "clippy is not installed; skipping lints"
+fi
+
+log "host unit tests"
+cargo test --locked --quiet
+
+log "building the worker"
+bash scripts/build.sh
+
+log "end-to-end tests against the worker in workerd"
+node tests/e2e/run.mjs --test-reporter=spec

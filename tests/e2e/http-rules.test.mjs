@@ -1,0 +1,394 @@
+// One test per Streamable HTTP / JSON-RPC rule the server promises, over raw HTTP against
+// the worker running in workerd. Each would fail if the rule were dropped.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import {
+  URL_MCP, BASE, BOTH, MODERN, META_VERSION, post, read, rpc, initialize, modern, postModern,
+} from "./client.mjs";
+
+const LEGACY = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
+const ALL = [MODERN, ...LEGACY.slice().reverse()];
+
+describe("endpoint and methods", () => {
+  for (const path of ["/mcp", "/mcp/"]) {
+    test(`POST ${path} is served directly, without a redirect`, async () => {
+      const r = await post(initialize(), {}, BASE + path);
+      assert.equal(r.status, 200);
+      assert.equal(r.json.result.serverInfo.name, "dice-mcp");
+    });
+  }
+
+  test("GET is 405 with Allow (no standalone SSE stream)", async () => {
+    const r = await read(await fetch(URL_MCP, { headers: { accept: "text/event-stream" } }));
+    assert.equal(r.status, 405);
+    assert.equal(r.headers.get("allow"), "POST, OPTIONS");
+  });
+
+  test("DELETE is 405 with Allow (no sessions to end)", async () => {
+    const r = await read(await fetch(URL_MCP, { method: "DELETE" }));
+    assert.equal(r.status, 405);
+    assert.equal(r.headers.get("allow"), "POST, OPTIONS");
+  });
+
+  test("any other path is a JSON 404 naming the endpoint", async () => {
+    const r = await read(await fetch(BASE + "/nope"));
+    assert.equal(r.status, 404);
+    assert.equal(r.json.error, "not_found");
+    assert.match(r.json.error_description, /\/mcp\//);
+  });
+
+  test("a body over 1 MiB is 413", async () => {
+    const big = JSON.stringify(rpc("ping", { pad: "x".repeat(1 << 20) }));
+    const r = await post(big);
+    assert.equal(r.status, 413);
+  });
+
+  test("a body that is not application/json is 415", async () => {
+    const r = await post(JSON.stringify(initialize()), { "content-type": "text/plain" });
+    assert.equal(r.status, 415);
+  });
+
+  test("an Accept that allows neither JSON nor SSE is 406", async () => {
+    const r = await post(initialize(), { accept: "text/html" });
+    assert.equal(r.status, 406);
+  });
+});
+
+describe("responses", () => {
+  test("a request gets application/json", async () => {
+    const r = await post(initialize());
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get("content-type"), /^application\/json/);
+  });
+
+  test("a client that accepts only text/event-stream gets one SSE event", async () => {
+    const r = await post(initialize(), { accept: "text/event-stream" });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get("content-type"), /^text\/event-stream/);
+    const events = r.text.split("\n\n").filter(Boolean);
+    assert.equal(events.length, 1);
+    const data = events[0].split("\n").find((l) => l.startsWith("data: "));
+    assert.equal(JSON.parse(data.slice(6)).result.serverInfo.name, "dice-mcp");
+  });
+
+  test("a notification gets 202 with no body", async () => {
+    const r = await post({ jsonrpc: "2.0", method: "notifications/initialized" }, {
+      "mcp-protocol-version": "2025-11-25",
+    });
+    assert.equal(r.status, 202);
+    assert.equal(r.text, "");
+  });
+
+  test("a client's JSON-RPC response gets 202 with no body", async () => {
+    const r = await post({ jsonrpc: "2.0", id: 9, result: {} }, { "mcp-protocol-version": "2025-11-25" });
+    assert.equal(r.status, 202);
+    assert.equal(r.text, "");
+  });
+});
+
+describe("statelessness", () => {
+  test("no session id is minted", async () => {
+    const r = await post(initialize());
+    assert.equal(r.headers.get("mcp-session-id"), null);
+  });
+
+  test("tools/call works with no initialize before it, and an unknown session id is ignored", async () => {
+    const r = await post(rpc("tools/call", { name: "roll_dice", arguments: { n_dice: 2 } }), {
+      "mcp-protocol-version": "2025-11-25",
+      "mcp-session-id": "never-issued",
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.json.result.structuredContent.result.length, 2);
+  });
+});
+
+describe("batches", () => {
+  test("accepted for 2025-03-26 (no header): one response per request, in an array", async () => {
+    const r = await post([
+      rpc("ping", undefined, 1),
+      { jsonrpc: "2.0", method: "notifications/initialized" },
+      rpc("tools/list", undefined, "two"),
+    ]);
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json.map((m) => m.id), [1, "two"]);
+    assert.equal(r.json[1].result.tools[0].name, "roll_dice");
+  });
+
+  test("a batch of notifications only gets 202", async () => {
+    const r = await post([{ jsonrpc: "2.0", method: "notifications/initialized" }], {
+      "mcp-protocol-version": "2025-03-26",
+    });
+    assert.equal(r.status, 202);
+  });
+
+  for (const v of ["2025-06-18", "2025-11-25", MODERN]) {
+    test(`rejected for ${v} with 400 and -32600`, async () => {
+      const r = await post([rpc("ping")], { "mcp-protocol-version": v });
+      assert.equal(r.status, 400);
+      assert.equal(r.json.error.code, -32600);
+      assert.match(r.json.error.message, /2025-03-26/);
+    });
+  }
+});
+
+describe("Origin and CORS", () => {
+  test("a present, disallowed Origin is 403", async () => {
+    const r = await post(initialize(), { origin: "http://evil.example" });
+    assert.equal(r.status, 403);
+    assert.match(r.json.error.message, /ALLOWED_ORIGINS/);
+  });
+
+  test("a loopback Origin is allowed by default and echoed for CORS", async () => {
+    const r = await post(initialize(), { origin: "http://localhost:6274" });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get("access-control-allow-origin"), "http://localhost:6274");
+    assert.match(r.headers.get("access-control-expose-headers"), /WWW-Authenticate/);
+  });
+
+  test("OPTIONS is a CORS preflight", async () => {
+    const r = await read(await fetch(URL_MCP, {
+      method: "OPTIONS",
+      headers: {
+        origin: "http://localhost:6274",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type, mcp-protocol-version",
+      },
+    }));
+    assert.equal(r.status, 204);
+    assert.equal(r.headers.get("access-control-allow-origin"), "http://localhost:6274");
+    assert.match(r.headers.get("access-control-allow-methods"), /POST/);
+    assert.match(r.headers.get("access-control-allow-headers"), /authorization/i);
+  });
+
+  test("a preflight from a disallowed Origin is 403", async () => {
+    const r = await read(await fetch(URL_MCP, {
+      method: "OPTIONS",
+      headers: { origin: "http://evil.example", "access-control-request-method": "POST" },
+    }));
+    assert.equal(r.status, 403);
+  });
+});
+
+describe("protocol versions", () => {
+  test("an unsupported MCP-Protocol-Version is 400 with -32022 and the supported list", async () => {
+    const r = await post(rpc("tools/list"), { "mcp-protocol-version": "2024-01-01" });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.code, -32022);
+    assert.deepEqual(r.json.error.data.supported, ALL);
+    assert.equal(r.json.error.data.requested, "2024-01-01");
+  });
+
+  test("a legacy request without the header is served as 2025-03-26", async () => {
+    const r = await post(rpc("tools/list"));
+    const tool = r.json.result.tools[0];
+    assert.ok(tool.annotations, "2025-03-26 has annotations");
+    assert.equal(tool.outputSchema, undefined, "outputSchema is 2025-06-18 and later");
+  });
+
+  for (const v of LEGACY) {
+    test(`initialize negotiates ${v}`, async () => {
+      const r = await post(initialize(v));
+      assert.equal(r.json.result.protocolVersion, v);
+      assert.deepEqual(r.json.result.capabilities, { tools: { listChanged: false } });
+    });
+  }
+
+  test("initialize with an unknown version answers with 2025-11-25", async () => {
+    const r = await post(initialize("2030-01-01"));
+    assert.equal(r.json.result.protocolVersion, "2025-11-25");
+  });
+
+  test("initialize without protocolVersion is -32602", async () => {
+    const r = await post(rpc("initialize", { capabilities: {} }));
+    assert.equal(r.json.error.code, -32602);
+  });
+
+  test("results follow the revision: structuredContent from 2025-06-18, not before", async () => {
+    const call = rpc("tools/call", { name: "roll_dice", arguments: { n_dice: 1 } });
+    const old = await post(call, { "mcp-protocol-version": "2025-03-26" });
+    assert.equal(old.json.result.structuredContent, undefined);
+    assert.match(old.json.result.content[0].text, /^\{"result":\[[1-6]\]\}$/);
+    const now = await post(call, { "mcp-protocol-version": "2025-06-18" });
+    assert.equal(now.json.result.structuredContent.result.length, 1);
+  });
+});
+
+describe("2026-07-28 (modern)", () => {
+  test("server/discover lists versions, capabilities and identity", async () => {
+    const r = await postModern("server/discover");
+    assert.equal(r.status, 200);
+    const res = r.json.result;
+    assert.equal(res.resultType, "complete");
+    assert.deepEqual(res.supportedVersions, ALL);
+    assert.deepEqual(res.capabilities, { tools: { listChanged: false } });
+    assert.equal(res._meta["io.modelcontextprotocol/serverInfo"].name, "dice-mcp");
+    assert.equal(typeof res.ttlMs, "number");
+  });
+
+  test("tools/list carries resultType, ttlMs and cacheScope", async () => {
+    const r = await postModern("tools/list");
+    assert.equal(r.json.result.resultType, "complete");
+    assert.equal(r.json.result.cacheScope, "public");
+    assert.equal(r.json.result.tools[0].name, "roll_dice");
+  });
+
+  test("tools/call rolls with per-request _meta and no initialize", async () => {
+    const r = await postModern("tools/call", { name: "roll_dice", arguments: { n_dice: 3 } });
+    assert.equal(r.status, 200);
+    assert.equal(r.json.result.resultType, "complete");
+    assert.equal(r.json.result.structuredContent.result.length, 3);
+  });
+
+  test("Mcp-Method disagreeing with the body is 400 -32020", async () => {
+    const r = await postModern("tools/list", {}, { headers: { "mcp-method": "tools/call" } });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.code, -32020);
+  });
+
+  test("a missing Mcp-Method is 400 -32020", async () => {
+    const { body, headers } = modern("tools/list");
+    delete headers["mcp-method"];
+    const r = await post(body, headers);
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.code, -32020);
+  });
+
+  test("Mcp-Name disagreeing with params.name is 400 -32020", async () => {
+    const r = await postModern("tools/call", { name: "roll_dice", arguments: { n_dice: 1 } }, {
+      headers: { "mcp-name": "other_tool" },
+    });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.code, -32020);
+  });
+
+  test("a base64-encoded Mcp-Name is decoded before comparing", async () => {
+    const encoded = `=?base64?${Buffer.from("roll_dice").toString("base64")}?=`;
+    const r = await postModern("tools/call", { name: "roll_dice", arguments: { n_dice: 1 } }, {
+      headers: { "mcp-name": encoded },
+    });
+    assert.equal(r.status, 200);
+  });
+
+  test("a header version disagreeing with _meta is 400 -32020", async () => {
+    const { body } = modern("tools/list");
+    const r = await post(body, { "mcp-protocol-version": "2025-11-25", "mcp-method": "tools/list" });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.code, -32020);
+  });
+
+  test("an unsupported _meta version is 400 -32022 with the supported list", async () => {
+    const body = rpc("tools/list", { _meta: { [META_VERSION]: "2099-01-01", "io.modelcontextprotocol/clientCapabilities": {} } });
+    const r = await post(body, { "mcp-protocol-version": MODERN, "mcp-method": "tools/list" });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.code, -32022);
+    assert.deepEqual(r.json.error.data.supported, ALL);
+  });
+
+  test("missing clientCapabilities in _meta is 400 -32602", async () => {
+    const body = rpc("tools/list", { _meta: { [META_VERSION]: MODERN } });
+    const r = await post(body, { "mcp-protocol-version": MODERN, "mcp-method": "tools/list" });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.code, -32602);
+  });
+
+  test("an unknown method is 404 with -32601", async () => {
+    const r = await postModern("resources/list");
+    assert.equal(r.status, 404);
+    assert.equal(r.json.error.code, -32601);
+  });
+
+  test("ping and initialize are not 2026-07-28 methods: 404 -32601", async () => {
+    for (const m of ["ping", "initialize"]) {
+      const r = await postModern(m);
+      assert.equal(r.status, 404, m);
+      assert.equal(r.json.error.code, -32601, m);
+    }
+  });
+});
+
+describe("JSON-RPC", () => {
+  test("ping answers an empty result", async () => {
+    const r = await post(rpc("ping", undefined, 42), { "mcp-protocol-version": "2025-11-25" });
+    assert.deepEqual(r.json, { jsonrpc: "2.0", id: 42, result: {} });
+  });
+
+  test("invalid JSON is 400 -32700 with id null", async () => {
+    const r = await post("{not json");
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.code, -32700);
+    assert.equal(r.json.id, null);
+  });
+
+  test("an empty body is 400 -32700", async () => {
+    const r = await post("");
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.code, -32700);
+  });
+
+  test("a wrong jsonrpc version is 400 -32600 with the id echoed", async () => {
+    const r = await post({ jsonrpc: "1.0", id: "abc", method: "ping" });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.code, -32600);
+    assert.equal(r.json.id, "abc");
+  });
+
+  test("a null id is -32600 (MCP ids are strings or integers)", async () => {
+    const r = await post({ jsonrpc: "2.0", id: null, method: "ping" });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.code, -32600);
+  });
+
+  test("an unknown legacy method is -32601 with the id echoed", async () => {
+    const r = await post(rpc("prompts/list", undefined, "q-7"), { "mcp-protocol-version": "2025-11-25" });
+    assert.equal(r.json.error.code, -32601);
+    assert.equal(r.json.id, "q-7");
+  });
+
+  test("an unknown tool is -32602 naming the tools there are", async () => {
+    const r = await post(rpc("tools/call", { name: "roll_d20", arguments: {} }), {
+      "mcp-protocol-version": "2025-11-25",
+    });
+    assert.equal(r.json.error.code, -32602);
+    assert.match(r.json.error.message, /roll_dice/);
+  });
+
+  test("tools/list refuses a cursor it never issued with -32602", async () => {
+    const r = await post(rpc("tools/list", { cursor: "bogus" }), { "mcp-protocol-version": "2025-11-25" });
+    assert.equal(r.json.error.code, -32602);
+  });
+
+  test("tools/list has no nextCursor when everything fits in one page", async () => {
+    const r = await post(rpc("tools/list"), { "mcp-protocol-version": "2025-11-25" });
+    assert.equal(r.json.result.nextCursor, undefined);
+  });
+});
+
+describe("roll_dice", () => {
+  const call = (args) =>
+    post(rpc("tools/call", { name: "roll_dice", arguments: args }), { "mcp-protocol-version": "2025-11-25" });
+
+  test("returns n_dice values from 1 to 6, structured and as text", async () => {
+    const r = await call({ n_dice: 100 });
+    const dice = r.json.result.structuredContent.result;
+    assert.equal(dice.length, 100);
+    assert.ok(dice.every((d) => Number.isInteger(d) && d >= 1 && d <= 6));
+    assert.deepEqual(JSON.parse(r.json.result.content[0].text), r.json.result.structuredContent);
+    assert.equal(r.json.result.isError, false);
+  });
+
+  for (const [args, pattern] of [
+    [{ n_dice: 0 }, /from 1 to 100/],
+    [{ n_dice: 101 }, /from 1 to 100/],
+    [{ n_dice: "3" }, /must be an integer/],
+    [{ n_dice: 2.5 }, /must be an integer/],
+    [{}, /Missing required argument 'n_dice'/],
+    [{ n_dice: 1, sides: 20 }, /Unknown argument 'sides'/],
+  ]) {
+    test(`${JSON.stringify(args)} is a tool error the model can act on`, async () => {
+      const r = await call(args);
+      assert.equal(r.status, 200);
+      assert.equal(r.json.result.isError, true);
+      assert.match(r.json.result.content[0].text, pattern);
+    });
+  }
+});
