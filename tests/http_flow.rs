@@ -1,0 +1,142 @@
+//! Whole conversations through the HTTP core on the host, as a client would hold them:
+//! the same code the worker runs, minus workers-rs.
+
+use dice_mcp::config::Config;
+use dice_mcp::http::{handle, Body, Request, Response};
+use serde_json::{json, Value};
+
+fn config() -> Config {
+    Config::from_vars(|_| None).expect("defaults are valid")
+}
+
+fn post(body: Value, headers: &[(&str, &str)]) -> Response {
+    let mut all = vec![
+        ("content-type".to_owned(), "application/json".to_owned()),
+        (
+            "accept".to_owned(),
+            "application/json, text/event-stream".to_owned(),
+        ),
+    ];
+    all.extend(headers.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    handle(
+        &config(),
+        &Request {
+            method: "POST".into(),
+            path: "/mcp/".into(),
+            headers: all,
+            body: Body::Bytes(body.to_string().into_bytes()),
+        },
+    )
+}
+
+fn json_of(r: &Response) -> Value {
+    serde_json::from_slice(&r.body).expect("a JSON body")
+}
+
+#[test]
+fn a_2025_11_25_conversation_from_initialize_to_a_roll() {
+    let init = post(
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+               "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                          "clientInfo": {"name": "t", "version": "1"}}}),
+        &[],
+    );
+    assert_eq!(init.status, 200);
+    let version = json_of(&init)["result"]["protocolVersion"].clone();
+    assert_eq!(version, "2025-11-25");
+    assert!(init.header("mcp-session-id").is_none());
+
+    let h = [("mcp-protocol-version", "2025-11-25")];
+    let note = post(
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        &h,
+    );
+    assert_eq!((note.status, note.body.len()), (202, 0));
+
+    let list = json_of(&post(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+        &h,
+    ));
+    assert_eq!(list["result"]["tools"][0]["name"], "roll_dice");
+
+    let call = json_of(&post(
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+               "params": {"name": "roll_dice", "arguments": {"n_dice": 3}}}),
+        &h,
+    ));
+    assert_eq!(call["id"], 2);
+    assert_eq!(
+        call["result"]["structuredContent"]["result"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn a_2026_07_28_call_needs_no_handshake() {
+    let r = post(
+        json!({"jsonrpc": "2.0", "id": "a", "method": "tools/call",
+               "params": {"name": "roll_dice", "arguments": {"n_dice": 2},
+                          "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                                    "io.modelcontextprotocol/clientCapabilities": {}}}}),
+        &[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/call"),
+            ("mcp-name", "roll_dice"),
+        ],
+    );
+    assert_eq!(r.status, 200);
+    let v = json_of(&r);
+    assert_eq!(v["result"]["resultType"], "complete");
+    assert_eq!(
+        v["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
+        "dice-mcp"
+    );
+}
+
+#[test]
+fn a_body_marked_too_large_is_413_before_parsing() {
+    let r = handle(
+        &config(),
+        &Request {
+            method: "POST".into(),
+            path: "/mcp".into(),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: Body::TooLarge,
+        },
+    );
+    assert_eq!(r.status, 413);
+}
+
+#[test]
+fn deep_nesting_is_a_parse_error_not_a_crash() {
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let r = handle(
+        &config(),
+        &Request {
+            method: "POST".into(),
+            path: "/mcp".into(),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: Body::Bytes(deep.into_bytes()),
+        },
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(json_of(&r)["error"]["code"], -32700);
+}
+
+#[test]
+fn invalid_utf8_is_a_parse_error() {
+    let r = handle(
+        &config(),
+        &Request {
+            method: "POST".into(),
+            path: "/mcp".into(),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: Body::Bytes(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\"}".to_vec()),
+        },
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(json_of(&r)["error"]["code"], -32700);
+}
