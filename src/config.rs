@@ -1,14 +1,35 @@
-//! Worker variables, read once per isolate into a checked [`Config`].
+//! Worker variables and secrets, read once per isolate into a checked [`Config`].
 
 use std::fmt;
 
+use crate::auth::keys::KeySet;
+use crate::auth::policy::ClaimPolicy;
+use crate::auth::Authenticator;
+
 /// Everything the server reads from its environment.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Config {
     pub origins: OriginPolicy,
+    pub auth: Auth,
+    /// The public base URL (`https://host`) when the server sits behind a proxy that
+    /// rewrites it; otherwise the request's own origin is used.
+    pub public_url: Option<String>,
+    /// Authorization servers named in the protected resource metadata.
+    pub authorization_servers: Vec<String>,
+    /// Things an operator should know, logged once when the configuration is read.
+    pub warnings: Vec<String>,
 }
 
-/// A variable that is set but unusable. The server then refuses every request with a
+/// How requests to the MCP endpoint are authenticated.
+#[derive(Debug)]
+pub enum Auth {
+    /// Bearer JWTs, verified against configured keys.
+    Bearer(Box<Authenticator>),
+    /// Nobody is asked who they are: only with `ALLOW_UNAUTHENTICATED=true`.
+    Disabled,
+}
+
+/// A variable that is missing or unusable. The server then refuses every request with a
 /// message naming the variable, rather than run with a policy nobody asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
@@ -18,30 +39,169 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "configuration variable {} is invalid: {}",
-            self.var, self.reason
-        )
+        write!(f, "{} is not usable: {}", self.var, self.reason)
     }
 }
 
 impl std::error::Error for ConfigError {}
 
 pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
+pub const JWT_PUBLIC_KEY: &str = "JWT_PUBLIC_KEY";
+pub const JWT_JWKS_URL: &str = "JWT_JWKS_URL";
+pub const JWT_AUDIENCE: &str = "JWT_AUDIENCE";
+pub const JWT_ISSUER: &str = "JWT_ISSUER";
+pub const REQUIRED_SCOPES: &str = "REQUIRED_SCOPES";
+pub const JWT_LEEWAY_SECONDS: &str = "JWT_LEEWAY_SECONDS";
+pub const ALLOW_UNAUTHENTICATED: &str = "ALLOW_UNAUTHENTICATED";
+pub const PUBLIC_URL: &str = "PUBLIC_URL";
+pub const AUTHORIZATION_SERVERS: &str = "AUTHORIZATION_SERVERS";
+
+/// The audience tokens must carry when `JWT_AUDIENCE` is not set (the seed's).
+pub const DEFAULT_AUDIENCE: &str = "dice-server";
+pub const DEFAULT_LEEWAY_SECS: i64 = 60;
+const MAX_LEEWAY_SECS: i64 = 300;
+
+fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        reason: reason.into(),
+    }
+}
 
 impl Config {
-    /// Builds the configuration from a variable lookup (`Env::var` in the worker).
+    /// Builds the configuration from a lookup of variables and secrets (`Env::var` in the
+    /// worker). Blank values count as unset.
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let mut warnings = Vec::new();
+
         let origins = match get(ALLOWED_ORIGINS) {
             None => OriginPolicy::loopback_only(),
-            Some(v) if v.trim().is_empty() => OriginPolicy::loopback_only(),
-            Some(v) => OriginPolicy::parse(&v).map_err(|reason| ConfigError {
-                var: ALLOWED_ORIGINS,
-                reason,
-            })?,
+            Some(v) => OriginPolicy::parse(&v).map_err(|reason| err(ALLOWED_ORIGINS, reason))?,
         };
-        Ok(Config { origins })
+
+        let allow_unauthenticated = match get(ALLOW_UNAUTHENTICATED).as_deref().map(str::trim) {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(err(
+                    ALLOW_UNAUTHENTICATED,
+                    format!("'{other}' is not true or false"),
+                ))
+            }
+        };
+        let public_key = get(JWT_PUBLIC_KEY);
+        let jwks_url = get(JWT_JWKS_URL).map(|u| u.trim().to_owned());
+        let auth = if public_key.is_none() && jwks_url.is_none() {
+            if !allow_unauthenticated {
+                return Err(err(
+                    JWT_PUBLIC_KEY,
+                    "no key to verify tokens with. Set the JWT_PUBLIC_KEY secret (`wrangler secret put JWT_PUBLIC_KEY`, a PEM public key, JWK or JWKS) or the JWT_JWKS_URL variable; or, for a public demo only, ALLOW_UNAUTHENTICATED=true",
+                ));
+            }
+            warnings.push(
+                "ALLOW_UNAUTHENTICATED=true: the MCP endpoint answers anyone, without a token"
+                    .into(),
+            );
+            Auth::Disabled
+        } else {
+            if allow_unauthenticated {
+                warnings.push(
+                    "ALLOW_UNAUTHENTICATED=true is ignored because keys are configured: tokens are required".into(),
+                );
+            }
+            let static_keys = match public_key {
+                None => None,
+                Some(text) => {
+                    let (set, skipped) =
+                        KeySet::parse(&text).map_err(|e| err(JWT_PUBLIC_KEY, e.to_string()))?;
+                    warnings.extend(
+                        skipped
+                            .into_iter()
+                            .map(|w| format!("{JWT_PUBLIC_KEY}: {w}")),
+                    );
+                    Some(set)
+                }
+            };
+            if let Some(url) = &jwks_url {
+                check_url(url, true).map_err(|reason| err(JWT_JWKS_URL, reason))?;
+            }
+            let audience = get(JWT_AUDIENCE).unwrap_or_else(|| DEFAULT_AUDIENCE.into());
+            let leeway_secs = match get(JWT_LEEWAY_SECONDS) {
+                None => DEFAULT_LEEWAY_SECS,
+                Some(v) => v
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|s| (0..=MAX_LEEWAY_SECS).contains(s))
+                    .ok_or_else(|| {
+                        err(
+                            JWT_LEEWAY_SECONDS,
+                            format!("expected whole seconds from 0 to {MAX_LEEWAY_SECS}"),
+                        )
+                    })?,
+            };
+            let policy = ClaimPolicy {
+                audience: audience.trim().to_owned(),
+                issuer: get(JWT_ISSUER).map(|i| i.trim().to_owned()),
+                required_scopes: words(get(REQUIRED_SCOPES)),
+                leeway_secs,
+            };
+            Auth::Bearer(Box::new(Authenticator::new(static_keys, jwks_url, policy)))
+        };
+
+        let public_url = match get(PUBLIC_URL) {
+            None => None,
+            Some(u) => {
+                let u = u.trim().trim_end_matches('/').to_owned();
+                check_url(&u, false).map_err(|reason| err(PUBLIC_URL, reason))?;
+                Some(u)
+            }
+        };
+        let authorization_servers = match get(AUTHORIZATION_SERVERS) {
+            Some(v) => {
+                let list = words(Some(v));
+                for u in &list {
+                    check_url(u, false).map_err(|reason| err(AUTHORIZATION_SERVERS, reason))?;
+                }
+                list
+            }
+            None => get(JWT_ISSUER)
+                .map(|i| vec![i.trim().to_owned()])
+                .unwrap_or_default(),
+        };
+        Ok(Config {
+            origins,
+            auth,
+            public_url,
+            authorization_servers,
+            warnings,
+        })
+    }
+}
+
+fn words(v: Option<String>) -> Vec<String> {
+    v.map(|s| s.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// An absolute http(s) URL. Plain http only for loopback hosts, where `https_only` is set.
+fn check_url(url: &str, https_only: bool) -> Result<(), String> {
+    let ok = match url.split_once("://") {
+        Some(("https", rest)) => !rest.is_empty(),
+        Some(("http", rest)) if !https_only => !rest.is_empty(),
+        Some(("http", rest)) => {
+            let host = rest.split(['/', ':']).next().unwrap_or("");
+            host == "localhost" || host == "127.0.0.1"
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else if https_only {
+        Err(format!("'{url}' is not an https:// URL"))
+    } else {
+        Err(format!("'{url}' is not an http(s):// URL"))
     }
 }
 
@@ -147,9 +307,79 @@ mod tests {
     fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         Config::from_vars(|name| {
             vars.iter()
+                .chain(&[(ALLOW_UNAUTHENTICATED, "true")])
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_string())
         })
+    }
+
+    fn strict(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_vars(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn no_key_and_no_opt_out_fails_closed_naming_the_secret() {
+        let e = strict(&[]).unwrap_err();
+        assert_eq!(e.var, JWT_PUBLIC_KEY);
+        assert!(e.reason.contains("wrangler secret put JWT_PUBLIC_KEY"));
+        assert!(
+            matches!(strict(&[(ALLOW_UNAUTHENTICATED, "yes")]), Err(e) if e.var == ALLOW_UNAUTHENTICATED)
+        );
+    }
+
+    #[test]
+    fn the_opt_out_is_explicit_and_warned_about() {
+        let c = strict(&[(ALLOW_UNAUTHENTICATED, "true")]).unwrap();
+        assert!(matches!(c.auth, Auth::Disabled));
+        assert!(c.warnings[0].contains("without a token"));
+    }
+
+    #[test]
+    fn keys_win_over_the_opt_out() {
+        let c = strict(&[
+            (ALLOW_UNAUTHENTICATED, "true"),
+            (JWT_JWKS_URL, "https://idp.example/.well-known/jwks.json"),
+        ])
+        .unwrap();
+        assert!(matches!(c.auth, Auth::Bearer(_)));
+        assert_eq!(c.warnings.len(), 1);
+    }
+
+    #[test]
+    fn bad_auth_variables_name_themselves() {
+        let bad = [
+            (JWT_PUBLIC_KEY, "not a key"),
+            (JWT_JWKS_URL, "http://idp.example/jwks"),
+            (JWT_LEEWAY_SECONDS, "3600"),
+            (PUBLIC_URL, "dice.example.com"),
+        ];
+        for (var, value) in bad {
+            let mut vars = vec![(var, value)];
+            if var != JWT_PUBLIC_KEY && var != JWT_JWKS_URL {
+                vars.push((JWT_JWKS_URL, "https://idp.example/jwks"));
+            }
+            assert_eq!(strict(&vars).unwrap_err().var, var, "{var}");
+        }
+    }
+
+    #[test]
+    fn policy_defaults_match_the_seed() {
+        let c = strict(&[
+            (JWT_JWKS_URL, "https://idp.example/jwks"),
+            (JWT_ISSUER, "https://idp.example"),
+        ])
+        .unwrap();
+        let Auth::Bearer(a) = &c.auth else { panic!() };
+        assert_eq!(a.policy.audience, DEFAULT_AUDIENCE);
+        assert_eq!(a.policy.leeway_secs, DEFAULT_LEEWAY_SECS);
+        assert_eq!(
+            c.authorization_servers,
+            vec!["https://idp.example".to_owned()]
+        );
     }
 
     #[test]
@@ -201,9 +431,9 @@ mod tests {
 
     #[test]
     fn a_bad_entry_names_the_variable() {
-        let err = cfg(&[(ALLOWED_ORIGINS, "https://a.example/path")]).unwrap_err();
-        assert_eq!(err.var, ALLOWED_ORIGINS);
-        assert!(err.to_string().contains("ALLOWED_ORIGINS"));
+        let e = cfg(&[(ALLOWED_ORIGINS, "https://a.example/path")]).unwrap_err();
+        assert_eq!(e.var, ALLOWED_ORIGINS);
+        assert!(e.to_string().contains("ALLOWED_ORIGINS"));
         assert!(cfg(&[(ALLOWED_ORIGINS, "a.example")]).is_err());
         assert!(cfg(&[(ALLOWED_ORIGINS, "ftp://a.example")]).is_err());
     }

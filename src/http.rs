@@ -3,7 +3,8 @@
 
 use serde_json::{json, Value};
 
-use crate::config::{Config, ConfigError};
+use crate::auth::{metadata, AuthError};
+use crate::config::{Auth, Config, ConfigError};
 use crate::mcp::jsonrpc::{
     HEADER_MISMATCH, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR,
     UNSUPPORTED_PROTOCOL_VERSION,
@@ -25,6 +26,8 @@ const ALLOWED_REQUEST_HEADERS: &str = "Authorization, Content-Type, Accept, MCP-
 #[derive(Clone, Debug, Default)]
 pub struct Request {
     pub method: String,
+    /// `scheme://host[:port]` of the URL the request was sent to.
+    pub base_url: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Body,
@@ -57,6 +60,8 @@ pub struct Response {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
+    /// A line for the operator's log (never a token or key), e.g. why auth refused.
+    pub log: Option<String>,
 }
 
 impl Response {
@@ -65,6 +70,7 @@ impl Response {
             status,
             headers: Vec::new(),
             body: Vec::new(),
+            log: None,
         }
     }
 
@@ -92,11 +98,17 @@ impl Response {
     }
 }
 
-/// Serves one request.
-pub fn handle(config: &Config, req: &Request) -> Response {
+/// Serves one request. `now` is the current Unix time in seconds.
+pub fn handle(config: &Config, req: &Request, now: i64) -> Response {
+    let origin = req.header("origin");
+    // Protected resource metadata is public and read by browser-based clients from any
+    // origin before they hold a token.
+    if let Some(resource) = metadata::resource_path(&req.path) {
+        return with_common_headers(protected_resource_metadata(config, req, resource), None)
+            .with("access-control-allow-origin", "*");
+    }
     // DNS-rebinding protection (basic/transports "Security Warning", 2025-11-25 and later):
     // a browser page from an origin we do not know gets 403 whatever it asks for.
-    let origin = req.header("origin");
     if let Some(o) = origin {
         if !config.origins.allows(o) {
             return transport_error(
@@ -110,7 +122,7 @@ pub fn handle(config: &Config, req: &Request) -> Response {
         }
     }
     let response = if MCP_PATHS.contains(&req.path.as_str()) {
-        mcp_endpoint(req)
+        mcp_endpoint(config, req, now)
     } else {
         Response::json(
             404,
@@ -121,6 +133,79 @@ pub fn handle(config: &Config, req: &Request) -> Response {
         )
     };
     with_common_headers(response, origin)
+}
+
+fn base_url<'a>(config: &'a Config, req: &'a Request) -> &'a str {
+    config.public_url.as_deref().unwrap_or(&req.base_url)
+}
+
+fn protected_resource_metadata(config: &Config, req: &Request, resource_path: &str) -> Response {
+    let Auth::Bearer(auth) = &config.auth else {
+        return Response::json(
+            404,
+            &json!({
+                "error": "not_found",
+                "error_description": "This server does not require authorization (ALLOW_UNAUTHENTICATED=true).",
+            }),
+        );
+    };
+    match req.method.as_str() {
+        "GET" | "HEAD" => {
+            let resource = format!("{}{}", base_url(config, req), resource_path);
+            let doc = metadata::document(
+                &resource,
+                &config.authorization_servers,
+                &auth.policy.required_scopes,
+            );
+            Response::json(200, &doc).with("cache-control", "public, max-age=3600")
+        }
+        "OPTIONS" => Response::new(204)
+            .with("allow", "GET, HEAD, OPTIONS")
+            .with("access-control-allow-methods", "GET, HEAD, OPTIONS")
+            .with("access-control-max-age", "86400"),
+        _ => Response::json(405, &json!({"error": "method_not_allowed"}))
+            .with("allow", "GET, HEAD, OPTIONS"),
+    }
+}
+
+/// The `401`/`403`/`503` for a refused request, with the RFC 6750 challenge pointing at
+/// the protected resource metadata (RFC 9728 section 5.1).
+fn auth_failure(config: &Config, req: &Request, err: &AuthError, scopes: &[String]) -> Response {
+    let mut challenge = format!(
+        "Bearer resource_metadata=\"{}{}/mcp\"",
+        base_url(config, req),
+        metadata::WELL_KNOWN
+    );
+    let quoted = |s: &str| s.replace(['"', '\\'], "'");
+    let (status, code) = match err {
+        AuthError::Missing | AuthError::WrongScheme => (401, "invalid_request"),
+        AuthError::Invalid(_) => (401, "invalid_token"),
+        AuthError::InsufficientScope { .. } => (403, "insufficient_scope"),
+        AuthError::KeysUnavailable => (503, "temporarily_unavailable"),
+    };
+    if !scopes.is_empty() {
+        challenge.push_str(&format!(", scope=\"{}\"", quoted(&scopes.join(" "))));
+    }
+    // RFC 6750 section 3.1: no error code when the request carried no credentials.
+    if matches!(
+        err,
+        AuthError::Invalid(_) | AuthError::InsufficientScope { .. }
+    ) {
+        challenge.push_str(&format!(
+            ", error=\"{code}\", error_description=\"{}\"",
+            quoted(&err.to_string())
+        ));
+    }
+    let mut response = Response::json(
+        status,
+        &json!({ "error": code, "error_description": err.to_string() }),
+    )
+    .with("www-authenticate", challenge);
+    if status == 503 {
+        response = response.with("retry-after", "10");
+    }
+    response.log = Some(format!("auth refused ({status}): {err}"));
+    response
 }
 
 /// The answer when configuration could not be read: every request fails closed.
@@ -143,15 +228,26 @@ fn with_common_headers(mut response: Response, origin: Option<&str>) -> Response
     if let Some(o) = origin {
         response = response
             .with("access-control-allow-origin", o)
-            .with("access-control-expose-headers", "WWW-Authenticate")
+            .with(
+                "access-control-expose-headers",
+                "WWW-Authenticate, Retry-After",
+            )
             .with("vary", "Origin");
     }
     response
 }
 
-fn mcp_endpoint(req: &Request) -> Response {
+fn mcp_endpoint(config: &Config, req: &Request, now: i64) -> Response {
     match req.method.as_str() {
-        "POST" => post(req),
+        "POST" => {
+            // CORS preflights are answered before this; everything posted must authenticate.
+            if let Auth::Bearer(auth) = &config.auth {
+                if let Err(e) = auth.authenticate(req.header("authorization"), now) {
+                    return auth_failure(config, req, &e, &auth.policy.required_scopes);
+                }
+            }
+            post(req)
+        }
         "OPTIONS" => preflight(req),
         // No standalone SSE stream (GET) and no sessions to end (DELETE): this server is
         // stateless (2025-11-25 basic/transports "Listening for Messages"; 2026-07-28

@@ -4,6 +4,7 @@
 //! [`http::Request`], calls [`http::handle`], and turns the answer back. Everything else
 //! is plain Rust, tested on the host with `cargo test`.
 
+pub mod auth;
 pub mod config;
 pub mod http;
 pub mod mcp;
@@ -16,7 +17,8 @@ mod entry {
     use futures_util::StreamExt;
     use worker::{event, Context, Env, Headers, Request, Response, Result};
 
-    use crate::config::{Config, ConfigError};
+    use crate::auth::{jwks, Authenticator};
+    use crate::config::{Auth, Config, ConfigError};
     use crate::http::{self, Body, MAX_BODY_BYTES};
 
     /// Read once per isolate: variables cannot change without a new deployment.
@@ -28,18 +30,63 @@ mod entry {
         PANIC_HOOK.call_once(chain_panic_hook);
         let config = CONFIG.get_or_init(|| {
             let loaded = Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string()));
-            if let Err(e) = &loaded {
-                worker::console_error!(
-                    "dice-mcp: {e}; every request will get 500 until it is fixed"
-                );
+            match &loaded {
+                Ok(c) => c
+                    .warnings
+                    .iter()
+                    .for_each(|w| worker::console_warn!("dice-mcp: {w}")),
+                Err(e) => worker::console_error!(
+                    "dice-mcp: {e}. Every request gets 500 until it is fixed."
+                ),
             }
             loaded
         });
-        let response = match config {
-            Ok(config) => http::handle(config, &read_request(&mut req).await?),
-            Err(e) => http::config_error(e),
+        let config = match config {
+            Ok(c) => c,
+            Err(e) => return into_worker(http::config_error(e)),
         };
+        let now = (worker::Date::now().as_millis() / 1000) as i64;
+        let request = read_request(&mut req).await?;
+        if let Auth::Bearer(auth) = &config.auth {
+            refresh_keys(auth, request.header("authorization"), now).await;
+        }
+        let response = http::handle(config, &request, now);
+        if let Some(line) = &response.log {
+            worker::console_log!("dice-mcp: {line}");
+        }
         into_worker(response)
+    }
+
+    /// Fetches the identity provider's key set when the authenticator says one is due.
+    async fn refresh_keys(auth: &Authenticator, authorization: Option<&str>, now: i64) {
+        let Some(url) = auth.jwks_fetch_due(authorization, now) else {
+            return;
+        };
+        let result = fetch_jwks(&url).await;
+        for line in auth.jwks_fetched(result, now) {
+            worker::console_warn!("dice-mcp: {line}");
+        }
+    }
+
+    async fn fetch_jwks(url: &str) -> std::result::Result<(Vec<u8>, Option<i64>), String> {
+        let url = worker::Url::parse(url).map_err(|e| e.to_string())?;
+        let mut res = worker::Fetch::Url(url)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if res.status_code() != 200 {
+            return Err(format!("HTTP {}", res.status_code()));
+        }
+        let cache_control = res.headers().get("cache-control").ok().flatten();
+        let max_age = jwks::max_age(cache_control.as_deref());
+        let body = res.bytes().await.map_err(|e| e.to_string())?;
+        if body.len() > jwks::MAX_BYTES {
+            return Err(format!(
+                "the key set is larger than {} bytes",
+                jwks::MAX_BYTES
+            ));
+        }
+        Ok((body, max_age))
     }
 
     /// worker's own hook (installed at start) marks the instance for re-initialisation
@@ -61,9 +108,11 @@ mod entry {
         } else {
             Body::default()
         };
+        let url = req.url()?;
         Ok(http::Request {
             method,
-            path: req.path(),
+            base_url: url.origin().ascii_serialization(),
+            path: url.path().to_owned(),
             headers,
             body,
         })

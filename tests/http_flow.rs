@@ -5,8 +5,11 @@ use dice_mcp::config::Config;
 use dice_mcp::http::{handle, Body, Request, Response};
 use serde_json::{json, Value};
 
+const NOW: i64 = 1_800_000_000;
+
 fn config() -> Config {
-    Config::from_vars(|_| None).expect("defaults are valid")
+    Config::from_vars(|name| (name == "ALLOW_UNAUTHENTICATED").then(|| "true".to_owned()))
+        .expect("valid")
 }
 
 fn post(body: Value, headers: &[(&str, &str)]) -> Response {
@@ -25,7 +28,9 @@ fn post(body: Value, headers: &[(&str, &str)]) -> Response {
             path: "/mcp/".into(),
             headers: all,
             body: Body::Bytes(body.to_string().into_bytes()),
+            ..Request::default()
         },
+        NOW,
     )
 }
 
@@ -105,7 +110,9 @@ fn a_body_marked_too_large_is_413_before_parsing() {
             path: "/mcp".into(),
             headers: vec![("content-type".into(), "application/json".into())],
             body: Body::TooLarge,
+            ..Request::default()
         },
+        NOW,
     );
     assert_eq!(r.status, 413);
 }
@@ -120,7 +127,9 @@ fn deep_nesting_is_a_parse_error_not_a_crash() {
             path: "/mcp".into(),
             headers: vec![("content-type".into(), "application/json".into())],
             body: Body::Bytes(deep.into_bytes()),
+            ..Request::default()
         },
+        NOW,
     );
     assert_eq!(r.status, 400);
     assert_eq!(json_of(&r)["error"]["code"], -32700);
@@ -135,7 +144,9 @@ fn invalid_utf8_is_a_parse_error() {
             path: "/mcp".into(),
             headers: vec![("content-type".into(), "application/json".into())],
             body: Body::Bytes(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\"}".to_vec()),
+            ..Request::default()
         },
+        NOW,
     );
     assert_eq!(r.status, 400);
     assert_eq!(json_of(&r)["error"]["code"], -32700);

@@ -1,6 +1,8 @@
 // Small raw-HTTP helpers for the rule tests: no MCP library between the test and the wire.
 export const URL_MCP = process.env.DICE_MCP_URL;
 export const BASE = process.env.DICE_MCP_BASE;
+export const TOKEN = process.env.DICE_MCP_TOKEN;
+export const AUTH = { authorization: `Bearer ${TOKEN}` };
 if (!URL_MCP) throw new Error("run through tests/e2e/run.mjs (npm test), which starts the worker");
 
 export const MODERN = "2026-07-28";
@@ -9,12 +11,15 @@ export const META_CAPS = "io.modelcontextprotocol/clientCapabilities";
 
 export const BOTH = "application/json, text/event-stream";
 
-/** POSTs `body` (an object, or a string sent as is) and reads the answer. */
+/** POSTs `body` (an object, or a string sent as is) with the suite's valid token unless
+ *  `headers` sets `authorization` (to null, to send none) and reads the answer. */
 export async function post(body, headers = {}, url = URL_MCP) {
+  const all = { "content-type": "application/json", accept: BOTH, ...AUTH, ...headers };
+  for (const [k, v] of Object.entries(all)) if (v === null) delete all[k];
   const res = await fetch(url, {
     method: "POST",
     redirect: "manual",
-    headers: { "content-type": "application/json", accept: BOTH, ...headers },
+    headers: all,
     body: typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body),
   });
   return read(res);

@@ -6,7 +6,9 @@ import { post, initialize } from "./client.mjs";
 
 let worker;
 before(async () => {
-  worker = await startWorker({ vars: { ALLOWED_ORIGINS: "https://app.example/with/a/path" } });
+  worker = await startWorker({
+    vars: { ALLOWED_ORIGINS: "https://app.example/with/a/path", ALLOW_UNAUTHENTICATED: "true" },
+  });
 });
 after(async () => worker?.stop());
 

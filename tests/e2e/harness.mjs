@@ -2,13 +2,22 @@
 // and stops it again. Readiness is wrangler's own "Ready on" line, not a timer.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
+import http from "node:http";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-async function freePort() {
+/** Every variable the worker reads, blank (= unset) unless given: a developer's own
+ *  .dev.vars must not leak into the tests. */
+export const WORKER_VARS = [
+  "ALLOWED_ORIGINS", "JWT_PUBLIC_KEY", "JWT_JWKS_URL", "JWT_AUDIENCE", "JWT_ISSUER",
+  "REQUIRED_SCOPES", "JWT_LEEWAY_SECONDS", "ALLOW_UNAUTHENTICATED", "PUBLIC_URL",
+  "AUTHORIZATION_SERVERS",
+];
+
+export async function freePort() {
   const srv = createServer();
   srv.listen(0, "127.0.0.1");
   await once(srv, "listening");
@@ -25,7 +34,8 @@ async function freePort() {
 export async function startWorker({ vars = {}, args = [] } = {}) {
   const port = await freePort();
   const inspectorPort = await freePort();
-  const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const all = Object.fromEntries(WORKER_VARS.map((k) => [k, ""]));
+  const varArgs = Object.entries({ ...all, ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child = spawn(
     "wrangler",
     [
@@ -46,9 +56,11 @@ export async function startWorker({ vars = {}, args = [] } = {}) {
     },
   );
   let output = "";
+  const watchers = new Set();
   const ready = new Promise((resolve, reject) => {
     const onData = (chunk) => {
       output += chunk.toString();
+      for (const w of watchers) w();
       const m = output.match(/Ready on (http:\/\/[^\s]+)/);
       if (m) resolve(m[1].replace(/\/$/, ""));
     };
@@ -63,6 +75,23 @@ export async function startWorker({ vars = {}, args = [] } = {}) {
     base,
     url: `${base}/mcp/`,
     logs: () => output,
+    /** Resolves when wrangler's output matches `pattern` (logs arrive after responses). */
+    waitForLog: (pattern, timeoutMs = 10_000) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(output)) {
+            watchers.delete(check);
+            clearTimeout(timer);
+            resolve(output);
+          }
+        };
+        const timer = setTimeout(() => {
+          watchers.delete(check);
+          reject(new Error(`no log line matching ${pattern} within ${timeoutMs} ms:\n${output}`));
+        }, timeoutMs);
+        watchers.add(check);
+        check();
+      }),
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = once(child, "exit");
@@ -72,6 +101,37 @@ export async function startWorker({ vars = {}, args = [] } = {}) {
         return;
       }
       await exited;
+    },
+  };
+}
+
+/** A loopback proxy that adds headers to every request it forwards: lets tools without a
+ *  header option (the conformance runner) talk to the authenticated worker. */
+export async function startHeaderProxy(target, extraHeaders) {
+  const upstream = new URL(target);
+  const server = http.createServer((req, res) => {
+    const headers = { ...req.headers, ...extraHeaders, host: upstream.host };
+    const out = http.request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+      (up) => {
+        res.writeHead(up.statusCode, up.headers);
+        up.pipe(res);
+      },
+    );
+    out.on("error", (e) => {
+      res.writeHead(502);
+      res.end(String(e));
+    });
+    req.pipe(out);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    base: `http://127.0.0.1:${server.address().port}`,
+    stop: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, "close");
     },
   };
 }

@@ -3,13 +3,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { URL_MCP } from "./client.mjs";
+import { URL_MCP, TOKEN } from "./client.mjs";
 
 const run = promisify(execFile);
 
 async function inspector(...args) {
   // --transport http: the Inspector cannot infer it from a URL ending in "/mcp/".
-  const { stdout } = await run("mcp-inspector", ["--cli", URL_MCP, "--transport", "http", ...args]);
+  const { stdout } = await run("mcp-inspector", [
+    "--cli", URL_MCP, "--transport", "http", "--header", `Authorization: Bearer ${TOKEN}`, ...args,
+  ]);
   return JSON.parse(stdout);
 }
 

@@ -7,7 +7,7 @@ import { post, initialize } from "./client.mjs";
 
 let worker;
 before(async () => {
-  worker = await startWorker({ vars: { ALLOWED_ORIGINS: "https://app.example" } });
+  worker = await startWorker({ vars: { ALLOWED_ORIGINS: "https://app.example", ALLOW_UNAUTHENTICATED: "true" } });
 });
 after(async () => worker?.stop());
 
@@ -23,6 +23,6 @@ test("loopback origins are no longer allowed once a list is configured", async (
 });
 
 test("requests without Origin (servers, CLIs, OpenAI) are unaffected", async () => {
-  const r = await post(initialize(), {}, worker.url);
+  const r = await post(initialize(), { authorization: null }, worker.url);
   assert.equal(r.status, 200);
 });

@@ -6,13 +6,18 @@ for the initialize handshake). python-client.test.mjs asserts on the output.
 
 import asyncio
 import json
+import os
 import sys
 
+import httpx2
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 
 async def main(url: str, mode: str) -> None:
-    async with Client(url, mode=mode) as client:
+    # The bearer token comes from the environment, as a deployment's secret would.
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {os.environ['DICE_MCP_TOKEN']}"}, timeout=30)
+    async with Client(streamable_http_client(url, http_client=http), mode=mode) as client:
         tools = await client.list_tools()
         ok = await client.call_tool("roll_dice", {"n_dice": 5})
         bad = await client.call_tool("roll_dice", {"n_dice": 0})

@@ -4,11 +4,11 @@ import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
-import { URL_MCP } from "./client.mjs";
+import { URL_MCP, AUTH } from "./client.mjs";
 
 async function connect(url = URL_MCP) {
   const client = new Client({ name: "sdk-e2e", version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL(url));
+  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: AUTH } });
   await client.connect(transport);
   return { client, transport };
 }

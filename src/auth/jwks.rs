@@ -1,0 +1,142 @@
+//! Keys published by an identity provider at `JWT_JWKS_URL`. This module decides when to
+//! fetch and holds what was fetched; the worker adapter does the fetching.
+
+use super::keys::{KeyError, KeySet};
+
+/// Fetch again after this long when the response gave no usable `max-age`.
+pub const DEFAULT_TTL_SECS: i64 = 600;
+const MIN_TTL_SECS: i64 = 60;
+const MAX_TTL_SECS: i64 = 24 * 3600;
+/// An unknown `kid` triggers a refetch at most this often (key rotation, not a DoS lever).
+pub const UNKNOWN_KID_REFETCH_SECS: i64 = 60;
+/// After a failed fetch, wait this long before trying again.
+pub const FAILURE_BACKOFF_SECS: i64 = 10;
+/// The largest key set document accepted.
+pub const MAX_BYTES: usize = 64 * 1024;
+
+pub struct RemoteKeys {
+    pub url: String,
+    fetched: Option<Fetched>,
+    last_attempt: Option<i64>,
+}
+
+struct Fetched {
+    keys: KeySet,
+    at: i64,
+    ttl: i64,
+}
+
+impl RemoteKeys {
+    pub fn new(url: String) -> Self {
+        RemoteKeys {
+            url,
+            fetched: None,
+            last_attempt: None,
+        }
+    }
+
+    pub fn keys(&self) -> Option<&KeySet> {
+        self.fetched.as_ref().map(|f| &f.keys)
+    }
+
+    /// Whether the adapter should fetch before serving a request that carries `kid`.
+    pub fn should_fetch(&self, now: i64, kid: Option<&str>) -> bool {
+        let backed_off = self
+            .last_attempt
+            .is_some_and(|t| now < t + FAILURE_BACKOFF_SECS);
+        if backed_off {
+            return false;
+        }
+        match &self.fetched {
+            None => true,
+            Some(f) if now >= f.at + f.ttl => true,
+            Some(f) => {
+                kid.is_some_and(|k| !f.keys.has_kid(k) && now >= f.at + UNKNOWN_KID_REFETCH_SECS)
+            }
+        }
+    }
+
+    /// Installs a fetched document. `max_age` is the response's Cache-Control max-age.
+    /// On error the previous keys stay in use.
+    pub fn install(
+        &mut self,
+        body: &[u8],
+        max_age: Option<i64>,
+        now: i64,
+    ) -> Result<Vec<String>, KeyError> {
+        self.last_attempt = Some(now);
+        let text = std::str::from_utf8(body).map_err(|_| KeyError::UnknownFormat)?;
+        let (keys, warnings) = KeySet::parse(text)?;
+        let ttl = max_age
+            .unwrap_or(DEFAULT_TTL_SECS)
+            .clamp(MIN_TTL_SECS, MAX_TTL_SECS);
+        self.fetched = Some(Fetched { keys, at: now, ttl });
+        Ok(warnings)
+    }
+
+    /// Records a failed fetch; the previous keys, if any, stay in use.
+    pub fn failed(&mut self, now: i64) {
+        self.last_attempt = Some(now);
+    }
+}
+
+/// `max-age` from a Cache-Control header value.
+pub fn max_age(cache_control: Option<&str>) -> Option<i64> {
+    cache_control?
+        .split(',')
+        .filter_map(|d| d.trim().strip_prefix("max-age="))
+        .find_map(|v| v.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::keys::tests::{jwk_of, test_keys};
+
+    fn jwks(kid: &str) -> Vec<u8> {
+        let key = test_keys().0.to_public_key();
+        serde_json::json!({ "keys": [jwk_of(&key, kid, "RS256")] })
+            .to_string()
+            .into_bytes()
+    }
+
+    #[test]
+    fn fetches_first_then_after_ttl() {
+        let mut r = RemoteKeys::new("https://idp.example/jwks".into());
+        assert!(r.should_fetch(0, None));
+        r.install(&jwks("a"), Some(300), 0).unwrap();
+        assert!(!r.should_fetch(299, None));
+        assert!(r.should_fetch(300, None));
+    }
+
+    #[test]
+    fn an_unknown_kid_refetches_at_most_once_a_minute() {
+        let mut r = RemoteKeys::new("u".into());
+        r.install(&jwks("a"), None, 1000).unwrap();
+        assert!(!r.should_fetch(1001, Some("a")));
+        assert!(
+            !r.should_fetch(1030, Some("b")),
+            "too soon after the last fetch"
+        );
+        assert!(r.should_fetch(1060, Some("b")));
+    }
+
+    #[test]
+    fn a_failure_backs_off_and_keeps_the_old_keys() {
+        let mut r = RemoteKeys::new("u".into());
+        r.install(&jwks("a"), Some(60), 0).unwrap();
+        r.failed(60);
+        assert!(!r.should_fetch(65, None));
+        assert!(r.keys().is_some());
+        assert!(r.should_fetch(70, None));
+        assert!(r.install(b"not json", None, 70).is_err());
+        assert!(r.keys().unwrap().has_kid("a"));
+    }
+
+    #[test]
+    fn max_age_is_read_from_cache_control() {
+        assert_eq!(max_age(Some("public, max-age=3600")), Some(3600));
+        assert_eq!(max_age(Some("no-cache")), None);
+        assert_eq!(max_age(None), None);
+    }
+}

@@ -1,0 +1,222 @@
+//! Bearer-JWT authentication: who is calling, and may they.
+//!
+//! This module knows nothing of JSON-RPC. The HTTP layer asks it for a [`Principal`] and
+//! turns an [`AuthError`] into `401`/`403`/`503` with a `WWW-Authenticate` challenge.
+
+pub mod cache;
+pub mod jwks;
+pub mod keys;
+pub mod metadata;
+pub mod policy;
+pub mod token;
+
+use jwt_compact::{AlgorithmExt, UntrustedToken, ValidationError};
+use serde_json::{Map, Value};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use cache::TokenCache;
+use jwks::RemoteKeys;
+use keys::{KeySet, SelectError, VerifyingKey};
+use policy::ClaimPolicy;
+
+/// Whom a verified token speaks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub subject: Option<String>,
+    pub scopes: Vec<String>,
+}
+
+/// Why a request was not authenticated. `Display` is safe to show the client and to log:
+/// it never contains the token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthError {
+    /// No `Authorization` header.
+    Missing,
+    /// An `Authorization` header with a scheme other than `Bearer`.
+    WrongScheme,
+    /// A token was presented and refused; the reason is for the client and the log.
+    Invalid(String),
+    /// The token is valid but lacks these scopes (space-separated).
+    InsufficientScope { missing: String },
+    /// Keys come from `JWT_JWKS_URL` and none could be fetched yet.
+    KeysUnavailable,
+}
+
+impl AuthError {
+    pub fn invalid(reason: impl Into<String>) -> Self {
+        AuthError::Invalid(reason.into())
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuthError::Missing => f.write_str("send 'Authorization: Bearer <token>'"),
+            AuthError::WrongScheme => f.write_str("the Authorization header must use the Bearer scheme"),
+            AuthError::Invalid(reason) => f.write_str(reason),
+            AuthError::InsufficientScope { missing } => {
+                write!(f, "the token lacks the required scope: {missing}")
+            }
+            AuthError::KeysUnavailable => f.write_str(
+                "the server could not fetch its verification keys from JWT_JWKS_URL yet; try again shortly",
+            ),
+        }
+    }
+}
+
+/// Verifies bearer tokens against configured keys and a claim policy.
+pub struct Authenticator {
+    static_keys: Option<KeySet>,
+    remote: Option<Mutex<RemoteKeys>>,
+    pub policy: ClaimPolicy,
+    cache: Mutex<TokenCache>,
+}
+
+impl fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authenticator")
+            .field("static_keys", &self.static_keys.as_ref().map(KeySet::len))
+            .field("remote", &self.remote.as_ref().map(|r| lock(r).url.clone()))
+            .field("policy", &self.policy)
+            .finish()
+    }
+}
+
+/// Poisoning cannot leave these structures half-updated in a way that matters (each
+/// update is one assignment), so a poisoned lock is used as is.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Authenticator {
+    pub fn new(static_keys: Option<KeySet>, jwks_url: Option<String>, policy: ClaimPolicy) -> Self {
+        Authenticator {
+            static_keys,
+            remote: jwks_url.map(|u| Mutex::new(RemoteKeys::new(u))),
+            policy,
+            cache: Mutex::new(TokenCache::default()),
+        }
+    }
+
+    /// The key set URL to fetch before serving a request with this `Authorization`
+    /// header, if a fetch is due.
+    pub fn jwks_fetch_due(&self, authorization: Option<&str>, now: i64) -> Option<String> {
+        let remote = lock(self.remote.as_ref()?);
+        let kid = token::peek_kid(authorization);
+        remote
+            .should_fetch(now, kid.as_deref())
+            .then(|| remote.url.clone())
+    }
+
+    /// Hands over a fetched key set document (`Err` when the fetch failed). Returns what
+    /// to log.
+    pub fn jwks_fetched(
+        &self,
+        result: Result<(Vec<u8>, Option<i64>), String>,
+        now: i64,
+    ) -> Vec<String> {
+        let Some(remote) = &self.remote else {
+            return Vec::new();
+        };
+        let mut remote = lock(remote);
+        match result {
+            Ok((body, max_age)) => match remote.install(&body, max_age, now) {
+                Ok(warnings) => warnings,
+                Err(e) => vec![format!("JWT_JWKS_URL returned an unusable key set: {e}")],
+            },
+            Err(e) => {
+                remote.failed(now);
+                vec![format!("fetching JWT_JWKS_URL failed: {e}")]
+            }
+        }
+    }
+
+    /// Authenticates and authorizes one request.
+    pub fn authenticate(
+        &self,
+        authorization: Option<&str>,
+        now: i64,
+    ) -> Result<Arc<Principal>, AuthError> {
+        let token = token::bearer(authorization)?;
+        let cached = lock(&self.cache).get(token, now);
+        let principal = match cached {
+            Some(p) => p,
+            None => {
+                let (principal, exp) = self.verify(token, now)?;
+                let principal = Arc::new(principal);
+                lock(&self.cache).insert(token, principal.clone(), exp);
+                principal
+            }
+        };
+        self.policy.authorize(&principal)?;
+        Ok(principal)
+    }
+
+    /// The full check of a token not seen before: shape, header, key, signature, claims.
+    fn verify(&self, token: &str, now: i64) -> Result<(Principal, i64), AuthError> {
+        let header = token::inspect(token)?;
+        let untrusted = UntrustedToken::new(token)
+            .map_err(|e| AuthError::invalid(format!("the token does not parse: {e}")))?;
+        let verified = self
+            .with_key(header.kid.as_deref(), header.alg, |key| {
+                key.alg
+                    .rsa()
+                    .validator::<Map<String, Value>>(&key.key)
+                    .validate(&untrusted)
+            })?
+            .map_err(|e| AuthError::invalid(describe(&e)))?;
+        self.policy.check(verified.claims(), now)
+    }
+
+    /// Finds the key for a token in the configured key, then in the fetched key set.
+    fn with_key<R>(
+        &self,
+        kid: Option<&str>,
+        alg: keys::Alg,
+        f: impl FnOnce(&VerifyingKey) -> R,
+    ) -> Result<R, AuthError> {
+        let mut first_error = None;
+        if let Some(set) = &self.static_keys {
+            match set.select(kid, alg) {
+                Ok(k) => return Ok(f(k)),
+                Err(e) => first_error = Some(e),
+            }
+        }
+        if let Some(remote) = &self.remote {
+            let remote = lock(remote);
+            match remote.keys() {
+                Some(set) => match set.select(kid, alg) {
+                    Ok(k) => return Ok(f(k)),
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                },
+                None if first_error.is_none() => return Err(AuthError::KeysUnavailable),
+                None => {}
+            }
+        }
+        Err(AuthError::invalid(match first_error {
+            Some(e) => format!("no configured key verifies this token: {e}"),
+            None => format!(
+                "no configured key verifies this token: {}",
+                SelectError::UnknownKid
+            ),
+        }))
+    }
+}
+
+fn describe(e: &ValidationError) -> String {
+    match e {
+        ValidationError::InvalidSignature
+        | ValidationError::InvalidSignatureLen { .. }
+        | ValidationError::MalformedSignature(_) => "the token's signature does not verify".into(),
+        ValidationError::AlgorithmMismatch { .. } => {
+            "the token's algorithm does not match its key".into()
+        }
+        ValidationError::MalformedClaims(_) => {
+            "the token's claims are malformed (exp, nbf and iat must be integers)".into()
+        }
+        _ => "the token is invalid".into(),
+    }
+}

@@ -1,0 +1,142 @@
+//! Authentication through the HTTP core on the host: challenges, scopes, metadata, and the
+//! verified-token cache. The attack catalogue runs against workerd in tests/e2e/auth.test.mjs.
+
+use std::sync::OnceLock;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use dice_mcp::config::Config;
+use dice_mcp::http::{handle, Body, Request, Response};
+use jwt_compact::{alg::Rsa, Algorithm, AlgorithmSignature};
+use rsa::pkcs8::{EncodePublicKey, LineEnding};
+use rsa::RsaPrivateKey;
+use serde_json::{json, Value};
+
+const NOW: i64 = 1_800_000_000;
+
+fn key() -> &'static RsaPrivateKey {
+    static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
+    KEY.get_or_init(|| RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap())
+}
+
+fn config() -> &'static Config {
+    static CONFIG: OnceLock<Config> = OnceLock::new();
+    CONFIG.get_or_init(|| {
+        let pem = key()
+            .to_public_key()
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap();
+        Config::from_vars(|name| match name {
+            "JWT_PUBLIC_KEY" => Some(pem.clone()),
+            "REQUIRED_SCOPES" => Some("dice:roll".into()),
+            "PUBLIC_URL" => Some("https://dice.example.com/".into()),
+            "AUTHORIZATION_SERVERS" => Some("https://auth.example.com".into()),
+            _ => None,
+        })
+        .unwrap()
+    })
+}
+
+fn token(claims: Value) -> String {
+    let input = format!(
+        "{}.{}",
+        Base64UrlUnpadded::encode_string(br#"{"alg":"RS256","typ":"JWT"}"#),
+        Base64UrlUnpadded::encode_string(claims.to_string().as_bytes())
+    );
+    let sig = Rsa::rs256().sign(key(), input.as_bytes());
+    format!(
+        "{input}.{}",
+        Base64UrlUnpadded::encode_string(sig.as_bytes().as_ref())
+    )
+}
+
+fn good_claims() -> Value {
+    json!({"sub": "u", "aud": "dice-server", "iat": NOW, "exp": NOW + 600, "scope": "dice:roll"})
+}
+
+fn ping(authorization: Option<&str>) -> Response {
+    let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+    if let Some(a) = authorization {
+        headers.push(("authorization".into(), a.into()));
+    }
+    handle(
+        config(),
+        &Request {
+            method: "POST".into(),
+            base_url: "http://internal:8787".into(),
+            path: "/mcp".into(),
+            headers,
+            body: Body::Bytes(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#.to_vec()),
+        },
+        NOW,
+    )
+}
+
+#[test]
+fn a_valid_token_is_served_and_served_again_from_the_cache() {
+    let t = token(good_claims());
+    assert_eq!(ping(Some(&format!("Bearer {t}"))).status, 200);
+    assert_eq!(ping(Some(&format!("Bearer {t}"))).status, 200);
+}
+
+#[test]
+fn the_challenge_points_at_the_public_urls_metadata() {
+    let r = ping(None);
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some(
+            r#"Bearer resource_metadata="https://dice.example.com/.well-known/oauth-protected-resource/mcp", scope="dice:roll""#
+        )
+    );
+    assert!(r.log.as_deref().unwrap().starts_with("auth refused (401)"));
+}
+
+#[test]
+fn an_expired_token_is_invalid_token() {
+    let mut c = good_claims();
+    c["exp"] = json!(NOW - 1);
+    let r = ping(Some(&format!("Bearer {}", token(c))));
+    assert_eq!(r.status, 401);
+    assert!(r
+        .header("www-authenticate")
+        .unwrap()
+        .contains(r#"error="invalid_token""#));
+}
+
+#[test]
+fn a_missing_scope_is_403_insufficient_scope() {
+    let mut c = good_claims();
+    c["scope"] = json!("other");
+    let t = token(c);
+    // Twice: the second answer comes from the cache and must be the same.
+    for _ in 0..2 {
+        let r = ping(Some(&format!("Bearer {t}")));
+        assert_eq!(r.status, 403);
+        assert!(r
+            .header("www-authenticate")
+            .unwrap()
+            .contains(r#"error="insufficient_scope""#));
+    }
+}
+
+#[test]
+fn metadata_names_the_resource_and_its_authorization_server() {
+    let r = handle(
+        config(),
+        &Request {
+            method: "GET".into(),
+            base_url: "http://internal:8787".into(),
+            path: "/.well-known/oauth-protected-resource/mcp".into(),
+            ..Request::default()
+        },
+        NOW,
+    );
+    assert_eq!(r.status, 200);
+    let doc: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(doc["resource"], "https://dice.example.com/mcp");
+    assert_eq!(
+        doc["authorization_servers"],
+        json!(["https://auth.example.com"])
+    );
+    assert_eq!(doc["scopes_supported"], json!(["dice:roll"]));
+}

@@ -1,0 +1,113 @@
+// Key configuration, each in a worker of its own: PEM forms, a weak key, no key at all,
+// and keys fetched from an identity provider's JWKS URL.
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { once } from "node:events";
+import { createPublicKey } from "node:crypto";
+import { startWorker } from "./harness.mjs";
+import { post, rpc } from "./client.mjs";
+import { newKey, mint, claims } from "./tokens.mjs";
+
+const ping = rpc("ping");
+const H = { "mcp-protocol-version": "2025-11-25" };
+
+async function withWorker(vars, fn) {
+  const worker = await startWorker({ vars });
+  try {
+    await fn(worker);
+  } finally {
+    await worker.stop();
+  }
+}
+
+test("a PEM public key (SPKI, multi-line) verifies tokens", async () => {
+  const key = newKey(undefined);
+  await withWorker({ JWT_PUBLIC_KEY: key.publicPem }, async (w) => {
+    const ok = await post(ping, { ...H, authorization: `Bearer ${mint(key, claims({ iss: "any" }), { alg: "RS256", typ: "JWT" })}` }, w.url);
+    assert.equal(ok.status, 200);
+    const none = await post(ping, { ...H, authorization: null }, w.url);
+    assert.equal(none.status, 401);
+    const forged = mint(newKey(undefined), claims(), { alg: "RS256" });
+    const bad = await post(ping, { ...H, authorization: `Bearer ${forged}` }, w.url);
+    assert.equal(bad.status, 401);
+    const logs = await w.waitForLog(/auth refused \(401\): the token's signature does not verify/);
+    assert.ok(!logs.includes(forged.split(".")[2]), "the log never holds a token");
+  });
+});
+
+test("a PKCS#1 PEM public key (BEGIN RSA PUBLIC KEY) verifies tokens", async () => {
+  const key = newKey(undefined);
+  const pkcs1 = createPublicKey(key.privateKey).export({ type: "pkcs1", format: "pem" });
+  await withWorker({ JWT_PUBLIC_KEY: pkcs1 }, async (w) => {
+    const r = await post(ping, { ...H, authorization: `Bearer ${mint(key, claims(), { alg: "RS256" })}` }, w.url);
+    assert.equal(r.status, 200);
+  });
+});
+
+test("a 1024-bit key is refused at load: 500 naming JWT_PUBLIC_KEY", async () => {
+  const weak = newKey(undefined, { bits: 1024 });
+  await withWorker({ JWT_PUBLIC_KEY: weak.publicPem }, async (w) => {
+    const r = await post(ping, { ...H, authorization: `Bearer ${mint(weak, claims(), { alg: "RS256" })}` }, w.url);
+    assert.equal(r.status, 500);
+    assert.match(r.json.error_description, /JWT_PUBLIC_KEY.*1024 bits.*2048/);
+  });
+});
+
+test("no key and no opt-out: fails closed with 500 naming the secret", async () => {
+  await withWorker({}, async (w) => {
+    const r = await post(ping, H, w.url);
+    assert.equal(r.status, 500);
+    assert.equal(r.json.error, "server_misconfigured");
+    assert.match(r.json.error_description, /wrangler secret put JWT_PUBLIC_KEY/);
+  });
+});
+
+test("ALLOW_UNAUTHENTICATED=true serves without a token", async () => {
+  await withWorker({ ALLOW_UNAUTHENTICATED: "true" }, async (w) => {
+    const r = await post(ping, { ...H, authorization: null }, w.url);
+    assert.equal(r.status, 200);
+    await w.waitForLog(/ALLOW_UNAUTHENTICATED=true: the MCP endpoint answers anyone/);
+  });
+});
+
+describe("JWT_JWKS_URL", () => {
+  const key = newKey("idp-1");
+  let jwksServer;
+  let fetches = 0;
+  let worker;
+
+  before(async () => {
+    jwksServer = http.createServer((req, res) => {
+      fetches += 1;
+      res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=600" });
+      res.end(JSON.stringify({ keys: [key.jwk] }));
+    });
+    jwksServer.listen(0, "127.0.0.1");
+    await once(jwksServer, "listening");
+    worker = await startWorker({
+      vars: { JWT_JWKS_URL: `http://127.0.0.1:${jwksServer.address().port}/jwks.json` },
+    });
+  });
+
+  after(async () => {
+    await worker?.stop();
+    jwksServer?.close();
+  });
+
+  test("keys are fetched on first use and cached", async () => {
+    for (let i = 0; i < 3; i++) {
+      const r = await post(ping, { ...H, authorization: `Bearer ${mint(key)}` }, worker.url);
+      assert.equal(r.status, 200, r.text);
+    }
+    assert.equal(fetches, 1);
+  });
+
+  test("a kid not in the fetched set is refused without another fetch right away", async () => {
+    const other = newKey("idp-2");
+    const r = await post(ping, { ...H, authorization: `Bearer ${mint(other)}` }, worker.url);
+    assert.equal(r.status, 401);
+    assert.match(r.json.error_description, /kid/);
+    assert.equal(fetches, 1);
+  });
+});
