@@ -19,13 +19,20 @@ while [ $# -gt 0 ]; do
 done
 
 url="http://$ip:$port/mcp/"
+# A development key pair (first run only) and a token for it, like the seed's server prints.
+token="$(bash scripts/token.sh)"
 cat >&2 <<MSG
 
   dice-mcp will serve MCP at $url
+  Access token (RS256, audience dice-server, valid 1 hour; new one: npm run -s token):
+
+    $token
+
   Once wrangler says "Ready", try it from another terminal:
 
-    npx mcp-inspector --cli $url --transport http --method tools/list
-    npx mcp-inspector --cli $url --transport http --method tools/call --tool-name roll_dice --tool-arg n_dice=3
+    npx mcp-inspector --cli $url --transport http --header "Authorization: Bearer $token" --method tools/list
+    npx mcp-inspector --cli $url --transport http --header "Authorization: Bearer $token" \\
+      --method tools/call --tool-name roll_dice --tool-arg n_dice=3
 
 MSG
 exec wrangler dev --ip "$ip" --port "$port" "${args[@]}"
