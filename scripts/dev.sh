@@ -24,14 +24,14 @@ token="$(bash scripts/token.sh)"
 cat >&2 <<MSG
 
   dice-mcp will serve MCP at $url
-  Access token (RS256, audience dice-server, valid 1 hour; new one: npm run -s token):
+  A development token (RS256, audience dice-server, valid 1 hour; another: npm run -s token):
 
-    $token
+    export TOKEN=$token
 
-  Once wrangler says "Ready", try it from another terminal:
+  Once wrangler says "Ready", in another terminal (after the export above):
 
-    npx mcp-inspector --cli $url --transport http --header "Authorization: Bearer $token" --method tools/list
-    npx mcp-inspector --cli $url --transport http --header "Authorization: Bearer $token" \\
+    npx mcp-inspector --cli $url --transport http --header "Authorization: Bearer \$TOKEN" --method tools/list
+    npx mcp-inspector --cli $url --transport http --header "Authorization: Bearer \$TOKEN" \\
       --method tools/call --tool-name roll_dice --tool-arg n_dice=3
 
 MSG
