@@ -176,7 +176,17 @@ fn auth_failure(config: &Config, req: &Request, err: &AuthError, scopes: &[Strin
         base_url(config, req),
         metadata::WELL_KNOWN
     );
-    let quoted = |s: &str| s.replace(['"', '\\'], "'");
+    // A quoted-string may not hold quotes, backslashes or control characters, and a header
+    // value must be ASCII: client-supplied text in a reason is folded to '?'.
+    let quoted = |s: &str| -> String {
+        s.chars()
+            .map(|c| match c {
+                '"' | '\\' => '\'',
+                c if c == ' ' || c.is_ascii_graphic() => c,
+                _ => '?',
+            })
+            .collect()
+    };
     let (status, code) = match err {
         AuthError::Missing | AuthError::WrongScheme => (401, "invalid_request"),
         AuthError::Invalid(_) => (401, "invalid_token"),

@@ -145,7 +145,10 @@ mod entry {
     fn into_worker(response: http::Response) -> Result<Response> {
         let headers = Headers::new();
         for (name, value) in &response.headers {
-            headers.append(name, value)?;
+            // The core only emits ASCII values; a refusal here is a bug to log, not a 500.
+            if let Err(e) = headers.append(name, value) {
+                worker::console_error!("dice-mcp: dropped response header {name}: {e}");
+            }
         }
         let builder = Response::builder()
             .with_status(response.status)

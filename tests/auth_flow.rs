@@ -140,3 +140,17 @@ fn metadata_names_the_resource_and_its_authorization_server() {
     );
     assert_eq!(doc["scopes_supported"], json!(["dice:roll"]));
 }
+
+#[test]
+fn client_text_in_a_challenge_is_folded_to_safe_ascii() {
+    let header = Base64UrlUnpadded::encode_string("{\"alg\":\"RS256\\n\\\"é\"}".as_bytes());
+    let forged = format!("Bearer {header}.e30.c2ln");
+    let r = ping(Some(&forged));
+    assert_eq!(r.status, 401);
+    let challenge = r.header("www-authenticate").unwrap();
+    assert!(
+        challenge.bytes().all(|b| b == b' ' || b.is_ascii_graphic()),
+        "{challenge}"
+    );
+    assert!(challenge.contains("algorithm 'RS256?'?'"), "{challenge}");
+}

@@ -170,6 +170,12 @@ describe("refused", () => {
     assert.match(r.json.error_description, /longer than 8192 bytes/);
   });
 
+  test("an alg with a newline, a quote and non-ASCII is 401, and the challenge stays a valid header", async () => {
+    const r = await withToken(edit(mint(main), 0, () => b64url(JSON.stringify({ alg: 'RS256\n"é' }))));
+    assert.equal(r.status, 401);
+    assert.match(r.headers.get("www-authenticate"), /error="invalid_token"/);
+  });
+
   test("CBOR claims (cty)", () =>
     refused(mint(main, claims(), { alg: "RS256", kid: "main", cty: "CBOR" }), /content type/));
 });
