@@ -34,6 +34,21 @@ fn post(body: Value, headers: &[(&str, &str)]) -> Response {
     )
 }
 
+/// A POST to /mcp with the given body and only a JSON content type.
+fn raw(body: Body) -> Response {
+    handle(
+        &config(),
+        &Request {
+            method: "POST".into(),
+            path: "/mcp".into(),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body,
+            ..Request::default()
+        },
+        NOW,
+    )
+}
+
 fn json_of(r: &Response) -> Value {
     serde_json::from_slice(&r.body).expect("a JSON body")
 }
@@ -103,51 +118,23 @@ fn a_2026_07_28_call_needs_no_handshake() {
 
 #[test]
 fn a_body_marked_too_large_is_413_before_parsing() {
-    let r = handle(
-        &config(),
-        &Request {
-            method: "POST".into(),
-            path: "/mcp".into(),
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: Body::TooLarge,
-            ..Request::default()
-        },
-        NOW,
-    );
+    let r = raw(Body::TooLarge);
     assert_eq!(r.status, 413);
 }
 
 #[test]
 fn deep_nesting_is_a_parse_error_not_a_crash() {
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let r = handle(
-        &config(),
-        &Request {
-            method: "POST".into(),
-            path: "/mcp".into(),
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: Body::Bytes(deep.into_bytes()),
-            ..Request::default()
-        },
-        NOW,
-    );
+    let r = raw(Body::Bytes(deep.into_bytes()));
     assert_eq!(r.status, 400);
     assert_eq!(json_of(&r)["error"]["code"], -32700);
 }
 
 #[test]
 fn invalid_utf8_is_a_parse_error() {
-    let r = handle(
-        &config(),
-        &Request {
-            method: "POST".into(),
-            path: "/mcp".into(),
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: Body::Bytes(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\"}".to_vec()),
-            ..Request::default()
-        },
-        NOW,
-    );
+    let r = raw(Body::Bytes(
+        b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\"}".to_vec(),
+    ));
     assert_eq!(r.status, 400);
     assert_eq!(json_of(&r)["error"]["code"], -32700);
 }

@@ -117,44 +117,21 @@ fn name_field(method: &str) -> Option<&'static str> {
 }
 
 /// A header value as sent, or decoded from the `=?base64?…?=` form ("Value Encoding").
-/// `None` when the encoded form is malformed.
+/// `None` when the encoded form is malformed. Padding is optional.
 pub fn decode_header_value(v: &str) -> Option<String> {
+    use base64ct::{Base64, Base64Unpadded, Encoding};
     match v
         .strip_prefix("=?base64?")
         .and_then(|r| r.strip_suffix("?="))
     {
         None => Some(v.to_owned()),
-        Some(encoded) => String::from_utf8(base64_decode(encoded)?).ok(),
-    }
-}
-
-/// Standard-alphabet base64 with optional `=` padding.
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    fn sextet(c: u8) -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let body = s.trim_end_matches('=');
-    if s.len() - body.len() > 2 || body.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(body.len() * 3 / 4);
-    for chunk in body.as_bytes().chunks(4) {
-        let mut acc = 0u32;
-        for &c in chunk {
-            acc = (acc << 6) | sextet(c)?;
+        Some(encoded) => {
+            let bytes = Base64::decode_vec(encoded)
+                .or_else(|_| Base64Unpadded::decode_vec(encoded))
+                .ok()?;
+            String::from_utf8(bytes).ok()
         }
-        acc <<= 6 * (4 - chunk.len() as u32);
-        let bytes = acc.to_be_bytes();
-        out.extend_from_slice(&bytes[1..chunk.len()]);
     }
-    Some(out)
 }
 
 #[cfg(test)]
