@@ -28,14 +28,16 @@ export async function freePort() {
 }
 
 /**
- * @param {{ vars?: Record<string,string>, args?: string[] }} options
+ * @param {{ vars?: Record<string,string>, args?: string[], envFile?: string }} options
  * @returns {Promise<{ base: string, url: string, stop: () => Promise<void>, logs: () => string }>}
  */
-export async function startWorker({ vars = {}, args = [] } = {}) {
+export async function startWorker({ vars = {}, args = [], envFile } = {}) {
   const port = await freePort();
   const inspectorPort = await freePort();
-  const all = Object.fromEntries(WORKER_VARS.map((k) => [k, ""]));
+  // With an env file (a .dev.vars of the test's own), it alone supplies the variables.
+  const all = envFile ? {} : Object.fromEntries(WORKER_VARS.map((k) => [k, ""]));
   const varArgs = Object.entries({ ...all, ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  if (envFile) varArgs.push("--env-file", envFile);
   const child = spawn(
     "wrangler",
     [
