@@ -250,7 +250,7 @@ fn with_common_headers(mut response: Response, origin: Option<&str>) -> Response
 fn mcp_endpoint(config: &Config, req: &Request, now: i64) -> Response {
     match req.method.as_str() {
         "POST" => {
-            // CORS preflights are answered before this; everything posted must authenticate.
+            // Every POST needs a token; OPTIONS (the CORS preflight) does not.
             if let Auth::Bearer(auth) = &config.auth {
                 if let Err(e) = auth.authenticate(req.header("authorization"), now) {
                     return auth_failure(config, req, &e, &auth.policy.required_scopes);
