@@ -39,8 +39,10 @@ impl RemoteKeys {
         self.fetched.as_ref().map(|f| &f.keys)
     }
 
-    /// Whether the adapter should fetch before serving a request that carries `kid`.
-    pub fn should_fetch(&self, now: i64, kid: Option<&str>) -> bool {
+    /// Whether the adapter should fetch before serving a request. `kid` reads the
+    /// presented token's kid; it is called only when the answer depends on it (keys are
+    /// fresh and the last fetch is old enough to allow a refetch for an unknown kid).
+    pub fn should_fetch(&self, now: i64, kid: impl FnOnce() -> Option<String>) -> bool {
         let backed_off = self
             .last_attempt
             .is_some_and(|t| now < t + FAILURE_BACKOFF_SECS);
@@ -51,7 +53,7 @@ impl RemoteKeys {
             None => true,
             Some(f) if now >= f.at + f.ttl => true,
             Some(f) => {
-                kid.is_some_and(|k| !f.keys.has_kid(k) && now >= f.at + UNKNOWN_KID_REFETCH_SECS)
+                now >= f.at + UNKNOWN_KID_REFETCH_SECS && kid().is_some_and(|k| !f.keys.has_kid(&k))
             }
         }
     }
@@ -103,22 +105,22 @@ mod tests {
     #[test]
     fn fetches_first_then_after_ttl() {
         let mut r = RemoteKeys::new("https://idp.example/jwks".into());
-        assert!(r.should_fetch(0, None));
+        assert!(r.should_fetch(0, || None));
         r.install(&jwks("a"), Some(300), 0).unwrap();
-        assert!(!r.should_fetch(299, None));
-        assert!(r.should_fetch(300, None));
+        assert!(!r.should_fetch(299, || None));
+        assert!(r.should_fetch(300, || None));
     }
 
     #[test]
     fn an_unknown_kid_refetches_at_most_once_a_minute() {
         let mut r = RemoteKeys::new("u".into());
         r.install(&jwks("a"), None, 1000).unwrap();
-        assert!(!r.should_fetch(1001, Some("a")));
+        assert!(!r.should_fetch(1001, || Some("a".into())));
         assert!(
-            !r.should_fetch(1030, Some("b")),
+            !r.should_fetch(1030, || Some("b".into())),
             "too soon after the last fetch"
         );
-        assert!(r.should_fetch(1060, Some("b")));
+        assert!(r.should_fetch(1060, || Some("b".into())));
     }
 
     #[test]
@@ -126,9 +128,9 @@ mod tests {
         let mut r = RemoteKeys::new("u".into());
         r.install(&jwks("a"), Some(60), 0).unwrap();
         r.failed(60);
-        assert!(!r.should_fetch(65, None));
+        assert!(!r.should_fetch(65, || None));
         assert!(r.keys().is_some());
-        assert!(r.should_fetch(70, None));
+        assert!(r.should_fetch(70, || None));
         assert!(r.install(b"not json", None, 70).is_err());
         assert!(r.keys().unwrap().has_kid("a"));
     }

@@ -103,9 +103,8 @@ impl Authenticator {
     /// header, if a fetch is due.
     pub fn jwks_fetch_due(&self, authorization: Option<&str>, now: i64) -> Option<String> {
         let remote = lock(self.remote.as_ref()?);
-        let kid = token::peek_kid(authorization);
         remote
-            .should_fetch(now, kid.as_deref())
+            .should_fetch(now, || token::peek_kid(authorization))
             .then(|| remote.url.clone())
     }
 
@@ -196,13 +195,10 @@ impl Authenticator {
                 None => {}
             }
         }
-        Err(AuthError::invalid(match first_error {
-            Some(e) => format!("no configured key verifies this token: {e}"),
-            None => format!(
-                "no configured key verifies this token: {}",
-                SelectError::UnknownKid
-            ),
-        }))
+        let e = first_error.unwrap_or(SelectError::UnknownKid);
+        Err(AuthError::invalid(format!(
+            "no configured key verifies this token: {e}"
+        )))
     }
 }
 
