@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::auth::{metadata, AuthError};
 use crate::config::{Auth, Config, ConfigError};
+use crate::log::{AuthOutcome, RequestLog};
 use crate::mcp::jsonrpc::{
     HEADER_MISMATCH, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR,
     UNSUPPORTED_PROTOCOL_VERSION,
@@ -65,8 +66,8 @@ pub struct Response {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
-    /// A line for the operator's log (never a token or key), e.g. why auth refused.
-    pub log: Option<String>,
+    /// What the operator's log says about this request (never a token or key).
+    pub log: RequestLog,
 }
 
 impl Response {
@@ -75,7 +76,7 @@ impl Response {
             status,
             headers: Vec::new(),
             body: Vec::new(),
-            log: None,
+            log: RequestLog::default(),
         }
     }
 
@@ -102,6 +103,12 @@ impl Response {
 
 /// Serves one request. `now` is the current Unix time in seconds.
 pub fn handle(config: &Config, req: &Request, now: i64) -> Response {
+    let mut response = route(config, req, now);
+    response.log.status = response.status;
+    response
+}
+
+fn route(config: &Config, req: &Request, now: i64) -> Response {
     let origin = req.header("origin");
     // Protected resource metadata is public and read by browser-based clients from any
     // origin before they hold a token.
@@ -216,20 +223,24 @@ fn auth_failure(config: &Config, req: &Request, err: &AuthError, scopes: &[Strin
     if status == 503 {
         response = response.with("retry-after", "10");
     }
-    response.log = Some(format!("auth refused ({status}): {err}"));
+    response.log.auth = AuthOutcome::Refused(code);
+    response.log.reason = Some(err.to_string());
     response
 }
 
 /// The answer when configuration could not be read: every request fails closed.
 pub fn config_error(err: &ConfigError) -> Response {
-    Response::json(
+    let mut response = Response::json(
         500,
         &json!({
             "error": "server_misconfigured",
             "error_description": format!("The server's {err}. The operator must fix it and redeploy."),
         }),
     )
-    .with("cache-control", "no-store")
+    .with("cache-control", "no-store");
+    response.log.status = response.status;
+    response.log.reason = Some(err.to_string());
+    response
 }
 
 fn with_common_headers(mut response: Response, origin: Option<&str>) -> Response {
@@ -253,12 +264,17 @@ fn mcp_endpoint(config: &Config, req: &Request, now: i64) -> Response {
     match req.method.as_str() {
         "POST" => {
             // Every POST needs a token; OPTIONS (the CORS preflight) does not.
-            if let Auth::Bearer(auth) = &config.auth {
-                if let Err(e) = auth.authenticate(req.header("authorization"), now) {
-                    return auth_failure(config, req, &e, &auth.policy.required_scopes);
-                }
-            }
-            post(req)
+            let outcome = match &config.auth {
+                Auth::Disabled => AuthOutcome::Disabled,
+                Auth::Bearer(auth) => match auth.authenticate(req.header("authorization"), now) {
+                    Ok(a) if a.cached => AuthOutcome::Cached,
+                    Ok(_) => AuthOutcome::Verified,
+                    Err(e) => return auth_failure(config, req, &e, &auth.policy.required_scopes),
+                },
+            };
+            let mut response = post(req);
+            response.log.auth = outcome;
+            response
         }
         "OPTIONS" => preflight(req),
         // No standalone SSE stream (GET) and no sessions to end (DELETE): this server is
@@ -312,7 +328,8 @@ fn post(req: &Request) -> Response {
         method: req.header("mcp-method"),
         name: req.header("mcp-name"),
     };
-    match mcp::handle(body, &headers, format.is_some()) {
+    let handled = mcp::handle(body, &headers, format.is_some());
+    let mut response = match handled.outcome {
         Outcome::Accepted => Response::new(202),
         Outcome::NotAcceptable => transport_error(
             406,
@@ -321,12 +338,22 @@ fn post(req: &Request) -> Response {
         ),
         Outcome::Reply { body, era, error } => {
             let status = status_for(era, error);
-            match format {
+            let mut r = match format {
                 Some(Format::Sse) => sse(status, &body),
                 _ => Response::json(status, &body),
-            }
+            };
+            r.log.rpc_error = error;
+            r
         }
-    }
+    };
+    let summary = handled.summary;
+    let log = &mut response.log;
+    log.method = summary.method;
+    log.tool = summary.tool;
+    log.protocol = summary.version.map(Version::as_str);
+    log.tool_error = summary.tool_error;
+    log.batch = summary.batch;
+    response
 }
 
 /// The HTTP status for a JSON-RPC answer. Transport-level failures are 400 in every
@@ -356,7 +383,10 @@ fn transport_error(status: u16, message: &str, era: Era) -> Response {
     if era == Era::Legacy {
         body["id"] = Value::Null;
     }
-    Response::json(status, &body)
+    let mut response = Response::json(status, &body);
+    response.log.rpc_error = Some(INVALID_REQUEST);
+    response.log.reason = Some(message.to_owned());
+    response
 }
 
 /// The era the request's header names, for shaping errors raised before the body is read.

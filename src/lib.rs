@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod config;
 pub mod http;
+pub mod log;
 pub mod mcp;
 pub mod tools;
 
@@ -27,6 +28,7 @@ mod entry {
 
     #[event(fetch)]
     async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+        let started = worker::Date::now().as_millis();
         PANIC_HOOK.call_once(chain_panic_hook);
         let config = CONFIG.get_or_init(|| {
             let loaded = Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string()));
@@ -43,7 +45,12 @@ mod entry {
         });
         let config = match config {
             Ok(c) => c,
-            Err(e) => return into_worker(http::config_error(e)),
+            Err(e) => {
+                let response = http::config_error(e);
+                let path = req.path();
+                log_request(&response, &req.method().to_string(), &path, started);
+                return into_worker(response);
+            }
         };
         let now = (worker::Date::now().as_millis() / 1000) as i64;
         let request = read_request(&mut req).await?;
@@ -51,10 +58,21 @@ mod entry {
             refresh_keys(auth, request.header("authorization"), now).await;
         }
         let response = http::handle(config, &request, now);
-        if let Some(line) = &response.log {
-            worker::console_log!("dice-mcp: {line}");
-        }
+        log_request(&response, &request.method, &request.path, started);
         into_worker(response)
+    }
+
+    /// One JSON line per request (see `crate::log`); server errors at error level.
+    /// Workers advance the clock only across I/O, so `ms` is wall time as the runtime
+    /// reports it, not CPU time.
+    fn log_request(response: &http::Response, method: &str, path: &str, started: u64) {
+        let ms = worker::Date::now().as_millis().saturating_sub(started);
+        let line = response.log.to_line(method, path, Some(ms));
+        if response.status >= 500 {
+            worker::console_error!("{line}");
+        } else {
+            worker::console_log!("{line}");
+        }
     }
 
     /// Fetches the identity provider's key set when the authenticator says one is due.

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use dice_mcp::config::Config;
 use dice_mcp::http::{handle, Body, Request, Response};
+use dice_mcp::log::AuthOutcome;
 use jwt_compact::{alg::Rsa, Algorithm, AlgorithmSignature};
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::RsaPrivateKey;
@@ -73,9 +74,15 @@ fn ping(authorization: Option<&str>) -> Response {
 
 #[test]
 fn a_valid_token_is_served_and_served_again_from_the_cache() {
-    let t = token(good_claims());
-    assert_eq!(ping(Some(&format!("Bearer {t}"))).status, 200);
-    assert_eq!(ping(Some(&format!("Bearer {t}"))).status, 200);
+    let mut c = good_claims();
+    c["jti"] = json!("cache-test");
+    let t = token(c);
+    let first = ping(Some(&format!("Bearer {t}")));
+    assert_eq!((first.status, first.log.auth), (200, AuthOutcome::Verified));
+    let again = ping(Some(&format!("Bearer {t}")));
+    assert_eq!((again.status, again.log.auth), (200, AuthOutcome::Cached));
+    assert_eq!(again.log.method.as_deref(), Some("ping"));
+    assert_eq!(again.log.protocol, Some("2025-03-26"));
 }
 
 #[test]
@@ -88,7 +95,14 @@ fn the_challenge_points_at_the_public_urls_metadata() {
             r#"Bearer resource_metadata="https://dice.example.com/.well-known/oauth-protected-resource/mcp", scope="dice:roll""#
         )
     );
-    assert!(r.log.as_deref().unwrap().starts_with("auth refused (401)"));
+    assert_eq!(r.log.status, 401);
+    assert_eq!(r.log.auth, AuthOutcome::Refused("invalid_request"));
+    assert!(r
+        .log
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("Authorization: Bearer"));
 }
 
 #[test]

@@ -36,12 +36,17 @@ fn post(body: Value, headers: &[(&str, &str)]) -> Response {
 
 /// A POST to /mcp with the given body and only a JSON content type.
 fn raw(body: Body) -> Response {
+    raw_with_type("application/json", body)
+}
+
+/// A POST to /mcp with the given body and only this content type.
+fn raw_with_type(content_type: &str, body: Body) -> Response {
     handle(
         &config(),
         &Request {
             method: "POST".into(),
             path: "/mcp".into(),
-            headers: vec![("content-type".into(), "application/json".into())],
+            headers: vec![("content-type".into(), content_type.into())],
             body,
             ..Request::default()
         },
@@ -137,4 +142,56 @@ fn invalid_utf8_is_a_parse_error() {
     ));
     assert_eq!(r.status, 400);
     assert_eq!(json_of(&r)["error"]["code"], -32700);
+}
+
+#[test]
+fn the_log_record_says_what_was_asked_and_how_it_ended() {
+    let init = post(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+               "params": {"protocolVersion": "2024-11-05", "capabilities": {},
+                          "clientInfo": {"name": "t", "version": "1"}}}),
+        &[],
+    );
+    assert_eq!(init.log.method.as_deref(), Some("initialize"));
+    assert_eq!(
+        init.log.protocol,
+        Some("2024-11-05"),
+        "the negotiated revision"
+    );
+
+    let bad_args = post(
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+               "params": {"name": "roll_dice", "arguments": {"n_dice": 0}}}),
+        &[("mcp-protocol-version", "2025-11-25")],
+    );
+    let log = &bad_args.log;
+    assert_eq!(log.status, 200);
+    assert_eq!(log.tool.as_deref(), Some("roll_dice"));
+    assert!(log.tool_error);
+    assert_eq!(log.rpc_error, None);
+
+    let unknown = post(
+        json!({"jsonrpc": "2.0", "id": 3, "method": "nope"}),
+        &[("mcp-protocol-version", "2025-11-25")],
+    );
+    assert_eq!(unknown.log.rpc_error, Some(-32601));
+
+    let batch = post(
+        json!([{"jsonrpc": "2.0", "id": 4, "method": "ping"},
+               {"jsonrpc": "2.0", "method": "notifications/initialized"}]),
+        &[],
+    );
+    assert_eq!(
+        (batch.log.batch, batch.log.method.as_deref()),
+        (Some(2), None)
+    );
+
+    let wrong_type = raw_with_type("text/plain", Body::Bytes(b"{}".to_vec()));
+    assert_eq!(wrong_type.log.status, 415);
+    assert!(wrong_type
+        .log
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("Content-Type"));
 }

@@ -27,6 +27,14 @@ pub struct Principal {
     pub scopes: Vec<String>,
 }
 
+/// A request that passed authentication.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authenticated {
+    pub principal: Arc<Principal>,
+    /// The token was verified earlier in this isolate; no signature was checked now.
+    pub cached: bool,
+}
+
 /// Why a request was not authenticated. `Display` is safe to show the client and to log:
 /// it never contains the token.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -136,10 +144,11 @@ impl Authenticator {
         &self,
         authorization: Option<&str>,
         now: i64,
-    ) -> Result<Arc<Principal>, AuthError> {
+    ) -> Result<Authenticated, AuthError> {
         let token = token::bearer(authorization)?;
-        let cached = lock(&self.cache).get(token, now);
-        let principal = match cached {
+        let hit = lock(&self.cache).get(token, now);
+        let cached = hit.is_some();
+        let principal = match hit {
             Some(p) => p,
             None => {
                 let (principal, exp) = self.verify(token, now)?;
@@ -149,7 +158,7 @@ impl Authenticator {
             }
         };
         self.policy.authorize(&principal)?;
-        Ok(principal)
+        Ok(Authenticated { principal, cached })
     }
 
     /// The full check of a token not seen before: shape, header, key, signature, claims.

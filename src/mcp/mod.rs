@@ -10,7 +10,7 @@ pub mod version;
 
 use serde_json::{Map, Value};
 
-use jsonrpc::{Id, RpcError};
+use jsonrpc::{truncate, Id, RpcError};
 use version::{Era, Version};
 
 /// The most messages one 2025-03-26 batch may carry.
@@ -43,6 +43,29 @@ pub enum Outcome {
     NotAcceptable,
 }
 
+/// What one POST asked for, for the operator's log. Client-supplied names are cut to
+/// 64 characters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// The JSON-RPC method of a single message.
+    pub method: Option<String>,
+    /// The tool a `tools/call` named.
+    pub tool: Option<String>,
+    /// The revision the message was answered in, once known.
+    pub version: Option<Version>,
+    /// A `tools/call` whose result has `isError: true`.
+    pub tool_error: bool,
+    /// The number of messages in a 2025-03-26 batch.
+    pub batch: Option<usize>,
+}
+
+/// The answer to one POST and what it was about.
+#[derive(Debug, PartialEq)]
+pub struct Handled {
+    pub outcome: Outcome,
+    pub summary: Summary,
+}
+
 impl Outcome {
     fn error(id: Option<&Id>, err: RpcError, era: Era) -> Outcome {
         Outcome::Reply {
@@ -55,7 +78,18 @@ impl Outcome {
 
 /// Handles one POST body. `can_reply` is false when the client's `Accept` allows neither
 /// JSON nor SSE: then a body that needs an answer is refused before anything runs.
-pub fn handle(body: &[u8], headers: &McpHeaders, can_reply: bool) -> Outcome {
+pub fn handle(body: &[u8], headers: &McpHeaders, can_reply: bool) -> Handled {
+    let mut summary = Summary::default();
+    let outcome = handle_message(body, headers, can_reply, &mut summary);
+    Handled { outcome, summary }
+}
+
+fn handle_message(
+    body: &[u8],
+    headers: &McpHeaders,
+    can_reply: bool,
+    summary: &mut Summary,
+) -> Outcome {
     // The era to answer in before the body says more: modern only if the header says so.
     let header_version = headers.protocol_version.and_then(Version::parse);
     let header_era = header_version.map_or(Era::Legacy, Version::era);
@@ -68,17 +102,26 @@ pub fn handle(body: &[u8], headers: &McpHeaders, can_reply: bool) -> Outcome {
         let id = message.get("id").and_then(Id::from_value);
         return Outcome::error(id.as_ref(), RpcError::unsupported_version(raw), header_era);
     }
+    summary.version = header_version;
     match message {
         Value::Object(obj) => {
+            summary.method = obj
+                .get("method")
+                .and_then(Value::as_str)
+                .map(|m| truncate(m, 64));
             if !can_reply && expects_reply(&obj) {
                 return Outcome::NotAcceptable;
             }
-            match handle_single(&obj, headers, header_version) {
+            match handle_single(&obj, headers, header_version, summary) {
                 Some(reply) => reply,
                 None => Outcome::Accepted,
             }
         }
-        Value::Array(items) => handle_batch(&items, header_version, can_reply),
+        Value::Array(items) => {
+            summary.batch = Some(items.len());
+            summary.version = Some(header_version.unwrap_or(Version::HEADERLESS_DEFAULT));
+            handle_batch(&items, header_version, can_reply)
+        }
         _ => Outcome::error(
             None,
             RpcError::invalid_request("the body must be one JSON-RPC message (a JSON object)"),
@@ -158,6 +201,7 @@ fn handle_single(
     obj: &Map<String, Value>,
     headers: &McpHeaders,
     header_version: Option<Version>,
+    summary: &mut Summary,
 ) -> Option<Outcome> {
     let header_era = header_version.map_or(Era::Legacy, Version::era);
     let (id, method, params) = match classify(obj) {
@@ -175,10 +219,17 @@ fn handle_single(
         }
         Err((id, err)) => return Some(Outcome::error(id.as_ref(), err, header_era)),
     };
+    if method == "tools/call" {
+        summary.tool = params
+            .and_then(|p| p.get("name"))
+            .and_then(Value::as_str)
+            .map(|t| truncate(t, 64));
+    }
     let version = match headers::request_version(header_version, params) {
         Ok(v) => v,
         Err(err) => return Some(Outcome::error(Some(&id), err, header_era)),
     };
+    summary.version = Some(version);
     let era = version.era();
     if era == Era::Modern {
         if let Err(err) = headers::check_modern(headers, method, params) {
@@ -186,11 +237,21 @@ fn handle_single(
         }
     }
     Some(match methods::dispatch(method, params, version, false) {
-        Ok(result) => Outcome::Reply {
-            body: jsonrpc::result(&id, result),
-            era,
-            error: None,
-        },
+        Ok(result) => {
+            summary.tool_error = result.get("isError") == Some(&Value::Bool(true));
+            // The handshake's answer names the revision the client will speak from now on.
+            if method == "initialize" {
+                summary.version = result
+                    .get("protocolVersion")
+                    .and_then(Value::as_str)
+                    .and_then(Version::parse);
+            }
+            Outcome::Reply {
+                body: jsonrpc::result(&id, result),
+                era,
+                error: None,
+            }
+        }
         Err(err) => Outcome::error(Some(&id), err, era),
     })
 }

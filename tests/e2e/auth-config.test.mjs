@@ -31,7 +31,7 @@ test("a PEM public key (SPKI, multi-line) verifies tokens", async () => {
     const forged = mint(newKey(undefined), claims(), { alg: "RS256" });
     const bad = await post(ping, { ...H, authorization: `Bearer ${forged}` }, w.url);
     assert.equal(bad.status, 401);
-    const logs = await w.waitForLog(/auth refused \(401\): the token's signature does not verify/);
+    const logs = await w.waitForLog(/"auth":"invalid_token".*"reason":"the token's signature does not verify".*"status":401/);
     assert.ok(!logs.includes(forged.split(".")[2]), "the log never holds a token");
   });
 });

@@ -77,6 +77,8 @@ export async function startWorker({ vars = {}, args = [], envFile } = {}) {
     base,
     url: `${base}/mcp/`,
     logs: () => output,
+    /** The worker's structured request log lines (src/log.rs), parsed. */
+    records: () => requestRecords(output),
     /** Resolves when wrangler's output matches `pattern` (logs arrive after responses). */
     waitForLog: (pattern, timeoutMs = 10_000) =>
       new Promise((resolve, reject) => {
@@ -105,6 +107,23 @@ export async function startWorker({ vars = {}, args = [], envFile } = {}) {
       await exited;
     },
   };
+}
+
+/** The JSON request lines in wrangler's output (each a line of its own, maybe with a
+ *  prefix or colour codes from wrangler). */
+export function requestRecords(output) {
+  const records = [];
+  for (const line of output.split("\n")) {
+    const start = line.indexOf('{"');
+    if (start < 0) continue;
+    try {
+      const record = JSON.parse(line.slice(start).replace(/\x1b\[[0-9;]*m/g, "").trim());
+      if (typeof record.status === "number" && typeof record.auth === "string") records.push(record);
+    } catch {
+      // not a request line
+    }
+  }
+  return records;
 }
 
 /** A loopback proxy that adds headers to every request it forwards: lets tools without a
