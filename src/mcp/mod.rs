@@ -188,11 +188,13 @@ fn classify(obj: &Map<String, Value>) -> Result<Message<'_>, (Option<Id>, RpcErr
     match (raw_id, id) {
         (None, _) => Ok(Message::Notification),
         (Some(_), Some(id)) => Ok(Message::Request { id, method, params }),
-        (Some(_), None) => Err((
+        (Some(raw), None) => Err((
             None,
-            RpcError::invalid_request(
-                "'id' must be a string or an integer; MCP does not allow null",
-            ),
+            RpcError::invalid_request(match raw {
+                Value::Null => "'id' must be a string or an integer; MCP does not allow null",
+                Value::Number(_) => "'id' must be a string or an integer that fits in 64 bits",
+                _ => "'id' must be a string or an integer",
+            }),
         )),
     }
 }

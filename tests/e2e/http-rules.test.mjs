@@ -17,41 +17,6 @@ describe("endpoint and methods", () => {
       assert.equal(r.json.result.serverInfo.name, "dice-mcp");
     });
   }
-
-  test("GET is 405 with Allow (no standalone SSE stream)", async () => {
-    const r = await read(await fetch(URL_MCP, { headers: { accept: "text/event-stream" } }));
-    assert.equal(r.status, 405);
-    assert.equal(r.headers.get("allow"), "POST, OPTIONS");
-  });
-
-  test("DELETE is 405 with Allow (no sessions to end)", async () => {
-    const r = await read(await fetch(URL_MCP, { method: "DELETE" }));
-    assert.equal(r.status, 405);
-    assert.equal(r.headers.get("allow"), "POST, OPTIONS");
-  });
-
-  test("any other path is a JSON 404 naming the endpoint", async () => {
-    const r = await read(await fetch(BASE + "/nope"));
-    assert.equal(r.status, 404);
-    assert.equal(r.json.error, "not_found");
-    assert.match(r.json.error_description, /\/mcp\//);
-  });
-
-  test("a body over 1 MiB is 413", async () => {
-    const big = JSON.stringify(rpc("ping", { pad: "x".repeat(1 << 20) }));
-    const r = await post(big);
-    assert.equal(r.status, 413);
-  });
-
-  test("a body that is not application/json is 415", async () => {
-    const r = await post(JSON.stringify(initialize()), { "content-type": "text/plain" });
-    assert.equal(r.status, 415);
-  });
-
-  test("an Accept that allows neither JSON nor SSE is 406", async () => {
-    const r = await post(initialize(), { accept: "text/html" });
-    assert.equal(r.status, 406);
-  });
 });
 
 describe("responses", () => {
@@ -120,23 +85,9 @@ describe("batches", () => {
     });
     assert.equal(r.status, 202);
   });
-
-  for (const v of ["2025-06-18", "2025-11-25", MODERN]) {
-    test(`rejected for ${v} with 400 and -32600`, async () => {
-      const r = await post([rpc("ping")], { "mcp-protocol-version": v });
-      assert.equal(r.status, 400);
-      assert.equal(r.json.error.code, -32600);
-      assert.match(r.json.error.message, /2025-03-26/);
-    });
-  }
 });
 
 describe("Origin and CORS", () => {
-  test("a present, disallowed Origin is 403", async () => {
-    const r = await post(initialize(), { origin: "http://evil.example" });
-    assert.equal(r.status, 403);
-    assert.match(r.json.error.message, /ALLOWED_ORIGINS/);
-  });
 
   test("a loopback Origin is allowed by default and echoed for CORS", async () => {
     const r = await post(initialize(), { origin: "http://localhost:6274" });
@@ -170,13 +121,6 @@ describe("Origin and CORS", () => {
 });
 
 describe("protocol versions", () => {
-  test("an unsupported MCP-Protocol-Version is 400 with -32022 and the supported list", async () => {
-    const r = await post(rpc("tools/list"), { "mcp-protocol-version": "2024-01-01" });
-    assert.equal(r.status, 400);
-    assert.equal(r.json.error.code, -32022);
-    assert.deepEqual(r.json.error.data.supported, ALL);
-    assert.equal(r.json.error.data.requested, "2024-01-01");
-  });
 
   test("a legacy request without the header is served as 2025-03-26", async () => {
     const r = await post(rpc("tools/list"));
@@ -239,28 +183,6 @@ describe("2026-07-28 (modern)", () => {
     assert.equal(r.json.result.structuredContent.result.length, 3);
   });
 
-  test("Mcp-Method disagreeing with the body is 400 -32020", async () => {
-    const r = await postModern("tools/list", {}, { headers: { "mcp-method": "tools/call" } });
-    assert.equal(r.status, 400);
-    assert.equal(r.json.error.code, -32020);
-  });
-
-  test("a missing Mcp-Method is 400 -32020", async () => {
-    const { body, headers } = modern("tools/list");
-    delete headers["mcp-method"];
-    const r = await post(body, headers);
-    assert.equal(r.status, 400);
-    assert.equal(r.json.error.code, -32020);
-  });
-
-  test("Mcp-Name disagreeing with params.name is 400 -32020", async () => {
-    const r = await postModern("tools/call", { name: "roll_dice", arguments: { n_dice: 1 } }, {
-      headers: { "mcp-name": "other_tool" },
-    });
-    assert.equal(r.status, 400);
-    assert.equal(r.json.error.code, -32020);
-  });
-
   test("a base64-encoded Mcp-Name is decoded before comparing", async () => {
     const encoded = `=?base64?${Buffer.from("roll_dice").toString("base64")}?=`;
     const r = await postModern("tools/call", { name: "roll_dice", arguments: { n_dice: 1 } }, {
@@ -269,32 +191,12 @@ describe("2026-07-28 (modern)", () => {
     assert.equal(r.status, 200);
   });
 
-  test("a header version disagreeing with _meta is 400 -32020", async () => {
-    const { body } = modern("tools/list");
-    const r = await post(body, { "mcp-protocol-version": "2025-11-25", "mcp-method": "tools/list" });
-    assert.equal(r.status, 400);
-    assert.equal(r.json.error.code, -32020);
-  });
-
   test("an unsupported _meta version is 400 -32022 with the supported list", async () => {
     const body = rpc("tools/list", { _meta: { [META_VERSION]: "2099-01-01", "io.modelcontextprotocol/clientCapabilities": {} } });
     const r = await post(body, { "mcp-protocol-version": MODERN, "mcp-method": "tools/list" });
     assert.equal(r.status, 400);
     assert.equal(r.json.error.code, -32022);
     assert.deepEqual(r.json.error.data.supported, ALL);
-  });
-
-  test("missing clientCapabilities in _meta is 400 -32602", async () => {
-    const body = rpc("tools/list", { _meta: { [META_VERSION]: MODERN } });
-    const r = await post(body, { "mcp-protocol-version": MODERN, "mcp-method": "tools/list" });
-    assert.equal(r.status, 400);
-    assert.equal(r.json.error.code, -32602);
-  });
-
-  test("an unknown method is 404 with -32601", async () => {
-    const r = await postModern("resources/list");
-    assert.equal(r.status, 404);
-    assert.equal(r.json.error.code, -32601);
   });
 
   test("ping and initialize are not 2026-07-28 methods: 404 -32601", async () => {
@@ -310,51 +212,6 @@ describe("JSON-RPC", () => {
   test("ping answers an empty result", async () => {
     const r = await post(rpc("ping", undefined, 42), { "mcp-protocol-version": "2025-11-25" });
     assert.deepEqual(r.json, { jsonrpc: "2.0", id: 42, result: {} });
-  });
-
-  test("invalid JSON is 400 -32700 with id null", async () => {
-    const r = await post("{not json");
-    assert.equal(r.status, 400);
-    assert.equal(r.json.error.code, -32700);
-    assert.equal(r.json.id, null);
-  });
-
-  test("an empty body is 400 -32700", async () => {
-    const r = await post("");
-    assert.equal(r.status, 400);
-    assert.equal(r.json.error.code, -32700);
-  });
-
-  test("a wrong jsonrpc version is 400 -32600 with the id echoed", async () => {
-    const r = await post({ jsonrpc: "1.0", id: "abc", method: "ping" });
-    assert.equal(r.status, 400);
-    assert.equal(r.json.error.code, -32600);
-    assert.equal(r.json.id, "abc");
-  });
-
-  test("a null id is -32600 (MCP ids are strings or integers)", async () => {
-    const r = await post({ jsonrpc: "2.0", id: null, method: "ping" });
-    assert.equal(r.status, 400);
-    assert.equal(r.json.error.code, -32600);
-  });
-
-  test("an unknown legacy method is -32601 with the id echoed", async () => {
-    const r = await post(rpc("prompts/list", undefined, "q-7"), { "mcp-protocol-version": "2025-11-25" });
-    assert.equal(r.json.error.code, -32601);
-    assert.equal(r.json.id, "q-7");
-  });
-
-  test("an unknown tool is -32602 naming the tools there are", async () => {
-    const r = await post(rpc("tools/call", { name: "roll_d20", arguments: {} }), {
-      "mcp-protocol-version": "2025-11-25",
-    });
-    assert.equal(r.json.error.code, -32602);
-    assert.match(r.json.error.message, /roll_dice/);
-  });
-
-  test("tools/list refuses a cursor it never issued with -32602", async () => {
-    const r = await post(rpc("tools/list", { cursor: "bogus" }), { "mcp-protocol-version": "2025-11-25" });
-    assert.equal(r.json.error.code, -32602);
   });
 
   test("tools/list has no nextCursor when everything fits in one page", async () => {
@@ -375,20 +232,4 @@ describe("roll_dice", () => {
     assert.deepEqual(JSON.parse(r.json.result.content[0].text), r.json.result.structuredContent);
     assert.equal(r.json.result.isError, false);
   });
-
-  for (const [args, pattern] of [
-    [{ n_dice: 0 }, /from 1 to 100/],
-    [{ n_dice: 101 }, /from 1 to 100/],
-    [{ n_dice: "3" }, /must be an integer/],
-    [{ n_dice: 2.5 }, /must be an integer/],
-    [{}, /Missing required argument 'n_dice'/],
-    [{ n_dice: 1, sides: 20 }, /Unknown argument 'sides'/],
-  ]) {
-    test(`${JSON.stringify(args)} is a tool error the model can act on`, async () => {
-      const r = await call(args);
-      assert.equal(r.status, 200);
-      assert.equal(r.json.result.isError, true);
-      assert.match(r.json.result.content[0].text, pattern);
-    });
-  }
 });

@@ -1,0 +1,196 @@
+// Every class of bad input and its answer, over raw HTTP against the worker in workerd.
+// The rows are the README's "Bad input" table, by name: the last test fails if the two
+// lists differ, so the table never claims a row nothing tests.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { ROOT } from "./harness.mjs";
+import { URL_MCP, BASE, AUTH, post, read, rpc, initialize, postModern } from "./client.mjs";
+
+const V = { "mcp-protocol-version": "2025-11-25" };
+const callDice = (args) => post(rpc("tools/call", { name: "roll_dice", arguments: args }), V);
+
+/** Asserts a JSON-RPC error answer. `id` undefined means "not checked". */
+function rpcError(r, status, code, { id, message } = {}) {
+  assert.equal(r.status, status, r.text);
+  assert.equal(r.json.jsonrpc, "2.0");
+  assert.equal(r.json.error.code, code, r.text);
+  if (id !== undefined) assert.deepEqual(r.json.id, id);
+  if (message) assert.match(r.json.error.message, message);
+}
+
+const rows = {
+  "wrong HTTP method": async () => {
+    for (const method of ["GET", "DELETE", "PUT", "PATCH"]) {
+      const r = await read(await fetch(URL_MCP, { method, headers: AUTH }));
+      assert.equal(r.status, 405, method);
+      assert.equal(r.headers.get("allow"), "POST, OPTIONS");
+      assert.match(r.json.error.message, /send JSON-RPC messages with POST/);
+    }
+  },
+  "wrong path": async () => {
+    for (const p of ["/", "/mcp/tools", "/MCP", "/sse"]) {
+      const r = await read(await fetch(BASE + p, { method: "POST", headers: AUTH }));
+      assert.equal(r.status, 404, p);
+      assert.equal(r.json.error, "not_found");
+      assert.match(r.json.error_description, /The MCP endpoint is \/mcp\//);
+    }
+  },
+  "Origin not allowed": async () => {
+    const r = await post(initialize(), { origin: "https://evil.example" });
+    assert.equal(r.status, 403);
+    assert.match(r.json.error.message, /ALLOWED_ORIGINS/);
+  },
+  "wrong content type": async () => {
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/jsonl", null]) {
+      const r = await post(JSON.stringify(initialize()), { "content-type": type });
+      assert.equal(r.status, 415, String(type));
+      assert.match(r.json.error.message, /Content-Type must be application\/json/);
+    }
+  },
+  "unacceptable Accept": async () => {
+    const r = await post(initialize(), { accept: "text/html, application/xml" });
+    assert.equal(r.status, 406);
+    assert.match(r.json.error.message, /Accept must allow application\/json or text\/event-stream/);
+  },
+  "body over 1 MiB": async () => {
+    const big = JSON.stringify(rpc("ping", { pad: "x".repeat(1 << 20) }));
+    assert.equal((await post(big)).status, 413);
+    // Without a Content-Length (chunked), reading stops once the limit is passed.
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream({
+      pull(controller) {
+        if (sent++ < 20) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const r = await read(await fetch(URL_MCP, {
+      method: "POST", body: stream, duplex: "half",
+      headers: { "content-type": "application/json", ...AUTH },
+    }));
+    assert.equal(r.status, 413);
+    assert.match(r.json.error.message, /larger than 1048576 bytes/);
+  },
+  "empty body": async () => {
+    for (const body of ["", "   \n"]) rpcError(await post(body), 400, -32700, { id: null, message: /empty/ });
+  },
+  "invalid JSON": async () => {
+    for (const body of ["{not json", '{"jsonrpc":"2.0",', "{'a':1}", "[1,]"]) {
+      rpcError(await post(body), 400, -32700, { id: null, message: /not valid JSON/ });
+    }
+  },
+  "invalid UTF-8": async () => {
+    const body = Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":"'), Buffer.from([0xc3, 0x28]), Buffer.from('","method":"ping"}')]);
+    rpcError(await post(new Uint8Array(body)), 400, -32700, { id: null });
+  },
+  "deep nesting": async () => {
+    const deep = `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"a":${"[".repeat(5000)}${"]".repeat(5000)}}}`;
+    rpcError(await post(deep), 400, -32700, { message: /recursion limit/ });
+  },
+  "huge numbers": async () => {
+    rpcError(await post('{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":1e400}}'), 400, -32700, {
+      message: /number out of range/,
+    });
+    rpcError(await post('{"jsonrpc":"2.0","id":99999999999999999999999,"method":"ping"}'), 400, -32600, {
+      message: /fits in 64 bits/,
+    });
+    const r = await callDice({ n_dice: 1e20 });
+    assert.equal(r.json.result.isError, true);
+    assert.match(r.json.result.content[0].text, /must be an integer from 1 to 100/);
+  },
+  "not a JSON-RPC object": async () => {
+    for (const body of ['"hello"', "42", "null", "true"]) {
+      rpcError(await post(body), 400, -32600, { id: null, message: /one JSON-RPC message/ });
+    }
+    rpcError(await post({ jsonrpc: "2.0", id: 1 }), 400, -32600, { id: 1, message: /needs 'method'/ });
+    rpcError(await post({ jsonrpc: "2.0", id: 1, method: 7 }), 400, -32600, { id: 1 });
+  },
+  "wrong JSON-RPC version": async () => {
+    for (const jsonrpc of ["1.0", 2, undefined]) {
+      rpcError(await post({ jsonrpc, id: "abc", method: "ping" }), 400, -32600, { id: "abc", message: /"2.0"/ });
+    }
+  },
+  "null, fractional, object or array id": async () => {
+    for (const id of [null, 1.5, { a: 1 }, [1], true]) {
+      rpcError(await post({ jsonrpc: "2.0", id, method: "ping" }), 400, -32600, { id: null, message: /'id' must be/ });
+    }
+  },
+  "params not an object": async () => {
+    rpcError(await post(rpc("ping", [1, 2]), V), 200, -32602, { id: 1, message: /named parameters/ });
+  },
+  "batch where not allowed": async () => {
+    const batch = [rpc("ping", undefined, 1), rpc("ping", undefined, 2)];
+    for (const v of ["2025-06-18", "2025-11-25", "2026-07-28"]) {
+      const r = await post(batch, { "mcp-protocol-version": v });
+      rpcError(r, 400, -32600, { message: /only in protocol version 2025-03-26/ });
+    }
+    rpcError(await post([]), 400, -32600, { message: /empty/ });
+    const tooMany = Array.from({ length: 101 }, (_, i) => rpc("ping", undefined, i));
+    rpcError(await post(tooMany), 400, -32600, { message: /at most 100/ });
+  },
+  "unknown method": async () => {
+    rpcError(await post(rpc("prompts/list", undefined, "q"), V), 200, -32601, { id: "q" });
+    const modern = await postModern("resources/list", {});
+    rpcError(modern, 404, -32601, { id: 1 });
+  },
+  "unknown tool": async () => {
+    const r = await post(rpc("tools/call", { name: "roll_d20", arguments: {} }), V);
+    rpcError(r, 200, -32602, { id: 1, message: /Unknown tool: 'roll_d20'. Available tools: roll_dice/ });
+    rpcError(await post(rpc("tools/call", { arguments: {} }), V), 200, -32602, { message: /params.name/ });
+  },
+  "bad tool arguments": async () => {
+    for (const [args, pattern] of [
+      [{ n_dice: 0 }, /from 1 to 100/],
+      [{ n_dice: 101 }, /from 1 to 100/],
+      [{ n_dice: "3" }, /must be an integer/],
+      [{ n_dice: 2.5 }, /must be an integer/],
+      [{}, /Missing required argument 'n_dice'/],
+      [{ n_dice: 1, sides: 20 }, /Unknown argument 'sides'/],
+    ]) {
+      const r = await callDice(args);
+      assert.equal(r.status, 200);
+      assert.equal(r.json.result.isError, true, JSON.stringify(args));
+      assert.match(r.json.result.content[0].text, pattern);
+    }
+    const r = await post(rpc("tools/call", { name: "roll_dice", arguments: [3] }), V);
+    rpcError(r, 200, -32602, { message: /'arguments' must be an object/ });
+  },
+  "unknown cursor": async () => {
+    rpcError(await post(rpc("tools/list", { cursor: "bogus" }), V), 200, -32602, { message: /unknown cursor/ });
+  },
+  "unsupported protocol version": async () => {
+    const r = await post(rpc("ping"), { "mcp-protocol-version": "2099-01-01" });
+    rpcError(r, 400, -32022, { id: 1 });
+    assert.deepEqual(r.json.error.data.requested, "2099-01-01");
+    assert.deepEqual(r.json.error.data.supported, ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"]);
+  },
+  "2026-07-28 header/body mismatch": async () => {
+    const wrongMethod = await postModern("tools/list", {}, { headers: { "mcp-method": "tools/call" } });
+    rpcError(wrongMethod, 400, -32020, { message: /does not match body method/ });
+    const noMethod = await postModern("tools/list", {}, { headers: { "mcp-method": null } });
+    rpcError(noMethod, 400, -32020, { message: /Mcp-Method header is missing/ });
+    const wrongName = await postModern("tools/call", { name: "roll_dice", arguments: { n_dice: 1 } }, {
+      headers: { "mcp-name": "other" },
+    });
+    rpcError(wrongName, 400, -32020, { message: /Mcp-Name/ });
+    const wrongVersion = await postModern("tools/list", {}, { headers: { "mcp-protocol-version": "2025-11-25" } });
+    rpcError(wrongVersion, 400, -32020, { message: /does not match _meta protocol version/ });
+  },
+  "2026-07-28 _meta incomplete": async () => {
+    const r = await postModern("tools/list", { _meta: { "io.modelcontextprotocol/clientCapabilities": null } });
+    rpcError(r, 400, -32602, { message: /clientCapabilities/ });
+  },
+};
+
+for (const [name, check] of Object.entries(rows)) test(name, check);
+
+test("the README's bad-input table lists exactly these rows", () => {
+  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const section = readme.split("\n## Bad input\n")[1]?.split("\n## ")[0] ?? "";
+  const named = [...section.matchAll(/^\| ([^|]+?) \|/gm)]
+    .map((m) => m[1].trim())
+    .filter((cell) => cell !== "Input" && !/^-+$/.test(cell));
+  assert.deepEqual(named.sort(), Object.keys(rows).sort());
+});
