@@ -292,9 +292,11 @@ fn mcp_endpoint(config: &Config, req: &Request, now: i64) -> Response {
 }
 
 fn preflight(req: &Request) -> Response {
+    // Echo what the browser asks for only when it is a plain list of header names: any
+    // other byte would be refused by the runtime as a header value (found by fuzzing).
     let requested = req
         .header("access-control-request-headers")
-        .filter(|h| h.len() <= 1024)
+        .filter(|h| h.len() <= 1024 && is_header_name_list(h))
         .unwrap_or(ALLOWED_REQUEST_HEADERS);
     Response::new(204)
         .with("allow", ALLOW)
@@ -396,6 +398,13 @@ fn request_era(req: &Request) -> Era {
         .map_or(Era::Legacy, Version::era)
 }
 
+/// Header names (RFC 9110 tokens) separated by commas and spaces.
+fn is_header_name_list(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~, \t".contains(&b))
+}
+
 fn is_json_content_type(value: Option<&str>) -> bool {
     value.is_some_and(|v| {
         v.split(';')
@@ -488,6 +497,14 @@ mod tests {
             Some(Format::Sse)
         );
         assert_eq!(negotiate(Some("garbage")), None);
+    }
+
+    #[test]
+    fn only_plain_header_name_lists_are_echoed_in_a_preflight() {
+        assert!(is_header_name_list("authorization, mcp-protocol-version"));
+        assert!(!is_header_name_list("authorization\u{1}"));
+        assert!(!is_header_name_list("mcp-protocol\u{fffd}version"));
+        assert!(!is_header_name_list("a\"b"));
     }
 
     #[test]

@@ -1,0 +1,186 @@
+// What each fuzz target feeds the server and what must hold of the answer. Shared by the
+// cargo-fuzz targets (fuzz/fuzz_targets/) and by the host test that replays the seed
+// corpora and every saved crash (tests/fuzz_regressions.rs). A check panics when an
+// invariant breaks; the server itself must never panic.
+
+use std::sync::OnceLock;
+
+use dice_mcp::auth::keys::KeySet;
+use dice_mcp::auth::policy::{ClaimPolicy, TokenClaims};
+use dice_mcp::auth::{AuthError, Authenticator};
+use dice_mcp::config::Config;
+use dice_mcp::http::{self, Body, Request};
+use serde_json::Value;
+
+pub const NOW: i64 = 1_800_000_000;
+
+/// One fuzz check: takes the raw input, panics when an invariant breaks.
+pub type Check = fn(&[u8]);
+
+/// The targets, by name: the folder names under fuzz/seeds and fuzz/regressions.
+pub const TARGETS: [(&str, Check); 4] = [
+    ("http_request", http_request),
+    ("bearer_token", bearer_token),
+    ("token_claims", token_claims),
+    ("key_material", key_material),
+];
+
+fn open_config() -> &'static Config {
+    static CONFIG: OnceLock<Config> = OnceLock::new();
+    CONFIG.get_or_init(|| {
+        Config::from_vars(|name| (name == "ALLOW_UNAUTHENTICATED").then(|| "true".to_owned()))
+            .expect("the fuzz configuration is valid")
+    })
+}
+
+/// A whole HTTP request in a readable form: a first line `METHOD PATH`, then `name: value`
+/// header lines, a blank line, and the body. Bytes that are not UTF-8 in the head are
+/// replaced; the body goes through as bytes.
+pub fn http_request(data: &[u8]) {
+    let (head, body) = match data.windows(2).position(|w| w == b"\n\n") {
+        Some(i) => (&data[..i], &data[i + 2..]),
+        None => (data, &[][..]),
+    };
+    let head = String::from_utf8_lossy(head);
+    let mut lines = head.lines();
+    let (method, path) = lines
+        .next()
+        .unwrap_or("")
+        .split_once(' ')
+        .unwrap_or(("POST", "/mcp/"));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let req = Request {
+        method: method.to_owned(),
+        base_url: "http://127.0.0.1:8787".into(),
+        path: path.to_owned(),
+        headers,
+        body: Body::Bytes(body.to_vec()),
+    };
+    let res = http::handle(open_config(), &req, NOW);
+
+    // No 401 (this configuration asks for no token) and no 5xx: nothing here may fail.
+    const STATUSES: [u16; 10] = [200, 202, 204, 400, 403, 404, 405, 406, 413, 415];
+    assert!(
+        STATUSES.contains(&res.status),
+        "unexpected status {}",
+        res.status
+    );
+    for (name, value) in &res.headers {
+        // workerd refuses other header values, which would turn the answer into a 500.
+        assert!(
+            value
+                .bytes()
+                .all(|b| b == b'\t' || (0x20..0x7f).contains(&b)),
+            "header {name} is not printable ASCII: {value:?}"
+        );
+    }
+    match res.header("content-type") {
+        Some("application/json") => {
+            let v: Value = serde_json::from_slice(&res.body).expect("a JSON body");
+            if let Some(msg) = v.as_object().filter(|o| o.contains_key("jsonrpc")) {
+                assert_eq!(msg["jsonrpc"], "2.0");
+                assert!(msg.contains_key("result") ^ msg.contains_key("error"));
+            }
+        }
+        Some("text/event-stream") => {
+            let text = std::str::from_utf8(&res.body).expect("UTF-8 SSE");
+            let data = text
+                .strip_prefix("event: message\ndata: ")
+                .and_then(|t| t.strip_suffix("\n\n"))
+                .expect("one SSE event");
+            serde_json::from_str::<Value>(data).expect("JSON in the event");
+        }
+        None => assert!(res.body.is_empty(), "a body without a content type"),
+        Some(other) => panic!("unexpected content type {other}"),
+    }
+    let line = res.log.to_line(&req.method, &req.path, Some(1));
+    assert!(!line.contains('\n'), "a log record is one line");
+    let record: Value = serde_json::from_str(&line).expect("the log line is JSON");
+    assert_eq!(record["status"], res.status);
+}
+
+fn authenticator() -> &'static Authenticator {
+    static AUTH: OnceLock<Authenticator> = OnceLock::new();
+    AUTH.get_or_init(|| {
+        let (keys, _) = KeySet::parse(include_str!("public-key.txt")).expect("the fuzz key");
+        Authenticator::new(Some(keys), None, policy())
+    })
+}
+
+fn policy() -> ClaimPolicy {
+    ClaimPolicy {
+        audience: "dice-server".into(),
+        issuer: None,
+        required_scopes: vec![],
+        leeway_secs: 60,
+    }
+}
+
+/// An `Authorization` header value checked against a real key whose private half nobody
+/// has: no input can authenticate, so any `Ok` is a forgery the server accepted.
+pub fn bearer_token(data: &[u8]) {
+    let header = String::from_utf8_lossy(data);
+    match authenticator().authenticate(Some(&header), NOW) {
+        Ok(a) => panic!("a token without a valid signature was accepted: {a:?}"),
+        Err(e @ (AuthError::KeysUnavailable | AuthError::InsufficientScope { .. })) => {
+            panic!("impossible refusal for a static key and no required scopes: {e:?}")
+        }
+        Err(e) => {
+            let text = e.to_string();
+            assert!(!text.is_empty() && text.len() < 400, "reason: {text:?}");
+        }
+    }
+}
+
+/// A token payload, as it is deserialised after a signature has verified, judged by the
+/// claim policy. Whatever it accepts must really be in force and for this audience.
+pub fn token_claims(data: &[u8]) {
+    let Ok(claims) = serde_json::from_slice::<TokenClaims>(data) else {
+        return;
+    };
+    let Ok((_, exp)) = policy().check(&claims, NOW) else {
+        return;
+    };
+    assert!(exp > NOW, "accepted a token that expired at {exp}");
+    let raw: Value = serde_json::from_slice(data).expect("parsed once already");
+    let raw_exp = raw["exp"]
+        .as_f64()
+        .expect("an accepted token has a numeric exp");
+    assert!(
+        raw_exp > NOW as f64,
+        "accepted a token whose exp {raw_exp} has passed"
+    );
+    let aud_ok = match &raw["aud"] {
+        Value::String(a) => a == "dice-server",
+        Value::Array(list) => list.iter().any(|a| a == "dice-server"),
+        _ => false,
+    };
+    assert!(
+        aud_ok,
+        "accepted a token for another audience: {}",
+        raw["aud"]
+    );
+    for field in ["nbf", "iat"] {
+        if let Some(t) = raw.get(field).and_then(Value::as_i64) {
+            assert!(t <= NOW + 60, "accepted a future {field}");
+        }
+    }
+}
+
+/// Key material as an operator might paste it into JWT_PUBLIC_KEY, or as a JWKS URL
+/// might return it.
+pub fn key_material(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok((set, _warnings)) = KeySet::parse(text) {
+        assert!(
+            (1..=dice_mcp::auth::keys::MAX_KEYS).contains(&set.len()),
+            "a key set of {} keys",
+            set.len()
+        );
+    }
+}
