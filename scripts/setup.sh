@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything building, running and testing dice-mcp needs. Idempotent: each step
 # checks first and is skipped in well under a second when its tool is already there.
-# Usage: setup.sh [--tests]   (--tests also installs the Python MCP client the tests drive)
+# Usage: setup.sh [--tests | --npm]   (--tests also installs the Python MCP client the tests
+# drive; --npm installs only the npm packages, all that `npm run smoke` needs)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -13,6 +14,7 @@ if [ "$(cat node_modules/.dice-mcp-lock 2>/dev/null)" != "$lock_hash" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > node_modules/.dice-mcp-lock
 fi
+[ "${1:-}" = "--npm" ] && exit 0
 
 # 2. Rust and a wasm32 standard library.
 command -v cargo >/dev/null 2>&1 || die "cargo is not installed: install Rust from https://rustup.rs"
