@@ -1,0 +1,91 @@
+// Runs a built worker in the workerd binary that wrangler ships, with no wrangler in front
+// of it: the runtime Cloudflare deploys to, minus the local dev proxy (which alone caps a
+// trivial worker at about a tenth of workerd's rate on this machine). For benchmarks and
+// the soak run; the tests use `wrangler dev` (tests/e2e/harness.mjs), as a developer does.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freePort, ROOT } from "../tests/e2e/harness.mjs";
+
+const require = createRequire(path.join(ROOT, "package.json"));
+/** The workerd binary from wrangler's own dependency. */
+export const WORKERD = path.join(path.dirname(require.resolve("@cloudflare/workerd-linux-64/package.json")), "bin", "workerd");
+
+const quote = (s) => JSON.stringify(String(s));
+
+/**
+ * Serves the bundle in `dir` (ES modules and .wasm files, as `worker-build` or
+ * `wrangler deploy --dry-run --outdir` write them; `main` is the entry module).
+ * @returns {Promise<{ url: string, pid: number, coldStartMs: number, output: () => string, rssMiB: () => number, stop: () => Promise<void> }>}
+ */
+export async function startWorkerd({ dir, main = "index.js", vars = {}, flags = [], compatibilityDate = "2026-11-01" }) {
+  const port = await freePort();
+  // capnp embeds files relative to the config: copy the bundle beside it.
+  const tmp = mkdtempSync(path.join(tmpdir(), "dice-workerd-"));
+  cpSync(dir, path.join(tmp, "bundle"), { recursive: true });
+  const modules = [main, ...readdirSync(dir, { recursive: true }).map(String).filter((f) => f !== main)]
+    .filter((f) => /\.(m?js|wasm)$/.test(f))
+    .map((f) => {
+      const kind = f.endsWith(".wasm") ? "wasm" : "esModule";
+      return `(name = ${quote(f)}, ${kind} = embed ${quote(`bundle/${f}`)})`;
+    });
+  const bindings = Object.entries(vars).map(([k, v]) => `(name = ${quote(k)}, text = ${quote(v)})`);
+  const config = `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .worker) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const worker :Workerd.Worker = (
+  modules = [ ${modules.join(", ")} ],
+  compatibilityDate = ${quote(compatibilityDate)},
+  compatibilityFlags = [ ${flags.map(quote).join(", ")} ],
+  bindings = [ ${bindings.join(", ")} ],
+);
+`;
+  const file = path.join(tmp, "config.capnp");
+  writeFileSync(file, config);
+  const startedAt = process.hrtime.bigint();
+  const child = spawn(WORKERD, ["serve", file, "--experimental"], { stdio: ["ignore", "pipe", "pipe"] });
+  // Keep the tail only: a soak logs a line per request.
+  let output = "";
+  const keep = (c) => (output = (output + c).slice(-64 * 1024));
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  const url = `http://127.0.0.1:${port}`;
+  // Ready when the worker answers a request (workerd prints nothing when it listens). The
+  // time to that first answer is the cold start: process, isolate, module compilation.
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`workerd exited (${child.exitCode}):\n${output}`);
+    try {
+      await fetch(url, { method: "OPTIONS" });
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+  const coldStartMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
+  return {
+    url,
+    pid: child.pid,
+    coldStartMs,
+    output: () => output,
+    rssMiB: () => {
+      try {
+        return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))[1]) / 1024;
+      } catch {
+        return NaN;
+      }
+    },
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = once(child, "exit");
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
