@@ -47,6 +47,16 @@ impl Default for Body {
     }
 }
 
+/// `scheme://host[:port]` of an absolute, serialised URL: everything before its path,
+/// query or fragment.
+pub fn origin_of(url: &str) -> &str {
+    let host_start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[host_start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| host_start + i);
+    &url[..end]
+}
+
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
@@ -505,6 +515,20 @@ mod tests {
         assert!(!is_header_name_list("authorization\u{1}"));
         assert!(!is_header_name_list("mcp-protocol\u{fffd}version"));
         assert!(!is_header_name_list("a\"b"));
+    }
+
+    #[test]
+    fn the_origin_is_what_precedes_the_path() {
+        for (url, origin) in [
+            ("https://dice.example.com/mcp/", "https://dice.example.com"),
+            ("http://127.0.0.1:8787/mcp", "http://127.0.0.1:8787"),
+            ("http://[::1]:8787/.well-known/x", "http://[::1]:8787"),
+            ("https://a.example?q=1", "https://a.example"),
+            ("https://a.example#f", "https://a.example"),
+            ("https://a.example", "https://a.example"),
+        ] {
+            assert_eq!(origin_of(url), origin, "{url}");
+        }
     }
 
     #[test]
