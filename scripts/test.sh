@@ -10,6 +10,12 @@ log "formatting and lints"
 cargo fmt --check
 if cargo clippy --version >/dev/null 2>&1; then
   cargo clippy --locked --all-targets --quiet -- -D warnings
+  # The worker adapter (src/lib.rs, mod entry) exists only on wasm32: lint it there too.
+  if rustup_has_wasm_target; then
+    cargo clippy --locked --lib --target wasm32-unknown-unknown --quiet -- -D warnings
+  else
+    log "no rustup wasm32 target (Debian toolchain); the adapter is not linted"
+  fi
 else
   log "clippy is not installed; skipping lints"
 fi

@@ -48,7 +48,7 @@ mod entry {
             Err(e) => {
                 let response = http::config_error(e);
                 let path = req.path();
-                log_request(&response, &req.method().to_string(), &path, started);
+                log_request(&response, req.method().as_ref(), &path, started);
                 return into_worker(response);
             }
         };
