@@ -64,7 +64,7 @@ impl Request {
 }
 
 /// The first value of header `name` (compared case-insensitively) in a header list.
-fn find_header<'a, K: AsRef<str>>(headers: &'a [(K, String)], name: &str) -> Option<&'a str> {
+pub fn find_header<'a, K: AsRef<str>>(headers: &'a [(K, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|(k, _)| k.as_ref().eq_ignore_ascii_case(name))
