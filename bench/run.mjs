@@ -1,0 +1,362 @@
+// npm run bench: dice-mcp side by side with what users would pick instead, in one run on one
+// machine, on loopback. Peers (bench/peers/, not part of dice-mcp):
+//   - fastmcp:   the seed's FastMCP server (Python, JWTVerifier), stateless HTTP
+//   - ts-agents: TypeScript on workerd, agents SDK createMcpHandler + jose
+//   - floor:     JavaScript on workerd answering a fixed result, checking nothing
+// Every server gets the same RSA public key and audience, and the same token.
+// Prints a table and writes bench/results/latest.{json,md}. Reports numbers; asserts
+// nothing except that every answer was the right one.
+//
+//   npm run bench [-- SECONDS]   (seconds per saturation run; default 10)
+import autocannon from "autocannon";
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import http from "node:http";
+import { mkdirSync, writeFileSync, readFileSync, existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ROOT, freePort } from "../tests/e2e/harness.mjs";
+import { newKey, mint, claims } from "../tests/e2e/tokens.mjs";
+import { startWorkerd } from "./workerd.mjs";
+
+const SECONDS = Number(process.argv[2] ?? 10);
+const LATENCY_REQUESTS = 2000;
+const CONNECTIONS = 32;
+const SESSION_CONNECTIONS = 16;
+const COLD_STARTS = 5;
+const FREE_PLAN_LIMIT_KIB = 3 * 1024;
+const CACHE = path.join(ROOT, ".cache", "bench");
+const PEERS = path.join(ROOT, "bench", "peers");
+const VENV = path.join(ROOT, ".cache", "bench-venv");
+
+const log = (...a) => console.error("[bench]", ...a);
+
+// ---------------------------------------------------------------- bundles and sizes
+
+/** `wrangler deploy --dry-run --outdir`: exactly what would be uploaded, and its size. */
+function bundle(name, cwd) {
+  const outdir = path.join(CACHE, name);
+  const out = execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", outdir], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const m = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(out);
+  if (!m) throw new Error(`no upload size in wrangler's output for ${name}:\n${out}`);
+  const config = readFileSync(path.join(cwd, "wrangler.toml"), "utf8");
+  const flags = JSON.parse(/compatibility_flags\s*=\s*(\[.*\])/.exec(config)?.[1] ?? "[]");
+  // wrangler writes the entry module under its own base name, TypeScript compiled to .js.
+  const main = path.basename(/^main\s*=\s*"([^"]+)"/m.exec(config)[1]).replace(/\.ts$/, ".js");
+  return { outdir, main, flags, uploadKiB: Number(m[1]), gzipKiB: Number(m[2]) };
+}
+
+// ---------------------------------------------------------------- servers
+
+const key = newKey("bench");
+const PEM = key.publicPem;
+
+async function startFastmcp(extraEnv = {}) {
+  const port = await freePort();
+  const started = process.hrtime.bigint();
+  const child = spawn(path.join(VENV, "bin", "python"), [path.join(PEERS, "fastmcp", "server.py"), String(port)], {
+    env: { ...process.env, JWT_PUBLIC_KEY: PEM, FASTMCP_LOG_LEVEL: "WARNING", ...extraEnv },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (c) => (output = (output + c).slice(-16384)));
+  child.stderr.on("data", (c) => (output = (output + c).slice(-16384)));
+  const url = `http://127.0.0.1:${port}/mcp`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the FastMCP peer exited:\n${output}`);
+    try {
+      await fetch(url, { method: "POST" });
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  return {
+    url,
+    coldStartMs: Number(process.hrtime.bigint() - started) / 1e6,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = once(child, "exit");
+        child.kill("SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
+
+/** Each server under test: how to start it, its MCP URL, what it speaks. */
+function contenders(bundles) {
+  const workerd = (name, vars) => async () => {
+    const b = bundles[name];
+    const w = await startWorkerd({ dir: b.outdir, main: b.main, vars, flags: b.flags });
+    return { ...w, url: `${w.url}${name === "dice-mcp" ? "/mcp/" : "/mcp"}` };
+  };
+  return [
+    { name: "dice-mcp", label: "dice-mcp (Rust/wasm, workerd)", modern: true, start: workerd("dice-mcp", { JWT_PUBLIC_KEY: PEM }) },
+    { name: "ts-agents", label: "TypeScript agents SDK + jose (workerd)", modern: true, start: workerd("ts-agents", { JWT_PUBLIC_KEY: PEM }),
+      // Peers that verify every token are measured against themselves without auth.
+      startWithoutAuth: workerd("ts-agents", { JWT_PUBLIC_KEY: PEM, SKIP_AUTH: "1" }) },
+    { name: "fastmcp", label: "FastMCP 4.2.3 (Python, uvicorn)", modern: false, start: () => startFastmcp(),
+      startWithoutAuth: () => startFastmcp({ SKIP_AUTH: "1" }) },
+    { name: "floor", label: "floor: fixed answer, no checks (workerd)", modern: false, floor: true, start: workerd("floor", {}) },
+  ];
+}
+
+// ---------------------------------------------------------------- requests
+
+const token = mint(key, claims({ exp: Math.floor(Date.now() / 1000) + 4 * 3600 }));
+const JSONH = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+const LEGACY = { ...JSONH, "mcp-protocol-version": "2025-11-25" };
+const META = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} };
+const rpc = (method, params, id = 1) => JSON.stringify({ jsonrpc: "2.0", id, method, ...(params && { params }) });
+const CALL = rpc("tools/call", { name: "roll_dice", arguments: { n_dice: 3 } });
+const MODERN_CALL = rpc("tools/call", { name: "roll_dice", arguments: { n_dice: 3 }, _meta: META });
+const MODERN_H = { ...JSONH, "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "roll_dice" };
+
+/** The three dice of a tools/call answer, in JSON or in one SSE event. */
+function rolled(body) {
+  const text = String(body);
+  const json = text.startsWith("{") ? text : /^data: (.*)$/m.exec(text)?.[1];
+  try {
+    const r = JSON.parse(json).result;
+    const dice = r?.structuredContent?.result ?? JSON.parse(r?.content?.[0]?.text ?? "null")?.result ?? JSON.parse(r?.content?.[0]?.text ?? "null");
+    return Array.isArray(dice) && dice.length === 3 && dice.every((d) => d >= 1 && d <= 6);
+  } catch {
+    return false;
+  }
+}
+const isCallAnswer = (floor) => (status, body) => status === 200 && (floor || rolled(body));
+
+// ---------------------------------------------------------------- measurements
+
+/** requests/s at saturation, every answer checked. */
+async function saturate(url, requests, connections = CONNECTIONS) {
+  let wrong = 0;
+  let example;
+  const checked = requests.map(({ check, ...r }) => ({
+    method: "POST",
+    ...r,
+    onResponse: (status, body) => {
+      if (!check(status, body)) {
+        wrong++;
+        example ??= `${status} ${String(body).slice(0, 200)}`;
+      }
+    },
+  }));
+  const u = new URL(url);
+  const result = await autocannon({ url: u.origin, connections, duration: SECONDS, requests: checked.map((r) => ({ ...r, path: u.pathname })) });
+  const answered = result.requests.total;
+  return {
+    rps: answered / result.duration,
+    answered,
+    wrong,
+    // Statuses are judged by each request's check; these are failures to get any answer.
+    errors: result.errors + result.timeouts,
+    example,
+  };
+}
+
+/** Latency at concurrency 1 over one keep-alive connection: p50 and p99 in ms. */
+async function latency(url, headersFor, body, check, n = LATENCY_REQUESTS) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const u = new URL(url);
+  const once1 = (headers) =>
+    new Promise((resolve, reject) => {
+      const t0 = process.hrtime.bigint();
+      const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: "POST", agent, headers }, (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  for (let i = 0; i < 200; i++) await once1(headersFor(i));
+  const times = [];
+  let wrong = 0;
+  for (let i = 0; i < n; i++) {
+    const r = await once1(headersFor(200 + i));
+    if (!check(r.status, r.body)) wrong++;
+    times.push(r.ms);
+  }
+  agent.destroy();
+  times.sort((a, b) => a - b);
+  const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+  return { p50: q(0.5), p99: q(0.99), wrong };
+}
+
+// ---------------------------------------------------------------- the run
+
+function setup() {
+  log("building dice-mcp and bundling every worker (wrangler deploy --dry-run)");
+  const tsDir = path.join(PEERS, "ts-agents");
+  const lock = readFileSync(path.join(tsDir, "package-lock.json"), "utf8");
+  const stamp = path.join(tsDir, "node_modules", ".bench-lock");
+  if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== lock) {
+    log("installing the TypeScript peer's packages");
+    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: tsDir, stdio: "inherit" });
+    writeFileSync(stamp, lock);
+  }
+  const python = path.join(VENV, "bin", "python");
+  const fastmcpVersion = () => {
+    try {
+      return execFileSync(python, ["-c", "import importlib.metadata as m; print(m.version('fastmcp'))"], { encoding: "utf8" }).trim();
+    } catch {
+      return "";
+    }
+  };
+  if (fastmcpVersion() !== "4.2.3") {
+    log("installing FastMCP 4.2.3 into .cache/bench-venv");
+    execFileSync("python3", ["-m", "venv", VENV], { stdio: "inherit" });
+    execFileSync(path.join(VENV, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", "fastmcp==4.2.3"], { stdio: "inherit" });
+  }
+  mkdirSync(CACHE, { recursive: true });
+  return {
+    "dice-mcp": bundle("dice-mcp", ROOT),
+    "ts-agents": bundle("ts-agents", tsDir),
+    floor: bundle("floor", path.join(PEERS, "floor")),
+  };
+}
+
+async function measure(c) {
+  log(`${c.label}: starting`);
+  const server = await c.start();
+  const floor = !!c.floor;
+  const auth = { authorization: `Bearer ${token}` };
+  const callCheck = isCallAnswer(floor);
+  const row = { name: c.name, label: c.label };
+  try {
+    // The OpenAI pattern: initialize, initialized, tools/list, tools/call, on each connection.
+    row.session = await saturate(server.url, [
+      { headers: { ...JSONH, ...auth }, body: rpc("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench", version: "1" } }),
+        check: (s) => s === 200 },
+      { headers: { ...LEGACY, ...auth }, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+        check: (s) => s === 202 || (floor && s === 200) },
+      { headers: { ...LEGACY, ...auth }, body: rpc("tools/list", {}), check: (s, b) => s === 200 && (floor || /roll_dice/.test(b)) },
+      { headers: { ...LEGACY, ...auth }, body: CALL, check: callCheck },
+    ], SESSION_CONNECTIONS);
+    log(`${c.label}: session ${row.session.rps.toFixed(0)} req/s`);
+    row.call = await saturate(server.url, [{ headers: { ...LEGACY, ...auth }, body: CALL, check: callCheck }]);
+    log(`${c.label}: tools/call ${row.call.rps.toFixed(0)} req/s`);
+    if (c.modern) {
+      row.modern = await saturate(server.url, [{ headers: { ...MODERN_H, ...auth }, body: MODERN_CALL, check: callCheck }]);
+      log(`${c.label}: tools/call 2026-07-28 ${row.modern.rps.toFixed(0)} req/s`);
+    }
+    row.latency = await latency(server.url, () => ({ ...LEGACY, ...auth }), CALL, callCheck);
+    log(`${c.label}: c=1 p50 ${row.latency.p50.toFixed(3)} ms`);
+    if (!floor) {
+      // A fresh token on every request: what one first verification costs.
+      const fresh = freshTokens();
+      row.freshLatency = await latency(server.url, (i) => ({ ...LEGACY, authorization: `Bearer ${fresh[i % fresh.length]}` }), CALL, callCheck);
+      let next = 0;
+      row.fresh = await saturate(server.url, [{
+        headers: { ...LEGACY, ...auth }, body: CALL, check: callCheck,
+        setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${fresh[next++ % fresh.length]}` } }),
+      }]);
+      log(`${c.label}: fresh tokens c=1 p50 ${row.freshLatency.p50.toFixed(3)} ms, ${row.fresh.rps.toFixed(0)} req/s`);
+    }
+  } finally {
+    await server.stop();
+  }
+  if (c.startWithoutAuth) {
+    const open = await c.startWithoutAuth();
+    try {
+      row.noAuthLatency = await latency(open.url, () => LEGACY, CALL, callCheck);
+      row.noAuth = await saturate(open.url, [{ headers: LEGACY, body: CALL, check: callCheck }]);
+    } finally {
+      await open.stop();
+    }
+  }
+  // Cold start: a fresh process to its first answered request, several times.
+  const colds = [];
+  for (let i = 0; i < COLD_STARTS; i++) {
+    const s = await c.start();
+    colds.push(s.coldStartMs);
+    await s.stop();
+  }
+  colds.sort((a, b) => a - b);
+  row.coldStartMs = colds[Math.floor(colds.length / 2)];
+  return row;
+}
+
+let freshPool;
+function freshTokens() {
+  // More tokens than dice-mcp's cache holds (256), so none is ever a cache hit.
+  freshPool ??= Array.from({ length: 3000 }, (_, i) => mint(key, claims({ jti: `fresh-${i}`, exp: Math.floor(Date.now() / 1000) + 4 * 3600 })));
+  return freshPool;
+}
+
+function machine() {
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  return `${os.cpus().length} cores (${cpu.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node ${process.version}`;
+}
+
+/** What one first verification adds, against a cache hit where the server caches
+ *  (dice-mcp) and against the same server without auth where it verifies every request
+ *  (the peers): at p50 with concurrency 1 (ms; noisy below a tenth of a millisecond), and
+ *  in server time per request at saturation (µs: 1/rate with fresh tokens minus 1/rate
+ *  without a verification). */
+function verificationMs(x) {
+  return x.freshLatency.p50 - (x.noAuthLatency ?? x.latency).p50;
+}
+function verificationUs(x) {
+  return 1e6 / x.fresh.rps - 1e6 / (x.noAuth ?? x.call).rps;
+}
+
+function markdown(result) {
+  const r = Object.fromEntries(result.rows.map((x) => [x.name, x]));
+  const f0 = (x) => (x === undefined ? "n/a" : Math.round(x).toLocaleString("en-US"));
+  const f2 = (x) => (x === undefined ? "n/a" : x.toFixed(2));
+  const lines = [];
+  lines.push(`Loopback figures on a machine with ${result.machine}, ${result.date}; ${result.seconds} s per saturation run (autocannon, ${CONNECTIONS} connections; sessions ${SESSION_CONNECTIONS}), ${LATENCY_REQUESTS} sequential requests for latency. The load generator shares the machine's cores with the server.`);
+  lines.push("");
+  lines.push(`| | ${result.rows.map((x) => x.label).join(" | ")} |`);
+  lines.push(`| --- | ${result.rows.map(() => "---").join(" | ")} |`);
+  const row = (title, fn) => lines.push(`| ${title} | ${result.rows.map(fn).join(" | ")} |`);
+  row("session: initialize → initialized → tools/list → tools/call, req/s", (x) => f0(x.session?.rps));
+  row("tools/call, cached token, req/s", (x) => f0(x.call?.rps));
+  row("tools/call 2026-07-28, req/s", (x) => f0(x.modern?.rps));
+  row("tools/call at concurrency 1, p50 / p99 ms", (x) => `${f2(x.latency?.p50)} / ${f2(x.latency?.p99)}`);
+  row("fresh token every request, req/s", (x) => f0(x.fresh?.rps));
+  row("fresh token at concurrency 1, p50 ms", (x) => f2(x.freshLatency?.p50));
+  row("without auth, req/s (peers that verify every request)", (x) => f0(x.noAuth?.rps));
+  row("one token verification, server time per request at saturation, µs", (x) => (x.fresh ? f0(verificationUs(x)) : "n/a"));
+  row("one token verification, added p50 at concurrency 1, ms", (x) => (x.freshLatency ? f2(verificationMs(x)) : "n/a"));
+  row("upload, KiB (gzip KiB)", (x) => (x.size ? `${x.size.uploadKiB} (${x.size.gzipKiB})` : "n/a (not a worker)"));
+  row("cold start to first answer, ms (median of 5)", (x) => f0(x.coldStartMs));
+  const wrong = result.rows.flatMap((x) => ["session", "call", "modern", "fresh", "noAuth", "latency", "freshLatency", "noAuthLatency"].map((k) => x[k]?.wrong ?? 0)).reduce((a, b) => a + b, 0);
+  lines.push("");
+  lines.push(`Wrong answers across every run: ${wrong}. A verification cost near zero or below it means the cost is smaller than the run-to-run noise of that server.`);
+  const d = r["dice-mcp"];
+  if (d && r.fastmcp && r["ts-agents"] && r.floor) {
+    lines.push("");
+    lines.push("Ratios for dice-mcp:");
+    lines.push(`- tools/call, cached token: ${(d.call.rps / r.fastmcp.call.rps).toFixed(1)}× FastMCP, ${(d.call.rps / r["ts-agents"].call.rps).toFixed(2)}× the TypeScript worker.`);
+    lines.push(`- p50 at concurrency 1: ${(d.latency.p50 / r.floor.latency.p50).toFixed(2)}× the floor worker's.`);
+    const ours = verificationUs(d);
+    const theirs = verificationUs(r["ts-agents"]);
+    lines.push(`- one RS256 verification costs ${Math.round(ours)} µs of server time in our wasm against ${Math.round(theirs)} µs in the TypeScript worker (jose on WebCrypto), ${(ours / theirs).toFixed(1)}×; at concurrency 1 it adds ${verificationMs(d).toFixed(2)} ms to our p50 and ${verificationMs(r["ts-agents"]).toFixed(2)} ms to theirs. A cached token costs us no verification at all.`);
+    lines.push(`- upload: ${d.size.gzipKiB} KiB gzipped, ${((d.size.gzipKiB / r["ts-agents"].size.gzipKiB) * 100).toFixed(0)}% of the TypeScript worker's ${r["ts-agents"].size.gzipKiB} KiB and ${((d.size.gzipKiB / FREE_PLAN_LIMIT_KIB) * 100).toFixed(1)}% of the Free plan's 3 MB limit.`);
+  }
+  return lines.join("\n");
+}
+
+const bundles = setup();
+const rows = [];
+for (const c of contenders(bundles)) {
+  const row = await measure(c);
+  if (bundles[c.name]) row.size = { uploadKiB: bundles[c.name].uploadKiB, gzipKiB: bundles[c.name].gzipKiB };
+  rows.push(row);
+}
+const result = { date: new Date().toISOString().slice(0, 10), machine: machine(), seconds: SECONDS, rows };
+const md = markdown(result);
+const dir = path.join(ROOT, "bench", "results");
+mkdirSync(dir, { recursive: true });
+writeFileSync(path.join(dir, "latest.json"), JSON.stringify(result, null, 2) + "\n");
+writeFileSync(path.join(dir, "latest.md"), md + "\n");
+console.log(md);
