@@ -87,14 +87,24 @@ function record(k, status, body) {
     if (t.examples.length < 3) t.examples.push(`${status} ${String(body).slice(0, 160)}`);
   }
 }
+// When the server answers 413 and closes while the client is still sending the body, the
+// client can see the connection reset instead of the answer: TCP discards the unread
+// upload. Those are counted apart, by code; any other failure counts as an error.
+const uploadResets = new Map();
 let connectionErrors = 0;
 async function oversizeLoop(until) {
   while (Date.now() < until) {
     try {
       const res = await fetch(MCP_URL, { method: "POST", headers: { ...AUTH, connection: "close" }, body: oversize.body });
       record(oversize, res.status, await res.text());
-    } catch {
-      connectionErrors++;
+    } catch (e) {
+      const code = e.cause?.code ?? e.code ?? e.name;
+      if (["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"].includes(code)) {
+        uploadResets.set(code, (uploadResets.get(code) ?? 0) + 1);
+      } else {
+        connectionErrors++;
+        console.error(`oversize request failed: ${code}: ${e.cause?.message ?? e.message}`);
+      }
     }
   }
 }
@@ -156,7 +166,9 @@ try {
   const peak = Math.max(...memory);
   console.log(`\nrequests answered: ${total} in ${result.duration.toFixed(1)} s (${Math.round(total / result.duration)}/s), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`);
   const errors = result.errors + connectionErrors;
-  console.log(`wrong answers: ${wrong}; 5xx: ${fivexx}; connection errors: ${errors}; timeouts: ${result.timeouts}`);
+  console.log(`wrong answers: ${wrong}; 5xx: ${fivexx}; connection errors: ${errors} (load ${result.errors}, oversize ${connectionErrors}); timeouts: ${result.timeouts}`);
+  const resets = [...uploadResets].map(([c, n]) => `${n} ${c}`).join(", ") || "none";
+  console.log(`oversize uploads cut off by the early 413 (client saw a reset, not the answer): ${resets}`);
   console.log(`workerd memory (RSS): start ${memory[0].toFixed(1)} MiB, peak ${peak.toFixed(1)} MiB, end ${memory.at(-1).toFixed(1)} MiB (${memory.length} samples)`);
   const every30s = memory.filter((_, i) => i % 30 === 0 || i === memory.length - 1).map((m) => m.toFixed(0));
   console.log(`workerd memory every 30 s (MiB): ${every30s.join(" → ")}`);
