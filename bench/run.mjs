@@ -9,15 +9,14 @@
 //
 //   npm run bench [-- SECONDS]   (seconds per saturation run; default 10)
 import autocannon from "autocannon";
-import { execFileSync, spawn } from "node:child_process";
-import { once } from "node:events";
+import { execFileSync } from "node:child_process";
 import http from "node:http";
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ROOT, freePort } from "../tests/e2e/harness.mjs";
 import { newKey, mint, claims } from "../tests/e2e/tokens.mjs";
-import { startWorkerd } from "./workerd.mjs";
+import { startServer, startWorkerd } from "./workerd.mjs";
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const LATENCY_REQUESTS = 2000;
@@ -58,35 +57,14 @@ const PEM = key.publicPem;
 
 async function startFastmcp(extraEnv = {}) {
   const port = await freePort();
-  const started = process.hrtime.bigint();
-  const child = spawn(path.join(VENV, "bin", "python"), [path.join(PEERS, "fastmcp", "server.py"), String(port)], {
+  return startServer({
+    name: "the FastMCP peer",
+    command: path.join(VENV, "bin", "python"),
+    args: [path.join(PEERS, "fastmcp", "server.py"), String(port)],
     env: { ...process.env, JWT_PUBLIC_KEY: PEM, FASTMCP_LOG_LEVEL: "WARNING", ...extraEnv },
-    stdio: ["ignore", "pipe", "pipe"],
+    readyUrl: `http://127.0.0.1:${port}/mcp`,
+    readyMethod: "POST",
   });
-  let output = "";
-  child.stdout.on("data", (c) => (output = (output + c).slice(-16384)));
-  child.stderr.on("data", (c) => (output = (output + c).slice(-16384)));
-  const url = `http://127.0.0.1:${port}/mcp`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the FastMCP peer exited:\n${output}`);
-    try {
-      await fetch(url, { method: "POST" });
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-  return {
-    url,
-    coldStartMs: Number(process.hrtime.bigint() - started) / 1e6,
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = once(child, "exit");
-        child.kill("SIGTERM");
-        await exited;
-      }
-    },
-  };
 }
 
 /** Each server under test: how to start it, its MCP URL, what it speaks. */

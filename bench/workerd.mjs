@@ -47,30 +47,49 @@ const worker :Workerd.Worker = (
 `;
   const file = path.join(tmp, "config.capnp");
   writeFileSync(file, config);
+  const server = await startServer({
+    name: "workerd",
+    command: WORKERD,
+    args: ["serve", file, "--experimental"],
+    // workerd prints nothing when it listens: it is ready when the worker answers.
+    readyUrl: `http://127.0.0.1:${port}`,
+    readyMethod: "OPTIONS",
+  });
+  return {
+    ...server,
+    stop: async () => {
+      await server.stop();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Starts a server process and waits until `readyUrl` answers. The time from spawning to
+ * that first answer is the cold start: process, runtime, and (for workerd) isolate and
+ * module compilation. Used for workerd and for the FastMCP peer alike.
+ */
+export async function startServer({ name, command, args, env = process.env, readyUrl, readyMethod }) {
   const startedAt = process.hrtime.bigint();
-  const child = spawn(WORKERD, ["serve", file, "--experimental"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   // Keep the tail only: a soak logs a line per request.
   let output = "";
   const keep = (c) => (output = (output + c).slice(-64 * 1024));
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
-  const url = `http://127.0.0.1:${port}`;
-  // Ready when the worker answers a request (workerd prints nothing when it listens). The
-  // time to that first answer is the cold start: process, isolate, module compilation.
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`workerd exited (${child.exitCode}):\n${output}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}):\n${output}`);
     try {
-      await fetch(url, { method: "OPTIONS" });
+      await fetch(readyUrl, { method: readyMethod });
       break;
     } catch {
       await new Promise((r) => setTimeout(r, 1));
     }
   }
-  const coldStartMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
   return {
-    url,
+    url: readyUrl,
     pid: child.pid,
-    coldStartMs,
+    coldStartMs: Number(process.hrtime.bigint() - startedAt) / 1e6,
     output: () => output,
     rssMiB: () => {
       try {
@@ -85,7 +104,6 @@ const worker :Workerd.Worker = (
         child.kill("SIGTERM");
         await exited;
       }
-      rmSync(tmp, { recursive: true, force: true });
     },
   };
 }
