@@ -276,10 +276,15 @@ fn mcp_endpoint(config: &Config, req: &Request, now: i64) -> Response {
             // Every POST needs a token; OPTIONS (the CORS preflight) does not.
             let outcome = match &config.auth {
                 Auth::Disabled => AuthOutcome::Disabled,
-                Auth::Bearer(auth) => match auth.authenticate(req.header("authorization"), now) {
+                Auth::Bearer(auth) => match auth.check(req.header("authorization"), now) {
                     Ok(a) if a.cached => AuthOutcome::Cached,
                     Ok(_) => AuthOutcome::Verified,
-                    Err(e) => return auth_failure(config, req, &e, &auth.policy.required_scopes),
+                    Err(r) => {
+                        let mut response =
+                            auth_failure(config, req, &r.error, &auth.policy.required_scopes);
+                        response.log.remembered = r.remembered;
+                        return response;
+                    }
                 },
             };
             let mut response = post(req);

@@ -55,6 +55,11 @@ pub struct RequestLog {
     pub batch: Option<usize>,
     /// Why the request was refused, in words safe to log.
     pub reason: Option<String>,
+    /// The token was refused earlier in this isolate: answered from memory, no signature
+    /// checked.
+    pub remembered: bool,
+    /// The rate limit that refused the request (`address` or `caller`).
+    pub rate_limited: Option<&'static str>,
 }
 
 impl RequestLog {
@@ -89,6 +94,12 @@ impl RequestLog {
         }
         if let Some(r) = &self.reason {
             put("reason", truncate(r, 300).into());
+        }
+        if self.remembered {
+            put("remembered", true.into());
+        }
+        if let Some(limit) = self.rate_limited {
+            put("rate_limited", limit.into());
         }
         if let Some(ms) = duration_ms {
             put("ms", ms.into());

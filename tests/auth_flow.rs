@@ -55,6 +55,10 @@ fn good_claims() -> Value {
 }
 
 fn ping(authorization: Option<&str>) -> Response {
+    ping_at(authorization, NOW)
+}
+
+fn ping_at(authorization: Option<&str>, now: i64) -> Response {
     let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
     if let Some(a) = authorization {
         headers.push(("authorization".into(), a.into()));
@@ -68,7 +72,7 @@ fn ping(authorization: Option<&str>) -> Response {
             headers,
             body: Body::Bytes(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#.to_vec()),
         },
-        NOW,
+        now,
     )
 }
 
@@ -167,4 +171,48 @@ fn client_text_in_a_challenge_is_folded_to_safe_ascii() {
         "{challenge}"
     );
     assert!(challenge.contains("algorithm 'RS256?'?'"), "{challenge}");
+}
+
+#[test]
+fn a_forged_token_sent_again_is_refused_from_memory() {
+    let t = token(good_claims());
+    let (head, _) = t.rsplit_once('.').unwrap();
+    let forged = format!("Bearer {head}.{}", "A".repeat(342));
+    let first = ping(Some(&forged));
+    let again = ping(Some(&forged));
+    assert_eq!(first.status, 401);
+    assert!(!first.log.remembered, "the first one is verified");
+    assert!(again.log.remembered, "the second one is not");
+    assert_eq!(
+        (again.status, &again.body, again.header("www-authenticate")),
+        (first.status, &first.body, first.header("www-authenticate")),
+        "the same answer either way"
+    );
+}
+
+#[test]
+fn a_token_not_valid_yet_is_not_remembered_and_passes_once_it_is() {
+    let mut c = good_claims();
+    c["nbf"] = json!(NOW + 120);
+    c["jti"] = json!("not-yet");
+    let t = format!("Bearer {}", token(c));
+    let early = ping(Some(&t));
+    assert_eq!(early.status, 401);
+    assert!(
+        !ping(Some(&t)).log.remembered,
+        "a refusal that can mend is not kept"
+    );
+    assert_eq!(ping_at(Some(&t), NOW + 120).status, 200);
+}
+
+#[test]
+fn an_expired_token_is_remembered() {
+    let mut c = good_claims();
+    c["exp"] = json!(NOW - 1);
+    c["jti"] = json!("expired-twice");
+    let t = format!("Bearer {}", token(c));
+    assert!(!ping(Some(&t)).log.remembered);
+    let again = ping(Some(&t));
+    assert_eq!(again.status, 401);
+    assert!(again.log.remembered);
 }

@@ -1,62 +1,67 @@
-//! Verified tokens, remembered per isolate so that a repeated token (OpenAI sends the same
-//! one on every call of a conversation) costs a hash, not an RSA verification.
+//! What this isolate remembers about tokens it has seen, keyed by their SHA-256: tokens
+//! verified before (OpenAI sends the same one on every call of a conversation) and tokens
+//! refused before (a flood repeating one forged token). Either way a repeated token costs
+//! a hash, not an RSA verification. Tokens themselves are never stored.
 
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use super::Principal;
-
-/// How many tokens one isolate remembers.
+/// How many verified tokens one isolate remembers.
 pub const CAPACITY: usize = 256;
+/// How many refused tokens one isolate remembers. An entry is a digest, a short reason and
+/// bookkeeping, about 150 bytes: at most about 150 KiB, however many tokens a flood sends.
+pub const REFUSED_CAPACITY: usize = 1024;
+/// How long a refusal is remembered. Refusals that could stop being true (a key that may
+/// still arrive, a token not valid *yet*) are never remembered; this only bounds how long
+/// an entry can sit unused.
+pub const REFUSED_SECS: i64 = 600;
 
-/// A bounded least-recently-used map from the SHA-256 of a token to what it proved.
-/// Tokens themselves are never stored. Entries never outlive the token's `exp`.
-pub struct TokenCache {
-    entries: HashMap<[u8; 32], Entry>,
+/// The SHA-256 of a token: what both memories are keyed by.
+pub type TokenDigest = [u8; 32];
+
+pub fn digest(token: &str) -> TokenDigest {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// A bounded least-recently-used map from a token's digest to what it proved, each entry
+/// valid until a given Unix time.
+pub struct TokenMemory<V> {
+    entries: HashMap<TokenDigest, Entry<V>>,
     clock: u64,
     capacity: usize,
 }
 
-struct Entry {
-    principal: Arc<Principal>,
-    exp: i64,
+struct Entry<V> {
+    value: V,
+    until: i64,
     last_used: u64,
 }
 
-impl Default for TokenCache {
-    fn default() -> Self {
-        Self::with_capacity(CAPACITY)
-    }
-}
-
-impl TokenCache {
+impl<V: Clone> TokenMemory<V> {
     pub fn with_capacity(capacity: usize) -> Self {
-        TokenCache {
+        TokenMemory {
             entries: HashMap::with_capacity(capacity),
             clock: 0,
             capacity,
         }
     }
 
-    /// The principal for a token verified before, if it has not expired since.
-    pub fn get(&mut self, token: &str, now: i64) -> Option<Arc<Principal>> {
-        let key = digest(token);
+    /// What was remembered about a token, if it is still in force (`until` is exclusive).
+    pub fn get(&mut self, key: &TokenDigest, now: i64) -> Option<V> {
         self.clock += 1;
-        let entry = self.entries.get_mut(&key)?;
-        if entry.exp <= now {
-            self.entries.remove(&key);
+        let entry = self.entries.get_mut(key)?;
+        if entry.until <= now {
+            self.entries.remove(key);
             return None;
         }
         entry.last_used = self.clock;
-        Some(entry.principal.clone())
+        Some(entry.value.clone())
     }
 
-    pub fn insert(&mut self, token: &str, principal: Arc<Principal>, exp: i64) {
+    pub fn insert(&mut self, key: TokenDigest, value: V, until: i64) {
         if self.capacity == 0 {
             return;
         }
-        let key = digest(token);
         if !self.entries.contains_key(&key) && self.entries.len() >= self.capacity {
             // Evicting scans the map: inserts happen once per new token, hits do not scan.
             if let Some(oldest) = self
@@ -72,11 +77,15 @@ impl TokenCache {
         self.entries.insert(
             key,
             Entry {
-                principal,
-                exp,
+                value,
+                until,
                 last_used: self.clock,
             },
         );
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
     }
 
     pub fn len(&self) -> usize {
@@ -88,40 +97,41 @@ impl TokenCache {
     }
 }
 
-fn digest(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn p(name: &str) -> Arc<Principal> {
-        Arc::new(Principal {
-            subject: Some(name.into()),
-            scopes: vec![],
-        })
-    }
-
     #[test]
-    fn a_hit_returns_the_principal_until_exp() {
-        let mut c = TokenCache::default();
-        c.insert("t1", p("a"), 100);
-        assert_eq!(c.get("t1", 99).unwrap().subject.as_deref(), Some("a"));
-        assert!(c.get("t1", 100).is_none(), "exp == now is expired");
-        assert!(c.is_empty(), "an expired entry is dropped");
+    fn a_hit_returns_the_value_until_it_lapses() {
+        let mut c = TokenMemory::with_capacity(CAPACITY);
+        c.insert(digest("t1"), "a", 100);
+        assert_eq!(c.get(&digest("t1"), 99), Some("a"));
+        assert!(
+            c.get(&digest("t1"), 100).is_none(),
+            "until == now has lapsed"
+        );
+        assert!(c.is_empty(), "a lapsed entry is dropped");
     }
 
     #[test]
     fn the_least_recently_used_entry_goes_first() {
-        let mut c = TokenCache::with_capacity(2);
-        c.insert("a", p("a"), 1000);
-        c.insert("b", p("b"), 1000);
-        c.get("a", 0);
-        c.insert("c", p("c"), 1000);
+        let mut c = TokenMemory::with_capacity(2);
+        c.insert(digest("a"), 1, 1000);
+        c.insert(digest("b"), 2, 1000);
+        c.get(&digest("a"), 0);
+        c.insert(digest("c"), 3, 1000);
         assert_eq!(c.len(), 2);
-        assert!(c.get("b", 0).is_none());
-        assert!(c.get("a", 0).is_some());
-        assert!(c.get("c", 0).is_some());
+        assert!(c.get(&digest("b"), 0).is_none());
+        assert!(c.get(&digest("a"), 0).is_some());
+        assert!(c.get(&digest("c"), 0).is_some());
+    }
+
+    #[test]
+    fn a_flood_of_new_tokens_never_grows_it_past_capacity() {
+        let mut c = TokenMemory::with_capacity(REFUSED_CAPACITY);
+        for i in 0..REFUSED_CAPACITY * 3 {
+            c.insert(digest(&format!("forged-{i}")), (), 1000);
+        }
+        assert_eq!(c.len(), REFUSED_CAPACITY);
     }
 }

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use cache::TokenCache;
+use cache::{TokenDigest, TokenMemory};
 use jwks::RemoteKeys;
 use keys::{KeySet, SelectError, VerifyingKey};
 use policy::ClaimPolicy;
@@ -33,6 +33,58 @@ pub struct Authenticated {
     pub principal: Arc<Principal>,
     /// The token was verified earlier in this isolate; no signature was checked now.
     pub cached: bool,
+}
+
+/// A refusal, and whether it was answered from the memory of refused tokens (no signature
+/// checked now).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused {
+    pub error: AuthError,
+    pub remembered: bool,
+}
+
+impl From<AuthError> for Refused {
+    fn from(error: AuthError) -> Self {
+        Refused {
+            error,
+            remembered: false,
+        }
+    }
+}
+
+/// What answering a request's `Authorization` header will cost, known before doing it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cost {
+    /// Refused without any signature check: no token, another scheme, an oversized
+    /// header, or a token refused earlier in this isolate.
+    Cheap,
+    /// A token verified earlier in this isolate, for this principal.
+    Known(Arc<Principal>),
+    /// A token not seen before: answering it needs a signature verification.
+    Verification,
+}
+
+/// Why a verification failed, and whether the refusal holds for good (so it can be
+/// remembered). A refusal that may stop being true (a key that may still arrive, a
+/// token not valid *yet*) is never remembered: memory never refuses a valid token.
+struct Failure {
+    error: AuthError,
+    lasting: bool,
+}
+
+impl Failure {
+    fn lasting(error: AuthError) -> Self {
+        Failure {
+            error,
+            lasting: true,
+        }
+    }
+    fn passing(error: AuthError) -> Self {
+        Failure {
+            error,
+            lasting: false,
+        }
+    }
 }
 
 /// Why a request was not authenticated. `Display` is safe to show the client and to log:
@@ -78,7 +130,8 @@ pub struct Authenticator {
     static_keys: Option<KeySet>,
     remote: Option<Mutex<RemoteKeys>>,
     pub policy: ClaimPolicy,
-    cache: Mutex<TokenCache>,
+    cache: Mutex<TokenMemory<Arc<Principal>>>,
+    refused: Mutex<TokenMemory<AuthError>>,
 }
 
 impl fmt::Debug for Authenticator {
@@ -103,7 +156,8 @@ impl Authenticator {
             static_keys,
             remote: jwks_url.map(|u| Mutex::new(RemoteKeys::new(u))),
             policy,
-            cache: Mutex::new(TokenCache::default()),
+            cache: Mutex::new(TokenMemory::with_capacity(cache::CAPACITY)),
+            refused: Mutex::new(TokenMemory::with_capacity(cache::REFUSED_CAPACITY)),
         }
     }
 
@@ -129,7 +183,12 @@ impl Authenticator {
         let mut remote = lock(remote);
         match result {
             Ok((body, max_age)) => match remote.install(&body, max_age, now) {
-                Ok(warnings) => warnings,
+                Ok(warnings) => {
+                    // Refusals were judged against the old keys: a token signed with a
+                    // key that has just arrived must get a fresh look.
+                    lock(&self.refused).clear();
+                    warnings
+                }
                 Err(e) => vec![format!("JWT_JWKS_URL returned an unusable key set: {e}")],
             },
             Err(e) => {
@@ -145,36 +204,90 @@ impl Authenticator {
         authorization: Option<&str>,
         now: i64,
     ) -> Result<Authenticated, AuthError> {
+        self.check(authorization, now).map_err(|r| r.error)
+    }
+
+    /// [`Authenticator::authenticate`], saying also whether a refusal came from memory.
+    pub fn check(&self, authorization: Option<&str>, now: i64) -> Result<Authenticated, Refused> {
         let token = token::bearer(authorization)?;
-        let hit = lock(&self.cache).get(token, now);
+        let key = cache::digest(token);
+        let hit = lock(&self.cache).get(&key, now);
         let cached = hit.is_some();
         let principal = match hit {
             Some(p) => p,
-            None => {
-                let (principal, exp) = self.verify(token, now)?;
-                let principal = Arc::new(principal);
-                lock(&self.cache).insert(token, principal.clone(), exp);
-                principal
-            }
+            None => self.verify_once(token, key, now)?,
         };
         self.policy.authorize(&principal)?;
         Ok(Authenticated { principal, cached })
     }
 
+    /// What [`Authenticator::check`] would cost for this header now, without doing it:
+    /// lets the adapter rate-limit exactly the requests that would need RSA work.
+    pub fn cost(&self, authorization: Option<&str>, now: i64) -> Cost {
+        let Ok(token) = token::bearer(authorization) else {
+            return Cost::Cheap;
+        };
+        let key = cache::digest(token);
+        if let Some(p) = lock(&self.cache).get(&key, now) {
+            return Cost::Known(p);
+        }
+        if lock(&self.refused).get(&key, now).is_some() {
+            return Cost::Cheap;
+        }
+        Cost::Verification
+    }
+
+    /// Verifies a token not in the cache, unless it was refused before; remembers the
+    /// outcome either way.
+    fn verify_once(
+        &self,
+        token: &str,
+        key: TokenDigest,
+        now: i64,
+    ) -> Result<Arc<Principal>, Refused> {
+        if let Some(error) = lock(&self.refused).get(&key, now) {
+            return Err(Refused {
+                error,
+                remembered: true,
+            });
+        }
+        match self.verify(token, now) {
+            Ok((principal, exp)) => {
+                let principal = Arc::new(principal);
+                lock(&self.cache).insert(key, principal.clone(), exp);
+                Ok(principal)
+            }
+            Err(f) => {
+                if f.lasting {
+                    lock(&self.refused).insert(key, f.error.clone(), now + cache::REFUSED_SECS);
+                }
+                Err(f.error.into())
+            }
+        }
+    }
+
     /// The full check of a token not seen before: shape, header, key, signature, claims.
-    fn verify(&self, token: &str, now: i64) -> Result<(Principal, i64), AuthError> {
-        let header = token::inspect(token)?;
-        let untrusted = UntrustedToken::new(token)
-            .map_err(|e| AuthError::invalid(format!("the token does not parse: {e}")))?;
+    fn verify(&self, token: &str, now: i64) -> Result<(Principal, i64), Failure> {
+        let header = token::inspect(token).map_err(Failure::lasting)?;
+        let untrusted = UntrustedToken::new(token).map_err(|e| {
+            Failure::lasting(AuthError::invalid(format!("the token does not parse: {e}")))
+        })?;
         let verified = self
             .with_key(header.kid.as_deref(), header.alg, |key| {
                 key.alg
                     .rsa()
                     .validator::<Map<String, Value>>(&key.key)
                     .validate(&untrusted)
-            })?
-            .map_err(|e| AuthError::invalid(describe(&e)))?;
-        self.policy.check(verified.claims(), now)
+            })
+            .map_err(Failure::passing)?
+            // Judged against the keys held now; the memory is cleared when they change.
+            .map_err(|e| Failure::lasting(AuthError::invalid(describe(&e))))?;
+        self.policy
+            .check(verified.claims(), now)
+            .map_err(|error| Failure {
+                error,
+                lasting: !self.policy.may_become_valid(verified.claims(), now),
+            })
     }
 
     /// Finds the key for a token in the configured key, then in the fetched key set.

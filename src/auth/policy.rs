@@ -71,6 +71,14 @@ impl ClaimPolicy {
         Ok((principal, exp))
     }
 
+    /// Whether a token refused by [`ClaimPolicy::check`] now could pass later: only a
+    /// token whose `nbf` or `iat` is still ahead. Expiry, audience and issuer never mend.
+    pub fn may_become_valid(&self, claims: &TokenClaims, now: i64) -> bool {
+        let ahead = |t: Option<i64>| t.is_some_and(|t| t > now + self.leeway_secs);
+        ahead(claims.not_before.map(|t| t.timestamp()))
+            || ahead(claims.issued_at.map(|t| t.timestamp()))
+    }
+
     /// Checks that the principal holds every required scope.
     pub fn authorize(&self, principal: &Principal) -> Result<(), AuthError> {
         let missing: Vec<&str> = self

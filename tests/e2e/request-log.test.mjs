@@ -45,3 +45,27 @@ test("each request is one JSON log line with its outcome, and no token", async (
     await w.stop();
   }
 });
+
+test("a forged token sent again is refused from memory, without a second verification", async () => {
+  const key = newKey("log");
+  const w = await startWorker({ vars: { JWT_PUBLIC_KEY: JSON.stringify({ keys: [key.jwk] }) } });
+  try {
+    const forged = mint(newKey("log"), claims({ jti: "forged-twice" }));
+    const H = { "mcp-protocol-version": "2025-11-25", authorization: `Bearer ${forged}` };
+    const first = await post(rpc("ping"), H, w.url);
+    const again = await post(rpc("ping"), H, w.url);
+    assert.equal(first.status, 401);
+    assert.deepEqual(again.json, first.json, "the same answer, from memory");
+    assert.equal(again.headers.get("www-authenticate"), first.headers.get("www-authenticate"));
+    await w.waitForLog(/"remembered":true/);
+    const [one, two] = w.records();
+    assert.equal(one.auth, "invalid_token");
+    assert.equal(one.remembered, undefined, "the first one was verified");
+    assert.match(one.reason, /signature does not verify/);
+    assert.equal(two.auth, "invalid_token");
+    assert.equal(two.remembered, true, "the second one was not");
+    assert.equal(two.reason, one.reason);
+  } finally {
+    await w.stop();
+  }
+});

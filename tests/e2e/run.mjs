@@ -6,10 +6,16 @@ import path from "node:path";
 import { startWorker, ROOT } from "./harness.mjs";
 import { newKey, exportKeys, mint, claims, AUDIENCE, ISSUER, SCOPE } from "./tokens.mjs";
 
+// Test files named on the command line run alone (the other arguments go to `node --test`);
+// without any, every file runs.
 const dir = path.join(ROOT, "tests", "e2e");
-const files = readdirSync(dir)
-  .filter((f) => f.endsWith(".test.mjs"))
-  .map((f) => path.join(dir, f));
+const args = process.argv.slice(2);
+const named = args.filter((a) => a.endsWith(".test.mjs")).map((f) => path.resolve(f));
+const files = named.length
+  ? named
+  : readdirSync(dir)
+      .filter((f) => f.endsWith(".test.mjs"))
+      .map((f) => path.join(dir, f));
 
 // The main worker: two keys in a JWKS (RS256 and PS256), the seed's audience, FastMCP's
 // default issuer, and one required scope. Every test file talks to it with a valid token
@@ -27,7 +33,7 @@ const token = mint(keys[0], claims({ exp: Math.floor(Date.now() / 1000) + 4 * 36
 console.log(`worker ready at ${worker.url}`);
 let code = 1;
 try {
-  const child = spawn(process.execPath, ["--test", "--test-concurrency=1", ...process.argv.slice(2), ...files], {
+  const child = spawn(process.execPath, ["--test", "--test-concurrency=1", ...args.filter((a) => !a.endsWith(".test.mjs")), ...files], {
     stdio: "inherit",
     env: {
       ...process.env,
