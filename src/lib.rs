@@ -91,25 +91,58 @@ mod entry {
         }
     }
 
+    /// Fetches the key set, giving up after `jwks::FETCH_TIMEOUT_MS` (headers and body
+    /// together) and as soon as the body passes `jwks::MAX_BYTES`; either way the fetch is
+    /// aborted, so a slow or endless key server holds neither the request nor memory.
     async fn fetch_jwks(url: &str) -> std::result::Result<(Vec<u8>, Option<i64>), String> {
+        use futures_util::future::{select, Either};
+        let controller = worker::AbortController::default();
+        let fetch = Box::pin(read_jwks(url, controller.signal()));
+        let timeout = Box::pin(worker::Delay::from(std::time::Duration::from_millis(
+            jwks::FETCH_TIMEOUT_MS,
+        )));
+        let result = match select(fetch, timeout).await {
+            Either::Left((result, _)) => result,
+            Either::Right(_) => Err(format!(
+                "no complete answer within {} ms",
+                jwks::FETCH_TIMEOUT_MS
+            )),
+        };
+        if result.is_err() {
+            controller.abort();
+        }
+        result
+    }
+
+    async fn read_jwks(
+        url: &str,
+        signal: worker::AbortSignal,
+    ) -> std::result::Result<(Vec<u8>, Option<i64>), String> {
+        let too_large = || format!("the key set is larger than {} bytes", jwks::MAX_BYTES);
         // The URL goes to the runtime as a string: parsing it here would link the url
         // crate and its Unicode tables (73 KiB of the gzipped upload) for nothing.
         let request = Request::new(url, worker::Method::Get).map_err(|e| e.to_string())?;
         let mut res = worker::Fetch::Request(request)
-            .send()
+            .send_with_signal(&signal)
             .await
             .map_err(|e| e.to_string())?;
         if res.status_code() != 200 {
             return Err(format!("HTTP {}", res.status_code()));
         }
-        let cache_control = res.headers().get("cache-control").ok().flatten();
-        let max_age = jwks::max_age(cache_control.as_deref());
-        let body = res.bytes().await.map_err(|e| e.to_string())?;
-        if body.len() > jwks::MAX_BYTES {
-            return Err(format!(
-                "the key set is larger than {} bytes",
-                jwks::MAX_BYTES
-            ));
+        let header = |name: &str| res.headers().get(name).ok().flatten();
+        let max_age = jwks::max_age(header("cache-control").as_deref());
+        let declared = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > jwks::MAX_BYTES as u64) {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        let mut stream = res.stream().map_err(|e| e.to_string())?;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| e.to_string())?;
+            if body.len() + chunk.len() > jwks::MAX_BYTES {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
         }
         Ok((body, max_age))
     }

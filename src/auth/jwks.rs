@@ -11,13 +11,19 @@ const MAX_TTL_SECS: i64 = 24 * 3600;
 pub const UNKNOWN_KID_REFETCH_SECS: i64 = 60;
 /// After a failed fetch, wait this long before trying again.
 pub const FAILURE_BACKOFF_SECS: i64 = 10;
-/// The largest key set document accepted.
+/// The largest key set document accepted; reading stops as soon as a body passes it.
 pub const MAX_BYTES: usize = 64 * 1024;
+/// A key set fetch that has not completed (headers and body) by then is abandoned: a slow
+/// key server cannot hold a request longer.
+pub const FETCH_TIMEOUT_MS: u64 = 5_000;
 
 pub struct RemoteKeys {
     pub url: String,
     fetched: Option<Fetched>,
     last_attempt: Option<i64>,
+    /// A fetch was started and has not reported back: no other request starts one until
+    /// it ends or could no longer be running (the timeout has passed).
+    in_flight_since: Option<i64>,
 }
 
 struct Fetched {
@@ -32,6 +38,7 @@ impl RemoteKeys {
             url,
             fetched: None,
             last_attempt: None,
+            in_flight_since: None,
         }
     }
 
@@ -46,7 +53,10 @@ impl RemoteKeys {
         let backed_off = self
             .last_attempt
             .is_some_and(|t| now < t + FAILURE_BACKOFF_SECS);
-        if backed_off {
+        let in_flight = self
+            .in_flight_since
+            .is_some_and(|t| now <= t + FETCH_TIMEOUT_MS.div_ceil(1000) as i64);
+        if backed_off || in_flight {
             return false;
         }
         match &self.fetched {
@@ -58,6 +68,11 @@ impl RemoteKeys {
         }
     }
 
+    /// Records that the adapter is fetching now (see [`RemoteKeys::should_fetch`]).
+    pub fn started(&mut self, now: i64) {
+        self.in_flight_since = Some(now);
+    }
+
     /// Installs a fetched document. `max_age` is the response's Cache-Control max-age.
     /// On error the previous keys stay in use.
     pub fn install(
@@ -67,6 +82,7 @@ impl RemoteKeys {
         now: i64,
     ) -> Result<Vec<String>, KeyError> {
         self.last_attempt = Some(now);
+        self.in_flight_since = None;
         let text = std::str::from_utf8(body).map_err(|_| KeyError::UnknownFormat)?;
         let (keys, warnings) = KeySet::parse(text)?;
         let ttl = max_age
@@ -79,6 +95,7 @@ impl RemoteKeys {
     /// Records a failed fetch; the previous keys, if any, stay in use.
     pub fn failed(&mut self, now: i64) {
         self.last_attempt = Some(now);
+        self.in_flight_since = None;
     }
 }
 
@@ -133,6 +150,23 @@ mod tests {
         assert!(r.should_fetch(70, || None));
         assert!(r.install(b"not json", None, 70).is_err());
         assert!(r.keys().unwrap().has_kid("a"));
+    }
+
+    #[test]
+    fn one_fetch_at_a_time_until_it_reports_or_times_out() {
+        let mut r = RemoteKeys::new("u".into());
+        assert!(r.should_fetch(0, || None));
+        r.started(0);
+        assert!(!r.should_fetch(1, || None), "a fetch is under way");
+        assert!(
+            r.should_fetch(FETCH_TIMEOUT_MS.div_ceil(1000) as i64 + 1, || None),
+            "a fetch that never reported back no longer blocks"
+        );
+        r.failed(2);
+        assert!(!r.should_fetch(3, || None), "backing off after the failure");
+        r.started(20);
+        r.install(&jwks("a"), None, 21).unwrap();
+        assert!(!r.should_fetch(22, || None), "fresh keys");
     }
 
     #[test]

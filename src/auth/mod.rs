@@ -162,12 +162,16 @@ impl Authenticator {
     }
 
     /// The key set URL to fetch before serving a request with this `Authorization`
-    /// header, if a fetch is due.
+    /// header, if a fetch is due. The caller must report back through
+    /// [`Authenticator::jwks_fetched`]; until it does (or its timeout has passed), no
+    /// other request is told to fetch.
     pub fn jwks_fetch_due(&self, authorization: Option<&str>, now: i64) -> Option<String> {
-        let remote = lock(self.remote.as_ref()?);
-        remote
-            .should_fetch(now, || token::peek_kid(authorization))
-            .then(|| remote.url.clone())
+        let mut remote = lock(self.remote.as_ref()?);
+        if !remote.should_fetch(now, || token::peek_kid(authorization)) {
+            return None;
+        }
+        remote.started(now);
+        Some(remote.url.clone())
     }
 
     /// Hands over a fetched key set document (`Err` when the fetch failed). Returns what

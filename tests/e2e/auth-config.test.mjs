@@ -111,3 +111,71 @@ describe("JWT_JWKS_URL", () => {
     assert.equal(fetches, 1);
   });
 });
+
+describe("JWT_JWKS_URL that misbehaves", () => {
+  // Each key server holds what it received so that the test can end it; none of them ever
+  // completes a key set.
+  async function keyServer(handler) {
+    const open = new Set();
+    const server = http.createServer((req, res) => {
+      open.add(res);
+      handler(req, res);
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    return {
+      url: `http://127.0.0.1:${server.address().port}/jwks.json`,
+      close: () => {
+        for (const res of open) res.destroy();
+        server.closeAllConnections();
+        server.close();
+      },
+    };
+  }
+
+  test("a key server that never answers does not hold the request: 503 after the fetch times out", async () => {
+    let asked;
+    const askedOnce = new Promise((resolve) => (asked = resolve));
+    const server = await keyServer(() => asked()); // never writes a byte
+    try {
+      await withWorker({ JWT_JWKS_URL: server.url }, async (w) => {
+        const r = await post(ping, { ...H, authorization: `Bearer ${mint(newKey("k"))}` }, w.url);
+        await askedOnce;
+        assert.equal(r.status, 503, r.text);
+        assert.equal(r.json.error, "temporarily_unavailable");
+        assert.equal(r.headers.get("retry-after"), "10");
+        await w.waitForLog(/fetching JWT_JWKS_URL failed: no complete answer within 5000 ms/);
+      });
+    } finally {
+      server.close();
+    }
+  });
+
+  test("a key server that sends an endless body: reading stops past 64 KiB and the fetch is dropped", async () => {
+    let sent = 0;
+    let hungUp;
+    const workerHungUp = new Promise((resolve) => (hungUp = resolve));
+    const server = await keyServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json" }); // no Content-Length
+      const chunk = Buffer.alloc(16 * 1024, " ");
+      res.write('{"keys": [');
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk)) sent += chunk.length;
+      };
+      res.on("drain", pump);
+      res.on("close", hungUp);
+      pump();
+    });
+    try {
+      await withWorker({ JWT_JWKS_URL: server.url }, async (w) => {
+        const r = await post(ping, { ...H, authorization: `Bearer ${mint(newKey("k"))}` }, w.url);
+        assert.equal(r.status, 503, r.text);
+        await w.waitForLog(/fetching JWT_JWKS_URL failed: the key set is larger than 65536 bytes/);
+        await workerHungUp;
+        assert.ok(sent > 64 * 1024, `the server got to send ${sent} bytes`);
+      });
+    } finally {
+      server.close();
+    }
+  });
+});
