@@ -12,6 +12,11 @@ use crate::mcp::jsonrpc::{
 };
 use crate::mcp::version::{Era, Version};
 use crate::mcp::{self, McpHeaders, Outcome};
+use crate::ratelimit::{Limit, RETRY_AFTER_SECS};
+
+/// The JSON-RPC code of a rate-limited answer: the first of the implementation-defined
+/// server errors (JSON-RPC 2.0 section 5.1); the HTTP status and `data.limit` say more.
+pub const RATE_LIMITED: i64 = -32000;
 
 /// The largest request body read (1 MiB). Larger bodies get `413`.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -235,6 +240,37 @@ fn auth_failure(config: &Config, req: &Request, err: &AuthError, scopes: &[Strin
     }
     response.log.auth = AuthOutcome::Refused(code);
     response.log.reason = Some(err.to_string());
+    response
+}
+
+/// The `429` for a request a rate limit refused (see [`crate::ratelimit`]): a JSON-RPC
+/// error that says what to do, and `Retry-After`.
+pub fn rate_limited(req: &Request, limit: Limit) -> Response {
+    let message = limit.to_string();
+    let mut body = json!({
+        "jsonrpc": "2.0",
+        "error": {
+            "code": RATE_LIMITED,
+            "message": message,
+            "data": { "limit": limit.as_str(), "retryAfterSeconds": RETRY_AFTER_SECS },
+        },
+    });
+    if request_era(req) == Era::Legacy {
+        body["id"] = Value::Null;
+    }
+    let mut response = with_common_headers(
+        Response::json(429, &body).with("retry-after", RETRY_AFTER_SECS.to_string()),
+        req.header("origin"),
+    );
+    response.log.status = response.status;
+    response.log.rpc_error = Some(RATE_LIMITED);
+    response.log.rate_limited = Some(limit.as_str());
+    response.log.auth = match limit {
+        Limit::Address => AuthOutcome::RateLimited,
+        // Only a token verified earlier meets the per-caller limit.
+        Limit::Caller => AuthOutcome::Cached,
+    };
+    response.log.reason = Some(message);
     response
 }
 

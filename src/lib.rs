@@ -9,6 +9,7 @@ pub mod config;
 pub mod http;
 pub mod log;
 pub mod mcp;
+pub mod ratelimit;
 pub mod tools;
 
 #[cfg(target_arch = "wasm32")]
@@ -21,6 +22,7 @@ mod entry {
     use crate::auth::{jwks, Authenticator};
     use crate::config::{Auth, Config, ConfigError};
     use crate::http::{self, Body, MAX_BODY_BYTES};
+    use crate::ratelimit;
 
     /// Read once per isolate: variables cannot change without a new deployment.
     static CONFIG: OnceLock<std::result::Result<Config, ConfigError>> = OnceLock::new();
@@ -54,6 +56,11 @@ mod entry {
         };
         let now = (now_ms() / 1000) as i64;
         let request = read_request(&mut req).await?;
+        if let Some(limit) = rate_limit(&env, config, &request, now).await {
+            let response = http::rate_limited(&request, limit);
+            log_request(&response, &request.method, &request.path, started);
+            return into_worker(response);
+        }
         if let Auth::Bearer(auth) = &config.auth {
             refresh_keys(auth, request.header("authorization"), now).await;
         }
@@ -78,6 +85,54 @@ mod entry {
     /// Milliseconds since the epoch, without allocating a JS Date as `worker::Date` does.
     fn now_ms() -> u64 {
         worker::js_sys::Date::now() as u64
+    }
+
+    /// Asks the binding for the limit the core says this request must pass; returns the
+    /// limit that refused it. A missing binding limits nothing (logged once per isolate);
+    /// a failing one lets the request through: the limit saves cost, it is not access
+    /// control.
+    async fn rate_limit(
+        env: &Env,
+        config: &Config,
+        request: &http::Request,
+        now: i64,
+    ) -> Option<ratelimit::Limit> {
+        static UNBOUND_LOGGED: Once = Once::new();
+        UNBOUND_LOGGED.call_once(|| {
+            for limit in ratelimit::Limit::ALL {
+                if env.rate_limiter(limit.binding()).is_err() {
+                    worker::console_warn!(
+                        "dice-mcp: no {} binding ([[ratelimits]] in wrangler.toml): requests are not rate-limited per {}",
+                        limit.binding(),
+                        limit.as_str()
+                    );
+                }
+            }
+        });
+        let check = ratelimit::check(config, request, now)?;
+        let limiter = env.rate_limiter(check.limit.binding()).ok()?;
+        match ask_limiter(&limiter, &check.key).await {
+            Ok(allowed) => (!allowed).then_some(check.limit),
+            Err(e) => {
+                worker::console_error!(
+                    "dice-mcp: the {} rate limiter failed, request served unlimited: {e}",
+                    check.limit.binding()
+                );
+                None
+            }
+        }
+    }
+
+    /// `limiter.limit({ key })`, called directly: `RateLimiter::limit` converts through
+    /// serde-wasm-bindgen, which measured several KiB of the gzipped upload.
+    async fn ask_limiter(limiter: &worker::RateLimiter, key: &str) -> Result<bool> {
+        use worker::js_sys::{Object, Reflect};
+        use worker::wasm_bindgen::JsCast;
+        let options = Object::new();
+        Reflect::set(&options, &"key".into(), &key.into())?;
+        let sys: &worker::worker_sys::RateLimiter = limiter.as_ref().unchecked_ref();
+        let outcome = worker::wasm_bindgen_futures::JsFuture::from(sys.limit(options)?).await?;
+        Ok(Reflect::get(&outcome, &"success".into())?.as_bool() != Some(false))
     }
 
     /// Fetches the identity provider's key set when the authenticator says one is due.

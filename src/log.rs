@@ -22,6 +22,8 @@ pub enum AuthOutcome {
     Cached,
     /// Refused: 401, 403 or 503; the log line carries the reason.
     Refused(&'static str),
+    /// Not checked: the per-address rate limit refused the request first.
+    RateLimited,
 }
 
 impl AuthOutcome {
@@ -32,6 +34,7 @@ impl AuthOutcome {
             AuthOutcome::Verified => "verified",
             AuthOutcome::Cached => "cached",
             AuthOutcome::Refused(code) => code,
+            AuthOutcome::RateLimited => "rate_limited",
         }
     }
 }

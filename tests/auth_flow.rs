@@ -5,8 +5,9 @@ use std::sync::OnceLock;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use dice_mcp::config::Config;
-use dice_mcp::http::{handle, Body, Request, Response};
+use dice_mcp::http::{handle, rate_limited, Body, Request, Response};
 use dice_mcp::log::AuthOutcome;
+use dice_mcp::ratelimit::{self, Check, Limit};
 use jwt_compact::{alg::Rsa, Algorithm, AlgorithmSignature};
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::RsaPrivateKey;
@@ -215,4 +216,72 @@ fn an_expired_token_is_remembered() {
     let again = ping(Some(&t));
     assert_eq!(again.status, 401);
     assert!(again.log.remembered);
+}
+
+fn request(authorization: &str, body: &str) -> Request {
+    Request {
+        method: "POST".into(),
+        base_url: "http://internal:8787".into(),
+        path: "/mcp/".into(),
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("authorization".into(), authorization.into()),
+            ("cf-connecting-ip".into(), "203.0.113.7".into()),
+        ],
+        body: Body::Bytes(body.as_bytes().to_vec()),
+    }
+}
+
+#[test]
+fn only_a_token_that_needs_verifying_meets_the_address_limit() {
+    let mut c = good_claims();
+    c["sub"] = json!("limit-test");
+    let t = format!("Bearer {}", token(c));
+    let ping = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+    let call = r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"roll_dice","arguments":{"n_dice":1}}}"#;
+    assert_eq!(
+        ratelimit::check(config(), &request(&t, ping), NOW),
+        Some(Check {
+            limit: Limit::Address,
+            key: "203.0.113.7".into()
+        })
+    );
+    assert_eq!(handle(config(), &request(&t, ping), NOW).status, 200);
+    assert_eq!(
+        ratelimit::check(config(), &request(&t, ping), NOW),
+        None,
+        "a cached token"
+    );
+    assert_eq!(
+        ratelimit::check(config(), &request(&t, call), NOW),
+        Some(Check {
+            limit: Limit::Caller,
+            key: "limit-test".into()
+        }),
+        "a cached token calling a tool"
+    );
+    assert_eq!(ratelimit::check(config(), &request("", ping), NOW), None);
+    let forged = format!("{}.AAAA", t.rsplit_once('.').unwrap().0);
+    assert!(ratelimit::check(config(), &request(&forged, ping), NOW).is_some());
+    assert_eq!(handle(config(), &request(&forged, ping), NOW).status, 401);
+    assert_eq!(
+        ratelimit::check(config(), &request(&forged, ping), NOW),
+        None,
+        "a refusal remembered costs no verification"
+    );
+}
+
+#[test]
+fn a_limited_request_gets_429_with_retry_after_and_advice() {
+    let r = rate_limited(&request("Bearer x", "{}"), Limit::Address);
+    assert_eq!(r.status, 429);
+    assert_eq!(r.header("retry-after"), Some("60"));
+    let body: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(body["error"]["code"], -32000);
+    assert_eq!(body["error"]["data"]["limit"], "address");
+    assert_eq!(body["id"], Value::Null);
+    let line: Value = serde_json::from_str(&r.log.to_line("POST", "/mcp/", None)).unwrap();
+    assert_eq!(line["rate_limited"], "address");
+    assert_eq!(line["auth"], "rate_limited");
+    assert_eq!(line["status"], 429);
 }

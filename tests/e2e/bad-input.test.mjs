@@ -7,9 +7,12 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "./harness.mjs";
 import { URL_MCP, BASE, AUTH, post, read, rpc, initialize, postModern } from "./client.mjs";
+import { randomBytes } from "node:crypto";
+import { importKeys, mint, claims, b64url } from "./tokens.mjs";
 
 const V = { "mcp-protocol-version": "2025-11-25" };
 const callDice = (args) => post(rpc("tools/call", { name: "roll_dice", arguments: args }), V);
+const callDiceAs = (headers) => post(rpc("tools/call", { name: "roll_dice", arguments: { n_dice: 1 } }), headers);
 
 /** Asserts a JSON-RPC error answer. `id` undefined means "not checked". */
 function rpcError(r, status, code, { id, message } = {}) {
@@ -18,6 +21,29 @@ function rpcError(r, status, code, { id, message } = {}) {
   assert.equal(r.json.error.code, code, r.text);
   if (id !== undefined) assert.deepEqual(r.json.id, id);
   if (message) assert.match(r.json.error.message, message);
+}
+
+// The limits the shipped wrangler.toml sets. The binding counts in windows aligned to the
+// clock, so a flood may straddle one change of window: it is given room for two.
+const ADDRESS_LIMIT = 100;
+const CALLER_LIMIT = 600;
+const [suiteKey] = importKeys(process.env.DICE_MCP_TEST_KEYS);
+const run = randomBytes(2).toString("hex");
+
+/** Sends until a 429; asserts the 429 and what came before it. */
+async function floodUntil429(send, limit, status, limitName) {
+  for (let i = 0; i < 2 * limit + 1; i++) {
+    const r = await send();
+    if (r.status === 429) {
+      assert.ok(i >= 1, "some requests are served first");
+      assert.equal(r.headers.get("retry-after"), "60");
+      rpcError(r, 429, -32000, { id: null, message: /wait up to 60 seconds/ });
+      assert.equal(r.json.error.data.limit, limitName);
+      return;
+    }
+    assert.equal(r.status, status, r.text);
+  }
+  assert.fail(`no 429 after ${2 * limit + 1} requests`);
 }
 
 const rows = {
@@ -177,6 +203,20 @@ const rows = {
     rpcError(wrongName, 400, -32020, { message: /Mcp-Name/ });
     const wrongVersion = await postModern("tools/list", {}, { headers: { "mcp-protocol-version": "2025-11-25" } });
     rpcError(wrongVersion, 400, -32020, { message: /does not match _meta protocol version/ });
+  },
+  "flood of new tokens from one address": async () => {
+    const [h, p] = mint(suiteKey).split(".");
+    const headers = () => ({ ...V, "cf-connecting-ip": `2001:db8:${run}::1`, authorization: `Bearer ${h}.${p}.${b64url(randomBytes(256))}` });
+    await floodUntil429(() => post(rpc("ping"), headers()), ADDRESS_LIMIT, 401, "address");
+    // The suite's token, verified long before, is not limited from that address.
+    const r = await post(rpc("ping"), { ...V, "cf-connecting-ip": `2001:db8:${run}::1` });
+    assert.equal(r.status, 200);
+  },
+  "too many tool calls from one caller": async () => {
+    const token = mint(suiteKey, claims({ sub: `bad-input-${run}` }));
+    const headers = { ...V, authorization: `Bearer ${token}` };
+    await floodUntil429(() => callDiceAs(headers), CALLER_LIMIT, 200, "caller");
+    assert.equal((await post(rpc("tools/list"), headers)).status, 200, "other methods are not limited");
   },
   "2026-07-28 _meta incomplete": async () => {
     const r = await postModern("tools/list", { _meta: { "io.modelcontextprotocol/clientCapabilities": null } });

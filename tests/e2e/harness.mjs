@@ -6,6 +6,8 @@ import http from "node:http";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -34,6 +36,9 @@ export async function freePort() {
 export async function startWorker({ vars = {}, args = [], envFile } = {}) {
   const port = await freePort();
   const inspectorPort = await freePort();
+  // Local state (the rate limiters' counters) of this worker only: counts must not carry
+  // over from another test's worker or an earlier run.
+  const state = mkdtempSync(path.join(tmpdir(), "dice-mcp-state-"));
   // With an env file (a .dev.vars of the test's own), it alone supplies the variables.
   const all = envFile ? {} : Object.fromEntries(WORKER_VARS.map((k) => [k, ""]));
   const varArgs = Object.entries({ ...all, ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
@@ -47,6 +52,7 @@ export async function startWorker({ vars = {}, args = [], envFile } = {}) {
       "--inspector-port", String(inspectorPort),
       "--show-interactive-dev-session=false",
       "--live-reload=false",
+      "--persist-to", state,
       ...varArgs,
       ...args,
     ],
@@ -97,7 +103,7 @@ export async function startWorker({ vars = {}, args = [], envFile } = {}) {
         check();
       }),
     stop: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null) return rmSync(state, { recursive: true, force: true });
       const exited = once(child, "exit");
       try {
         process.kill(-child.pid, "SIGTERM");
@@ -105,6 +111,7 @@ export async function startWorker({ vars = {}, args = [], envFile } = {}) {
         return;
       }
       await exited;
+      rmSync(state, { recursive: true, force: true });
     },
   };
 }
