@@ -16,9 +16,16 @@ const SECONDS = Number(process.argv[2] ?? 180);
 const CONNECTIONS = Number(process.argv[3] ?? 32);
 
 const key = newKey("soak");
+// The shipped per-address limit. The per-caller limit is raised out of the way: every valid
+// call here carries one token by design (that limit has its own tests in tests/e2e).
+const ADDRESS_LIMIT = 100;
 const worker = await startWorkerd({
   dir: path.join(ROOT, "build"),
   vars: { JWT_PUBLIC_KEY: JSON.stringify({ keys: [key.jwk] }), REQUIRED_SCOPES: "dice:roll" },
+  ratelimits: [
+    { name: "ADDRESS_RATE_LIMIT", limit: ADDRESS_LIMIT, period: 60 },
+    { name: "CALLER_RATE_LIMIT", limit: 1e9, period: 60 },
+  ],
 });
 const PATH = "/mcp/";
 const MCP_URL = worker.url + PATH;
@@ -28,7 +35,11 @@ const token = mint(key, claims({ exp: Math.floor(Date.now() / 1000) + 3 * 3600 }
 const expired = mint(key, claims({ iat: 1_700_000_000, exp: 1_700_000_600 }));
 const wrongScope = mint(key, claims({ scope: "other" }));
 const JSON_H = { "content-type": "application/json", accept: "application/json, text/event-stream" };
-const AUTH = { ...JSON_H, authorization: `Bearer ${token}`, "mcp-protocol-version": "2025-11-25" };
+// Client addresses (CF-Connecting-IP, which Cloudflare sets): the mixed traffic comes from
+// one, the flood from another.
+const MIXED_IP = "198.51.100.1";
+const FLOOD_IP = "203.0.113.66";
+const AUTH = { ...JSON_H, authorization: `Bearer ${token}`, "mcp-protocol-version": "2025-11-25", "cf-connecting-ip": MIXED_IP };
 const rpc = (method, params, id = 1) => JSON.stringify({ jsonrpc: "2.0", id, method, params });
 const META = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} };
 const json = (body) => {
@@ -56,8 +67,14 @@ const kinds = [
     body: rpc("tools/call", { name: "roll_dice", arguments: { n_dice: 0 } }), check: (b) => json(b)?.result?.isError === true },
   { name: "unknown tool", weight: 1, status: 200, method: "POST", headers: AUTH,
     body: rpc("tools/call", { name: "nope", arguments: {} }), check: (b) => json(b)?.error?.code === -32602 },
-  { name: "fresh token with a bad signature", weight: 1, status: 401, method: "POST", headers: AUTH,
-    body: rpc("ping"), fresh: true, check: (b) => json(b)?.error === "invalid_token" },
+  { name: "fresh token with a bad signature, each from an address of its own", weight: 1, status: 401, method: "POST", headers: AUTH,
+    body: rpc("ping"), fresh: true, spread: true, check: (b) => json(b)?.error === "invalid_token" },
+  // The flood: a fresh forged token on every request, all from one address. The first
+  // ADDRESS_LIMIT of each minute are verified and refused (401); the rest must be stopped
+  // by the limiter (429) before any RSA work.
+  { name: "flood: fresh forged tokens from one address", weight: 6, statuses: [401, 429], method: "POST",
+    headers: { ...AUTH, "cf-connecting-ip": FLOOD_IP }, body: rpc("ping"), fresh: true,
+    check: (b) => json(b)?.error === "invalid_token" },
   { name: "expired token", weight: 1, status: 401, method: "POST", headers: { ...AUTH, authorization: `Bearer ${expired}` },
     body: rpc("ping"), check: (b) => /expired/.test(json(b)?.error_description ?? "") },
   { name: "token without the scope", weight: 1, status: 403, method: "POST", headers: { ...AUTH, authorization: `Bearer ${wrongScope}` },
@@ -77,11 +94,17 @@ const kinds = [
 // connection; autocannon would then pair later answers with the wrong requests. This kind
 // runs beside the load instead, each request on a connection of its own.
 const oversize = { name: "body over 1 MiB (own connections)", status: 413, body: rpc("ping", { pad: "x".repeat(1 << 20) }) };
-const tally = new Map([...kinds, oversize].map((k) => [k.name, { sent: 0, right: 0, wrong: 0, examples: [] }]));
+const tally = new Map([...kinds, oversize].map((k) => [k.name, { sent: 0, right: 0, wrong: 0, examples: [], byStatus: new Map() }]));
 function record(k, status, body) {
   const t = tally.get(k.name);
   t.sent++;
-  if (status === k.status && (!k.check || k.check(body))) t.right++;
+  t.byStatus.set(status, (t.byStatus.get(status) ?? 0) + 1);
+  // A 429 is right only where a kind expects it, and only from the address limit.
+  const right =
+    status === 429
+      ? Boolean(k.statuses?.includes(429)) && json(body)?.error?.data?.limit === "address"
+      : (k.statuses ?? [k.status]).includes(status) && (!k.check || k.check(body));
+  if (right) t.right++;
   else {
     t.wrong++;
     if (t.examples.length < 3) t.examples.push(`${status} ${String(body).slice(0, 160)}`);
@@ -124,7 +147,14 @@ for (let round = 0; round < rounds; round++) {
       headers: k.headers,
       body: k.body,
       ...(k.fresh && {
-        setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${forged()}` } }),
+        setupRequest: (req) => ({
+          ...req,
+          headers: {
+            ...req.headers,
+            authorization: `Bearer ${forged()}`,
+            ...(k.spread && { "cf-connecting-ip": `10.${randomBytes(3).join(".")}` }),
+          },
+        }),
       }),
       onResponse: (status, body) => record(k, status, body),
     });
@@ -132,6 +162,8 @@ for (let round = 0; round < rounds; round++) {
 }
 
 const memory = [];
+let floodStart;
+let floodEnd;
 let result;
 let code = 1;
 try {
@@ -140,6 +172,7 @@ try {
   memory.push(rssMiB());
   const sampler = setInterval(() => memory.push(rssMiB()), 1000);
   console.log(`soak: ${SECONDS} s, ${CONNECTIONS} connections, ${kinds.length} kinds of request, workerd pid ${worker.pid}`);
+  floodStart = Date.now();
   const side = oversizeLoop(Date.now() + SECONDS * 1000);
   result = await autocannon({
     url: worker.url,
@@ -148,6 +181,7 @@ try {
     requests,
   });
   await side;
+  floodEnd = Date.now();
   clearInterval(sampler);
   memory.push(rssMiB());
   const after = await fetch(MCP_URL, { method: "POST", headers: AUTH, body: kinds[0].body });
@@ -160,9 +194,18 @@ try {
   console.log("| --- | --- | --- | --- | --- |");
   for (const k of [...kinds, oversize]) {
     const t = tally.get(k.name);
-    console.log(`| ${k.name} | ${k.status} | ${t.sent} | ${t.right} | ${t.wrong} |`);
+    const expected = (k.statuses ?? [k.status]).join(" or ");
+    const statuses = [...t.byStatus].sort().map(([s, n]) => `${n} × ${s}`).join(", ");
+    console.log(`| ${k.name} | ${expected} | ${t.sent} (${statuses}) | ${t.right} | ${t.wrong} |`);
     for (const e of t.examples) console.log(`|   example of a wrong answer: ${e.replace(/\|/g, "/")} | | | | |`);
   }
+  // The flood may verify at most ADDRESS_LIMIT tokens in each clock-aligned minute it
+  // touched; everything past that must have been answered by the limiter.
+  const flood = tally.get(kinds.find((k) => k.statuses).name);
+  const minutes = Math.floor(floodEnd / 60_000) - Math.floor(floodStart / 60_000) + 1;
+  const floodVerified = flood.byStatus.get(401) ?? 0;
+  const floodOk = floodVerified <= ADDRESS_LIMIT * minutes && (flood.byStatus.get(429) ?? 0) > 0;
+  console.log(`\nflood from one address: ${flood.sent} requests, ${floodVerified} verified and refused (limit ${ADDRESS_LIMIT} a minute × ${minutes} clock minutes = ${ADDRESS_LIMIT * minutes} at most), ${flood.byStatus.get(429) ?? 0} answered 429 by the limiter: ${floodOk ? "ok" : "NOT BOUNDED"}`);
   const peak = Math.max(...memory);
   console.log(`\nrequests answered: ${total} in ${result.duration.toFixed(1)} s (${Math.round(total / result.duration)}/s), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`);
   const errors = result.errors + connectionErrors;
@@ -173,7 +216,7 @@ try {
   const every30s = memory.filter((_, i) => i % 30 === 0 || i === memory.length - 1).map((m) => m.toFixed(0));
   console.log(`workerd memory every 30 s (MiB): ${every30s.join(" → ")}`);
   console.log(`worker answers a valid call after the run: ${alive ? "yes" : "NO"}`);
-  code = wrong === 0 && fivexx === 0 && errors === 0 && result.timeouts === 0 && alive && total > 0 ? 0 : 1;
+  code = floodOk && wrong === 0 && fivexx === 0 && errors === 0 && result.timeouts === 0 && alive && total > 0 ? 0 : 1;
   console.log(code === 0 ? "soak: passed" : "soak: FAILED");
 } finally {
   await worker.stop();

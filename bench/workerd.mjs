@@ -21,7 +21,25 @@ const quote = (s) => JSON.stringify(String(s));
  * `wrangler deploy --dry-run --outdir` write them; `main` is the entry module).
  * @returns {Promise<{ url: string, pid: number, coldStartMs: number, output: () => string, rssMiB: () => number, stop: () => Promise<void> }>}
  */
-export async function startWorkerd({ dir, main = "index.js", vars = {}, flags = [], compatibilityDate = "2026-11-01" }) {
+/** Stands in for the Workers Rate Limiting binding, which workerd alone does not have
+ *  (wrangler dev emulates it with a Durable Object; the tests use that). Same API and the
+ *  same counting: fixed windows aligned to the clock, per key, in this process. */
+const RATELIMIT_MODULE = `export default function (env) { return new Ratelimit(env); }
+class Ratelimit {
+  constructor(env) { this.max = env.limit; this.period = env.period; this.window = -1; this.counts = new Map(); }
+  async limit({ key }) {
+    const window = Math.floor(Date.now() / (this.period * 1000));
+    if (window !== this.window) { this.window = window; this.counts.clear(); }
+    const n = this.counts.get(key) ?? 0;
+    if (n >= this.max) return { success: false };
+    this.counts.set(key, n + 1);
+    return { success: true };
+  }
+}
+`;
+
+/** `ratelimits`: [{ name, limit, period }], as `[[ratelimits]]` in wrangler.toml. */
+export async function startWorkerd({ dir, main = "index.js", vars = {}, flags = [], ratelimits = [], compatibilityDate = "2026-11-01" }) {
   const port = await freePort();
   // capnp embeds files relative to the config: copy the bundle beside it.
   const tmp = mkdtempSync(path.join(tmpdir(), "dice-workerd-"));
@@ -33,10 +51,15 @@ export async function startWorkerd({ dir, main = "index.js", vars = {}, flags = 
       return `(name = ${quote(f)}, ${kind} = embed ${quote(`bundle/${f}`)})`;
     });
   const bindings = Object.entries(vars).map(([k, v]) => `(name = ${quote(k)}, text = ${quote(v)})`);
+  for (const { name, limit, period } of ratelimits) {
+    bindings.push(`(name = ${quote(name)}, wrapped = (moduleName = "dice-bench:ratelimit", innerBindings = [ (name = "limit", json = ${quote(limit)}), (name = "period", json = ${quote(period)}) ]))`);
+  }
+  writeFileSync(path.join(tmp, "ratelimit.mjs"), RATELIMIT_MODULE);
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [ (name = "main", worker = .worker) ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+  extensions = [ ( modules = [ (name = "dice-bench:ratelimit", esModule = embed "ratelimit.mjs", internal = true) ] ) ],
 );
 const worker :Workerd.Worker = (
   modules = [ ${modules.join(", ")} ],
