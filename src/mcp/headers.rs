@@ -31,19 +31,51 @@ pub fn request_version(
             )))
         }
     };
+    // A header that disagrees with the body is a mismatch whether or not either names a
+    // revision we speak (2026-07-28 basic/transports/streamable-http "Server Validation");
+    // only agreeing values are then checked for support.
+    if let (Some(h), Some(s)) = (header, in_body) {
+        if h.as_str() != s {
+            return Err(mismatch(h.as_str(), s));
+        }
+    }
     let body_version = match in_body {
         None => None,
         Some(s) => Some(Version::parse(s).ok_or_else(|| RpcError::unsupported_version(s))?),
     };
     match (header, body_version) {
-        (Some(h), Some(b)) if h != b => Err(RpcError::header_mismatch(format!(
-            "MCP-Protocol-Version header '{h}' does not match _meta protocol version '{b}'"
-        ))),
+        (Some(h), Some(b)) if h != b => Err(mismatch(h.as_str(), b.as_str())),
         (None, Some(b)) if b.era() == Era::Modern => Err(RpcError::header_mismatch(format!(
             "the MCP-Protocol-Version header is missing; send 'MCP-Protocol-Version: {b}'"
         ))),
         (Some(h), _) => Ok(h),
         (None, _) => Ok(Version::HEADERLESS_DEFAULT),
+    }
+}
+
+fn mismatch(header: &str, body: &str) -> RpcError {
+    RpcError::header_mismatch(format!(
+        "MCP-Protocol-Version header '{}' does not match _meta protocol version '{}'",
+        truncate(header, 32),
+        truncate(body, 32)
+    ))
+}
+
+/// The `_meta` protocol version a message's params carry, if any, as sent.
+pub fn meta_version(message: &Value) -> Option<&str> {
+    message
+        .get("params")?
+        .get(META)?
+        .get(META_VERSION)?
+        .as_str()
+}
+
+/// The error for a `MCP-Protocol-Version` header naming a revision we do not speak:
+/// a mismatch when the body names another one, else unsupported.
+pub fn unsupported_header(raw: &str, message: &Value) -> RpcError {
+    match meta_version(message) {
+        Some(body) if body != raw => mismatch(raw, body),
+        _ => RpcError::unsupported_version(raw),
     }
 }
 
@@ -186,11 +218,29 @@ mod tests {
     }
 
     #[test]
-    fn unknown_meta_version_is_unsupported() {
+    fn unknown_meta_version_is_unsupported_unless_the_header_disagrees() {
         let p = params(json!({"_meta": {META_VERSION: "2099-01-01"}}));
-        let err = request_version(Some(Version::V2026_07_28), Some(&p)).unwrap_err();
+        let err = request_version(None, Some(&p)).unwrap_err();
         assert_eq!(err.code, UNSUPPORTED_PROTOCOL_VERSION);
         assert_eq!(err.data.unwrap()["requested"], "2099-01-01");
+        // The conformance suite's server-stateless probe: header 2026-07-28, body v999.
+        let err = request_version(Some(Version::V2026_07_28), Some(&p)).unwrap_err();
+        assert_eq!(err.code, HEADER_MISMATCH);
+    }
+
+    #[test]
+    fn an_unknown_header_is_a_mismatch_when_the_body_names_another_version() {
+        let body = json!({"params": {"_meta": {META_VERSION: "2026-07-28"}}});
+        assert_eq!(unsupported_header("v999", &body).code, HEADER_MISMATCH);
+        let same = json!({"params": {"_meta": {META_VERSION: "v999"}}});
+        assert_eq!(
+            unsupported_header("v999", &same).code,
+            UNSUPPORTED_PROTOCOL_VERSION
+        );
+        assert_eq!(
+            unsupported_header("v999", &json!({})).code,
+            UNSUPPORTED_PROTOCOL_VERSION
+        );
     }
 
     #[test]

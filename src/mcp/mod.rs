@@ -100,7 +100,8 @@ fn handle_message(
     };
     if let (Some(raw), None) = (headers.protocol_version, header_version) {
         let id = message.get("id").and_then(Id::from_value);
-        return Outcome::error(id.as_ref(), RpcError::unsupported_version(raw), header_era);
+        let err = headers::unsupported_header(raw, &message);
+        return Outcome::error(id.as_ref(), err, header_era);
     }
     summary.version = header_version;
     match message {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "./harness.mjs";
-import { URL_MCP, BASE, AUTH, post, read, rpc, initialize, postModern } from "./client.mjs";
+import { URL_MCP, BASE, AUTH, post, read, rpc, initialize, postModern, META_VERSION } from "./client.mjs";
 import { randomBytes } from "node:crypto";
 import { importKeys, mint, claims, b64url } from "./tokens.mjs";
 
@@ -203,6 +203,9 @@ const rows = {
     rpcError(wrongName, 400, -32020, { message: /Mcp-Name/ });
     const wrongVersion = await postModern("tools/list", {}, { headers: { "mcp-protocol-version": "2025-11-25" } });
     rpcError(wrongVersion, 400, -32020, { message: /does not match _meta protocol version/ });
+    // Checked before whether the version is one we speak (the conformance suite's probe).
+    const unknownInBody = await postModern("tools/list", { _meta: { [META_VERSION]: "v999.0.0" } });
+    rpcError(unknownInBody, 400, -32020, { message: /does not match _meta protocol version/ });
   },
   "flood of new tokens from one address": async () => {
     const [h, p] = mint(suiteKey).split(".");

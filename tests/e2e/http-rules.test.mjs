@@ -191,12 +191,22 @@ describe("2026-07-28 (modern)", () => {
     assert.equal(r.status, 200);
   });
 
-  test("an unsupported _meta version is 400 -32022 with the supported list", async () => {
+  test("an unsupported version in header and _meta alike is 400 -32022 with the supported list", async () => {
     const body = rpc("tools/list", { _meta: { [META_VERSION]: "2099-01-01", "io.modelcontextprotocol/clientCapabilities": {} } });
-    const r = await post(body, { "mcp-protocol-version": MODERN, "mcp-method": "tools/list" });
+    const r = await post(body, { "mcp-protocol-version": "2099-01-01", "mcp-method": "tools/list" });
     assert.equal(r.status, 400);
     assert.equal(r.json.error.code, -32022);
+    assert.equal(r.json.error.data.requested, "2099-01-01");
     assert.deepEqual(r.json.error.data.supported, ALL);
+  });
+
+  test("a header and a _meta version that differ are 400 -32020, supported or not", async () => {
+    const body = (v) => rpc("tools/list", { _meta: { [META_VERSION]: v, "io.modelcontextprotocol/clientCapabilities": {} } });
+    for (const [header, meta] of [[MODERN, "2099-01-01"], ["2099-01-01", MODERN]]) {
+      const r = await post(body(meta), { "mcp-protocol-version": header, "mcp-method": "tools/list" });
+      assert.equal(r.status, 400, `${header} / ${meta}`);
+      assert.equal(r.json.error.code, -32020, `${header} / ${meta}`);
+    }
   });
 
   test("ping and initialize are not 2026-07-28 methods: 404 -32601", async () => {
