@@ -9,7 +9,7 @@ use dice_mcp::auth::keys::KeySet;
 use dice_mcp::auth::policy::{ClaimPolicy, TokenClaims};
 use dice_mcp::auth::{AuthError, Authenticator};
 use dice_mcp::config::Config;
-use dice_mcp::http::{self, Body, Request};
+use dice_mcp::http::{Body, Request};
 use serde_json::Value;
 
 pub const NOW: i64 = 1_800_000_000;
@@ -59,7 +59,7 @@ pub fn http_request(data: &[u8]) {
         headers,
         body: Body::Bytes(body.to_vec()),
     };
-    let res = http::handle(open_config(), &req, NOW);
+    let res = dice_mcp::testing::handle(open_config(), &req, NOW);
 
     // No 401 (this configuration asks for no token) and no 5xx: nothing here may fail.
     const STATUSES: [u16; 10] = [200, 202, 204, 400, 403, 404, 405, 406, 413, 415];

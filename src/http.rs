@@ -11,8 +11,9 @@ use crate::mcp::jsonrpc::{
     UNSUPPORTED_PROTOCOL_VERSION,
 };
 use crate::mcp::version::{Era, Version};
-use crate::mcp::{self, McpHeaders, Outcome};
+use crate::mcp::{self, McpHeaders, Outcome, Server};
 use crate::ratelimit::{Limit, RETRY_AFTER_SECS};
+use crate::tools::{Caller, Platform};
 
 /// The JSON-RPC code of a rate-limited answer: the first of the implementation-defined
 /// server errors (JSON-RPC 2.0 section 5.1); the HTTP status and `data.limit` say more.
@@ -116,20 +117,36 @@ impl Response {
     }
 }
 
-/// Serves one request. `now` is the current Unix time in seconds.
-pub fn handle(config: &Config, req: &Request, now: i64) -> Response {
-    let mut response = route(config, req, now);
+/// Serves one request for `server`. `now` is the current Unix time in seconds; `platform`
+/// is what tools reach the outside world through.
+pub async fn handle(
+    server: &Server,
+    config: &Config,
+    req: &Request,
+    now: i64,
+    platform: &dyn Platform,
+) -> Response {
+    let mut response = route(server, config, req, now, platform).await;
     response.log.status = response.status;
     response
 }
 
-fn route(config: &Config, req: &Request, now: i64) -> Response {
+async fn route(
+    server: &Server,
+    config: &Config,
+    req: &Request,
+    now: i64,
+    platform: &dyn Platform,
+) -> Response {
     let origin = req.header("origin");
     // Protected resource metadata is public and read by browser-based clients from any
     // origin before they hold a token.
     if let Some(resource) = metadata::resource_path(&req.path) {
-        return with_common_headers(protected_resource_metadata(config, req, resource), None)
-            .with("access-control-allow-origin", "*");
+        return with_common_headers(
+            protected_resource_metadata(server, config, req, resource),
+            None,
+        )
+        .with("access-control-allow-origin", "*");
     }
     // DNS-rebinding protection (basic/transports "Security Warning", 2025-11-25 and later):
     // a browser page from an origin we do not know gets 403 whatever it asks for.
@@ -146,7 +163,7 @@ fn route(config: &Config, req: &Request, now: i64) -> Response {
         }
     }
     let response = if MCP_PATHS.contains(&req.path.as_str()) {
-        mcp_endpoint(config, req, now)
+        mcp_endpoint(server, config, req, now, platform).await
     } else {
         Response::json(
             404,
@@ -163,7 +180,12 @@ fn base_url<'a>(config: &'a Config, req: &'a Request) -> &'a str {
     config.public_url.as_deref().unwrap_or(&req.base_url)
 }
 
-fn protected_resource_metadata(config: &Config, req: &Request, resource_path: &str) -> Response {
+fn protected_resource_metadata(
+    server: &Server,
+    config: &Config,
+    req: &Request,
+    resource_path: &str,
+) -> Response {
     let Auth::Bearer(auth) = &config.auth else {
         return Response::json(
             404,
@@ -179,7 +201,7 @@ fn protected_resource_metadata(config: &Config, req: &Request, resource_path: &s
             let doc = metadata::document(
                 &resource,
                 &config.authorization_servers,
-                &auth.policy.required_scopes,
+                &all_scopes(&auth.policy.required_scopes, &server.tools.scopes()),
             );
             Response::json(200, &doc).with("cache-control", "public, max-age=3600")
         }
@@ -190,6 +212,17 @@ fn protected_resource_metadata(config: &Config, req: &Request, resource_path: &s
         _ => Response::json(405, &json!({"error": "method_not_allowed"}))
             .with("allow", "GET, HEAD, OPTIONS"),
     }
+}
+
+/// The scopes every token needs followed by `more`, each once.
+fn all_scopes(required: &[String], more: &[&str]) -> Vec<String> {
+    let mut all = required.to_vec();
+    for s in more {
+        if !all.iter().any(|a| a == s) {
+            all.push((*s).to_owned());
+        }
+    }
+    all
 }
 
 /// The `401`/`403`/`503` for a refused request, with the RFC 6750 challenge pointing at
@@ -306,15 +339,21 @@ fn with_common_headers(mut response: Response, origin: Option<&str>) -> Response
     response
 }
 
-fn mcp_endpoint(config: &Config, req: &Request, now: i64) -> Response {
+async fn mcp_endpoint(
+    server: &Server,
+    config: &Config,
+    req: &Request,
+    now: i64,
+    platform: &dyn Platform,
+) -> Response {
     match req.method.as_str() {
         "POST" => {
             // Every POST needs a token; OPTIONS (the CORS preflight) does not.
-            let outcome = match &config.auth {
-                Auth::Disabled => AuthOutcome::Disabled,
+            let (outcome, caller) = match &config.auth {
+                Auth::Disabled => (AuthOutcome::Disabled, None),
                 Auth::Bearer(auth) => match auth.check(req.header("authorization"), now) {
-                    Ok(a) if a.cached => AuthOutcome::Cached,
-                    Ok(_) => AuthOutcome::Verified,
+                    Ok(a) if a.cached => (AuthOutcome::Cached, Some(a.principal)),
+                    Ok(a) => (AuthOutcome::Verified, Some(a.principal)),
                     Err(r) => {
                         let mut response =
                             auth_failure(config, req, &r.error, &auth.policy.required_scopes);
@@ -323,8 +362,14 @@ fn mcp_endpoint(config: &Config, req: &Request, now: i64) -> Response {
                     }
                 },
             };
-            let mut response = post(req);
-            response.log.auth = outcome;
+            let call = mcp::Request {
+                caller: caller.as_deref(),
+                platform,
+            };
+            let mut response = post(server, config, req, &call).await;
+            if response.log.auth == AuthOutcome::NotRequired {
+                response.log.auth = outcome;
+            }
             response
         }
         "OPTIONS" => preflight(req),
@@ -356,7 +401,12 @@ fn preflight(req: &Request) -> Response {
         .with("access-control-max-age", "86400")
 }
 
-fn post(req: &Request) -> Response {
+async fn post(
+    server: &Server,
+    config: &Config,
+    req: &Request,
+    call: &mcp::Request<'_>,
+) -> Response {
     let era = request_era(req);
     if !is_json_content_type(req.header("content-type")) {
         return transport_error(
@@ -381,8 +431,11 @@ fn post(req: &Request) -> Response {
         method: req.header("mcp-method"),
         name: req.header("mcp-name"),
     };
-    let handled = mcp::handle(body, &headers, format.is_some());
+    let handled = mcp::handle(server, call, body, &headers, format.is_some()).await;
     let mut response = match handled.outcome {
+        Outcome::ScopeRequired(tool_scopes) => {
+            scope_challenge(config, req, call.caller, tool_scopes)
+        }
         Outcome::Accepted => Response::new(202),
         Outcome::NotAcceptable => transport_error(
             406,
@@ -407,6 +460,30 @@ fn post(req: &Request) -> Response {
     log.tool_error = summary.tool_error;
     log.batch = summary.batch;
     response
+}
+
+/// The `403` for a call whose tool needs scopes the token lacks. The challenge names the
+/// scopes every token needs plus the tool's, so that a client stepping up keeps what it
+/// had (2025-11-25 basic/authorization "Scope Challenge Handling", recommended approach).
+fn scope_challenge(
+    config: &Config,
+    req: &Request,
+    caller: Option<&Caller>,
+    tool_scopes: &[&str],
+) -> Response {
+    let required = match &config.auth {
+        Auth::Bearer(auth) => auth.policy.required_scopes.as_slice(),
+        Auth::Disabled => &[],
+    };
+    let missing: Vec<&str> = tool_scopes
+        .iter()
+        .copied()
+        .filter(|s| !caller.is_some_and(|c| c.scopes.iter().any(|g| g == s)))
+        .collect();
+    let err = AuthError::InsufficientScope {
+        missing: missing.join(" "),
+    };
+    auth_failure(config, req, &err, &all_scopes(required, tool_scopes))
 }
 
 /// The HTTP status for a JSON-RPC answer. Transport-level failures are 400 in every

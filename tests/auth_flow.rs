@@ -5,9 +5,10 @@ use std::sync::OnceLock;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use dice_mcp::config::Config;
-use dice_mcp::http::{handle, rate_limited, Body, Request, Response};
+use dice_mcp::http::{rate_limited, Body, Request, Response};
 use dice_mcp::log::AuthOutcome;
 use dice_mcp::ratelimit::{self, Check, Limit};
+use dice_mcp::testing::handle;
 use jwt_compact::{alg::Rsa, Algorithm, AlgorithmSignature};
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::RsaPrivateKey;

@@ -2,7 +2,8 @@
 //! the same code the worker runs, minus workers-rs.
 
 use dice_mcp::config::Config;
-use dice_mcp::http::{handle, Body, Request, Response};
+use dice_mcp::http::{Body, Request, Response};
+use dice_mcp::testing::handle;
 use serde_json::{json, Value};
 
 const NOW: i64 = 1_800_000_000;

@@ -20,11 +20,22 @@ use jwks::RemoteKeys;
 use keys::{KeySet, SelectError, VerifyingKey};
 use policy::ClaimPolicy;
 
-/// Whom a verified token speaks for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Whom a verified token speaks for: a tool sees it as its caller.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Principal {
+    /// The token's `sub`.
     pub subject: Option<String>,
+    /// The scopes granted by `scope` (space-separated) or `scp`.
     pub scopes: Vec<String>,
+    /// Every claim of the token, as JSON (`exp`, `nbf` and `iat` as integers).
+    pub claims: Map<String, Value>,
+}
+
+impl Principal {
+    /// Does the token grant `scope`?
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
 }
 
 /// A request that passed authentication.

@@ -64,9 +64,21 @@ impl ClaimPolicy {
                 ));
             }
         }
+        // jwt-compact takes the time claims out of the map; a tool sees them all.
+        let mut all = custom.clone();
+        for (name, time) in [
+            ("exp", claims.expiration),
+            ("nbf", claims.not_before),
+            ("iat", claims.issued_at),
+        ] {
+            if let Some(t) = time {
+                all.insert(name.into(), t.timestamp().into());
+            }
+        }
         let principal = Principal {
             subject: custom.get("sub").and_then(Value::as_str).map(str::to_owned),
             scopes: granted_scopes(custom),
+            claims: all,
         };
         Ok((principal, exp))
     }

@@ -4,22 +4,20 @@ use serde_json::{json, Map, Value};
 
 use super::jsonrpc::{truncate, RpcError};
 use super::version::{Era, Version};
-use crate::tools::{Tool, REGISTRY};
+use super::{Request, Server};
+use crate::tools::{Context, Definition, DynTool};
 
-pub const SERVER_NAME: &str = "dice-mcp";
-pub const SERVER_TITLE: &str = "Dice Roller";
-pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
-const INSTRUCTIONS: &str =
-    "Call roll_dice with n_dice (1 to 100) to roll fair six-sided dice; the results come back as a list of integers.";
 /// How long clients may cache `tools/list` and `server/discover` (2026-07-28 `CacheableResult`).
 const CACHE_TTL_MS: u64 = 300_000;
 
 type Params<'a> = Option<&'a Map<String, Value>>;
 
 /// Runs one request. `in_batch` is true inside a 2025-03-26 batch.
-pub fn dispatch(
+pub async fn dispatch(
+    server: &Server,
+    request: &Request<'_>,
     method: &str,
-    params: Params,
+    params: Params<'_>,
     version: Version,
     in_batch: bool,
 ) -> Result<Value, RpcError> {
@@ -27,35 +25,57 @@ pub fn dispatch(
         (Era::Legacy, "initialize") if in_batch => Err(RpcError::invalid_request(
             "initialize must not be part of a JSON-RPC batch",
         )),
-        (Era::Legacy, "initialize") => initialize(params),
+        (Era::Legacy, "initialize") => initialize(server, params),
         (Era::Legacy, "ping") => Ok(json!({})),
-        (Era::Modern, "server/discover") => Ok(discover()),
-        (_, "tools/list") => tools_list(params, version),
-        (_, "tools/call") => tools_call(params, version),
+        (Era::Modern, "server/discover") => Ok(discover(server)),
+        (_, "tools/list") => tools_list(server, params, version),
+        (_, "tools/call") => tools_call(server, request, params, version).await,
         _ => Err(RpcError::method_not_found(&truncate(method, 64), version)),
     }?;
-    Ok(finish(result, version))
+    Ok(finish(server, result, version))
+}
+
+/// The scopes a `tools/call` needs that the caller's token does not grant, if any
+/// (2025-11-25 basic/authorization "Scope Challenge Handling"). Without authentication
+/// there is no token to ask for more; `tools_call` answers that case.
+pub fn missing_scopes(
+    server: &Server,
+    request: &Request<'_>,
+    method: &str,
+    params: Params<'_>,
+) -> Option<&'static [&'static str]> {
+    if method != "tools/call" {
+        return None;
+    }
+    let caller = request.caller?;
+    let name = params?.get("name")?.as_str()?;
+    let (tool, _) = server.tools.get(name)?;
+    let scopes = tool.scopes();
+    scopes
+        .iter()
+        .any(|s| !caller.scopes.iter().any(|g| g == s))
+        .then_some(scopes)
 }
 
 /// 2026-07-28 results carry `resultType` and name the server in `_meta`
 /// (basic/index "Result Responses" and "Per-response protocol fields").
-fn finish(mut result: Value, version: Version) -> Value {
+fn finish(server: &Server, mut result: Value, version: Version) -> Value {
     if version.era() == Era::Modern {
         if let Some(obj) = result.as_object_mut() {
             obj.insert("resultType".into(), "complete".into());
             obj.insert(
                 "_meta".into(),
-                json!({ "io.modelcontextprotocol/serverInfo": server_info(version) }),
+                json!({ "io.modelcontextprotocol/serverInfo": server_info(server, version) }),
             );
         }
     }
     result
 }
 
-fn server_info(version: Version) -> Value {
-    let mut info = json!({ "name": SERVER_NAME, "version": SERVER_VERSION });
+fn server_info(server: &Server, version: Version) -> Value {
+    let mut info = json!({ "name": server.name, "version": server.version });
     if version.has_structured_output() {
-        info["title"] = SERVER_TITLE.into();
+        info["title"] = server.title.into();
     }
     info
 }
@@ -67,7 +87,7 @@ fn capabilities() -> Value {
 /// Legacy handshake: answer with the version asked for when we speak it, else with our
 /// newest legacy version (2025-11-25 basic/lifecycle "Version Negotiation"). Nothing is
 /// remembered: every later request says its version in the header.
-fn initialize(params: Params) -> Result<Value, RpcError> {
+fn initialize(server: &Server, params: Params) -> Result<Value, RpcError> {
     let requested = params
         .and_then(|p| p.get("protocolVersion"))
         .and_then(Value::as_str)
@@ -82,31 +102,35 @@ fn initialize(params: Params) -> Result<Value, RpcError> {
     Ok(json!({
         "protocolVersion": version.as_str(),
         "capabilities": capabilities(),
-        "serverInfo": server_info(version),
-        "instructions": INSTRUCTIONS,
+        "serverInfo": server_info(server, version),
+        "instructions": server.instructions,
     }))
 }
 
-fn discover() -> Value {
+fn discover(server: &Server) -> Value {
     json!({
         "supportedVersions": Version::supported_list(),
         "capabilities": capabilities(),
-        "instructions": INSTRUCTIONS,
+        "instructions": server.instructions,
         "ttlMs": CACHE_TTL_MS,
         "cacheScope": "public",
     })
 }
 
-fn tools_list(params: Params, version: Version) -> Result<Value, RpcError> {
+fn tools_list(server: &Server, params: Params, version: Version) -> Result<Value, RpcError> {
     let cursor = match params.and_then(|p| p.get("cursor")) {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.as_str()),
         Some(_) => return Err(RpcError::invalid_params("'cursor' must be a string")),
     };
-    let page = REGISTRY.page(cursor).map_err(|_| {
+    let page = server.tools.page(cursor).map_err(|_| {
         RpcError::invalid_params("unknown cursor; list again without a cursor to start over")
     })?;
-    let tools: Vec<Value> = page.tools.iter().map(|t| describe(t, version)).collect();
+    let tools: Vec<Value> = page
+        .tools
+        .iter()
+        .map(|(tool, def)| describe(*tool, def, version))
+        .collect();
     let mut result = json!({ "tools": tools });
     if let Some(next) = page.next_cursor {
         result["nextCursor"] = next.into();
@@ -119,56 +143,59 @@ fn tools_list(params: Params, version: Version) -> Result<Value, RpcError> {
 }
 
 /// A tool definition with only the fields the request's revision defines.
-fn describe(tool: &Tool, version: Version) -> Value {
-    let mut def = json!({
-        "name": tool.name,
-        "description": tool.description,
-        "inputSchema": (tool.input_schema)(),
+fn describe(tool: &dyn DynTool, def: &Definition, version: Version) -> Value {
+    let mut out = json!({
+        "name": tool.name(),
+        "description": tool.description(),
+        "inputSchema": def.input_schema,
     });
     if version.has_structured_output() {
-        def["title"] = tool.title.into();
-        def["outputSchema"] = (tool.output_schema)();
+        if let Some(title) = tool.title() {
+            out["title"] = title.into();
+        }
+        if let Some(schema) = &def.output_schema {
+            out["outputSchema"] = schema.clone();
+        }
     }
     if version.has_tool_annotations() {
-        def["annotations"] = (tool.annotations)();
+        if let Some(annotations) = &def.annotations {
+            out["annotations"] = annotations.clone();
+        }
     }
-    def
+    out
 }
 
-fn tools_call(params: Params, version: Version) -> Result<Value, RpcError> {
+async fn tools_call(
+    server: &Server,
+    request: &Request<'_>,
+    params: Params<'_>,
+    version: Version,
+) -> Result<Value, RpcError> {
     let name = params
         .and_then(|p| p.get("name"))
         .and_then(Value::as_str)
         .ok_or_else(|| RpcError::invalid_params("tools/call needs params.name, the tool's name"))?;
-    let empty = Map::new();
     let args = match params.and_then(|p| p.get("arguments")) {
-        None | Some(Value::Null) => &empty,
-        Some(Value::Object(a)) => a,
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(a)) => a.clone(),
         Some(_) => return Err(RpcError::invalid_params("'arguments' must be an object")),
     };
-    let tool = REGISTRY.get(name).ok_or_else(|| {
-        let known: Vec<_> = REGISTRY.all().iter().map(|t| t.name).collect();
+    let (tool, def) = server.tools.get(name).ok_or_else(|| {
+        let known: Vec<_> = server.tools.all().iter().map(|t| t.name()).collect();
         RpcError::invalid_params(format!(
             "Unknown tool: '{}'. Available tools: {}",
             truncate(name, 64),
             known.join(", ")
         ))
     })?;
-    Ok(match (tool.run)(args) {
-        Ok(structured) => {
-            let text = structured.to_string();
-            let mut result = json!({
-                "content": [{ "type": "text", "text": text }],
-                "isError": false,
-            });
-            if version.has_structured_output() {
-                result["structuredContent"] = structured;
-            }
-            result
-        }
-        Err(e) => json!({
-            "content": [{ "type": "text", "text": e.0 }],
-            "isError": true,
-        }),
-    })
+    if request.caller.is_none() && !tool.scopes().is_empty() {
+        return Ok(crate::tools::CallResult::error(format!(
+            "This tool needs the scope {}, and this server runs without authentication (ALLOW_UNAUTHENTICATED=true), so no caller can hold it. The operator must configure token verification to offer it.",
+            tool.scopes().join(" ")
+        ))
+        .to_json(version));
+    }
+    let ctx = Context::new(request.caller, request.platform, version);
+    let result = tool.run(args, &def.input_schema, &ctx).await;
+    Ok(result.to_json(version))
 }

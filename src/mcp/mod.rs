@@ -13,6 +13,28 @@ use serde_json::{Map, Value};
 use jsonrpc::{truncate, Id, RpcError};
 use version::{Era, Version};
 
+use crate::tools::{Caller, Platform, Registry};
+
+/// A server: what it says about itself and the tools it offers. The product is
+/// `dice_mcp::SERVER`; the conformance fixture worker builds its own from the same parts.
+pub struct Server {
+    pub name: &'static str,
+    /// A human-readable name (sent from 2025-06-18 on).
+    pub title: &'static str,
+    pub version: &'static str,
+    /// What the model is told about using the server.
+    pub instructions: &'static str,
+    pub tools: &'static Registry,
+}
+
+/// What a request brings besides its body.
+#[derive(Clone, Copy)]
+pub struct Request<'a> {
+    /// The verified caller; `None` only when the server runs without authentication.
+    pub caller: Option<&'a Caller>,
+    pub platform: &'a dyn Platform,
+}
+
 /// The most messages one 2025-03-26 batch may carry.
 pub const MAX_BATCH: usize = 100;
 
@@ -41,6 +63,9 @@ pub enum Outcome {
     },
     /// The body holds a request but the client accepts no format we answer in. Nothing ran.
     NotAcceptable,
+    /// A `tools/call` needs scopes the caller's token lacks: these are the tool's scopes.
+    /// Nothing ran.
+    ScopeRequired(&'static [&'static str]),
 }
 
 /// What one POST asked for, for the operator's log. Client-supplied names are cut to
@@ -78,15 +103,23 @@ impl Outcome {
 
 /// Handles one POST body. `can_reply` is false when the client's `Accept` allows neither
 /// JSON nor SSE: then a body that needs an answer is refused before anything runs.
-pub fn handle(body: &[u8], headers: &McpHeaders, can_reply: bool) -> Handled {
+pub async fn handle(
+    server: &Server,
+    request: &Request<'_>,
+    body: &[u8],
+    headers: &McpHeaders<'_>,
+    can_reply: bool,
+) -> Handled {
     let mut summary = Summary::default();
-    let outcome = handle_message(body, headers, can_reply, &mut summary);
+    let outcome = handle_message(server, request, body, headers, can_reply, &mut summary).await;
     Handled { outcome, summary }
 }
 
-fn handle_message(
+async fn handle_message(
+    server: &Server,
+    request: &Request<'_>,
     body: &[u8],
-    headers: &McpHeaders,
+    headers: &McpHeaders<'_>,
     can_reply: bool,
     summary: &mut Summary,
 ) -> Outcome {
@@ -113,7 +146,7 @@ fn handle_message(
             if !can_reply && expects_reply(&obj) {
                 return Outcome::NotAcceptable;
             }
-            match handle_single(&obj, headers, header_version, summary) {
+            match handle_single(server, request, &obj, headers, header_version, summary).await {
                 Some(reply) => reply,
                 None => Outcome::Accepted,
             }
@@ -121,7 +154,7 @@ fn handle_message(
         Value::Array(items) => {
             summary.batch = Some(items.len());
             summary.version = Some(header_version.unwrap_or(Version::HEADERLESS_DEFAULT));
-            handle_batch(&items, header_version, can_reply)
+            handle_batch(server, request, &items, header_version, can_reply).await
         }
         _ => Outcome::error(
             None,
@@ -200,9 +233,11 @@ fn classify(obj: &Map<String, Value>) -> Result<Message<'_>, (Option<Id>, RpcErr
     }
 }
 
-fn handle_single(
+async fn handle_single(
+    server: &Server,
+    request: &Request<'_>,
     obj: &Map<String, Value>,
-    headers: &McpHeaders,
+    headers: &McpHeaders<'_>,
     header_version: Option<Version>,
     summary: &mut Summary,
 ) -> Option<Outcome> {
@@ -239,27 +274,38 @@ fn handle_single(
             return Some(Outcome::error(Some(&id), err, era));
         }
     }
-    Some(match methods::dispatch(method, params, version, false) {
-        Ok(result) => {
-            summary.tool_error = result.get("isError") == Some(&Value::Bool(true));
-            // The handshake's answer names the revision the client will speak from now on.
-            if method == "initialize" {
-                summary.version = result
-                    .get("protocolVersion")
-                    .and_then(Value::as_str)
-                    .and_then(Version::parse);
+    if let Some(scopes) = methods::missing_scopes(server, request, method, params) {
+        return Some(Outcome::ScopeRequired(scopes));
+    }
+    Some(
+        match methods::dispatch(server, request, method, params, version, false).await {
+            Ok(result) => {
+                summary.tool_error = result.get("isError") == Some(&Value::Bool(true));
+                // The handshake's answer names the revision the client will speak from now on.
+                if method == "initialize" {
+                    summary.version = result
+                        .get("protocolVersion")
+                        .and_then(Value::as_str)
+                        .and_then(Version::parse);
+                }
+                Outcome::Reply {
+                    body: jsonrpc::result(&id, result),
+                    era,
+                    error: None,
+                }
             }
-            Outcome::Reply {
-                body: jsonrpc::result(&id, result),
-                era,
-                error: None,
-            }
-        }
-        Err(err) => Outcome::error(Some(&id), err, era),
-    })
+            Err(err) => Outcome::error(Some(&id), err, era),
+        },
+    )
 }
 
-fn handle_batch(items: &[Value], header_version: Option<Version>, can_reply: bool) -> Outcome {
+async fn handle_batch(
+    server: &Server,
+    request: &Request<'_>,
+    items: &[Value],
+    header_version: Option<Version>,
+    can_reply: bool,
+) -> Outcome {
     let version = header_version.unwrap_or(Version::HEADERLESS_DEFAULT);
     let era = version.era();
     if !version.allows_batches() {
@@ -290,6 +336,14 @@ fn handle_batch(items: &[Value], header_version: Option<Version>, can_reply: boo
     if needs_reply && !can_reply {
         return Outcome::NotAcceptable;
     }
+    // A call the token may not make refuses the whole batch before any member runs.
+    for obj in items.iter().filter_map(Value::as_object) {
+        if let Ok(Message::Request { method, params, .. }) = classify(obj) {
+            if let Some(scopes) = methods::missing_scopes(server, request, method, params) {
+                return Outcome::ScopeRequired(scopes);
+            }
+        }
+    }
     let mut replies = Vec::new();
     for item in items {
         let Some(obj) = item.as_object() else {
@@ -301,12 +355,12 @@ fn handle_batch(items: &[Value], header_version: Option<Version>, can_reply: boo
             continue;
         };
         let reply = match classify(obj) {
-            Ok(Message::Request { id, method, params }) => {
-                Some(match methods::dispatch(method, params, version, true) {
+            Ok(Message::Request { id, method, params }) => Some(
+                match methods::dispatch(server, request, method, params, version, true).await {
                     Ok(result) => jsonrpc::result(&id, result),
                     Err(err) => jsonrpc::error(Some(&id), &err, era),
-                })
-            }
+                },
+            ),
             Ok(Message::Notification | Message::Response) => None,
             Err((id, err)) => Some(jsonrpc::error(id.as_ref(), &err, era)),
         };

@@ -1,17 +1,24 @@
 //! `roll_dice`: the seed's one tool. Fair six-sided dice from the platform's CSPRNG.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{integer_arg, only_known_args, Args, Tool, ToolError};
+use super::{Context, Json, Schema, Tool, ToolError};
 
 /// How many dice one call may roll.
-pub const MAX_DICE: i64 = 100;
+pub const MAX_DICE: u8 = 100;
 
-pub static TOOL: Tool = Tool {
-    name: "roll_dice",
-    title: "Roll dice",
-    description: "Roll `n_dice` 6-sided dice and return the results.",
-    input_schema: || {
+pub struct RollDice;
+
+/// The arguments: how many dice. The schema's checks run before deserialization, so a
+/// value out of range never reaches [`RollDice::call`].
+#[derive(Debug, Deserialize)]
+pub struct RollArgs {
+    pub n_dice: u8,
+}
+
+impl Schema for RollArgs {
+    fn schema() -> Value {
         json!({
             "type": "object",
             "properties": {
@@ -25,8 +32,17 @@ pub static TOOL: Tool = Tool {
             "required": ["n_dice"],
             "additionalProperties": false
         })
-    },
-    output_schema: || {
+    }
+}
+
+/// The result: `{"result": [4, 1, 6]}`.
+#[derive(Debug, Serialize)]
+pub struct Rolls {
+    pub result: Vec<u8>,
+}
+
+impl Schema for Rolls {
+    fn schema() -> Value {
         json!({
             "type": "object",
             "properties": {
@@ -37,26 +53,31 @@ pub static TOOL: Tool = Tool {
             },
             "required": ["result"]
         })
-    },
-    annotations: || {
-        json!({
+    }
+}
+
+impl Tool for RollDice {
+    const NAME: &'static str = "roll_dice";
+    const TITLE: Option<&'static str> = Some("Roll dice");
+    const DESCRIPTION: &'static str = "Roll `n_dice` 6-sided dice and return the results.";
+    type Args = RollArgs;
+    type Output = Json<Rolls>;
+
+    fn annotations() -> Option<Value> {
+        Some(json!({
             "title": "Roll dice",
             "readOnlyHint": true,
             "destructiveHint": false,
             "idempotentHint": false,
             "openWorldHint": false
-        })
-    },
-    run,
-};
+        }))
+    }
 
-fn run(args: &Args) -> Result<Value, ToolError> {
-    only_known_args(args, &["n_dice"])?;
-    let n = integer_arg(args, "n_dice", 1..=MAX_DICE)?;
-    // `n` is 1..=100, so the cast cannot truncate.
-    let rolls = roll(n as usize, getrandom::getrandom)
-        .map_err(|_| ToolError("The random number source failed; try again.".into()))?;
-    Ok(json!({ "result": rolls }))
+    async fn call(&self, args: RollArgs, _ctx: &Context<'_>) -> Result<Json<Rolls>, ToolError> {
+        let result = roll(usize::from(args.n_dice), getrandom::getrandom)
+            .map_err(|_| ToolError::new("The random number source failed; try again."))?;
+        Ok(Json(Rolls { result }))
+    }
 }
 
 /// Rolls `n` dice from a byte source. A byte is kept only below 252 (the largest multiple
@@ -148,21 +169,33 @@ mod tests {
         assert!(chi2 < 45.0, "chi-square {chi2:.1} for counts {counts:?}");
     }
 
+    fn call(args: serde_json::Value) -> crate::tools::CallResult {
+        crate::testing::call_tool(&RollDice, args)
+    }
+
     #[test]
-    fn run_returns_the_structured_result() {
-        let args = json!({"n_dice": 7}).as_object().unwrap().clone();
-        let out = run(&args).unwrap();
-        let dice = out["result"].as_array().unwrap();
+    fn a_call_returns_the_structured_result() {
+        let out = call(json!({"n_dice": 7}));
+        assert!(!out.is_error);
+        let dice = out.structured.unwrap()["result"]
+            .as_array()
+            .unwrap()
+            .clone();
         assert_eq!(dice.len(), 7);
         assert!(dice.iter().all(|d| (1..=6).contains(&d.as_u64().unwrap())));
     }
 
     #[test]
-    fn run_refuses_out_of_range_counts() {
+    fn a_call_refuses_out_of_range_counts() {
         for n in [0, -1, 101] {
-            let args = json!({ "n_dice": n }).as_object().unwrap().clone();
-            let err = run(&args).unwrap_err();
-            assert!(err.0.contains("from 1 to 100"), "{err}");
+            let out = call(json!({ "n_dice": n }));
+            assert!(out.is_error);
+            assert_eq!(
+                out.content,
+                vec![crate::tools::Content::text(format!(
+                    "'n_dice' must be from 1 to 100; got {n}."
+                ))]
+            );
         }
     }
 }

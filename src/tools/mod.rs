@@ -1,41 +1,88 @@
-//! Tools: each is data (name, description, schemas) plus one function.
+//! Tools: what the server offers, and the API a tool is written against.
 //!
-//! To add a tool, write `src/tools/my_tool.rs` with a `pub static TOOL: Tool` and add
-//! `&my_tool::TOOL` to [`REGISTRY`]. Nothing else in the server changes.
+//! A tool is a type that implements [`Tool`]: its name and description, its arguments as
+//! a Rust type with the schema declared beside it ([`Schema`]), the scopes it needs, and
+//! an async handler that gets the arguments and a [`Context`]. Listing, paging, argument
+//! checking, revision shaping, content blocks and scope challenges are done here and in
+//! `crate::mcp` for every tool. To add one, write `src/tools/my_tool.rs` and add
+//! `&my_tool::MyTool` to [`REGISTRY`].
 
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use std::fmt;
+use std::sync::OnceLock;
 
+pub mod args;
+pub mod content;
+pub mod context;
 pub mod dice;
 
+pub use args::{NoArgs, Schema};
+pub use content::{CallResult, Content, IntoCallResult, Json, ResourceLink};
+pub use context::{BoxFuture, Caller, Context, FetchError, FetchRequest, FetchResponse, Platform};
+
 /// Every tool this server offers, in the order `tools/list` returns them.
-pub static REGISTRY: Registry = Registry::new(&[&dice::TOOL]);
+pub static REGISTRY: Registry = Registry::new(&[&dice::RollDice]);
 
-/// The arguments of one call: the `arguments` object of `tools/call`.
-pub type Args = Map<String, Value>;
-
-/// One tool.
-pub struct Tool {
+/// One tool. Implement it for a unit struct and register `&YourTool`.
+///
+/// ```ignore
+/// impl Tool for RollDice {
+///     const NAME: &'static str = "roll_dice";
+///     const DESCRIPTION: &'static str = "Roll `n_dice` 6-sided dice and return the results.";
+///     type Args = RollArgs;          // Deserialize + Schema
+///     type Output = Json<Rolls>;     // Serialize + Schema: structuredContent
+///     async fn call(&self, args: RollArgs, ctx: &Context<'_>) -> Result<Json<Rolls>, ToolError> { … }
+/// }
+/// ```
+#[allow(async_fn_in_trait)] // a worker is single-threaded: tool futures need not be Send
+pub trait Tool: Sync + 'static {
     /// Unique, 1 to 128 characters of `A-Za-z0-9_-.` (2025-11-25 server/tools "Tool Names").
-    pub name: &'static str,
+    const NAME: &'static str;
     /// A short human-readable name (sent from 2025-06-18 on).
-    pub title: &'static str,
+    const TITLE: Option<&'static str> = None;
     /// What the model reads to decide when and how to call the tool.
-    pub description: &'static str,
-    /// JSON Schema (2020-12) of the arguments.
-    pub input_schema: fn() -> Value,
-    /// JSON Schema of the structured result (sent from 2025-06-18 on).
-    pub output_schema: fn() -> Value,
+    const DESCRIPTION: &'static str;
+    /// Scopes a token must grant to call this tool, beyond `REQUIRED_SCOPES`. A call
+    /// without them gets `403` with an `insufficient_scope` challenge naming them.
+    const SCOPES: &'static [&'static str] = &[];
+
+    /// The arguments, deserialized after they pass the schema's checks.
+    type Args: DeserializeOwned + Schema;
+    /// What the handler returns: [`Json<T>`] for a structured result, a [`CallResult`],
+    /// [`Content`] blocks, or a `String`.
+    type Output: IntoCallResult;
+
+    /// The arguments' JSON Schema; by default the one declared beside `Args`.
+    fn input_schema() -> Value {
+        Self::Args::schema()
+    }
+
+    /// The result's JSON Schema; by default the one declared beside the output type.
+    fn output_schema() -> Option<Value> {
+        Self::Output::output_schema()
+    }
+
     /// Behaviour hints such as `readOnlyHint` (sent from 2025-03-26 on).
-    pub annotations: fn() -> Value,
-    /// Does the work. `Ok` is the structured result, which must match `output_schema`;
-    /// `Err` becomes a result with `isError: true` that the model can read and act on.
-    pub run: fn(&Args) -> Result<Value, ToolError>,
+    fn annotations() -> Option<Value> {
+        None
+    }
+
+    /// Does the work. `Err` becomes a result with `isError: true` whose text the model
+    /// reads and can act on.
+    async fn call(&self, args: Self::Args, ctx: &Context<'_>) -> Result<Self::Output, ToolError>;
 }
 
-/// A failure the caller (usually a model) can correct: bad arguments, an unmet condition.
+/// A failure the caller (usually a model) can correct or report: bad arguments, an unmet
+/// condition, an upstream service that failed. The text is shown to the model.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ToolError(pub String);
+
+impl ToolError {
+    pub fn new(message: impl Into<String>) -> Self {
+        ToolError(message.into())
+    }
+}
 
 impl fmt::Display for ToolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -43,71 +90,81 @@ impl fmt::Display for ToolError {
     }
 }
 
-/// Reads a required integer argument and checks its range. Integral floats such as `3.0`
-/// count as integers, as in JSON Schema; strings such as `"3"` do not.
-pub fn integer_arg(
-    args: &Args,
-    name: &str,
-    range: std::ops::RangeInclusive<i64>,
-) -> Result<i64, ToolError> {
-    let (lo, hi) = (*range.start(), *range.end());
-    let value = args.get(name).ok_or_else(|| {
-        ToolError(format!(
-            "Missing required argument '{name}': pass an integer from {lo} to {hi}."
-        ))
-    })?;
-    let as_int = match value {
-        Value::Number(n) => n.as_i64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                .map(|f| f as i64)
-        }),
-        _ => None,
-    };
-    match as_int {
-        Some(i) if range.contains(&i) => Ok(i),
-        Some(i) => Err(ToolError(format!(
-            "'{name}' must be from {lo} to {hi}; got {i}."
-        ))),
-        None => Err(ToolError(format!(
-            "'{name}' must be an integer from {lo} to {hi}; got {}.",
-            describe(value)
-        ))),
+impl std::error::Error for ToolError {}
+
+/// A [`Tool`] behind a pointer, as the registry holds it. Implemented for every `Tool`.
+pub trait DynTool: Sync {
+    fn name(&self) -> &'static str;
+    fn title(&self) -> Option<&'static str>;
+    fn description(&self) -> &'static str;
+    fn scopes(&self) -> &'static [&'static str];
+    fn definition(&self) -> Definition;
+    /// Checks and deserializes `args` against `input_schema`, then runs the tool.
+    fn run<'a>(
+        &'a self,
+        args: Map<String, Value>,
+        input_schema: &'a Value,
+        ctx: &'a Context<'a>,
+    ) -> BoxFuture<'a, CallResult>;
+}
+
+impl<T: Tool> DynTool for T {
+    fn name(&self) -> &'static str {
+        T::NAME
+    }
+    fn title(&self) -> Option<&'static str> {
+        T::TITLE
+    }
+    fn description(&self) -> &'static str {
+        T::DESCRIPTION
+    }
+    fn scopes(&self) -> &'static [&'static str] {
+        T::SCOPES
+    }
+    fn definition(&self) -> Definition {
+        Definition {
+            input_schema: T::input_schema(),
+            output_schema: T::output_schema(),
+            annotations: T::annotations(),
+        }
+    }
+    fn run<'a>(
+        &'a self,
+        args: Map<String, Value>,
+        input_schema: &'a Value,
+        ctx: &'a Context<'a>,
+    ) -> BoxFuture<'a, CallResult> {
+        Box::pin(async move {
+            let args = match args::parse::<T::Args>(args, input_schema) {
+                Ok(a) => a,
+                Err(e) => return e.into(),
+            };
+            match self.call(args, ctx).await {
+                Ok(out) => out.into_call_result(),
+                Err(e) => e.into(),
+            }
+        })
     }
 }
 
-/// Refuses arguments the tool does not define, so a typo is reported rather than ignored.
-pub fn only_known_args(args: &Args, known: &[&str]) -> Result<(), ToolError> {
-    match args.keys().find(|k| !known.contains(&k.as_str())) {
-        None => Ok(()),
-        Some(k) => Err(ToolError(format!(
-            "Unknown argument '{}'; this tool takes only: {}.",
-            crate::mcp::jsonrpc::truncate(k, 64),
-            known.join(", ")
-        ))),
-    }
-}
-
-fn describe(v: &Value) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("the boolean {b}"),
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the string \"{}\"", crate::mcp::jsonrpc::truncate(s, 32)),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
-    }
+/// The JSON parts of a tool's definition, built once per isolate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Definition {
+    pub input_schema: Value,
+    pub output_schema: Option<Value>,
+    pub annotations: Option<Value>,
 }
 
 /// The tools in a fixed order, served in pages.
 pub struct Registry {
-    tools: &'static [&'static Tool],
+    tools: &'static [&'static dyn DynTool],
     page_size: usize,
+    definitions: OnceLock<Vec<Definition>>,
 }
 
-/// One page of `tools/list`.
+/// One page of `tools/list`: each tool with its definition.
 pub struct Page<'a> {
-    pub tools: &'a [&'static Tool],
+    pub tools: Vec<(&'static dyn DynTool, &'a Definition)>,
     pub next_cursor: Option<String>,
 }
 
@@ -118,20 +175,42 @@ pub struct InvalidCursor;
 impl Registry {
     pub const PAGE_SIZE: usize = 50;
 
-    pub const fn new(tools: &'static [&'static Tool]) -> Self {
+    pub const fn new(tools: &'static [&'static dyn DynTool]) -> Self {
         Self::with_page_size(tools, Self::PAGE_SIZE)
     }
 
-    pub const fn with_page_size(tools: &'static [&'static Tool], page_size: usize) -> Self {
-        Registry { tools, page_size }
+    pub const fn with_page_size(tools: &'static [&'static dyn DynTool], page_size: usize) -> Self {
+        Registry {
+            tools,
+            page_size,
+            definitions: OnceLock::new(),
+        }
     }
 
-    pub fn get(&self, name: &str) -> Option<&'static Tool> {
-        self.tools.iter().copied().find(|t| t.name == name)
+    fn definitions(&self) -> &[Definition] {
+        self.definitions
+            .get_or_init(|| self.tools.iter().map(|t| t.definition()).collect())
     }
 
-    pub fn all(&self) -> &'static [&'static Tool] {
+    /// A tool by name, with its definition.
+    pub fn get(&self, name: &str) -> Option<(&'static dyn DynTool, &Definition)> {
+        let i = self.tools.iter().position(|t| t.name() == name)?;
+        Some((self.tools[i], &self.definitions()[i]))
+    }
+
+    pub fn all(&self) -> &'static [&'static dyn DynTool] {
         self.tools
+    }
+
+    /// Every scope some tool requires, each once, in registry order.
+    pub fn scopes(&self) -> Vec<&'static str> {
+        let mut all: Vec<&'static str> = Vec::new();
+        for s in self.tools.iter().flat_map(|t| t.scopes()) {
+            if !all.contains(s) {
+                all.push(s);
+            }
+        }
+        all
     }
 
     /// Cursors are the offset of the next page, as `p<offset>`; opaque to clients, and only
@@ -152,10 +231,43 @@ impl Registry {
             }
         };
         let end = (start + self.page_size).min(self.tools.len());
+        let definitions = &self.definitions()[start..end];
         Ok(Page {
-            tools: &self.tools[start..end],
+            tools: self.tools[start..end]
+                .iter()
+                .copied()
+                .zip(definitions)
+                .collect(),
             next_cursor: (end < self.tools.len()).then(|| format!("p{end}")),
         })
+    }
+
+    /// Checks what every registry must hold: unique valid names, object input schemas.
+    /// Panics with the problem; for a unit test of each server's registry.
+    pub fn assert_valid(&self) {
+        let mut names: Vec<&str> = Vec::new();
+        for (tool, def) in self.tools.iter().zip(self.definitions()) {
+            let name = tool.name();
+            assert!(!names.contains(&name), "two tools are named {name}");
+            names.push(name);
+            assert!(
+                (1..=128).contains(&name.len())
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)),
+                "tool name {name:?}: use 1 to 128 of A-Z a-z 0-9 _ - ."
+            );
+            assert_eq!(
+                def.input_schema["type"], "object",
+                "{name}: inputSchema must have type object"
+            );
+            if let Some(out) = &def.output_schema {
+                assert_eq!(
+                    out["type"], "object",
+                    "{name}: outputSchema must have type object"
+                );
+            }
+        }
     }
 }
 
@@ -164,58 +276,18 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn args(v: Value) -> Args {
-        v.as_object().unwrap().clone()
-    }
-
-    #[test]
-    fn integer_arg_accepts_integers_and_integral_floats() {
-        assert_eq!(integer_arg(&args(json!({"n": 3})), "n", 1..=100), Ok(3));
-        assert_eq!(integer_arg(&args(json!({"n": 3.0})), "n", 1..=100), Ok(3));
-    }
-
-    #[test]
-    fn integer_arg_refuses_wrong_types_with_a_message_that_says_what_to_send() {
-        for bad in [
-            json!("3"),
-            json!(2.5),
-            json!(null),
-            json!(true),
-            json!([3]),
-            json!({}),
-        ] {
-            let err = integer_arg(&args(json!({ "n": bad })), "n", 1..=100).unwrap_err();
-            assert!(err.0.contains("must be an integer from 1 to 100"), "{err}");
+    struct T;
+    impl Tool for T {
+        const NAME: &'static str = "t";
+        const DESCRIPTION: &'static str = "test";
+        const SCOPES: &'static [&'static str] = &["a", "b"];
+        type Args = NoArgs;
+        type Output = String;
+        async fn call(&self, _: NoArgs, _: &Context<'_>) -> Result<String, ToolError> {
+            Ok("ok".into())
         }
     }
-
-    #[test]
-    fn integer_arg_refuses_out_of_range_and_missing() {
-        let err = integer_arg(&args(json!({"n": 0})), "n", 1..=100).unwrap_err();
-        assert_eq!(err.0, "'n' must be from 1 to 100; got 0.");
-        let err = integer_arg(&args(json!({"n": 1e300})), "n", 1..=100).unwrap_err();
-        assert!(err.0.contains("must be an integer"), "{err}");
-        let err = integer_arg(&args(json!({})), "n", 1..=100).unwrap_err();
-        assert!(err.0.starts_with("Missing required argument 'n'"), "{err}");
-    }
-
-    #[test]
-    fn only_known_args_names_the_stray_argument() {
-        assert!(only_known_args(&args(json!({"n": 1})), &["n"]).is_ok());
-        let err = only_known_args(&args(json!({"n": 1, "sides": 20})), &["n"]).unwrap_err();
-        assert!(err.0.contains("'sides'"), "{err}");
-    }
-
-    static T: Tool = Tool {
-        name: "t",
-        title: "T",
-        description: "test",
-        input_schema: || json!({"type": "object"}),
-        output_schema: || json!({"type": "object"}),
-        annotations: || json!({}),
-        run: |_| Ok(json!({})),
-    };
-    static FIVE: [&Tool; 5] = [&T, &T, &T, &T, &T];
+    static FIVE: [&dyn DynTool; 5] = [&T, &T, &T, &T, &T];
 
     #[test]
     fn pages_walk_every_tool_once() {
@@ -257,21 +329,17 @@ mod tests {
     }
 
     #[test]
-    fn the_real_registry_has_unique_valid_names_and_parseable_schemas() {
-        let names: Vec<_> = REGISTRY.all().iter().map(|t| t.name).collect();
-        let mut dedup = names.clone();
-        dedup.sort();
-        dedup.dedup();
-        assert_eq!(names.len(), dedup.len(), "duplicate tool names");
-        for t in REGISTRY.all() {
-            assert!((1..=128).contains(&t.name.len()));
-            assert!(t
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)));
-            assert_eq!((t.input_schema)()["type"], "object", "{}", t.name);
-            assert!((t.output_schema)().is_object());
-        }
+    fn scopes_are_listed_once() {
+        assert_eq!(Registry::new(&FIVE).scopes(), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn the_real_registry_is_valid() {
+        REGISTRY.assert_valid();
         assert!(REGISTRY.page(None).unwrap().next_cursor.is_none());
+        assert_eq!(
+            REGISTRY.get("roll_dice").unwrap().1.input_schema["required"],
+            json!(["n_dice"])
+        );
     }
 }

@@ -1,0 +1,118 @@
+//! Host-side helpers for testing tools and the server with `cargo test`: a platform whose
+//! variables and outbound HTTP a test controls, and a way to run a tool or the HTTP core
+//! to completion without a runtime.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context as TaskContext, Poll, Waker};
+
+use serde_json::Value;
+
+use crate::mcp::version::Version;
+use crate::tools::{
+    CallResult, Caller, Context, DynTool, FetchError, FetchRequest, FetchResponse, Platform,
+};
+
+/// Runs a future that completes without waiting on anything outside the process, as
+/// every future does on the host with [`TestPlatform`]. Panics if it would wait.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = TaskContext::from_waker(Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("the future waited on something the host test cannot wake"),
+    }
+}
+
+type Responder = Box<dyn Fn(&FetchRequest) -> Result<FetchResponse, FetchError>>;
+
+/// A platform for host tests: variables from a map, outbound requests answered by a
+/// function the test gives, and every request remembered.
+#[derive(Default)]
+pub struct TestPlatform {
+    pub vars: HashMap<String, String>,
+    responder: Option<Responder>,
+    sent: RefCell<Vec<FetchRequest>>,
+}
+
+impl TestPlatform {
+    pub fn with_var(mut self, name: &str, value: &str) -> Self {
+        self.vars.insert(name.into(), value.into());
+        self
+    }
+
+    /// Answers every outbound request with `respond`.
+    pub fn answering(
+        mut self,
+        respond: impl Fn(&FetchRequest) -> Result<FetchResponse, FetchError> + 'static,
+    ) -> Self {
+        self.responder = Some(Box::new(respond));
+        self
+    }
+
+    /// The outbound requests made so far.
+    pub fn sent(&self) -> Vec<FetchRequest> {
+        self.sent.borrow().clone()
+    }
+}
+
+impl Platform for TestPlatform {
+    fn var(&self, name: &str) -> Option<String> {
+        self.vars.get(name).cloned()
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        request: FetchRequest,
+    ) -> crate::tools::BoxFuture<'a, Result<FetchResponse, FetchError>> {
+        let answer = match &self.responder {
+            Some(respond) => respond(&request),
+            None => Err(FetchError("this test platform has no network".into())),
+        };
+        self.sent.borrow_mut().push(request);
+        Box::pin(async move { answer })
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// Calls `tool` with `args` (a JSON object) as an unauthenticated caller on an empty
+/// platform, in the newest revision.
+pub fn call_tool(tool: &dyn DynTool, args: Value) -> CallResult {
+    call_tool_with(tool, args, None, &TestPlatform::default())
+}
+
+/// Calls `tool` with `args` as `caller` on `platform`.
+pub fn call_tool_with(
+    tool: &dyn DynTool,
+    args: Value,
+    caller: Option<&Caller>,
+    platform: &dyn Platform,
+) -> CallResult {
+    let Value::Object(args) = args else {
+        panic!("tool arguments are a JSON object");
+    };
+    let schema = tool.definition().input_schema;
+    let ctx = Context::new(caller, platform, Version::ALL[0]);
+    block_on(tool.run(args, &schema, &ctx))
+}
+
+/// Serves `req` with the product's server ([`crate::SERVER`]) on an empty platform: the
+/// whole HTTP core, as the worker runs it, minus workers-rs.
+pub fn handle(
+    config: &crate::config::Config,
+    req: &crate::http::Request,
+    now: i64,
+) -> crate::http::Response {
+    block_on(crate::http::handle(
+        &crate::SERVER,
+        config,
+        req,
+        now,
+        &TestPlatform::default(),
+    ))
+}

@@ -1,0 +1,450 @@
+//! Typed arguments: checked against the tool's declared input schema with messages a model
+//! can act on, then deserialized into the tool's own type.
+//!
+//! The checks cover the JSON Schema keywords arguments are usually described with:
+//! `type`, `enum`, `const`, `minimum`/`maximum` (and the exclusive forms),
+//! `minLength`/`maxLength`, `items`, `minItems`/`maxItems`, `properties`, `required` and
+//! `additionalProperties: false`, at any depth. Other keywords (`$ref`, `allOf`,
+//! `pattern`…) are published as declared but not checked here; serde's deserialization
+//! into the tool's type still refuses what does not fit, and says so.
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Map, Number, Value};
+
+use super::ToolError;
+use crate::mcp::jsonrpc::truncate;
+
+/// A type with its JSON Schema (2020-12) declared beside it: a tool's arguments or its
+/// structured result. The schema is published exactly as this returns it.
+pub trait Schema {
+    fn schema() -> Value;
+}
+
+/// The arguments of a tool that takes none.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct NoArgs {}
+
+impl Schema for NoArgs {
+    fn schema() -> Value {
+        json!({ "type": "object", "properties": {}, "additionalProperties": false })
+    }
+}
+
+/// Checks `args` against `schema` and deserializes them into `T`.
+pub fn parse<T: DeserializeOwned>(
+    args: Map<String, Value>,
+    schema: &Value,
+) -> Result<T, ToolError> {
+    let mut value = Value::Object(args);
+    check(&mut value, schema, &Path::Root)?;
+    serde_json::from_value(value).map_err(|e| {
+        ToolError::new(format!(
+            "The arguments do not fit this tool's inputSchema ({e}); list the tools to see it."
+        ))
+    })
+}
+
+/// Where a value sits in the arguments, for messages.
+enum Path<'a> {
+    Root,
+    Field(&'a Path<'a>, &'a str),
+    Item(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root => f.write_str("arguments"),
+            Path::Field(Path::Root, name) => f.write_str(&truncate(name, 64)),
+            Path::Field(parent, name) => write!(f, "{parent}.{}", truncate(name, 64)),
+            Path::Item(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+fn check(value: &mut Value, schema: &Value, path: &Path) -> Result<(), ToolError> {
+    let Some(s) = schema.as_object() else {
+        return Ok(());
+    };
+    if let Some(ty) = s.get("type") {
+        if !matches_type(value, ty) {
+            return Err(ToolError::new(format!(
+                "'{path}' must be {}; got {}.",
+                expected(schema),
+                describe(value)
+            )));
+        }
+    }
+    if let Some(Value::Array(options)) = s.get("enum") {
+        if !options.contains(value) {
+            return Err(ToolError::new(format!(
+                "'{path}' must be {}; got {}.",
+                expected(schema),
+                describe(value)
+            )));
+        }
+    }
+    if let Some(c) = s.get("const") {
+        if c != value {
+            return Err(ToolError::new(format!(
+                "'{path}' must be {c}; got {}.",
+                describe(value)
+            )));
+        }
+    }
+    match value {
+        Value::Number(n) => check_range(n, s, path),
+        Value::String(text) => {
+            let len = text.chars().count() as u64;
+            let (lo, hi) = (
+                s.get("minLength").and_then(Value::as_u64),
+                s.get("maxLength").and_then(Value::as_u64),
+            );
+            if lo.is_some_and(|lo| len < lo) || hi.is_some_and(|hi| len > hi) {
+                return Err(ToolError::new(format!(
+                    "'{path}' must be {}; got {len} characters.",
+                    bounds("characters long", lo, hi)
+                )));
+            }
+            Ok(())
+        }
+        Value::Array(items) => {
+            let len = items.len() as u64;
+            let (lo, hi) = (
+                s.get("minItems").and_then(Value::as_u64),
+                s.get("maxItems").and_then(Value::as_u64),
+            );
+            if lo.is_some_and(|lo| len < lo) || hi.is_some_and(|hi| len > hi) {
+                return Err(ToolError::new(format!(
+                    "'{path}' must hold {}; got {len}.",
+                    bounds("items", lo, hi)
+                )));
+            }
+            if let Some(item_schema) = s.get("items") {
+                for (i, item) in items.iter_mut().enumerate() {
+                    check(item, item_schema, &Path::Item(path, i))?;
+                }
+            }
+            Ok(())
+        }
+        Value::Object(fields) => check_object(fields, s, path),
+        _ => Ok(()),
+    }
+}
+
+fn check_object(
+    fields: &mut Map<String, Value>,
+    s: &Map<String, Value>,
+    path: &Path,
+) -> Result<(), ToolError> {
+    let empty = Map::new();
+    let properties = s
+        .get("properties")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    if s.get("additionalProperties") == Some(&Value::Bool(false)) {
+        if let Some(stray) = fields.keys().find(|k| !properties.contains_key(*k)) {
+            let stray = truncate(stray, 64);
+            let known: Vec<&str> = properties.keys().map(String::as_str).collect();
+            let known = known.join(", ");
+            return Err(ToolError::new(match (path, known.is_empty()) {
+                (Path::Root, true) => {
+                    format!("Unknown argument '{stray}'; this tool takes no arguments.")
+                }
+                (Path::Root, false) => {
+                    format!("Unknown argument '{stray}'; this tool takes only: {known}.")
+                }
+                (_, true) => format!("Unknown field in '{path}': '{stray}'; it takes none."),
+                (_, false) => {
+                    format!("Unknown field in '{path}': '{stray}'; it takes only: {known}.")
+                }
+            }));
+        }
+    }
+    if let Some(Value::Array(required)) = s.get("required") {
+        for name in required.iter().filter_map(Value::as_str) {
+            if !fields.contains_key(name) {
+                let sub = properties.get(name).unwrap_or(&Value::Null);
+                return Err(ToolError::new(format!(
+                    "Missing required argument '{}': pass {}.",
+                    Path::Field(path, name),
+                    expected(sub)
+                )));
+            }
+        }
+    }
+    for (name, value) in fields.iter_mut() {
+        if let Some(sub) = properties.get(name) {
+            check(value, sub, &Path::Field(path, name))?;
+        }
+    }
+    Ok(())
+}
+
+fn check_range(n: &Number, s: &Map<String, Value>, path: &Path) -> Result<(), ToolError> {
+    let Some(x) = n.as_f64() else {
+        return Ok(());
+    };
+    let num = |k: &str| s.get(k).and_then(Value::as_f64);
+    let ok = num("minimum").is_none_or(|m| x >= m)
+        && num("maximum").is_none_or(|m| x <= m)
+        && num("exclusiveMinimum").is_none_or(|m| x > m)
+        && num("exclusiveMaximum").is_none_or(|m| x < m);
+    if ok {
+        return Ok(());
+    }
+    Err(ToolError::new(format!(
+        "'{path}' must be {}; got {n}.",
+        range_words(s).trim_start().trim_start_matches("of ")
+    )))
+}
+
+/// " from 1 to 100", " of at least 1", "" …: the numeric bounds a schema sets.
+fn range_words(s: &Map<String, Value>) -> String {
+    let get = |k: &str| s.get(k).filter(|v| v.is_number());
+    let mut words = String::new();
+    for (key, phrase) in [
+        ("minimum", " at least"),
+        ("exclusiveMinimum", " greater than"),
+        ("maximum", " at most"),
+        ("exclusiveMaximum", " less than"),
+    ] {
+        if let Some(v) = get(key) {
+            let joint = if words.is_empty() { " of" } else { " and" };
+            words.push_str(&format!("{joint}{phrase} {v}"));
+        }
+    }
+    if let (Some(lo), Some(hi)) = (get("minimum"), get("maximum")) {
+        words = format!(" from {lo} to {hi}");
+    }
+    words
+}
+
+fn bounds(unit: &str, lo: Option<u64>, hi: Option<u64>) -> String {
+    match (lo, hi) {
+        (Some(lo), Some(hi)) => format!("{lo} to {hi} {unit}"),
+        (Some(lo), None) => format!("at least {lo} {unit}"),
+        (None, Some(hi)) => format!("at most {hi} {unit}"),
+        (None, None) => unit.to_owned(),
+    }
+}
+
+/// Does `value` have (one of) the JSON Schema type(s) `ty`? An integral number counts as
+/// an integer, as in JSON Schema, and is rewritten as one so that serde reads it into an
+/// integer type.
+fn matches_type(value: &mut Value, ty: &Value) -> bool {
+    match ty {
+        Value::String(t) => matches_one(value, t),
+        Value::Array(ts) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|t| matches_one(value, t)),
+        _ => true,
+    }
+}
+
+fn matches_one(value: &mut Value, ty: &str) -> bool {
+    match (ty, &*value) {
+        ("integer", Value::Number(n)) => {
+            if n.is_i64() || n.is_u64() {
+                return true;
+            }
+            // Beyond 2^53 a float no longer says which integer it is.
+            match n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15) {
+                Some(f) => {
+                    *value = Value::from(f as i64);
+                    true
+                }
+                None => false,
+            }
+        }
+        ("number", Value::Number(_))
+        | ("string", Value::String(_))
+        | ("boolean", Value::Bool(_))
+        | ("array", Value::Array(_))
+        | ("object", Value::Object(_))
+        | ("null", Value::Null) => true,
+        _ => false,
+    }
+}
+
+/// What a schema asks for, in words: "an integer from 1 to 100", "one of \"a\", \"b\"".
+fn expected(schema: &Value) -> String {
+    let Some(s) = schema.as_object() else {
+        return "a value".into();
+    };
+    if let Some(Value::Array(options)) = s.get("enum") {
+        let list: Vec<String> = options.iter().map(Value::to_string).collect();
+        return format!("one of {}", list.join(", "));
+    }
+    let one = |t: &str| -> String {
+        match t {
+            "integer" => format!("an integer{}", range_words(s)),
+            "number" => format!("a number{}", range_words(s)),
+            "string" => "a string".into(),
+            "boolean" => "true or false".into(),
+            "array" => "an array".into(),
+            "object" => "an object".into(),
+            "null" => "null".into(),
+            other => format!("a value of type {other}"),
+        }
+    };
+    match s.get("type") {
+        Some(Value::String(t)) => one(t),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .map(one)
+            .collect::<Vec<_>>()
+            .join(" or "),
+        _ => "a value".into(),
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string \"{}\"", truncate(s, 32)),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Dice {
+        n_dice: u8,
+    }
+
+    fn dice_schema() -> Value {
+        json!({
+            "type": "object",
+            "properties": { "n_dice": { "type": "integer", "minimum": 1, "maximum": 100 } },
+            "required": ["n_dice"],
+            "additionalProperties": false
+        })
+    }
+
+    fn parse_dice(v: Value) -> Result<Dice, String> {
+        parse(v.as_object().unwrap().clone(), &dice_schema()).map_err(|e| e.0)
+    }
+
+    #[test]
+    fn integers_and_integral_floats_deserialize() {
+        assert_eq!(parse_dice(json!({"n_dice": 3})), Ok(Dice { n_dice: 3 }));
+        assert_eq!(parse_dice(json!({"n_dice": 3.0})), Ok(Dice { n_dice: 3 }));
+    }
+
+    #[test]
+    fn messages_say_what_to_send() {
+        assert_eq!(
+            parse_dice(json!({"n_dice": 0})).unwrap_err(),
+            "'n_dice' must be from 1 to 100; got 0."
+        );
+        assert_eq!(
+            parse_dice(json!({"n_dice": "3"})).unwrap_err(),
+            "'n_dice' must be an integer from 1 to 100; got the string \"3\"."
+        );
+        assert_eq!(
+            parse_dice(json!({})).unwrap_err(),
+            "Missing required argument 'n_dice': pass an integer from 1 to 100."
+        );
+        assert_eq!(
+            parse_dice(json!({"n_dice": 2, "sides": 20})).unwrap_err(),
+            "Unknown argument 'sides'; this tool takes only: n_dice."
+        );
+        for bad in [
+            json!(2.5),
+            json!(null),
+            json!(true),
+            json!([3]),
+            json!({}),
+            json!(1e20),
+        ] {
+            let err = parse_dice(json!({ "n_dice": bad })).unwrap_err();
+            assert!(err.contains("must be an integer from 1 to 100"), "{err}");
+        }
+    }
+
+    #[test]
+    fn nested_values_are_checked_with_their_path() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "points": {
+                    "type": "array", "maxItems": 2,
+                    "items": {
+                        "type": "object",
+                        "properties": { "x": { "type": "number", "minimum": 0 } },
+                        "required": ["x"], "additionalProperties": false
+                    }
+                },
+                "mode": { "enum": ["fast", "slow"] },
+                "name": { "type": "string", "maxLength": 3 }
+            }
+        });
+        let check =
+            |v: Value| parse::<Value>(v.as_object().unwrap().clone(), &schema).map_err(|e| e.0);
+        assert!(check(json!({"points": [{"x": 1}], "mode": "fast", "name": "abc"})).is_ok());
+        assert_eq!(
+            check(json!({"points": [{"x": 1}, {"x": -1}]})).unwrap_err(),
+            "'points[1].x' must be at least 0; got -1."
+        );
+        assert_eq!(
+            check(json!({"points": [{}]})).unwrap_err(),
+            "Missing required argument 'points[0].x': pass a number of at least 0."
+        );
+        assert_eq!(
+            check(json!({"points": [{"x": 1, "y": 2}]})).unwrap_err(),
+            "Unknown field in 'points[0]': 'y'; it takes only: x."
+        );
+        assert_eq!(
+            check(json!({"points": [{"x": 1}, {"x": 1}, {"x": 1}]})).unwrap_err(),
+            "'points' must hold at most 2 items; got 3."
+        );
+        assert_eq!(
+            check(json!({"mode": "medium"})).unwrap_err(),
+            "'mode' must be one of \"fast\", \"slow\"; got the string \"medium\"."
+        );
+        assert_eq!(
+            check(json!({"name": "abcd"})).unwrap_err(),
+            "'name' must be at most 3 characters long; got 4 characters."
+        );
+    }
+
+    #[test]
+    fn no_args_refuses_any_argument() {
+        assert!(parse::<NoArgs>(Map::new(), &NoArgs::schema()).is_ok());
+        let err = parse::<NoArgs>(
+            json!({"x": 1}).as_object().unwrap().clone(),
+            &NoArgs::schema(),
+        )
+        .unwrap_err();
+        assert_eq!(err.0, "Unknown argument 'x'; this tool takes no arguments.");
+    }
+
+    #[test]
+    fn what_serde_refuses_is_explained() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Named {
+            name: String,
+        }
+        // No schema to check against: serde's own words, with what to do.
+        let err = parse::<Named>(json!({"name": 5}).as_object().unwrap().clone(), &json!({}))
+            .unwrap_err();
+        assert!(
+            err.0
+                .starts_with("The arguments do not fit this tool's inputSchema"),
+            "{err}"
+        );
+        assert!(err.0.contains("list the tools"), "{err}");
+    }
+}

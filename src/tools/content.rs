@@ -1,0 +1,374 @@
+//! What a tool returns: content blocks, structured content, and how each is shaped for the
+//! protocol revision a request speaks.
+//!
+//! Text, images and embedded resources exist in every revision; audio from 2025-03-26;
+//! resource links and `structuredContent` from 2025-06-18 (each revision's
+//! server/tools "Tool Result"). A block a revision lacks is replaced by a text block that
+//! says what it was, so an older client still learns of it.
+
+use base64ct::{Base64, Encoding};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::args::Schema;
+use super::ToolError;
+use crate::mcp::version::Version;
+
+/// One content block of a tool result.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Content {
+    Text(String),
+    /// Base64 data and its MIME type, e.g. `image/png`.
+    Image {
+        data: String,
+        mime_type: String,
+    },
+    /// Base64 data and its MIME type, e.g. `audio/wav`.
+    Audio {
+        data: String,
+        mime_type: String,
+    },
+    /// A resource's contents carried in the result.
+    Resource(ResourceContents),
+    /// A pointer to a resource the client may read or fetch.
+    ResourceLink(ResourceLink),
+}
+
+/// The contents of an embedded resource: text or base64 bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceContents {
+    pub uri: String,
+    pub mime_type: Option<String>,
+    pub body: ResourceBody,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ResourceBody {
+    Text(String),
+    /// Base64.
+    Blob(String),
+}
+
+/// A resource link (2025-06-18 `ResourceLink`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResourceLink {
+    pub uri: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub mime_type: Option<String>,
+}
+
+impl Content {
+    pub fn text(text: impl Into<String>) -> Self {
+        Content::Text(text.into())
+    }
+
+    /// An image from its bytes (encoded here).
+    pub fn image(bytes: &[u8], mime_type: impl Into<String>) -> Self {
+        Content::Image {
+            data: Base64::encode_string(bytes),
+            mime_type: mime_type.into(),
+        }
+    }
+
+    /// An image already encoded in base64.
+    pub fn image_base64(data: impl Into<String>, mime_type: impl Into<String>) -> Self {
+        Content::Image {
+            data: data.into(),
+            mime_type: mime_type.into(),
+        }
+    }
+
+    /// Audio from its bytes (encoded here).
+    pub fn audio(bytes: &[u8], mime_type: impl Into<String>) -> Self {
+        Content::Audio {
+            data: Base64::encode_string(bytes),
+            mime_type: mime_type.into(),
+        }
+    }
+
+    /// Audio already encoded in base64.
+    pub fn audio_base64(data: impl Into<String>, mime_type: impl Into<String>) -> Self {
+        Content::Audio {
+            data: data.into(),
+            mime_type: mime_type.into(),
+        }
+    }
+
+    /// An embedded text resource.
+    pub fn resource_text(
+        uri: impl Into<String>,
+        mime_type: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Self {
+        Content::Resource(ResourceContents {
+            uri: uri.into(),
+            mime_type: Some(mime_type.into()),
+            body: ResourceBody::Text(text.into()),
+        })
+    }
+
+    /// An embedded binary resource from its bytes (encoded here).
+    pub fn resource_blob(
+        uri: impl Into<String>,
+        mime_type: impl Into<String>,
+        bytes: &[u8],
+    ) -> Self {
+        Content::Resource(ResourceContents {
+            uri: uri.into(),
+            mime_type: Some(mime_type.into()),
+            body: ResourceBody::Blob(Base64::encode_string(bytes)),
+        })
+    }
+
+    /// A link to a resource, with the name clients show for it.
+    pub fn resource_link(uri: impl Into<String>, name: impl Into<String>) -> Self {
+        Content::ResourceLink(ResourceLink {
+            uri: uri.into(),
+            name: name.into(),
+            ..ResourceLink::default()
+        })
+    }
+
+    /// The block as `version` defines it, or the text block that stands in for it.
+    pub fn to_json(&self, version: Version) -> Value {
+        let s = |v: &String| Value::String(v.clone());
+        match self {
+            Content::Text(text) => obj(vec![("type", "text".into()), ("text", s(text))]),
+            Content::Image { data, mime_type } => obj(vec![
+                ("type", "image".into()),
+                ("data", s(data)),
+                ("mimeType", s(mime_type)),
+            ]),
+            Content::Audio { data, mime_type } if version >= Version::V2025_03_26 => obj(vec![
+                ("type", "audio".into()),
+                ("data", s(data)),
+                ("mimeType", s(mime_type)),
+            ]),
+            Content::Audio { data, mime_type } => Content::Text(format!(
+                "[The tool returned {mime_type} audio ({} bytes of base64), which protocol {version} cannot carry; it needs 2025-03-26 or later.]",
+                data.len()
+            ))
+            .to_json(version),
+            Content::Resource(r) => {
+                let mut fields = vec![("uri", s(&r.uri))];
+                if let Some(m) = &r.mime_type {
+                    fields.push(("mimeType", s(m)));
+                }
+                fields.push(match &r.body {
+                    ResourceBody::Text(t) => ("text", s(t)),
+                    ResourceBody::Blob(b) => ("blob", s(b)),
+                });
+                obj(vec![("type", "resource".into()), ("resource", obj(fields))])
+            }
+            Content::ResourceLink(link) if version.has_structured_output() => {
+                let mut fields = vec![
+                    ("type", "resource_link".into()),
+                    ("uri", s(&link.uri)),
+                    ("name", s(&link.name)),
+                ];
+                for (key, value) in [
+                    ("title", &link.title),
+                    ("description", &link.description),
+                    ("mimeType", &link.mime_type),
+                ] {
+                    if let Some(v) = value {
+                        fields.push((key, s(v)));
+                    }
+                }
+                obj(fields)
+            }
+            Content::ResourceLink(link) => {
+                let mut text = format!("Resource: {} <{}>", link.name, link.uri);
+                if let Some(d) = &link.description {
+                    text.push_str(" - ");
+                    text.push_str(d);
+                }
+                Content::Text(text).to_json(version)
+            }
+        }
+    }
+}
+
+/// A JSON object from its fields, in one non-generic place (the `json!` macro expands at
+/// every use, and the upload pays for each).
+/// Inserted one by one: collecting into serde_json's map sorts first, and links a sort.
+fn obj(fields: Vec<(&'static str, Value)>) -> Value {
+    let mut map = serde_json::Map::new();
+    for (k, v) in fields {
+        map.insert(k.to_owned(), v);
+    }
+    Value::Object(map)
+}
+
+/// A whole tool result.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CallResult {
+    pub content: Vec<Content>,
+    /// The structured result (2025-06-18 `structuredContent`), matching the tool's
+    /// output schema.
+    pub structured: Option<Value>,
+    /// The tool failed in a way the model can read and act on.
+    pub is_error: bool,
+}
+
+impl CallResult {
+    pub fn new(content: Vec<Content>) -> Self {
+        CallResult {
+            content,
+            ..Self::default()
+        }
+    }
+
+    pub fn text(text: impl Into<String>) -> Self {
+        Self::new(vec![Content::text(text)])
+    }
+
+    /// A structured result and, for clients that read only content, its JSON as text
+    /// (2025-06-18 server/tools "Structured Content").
+    pub fn structured(value: Value) -> Self {
+        CallResult {
+            content: vec![Content::Text(value.to_string())],
+            structured: Some(value),
+            is_error: false,
+        }
+    }
+
+    pub fn with(mut self, block: Content) -> Self {
+        self.content.push(block);
+        self
+    }
+
+    pub fn error(message: impl Into<String>) -> Self {
+        CallResult {
+            is_error: true,
+            ..Self::text(message)
+        }
+    }
+
+    /// The `CallToolResult` for `version`.
+    pub fn to_json(&self, version: Version) -> Value {
+        let content: Vec<Value> = self.content.iter().map(|c| c.to_json(version)).collect();
+        let mut result = serde_json::Map::new();
+        result.insert("content".into(), Value::Array(content));
+        result.insert("isError".into(), self.is_error.into());
+        if let Some(s) = self
+            .structured
+            .as_ref()
+            .filter(|_| version.has_structured_output())
+        {
+            result.insert("structuredContent".into(), s.clone());
+        }
+        Value::Object(result)
+    }
+}
+
+impl From<ToolError> for CallResult {
+    fn from(e: ToolError) -> Self {
+        CallResult::error(e.0)
+    }
+}
+
+/// What a tool's handler may return.
+pub trait IntoCallResult {
+    fn into_call_result(self) -> CallResult;
+    /// The JSON Schema of `structuredContent`, when the result has one.
+    fn output_schema() -> Option<Value> {
+        None
+    }
+}
+
+impl IntoCallResult for CallResult {
+    fn into_call_result(self) -> CallResult {
+        self
+    }
+}
+
+impl IntoCallResult for Content {
+    fn into_call_result(self) -> CallResult {
+        CallResult::new(vec![self])
+    }
+}
+
+impl IntoCallResult for Vec<Content> {
+    fn into_call_result(self) -> CallResult {
+        CallResult::new(self)
+    }
+}
+
+impl IntoCallResult for String {
+    fn into_call_result(self) -> CallResult {
+        CallResult::text(self)
+    }
+}
+
+impl IntoCallResult for &'static str {
+    fn into_call_result(self) -> CallResult {
+        CallResult::text(self)
+    }
+}
+
+/// A structured result: `T` serialised as `structuredContent` (and as text), with `T`'s
+/// schema published as the tool's `outputSchema`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize + Schema> IntoCallResult for Json<T> {
+    fn into_call_result(self) -> CallResult {
+        match serde_json::to_value(&self.0) {
+            Ok(value) => CallResult::structured(value),
+            // Only a map with non-string keys fails here: a bug in the tool, not the
+            // caller's doing.
+            Err(e) => CallResult::error(format!("The tool built a result it cannot send: {e}")),
+        }
+    }
+
+    fn output_schema() -> Option<Value> {
+        Some(T::schema())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn blocks_a_revision_lacks_become_text() {
+        let audio = Content::audio(b"RIFF", "audio/wav");
+        assert_eq!(audio.to_json(Version::V2025_03_26)["type"], "audio");
+        let old = audio.to_json(Version::V2024_11_05);
+        assert_eq!(old["type"], "text");
+        assert!(old["text"].as_str().unwrap().contains("audio/wav"));
+
+        let link = Content::resource_link("https://x.example/a.txt", "a.txt");
+        assert_eq!(link.to_json(Version::V2025_06_18)["type"], "resource_link");
+        let old = link.to_json(Version::V2025_03_26);
+        assert_eq!(old["text"], "Resource: a.txt <https://x.example/a.txt>");
+    }
+
+    #[test]
+    fn structured_content_only_from_2025_06_18_but_the_text_copy_always() {
+        let r = CallResult::structured(json!({"result": [1, 2]}));
+        let new = r.to_json(Version::V2025_06_18);
+        assert_eq!(new["structuredContent"], json!({"result": [1, 2]}));
+        assert_eq!(new["content"][0]["text"], r#"{"result":[1,2]}"#);
+        let old = r.to_json(Version::V2025_03_26);
+        assert!(old.get("structuredContent").is_none());
+        assert_eq!(old["content"][0]["text"], r#"{"result":[1,2]}"#);
+    }
+
+    #[test]
+    fn embedded_resources_carry_text_or_blob() {
+        let t =
+            Content::resource_text("test://r", "text/plain", "hi").to_json(Version::V2024_11_05);
+        assert_eq!(
+            t,
+            json!({"type": "resource", "resource": {"uri": "test://r", "mimeType": "text/plain", "text": "hi"}})
+        );
+        let b = Content::resource_blob("test://b", "application/octet-stream", &[0, 1, 2])
+            .to_json(Version::V2025_11_25);
+        assert_eq!(b["resource"]["blob"], "AAEC");
+    }
+}

@@ -1,0 +1,126 @@
+//! The conformance fixture worker: dice-mcp's core serving the tools the official MCP
+//! conformance suite calls (`test_simple_text`, `test_image_content`…), plus the README's
+//! example tool, which awaits `fetch`, reads a secret and answers with the caller's `sub`.
+//! Test-only: the product's upload carries none of this.
+
+mod fixtures;
+
+#[path = "../../../examples/tools/ask_upstream.rs"]
+pub mod ask_upstream;
+
+use dice_mcp::mcp::Server;
+use dice_mcp::tools::{dice::RollDice, Registry};
+
+pub static TOOLS: Registry = Registry::new(&[
+    &fixtures::SimpleText,
+    &fixtures::ImageContent,
+    &fixtures::AudioContent,
+    &fixtures::EmbeddedResource,
+    &fixtures::MultipleContentTypes,
+    &fixtures::ErrorHandling,
+    &fixtures::JsonSchema202012,
+    &ask_upstream::AskUpstream,
+    &RollDice,
+]);
+
+pub static SERVER: Server = Server {
+    name: "dice-mcp-conformance",
+    title: "dice-mcp conformance fixtures",
+    version: env!("CARGO_PKG_VERSION"),
+    instructions: "Fixture tools for the MCP conformance suite.",
+    tools: &TOOLS,
+};
+
+#[cfg(target_arch = "wasm32")]
+#[worker::event(fetch)]
+async fn fetch(
+    req: worker::Request,
+    env: worker::Env,
+    _ctx: worker::Context,
+) -> worker::Result<worker::Response> {
+    dice_mcp::adapter::serve(&SERVER, req, env).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dice_mcp::auth::Principal;
+    use dice_mcp::testing::{call_tool, call_tool_with, TestPlatform};
+    use dice_mcp::tools::{Content, FetchResponse};
+    use serde_json::json;
+
+    #[test]
+    fn the_registry_is_valid() {
+        TOOLS.assert_valid();
+    }
+
+    #[test]
+    fn ask_upstream_sends_the_key_and_answers_for_the_caller() {
+        let platform = TestPlatform::default()
+            .with_var("UPSTREAM_API_KEY", "k-123")
+            .with_var("UPSTREAM_URL", "http://upstream.test/answer")
+            .answering(|_| {
+                Ok(FetchResponse {
+                    status: 200,
+                    body: br#"{"answer":"42"}"#.to_vec(),
+                    ..FetchResponse::default()
+                })
+            });
+        let caller = Principal {
+            subject: Some("user-7".into()),
+            ..Principal::default()
+        };
+        let out = call_tool_with(
+            &ask_upstream::AskUpstream,
+            json!({"question": "why?"}),
+            Some(&caller),
+            &platform,
+        );
+        assert!(!out.is_error, "{out:?}");
+        assert_eq!(
+            out.structured,
+            Some(json!({"answer": "42", "asked_by": "user-7"}))
+        );
+        let sent = platform.sent();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].url, "http://upstream.test/answer");
+        assert!(sent[0]
+            .headers
+            .contains(&("authorization".into(), "Bearer k-123".into())));
+    }
+
+    #[test]
+    fn ask_upstream_names_the_missing_secret() {
+        let out = call_tool(&ask_upstream::AskUpstream, json!({"question": "why?"}));
+        assert!(out.is_error);
+        let Content::Text(text) = &out.content[0] else {
+            panic!()
+        };
+        assert!(text.contains("UPSTREAM_API_KEY"), "{text}");
+    }
+
+    #[test]
+    fn ask_upstream_reports_an_upstream_failure() {
+        let platform = TestPlatform::default()
+            .with_var("UPSTREAM_API_KEY", "k")
+            .answering(|_| {
+                Ok(FetchResponse {
+                    status: 503,
+                    ..FetchResponse::default()
+                })
+            });
+        let out = call_tool_with(
+            &ask_upstream::AskUpstream,
+            json!({"question": "q"}),
+            None,
+            &platform,
+        );
+        assert!(out.is_error);
+        assert_eq!(
+            out.content,
+            vec![Content::text(
+                "The upstream service answered HTTP 503; try again later."
+            )]
+        );
+    }
+}
