@@ -39,7 +39,7 @@ pub fn parse<T: DeserializeOwned>(
 ) -> Result<T, ToolError> {
     let mut value = Value::Object(args);
     check(&mut value, schema, &Path::Root)?;
-    serde_json::from_value(value).map_err(|e| {
+    T::deserialize(&value).map_err(|e| {
         ToolError::new(format!(
             "The arguments do not fit this tool's inputSchema ({e}); list the tools to see it."
         ))
@@ -68,60 +68,43 @@ fn check(value: &mut Value, schema: &Value, path: &Path) -> Result<(), ToolError
     let Some(s) = schema.as_object() else {
         return Ok(());
     };
-    if let Some(ty) = s.get("type") {
-        if !matches_type(value, ty) {
-            return Err(ToolError::new(format!(
-                "'{path}' must be {}; got {}.",
-                expected(schema),
-                describe(value)
-            )));
-        }
+    let fits = s.get("type").is_none_or(|ty| matches_type(value, ty))
+        && s.get("enum")
+            .and_then(Value::as_array)
+            .is_none_or(|o| o.contains(value))
+        && s.get("const").is_none_or(|c| c == value);
+    if !fits {
+        return Err(ToolError::new(format!(
+            "'{path}' must be {}; got {}.",
+            expected(schema),
+            describe(value)
+        )));
     }
-    if let Some(Value::Array(options)) = s.get("enum") {
-        if !options.contains(value) {
-            return Err(ToolError::new(format!(
-                "'{path}' must be {}; got {}.",
-                expected(schema),
-                describe(value)
-            )));
-        }
-    }
-    if let Some(c) = s.get("const") {
-        if c != value {
-            return Err(ToolError::new(format!(
-                "'{path}' must be {c}; got {}.",
-                describe(value)
-            )));
-        }
+    // Length bounds of a string (in characters) or an array (in items).
+    let (len, lo, hi, unit) = match &*value {
+        Value::String(t) => (
+            t.chars().count(),
+            "minLength",
+            "maxLength",
+            "characters long",
+        ),
+        Value::Array(a) => (a.len(), "minItems", "maxItems", "items long"),
+        _ => (0, "", "", ""),
+    };
+    let (lo, hi) = (
+        s.get(lo).and_then(Value::as_u64),
+        s.get(hi).and_then(Value::as_u64),
+    );
+    let len = len as u64;
+    if lo.is_some_and(|lo| len < lo) || hi.is_some_and(|hi| len > hi) {
+        return Err(ToolError::new(format!(
+            "'{path}' must be {}; got {len}.",
+            bounds(unit, lo, hi)
+        )));
     }
     match value {
         Value::Number(n) => check_range(n, s, path),
-        Value::String(text) => {
-            let len = text.chars().count() as u64;
-            let (lo, hi) = (
-                s.get("minLength").and_then(Value::as_u64),
-                s.get("maxLength").and_then(Value::as_u64),
-            );
-            if lo.is_some_and(|lo| len < lo) || hi.is_some_and(|hi| len > hi) {
-                return Err(ToolError::new(format!(
-                    "'{path}' must be {}; got {len} characters.",
-                    bounds("characters long", lo, hi)
-                )));
-            }
-            Ok(())
-        }
         Value::Array(items) => {
-            let len = items.len() as u64;
-            let (lo, hi) = (
-                s.get("minItems").and_then(Value::as_u64),
-                s.get("maxItems").and_then(Value::as_u64),
-            );
-            if lo.is_some_and(|lo| len < lo) || hi.is_some_and(|hi| len > hi) {
-                return Err(ToolError::new(format!(
-                    "'{path}' must hold {}; got {len}.",
-                    bounds("items", lo, hi)
-                )));
-            }
             if let Some(item_schema) = s.get("items") {
                 for (i, item) in items.iter_mut().enumerate() {
                     check(item, item_schema, &Path::Item(path, i))?;
@@ -275,6 +258,9 @@ fn expected(schema: &Value) -> String {
     let Some(s) = schema.as_object() else {
         return "a value".into();
     };
+    if let Some(c) = s.get("const") {
+        return c.to_string();
+    }
     if let Some(Value::Array(options)) = s.get("enum") {
         let list: Vec<String> = options.iter().map(Value::to_string).collect();
         return format!("one of {}", list.join(", "));
@@ -407,7 +393,7 @@ mod tests {
         );
         assert_eq!(
             check(json!({"points": [{"x": 1}, {"x": 1}, {"x": 1}]})).unwrap_err(),
-            "'points' must hold at most 2 items; got 3."
+            "'points' must be at most 2 items long; got 3."
         );
         assert_eq!(
             check(json!({"mode": "medium"})).unwrap_err(),
@@ -415,7 +401,7 @@ mod tests {
         );
         assert_eq!(
             check(json!({"name": "abcd"})).unwrap_err(),
-            "'name' must be at most 3 characters long; got 4 characters."
+            "'name' must be at most 3 characters long; got 4."
         );
     }
 
