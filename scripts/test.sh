@@ -9,10 +9,10 @@ bash scripts/setup.sh --tests
 log "formatting and lints"
 cargo fmt --check
 if cargo clippy --version >/dev/null 2>&1; then
-  cargo clippy --locked --all-targets --quiet -- -D warnings
-  # The worker adapter (src/lib.rs, mod entry) exists only on wasm32: lint it there too.
+  cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
+  # The worker adapter (src/adapter.rs) and the entries exist only on wasm32: lint there too.
   if rustup_has_wasm_target; then
-    cargo clippy --locked --lib --target wasm32-unknown-unknown --quiet -- -D warnings
+    cargo clippy --locked --workspace --lib --target wasm32-unknown-unknown --quiet -- -D warnings
   else
     log "no rustup wasm32 target (Debian toolchain); the adapter is not linted"
   fi
@@ -21,10 +21,11 @@ else
 fi
 
 log "host unit tests"
-cargo test --locked --quiet
+cargo test --locked --workspace --quiet
 
-log "building the worker"
+log "building the worker and the conformance fixture worker"
 bash scripts/build.sh
+bash scripts/build.sh --fixture
 
 log "end-to-end tests against the worker in workerd"
 node tests/e2e/run.mjs --test-reporter=spec
