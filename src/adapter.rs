@@ -313,10 +313,18 @@ impl WorkerEnv for Context<'_> {
     }
 }
 
-/// Errors from workers-rs (a missing binding, a failed KV read) as the model sees them.
+/// Errors from workers-rs (a missing binding, a failed D1 query or R2 read) as the model
+/// sees them, so that `?` works on them in a tool.
 impl From<worker::Error> for ToolError {
     fn from(e: worker::Error) -> Self {
         ToolError::new(format!("The platform refused the operation: {e}"))
+    }
+}
+
+/// Workers KV has an error type of its own.
+impl From<worker::KvError> for ToolError {
+    fn from(e: worker::KvError) -> Self {
+        ToolError::from(worker::Error::from(e))
     }
 }
 
