@@ -39,7 +39,9 @@ class Ratelimit {
 `;
 
 /** `ratelimits`: [{ name, limit, period }], as `[[ratelimits]]` in wrangler.toml. */
-export async function startWorkerd({ dir, main = "index.js", vars = {}, flags = [], ratelimits = [], compatibilityDate = "2026-11-01" }) {
+/** `localFetch`: the worker may fetch loopback addresses (workerd's default outbound
+ *  allows public addresses only), for tests whose tools call a server of the test's. */
+export async function startWorkerd({ dir, main = "index.js", vars = {}, flags = [], ratelimits = [], compatibilityDate = "2026-11-01", localFetch = false }) {
   const port = await freePort();
   // capnp embeds files relative to the config: copy the bundle beside it.
   const tmp = mkdtempSync(path.join(tmpdir(), "dice-workerd-"));
@@ -57,7 +59,7 @@ export async function startWorkerd({ dir, main = "index.js", vars = {}, flags = 
   writeFileSync(path.join(tmp, "ratelimit.mjs"), RATELIMIT_MODULE);
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [ (name = "main", worker = .worker) ],
+  services = [ (name = "main", worker = .worker)${localFetch ? ', (name = "local", network = (allow = ["public", "private", "local"]))' : ""} ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
   extensions = [ ( modules = [ (name = "dice-bench:ratelimit", esModule = embed "ratelimit.mjs", internal = true) ] ) ],
 );
@@ -65,7 +67,7 @@ const worker :Workerd.Worker = (
   modules = [ ${modules.join(", ")} ],
   compatibilityDate = ${quote(compatibilityDate)},
   compatibilityFlags = [ ${flags.map(quote).join(", ")} ],
-  bindings = [ ${bindings.join(", ")} ],
+  bindings = [ ${bindings.join(", ")} ],${localFetch ? '\n  globalOutbound = "local",' : ""}
 );
 `;
   const file = path.join(tmp, "config.capnp");
@@ -97,7 +99,11 @@ export async function startServer({ name, command, args, env = process.env, read
   const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   // Keep the tail only: a soak logs a line per request.
   let output = "";
-  const keep = (c) => (output = (output + c).slice(-64 * 1024));
+  const watchers = new Set();
+  const keep = (c) => {
+    output = (output + c).slice(-64 * 1024);
+    for (const w of watchers) w();
+  };
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
   for (;;) {
@@ -114,6 +120,22 @@ export async function startServer({ name, command, args, env = process.env, read
     pid: child.pid,
     coldStartMs: Number(process.hrtime.bigint() - startedAt) / 1e6,
     output: () => output,
+    /** Resolves when the output matches `pattern` (a log line written after an answer). */
+    waitForOutput: (pattern, timeoutMs = 10_000) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(output)) return;
+          watchers.delete(check);
+          clearTimeout(timer);
+          resolve(output);
+        };
+        const timer = setTimeout(() => {
+          watchers.delete(check);
+          reject(new Error(`${name} printed nothing matching ${pattern} within ${timeoutMs} ms:\n${output}`));
+        }, timeoutMs);
+        watchers.add(check);
+        check();
+      }),
     rssMiB: () => {
       try {
         return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))[1]) / 1024;

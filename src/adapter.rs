@@ -3,7 +3,10 @@
 //! the platform through [`WorkersPlatform`]; everything behind this file is plain Rust.
 
 use std::any::Any;
+use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::{Once, OnceLock};
+use std::task::{Context as TaskContext, Poll};
 
 use futures_util::StreamExt;
 use worker::wasm_bindgen::JsCast;
@@ -12,6 +15,8 @@ use worker::{web_sys, Env, Headers, Request, Response, Result};
 use crate::auth::{jwks, Authenticator};
 use crate::config::{Auth, Config, ConfigError};
 use crate::http::{self, Body, MAX_BODY_BYTES};
+use crate::log::RequestLog;
+use crate::mcp::stream::Streaming;
 use crate::mcp::Server;
 use crate::ratelimit;
 use crate::tools::context::MAX_FETCH_BYTES;
@@ -25,7 +30,7 @@ static PANIC_HOOK: Once = Once::new();
 
 /// Serves one request for `server`: the whole worker, for a `#[event(fetch)]` handler to
 /// call (the product's is in `lib.rs`; the conformance fixture worker has its own).
-pub async fn serve(server: &Server, mut req: Request, env: Env) -> Result<Response> {
+pub async fn serve(server: &'static Server, mut req: Request, env: Env) -> Result<Response> {
     let started = now_ms();
     PANIC_HOOK.call_once(chain_panic_hook);
     let config = CONFIG.get_or_init(|| {
@@ -60,10 +65,70 @@ pub async fn serve(server: &Server, mut req: Request, env: Env) -> Result<Respon
     if let Auth::Bearer(auth) = &config.auth {
         refresh_keys(auth, request.header("authorization"), now).await;
     }
-    let platform = WorkersPlatform { env };
-    let response = http::handle(server, config, &request, now, &platform).await;
-    log_request(&response, &request.method, &request.path, started);
-    into_worker(response)
+    let platform = Rc::new(WorkersPlatform { env });
+    let mut response = http::handle(server, config, &request, now, platform).await;
+    let Some(stream) = response.stream.take() else {
+        log_request(&response, &request.method, &request.path, started);
+        return into_worker(response);
+    };
+    // A streamed answer is logged when it ends, or when the client goes away.
+    let body = LoggedStream {
+        stream,
+        log: response.log.clone(),
+        method: request.method,
+        path: request.path,
+        started,
+        ended: false,
+    };
+    Response::builder()
+        .with_status(response.status)
+        .with_headers(worker_headers(&response))
+        .from_stream(body)
+}
+
+/// A streamed answer as SSE bytes for the runtime, writing the request's log line at
+/// its end. Dropped early (the client closed the stream), it drops the tool's future,
+/// which stops the tool, and logs `"cancelled": true`.
+struct LoggedStream {
+    stream: Streaming,
+    log: RequestLog,
+    method: String,
+    path: String,
+    started: u64,
+    ended: bool,
+}
+
+impl futures_util::Stream for LoggedStream {
+    type Item = Result<Vec<u8>>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
+        match self.stream.poll_next(cx) {
+            Poll::Ready(Some(message)) => Poll::Ready(Some(Ok(http::sse_event(&message)))),
+            Poll::Ready(None) => {
+                self.ended = true;
+                self.log.tool_error = self.stream.tool_error == Some(true);
+                self.write_log();
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl LoggedStream {
+    fn write_log(&self) {
+        let ms = now_ms().saturating_sub(self.started);
+        worker::console_log!("{}", self.log.to_line(&self.method, &self.path, Some(ms)));
+    }
+}
+
+impl Drop for LoggedStream {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.log.cancelled = true;
+            self.write_log();
+        }
+    }
 }
 
 /// One JSON line per request (see `crate::log`); server errors at error level.
@@ -256,7 +321,7 @@ async fn read_body(req: &mut Request, declared: Option<u64>) -> Result<Body> {
     Ok(Body::Bytes(bytes))
 }
 
-fn into_worker(response: http::Response) -> Result<Response> {
+fn worker_headers(response: &http::Response) -> Headers {
     let headers = Headers::new();
     for (name, value) in &response.headers {
         // The core only emits ASCII values; a refusal here is a bug to log, not a 500.
@@ -264,9 +329,13 @@ fn into_worker(response: http::Response) -> Result<Response> {
             worker::console_error!("dice-mcp: dropped response header {name}: {e}");
         }
     }
+    headers
+}
+
+fn into_worker(response: http::Response) -> Result<Response> {
     let builder = Response::builder()
         .with_status(response.status)
-        .with_headers(headers);
+        .with_headers(worker_headers(&response));
     Ok(if response.body.is_empty() {
         builder.empty()
     } else {
@@ -303,7 +372,7 @@ pub trait WorkerEnv {
     fn env(&self) -> std::result::Result<&Env, ToolError>;
 }
 
-impl WorkerEnv for Context<'_> {
+impl WorkerEnv for Context {
     fn env(&self) -> std::result::Result<&Env, ToolError> {
         self.platform()
             .as_any()

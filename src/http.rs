@@ -10,10 +10,12 @@ use crate::mcp::jsonrpc::{
     HEADER_MISMATCH, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR,
     UNSUPPORTED_PROTOCOL_VERSION,
 };
+use crate::mcp::stream::Streaming;
 use crate::mcp::version::{Era, Version};
 use crate::mcp::{self, McpHeaders, Outcome, Server};
 use crate::ratelimit::{Limit, RETRY_AFTER_SECS};
 use crate::tools::{Caller, Platform};
+use std::rc::Rc;
 
 /// The JSON-RPC code of a rate-limited answer: the first of the implementation-defined
 /// server errors (JSON-RPC 2.0 section 5.1); the HTTP status and `data.limit` say more.
@@ -77,11 +79,14 @@ pub fn find_header<'a, K: AsRef<str>>(headers: &'a [(K, String)], name: &str) ->
         .map(|(_, v)| v.as_str())
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
+    /// An answer that streams: SSE events still being produced, sent after `body`
+    /// (see [`sse_event`] for the framing).
+    pub stream: Option<Streaming>,
     /// What the operator's log says about this request (never a token or key).
     pub log: RequestLog,
 }
@@ -92,6 +97,7 @@ impl Response {
             status,
             headers: Vec::new(),
             body: Vec::new(),
+            stream: None,
             log: RequestLog::default(),
         }
     }
@@ -120,11 +126,11 @@ impl Response {
 /// Serves one request for `server`. `now` is the current Unix time in seconds; `platform`
 /// is what tools reach the outside world through.
 pub async fn handle(
-    server: &Server,
+    server: &'static Server,
     config: &Config,
     req: &Request,
     now: i64,
-    platform: &dyn Platform,
+    platform: Rc<dyn Platform>,
 ) -> Response {
     let mut response = route(server, config, req, now, platform).await;
     response.log.status = response.status;
@@ -132,11 +138,11 @@ pub async fn handle(
 }
 
 async fn route(
-    server: &Server,
+    server: &'static Server,
     config: &Config,
     req: &Request,
     now: i64,
-    platform: &dyn Platform,
+    platform: Rc<dyn Platform>,
 ) -> Response {
     let origin = req.header("origin");
     // Protected resource metadata is public and read by browser-based clients from any
@@ -340,11 +346,11 @@ fn with_common_headers(mut response: Response, origin: Option<&str>) -> Response
 }
 
 async fn mcp_endpoint(
-    server: &Server,
+    server: &'static Server,
     config: &Config,
     req: &Request,
     now: i64,
-    platform: &dyn Platform,
+    platform: Rc<dyn Platform>,
 ) -> Response {
     match req.method.as_str() {
         "POST" => {
@@ -363,8 +369,11 @@ async fn mcp_endpoint(
                 },
             };
             let call = mcp::Request {
-                caller: caller.as_deref(),
+                caller,
                 platform,
+                sse: req
+                    .header("accept")
+                    .is_some_and(|a| quality(a, "text", "event-stream") > 0.0),
             };
             let mut response = post(server, config, req, &call).await;
             if response.log.auth == AuthOutcome::NotRequired {
@@ -402,10 +411,10 @@ fn preflight(req: &Request) -> Response {
 }
 
 async fn post(
-    server: &Server,
+    server: &'static Server,
     config: &Config,
     req: &Request,
-    call: &mcp::Request<'_>,
+    call: &mcp::Request,
 ) -> Response {
     let era = request_era(req);
     if !is_json_content_type(req.header("content-type")) {
@@ -434,7 +443,7 @@ async fn post(
     let handled = mcp::handle(server, call, body, &headers, format.is_some()).await;
     let mut response = match handled.outcome {
         Outcome::ScopeRequired(tool_scopes) => {
-            scope_challenge(config, req, call.caller, tool_scopes)
+            scope_challenge(config, req, call.caller.as_deref(), tool_scopes)
         }
         Outcome::Accepted => Response::new(202),
         Outcome::NotAcceptable => transport_error(
@@ -442,6 +451,12 @@ async fn post(
             "Accept must allow application/json or text/event-stream",
             era,
         ),
+        Outcome::Stream(stream) => {
+            let mut r = sse_headers(Response::new(200));
+            r.stream = Some(stream);
+            r.log.streamed = true;
+            r
+        }
         Outcome::Reply { body, era, error } => {
             let status = status_for(era, error);
             let mut r = match format {
@@ -590,15 +605,24 @@ fn quality(accept: &str, ty: &str, subtype: &str) -> f32 {
     best.map_or(0.0, |(_, q)| q)
 }
 
-fn sse(status: u16, message: &Value) -> Response {
-    let mut body = b"event: message\ndata: ".to_vec();
-    body.extend_from_slice(message.to_string().as_bytes());
-    body.extend_from_slice(b"\n\n");
-    Response::new(status)
+/// One SSE event carrying one JSON-RPC message.
+pub fn sse_event(message: &Value) -> Vec<u8> {
+    let mut event = b"event: message\ndata: ".to_vec();
+    event.extend_from_slice(message.to_string().as_bytes());
+    event.extend_from_slice(b"\n\n");
+    event
+}
+
+fn sse_headers(response: Response) -> Response {
+    response
         .with("content-type", "text/event-stream")
         .with("cache-control", "no-cache")
+        // Proxies must pass each event on at once (2026-07-28 basic/transports).
         .with("x-accel-buffering", "no")
-        .with_body(body)
+}
+
+fn sse(status: u16, message: &Value) -> Response {
+    sse_headers(Response::new(status)).with_body(sse_event(message))
 }
 
 #[cfg(test)]

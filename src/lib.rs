@@ -29,6 +29,8 @@ pub static SERVER: mcp::Server = mcp::Server {
     version: env!("CARGO_PKG_VERSION"),
     instructions: "Call roll_dice with n_dice (1 to 100) to roll fair six-sided dice; the results come back as a list of integers.",
     tools: &tools::REGISTRY,
+    // roll_dice sends no log messages.
+    logging: false,
 };
 
 /// The product's worker entry. A crate that builds its own server from this one (the

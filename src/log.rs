@@ -63,6 +63,10 @@ pub struct RequestLog {
     pub remembered: bool,
     /// The rate limit that refused the request (`address` or `caller`).
     pub rate_limited: Option<&'static str>,
+    /// The answer streamed (SSE, a tool's notifications before its result).
+    pub streamed: bool,
+    /// The client went away before a streamed answer ended; the tool was stopped.
+    pub cancelled: bool,
 }
 
 impl RequestLog {
@@ -103,6 +107,12 @@ impl RequestLog {
         }
         if let Some(limit) = self.rate_limited {
             put("rate_limited", limit.into());
+        }
+        if self.streamed {
+            put("streamed", true.into());
+        }
+        if self.cancelled {
+            put("cancelled", true.into());
         }
         if let Some(ms) = duration_ms {
             put("ms", ms.into());

@@ -6,6 +6,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::pin;
+use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll, Waker};
 
 use serde_json::Value;
@@ -82,23 +84,38 @@ impl Platform for TestPlatform {
 
 /// Calls `tool` with `args` (a JSON object) as an unauthenticated caller on an empty
 /// platform, in the newest revision.
-pub fn call_tool(tool: &dyn DynTool, args: Value) -> CallResult {
-    call_tool_with(tool, args, None, &TestPlatform::default())
+pub fn call_tool(tool: &'static dyn DynTool, args: Value) -> CallResult {
+    call_tool_with(tool, args, None, Rc::new(TestPlatform::default()))
 }
 
-/// Calls `tool` with `args` as `caller` on `platform`.
+/// Calls `tool` with `args` as `caller` on `platform` (keep an `Rc` of your
+/// [`TestPlatform`] to look at what the tool sent).
 pub fn call_tool_with(
-    tool: &dyn DynTool,
+    tool: &'static dyn DynTool,
     args: Value,
-    caller: Option<&Caller>,
-    platform: &dyn Platform,
+    caller: Option<Caller>,
+    platform: Rc<dyn Platform>,
 ) -> CallResult {
+    let ctx = Context::new(caller.map(Arc::new), platform, Version::ALL[0]);
+    call_tool_in(tool, args, ctx).0
+}
+
+/// Calls `tool` with `args` in a context you built (for example
+/// `.with_progress_token(Some(json!("t")))` or `.with_log_level(Some(LogLevel::Debug))`),
+/// and returns the result with the notifications the tool sent, in order.
+pub fn call_tool_in(
+    tool: &'static dyn DynTool,
+    args: Value,
+    ctx: Context,
+) -> (CallResult, Vec<Value>) {
     let Value::Object(args) = args else {
         panic!("tool arguments are a JSON object");
     };
-    let schema = tool.definition().input_schema;
-    let ctx = Context::new(caller, platform, Version::ALL[0]);
-    block_on(tool.run(args, &schema, &ctx))
+    let schema: &'static Value = Box::leak(Box::new(tool.definition().input_schema));
+    let outbox = ctx.outbox();
+    let result = block_on(tool.run(args, schema, ctx));
+    let sent = outbox.borrow_mut().drain(..).collect();
+    (result, sent)
 }
 
 /// Serves `req` with the product's server ([`crate::SERVER`]) on an empty platform: the
@@ -113,6 +130,6 @@ pub fn handle(
         config,
         req,
         now,
-        &TestPlatform::default(),
+        Rc::new(TestPlatform::default()),
     ))
 }

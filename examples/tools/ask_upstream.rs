@@ -51,7 +51,7 @@ impl Tool for AskUpstream {
     type Args = Question;
     type Output = Json<Answer>;
 
-    async fn call(&self, args: Question, ctx: &Context<'_>) -> Result<Json<Answer>, ToolError> {
+    async fn call(&self, args: Question, ctx: &Context) -> Result<Json<Answer>, ToolError> {
         let key = ctx.secret("UPSTREAM_API_KEY")?; // a tool error naming the secret if unset
         let url = ctx
             .var("UPSTREAM_URL")

@@ -2,37 +2,64 @@
 
 use serde_json::{json, Map, Value};
 
-use super::jsonrpc::{truncate, RpcError};
+use super::jsonrpc::{truncate, Id, RpcError};
+use super::stream::{self, Started, Streaming};
 use super::version::{Era, Version};
 use super::{Request, Server};
-use crate::tools::{Context, Definition, DynTool};
+use crate::tools::{Context, Definition, DynTool, LogLevel};
 
 /// How long clients may cache `tools/list` and `server/discover` (2026-07-28 `CacheableResult`).
 const CACHE_TTL_MS: u64 = 300_000;
 
 type Params<'a> = Option<&'a Map<String, Value>>;
 
-/// Runs one request. `in_batch` is true inside a 2025-03-26 batch.
+/// The answer to one request.
+#[derive(Debug, PartialEq)]
+pub enum Answer {
+    Result(Value),
+    /// A tool call whose notifications and result stream to the client.
+    Stream(Streaming),
+}
+
+/// Runs one request. `in_batch` is true inside a 2025-03-26 batch, where nothing streams.
 pub async fn dispatch(
-    server: &Server,
-    request: &Request<'_>,
+    server: &'static Server,
+    request: &Request,
+    id: &Id,
     method: &str,
     params: Params<'_>,
     version: Version,
     in_batch: bool,
-) -> Result<Value, RpcError> {
+) -> Result<Answer, RpcError> {
     let result = match (version.era(), method) {
         (Era::Legacy, "initialize") if in_batch => Err(RpcError::invalid_request(
             "initialize must not be part of a JSON-RPC batch",
         )),
         (Era::Legacy, "initialize") => initialize(server, params),
         (Era::Legacy, "ping") => Ok(json!({})),
+        (Era::Legacy, "logging/setLevel") if server.logging => set_level(params),
         (Era::Modern, "server/discover") => Ok(discover(server)),
         (_, "tools/list") => tools_list(server, params, version),
-        (_, "tools/call") => tools_call(server, request, params, version).await,
+        (_, "tools/call") => {
+            let stream = request.sse && !in_batch;
+            return tools_call(server, request, id, params, version, stream).await;
+        }
         _ => Err(RpcError::method_not_found(&truncate(method, 64), version)),
     }?;
-    Ok(finish(server, result, version))
+    Ok(Answer::Result(finish(server, result, version)))
+}
+
+/// `logging/setLevel` (2025-03-26 to 2025-11-25). A stateless server keeps nothing
+/// between requests, so the level cannot apply to later ones; it is checked and
+/// acknowledged, and legacy requests get messages at `info` and above (see README).
+fn set_level(params: Params) -> Result<Value, RpcError> {
+    let level = params.and_then(|p| p.get("level")).and_then(Value::as_str);
+    match level.and_then(LogLevel::parse) {
+        Some(_) => Ok(json!({})),
+        None => Err(RpcError::invalid_params(
+            "logging/setLevel needs params.level: debug, info, notice, warning, error, critical, alert or emergency",
+        )),
+    }
 }
 
 /// The scopes a `tools/call` needs that the caller's token does not grant, if any
@@ -40,14 +67,14 @@ pub async fn dispatch(
 /// there is no token to ask for more; `tools_call` answers that case.
 pub fn missing_scopes(
     server: &Server,
-    request: &Request<'_>,
+    request: &Request,
     method: &str,
     params: Params<'_>,
 ) -> Option<&'static [&'static str]> {
     if method != "tools/call" {
         return None;
     }
-    let caller = request.caller?;
+    let caller = request.caller.as_deref()?;
     let name = params?.get("name")?.as_str()?;
     let (tool, _) = server.tools.get(name)?;
     let scopes = tool.scopes();
@@ -59,7 +86,7 @@ pub fn missing_scopes(
 
 /// 2026-07-28 results carry `resultType` and name the server in `_meta`
 /// (basic/index "Result Responses" and "Per-response protocol fields").
-fn finish(server: &Server, mut result: Value, version: Version) -> Value {
+pub fn finish(server: &Server, mut result: Value, version: Version) -> Value {
     if version.era() == Era::Modern {
         if let Some(obj) = result.as_object_mut() {
             obj.insert("resultType".into(), "complete".into());
@@ -80,8 +107,12 @@ fn server_info(server: &Server, version: Version) -> Value {
     info
 }
 
-fn capabilities() -> Value {
-    json!({ "tools": { "listChanged": false } })
+fn capabilities(server: &Server) -> Value {
+    let mut caps = json!({ "tools": { "listChanged": false } });
+    if server.logging {
+        caps["logging"] = json!({});
+    }
+    caps
 }
 
 /// Legacy handshake: answer with the version asked for when we speak it, else with our
@@ -101,7 +132,7 @@ fn initialize(server: &Server, params: Params) -> Result<Value, RpcError> {
         .unwrap_or(Version::LATEST_LEGACY);
     Ok(json!({
         "protocolVersion": version.as_str(),
-        "capabilities": capabilities(),
+        "capabilities": capabilities(server),
         "serverInfo": server_info(server, version),
         "instructions": server.instructions,
     }))
@@ -110,7 +141,7 @@ fn initialize(server: &Server, params: Params) -> Result<Value, RpcError> {
 fn discover(server: &Server) -> Value {
     json!({
         "supportedVersions": Version::supported_list(),
-        "capabilities": capabilities(),
+        "capabilities": capabilities(server),
         "instructions": server.instructions,
         "ttlMs": CACHE_TTL_MS,
         "cacheScope": "public",
@@ -166,11 +197,13 @@ fn describe(tool: &dyn DynTool, def: &Definition, version: Version) -> Value {
 }
 
 async fn tools_call(
-    server: &Server,
-    request: &Request<'_>,
+    server: &'static Server,
+    request: &Request,
+    id: &Id,
     params: Params<'_>,
     version: Version,
-) -> Result<Value, RpcError> {
+    stream: bool,
+) -> Result<Answer, RpcError> {
     let name = params
         .and_then(|p| p.get("name"))
         .and_then(Value::as_str)
@@ -188,14 +221,55 @@ async fn tools_call(
             known.join(", ")
         ))
     })?;
+    let done = |result: crate::tools::CallResult| {
+        Ok(Answer::Result(finish(
+            server,
+            result.to_json(version),
+            version,
+        )))
+    };
     if request.caller.is_none() && !tool.scopes().is_empty() {
-        return Ok(crate::tools::CallResult::error(format!(
+        return done(crate::tools::CallResult::error(format!(
             "This tool needs the scope {}, and this server runs without authentication (ALLOW_UNAUTHENTICATED=true), so no caller can hold it. The operator must configure token verification to offer it.",
             tool.scopes().join(" ")
-        ))
-        .to_json(version));
+        )));
     }
-    let ctx = Context::new(request.caller, request.platform, version);
-    let result = tool.run(args, &def.input_schema, &ctx).await;
-    Ok(result.to_json(version))
+    let meta = params.and_then(|p| p.get("_meta"));
+    let ctx = Context::new(request.caller.clone(), request.platform.clone(), version)
+        .with_progress_token(progress_token(meta))
+        .with_log_level(log_level(server, meta, version));
+    let outbox = ctx.outbox();
+    let future = tool.run(args, &def.input_schema, ctx);
+    if !stream {
+        return done(future.await);
+    }
+    match stream::start(server, id.clone(), version, outbox, future).await {
+        Started::Done(result) => done(result),
+        Started::Streaming(s) => Ok(Answer::Stream(s)),
+    }
+}
+
+/// `_meta.progressToken`, a string or an integer (basic/utilities/progress).
+fn progress_token(meta: Option<&Value>) -> Option<Value> {
+    meta?
+        .get("progressToken")
+        .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
+        .cloned()
+}
+
+/// The level from which a tool's log messages reach the client. 2026-07-28: only when
+/// the request's `_meta` asks, at the level it names (basic/index, `logLevel`: without it
+/// the server MUST NOT send any). Legacy: `info`, since `logging/setLevel` cannot carry
+/// over to later requests of a stateless server.
+fn log_level(server: &Server, meta: Option<&Value>, version: Version) -> Option<LogLevel> {
+    if !server.logging {
+        return None;
+    }
+    match version.era() {
+        Era::Modern => meta?
+            .get("io.modelcontextprotocol/logLevel")?
+            .as_str()
+            .and_then(LogLevel::parse),
+        Era::Legacy => Some(LogLevel::Info),
+    }
 }

@@ -6,12 +6,19 @@
 pub mod headers;
 pub mod jsonrpc;
 pub mod methods;
+pub mod stream;
 pub mod version;
 
 use serde_json::{Map, Value};
 
 use jsonrpc::{truncate, Id, RpcError};
 use version::{Era, Version};
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use methods::Answer;
+use stream::Streaming;
 
 use crate::tools::{Caller, Platform, Registry};
 
@@ -25,14 +32,19 @@ pub struct Server {
     /// What the model is told about using the server.
     pub instructions: &'static str,
     pub tools: &'static Registry,
+    /// Declares the `logging` capability and sends tools' log messages to clients that
+    /// ask for them (`logging/setLevel`, `_meta` `logLevel`).
+    pub logging: bool,
 }
 
 /// What a request brings besides its body.
-#[derive(Clone, Copy)]
-pub struct Request<'a> {
+#[derive(Clone)]
+pub struct Request {
     /// The verified caller; `None` only when the server runs without authentication.
-    pub caller: Option<&'a Caller>,
-    pub platform: &'a dyn Platform,
+    pub caller: Option<Arc<Caller>>,
+    pub platform: Rc<dyn Platform>,
+    /// The client accepts an SSE stream, so a tool's notifications can reach it.
+    pub sse: bool,
 }
 
 /// The most messages one 2025-03-26 batch may carry.
@@ -66,6 +78,8 @@ pub enum Outcome {
     /// A `tools/call` needs scopes the caller's token lacks: these are the tool's scopes.
     /// Nothing ran.
     ScopeRequired(&'static [&'static str]),
+    /// A `tools/call` whose notifications and result stream as SSE.
+    Stream(Streaming),
 }
 
 /// What one POST asked for, for the operator's log. Client-supplied names are cut to
@@ -104,8 +118,8 @@ impl Outcome {
 /// Handles one POST body. `can_reply` is false when the client's `Accept` allows neither
 /// JSON nor SSE: then a body that needs an answer is refused before anything runs.
 pub async fn handle(
-    server: &Server,
-    request: &Request<'_>,
+    server: &'static Server,
+    request: &Request,
     body: &[u8],
     headers: &McpHeaders<'_>,
     can_reply: bool,
@@ -116,8 +130,8 @@ pub async fn handle(
 }
 
 async fn handle_message(
-    server: &Server,
-    request: &Request<'_>,
+    server: &'static Server,
+    request: &Request,
     body: &[u8],
     headers: &McpHeaders<'_>,
     can_reply: bool,
@@ -234,8 +248,8 @@ fn classify(obj: &Map<String, Value>) -> Result<Message<'_>, (Option<Id>, RpcErr
 }
 
 async fn handle_single(
-    server: &Server,
-    request: &Request<'_>,
+    server: &'static Server,
+    request: &Request,
     obj: &Map<String, Value>,
     headers: &McpHeaders<'_>,
     header_version: Option<Version>,
@@ -278,8 +292,9 @@ async fn handle_single(
         return Some(Outcome::ScopeRequired(scopes));
     }
     Some(
-        match methods::dispatch(server, request, method, params, version, false).await {
-            Ok(result) => {
+        match methods::dispatch(server, request, &id, method, params, version, false).await {
+            Ok(Answer::Stream(s)) => Outcome::Stream(s),
+            Ok(Answer::Result(result)) => {
                 summary.tool_error = result.get("isError") == Some(&Value::Bool(true));
                 // The handshake's answer names the revision the client will speak from now on.
                 if method == "initialize" {
@@ -300,8 +315,8 @@ async fn handle_single(
 }
 
 async fn handle_batch(
-    server: &Server,
-    request: &Request<'_>,
+    server: &'static Server,
+    request: &Request,
     items: &[Value],
     header_version: Option<Version>,
     can_reply: bool,
@@ -356,8 +371,10 @@ async fn handle_batch(
         };
         let reply = match classify(obj) {
             Ok(Message::Request { id, method, params }) => Some(
-                match methods::dispatch(server, request, method, params, version, true).await {
-                    Ok(result) => jsonrpc::result(&id, result),
+                match methods::dispatch(server, request, &id, method, params, version, true).await {
+                    Ok(Answer::Result(result)) => jsonrpc::result(&id, result),
+                    // Nothing streams inside a batch (dispatch is told so).
+                    Ok(Answer::Stream(_)) => jsonrpc::error(Some(&id), &RpcError::internal(), era),
                     Err(err) => jsonrpc::error(Some(&id), &err, era),
                 },
             ),

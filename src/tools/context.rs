@@ -1,5 +1,5 @@
 //! What a tool sees besides its arguments: who is calling, the worker's variables and
-//! secrets, and outbound HTTP.
+//! secrets, outbound HTTP, and a way to report progress and log to the client.
 //!
 //! The platform behind a [`Context`] is a trait, so the same tool runs in the worker (the
 //! adapter in `src/adapter.rs` implements it with workers-rs) and in a host unit test
@@ -7,11 +7,16 @@
 //! service bindings) are reached through `dice_mcp::adapter::WorkerEnv::env` on wasm32.
 
 use std::any::Any;
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
 
 use crate::auth::Principal;
 use crate::mcp::version::Version;
@@ -36,26 +41,96 @@ pub trait Platform {
     fn as_any(&self) -> &dyn Any;
 }
 
-/// Everything a tool's handler gets besides its arguments.
-pub struct Context<'a> {
-    caller: Option<&'a Caller>,
-    platform: &'a dyn Platform,
-    version: Version,
+/// The severity of a log message sent to the client (RFC 5424 levels, as MCP names them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Notice,
+    Warning,
+    Error,
+    Critical,
+    Alert,
+    Emergency,
 }
 
-impl<'a> Context<'a> {
-    pub fn new(caller: Option<&'a Caller>, platform: &'a dyn Platform, version: Version) -> Self {
+impl LogLevel {
+    pub const ALL: [LogLevel; 8] = [
+        LogLevel::Debug,
+        LogLevel::Info,
+        LogLevel::Notice,
+        LogLevel::Warning,
+        LogLevel::Error,
+        LogLevel::Critical,
+        LogLevel::Alert,
+        LogLevel::Emergency,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Notice => "notice",
+            LogLevel::Warning => "warning",
+            LogLevel::Error => "error",
+            LogLevel::Critical => "critical",
+            LogLevel::Alert => "alert",
+            LogLevel::Emergency => "emergency",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LogLevel> {
+        LogLevel::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+}
+
+/// Notifications a tool emitted and the transport has not sent yet.
+pub type Outbox = Rc<RefCell<VecDeque<Value>>>;
+
+/// Everything a tool's handler gets besides its arguments. It owns what it refers to, so
+/// a tool can go on running while its answer streams to the client.
+pub struct Context {
+    caller: Option<Arc<Caller>>,
+    platform: Rc<dyn Platform>,
+    version: Version,
+    progress_token: Option<Value>,
+    log_level: Option<LogLevel>,
+    outbox: Outbox,
+}
+
+impl Context {
+    pub fn new(caller: Option<Arc<Caller>>, platform: Rc<dyn Platform>, version: Version) -> Self {
         Context {
             caller,
             platform,
             version,
+            progress_token: None,
+            log_level: None,
+            outbox: Outbox::default(),
         }
+    }
+
+    /// The request asked for progress with this token (`_meta.progressToken`).
+    pub fn with_progress_token(mut self, token: Option<Value>) -> Self {
+        self.progress_token = token;
+        self
+    }
+
+    /// Log messages at this level and above go to the client; `None` sends none.
+    pub fn with_log_level(mut self, level: Option<LogLevel>) -> Self {
+        self.log_level = level;
+        self
+    }
+
+    /// Where the tool's notifications wait for the transport.
+    pub fn outbox(&self) -> Outbox {
+        self.outbox.clone()
     }
 
     /// The verified caller; `None` when the server runs without authentication
     /// (`ALLOW_UNAUTHENTICATED=true`).
-    pub fn caller(&self) -> Option<&'a Caller> {
-        self.caller
+    pub fn caller(&self) -> Option<&Caller> {
+        self.caller.as_deref()
     }
 
     /// A variable or secret of the worker; `None` when unset or blank.
@@ -79,14 +154,51 @@ impl<'a> Context<'a> {
         self.platform.fetch(request).await
     }
 
+    /// Tells the client how far the work has come, when it asked for progress; a no-op
+    /// otherwise. `progress` must grow from one call to the next; `total` is optional.
+    /// The notification leaves at once on the request's event stream.
+    pub fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        let Some(token) = &self.progress_token else {
+            return;
+        };
+        let mut params = json!({ "progressToken": token, "progress": progress });
+        if let Some(t) = total {
+            params["total"] = t.into();
+        }
+        // `message` exists from 2025-03-26 on.
+        if let Some(m) = message.filter(|_| self.version >= Version::V2025_03_26) {
+            params["message"] = m.into();
+        }
+        self.notify("notifications/progress", params);
+    }
+
+    /// Sends a log message to the client, if it asked for messages at this level
+    /// (`notifications/message`). `data` is any JSON: a string or an object.
+    pub fn log(&self, level: LogLevel, data: impl Into<Value>) {
+        if self.log_level.is_some_and(|min| level >= min) {
+            let params = json!({ "level": level.as_str(), "data": data.into() });
+            self.notify("notifications/message", params);
+        }
+    }
+
+    /// `log(LogLevel::Info, …)`.
+    pub fn info(&self, data: impl Into<Value>) {
+        self.log(LogLevel::Info, data);
+    }
+
+    fn notify(&self, method: &str, params: Value) {
+        let message = json!({ "jsonrpc": "2.0", "method": method, "params": params });
+        self.outbox.borrow_mut().push_back(message);
+    }
+
     /// The protocol revision the request speaks.
     pub fn protocol_version(&self) -> &'static str {
         self.version.as_str()
     }
 
     /// The platform itself, for adapters' extension traits.
-    pub fn platform(&self) -> &'a dyn Platform {
-        self.platform
+    pub fn platform(&self) -> &dyn Platform {
+        &*self.platform
     }
 }
 

@@ -73,7 +73,7 @@ impl Tool for RollDice {
         }))
     }
 
-    async fn call(&self, args: RollArgs, _ctx: &Context<'_>) -> Result<Json<Rolls>, ToolError> {
+    async fn call(&self, args: RollArgs, _ctx: &Context) -> Result<Json<Rolls>, ToolError> {
         let result = roll(usize::from(args.n_dice), getrandom::getrandom)
             .map_err(|_| ToolError::new("The random number source failed; try again."))?;
         Ok(Json(Rolls { result }))

@@ -19,7 +19,9 @@ pub mod dice;
 
 pub use args::{NoArgs, Schema};
 pub use content::{CallResult, Content, IntoCallResult, Json, ResourceLink};
-pub use context::{BoxFuture, Caller, Context, FetchError, FetchRequest, FetchResponse, Platform};
+pub use context::{
+    BoxFuture, Caller, Context, FetchError, FetchRequest, FetchResponse, LogLevel, Platform,
+};
 
 /// Every tool this server offers, in the order `tools/list` returns them.
 pub static REGISTRY: Registry = Registry::new(&[&dice::RollDice]);
@@ -32,7 +34,7 @@ pub static REGISTRY: Registry = Registry::new(&[&dice::RollDice]);
 ///     const DESCRIPTION: &'static str = "Roll `n_dice` 6-sided dice and return the results.";
 ///     type Args = RollArgs;          // Deserialize + Schema
 ///     type Output = Json<Rolls>;     // Serialize + Schema: structuredContent
-///     async fn call(&self, args: RollArgs, ctx: &Context<'_>) -> Result<Json<Rolls>, ToolError> { … }
+///     async fn call(&self, args: RollArgs, ctx: &Context) -> Result<Json<Rolls>, ToolError> { … }
 /// }
 /// ```
 #[allow(async_fn_in_trait)] // a worker is single-threaded: tool futures need not be Send
@@ -70,7 +72,7 @@ pub trait Tool: Sync + 'static {
 
     /// Does the work. `Err` becomes a result with `isError: true` whose text the model
     /// reads and can act on.
-    async fn call(&self, args: Self::Args, ctx: &Context<'_>) -> Result<Self::Output, ToolError>;
+    async fn call(&self, args: Self::Args, ctx: &Context) -> Result<Self::Output, ToolError>;
 }
 
 /// A failure the caller (usually a model) can correct or report: bad arguments, an unmet
@@ -99,13 +101,14 @@ pub trait DynTool: Sync {
     fn description(&self) -> &'static str;
     fn scopes(&self) -> &'static [&'static str];
     fn definition(&self) -> Definition;
-    /// Checks and deserializes `args` against `input_schema`, then runs the tool.
-    fn run<'a>(
-        &'a self,
+    /// Checks and deserializes `args` against `input_schema`, then runs the tool. The
+    /// future owns what it needs, so it can outlive the request handler while it streams.
+    fn run(
+        &'static self,
         args: Map<String, Value>,
-        input_schema: &'a Value,
-        ctx: &'a Context<'a>,
-    ) -> BoxFuture<'a, CallResult>;
+        input_schema: &'static Value,
+        ctx: Context,
+    ) -> BoxFuture<'static, CallResult>;
 }
 
 impl<T: Tool> DynTool for T {
@@ -128,18 +131,18 @@ impl<T: Tool> DynTool for T {
             annotations: T::annotations(),
         }
     }
-    fn run<'a>(
-        &'a self,
+    fn run(
+        &'static self,
         args: Map<String, Value>,
-        input_schema: &'a Value,
-        ctx: &'a Context<'a>,
-    ) -> BoxFuture<'a, CallResult> {
+        input_schema: &'static Value,
+        ctx: Context,
+    ) -> BoxFuture<'static, CallResult> {
         Box::pin(async move {
             let args = match args::parse::<T::Args>(args, input_schema) {
                 Ok(a) => a,
                 Err(e) => return e.into(),
             };
-            match self.call(args, ctx).await {
+            match self.call(args, &ctx).await {
                 Ok(out) => out.into_call_result(),
                 Err(e) => e.into(),
             }
@@ -283,7 +286,7 @@ mod tests {
         const SCOPES: &'static [&'static str] = &["a", "b"];
         type Args = NoArgs;
         type Output = String;
-        async fn call(&self, _: NoArgs, _: &Context<'_>) -> Result<String, ToolError> {
+        async fn call(&self, _: NoArgs, _: &Context) -> Result<String, ToolError> {
             Ok("ok".into())
         }
     }

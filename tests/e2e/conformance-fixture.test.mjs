@@ -15,7 +15,7 @@ const BOTH = [
   "tools-call-with-progress", "json-schema-2020-12",
 ];
 export const SCENARIOS = {
-  "2025-11-25": ["server-initialize", "ping", ...BOTH, "tools-call-with-logging",
+  "2025-11-25": ["server-initialize", "ping", ...BOTH, "tools-call-with-logging", "logging-set-level",
     "tools-call-sampling", "tools-call-elicitation"],
   "2026-07-28": BOTH,
 };

@@ -1,7 +1,9 @@
 //! The fixture tools the conformance suite's `tools-*` and `json-schema-2020-12`
 //! scenarios call, with the contents they check.
 
-use dice_mcp::tools::{CallResult, Content, Context, NoArgs, Schema, Tool, ToolError};
+use dice_mcp::tools::{
+    CallResult, Content, Context, FetchRequest, NoArgs, Schema, Tool, ToolError,
+};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -36,7 +38,7 @@ impl Tool for SimpleText {
     type Args = NoArgs;
     type Output = &'static str;
 
-    async fn call(&self, _: NoArgs, _: &Context<'_>) -> Result<&'static str, ToolError> {
+    async fn call(&self, _: NoArgs, _: &Context) -> Result<&'static str, ToolError> {
         Ok("This is a simple text response for testing.")
     }
 }
@@ -49,7 +51,7 @@ impl Tool for ImageContent {
     type Args = NoArgs;
     type Output = Content;
 
-    async fn call(&self, _: NoArgs, _: &Context<'_>) -> Result<Content, ToolError> {
+    async fn call(&self, _: NoArgs, _: &Context) -> Result<Content, ToolError> {
         Ok(Content::image_base64(PNG_BASE64, "image/png"))
     }
 }
@@ -62,7 +64,7 @@ impl Tool for AudioContent {
     type Args = NoArgs;
     type Output = Content;
 
-    async fn call(&self, _: NoArgs, _: &Context<'_>) -> Result<Content, ToolError> {
+    async fn call(&self, _: NoArgs, _: &Context) -> Result<Content, ToolError> {
         Ok(Content::audio(&wav(), "audio/wav"))
     }
 }
@@ -75,7 +77,7 @@ impl Tool for EmbeddedResource {
     type Args = NoArgs;
     type Output = Content;
 
-    async fn call(&self, _: NoArgs, _: &Context<'_>) -> Result<Content, ToolError> {
+    async fn call(&self, _: NoArgs, _: &Context) -> Result<Content, ToolError> {
         Ok(Content::resource_text(
             "test://embedded-resource",
             "text/plain",
@@ -93,7 +95,7 @@ impl Tool for MultipleContentTypes {
     type Args = NoArgs;
     type Output = CallResult;
 
-    async fn call(&self, _: NoArgs, _: &Context<'_>) -> Result<CallResult, ToolError> {
+    async fn call(&self, _: NoArgs, _: &Context) -> Result<CallResult, ToolError> {
         Ok(CallResult::text("Multiple content types test:")
             .with(Content::image_base64(PNG_BASE64, "image/png"))
             .with(Content::resource_text(
@@ -112,7 +114,7 @@ impl Tool for ErrorHandling {
     type Args = NoArgs;
     type Output = CallResult;
 
-    async fn call(&self, _: NoArgs, _: &Context<'_>) -> Result<CallResult, ToolError> {
+    async fn call(&self, _: NoArgs, _: &Context) -> Result<CallResult, ToolError> {
         Err(ToolError::new(
             "This tool intentionally returns an error for testing",
         ))
@@ -174,7 +176,95 @@ impl Tool for JsonSchema202012 {
     type Args = Contact;
     type Output = &'static str;
 
-    async fn call(&self, _: Contact, _: &Context<'_>) -> Result<&'static str, ToolError> {
+    async fn call(&self, _: Contact, _: &Context) -> Result<&'static str, ToolError> {
         Ok("JSON Schema 2020-12 tool called")
+    }
+}
+
+pub struct ToolWithProgress;
+
+impl Tool for ToolWithProgress {
+    const NAME: &'static str = "test_tool_with_progress";
+    const DESCRIPTION: &'static str = "Tests progress notifications";
+    type Args = NoArgs;
+    type Output = &'static str;
+
+    async fn call(&self, _: NoArgs, ctx: &Context) -> Result<&'static str, ToolError> {
+        for step in [0.0, 50.0, 100.0] {
+            ctx.progress(step, Some(100.0), Some("working"));
+        }
+        Ok("Progress test completed")
+    }
+}
+
+pub struct ToolWithLogging;
+
+impl Tool for ToolWithLogging {
+    const NAME: &'static str = "test_tool_with_logging";
+    const DESCRIPTION: &'static str = "Tests logging notifications during a call";
+    type Args = NoArgs;
+    type Output = &'static str;
+
+    async fn call(&self, _: NoArgs, ctx: &Context) -> Result<&'static str, ToolError> {
+        ctx.info("Tool execution started");
+        ctx.info("Tool processing data");
+        ctx.info("Tool execution completed");
+        Ok("Logging test completed")
+    }
+}
+
+pub struct LoggingTool;
+
+impl Tool for LoggingTool {
+    const NAME: &'static str = "test_logging_tool";
+    const DESCRIPTION: &'static str =
+        "Logs at info level; the client gets the messages only if its request asks for a log level";
+    type Args = NoArgs;
+    type Output = &'static str;
+
+    async fn call(&self, _: NoArgs, ctx: &Context) -> Result<&'static str, ToolError> {
+        ctx.info("test_logging_tool ran");
+        Ok("Logging tool completed")
+    }
+}
+
+pub struct ProgressThenWait;
+
+/// Where the tool waits: a server of the test's, which answers `/release` only once the
+/// test has seen the first progress notification.
+#[derive(Deserialize)]
+pub struct WaitArgs {
+    url: String,
+}
+
+impl Schema for WaitArgs {
+    fn schema() -> Value {
+        json!({
+            "type": "object",
+            "properties": { "url": { "type": "string" } },
+            "required": ["url"],
+            "additionalProperties": false
+        })
+    }
+}
+
+impl Tool for ProgressThenWait {
+    const NAME: &'static str = "progress_then_wait";
+    const DESCRIPTION: &'static str =
+        "Reports progress and waits for GET {url}/release, then /second, then /third, reporting progress before each";
+    type Args = WaitArgs;
+    type Output = &'static str;
+
+    async fn call(&self, args: WaitArgs, ctx: &Context) -> Result<&'static str, ToolError> {
+        ctx.progress(1.0, Some(3.0), Some("waiting for release"));
+        ctx.fetch(FetchRequest::get(format!("{}/release", args.url)))
+            .await?;
+        ctx.progress(2.0, Some(3.0), Some("released"));
+        ctx.fetch(FetchRequest::get(format!("{}/second", args.url)))
+            .await?;
+        ctx.progress(3.0, Some(3.0), Some("last step"));
+        ctx.fetch(FetchRequest::get(format!("{}/third", args.url)))
+            .await?;
+        Ok("done")
     }
 }

@@ -19,6 +19,10 @@ pub static TOOLS: Registry = Registry::new(&[
     &fixtures::MultipleContentTypes,
     &fixtures::ErrorHandling,
     &fixtures::JsonSchema202012,
+    &fixtures::ToolWithProgress,
+    &fixtures::ToolWithLogging,
+    &fixtures::LoggingTool,
+    &fixtures::ProgressThenWait,
     &ask_upstream::AskUpstream,
     &RollDice,
 ]);
@@ -29,6 +33,7 @@ pub static SERVER: Server = Server {
     version: env!("CARGO_PKG_VERSION"),
     instructions: "Fixture tools for the MCP conformance suite.",
     tools: &TOOLS,
+    logging: true,
 };
 
 #[cfg(target_arch = "wasm32")]
@@ -48,6 +53,7 @@ mod tests {
     use dice_mcp::testing::{call_tool, call_tool_with, TestPlatform};
     use dice_mcp::tools::{Content, FetchResponse};
     use serde_json::json;
+    use std::rc::Rc;
 
     #[test]
     fn the_registry_is_valid() {
@@ -55,17 +61,81 @@ mod tests {
     }
 
     #[test]
+    fn progress_goes_out_only_when_the_request_asked_for_it() {
+        use dice_mcp::testing::call_tool_in;
+        use dice_mcp::tools::Context;
+        let ctx = |token: Option<serde_json::Value>| {
+            Context::new(
+                None,
+                Rc::new(TestPlatform::default()),
+                dice_mcp::mcp::version::Version::V2025_11_25,
+            )
+            .with_progress_token(token)
+        };
+        let (_, sent) = call_tool_in(
+            &fixtures::ToolWithProgress,
+            json!({}),
+            ctx(Some(json!("p-1"))),
+        );
+        let progress: Vec<_> = sent
+            .iter()
+            .map(|n| n["params"]["progress"].clone())
+            .collect();
+        assert_eq!(progress, vec![json!(0.0), json!(50.0), json!(100.0)]);
+        assert!(sent
+            .iter()
+            .all(|n| n["method"] == "notifications/progress"
+                && n["params"]["progressToken"] == "p-1"));
+        let (_, sent) = call_tool_in(&fixtures::ToolWithProgress, json!({}), ctx(None));
+        assert!(sent.is_empty());
+    }
+
+    #[test]
+    fn log_messages_go_out_at_the_level_asked_for() {
+        use dice_mcp::testing::call_tool_in;
+        use dice_mcp::tools::{Context, LogLevel};
+        let ctx = |level| {
+            Context::new(
+                None,
+                Rc::new(TestPlatform::default()),
+                dice_mcp::mcp::version::Version::V2026_07_28,
+            )
+            .with_log_level(level)
+        };
+        let (_, sent) = call_tool_in(
+            &fixtures::ToolWithLogging,
+            json!({}),
+            ctx(Some(LogLevel::Debug)),
+        );
+        assert_eq!(sent.len(), 3);
+        assert_eq!(
+            sent[0]["params"],
+            json!({"level": "info", "data": "Tool execution started"})
+        );
+        let (_, sent) = call_tool_in(
+            &fixtures::ToolWithLogging,
+            json!({}),
+            ctx(Some(LogLevel::Warning)),
+        );
+        assert!(sent.is_empty());
+        let (_, sent) = call_tool_in(&fixtures::ToolWithLogging, json!({}), ctx(None));
+        assert!(sent.is_empty());
+    }
+
+    #[test]
     fn ask_upstream_sends_the_key_and_answers_for_the_caller() {
-        let platform = TestPlatform::default()
-            .with_var("UPSTREAM_API_KEY", "k-123")
-            .with_var("UPSTREAM_URL", "http://upstream.test/answer")
-            .answering(|_| {
-                Ok(FetchResponse {
-                    status: 200,
-                    body: br#"{"answer":"42"}"#.to_vec(),
-                    ..FetchResponse::default()
-                })
-            });
+        let platform = Rc::new(
+            TestPlatform::default()
+                .with_var("UPSTREAM_API_KEY", "k-123")
+                .with_var("UPSTREAM_URL", "http://upstream.test/answer")
+                .answering(|_| {
+                    Ok(FetchResponse {
+                        status: 200,
+                        body: br#"{"answer":"42"}"#.to_vec(),
+                        ..FetchResponse::default()
+                    })
+                }),
+        );
         let caller = Principal {
             subject: Some("user-7".into()),
             ..Principal::default()
@@ -73,8 +143,8 @@ mod tests {
         let out = call_tool_with(
             &ask_upstream::AskUpstream,
             json!({"question": "why?"}),
-            Some(&caller),
-            &platform,
+            Some(caller),
+            platform.clone(),
         );
         assert!(!out.is_error, "{out:?}");
         assert_eq!(
@@ -113,7 +183,7 @@ mod tests {
             &ask_upstream::AskUpstream,
             json!({"question": "q"}),
             None,
-            &platform,
+            Rc::new(platform),
         );
         assert!(out.is_error);
         assert_eq!(

@@ -1,0 +1,119 @@
+//! A `tools/call` whose tool emitted notifications (progress, log messages) before it
+//! finished: its answer is the notifications as they are emitted, then the result
+//! (basic/transports, "Sending Messages to the Server": the server may send requests and
+//! notifications on the response's SSE stream before the response itself).
+//!
+//! The tool's future lives here; polling this drives the tool. Dropping it (the client
+//! closed the stream) drops the future, which cancels the tool's work at its next await.
+
+use std::task::{Context as TaskContext, Poll};
+
+use serde_json::Value;
+
+use super::jsonrpc::{self, Id};
+use super::version::Version;
+use super::{methods, Server};
+use crate::tools::context::Outbox;
+use crate::tools::{BoxFuture, CallResult};
+
+/// A tool call in progress, or finished with notifications still to send.
+pub struct Streaming {
+    server: &'static Server,
+    id: Id,
+    version: Version,
+    outbox: Outbox,
+    /// `None` once the tool has finished.
+    future: Option<BoxFuture<'static, CallResult>>,
+    result: Option<CallResult>,
+    /// Set when the result has been handed out: whether it was a tool error.
+    pub tool_error: Option<bool>,
+}
+
+impl std::fmt::Debug for Streaming {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Streaming")
+            .field("id", &self.id)
+            .field("running", &self.future.is_some())
+            .finish()
+    }
+}
+
+/// Two streams are never the same answer.
+impl PartialEq for Streaming {
+    fn eq(&self, _: &Self) -> bool {
+        false
+    }
+}
+
+/// How a tool call went when its first poll returned.
+pub enum Started {
+    /// It finished without emitting anything: a plain answer.
+    Done(CallResult),
+    /// It emitted notifications (and may still be running): the answer streams.
+    Streaming(Streaming),
+}
+
+/// Runs `future` until it finishes or emits its first notification, whichever comes
+/// first. A tool that emits nothing is answered exactly as before streaming existed.
+pub async fn start(
+    server: &'static Server,
+    id: Id,
+    version: Version,
+    outbox: Outbox,
+    mut future: BoxFuture<'static, CallResult>,
+) -> Started {
+    let finished = std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
+        Poll::Ready(result) => Poll::Ready(Some(result)),
+        Poll::Pending if outbox.borrow().is_empty() => Poll::Pending,
+        Poll::Pending => Poll::Ready(None),
+    })
+    .await;
+    if outbox.borrow().is_empty() {
+        if let Some(result) = finished {
+            return Started::Done(result);
+        }
+    }
+    let running = finished.is_none();
+    Started::Streaming(Streaming {
+        server,
+        id,
+        version,
+        outbox,
+        future: running.then_some(future),
+        result: finished,
+        tool_error: None,
+    })
+}
+
+impl Streaming {
+    /// The next message for the client: a notification, then the JSON-RPC response;
+    /// `None` after the response.
+    pub fn poll_next(&mut self, cx: &mut TaskContext<'_>) -> Poll<Option<Value>> {
+        loop {
+            if let Some(message) = self.outbox.borrow_mut().pop_front() {
+                return Poll::Ready(Some(message));
+            }
+            if let Some(result) = self.result.take() {
+                self.tool_error = Some(result.is_error);
+                let body = methods::finish(self.server, result.to_json(self.version), self.version);
+                return Poll::Ready(Some(jsonrpc::result(&self.id, body)));
+            }
+            let Some(future) = self.future.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match future.as_mut().poll(cx) {
+                Poll::Ready(result) => {
+                    self.future = None;
+                    self.result = Some(result);
+                }
+                Poll::Pending if self.outbox.borrow().is_empty() => return Poll::Pending,
+                Poll::Pending => {}
+            }
+        }
+    }
+
+    /// The tool has finished and everything has been handed out.
+    pub fn is_finished(&self) -> bool {
+        self.tool_error.is_some() && self.outbox.borrow().is_empty()
+    }
+}
