@@ -16,6 +16,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Authorization servers named in the protected resource metadata.
     pub authorization_servers: Vec<String>,
+    /// The key that seals 2026-07-28 `requestState` (`INPUT_STATE_KEY`); needed only by a
+    /// server with a tool that asks the client for input.
+    pub input_state_key: Option<Vec<u8>>,
     /// Things an operator should know, logged once when the configuration is read.
     pub warnings: Vec<String>,
 }
@@ -55,6 +58,7 @@ pub const JWT_LEEWAY_SECONDS: &str = "JWT_LEEWAY_SECONDS";
 pub const ALLOW_UNAUTHENTICATED: &str = "ALLOW_UNAUTHENTICATED";
 pub const PUBLIC_URL: &str = "PUBLIC_URL";
 pub const AUTHORIZATION_SERVERS: &str = "AUTHORIZATION_SERVERS";
+pub const INPUT_STATE_KEY: &str = "INPUT_STATE_KEY";
 
 /// The audience tokens must carry when `JWT_AUDIENCE` is not set (the seed's).
 pub const DEFAULT_AUDIENCE: &str = "dice-server";
@@ -170,11 +174,27 @@ impl Config {
                 .map(|i| vec![i.trim().to_owned()])
                 .unwrap_or_default(),
         };
+        let input_state_key = match get(INPUT_STATE_KEY) {
+            None => None,
+            Some(k) if k.trim().len() >= crate::mcp::state::MIN_KEY_BYTES => {
+                Some(k.trim().as_bytes().to_vec())
+            }
+            Some(_) => {
+                return Err(err(
+                    INPUT_STATE_KEY,
+                    format!(
+                        "it must be at least {} characters of random text (`openssl rand -hex 32`)",
+                        crate::mcp::state::MIN_KEY_BYTES
+                    ),
+                ))
+            }
+        };
         Ok(Config {
             origins,
             auth,
             public_url,
             authorization_servers,
+            input_state_key,
             warnings,
         })
     }

@@ -132,6 +132,14 @@ pub async fn handle(
     now: i64,
     platform: Rc<dyn Platform>,
 ) -> Response {
+    // A tool that asks for input needs the key that seals requestState: without it the
+    // server refuses to serve, as for a missing token key.
+    if server.tools.asks_for_input() && config.input_state_key.is_none() {
+        return config_error(&ConfigError {
+            var: crate::config::INPUT_STATE_KEY,
+            reason: "a tool of this server asks the client for input, and the key that seals its requestState is not set. Set it with `openssl rand -hex 32 | npx wrangler secret put INPUT_STATE_KEY` (npm run dev writes a development one to .dev.vars)".into(),
+        });
+    }
     let mut response = route(server, config, req, now, platform).await;
     response.log.status = response.status;
     response
@@ -374,6 +382,8 @@ async fn mcp_endpoint(
                 sse: req
                     .header("accept")
                     .is_some_and(|a| quality(a, "text", "event-stream") > 0.0),
+                now,
+                input_state_key: config.input_state_key.as_deref().map(Rc::from),
             };
             let mut response = post(server, config, req, &call).await;
             if response.log.auth == AuthOutcome::NotRequired {
@@ -473,6 +483,7 @@ async fn post(
     log.tool = summary.tool;
     log.protocol = summary.version.map(Version::as_str);
     log.tool_error = summary.tool_error;
+    log.input_required = summary.input_required;
     log.batch = summary.batch;
     response
 }

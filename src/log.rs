@@ -63,6 +63,8 @@ pub struct RequestLog {
     pub remembered: bool,
     /// The rate limit that refused the request (`address` or `caller`).
     pub rate_limited: Option<&'static str>,
+    /// A `tools/call` answered `input_required` (2026-07-28): the tool waits for input.
+    pub input_required: bool,
     /// The answer streamed (SSE, a tool's notifications before its result).
     pub streamed: bool,
     /// The client went away before a streamed answer ended; the tool was stopped.
@@ -107,6 +109,9 @@ impl RequestLog {
         }
         if let Some(limit) = self.rate_limited {
             put("rate_limited", limit.into());
+        }
+        if self.input_required {
+            put("input_required", true.into());
         }
         if self.streamed {
             put("streamed", true.into());

@@ -104,7 +104,34 @@ fn run(o: &Options) -> Result<(), String> {
         return Ok(());
     }
     ensure_dev_vars(Path::new(DEV_VARS), &public_pem)?;
+    if dice_mcp::SERVER.tools.asks_for_input() {
+        ensure_state_key(Path::new(DEV_VARS))?;
+    }
     println!("{}", mint(&key, o)?);
+    Ok(())
+}
+
+/// A server with a tool that asks for input needs `INPUT_STATE_KEY` to seal
+/// `requestState`: adds a random development one to `.dev.vars` unless one is there.
+fn ensure_state_key(path: &Path) -> Result<(), String> {
+    let existing = fs::read_to_string(path).unwrap_or_default();
+    let name = dice_mcp::config::INPUT_STATE_KEY;
+    if existing.lines().any(|l| l.starts_with(&format!("{name}="))) {
+        return Ok(());
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| e.to_string())?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut f = fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    let sep = if existing.ends_with('\n') { "" } else { "\n" };
+    writeln!(f, "{sep}{name}=\"{hex}\"").map_err(|e| e.to_string())?;
+    eprintln!(
+        "dice-token: added a development {name} to {}",
+        path.display()
+    );
     Ok(())
 }
 
@@ -210,4 +237,27 @@ fn mint(key: &RsaPrivateKey, o: &Options) -> Result<String, String> {
         "{signing_input}.{}",
         Base64UrlUnpadded::encode_string(signature.as_bytes().as_ref())
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_key_is_added_once_and_an_existing_one_is_kept() {
+        let dir = std::env::temp_dir().join(format!("dice-token-test-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let vars = dir.join(".dev.vars");
+        fs::write(&vars, "JWT_PUBLIC_KEY=\"x\"").unwrap();
+        ensure_state_key(&vars).unwrap();
+        let once = fs::read_to_string(&vars).unwrap();
+        let line = once
+            .lines()
+            .find(|l| l.starts_with("INPUT_STATE_KEY="))
+            .unwrap();
+        assert_eq!(line.len(), "INPUT_STATE_KEY=\"\"".len() + 64, "{line}");
+        ensure_state_key(&vars).unwrap();
+        assert_eq!(fs::read_to_string(&vars).unwrap(), once);
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -12,6 +12,8 @@ pub const INVALID_PARAMS: i64 = -32602;
 pub const INTERNAL_ERROR: i64 = -32603;
 /// 2026-07-28 basic/index "Error Codes".
 pub const HEADER_MISMATCH: i64 = -32020;
+/// 2026-07-28 `MissingRequiredClientCapabilityError`.
+pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
 pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 
 /// A JSON-RPC error object. `message` is written for the person reading a client's log:
@@ -66,6 +68,20 @@ impl RpcError {
             HEADER_MISMATCH,
             format!("Header mismatch: {}", detail.into()),
         )
+    }
+
+    /// The call needs client capabilities the request's `clientCapabilities` did not
+    /// declare (2026-07-28; HTTP 400).
+    pub fn missing_capability(required: &serde_json::Map<String, Value>) -> Self {
+        let names: Vec<&str> = required.keys().map(String::as_str).collect();
+        RpcError {
+            code: MISSING_CLIENT_CAPABILITY,
+            message: format!(
+                "This tool needs the client capability {}; declare it in _meta clientCapabilities if the client supports it",
+                names.join(", ")
+            ),
+            data: Some(json!({ "requiredCapabilities": required })),
+        }
     }
 
     pub fn unsupported_version(requested: &str) -> Self {

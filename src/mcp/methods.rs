@@ -3,10 +3,11 @@
 use serde_json::{json, Map, Value};
 
 use super::jsonrpc::{truncate, Id, RpcError};
+use super::state;
 use super::stream::{self, Started, Streaming};
 use super::version::{Era, Version};
 use super::{Request, Server};
-use crate::tools::{Context, Definition, DynTool, LogLevel};
+use crate::tools::{BoxFuture, CallResult, Context, Definition, DynTool, LogLevel};
 
 /// How long clients may cache `tools/list` and `server/discover` (2026-07-28 `CacheableResult`).
 const CACHE_TTL_MS: u64 = 300_000;
@@ -89,7 +90,7 @@ pub fn missing_scopes(
 pub fn finish(server: &Server, mut result: Value, version: Version) -> Value {
     if version.era() == Era::Modern {
         if let Some(obj) = result.as_object_mut() {
-            obj.insert("resultType".into(), "complete".into());
+            obj.entry("resultType").or_insert_with(|| "complete".into());
             obj.insert(
                 "_meta".into(),
                 json!({ "io.modelcontextprotocol/serverInfo": server_info(server, version) }),
@@ -221,7 +222,7 @@ async fn tools_call(
             known.join(", ")
         ))
     })?;
-    let done = |result: crate::tools::CallResult| {
+    let done = |result: CallResult| {
         Ok(Answer::Result(finish(
             server,
             result.to_json(version),
@@ -229,7 +230,7 @@ async fn tools_call(
         )))
     };
     if request.caller.is_none() && !tool.scopes().is_empty() {
-        return done(crate::tools::CallResult::error(format!(
+        return done(CallResult::error(format!(
             "This tool needs the scope {}, and this server runs without authentication (ALLOW_UNAUTHENTICATED=true), so no caller can hold it. The operator must configure token verification to offer it.",
             tool.scopes().join(" ")
         )));
@@ -238,14 +239,114 @@ async fn tools_call(
     let ctx = Context::new(request.caller.clone(), request.platform.clone(), version)
         .with_progress_token(progress_token(meta))
         .with_log_level(log_level(server, meta, version));
-    let outbox = ctx.outbox();
-    let future = tool.run(args, &def.input_schema, ctx);
-    if !stream {
-        return done(future.await);
+    let binding = state::Binding {
+        tool: tool.name(),
+        arguments: &Value::Object(args.clone()),
+        subject: request.caller.as_ref().and_then(|c| c.subject.as_deref()),
+    };
+    if version.era() == Era::Modern {
+        prepare_input(request, params, meta, &binding, &ctx)?;
     }
-    match stream::start(server, id.clone(), version, outbox, future).await {
-        Started::Done(result) => done(result),
+    let finalize = input_outcome(server, request, tool.name(), &binding, &ctx, version);
+    let outbox = ctx.outbox();
+    let run = tool.run(args, &def.input_schema, ctx);
+    let future: BoxFuture<'static, Result<Value, RpcError>> =
+        Box::pin(async move { finalize(run.await) });
+    if !stream {
+        return future.await.map(Answer::Result);
+    }
+    match stream::start(id.clone(), version.era(), outbox, future).await {
+        Started::Done(result) => result.map(Answer::Result),
         Started::Streaming(s) => Ok(Answer::Stream(s)),
+    }
+}
+
+/// Reads a 2026-07-28 retry's `inputResponses` and `requestState` into the tool's
+/// context, refusing a state that is not this server's, this call's, or current
+/// before the tool runs.
+fn prepare_input(
+    request: &Request,
+    params: Params<'_>,
+    meta: Option<&Value>,
+    binding: &state::Binding,
+    ctx: &Context,
+) -> Result<(), RpcError> {
+    let exchange = ctx.exchange();
+    let mut ex = exchange.borrow_mut();
+    ex.client_capabilities = meta
+        .and_then(|m| m.get("io.modelcontextprotocol/clientCapabilities"))
+        .cloned()
+        .unwrap_or_default();
+    if let Some(sealed) = params.and_then(|p| p.get("requestState")) {
+        let sealed = sealed
+            .as_str()
+            .ok_or_else(|| RpcError::invalid_params("'requestState' must be a string"))?;
+        let key = request.input_state_key.as_deref().ok_or_else(|| {
+            RpcError::invalid_params(
+                "'requestState' was not issued by this server, which asks for no input",
+            )
+        })?;
+        let carried = state::open(key, binding, sealed, request.now)
+            .map_err(|e| RpcError::invalid_params(e.to_string()))?;
+        ex.responses = carried.responses;
+        ex.state = carried.tool_state;
+    }
+    match params.and_then(|p| p.get("inputResponses")) {
+        None => {}
+        Some(Value::Object(answers)) => ex
+            .responses
+            .extend(answers.iter().map(|(k, v)| (k.clone(), v.clone()))),
+        Some(_) => {
+            return Err(RpcError::invalid_params(
+                "'inputResponses' must be an object mapping each input request's key to the client's result",
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// Turns what the tool returned into the call's answer: a protocol error it ran into
+/// (`-32021`, `-32602`), `input_required` when it asked for input nobody has given yet,
+/// else its result.
+fn input_outcome(
+    server: &'static Server,
+    request: &Request,
+    tool: &'static str,
+    binding: &state::Binding,
+    ctx: &Context,
+    version: Version,
+) -> impl FnOnce(CallResult) -> Result<Value, RpcError> + 'static {
+    let exchange = ctx.exchange();
+    let key = request.input_state_key.clone();
+    let now = request.now;
+    let arguments = binding.arguments.clone();
+    let subject = binding.subject.map(str::to_owned);
+    move |result: CallResult| {
+        let mut ex = exchange.borrow_mut();
+        if let Some(err) = ex.error() {
+            return Err(err);
+        }
+        if ex.requests.is_empty() {
+            return Ok(finish(server, result.to_json(version), version));
+        }
+        // Fails closed earlier (http::handle) when a tool may ask and no key is set.
+        let key = key.ok_or_else(RpcError::internal)?;
+        let binding = state::Binding {
+            tool,
+            arguments: &arguments,
+            subject: subject.as_deref(),
+        };
+        let carried = state::Carried {
+            responses: std::mem::take(&mut ex.used),
+            tool_state: ex.next_state.take().or_else(|| ex.state.take()),
+        };
+        let sealed = state::seal(&key, &binding, &carried, now);
+        let answer = json!({
+            "resultType": "input_required",
+            "inputRequests": std::mem::take(&mut ex.requests),
+            "requestState": sealed,
+        });
+        Ok(finish(server, answer, version))
     }
 }
 

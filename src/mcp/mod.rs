@@ -6,6 +6,7 @@
 pub mod headers;
 pub mod jsonrpc;
 pub mod methods;
+pub mod state;
 pub mod stream;
 pub mod version;
 
@@ -45,6 +46,10 @@ pub struct Request {
     pub platform: Rc<dyn Platform>,
     /// The client accepts an SSE stream, so a tool's notifications can reach it.
     pub sse: bool,
+    /// Unix seconds.
+    pub now: i64,
+    /// Seals and opens `requestState` (`INPUT_STATE_KEY`), when configured.
+    pub input_state_key: Option<Rc<[u8]>>,
 }
 
 /// The most messages one 2025-03-26 batch may carry.
@@ -94,6 +99,8 @@ pub struct Summary {
     pub version: Option<Version>,
     /// A `tools/call` whose result has `isError: true`.
     pub tool_error: bool,
+    /// A `tools/call` answered `resultType: "input_required"`.
+    pub input_required: bool,
     /// The number of messages in a 2025-03-26 batch.
     pub batch: Option<usize>,
 }
@@ -296,6 +303,7 @@ async fn handle_single(
             Ok(Answer::Stream(s)) => Outcome::Stream(s),
             Ok(Answer::Result(result)) => {
                 summary.tool_error = result.get("isError") == Some(&Value::Bool(true));
+                summary.input_required = result["resultType"] == "input_required";
                 // The handshake's answer names the revision the client will speak from now on.
                 if method == "initialize" {
                     summary.version = result

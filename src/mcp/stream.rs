@@ -10,21 +10,22 @@ use std::task::{Context as TaskContext, Poll};
 
 use serde_json::Value;
 
-use super::jsonrpc::{self, Id};
-use super::version::Version;
-use super::{methods, Server};
+use super::jsonrpc::{self, Id, RpcError};
+use super::version::Era;
 use crate::tools::context::Outbox;
-use crate::tools::{BoxFuture, CallResult};
+use crate::tools::BoxFuture;
+
+/// The call's outcome: the JSON-RPC result, or an error.
+pub type Outcome = Result<Value, RpcError>;
 
 /// A tool call in progress, or finished with notifications still to send.
 pub struct Streaming {
-    server: &'static Server,
     id: Id,
-    version: Version,
+    era: Era,
     outbox: Outbox,
     /// `None` once the tool has finished.
-    future: Option<BoxFuture<'static, CallResult>>,
-    result: Option<CallResult>,
+    future: Option<BoxFuture<'static, Outcome>>,
+    result: Option<Outcome>,
     /// Set when the result has been handed out: whether it was a tool error.
     pub tool_error: Option<bool>,
 }
@@ -48,7 +49,7 @@ impl PartialEq for Streaming {
 /// How a tool call went when its first poll returned.
 pub enum Started {
     /// It finished without emitting anything: a plain answer.
-    Done(CallResult),
+    Done(Outcome),
     /// It emitted notifications (and may still be running): the answer streams.
     Streaming(Streaming),
 }
@@ -56,11 +57,10 @@ pub enum Started {
 /// Runs `future` until it finishes or emits its first notification, whichever comes
 /// first. A tool that emits nothing is answered exactly as before streaming existed.
 pub async fn start(
-    server: &'static Server,
     id: Id,
-    version: Version,
+    era: Era,
     outbox: Outbox,
-    mut future: BoxFuture<'static, CallResult>,
+    mut future: BoxFuture<'static, Outcome>,
 ) -> Started {
     let finished = std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
         Poll::Ready(result) => Poll::Ready(Some(result)),
@@ -75,9 +75,8 @@ pub async fn start(
     }
     let running = finished.is_none();
     Started::Streaming(Streaming {
-        server,
         id,
-        version,
+        era,
         outbox,
         future: running.then_some(future),
         result: finished,
@@ -94,9 +93,11 @@ impl Streaming {
                 return Poll::Ready(Some(message));
             }
             if let Some(result) = self.result.take() {
-                self.tool_error = Some(result.is_error);
-                let body = methods::finish(self.server, result.to_json(self.version), self.version);
-                return Poll::Ready(Some(jsonrpc::result(&self.id, body)));
+                self.tool_error = Some(result.as_ref().is_ok_and(|r| r["isError"] == true));
+                return Poll::Ready(Some(match result {
+                    Ok(body) => jsonrpc::result(&self.id, body),
+                    Err(e) => jsonrpc::error(Some(&self.id), &e, self.era),
+                }));
             }
             let Some(future) = self.future.as_mut() else {
                 return Poll::Ready(None);

@@ -18,8 +18,9 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+use super::input::{Exchange, InputKind, InputRequest};
 use crate::auth::Principal;
-use crate::mcp::version::Version;
+use crate::mcp::version::{Era, Version};
 
 /// A boxed future that need not be `Send`: a worker's futures hold JavaScript values.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
@@ -87,6 +88,9 @@ impl LogLevel {
 /// Notifications a tool emitted and the transport has not sent yet.
 pub type Outbox = Rc<RefCell<VecDeque<Value>>>;
 
+/// Input requests, answers and state of one call, shared with the server.
+pub type SharedExchange = Rc<RefCell<Exchange>>;
+
 /// Everything a tool's handler gets besides its arguments. It owns what it refers to, so
 /// a tool can go on running while its answer streams to the client.
 pub struct Context {
@@ -96,6 +100,7 @@ pub struct Context {
     progress_token: Option<Value>,
     log_level: Option<LogLevel>,
     outbox: Outbox,
+    exchange: SharedExchange,
 }
 
 impl Context {
@@ -107,7 +112,77 @@ impl Context {
             progress_token: None,
             log_level: None,
             outbox: Outbox::default(),
+            exchange: Rc::new(RefCell::new(Exchange {
+                modern: version.era() == Era::Modern,
+                ..Exchange::default()
+            })),
         }
+    }
+
+    /// What the server and the tool share about input for this call.
+    pub fn exchange(&self) -> SharedExchange {
+        self.exchange.clone()
+    }
+
+    /// Asks the client for input, or returns its answer (2026-07-28).
+    ///
+    /// The first time, the client has not answered: the request is recorded and this
+    /// returns `Err`, which the tool passes on with `?`; the call is then answered
+    /// `input_required` with every request recorded so far, and the client retries it
+    /// with the answers. The tool runs again from the top, and this returns the answer
+    /// (for an elicitation `{"action": "accept", "content": {...}}`, for sampling the
+    /// model's message, for roots `{"roots": [...]}`). Several requests in one round:
+    /// call `input` for each before using `?` on any.
+    ///
+    /// A client that did not declare the capability a request needs gets `-32021`
+    /// (check [`Context::can_ask`] first to offer another way); a client speaking an
+    /// older revision gets a tool error saying it needs 2026-07-28.
+    pub fn input(&self, key: &str, request: InputRequest) -> Result<Value, super::ToolError> {
+        let kind = request.kind().capability();
+        let mut ex = self.exchange.borrow_mut();
+        if !ex.modern {
+            return Err(super::ToolError::new(format!(
+                "This tool needs to ask the client for input ({kind}), which takes MCP protocol 2026-07-28; this client speaks {}. Use a client that speaks 2026-07-28.",
+                self.version
+            )));
+        }
+        if let Some(answer) = ex.responses.get(key).cloned() {
+            if !request.accepts(&answer) {
+                ex.invalid = Some(format!(
+                    "inputResponses.{} is not a {kind} result",
+                    crate::mcp::jsonrpc::truncate(key, 64)
+                ));
+                return Err(super::ToolError::new("invalid input response"));
+            }
+            ex.used.insert(key.to_owned(), answer.clone());
+            return Ok(answer);
+        }
+        if !ex.declares(request.kind()) {
+            ex.missing.insert(kind.to_owned(), json!({}));
+            return Err(super::ToolError::new(format!(
+                "the client did not declare {kind}"
+            )));
+        }
+        ex.requests.insert(key.to_owned(), request.to_json());
+        Err(super::ToolError::new("waiting for the client's input"))
+    }
+
+    /// Can this request's client be asked for this kind of input?
+    pub fn can_ask(&self, kind: InputKind) -> bool {
+        let ex = self.exchange.borrow();
+        ex.modern && ex.declares(kind)
+    }
+
+    /// What this tool kept from an earlier round of the same call with
+    /// [`Context::set_state`].
+    pub fn state(&self) -> Option<Value> {
+        self.exchange.borrow().state.clone()
+    }
+
+    /// Keeps `state` for the next round of this call (it travels, signed but readable,
+    /// in `requestState`: keep no secrets in it).
+    pub fn set_state(&self, state: Value) {
+        self.exchange.borrow_mut().next_state = Some(state);
     }
 
     /// The request asked for progress with this token (`_meta.progressToken`).

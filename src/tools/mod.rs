@@ -16,12 +16,14 @@ pub mod args;
 pub mod content;
 pub mod context;
 pub mod dice;
+pub mod input;
 
 pub use args::{NoArgs, Schema};
 pub use content::{CallResult, Content, IntoCallResult, Json, ResourceLink};
 pub use context::{
     BoxFuture, Caller, Context, FetchError, FetchRequest, FetchResponse, LogLevel, Platform,
 };
+pub use input::{InputKind, InputRequest};
 
 /// Every tool this server offers, in the order `tools/list` returns them.
 pub static REGISTRY: Registry = Registry::new(&[&dice::RollDice]);
@@ -48,6 +50,9 @@ pub trait Tool: Sync + 'static {
     /// Scopes a token must grant to call this tool, beyond `REQUIRED_SCOPES`. A call
     /// without them gets `403` with an `insufficient_scope` challenge naming them.
     const SCOPES: &'static [&'static str] = &[];
+    /// The tool may ask the client for input (`ctx.input`): the server then needs the
+    /// `INPUT_STATE_KEY` secret to seal `requestState`, and refuses to serve without it.
+    const ASKS_FOR_INPUT: bool = false;
 
     /// The arguments, deserialized after they pass the schema's checks.
     type Args: DeserializeOwned + Schema;
@@ -100,6 +105,7 @@ pub trait DynTool: Sync {
     fn title(&self) -> Option<&'static str>;
     fn description(&self) -> &'static str;
     fn scopes(&self) -> &'static [&'static str];
+    fn asks_for_input(&self) -> bool;
     fn definition(&self) -> Definition;
     /// Checks and deserializes `args` against `input_schema`, then runs the tool. The
     /// future owns what it needs, so it can outlive the request handler while it streams.
@@ -123,6 +129,9 @@ impl<T: Tool> DynTool for T {
     }
     fn scopes(&self) -> &'static [&'static str] {
         T::SCOPES
+    }
+    fn asks_for_input(&self) -> bool {
+        T::ASKS_FOR_INPUT
     }
     fn definition(&self) -> Definition {
         Definition {
@@ -203,6 +212,11 @@ impl Registry {
 
     pub fn all(&self) -> &'static [&'static dyn DynTool] {
         self.tools
+    }
+
+    /// Some tool may ask the client for input.
+    pub fn asks_for_input(&self) -> bool {
+        self.tools.iter().any(|t| t.asks_for_input())
     }
 
     /// Every scope some tool requires, each once, in registry order.

@@ -207,6 +207,13 @@ const rows = {
     const unknownInBody = await postModern("tools/list", { _meta: { [META_VERSION]: "v999.0.0" } });
     rpcError(unknownInBody, 400, -32020, { message: /does not match _meta protocol version/ });
   },
+  "2026-07-28 bad requestState": async () => {
+    const roll = { name: "roll_dice", arguments: { n_dice: 1 } };
+    const foreign = await postModern("tools/call", { ...roll, requestState: "eyJ2IjoxfQ.c2ln" });
+    rpcError(foreign, 400, -32602, { message: /requestState/ });
+    const notAnObject = await postModern("tools/call", { ...roll, inputResponses: null });
+    rpcError(notAnObject, 400, -32602, { message: /inputResponses/ });
+  },
   "flood of new tokens from one address": async () => {
     const [h, p] = mint(suiteKey).split(".");
     const headers = () => ({ ...V, "cf-connecting-ip": `2001:db8:${run}::1`, authorization: `Bearer ${h}.${p}.${b64url(randomBytes(256))}` });

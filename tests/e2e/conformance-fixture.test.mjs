@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { startWorker, ROOT } from "./harness.mjs";
+import { startFixture, ROOT } from "./harness.mjs";
 import { conformance } from "./conformance-run.mjs";
 import { post, rpc } from "./client.mjs";
 
@@ -17,15 +17,16 @@ const BOTH = [
 export const SCENARIOS = {
   "2025-11-25": ["server-initialize", "ping", ...BOTH, "tools-call-with-logging", "logging-set-level",
     "tools-call-sampling", "tools-call-elicitation"],
-  "2026-07-28": BOTH,
+  "2026-07-28": [...BOTH, "server-stateless",
+    ...["basic-elicitation", "basic-sampling", "basic-list-roots", "request-state",
+      "multiple-input-requests", "multi-round", "missing-input-response", "non-tool-request",
+      "result-type", "unsupported-methods", "tampered-state", "capability-check",
+      "ignore-extra-params", "validate-input"].map((s) => `input-required-result-${s}`)],
 };
 
 let fixture;
 before(async () => {
-  fixture = await startWorker({
-    vars: { ALLOW_UNAUTHENTICATED: "true" },
-    args: ["--config", path.join(ROOT, "tests/conformance/wrangler.toml")],
-  });
+  fixture = await startFixture();
 });
 after(() => fixture?.stop());
 

@@ -6,7 +6,7 @@ import http from "node:http";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -16,7 +16,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const WORKER_VARS = [
   "ALLOWED_ORIGINS", "JWT_PUBLIC_KEY", "JWT_JWKS_URL", "JWT_AUDIENCE", "JWT_ISSUER",
   "REQUIRED_SCOPES", "JWT_LEEWAY_SECONDS", "ALLOW_UNAUTHENTICATED", "PUBLIC_URL",
-  "AUTHORIZATION_SERVERS",
+  "AUTHORIZATION_SERVERS", "INPUT_STATE_KEY",
 ];
 
 export async function freePort() {
@@ -114,6 +114,19 @@ export async function startWorker({ vars = {}, args = [], envFile } = {}) {
       rmSync(state, { recursive: true, force: true });
     },
   };
+}
+
+/** The fixture worker's own test key for requestState (tests/conformance/wrangler.toml). */
+export const FIXTURE_CONFIG = path.join(ROOT, "tests/conformance/wrangler.toml");
+export const FIXTURE_STATE_KEY = /INPUT_STATE_KEY = "([^"]+)"/.exec(readFileSync(FIXTURE_CONFIG, "utf8"))[1];
+
+/** The conformance fixture worker (tests/conformance), as `wrangler dev -c` serves it: no
+ *  authentication and its own state key unless `vars` say otherwise. */
+export function startFixture({ vars = {} } = {}) {
+  return startWorker({
+    vars: { ALLOW_UNAUTHENTICATED: "true", INPUT_STATE_KEY: FIXTURE_STATE_KEY, ...vars },
+    args: ["--config", FIXTURE_CONFIG],
+  });
 }
 
 /** The JSON request lines in wrangler's output (each a line of its own, maybe with a

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { once } from "node:events";
 import path from "node:path";
-import { startWorker, ROOT } from "./harness.mjs";
+import { startFixture, ROOT, FIXTURE_STATE_KEY } from "./harness.mjs";
 import { rpc } from "./client.mjs";
 import { startWorkerd } from "../../bench/workerd.mjs";
 
@@ -34,10 +34,7 @@ before(async () => {
   upstream.listen(0, "127.0.0.1");
   await once(upstream, "listening");
   url = `http://127.0.0.1:${upstream.address().port}`;
-  fixture = await startWorker({
-    vars: { ALLOW_UNAUTHENTICATED: "true" },
-    args: ["--config", path.join(ROOT, "tests/conformance/wrangler.toml")],
-  });
+  fixture = await startFixture();
 });
 after(async () => {
   await fixture?.stop();
@@ -112,7 +109,7 @@ test("progress reaches the client while the tool is still working, then the resu
 test("a client that closes the stream stops the tool at its next event", async () => {
   const direct = await startWorkerd({
     dir: path.join(ROOT, "tests/conformance/build"),
-    vars: { ALLOW_UNAUTHENTICATED: "true" },
+    vars: { ALLOW_UNAUTHENTICATED: "true", INPUT_STATE_KEY: FIXTURE_STATE_KEY },
     localFetch: true,
   });
   try {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { once } from "node:events";
 import path from "node:path";
-import { startWorker, ROOT } from "./harness.mjs";
+import { startFixture, ROOT } from "./harness.mjs";
 import { post, rpc, read } from "./client.mjs";
 import { newKey, mint, claims } from "./tokens.mjs";
 
@@ -27,13 +27,13 @@ before(async () => {
   });
   upstream.listen(0, "127.0.0.1");
   await once(upstream, "listening");
-  fixture = await startWorker({
+  fixture = await startFixture({
     vars: {
+      ALLOW_UNAUTHENTICATED: "",
       JWT_PUBLIC_KEY: JSON.stringify({ keys: [key.jwk] }),
       UPSTREAM_API_KEY: SECRET,
       UPSTREAM_URL: `http://127.0.0.1:${upstream.address().port}/answer`,
     },
-    args: ["--config", path.join(ROOT, "tests/conformance/wrangler.toml")],
   });
   url = `${fixture.base}/mcp`;
 });

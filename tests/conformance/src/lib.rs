@@ -4,6 +4,7 @@
 //! Test-only: the product's upload carries none of this.
 
 mod fixtures;
+mod input;
 
 #[path = "../../../examples/tools/ask_upstream.rs"]
 pub mod ask_upstream;
@@ -23,6 +24,16 @@ pub static TOOLS: Registry = Registry::new(&[
     &fixtures::ToolWithLogging,
     &fixtures::LoggingTool,
     &fixtures::ProgressThenWait,
+    &input::Elicitation,
+    &input::Sampling,
+    &input::ListRoots,
+    &input::RequestState,
+    &input::MultipleInputs,
+    &input::MultiRound,
+    &input::TamperedState,
+    &input::Capabilities,
+    &input::MissingCapability,
+    &input::StreamingElicitation,
     &ask_upstream::AskUpstream,
     &RollDice,
 ]);

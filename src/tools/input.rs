@@ -1,0 +1,137 @@
+//! Asking the client for input in the middle of a tool call (2026-07-28 "Multi Round-Trip"):
+//! an elicitation form, a sampling request, or the client's roots.
+//!
+//! The server keeps no session, so a tool that needs input stops, the answer says
+//! `resultType: "input_required"` with the requests and a sealed `requestState`, and the
+//! client retries the same call with `inputResponses`. The tool then runs again from the
+//! top: `ctx.input(key, …)` returns the answers of this and every earlier round.
+
+use serde_json::{json, Map, Value};
+
+use crate::mcp::jsonrpc::RpcError;
+
+/// The kinds of input, by the client capability each needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    Elicitation,
+    Sampling,
+    Roots,
+}
+
+impl InputKind {
+    /// The capability's name in `clientCapabilities`.
+    pub fn capability(self) -> &'static str {
+        match self {
+            InputKind::Elicitation => "elicitation",
+            InputKind::Sampling => "sampling",
+            InputKind::Roots => "roots",
+        }
+    }
+
+    fn method(self) -> &'static str {
+        match self {
+            InputKind::Elicitation => "elicitation/create",
+            InputKind::Sampling => "sampling/createMessage",
+            InputKind::Roots => "roots/list",
+        }
+    }
+}
+
+/// One request to the client.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputRequest {
+    kind: InputKind,
+    params: Value,
+}
+
+impl InputRequest {
+    /// Asks the user to fill in a form: `requested_schema` is a flat JSON Schema object
+    /// (`{"type": "object", "properties": {...}, "required": [...]}`).
+    pub fn elicit(message: impl Into<String>, requested_schema: Value) -> Self {
+        InputRequest {
+            kind: InputKind::Elicitation,
+            params: json!({ "message": message.into(), "requestedSchema": requested_schema }),
+        }
+    }
+
+    /// Asks the client's model: `messages` as `sampling/createMessage` takes them.
+    pub fn sample(messages: Value, max_tokens: u32) -> Self {
+        InputRequest {
+            kind: InputKind::Sampling,
+            params: json!({ "messages": messages, "maxTokens": max_tokens }),
+        }
+    }
+
+    /// Asks the client's model one question.
+    pub fn sample_text(prompt: impl Into<String>, max_tokens: u32) -> Self {
+        let messages =
+            json!([{ "role": "user", "content": { "type": "text", "text": prompt.into() } }]);
+        Self::sample(messages, max_tokens)
+    }
+
+    /// Asks for the client's roots (the folders or URIs it works in).
+    pub fn list_roots() -> Self {
+        InputRequest {
+            kind: InputKind::Roots,
+            params: json!({}),
+        }
+    }
+
+    pub fn kind(&self) -> InputKind {
+        self.kind
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
+        json!({ "method": self.kind.method(), "params": self.params })
+    }
+
+    /// Does `answer` have the shape of this kind's result?
+    pub(crate) fn accepts(&self, answer: &Value) -> bool {
+        match self.kind {
+            InputKind::Elicitation => answer["action"]
+                .as_str()
+                .is_some_and(|a| ["accept", "decline", "cancel"].contains(&a)),
+            InputKind::Sampling => answer["role"].is_string() && !answer["content"].is_null(),
+            InputKind::Roots => answer["roots"].is_array(),
+        }
+    }
+}
+
+/// What the server and a running tool share about input for one call.
+#[derive(Debug, Default)]
+pub struct Exchange {
+    /// The request speaks 2026-07-28, where input can be asked for.
+    pub modern: bool,
+    /// The client's `clientCapabilities` for this request.
+    pub client_capabilities: Value,
+    /// Answers known to this round: carried over from earlier rounds, plus this retry's
+    /// `inputResponses`.
+    pub responses: Map<String, Value>,
+    /// The answers the tool read this round: carried to the next one.
+    pub used: Map<String, Value>,
+    /// Requests the tool made this round and that are not answered yet.
+    pub requests: Map<String, Value>,
+    /// What the tool kept from its earlier rounds, and what it keeps for the next.
+    pub state: Option<Value>,
+    pub next_state: Option<Value>,
+    /// Capabilities the tool needed and the client did not declare (`-32021`).
+    pub missing: Map<String, Value>,
+    /// An answer of the wrong shape (`-32602`).
+    pub invalid: Option<String>,
+}
+
+impl Exchange {
+    pub fn declares(&self, kind: InputKind) -> bool {
+        self.client_capabilities
+            .get(kind.capability())
+            .is_some_and(Value::is_object)
+    }
+
+    /// The JSON-RPC error to answer instead of a result, if the call cannot go on.
+    pub fn error(&self) -> Option<RpcError> {
+        if let Some(message) = &self.invalid {
+            return Some(RpcError::invalid_params(message.clone()));
+        }
+        (!self.missing.is_empty()).then(|| RpcError::missing_capability(&self.missing))
+    }
+}
