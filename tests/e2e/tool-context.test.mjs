@@ -106,5 +106,5 @@ test("tools/list shows every tool whatever the token's scopes", async () => {
 
 test("the protected resource metadata lists the tool's scope", async () => {
   const r = await read(await fetch(`${fixture.base}/.well-known/oauth-protected-resource/mcp`));
-  assert.deepEqual(r.json.scopes_supported, ["upstream:ask"]);
+  assert.deepEqual(r.json.scopes_supported, ["upstream:ask", "notes:write", "notes:read"]);
 });

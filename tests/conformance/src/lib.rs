@@ -8,6 +8,8 @@ mod input;
 
 #[path = "../../../examples/tools/ask_upstream.rs"]
 pub mod ask_upstream;
+#[path = "../../../examples/tools/notes.rs"]
+pub mod notes;
 
 use dice_mcp::mcp::Server;
 use dice_mcp::tools::{dice::RollDice, Registry};
@@ -35,6 +37,8 @@ pub static TOOLS: Registry = Registry::new(&[
     &input::MissingCapability,
     &input::StreamingElicitation,
     &ask_upstream::AskUpstream,
+    &notes::SaveNote,
+    &notes::ListNotes,
     &RollDice,
 ]);
 
@@ -168,6 +172,22 @@ mod tests {
         assert!(sent[0]
             .headers
             .contains(&("authorization".into(), "Bearer k-123".into())));
+    }
+
+    #[test]
+    fn notes_need_a_caller_with_a_subject_and_check_the_text_first() {
+        let out = call_tool(&notes::SaveNote, json!({"text": ""}));
+        assert_eq!(
+            out.content,
+            vec![Content::text(
+                "'text' must be 1 to 1000 characters long; got 0."
+            )]
+        );
+        let out = call_tool(&notes::ListNotes, json!({}));
+        let Content::Text(text) = &out.content[0] else {
+            panic!()
+        };
+        assert!(text.contains("subject"), "{text}");
     }
 
     #[test]
