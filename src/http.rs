@@ -376,16 +376,15 @@ async fn mcp_endpoint(
                     }
                 },
             };
+            let accept = accepted(req.header("accept"));
             let call = mcp::Request {
                 caller,
                 platform,
-                sse: req
-                    .header("accept")
-                    .is_some_and(|a| quality(a, "text", "event-stream") > 0.0),
+                sse: accept.1 > 0.0,
                 now,
                 input_state_key: config.input_state_key.as_deref().map(Rc::from),
             };
-            let mut response = post(server, config, req, &call).await;
+            let mut response = post(server, config, req, &call, format_of(accept)).await;
             if response.log.auth == AuthOutcome::NotRequired {
                 response.log.auth = outcome;
             }
@@ -425,6 +424,7 @@ async fn post(
     config: &Config,
     req: &Request,
     call: &mcp::Request,
+    format: Option<Format>,
 ) -> Response {
     let era = request_era(req);
     if !is_json_content_type(req.header("content-type")) {
@@ -434,7 +434,6 @@ async fn post(
             era,
         );
     }
-    let format = negotiate(req.header("accept"));
     let body = match &req.body {
         Body::Bytes(b) => b,
         Body::TooLarge => {
@@ -578,42 +577,58 @@ pub enum Format {
 /// Picks the response format from `Accept`: JSON when allowed (or when the header is
 /// absent), else a one-event SSE stream when only that is allowed, else none (406).
 pub fn negotiate(accept: Option<&str>) -> Option<Format> {
-    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
-        return Some(Format::Json);
-    };
-    if quality(accept, "application", "json") > 0.0 {
+    format_of(accepted(accept))
+}
+
+fn format_of((json, sse): (f32, f32)) -> Option<Format> {
+    if json > 0.0 {
         Some(Format::Json)
-    } else if quality(accept, "text", "event-stream") > 0.0 {
+    } else if sse > 0.0 {
         Some(Format::Sse)
     } else {
         None
     }
 }
 
-/// The q-value `accept` gives `type/subtype`, from its most specific matching range.
-fn quality(accept: &str, ty: &str, subtype: &str) -> f32 {
-    let mut best: Option<(u8, f32)> = None;
+/// The q-values `Accept` gives `application/json` and `text/event-stream`, each from its
+/// most specific matching range, in one pass. No (or a blank) header accepts JSON only.
+fn accepted(accept: Option<&str>) -> (f32, f32) {
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return (1.0, 0.0);
+    };
+    // (specificity, q) of the best range so far, for JSON and for SSE.
+    let mut best: [Option<(u8, f32)>; 2] = [None, None];
     for range in accept.split(',') {
         let mut parts = range.split(';');
         let media = parts.next().unwrap_or("").trim();
         let Some((t, s)) = media.split_once('/') else {
             continue;
         };
-        let specificity = match (t, s) {
-            _ if t.eq_ignore_ascii_case(ty) && s.eq_ignore_ascii_case(subtype) => 2,
-            _ if t.eq_ignore_ascii_case(ty) && s == "*" => 1,
-            ("*", "*") => 0,
-            _ => continue,
-        };
-        let q = parts
-            .filter_map(|p| p.trim().strip_prefix("q="))
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
-        if best.is_none_or(|(spec, _)| specificity > spec) {
-            best = Some((specificity, q));
+        let mut q = None;
+        for (i, (ty, subtype)) in [("application", "json"), ("text", "event-stream")]
+            .into_iter()
+            .enumerate()
+        {
+            let specificity = match (t, s) {
+                _ if t.eq_ignore_ascii_case(ty) && s.eq_ignore_ascii_case(subtype) => 2,
+                _ if t.eq_ignore_ascii_case(ty) && s == "*" => 1,
+                ("*", "*") => 0,
+                _ => continue,
+            };
+            if best[i].is_none_or(|(spec, _)| specificity > spec) {
+                let q = *q.get_or_insert_with(|| {
+                    parts
+                        .clone()
+                        .filter_map(|p| p.trim().strip_prefix("q="))
+                        .find_map(|q| q.trim().parse::<f32>().ok())
+                        .unwrap_or(1.0)
+                });
+                best[i] = Some((specificity, q));
+            }
         }
     }
-    best.map_or(0.0, |(_, q)| q)
+    let q = |b: Option<(u8, f32)>| b.map_or(0.0, |(_, q)| q);
+    (q(best[0]), q(best[1]))
 }
 
 /// One SSE event carrying one JSON-RPC message.

@@ -225,7 +225,7 @@ async fn tools_call(
     let done = |result: CallResult| {
         Ok(Answer::Result(finish(
             server,
-            result.to_json(version),
+            result.into_json(version),
             version,
         )))
     };
@@ -239,19 +239,23 @@ async fn tools_call(
     let ctx = Context::new(request.caller.clone(), request.platform.clone(), version)
         .with_progress_token(progress_token(meta))
         .with_log_level(log_level(server, meta, version));
-    let binding = state::Binding {
-        tool: tool.name(),
-        arguments: &Value::Object(args.clone()),
-        subject: request.caller.as_ref().and_then(|c| c.subject.as_deref()),
-    };
-    if version.era() == Era::Modern {
-        prepare_input(request, params, meta, &binding, &ctx)?;
-    }
-    let finalize = input_outcome(server, request, tool.name(), &binding, &ctx, version);
     let outbox = ctx.outbox();
-    let run = tool.run(args, &def.input_schema, ctx);
-    let future: BoxFuture<'static, Result<Value, RpcError>> =
-        Box::pin(async move { finalize(run.await) });
+    let future: BoxFuture<'static, Result<Value, RpcError>> = if tool.asks_for_input() {
+        let arguments = Value::Object(args.clone());
+        if version.era() == Era::Modern {
+            prepare_input(request, params, meta, tool.name(), &arguments, &ctx)?;
+        }
+        let finalize = input_outcome(server, request, tool.name(), arguments, &ctx, version);
+        let run = tool.run(args, &def.input_schema, ctx);
+        Box::pin(async move { finalize(run.await) })
+    } else {
+        // A tool that never asks for input (roll_dice) skips all of it.
+        if version.era() == Era::Modern {
+            refuse_input(params)?;
+        }
+        let run = tool.run(args, &def.input_schema, ctx);
+        Box::pin(async move { Ok(finish(server, run.await.into_json(version), version)) })
+    };
     if !stream {
         return future.await.map(Answer::Result);
     }
@@ -268,7 +272,8 @@ fn prepare_input(
     request: &Request,
     params: Params<'_>,
     meta: Option<&Value>,
-    binding: &state::Binding,
+    tool: &str,
+    arguments: &Value,
     ctx: &Context,
 ) -> Result<(), RpcError> {
     let exchange = ctx.exchange();
@@ -286,23 +291,43 @@ fn prepare_input(
                 "'requestState' was not issued by this server, which asks for no input",
             )
         })?;
-        let carried = state::open(key, binding, sealed, request.now)
+        let binding = state::Binding {
+            tool,
+            arguments,
+            subject: request.caller.as_ref().and_then(|c| c.subject.as_deref()),
+        };
+        let carried = state::open(key, &binding, sealed, request.now)
             .map_err(|e| RpcError::invalid_params(e.to_string()))?;
         ex.responses = carried.responses;
         ex.state = carried.tool_state;
     }
-    match params.and_then(|p| p.get("inputResponses")) {
-        None => {}
-        Some(Value::Object(answers)) => ex
-            .responses
-            .extend(answers.iter().map(|(k, v)| (k.clone(), v.clone()))),
-        Some(_) => {
-            return Err(RpcError::invalid_params(
-                "'inputResponses' must be an object mapping each input request's key to the client's result",
-            ))
-        }
+    if let Some(answers) = input_responses(params)? {
+        ex.responses
+            .extend(answers.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     Ok(())
+}
+
+/// The retry's `inputResponses`, which must be an object when present.
+fn input_responses(params: Params<'_>) -> Result<Option<&Map<String, Value>>, RpcError> {
+    match params.and_then(|p| p.get("inputResponses")) {
+        None => Ok(None),
+        Some(Value::Object(answers)) => Ok(Some(answers)),
+        Some(_) => Err(RpcError::invalid_params(
+            "'inputResponses' must be an object mapping each input request's key to the client's result",
+        )),
+    }
+}
+
+/// For a tool that asks for no input: no state can be for it, and the answers are checked
+/// as for any tool.
+fn refuse_input(params: Params<'_>) -> Result<(), RpcError> {
+    if params.is_some_and(|p| p.contains_key("requestState")) {
+        return Err(RpcError::invalid_params(
+            "'requestState' was not issued for this tool, which asks for no input",
+        ));
+    }
+    input_responses(params).map(|_| ())
 }
 
 /// Turns what the tool returned into the call's answer: a protocol error it ran into
@@ -312,22 +337,21 @@ fn input_outcome(
     server: &'static Server,
     request: &Request,
     tool: &'static str,
-    binding: &state::Binding,
+    arguments: Value,
     ctx: &Context,
     version: Version,
 ) -> impl FnOnce(CallResult) -> Result<Value, RpcError> + 'static {
     let exchange = ctx.exchange();
     let key = request.input_state_key.clone();
     let now = request.now;
-    let arguments = binding.arguments.clone();
-    let subject = binding.subject.map(str::to_owned);
+    let subject = request.caller.as_ref().and_then(|c| c.subject.clone());
     move |result: CallResult| {
         let mut ex = exchange.borrow_mut();
         if let Some(err) = ex.error() {
             return Err(err);
         }
         if ex.requests.is_empty() {
-            return Ok(finish(server, result.to_json(version), version));
+            return Ok(finish(server, result.into_json(version), version));
         }
         // Fails closed earlier (http::handle) when a tool may ask and no key is set.
         let key = key.ok_or_else(RpcError::internal)?;

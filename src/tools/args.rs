@@ -64,15 +64,62 @@ impl std::fmt::Display for Path<'_> {
     }
 }
 
+/// The keywords of one schema object that the checks use, read in one pass over it (a
+/// lookup per keyword would search the map a dozen times for every value).
+#[derive(Default)]
+struct Keywords<'a> {
+    ty: Option<&'a Value>,
+    options: Option<&'a Vec<Value>>,
+    constant: Option<&'a Value>,
+    min_length: Option<u64>,
+    max_length: Option<u64>,
+    min_items: Option<u64>,
+    max_items: Option<u64>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+    exclusive_minimum: Option<f64>,
+    exclusive_maximum: Option<f64>,
+    items: Option<&'a Value>,
+    properties: Option<&'a Map<String, Value>>,
+    required: Option<&'a Vec<Value>>,
+    closed: bool,
+}
+
+impl<'a> Keywords<'a> {
+    fn of(s: &'a Map<String, Value>) -> Self {
+        let mut k = Keywords::default();
+        for (name, v) in s {
+            match name.as_str() {
+                "type" => k.ty = Some(v),
+                "enum" => k.options = v.as_array(),
+                "const" => k.constant = Some(v),
+                "minLength" => k.min_length = v.as_u64(),
+                "maxLength" => k.max_length = v.as_u64(),
+                "minItems" => k.min_items = v.as_u64(),
+                "maxItems" => k.max_items = v.as_u64(),
+                "minimum" => k.minimum = v.as_f64(),
+                "maximum" => k.maximum = v.as_f64(),
+                "exclusiveMinimum" => k.exclusive_minimum = v.as_f64(),
+                "exclusiveMaximum" => k.exclusive_maximum = v.as_f64(),
+                "items" => k.items = Some(v),
+                "properties" => k.properties = v.as_object(),
+                "required" => k.required = v.as_array(),
+                "additionalProperties" => k.closed = *v == Value::Bool(false),
+                _ => {}
+            }
+        }
+        k
+    }
+}
+
 fn check(value: &mut Value, schema: &Value, path: &Path) -> Result<(), ToolError> {
     let Some(s) = schema.as_object() else {
         return Ok(());
     };
-    let fits = s.get("type").is_none_or(|ty| matches_type(value, ty))
-        && s.get("enum")
-            .and_then(Value::as_array)
-            .is_none_or(|o| o.contains(value))
-        && s.get("const").is_none_or(|c| c == value);
+    let k = Keywords::of(s);
+    let fits = k.ty.is_none_or(|ty| matches_type(value, ty))
+        && k.options.is_none_or(|o| o.contains(value))
+        && k.constant.is_none_or(|c| c == value);
     if !fits {
         return Err(ToolError::new(format!(
             "'{path}' must be {}; got {}.",
@@ -84,17 +131,13 @@ fn check(value: &mut Value, schema: &Value, path: &Path) -> Result<(), ToolError
     let (len, lo, hi, unit) = match &*value {
         Value::String(t) => (
             t.chars().count(),
-            "minLength",
-            "maxLength",
+            k.min_length,
+            k.max_length,
             "characters long",
         ),
-        Value::Array(a) => (a.len(), "minItems", "maxItems", "items long"),
-        _ => (0, "", "", ""),
+        Value::Array(a) => (a.len(), k.min_items, k.max_items, "items long"),
+        _ => (0, None, None, ""),
     };
-    let (lo, hi) = (
-        s.get(lo).and_then(Value::as_u64),
-        s.get(hi).and_then(Value::as_u64),
-    );
     let len = len as u64;
     if lo.is_some_and(|lo| len < lo) || hi.is_some_and(|hi| len > hi) {
         return Err(ToolError::new(format!(
@@ -103,31 +146,28 @@ fn check(value: &mut Value, schema: &Value, path: &Path) -> Result<(), ToolError
         )));
     }
     match value {
-        Value::Number(n) => check_range(n, s, path),
+        Value::Number(n) => check_range(n, &k, s, path),
         Value::Array(items) => {
-            if let Some(item_schema) = s.get("items") {
+            if let Some(item_schema) = k.items {
                 for (i, item) in items.iter_mut().enumerate() {
                     check(item, item_schema, &Path::Item(path, i))?;
                 }
             }
             Ok(())
         }
-        Value::Object(fields) => check_object(fields, s, path),
+        Value::Object(fields) => check_object(fields, &k, path),
         _ => Ok(()),
     }
 }
 
 fn check_object(
     fields: &mut Map<String, Value>,
-    s: &Map<String, Value>,
+    k: &Keywords,
     path: &Path,
 ) -> Result<(), ToolError> {
     let empty = Map::new();
-    let properties = s
-        .get("properties")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    if s.get("additionalProperties") == Some(&Value::Bool(false)) {
+    let properties = k.properties.unwrap_or(&empty);
+    if k.closed {
         if let Some(stray) = fields.keys().find(|k| !properties.contains_key(*k)) {
             let stray = truncate(stray, 64);
             let known: Vec<&str> = properties.keys().map(String::as_str).collect();
@@ -146,16 +186,14 @@ fn check_object(
             }));
         }
     }
-    if let Some(Value::Array(required)) = s.get("required") {
-        for name in required.iter().filter_map(Value::as_str) {
-            if !fields.contains_key(name) {
-                let sub = properties.get(name).unwrap_or(&Value::Null);
-                return Err(ToolError::new(format!(
-                    "Missing required argument '{}': pass {}.",
-                    Path::Field(path, name),
-                    expected(sub)
-                )));
-            }
+    for name in k.required.into_iter().flatten().filter_map(Value::as_str) {
+        if !fields.contains_key(name) {
+            let sub = properties.get(name).unwrap_or(&Value::Null);
+            return Err(ToolError::new(format!(
+                "Missing required argument '{}': pass {}.",
+                Path::Field(path, name),
+                expected(sub)
+            )));
         }
     }
     for (name, value) in fields.iter_mut() {
@@ -166,15 +204,19 @@ fn check_object(
     Ok(())
 }
 
-fn check_range(n: &Number, s: &Map<String, Value>, path: &Path) -> Result<(), ToolError> {
+fn check_range(
+    n: &Number,
+    k: &Keywords,
+    s: &Map<String, Value>,
+    path: &Path,
+) -> Result<(), ToolError> {
     let Some(x) = n.as_f64() else {
         return Ok(());
     };
-    let num = |k: &str| s.get(k).and_then(Value::as_f64);
-    let ok = num("minimum").is_none_or(|m| x >= m)
-        && num("maximum").is_none_or(|m| x <= m)
-        && num("exclusiveMinimum").is_none_or(|m| x > m)
-        && num("exclusiveMaximum").is_none_or(|m| x < m);
+    let ok = k.minimum.is_none_or(|m| x >= m)
+        && k.maximum.is_none_or(|m| x <= m)
+        && k.exclusive_minimum.is_none_or(|m| x > m)
+        && k.exclusive_maximum.is_none_or(|m| x < m);
     if ok {
         return Ok(());
     }

@@ -133,7 +133,12 @@ impl Content {
 
     /// The block as `version` defines it, or the text block that stands in for it.
     pub fn to_json(&self, version: Version) -> Value {
-        let s = |v: &String| Value::String(v.clone());
+        self.clone().into_json(version)
+    }
+
+    /// As [`Content::to_json`], taking the block apart instead of copying it.
+    pub fn into_json(self, version: Version) -> Value {
+        let s = Value::String;
         match self {
             Content::Text(text) => obj(vec![("type", "text".into()), ("text", s(text))]),
             Content::Image { data, mime_type } => obj(vec![
@@ -150,13 +155,13 @@ impl Content {
                 "[The tool returned {mime_type} audio ({} bytes of base64), which protocol {version} cannot carry; it needs 2025-03-26 or later.]",
                 data.len()
             ))
-            .to_json(version),
+            .into_json(version),
             Content::Resource(r) => {
-                let mut fields = vec![("uri", s(&r.uri))];
-                if let Some(m) = &r.mime_type {
+                let mut fields = vec![("uri", s(r.uri))];
+                if let Some(m) = r.mime_type {
                     fields.push(("mimeType", s(m)));
                 }
-                fields.push(match &r.body {
+                fields.push(match r.body {
                     ResourceBody::Text(t) => ("text", s(t)),
                     ResourceBody::Blob(b) => ("blob", s(b)),
                 });
@@ -165,13 +170,13 @@ impl Content {
             Content::ResourceLink(link) if version.has_structured_output() => {
                 let mut fields = vec![
                     ("type", "resource_link".into()),
-                    ("uri", s(&link.uri)),
-                    ("name", s(&link.name)),
+                    ("uri", s(link.uri)),
+                    ("name", s(link.name)),
                 ];
                 for (key, value) in [
-                    ("title", &link.title),
-                    ("description", &link.description),
-                    ("mimeType", &link.mime_type),
+                    ("title", link.title),
+                    ("description", link.description),
+                    ("mimeType", link.mime_type),
                 ] {
                     if let Some(v) = value {
                         fields.push((key, s(v)));
@@ -185,7 +190,7 @@ impl Content {
                     text.push_str(" - ");
                     text.push_str(d);
                 }
-                Content::Text(text).to_json(version)
+                Content::Text(text).into_json(version)
             }
         }
     }
@@ -249,7 +254,16 @@ impl CallResult {
 
     /// The `CallToolResult` for `version`.
     pub fn to_json(&self, version: Version) -> Value {
-        let content: Vec<Value> = self.content.iter().map(|c| c.to_json(version)).collect();
+        self.clone().into_json(version)
+    }
+
+    /// As [`CallResult::to_json`], taking the result apart instead of copying it.
+    pub fn into_json(self, version: Version) -> Value {
+        let content: Vec<Value> = self
+            .content
+            .into_iter()
+            .map(|c| c.into_json(version))
+            .collect();
         let mut result = serde_json::Map::new();
         result.insert("content".into(), Value::Array(content));
         result.insert("isError".into(), self.is_error.into());
