@@ -125,7 +125,11 @@ pub fn bearer_token(data: &[u8]) {
     let header = String::from_utf8_lossy(data);
     match authenticator().authenticate(Some(&header), NOW) {
         Ok(a) => panic!("a token without a valid signature was accepted: {a:?}"),
-        Err(e @ (AuthError::KeysUnavailable | AuthError::InsufficientScope { .. })) => {
+        Err(
+            e @ (AuthError::KeysUnavailable
+            | AuthError::VerifierFailed
+            | AuthError::InsufficientScope { .. }),
+        ) => {
             panic!("impossible refusal for a static key and no required scopes: {e:?}")
         }
         Err(e) => {

@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use crate::auth::signature::Verifier;
 use crate::auth::{metadata, AuthError};
 use crate::config::{Auth, Config, ConfigError};
 use crate::log::{AuthOutcome, RequestLog};
@@ -124,13 +125,15 @@ impl Response {
 }
 
 /// Serves one request for `server`. `now` is the current Unix time in seconds; `platform`
-/// is what tools reach the outside world through.
+/// is what tools reach the outside world through; `verifier` checks the signature of a
+/// token not seen before (WebCrypto in the worker, the `rsa` crate on the host).
 pub async fn handle(
     server: &'static Server,
     config: &Config,
     req: &Request,
     now: i64,
     platform: Rc<dyn Platform>,
+    verifier: &dyn Verifier,
 ) -> Response {
     // A tool that asks for input needs the key that seals requestState: without it the
     // server refuses to serve, as for a missing token key.
@@ -140,7 +143,7 @@ pub async fn handle(
             reason: "a tool of this server asks the client for input, and the key that seals its requestState is not set. Set it with `openssl rand -hex 32 | npx wrangler secret put INPUT_STATE_KEY` (npm run dev writes a development one to .dev.vars)".into(),
         });
     }
-    let mut response = route(server, config, req, now, platform).await;
+    let mut response = route(server, config, req, now, platform, verifier).await;
     response.log.status = response.status;
     response
 }
@@ -151,6 +154,7 @@ async fn route(
     req: &Request,
     now: i64,
     platform: Rc<dyn Platform>,
+    verifier: &dyn Verifier,
 ) -> Response {
     let origin = req.header("origin");
     // Protected resource metadata is public and read by browser-based clients from any
@@ -177,7 +181,7 @@ async fn route(
         }
     }
     let response = if MCP_PATHS.contains(&req.path.as_str()) {
-        mcp_endpoint(server, config, req, now, platform).await
+        mcp_endpoint(server, config, req, now, platform, verifier).await
     } else {
         Response::json(
             404,
@@ -262,7 +266,7 @@ fn auth_failure(config: &Config, req: &Request, err: &AuthError, scopes: &[Strin
         AuthError::Missing | AuthError::WrongScheme => (401, "invalid_request"),
         AuthError::Invalid(_) => (401, "invalid_token"),
         AuthError::InsufficientScope { .. } => (403, "insufficient_scope"),
-        AuthError::KeysUnavailable => (503, "temporarily_unavailable"),
+        AuthError::KeysUnavailable | AuthError::VerifierFailed => (503, "temporarily_unavailable"),
     };
     if !scopes.is_empty() {
         challenge.push_str(&format!(", scope=\"{}\"", quoted(&scopes.join(" "))));
@@ -359,22 +363,25 @@ async fn mcp_endpoint(
     req: &Request,
     now: i64,
     platform: Rc<dyn Platform>,
+    verifier: &dyn Verifier,
 ) -> Response {
     match req.method.as_str() {
         "POST" => {
             // Every POST needs a token; OPTIONS (the CORS preflight) does not.
             let (outcome, caller) = match &config.auth {
                 Auth::Disabled => (AuthOutcome::Disabled, None),
-                Auth::Bearer(auth) => match auth.check(req.header("authorization"), now) {
-                    Ok(a) if a.cached => (AuthOutcome::Cached, Some(a.principal)),
-                    Ok(a) => (AuthOutcome::Verified, Some(a.principal)),
-                    Err(r) => {
-                        let mut response =
-                            auth_failure(config, req, &r.error, &auth.policy.required_scopes);
-                        response.log.remembered = r.remembered;
-                        return response;
+                Auth::Bearer(auth) => {
+                    match auth.check(req.header("authorization"), now, verifier).await {
+                        Ok(a) if a.cached => (AuthOutcome::Cached, Some(a.principal)),
+                        Ok(a) => (AuthOutcome::Verified, Some(a.principal)),
+                        Err(r) => {
+                            let mut response =
+                                auth_failure(config, req, &r.error, &auth.policy.required_scopes);
+                            response.log.remembered = r.remembered;
+                            return response;
+                        }
                     }
-                },
+                }
             };
             let accept = accepted(req.header("accept"));
             let call = mcp::Request {

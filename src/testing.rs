@@ -131,5 +131,6 @@ pub fn handle(
         req,
         now,
         Rc::new(TestPlatform::default()),
+        &crate::auth::signature::RsaVerifier,
     ))
 }

@@ -1,13 +1,16 @@
 //! Verifying keys from configuration: a PEM public key (SPKI or PKCS#1), one JWK, or a JWKS.
 //! Each key pins the one algorithm it verifies; a token never chooses.
 
+use base64ct::{Base64UrlUnpadded, Encoding};
 use jwt_compact::{alg::Rsa, jwk::JsonWebKey};
 use rsa::pkcs1::DecodeRsaPublicKey;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::traits::PublicKeyParts;
 use rsa::RsaPublicKey;
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 use std::fmt;
+use std::sync::Arc;
 
 /// Keys below this many bits are refused when loaded.
 pub const MIN_RSA_BITS: usize = 2048;
@@ -68,6 +71,34 @@ pub struct VerifyingKey {
     pub kid: Option<String>,
     pub alg: Alg,
     pub key: RsaPublicKey,
+    /// SHA-256 of the algorithm, modulus and exponent: the same for the same key wherever
+    /// it was loaded from, so a platform verifier can keep its own form of the key under it.
+    pub id: [u8; 32],
+}
+
+impl VerifyingKey {
+    pub fn new(kid: Option<String>, alg: Alg, key: RsaPublicKey) -> Self {
+        let (n, e) = (key.n().to_bytes_be(), key.e().to_bytes_be());
+        let mut hash = Sha256::new();
+        for part in [alg.name().as_bytes(), &n, &e] {
+            hash.update((part.len() as u32).to_be_bytes());
+            hash.update(part);
+        }
+        VerifyingKey {
+            kid,
+            alg,
+            key,
+            id: hash.finalize().into(),
+        }
+    }
+
+    /// The modulus and exponent, base64url, as a JWK carries them (`n`, `e`).
+    pub fn jwk_n_e(&self) -> (String, String) {
+        (
+            Base64UrlUnpadded::encode_string(&self.key.n().to_bytes_be()),
+            Base64UrlUnpadded::encode_string(&self.key.e().to_bytes_be()),
+        )
+    }
 }
 
 /// Why key material could not be used. Names what to fix; never echoes the material.
@@ -133,7 +164,8 @@ impl fmt::Display for SelectError {
 /// A set of verifying keys, in the order configured.
 #[derive(Clone, Debug, Default)]
 pub struct KeySet {
-    keys: Vec<VerifyingKey>,
+    // Shared, so a check can hold its key across a wait without holding the set's lock.
+    keys: Vec<Arc<VerifyingKey>>,
 }
 
 impl KeySet {
@@ -148,11 +180,7 @@ impl KeySet {
             let key = parse_pem(text)?;
             return Ok((
                 KeySet {
-                    keys: vec![VerifyingKey {
-                        kid: None,
-                        alg: Alg::Rs256,
-                        key,
-                    }],
+                    keys: vec![Arc::new(VerifyingKey::new(None, Alg::Rs256, key))],
                 },
                 Vec::new(),
             ));
@@ -164,7 +192,7 @@ impl KeySet {
             Some(_) => Err(KeyError::Jwk("'keys' must be an array".into())),
             None => Ok((
                 KeySet {
-                    keys: vec![parse_jwk(obj)?],
+                    keys: vec![Arc::new(parse_jwk(obj)?)],
                 },
                 Vec::new(),
             )),
@@ -185,7 +213,7 @@ impl KeySet {
 
     /// The key for a token's `kid` and `alg`. A set of one key without a kid takes any
     /// token kid (a PEM key has none); otherwise the kid must match exactly.
-    pub fn select(&self, kid: Option<&str>, alg: Alg) -> Result<&VerifyingKey, SelectError> {
+    pub fn select(&self, kid: Option<&str>, alg: Alg) -> Result<&Arc<VerifyingKey>, SelectError> {
         let key = match kid {
             Some(kid) => match self.keys.iter().find(|k| k.kid.as_deref() == Some(kid)) {
                 Some(k) => k,
@@ -268,11 +296,11 @@ fn parse_jwk(obj: &Map<String, Value>) -> Result<VerifyingKey, KeyError> {
     let jwk: JsonWebKey<'_> = serde_json::from_value(Value::Object(obj.clone()))
         .map_err(|e| KeyError::Jwk(e.to_string()))?;
     let key = RsaPublicKey::try_from(&jwk).map_err(|e| KeyError::Jwk(e.to_string()))?;
-    Ok(VerifyingKey {
-        kid: field("kid").map(str::to_owned),
+    Ok(VerifyingKey::new(
+        field("kid").map(str::to_owned),
         alg,
-        key: strong_enough(key)?,
-    })
+        strong_enough(key)?,
+    ))
 }
 
 fn parse_jwks(list: &[Value]) -> Result<(KeySet, Vec<String>), KeyError> {
@@ -291,7 +319,7 @@ fn parse_jwks(list: &[Value]) -> Result<(KeySet, Vec<String>), KeyError> {
             .ok_or(KeyError::UnknownFormat)
             .and_then(parse_jwk)
         {
-            Ok(k) => keys.push(k),
+            Ok(k) => keys.push(Arc::new(k)),
             Err(e) => skipped.push(format!("{label} skipped: {e}")),
         }
     }

@@ -8,6 +8,7 @@ pub mod jwks;
 pub mod keys;
 pub mod metadata;
 pub mod policy;
+pub mod signature;
 pub mod token;
 
 use jwt_compact::{AlgorithmExt, UntrustedToken, ValidationError};
@@ -19,6 +20,7 @@ use cache::{TokenDigest, TokenMemory};
 use jwks::RemoteKeys;
 use keys::{KeySet, SelectError, VerifyingKey};
 use policy::ClaimPolicy;
+use signature::{Answered, SignatureCheck, Verifier};
 
 /// Whom a verified token speaks for: a tool sees it as its caller.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -112,6 +114,9 @@ pub enum AuthError {
     InsufficientScope { missing: String },
     /// Keys come from `JWT_JWKS_URL` and none could be fetched yet.
     KeysUnavailable,
+    /// The platform could not check a signature (its crypto failed): nothing is known
+    /// about the token, and the request may be retried.
+    VerifierFailed,
 }
 
 impl AuthError {
@@ -132,6 +137,9 @@ impl fmt::Display for AuthError {
             AuthError::KeysUnavailable => f.write_str(
                 "the server could not fetch its verification keys from JWT_JWKS_URL yet; try again shortly",
             ),
+            AuthError::VerifierFailed => {
+                f.write_str("the server could not check the token's signature; try again shortly")
+            }
         }
     }
 }
@@ -213,24 +221,41 @@ impl Authenticator {
         }
     }
 
-    /// Authenticates and authorizes one request.
+    /// Authenticates and authorizes one request on the host, verifying signatures with
+    /// [`signature::RsaVerifier`] (whose answer never waits).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn authenticate(
         &self,
         authorization: Option<&str>,
         now: i64,
     ) -> Result<Authenticated, AuthError> {
-        self.check(authorization, now).map_err(|r| r.error)
+        use std::future::Future;
+        use std::task::{Context, Poll, Waker};
+        let verifier = signature::RsaVerifier;
+        let mut check = std::pin::pin!(self.check(authorization, now, &verifier));
+        let mut cx = Context::from_waker(Waker::noop());
+        loop {
+            if let Poll::Ready(result) = check.as_mut().poll(&mut cx) {
+                return result.map_err(|r| r.error);
+            }
+        }
     }
 
-    /// [`Authenticator::authenticate`], saying also whether a refusal came from memory.
-    pub fn check(&self, authorization: Option<&str>, now: i64) -> Result<Authenticated, Refused> {
+    /// Authenticates and authorizes one request, saying also whether a refusal came from
+    /// memory. A token seen before costs a hash; a new one, one question to `verifier`.
+    pub async fn check(
+        &self,
+        authorization: Option<&str>,
+        now: i64,
+        verifier: &dyn Verifier,
+    ) -> Result<Authenticated, Refused> {
         let token = token::bearer(authorization)?;
         let key = cache::digest(token);
         let hit = lock(&self.cache).get(&key, now);
         let cached = hit.is_some();
         let principal = match hit {
             Some(p) => p,
-            None => self.verify_once(token, key, now)?,
+            None => self.verify_once(token, key, now, verifier).await?,
         };
         self.policy.authorize(&principal)?;
         Ok(Authenticated { principal, cached })
@@ -254,11 +279,12 @@ impl Authenticator {
 
     /// Verifies a token not in the cache, unless it was refused before; remembers the
     /// outcome either way.
-    fn verify_once(
+    async fn verify_once(
         &self,
         token: &str,
         key: TokenDigest,
         now: i64,
+        verifier: &dyn Verifier,
     ) -> Result<Arc<Principal>, Refused> {
         if let Some(error) = lock(&self.refused).get(&key, now) {
             return Err(Refused {
@@ -266,7 +292,7 @@ impl Authenticator {
                 remembered: true,
             });
         }
-        match self.verify(token, now) {
+        match self.verify(token, now, verifier).await {
             Ok((principal, exp)) => {
                 let principal = Arc::new(principal);
                 lock(&self.cache).insert(key, principal.clone(), exp);
@@ -282,21 +308,40 @@ impl Authenticator {
     }
 
     /// The full check of a token not seen before: shape, header, key, signature, claims.
-    fn verify(&self, token: &str, now: i64) -> Result<(Principal, i64), Failure> {
+    /// Everything but the signature is decided here; the signature, by `verifier`.
+    async fn verify(
+        &self,
+        token: &str,
+        now: i64,
+        verifier: &dyn Verifier,
+    ) -> Result<(Principal, i64), Failure> {
         let header = token::inspect(token).map_err(Failure::lasting)?;
         let untrusted = UntrustedToken::new(token).map_err(|e| {
             Failure::lasting(AuthError::invalid(format!("the token does not parse: {e}")))
         })?;
-        let verified = self
-            .with_key(header.kid.as_deref(), header.alg, |key| {
-                key.alg
-                    .rsa()
-                    .validator::<Map<String, Value>>(&key.key)
-                    .validate(&untrusted)
-            })
-            .map_err(Failure::passing)?
-            // Judged against the keys held now; the memory is cleared when they change.
-            .map_err(|e| Failure::lasting(AuthError::invalid(describe(&e))))?;
+        let key = self
+            .key_for(header.kid.as_deref(), header.alg)
+            .map_err(Failure::passing)?;
+        // The signing input is the token up to its last dot; `inspect` saw three parts.
+        let message = token.rsplit_once('.').map_or("", |(m, _)| m).as_bytes();
+        let check = SignatureCheck {
+            alg: key.alg,
+            key: &key,
+            message,
+            signature: untrusted.signature_bytes(),
+        };
+        let valid = verifier
+            .verify(check)
+            .await
+            .map_err(|_| Failure::passing(AuthError::VerifierFailed))?;
+        let verified = Answered {
+            alg: key.alg,
+            valid,
+        }
+        .validator::<Map<String, Value>>(&())
+        .validate(&untrusted)
+        // Judged against the keys held now; the memory is cleared when they change.
+        .map_err(|e| Failure::lasting(AuthError::invalid(describe(&e))))?;
         self.policy
             .check(verified.claims(), now)
             .map_err(|error| Failure {
@@ -306,16 +351,11 @@ impl Authenticator {
     }
 
     /// Finds the key for a token in the configured key, then in the fetched key set.
-    fn with_key<R>(
-        &self,
-        kid: Option<&str>,
-        alg: keys::Alg,
-        f: impl FnOnce(&VerifyingKey) -> R,
-    ) -> Result<R, AuthError> {
+    fn key_for(&self, kid: Option<&str>, alg: keys::Alg) -> Result<Arc<VerifyingKey>, AuthError> {
         let mut first_error = None;
         if let Some(set) = &self.static_keys {
             match set.select(kid, alg) {
-                Ok(k) => return Ok(f(k)),
+                Ok(k) => return Ok(k.clone()),
                 Err(e) => first_error = Some(e),
             }
         }
@@ -323,7 +363,7 @@ impl Authenticator {
             let remote = lock(remote);
             match remote.keys() {
                 Some(set) => match set.select(kid, alg) {
-                    Ok(k) => return Ok(f(k)),
+                    Ok(k) => return Ok(k.clone()),
                     Err(e) => {
                         first_error.get_or_insert(e);
                     }

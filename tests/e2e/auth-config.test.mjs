@@ -4,10 +4,10 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { once } from "node:events";
-import { createPublicKey } from "node:crypto";
+import { constants, createPublicKey, sign } from "node:crypto";
 import { startWorker } from "./harness.mjs";
 import { post, rpc } from "./client.mjs";
-import { newKey, mint, claims } from "./tokens.mjs";
+import { newKey, mint, claims, b64url } from "./tokens.mjs";
 
 const ping = rpc("ping");
 const H = { "mcp-protocol-version": "2025-11-25" };
@@ -42,6 +42,30 @@ test("a PKCS#1 PEM public key (BEGIN RSA PUBLIC KEY) verifies tokens", async () 
   await withWorker({ JWT_PUBLIC_KEY: pkcs1 }, async (w) => {
     const r = await post(ping, { ...H, authorization: `Bearer ${mint(key, claims(), { alg: "RS256" })}` }, w.url);
     assert.equal(r.status, 200);
+  });
+});
+
+test("every RSA algorithm verifies under its key, and forgeries of each are refused", async () => {
+  const algs = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"];
+  const keys = algs.map((alg) => newKey(alg.toLowerCase(), { alg }));
+  const stranger = newKey("stranger");
+  await withWorker({ JWT_PUBLIC_KEY: JSON.stringify({ keys: keys.map((k) => k.jwk) }) }, async (w) => {
+    const status = async (token) => (await post(ping, { ...H, authorization: `Bearer ${token}` }, w.url)).status;
+    for (const key of keys) {
+      assert.equal(await status(mint(key)), 200, `${key.alg} accepted`);
+      // The same key again: the import WebCrypto keeps per isolate is reused.
+      assert.equal(await status(mint(key, claims({ jti: "second" }))), 200, `${key.alg} again`);
+      const header = { alg: key.alg, typ: "JWT", kid: key.kid };
+      assert.equal(await status(mint(stranger, claims(), header)), 401, `${key.alg} signed by another key`);
+      const [h, , sig] = mint(key).split(".");
+      const altered = `${h}.${mint(key, claims({ sub: "mallory" })).split(".")[1]}.${sig}`;
+      assert.equal(await status(altered), 401, `${key.alg} with an altered payload`);
+    }
+    // RFC 7518 section 3.5: a PSS salt must be as long as the hash.
+    const pss = keys[3];
+    const input = `${b64url(JSON.stringify({ alg: "PS256", typ: "JWT", kid: pss.kid }))}.${b64url(JSON.stringify(claims()))}`;
+    const shortSalt = sign("sha256", Buffer.from(input), { key: pss.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 0 });
+    assert.equal(await status(`${input}.${b64url(shortSalt)}`), 401, "PS256 with an empty salt");
   });
 });
 
