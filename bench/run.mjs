@@ -3,6 +3,9 @@
 //   - fastmcp:   the seed's FastMCP server (Python, JWTVerifier), stateless HTTP
 //   - ts-agents: TypeScript on workerd, agents SDK createMcpHandler + jose
 //   - floor:     JavaScript on workerd answering a fixed result, checking nothing
+//   - floor-rs:  the same in Rust with workers-rs (built here): what the Rust glue costs
+// Beside req/s, each server's own CPU time per request (user + system of its process,
+// from /proc, over a fixed number of requests): what Workers bills and limits.
 // Every server gets the same RSA public key and audience, and the same token.
 // Prints a table and writes bench/results/latest.{json,md}. Reports numbers; asserts
 // nothing except that every answer was the right one.
@@ -23,6 +26,13 @@ const LATENCY_REQUESTS = 2000;
 const CONNECTIONS = 32;
 const SESSION_CONNECTIONS = 16;
 const COLD_STARTS = 5;
+// Requests per CPU measurement (cached token; fresh tokens: CPU_FRESH_REQUESTS), sent by
+// CPU_CONNECTIONS connections. /proc counts in clock ticks (10 ms): a few seconds of
+// CPU keep the figure within about 1%.
+const CPU_REQUESTS = 20000;
+const CPU_FRESH_REQUESTS = 3000;
+const CPU_CONNECTIONS = 8;
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 const FREE_PLAN_LIMIT_KIB = 3 * 1024;
 const CACHE = path.join(ROOT, ".cache", "bench");
 const PEERS = path.join(ROOT, "bench", "peers");
@@ -82,6 +92,7 @@ function contenders(bundles) {
     { name: "fastmcp", label: "FastMCP 4.2.3 (Python, uvicorn)", modern: false, start: () => startFastmcp(),
       startWithoutAuth: () => startFastmcp({ SKIP_AUTH: "1" }) },
     { name: "floor", label: "floor: fixed answer, no checks (workerd)", modern: false, floor: true, start: workerd("floor", {}) },
+    { name: "floor-rs", label: "workers-rs floor: fixed answer, no checks (workerd)", modern: false, floor: true, start: workerd("floor-rs", {}) },
   ];
 }
 
@@ -137,6 +148,29 @@ async function saturate(url, requests, connections = CONNECTIONS) {
     errors: result.errors + result.timeouts,
     example,
   };
+}
+
+/** The user + system CPU seconds a process has used, all its threads. */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** The server's own CPU time per request, in µs, over `amount` requests (each checked). */
+async function cpuPerRequest(server, url, request, amount) {
+  let wrong = 0;
+  const u = new URL(url);
+  const { check, ...r } = request;
+  const before = cpuSeconds(server.pid);
+  const result = await autocannon({
+    url: u.origin, connections: CPU_CONNECTIONS, amount,
+    requests: [{ method: "POST", path: u.pathname, ...r, onResponse: (status, body) => { if (!check(status, body)) wrong++; } }],
+  });
+  const cpu = cpuSeconds(server.pid) - before;
+  const answered = result.requests.total;
+  return { us: (cpu * 1e6) / answered, answered, wrong };
 }
 
 /** Latency at concurrency 1 over one keep-alive connection: p50 and p99 in ms. */
@@ -198,6 +232,8 @@ function setup() {
     "dice-mcp": bundle("dice-mcp", ROOT),
     "ts-agents": bundle("ts-agents", tsDir),
     floor: bundle("floor", path.join(PEERS, "floor")),
+    // Its wrangler.toml builds it (scripts/build.sh --crate), once per run at most.
+    "floor-rs": bundle("floor-rs", path.join(PEERS, "floor-rs")),
   };
 }
 
@@ -227,6 +263,8 @@ async function measure(c) {
     }
     row.latency = await latency(server.url, () => ({ ...LEGACY, ...auth }), CALL, callCheck);
     log(`${c.label}: c=1 p50 ${row.latency.p50.toFixed(3)} ms`);
+    row.cpu = await cpuPerRequest(server, server.url, { headers: { ...LEGACY, ...auth }, body: CALL, check: callCheck }, CPU_REQUESTS);
+    log(`${c.label}: CPU ${row.cpu.us.toFixed(1)} µs per cached tools/call`);
     if (!floor) {
       // A fresh token on every request: what one first verification costs.
       const fresh = freshTokens();
@@ -237,6 +275,12 @@ async function measure(c) {
         setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${fresh[next++ % fresh.length]}` } }),
       }]);
       log(`${c.label}: fresh tokens c=1 p50 ${row.freshLatency.p50.toFixed(3)} ms, ${row.fresh.rps.toFixed(0)} req/s`);
+      let n = 0;
+      row.freshCpu = await cpuPerRequest(server, server.url, {
+        headers: { ...LEGACY, ...auth }, body: CALL, check: callCheck,
+        setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${fresh[n++ % fresh.length]}` } }),
+      }, CPU_FRESH_REQUESTS);
+      log(`${c.label}: CPU ${row.freshCpu.us.toFixed(1)} µs per fresh-token tools/call`);
     }
   } finally {
     await server.stop();
@@ -305,9 +349,11 @@ function markdown(result) {
   row("without auth, req/s (peers that verify every request)", (x) => f0(x.noAuth?.rps));
   row("one token verification, server time per request at saturation, µs", (x) => (x.fresh ? f0(verificationUs(x)) : "n/a"));
   row("one token verification, added p50 at concurrency 1, ms", (x) => (x.freshLatency ? f2(verificationMs(x)) : "n/a"));
+  row(`server CPU per cached tools/call, µs (user+system, ${CPU_REQUESTS.toLocaleString("en-US")} requests)`, (x) => f0(x.cpu?.us));
+  row(`server CPU per fresh-token tools/call, µs (${CPU_FRESH_REQUESTS.toLocaleString("en-US")} requests)`, (x) => f0(x.freshCpu?.us));
   row("upload, KiB (gzip KiB)", (x) => (x.size ? `${x.size.uploadKiB} (${x.size.gzipKiB})` : "n/a (not a worker)"));
   row("cold start to first answer, ms (median of 5)", (x) => f0(x.coldStartMs));
-  const wrong = result.rows.flatMap((x) => ["session", "call", "modern", "fresh", "noAuth", "latency", "freshLatency", "noAuthLatency"].map((k) => x[k]?.wrong ?? 0)).reduce((a, b) => a + b, 0);
+  const wrong = result.rows.flatMap((x) => ["session", "call", "modern", "fresh", "noAuth", "latency", "freshLatency", "noAuthLatency", "cpu", "freshCpu"].map((k) => x[k]?.wrong ?? 0)).reduce((a, b) => a + b, 0);
   lines.push("");
   lines.push(`Wrong answers across every run: ${wrong}. A verification cost near zero or below it means the cost is smaller than the run-to-run noise of that server.`);
   const d = r["dice-mcp"];
@@ -320,6 +366,21 @@ function markdown(result) {
     const theirs = verificationUs(r["ts-agents"]);
     lines.push(`- one RS256 verification costs ${Math.round(ours)} µs of server time in our wasm against ${Math.round(theirs)} µs in the TypeScript worker (jose on WebCrypto), ${(ours / theirs).toFixed(1)}×; at concurrency 1 it adds ${verificationMs(d).toFixed(2)} ms to our p50 and ${verificationMs(r["ts-agents"]).toFixed(2)} ms to theirs. A cached token costs us no verification at all.`);
     lines.push(`- upload: ${d.size.gzipKiB} KiB gzipped, ${((d.size.gzipKiB / r["ts-agents"].size.gzipKiB) * 100).toFixed(0)}% of the TypeScript worker's ${r["ts-agents"].size.gzipKiB} KiB and ${((d.size.gzipKiB / FREE_PLAN_LIMIT_KIB) * 100).toFixed(1)}% of the Free plan's 3 MB limit.`);
+    const ts = r["ts-agents"];
+    const rs = r["floor-rs"];
+    if (d.cpu && ts.freshCpu) {
+      lines.push(`- CPU per request: ${Math.round(d.cpu.us)} µs per cached tools/call, ${rs?.cpu ? `${(d.cpu.us / rs.cpu.us).toFixed(2)}× the workers-rs floor's ${Math.round(rs.cpu.us)} µs and ` : ""}${(d.cpu.us / r.floor.cpu.us).toFixed(2)}× the JavaScript floor's ${Math.round(r.floor.cpu.us)} µs; ${Math.round(d.freshCpu.us)} µs with a fresh token against ${Math.round(ts.freshCpu.us)} µs for the TypeScript worker.`);
+    }
+    lines.push("");
+    lines.push("Targets of issue 11 in this run:");
+    const mark = (ok) => (ok ? "met" : "missed");
+    lines.push(`- fresh-token req/s at least the TypeScript worker's: ${f0(d.fresh.rps)} against ${f0(ts.fresh.rps)}, ${mark(d.fresh.rps >= ts.fresh.rps)}.`);
+    lines.push(`- one verification at most 2× the TypeScript worker's server time: ${Math.round(ours)} µs against ${Math.round(theirs)} µs, ${mark(ours <= 2 * Math.max(theirs, 0))}${theirs <= 0 ? " (theirs is below the noise)" : ""}.`);
+    if (d.cpu && rs?.cpu) {
+      lines.push(`- cached CPU per request at most 1.3× the workers-rs floor's: ${(d.cpu.us / rs.cpu.us).toFixed(2)}×, ${mark(d.cpu.us <= 1.3 * rs.cpu.us)}; at most 2× the JavaScript floor's: ${(d.cpu.us / r.floor.cpu.us).toFixed(2)}×, ${mark(d.cpu.us <= 2 * r.floor.cpu.us)}.`);
+    }
+    lines.push(`- upload under 164 KiB gzipped: ${d.size.gzipKiB} KiB, ${mark(d.size.gzipKiB < 164)}.`);
+    lines.push(`- cached req/s against the floor no worse than 0.34×: ${(d.call.rps / r.floor.call.rps).toFixed(2)}×, ${mark(d.call.rps / r.floor.call.rps >= 0.34)}; p50 at concurrency 1 no worse than 2.1× the floor's: ${(d.latency.p50 / r.floor.latency.p50).toFixed(2)}×, ${mark(d.latency.p50 / r.floor.latency.p50 <= 2.1)}.`);
   }
   return lines.join("\n");
 }

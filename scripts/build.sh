@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the worker into build/ (wrangler.toml's [build] command runs this). Skips the
 # build when build/ is newer than every source file; --force builds anyway.
-# --fixture builds the conformance fixture worker (tests/conformance) instead.
+# --fixture builds the conformance fixture worker (tests/conformance) instead;
+# --crate DIR builds the worker crate in DIR (a benchmark peer, bench/peers/floor-rs).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -13,6 +14,10 @@ while [ $# -gt 0 ]; do
       crate="$ROOT/tests/conformance"
       sources+=(tests/conformance/src tests/conformance/Cargo.toml examples/tools)
       shift ;;
+    --crate)
+      crate="$ROOT/$2"
+      sources=("$2" Cargo.lock)
+      shift 2 ;;
     *) break ;;
   esac
 done
