@@ -109,6 +109,7 @@ impl futures_util::Stream for LoggedStream {
             Poll::Ready(None) => {
                 self.ended = true;
                 self.log.tool_error = self.stream.tool_error == Some(true);
+                self.log.input_required = self.stream.input_required;
                 self.write_log();
                 Poll::Ready(None)
             }
@@ -254,15 +255,11 @@ async fn read_jwks(
     if declared.is_some_and(|n| n > jwks::MAX_BYTES as u64) {
         return Err(too_large());
     }
-    let mut body = Vec::new();
-    let mut stream = res.stream().map_err(|e| e.to_string())?;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| e.to_string())?;
-        if body.len() + chunk.len() > jwks::MAX_BYTES {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let stream = res.stream().map_err(|e| e.to_string())?;
+    let body = read_capped(stream, jwks::MAX_BYTES)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(too_large)?;
     Ok((body, max_age))
 }
 
@@ -427,16 +424,24 @@ async fn read_body(req: &mut Request, declared: Option<u64>) -> Result<Body> {
     if req.inner().body().is_none() {
         return Ok(Body::default());
     }
-    let mut stream = req.stream()?;
-    let mut bytes = Vec::new();
+    Ok(match read_capped(req.stream()?, MAX_BODY_BYTES).await? {
+        Some(bytes) => Body::Bytes(bytes),
+        None => Body::TooLarge,
+    })
+}
+
+/// Reads a body to its end, or stops as soon as it proves longer than `cap` (`None`): a
+/// huge or endless body costs neither memory nor time past the cap.
+async fn read_capped(mut stream: worker::ByteStream, cap: usize) -> Result<Option<Vec<u8>>> {
+    let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk?;
-        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
-            return Ok(Body::TooLarge);
+        if body.len() + chunk.len() > cap {
+            return Ok(None);
         }
-        bytes.extend_from_slice(&chunk);
+        body.extend_from_slice(&chunk);
     }
-    Ok(Body::Bytes(bytes))
+    Ok(Some(body))
 }
 
 fn worker_headers(response: &http::Response) -> Headers {
@@ -538,19 +543,15 @@ async fn send(request: FetchRequest) -> std::result::Result<FetchResponse, Fetch
         .map_err(fail)?;
     let status = res.status_code();
     let headers = res.headers().entries().collect();
-    // Stop reading as soon as the answer proves larger than the cap.
-    let mut body = Vec::new();
-    let mut stream = res.stream().map_err(fail)?;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(fail)?;
-        if body.len() + chunk.len() > MAX_FETCH_BYTES {
-            return Err(FetchError(format!(
+    let body = read_capped(res.stream().map_err(fail)?, MAX_FETCH_BYTES)
+        .await
+        .map_err(fail)?
+        .ok_or_else(|| {
+            FetchError(format!(
                 "the answer from {} is larger than {MAX_FETCH_BYTES} bytes",
                 crate::http::origin_of(&request.url)
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
+            ))
+        })?;
     Ok(FetchResponse {
         status,
         headers,

@@ -28,6 +28,8 @@ pub struct Streaming {
     result: Option<Outcome>,
     /// Set when the result has been handed out: whether it was a tool error.
     pub tool_error: Option<bool>,
+    /// The result asked the client for input (`input_required`).
+    pub input_required: bool,
 }
 
 impl std::fmt::Debug for Streaming {
@@ -81,6 +83,7 @@ pub async fn start(
         future: running.then_some(future),
         result: finished,
         tool_error: None,
+        input_required: false,
     })
 }
 
@@ -94,6 +97,9 @@ impl Streaming {
             }
             if let Some(result) = self.result.take() {
                 self.tool_error = Some(result.as_ref().is_ok_and(|r| r["isError"] == true));
+                self.input_required = result
+                    .as_ref()
+                    .is_ok_and(|r| r["resultType"] == "input_required");
                 return Poll::Ready(Some(match result {
                     Ok(body) => jsonrpc::result(&self.id, body),
                     Err(e) => jsonrpc::error(Some(&self.id), &e, self.era),
