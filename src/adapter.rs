@@ -110,6 +110,7 @@ impl futures_util::Stream for LoggedStream {
                 self.ended = true;
                 self.log.tool_error = self.stream.tool_error == Some(true);
                 self.log.input_required = self.stream.input_required;
+                self.log.rpc_error = self.stream.rpc_error;
                 self.write_log();
                 Poll::Ready(None)
             }
@@ -121,7 +122,13 @@ impl futures_util::Stream for LoggedStream {
 impl LoggedStream {
     fn write_log(&self) {
         let ms = now_ms().saturating_sub(self.started);
-        worker::console_log!("{}", self.log.to_line(&self.method, &self.path, Some(ms)));
+        let line = self.log.to_line(&self.method, &self.path, Some(ms));
+        // The status went out as 200 before the end: an internal error is still one.
+        if self.log.rpc_error == Some(crate::mcp::jsonrpc::INTERNAL_ERROR) {
+            worker::console_error!("{line}");
+        } else {
+            worker::console_log!("{line}");
+        }
     }
 }
 
@@ -509,7 +516,10 @@ impl WorkerEnv for Context {
 /// sees them, so that `?` works on them in a tool.
 impl From<worker::Error> for ToolError {
     fn from(e: worker::Error) -> Self {
-        ToolError::new(format!("The platform refused the operation: {e}"))
+        // The runtime's words may name tables, keys or URLs: they go to the operator's
+        // log, and the model learns where to look.
+        worker::console_error!("dice-mcp: a tool's platform call failed: {e}");
+        ToolError::new("The platform refused the operation; the server's log has the details.")
     }
 }
 
@@ -521,7 +531,15 @@ impl From<worker::KvError> for ToolError {
 }
 
 async fn send(request: FetchRequest) -> std::result::Result<FetchResponse, FetchError> {
-    let fail = |e: worker::Error| FetchError(e.to_string());
+    // The runtime's words may quote the whole URL (with any key in its query): they go
+    // to the operator's log; the tool and the model see the origin only.
+    let origin = crate::http::origin_of(&request.url).to_owned();
+    let fail = |e: worker::Error| {
+        worker::console_error!("dice-mcp: a tool's request to {origin} failed: {e}");
+        FetchError(format!(
+            "the request to {origin} failed; the server's log has the details"
+        ))
+    };
     let headers = Headers::new();
     for (name, value) in &request.headers {
         headers.append(name, value).map_err(fail)?;
@@ -534,8 +552,15 @@ async fn send(request: FetchRequest) -> std::result::Result<FetchResponse, Fetch
     if let Some(body) = &request.body {
         init.set_body(&worker::js_sys::Uint8Array::from(body.as_slice()).into());
     }
-    let outbound = web_sys::Request::new_with_str_and_init(&request.url, &init)
-        .map_err(|e| FetchError(format!("the request is not valid: {}", js_message(&e))))?;
+    let outbound = web_sys::Request::new_with_str_and_init(&request.url, &init).map_err(|e| {
+        worker::console_error!(
+            "dice-mcp: a tool built an invalid request: {}",
+            js_message(&e)
+        );
+        FetchError(
+            "the tool built a request the runtime refused; the server's log has the details".into(),
+        )
+    })?;
     let outbound = Request::from(outbound);
     let mut res = worker::Fetch::Request(outbound)
         .send()
@@ -548,8 +573,7 @@ async fn send(request: FetchRequest) -> std::result::Result<FetchResponse, Fetch
         .map_err(fail)?
         .ok_or_else(|| {
             FetchError(format!(
-                "the answer from {} is larger than {MAX_FETCH_BYTES} bytes",
-                crate::http::origin_of(&request.url)
+                "the answer from {origin} is larger than {MAX_FETCH_BYTES} bytes"
             ))
         })?;
     Ok(FetchResponse {

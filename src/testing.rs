@@ -96,7 +96,8 @@ pub fn call_tool_with(
     caller: Option<Caller>,
     platform: Rc<dyn Platform>,
 ) -> CallResult {
-    let ctx = Context::new(caller.map(Arc::new), platform, Version::ALL[0]);
+    let ctx = Context::new(caller.map(Arc::new), platform, Version::ALL[0])
+        .with_input(tool.asks_for_input());
     call_tool_in(tool, args, ctx).0
 }
 

@@ -5,6 +5,9 @@ use serde_json::{json, Value};
 /// Saves a note for the calling user in Workers KV (binding `NOTES`).
 pub struct SaveNote;
 
+/// How many notes one user may keep: one KV value holds them all.
+pub const MAX_NOTES: usize = 100;
+
 /// Lists the calling user's notes.
 pub struct ListNotes;
 
@@ -60,6 +63,11 @@ impl Tool for SaveNote {
     async fn call(&self, args: NewNote, ctx: &Context) -> Result<Json<Notes>, ToolError> {
         let key = key_of(ctx)?;
         let mut notes = store::load(ctx, &key).await?;
+        if notes.len() >= MAX_NOTES {
+            return Err(ToolError::new(format!(
+                "You already have {MAX_NOTES} notes, the most one user may keep."
+            )));
+        }
         notes.push(args.text);
         store::save(ctx, &key, &notes).await?;
         Ok(Json(Notes { notes }))

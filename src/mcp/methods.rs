@@ -238,12 +238,14 @@ async fn tools_call(
     let meta = params.and_then(|p| p.get("_meta"));
     let ctx = Context::new(request.caller.clone(), request.platform.clone(), version)
         .with_progress_token(progress_token(meta))
-        .with_log_level(log_level(server, meta, version));
+        .with_log_level(log_level(server, meta, version))
+        .with_streaming(stream)
+        .with_input(tool.asks_for_input());
     let outbox = ctx.outbox();
     let future: BoxFuture<'static, Result<Value, RpcError>> = if tool.asks_for_input() {
         let arguments = Value::Object(args.clone());
         if version.era() == Era::Modern {
-            prepare_input(request, params, meta, tool.name(), &arguments, &ctx)?;
+            prepare_input(server, request, params, meta, tool.name(), &arguments, &ctx)?;
         }
         let finalize = input_outcome(server, request, tool.name(), arguments, &ctx, version);
         let run = tool.run(args, &def.input_schema, ctx);
@@ -269,6 +271,7 @@ async fn tools_call(
 /// context, refusing a state that is not this server's, this call's, or current
 /// before the tool runs.
 fn prepare_input(
+    server: &Server,
     request: &Request,
     params: Params<'_>,
     meta: Option<&Value>,
@@ -292,6 +295,7 @@ fn prepare_input(
             )
         })?;
         let binding = state::Binding {
+            server: server.name,
             tool,
             arguments,
             subject: request.caller.as_ref().and_then(|c| c.subject.as_deref()),
@@ -300,7 +304,18 @@ fn prepare_input(
             .map_err(|e| RpcError::invalid_params(e.to_string()))?;
         ex.responses = carried.responses;
         ex.state = carried.tool_state;
+        // A retry answers the requests it was asked, and only those: an answer the state
+        // already holds is never replaced, and other keys are ignored.
+        if let Some(answers) = input_responses(params)? {
+            for key in carried.pending {
+                if let Some(answer) = answers.get(&key) {
+                    ex.responses.entry(key).or_insert_with(|| answer.clone());
+                }
+            }
+        }
+        return Ok(());
     }
+    // Without a state nothing was asked before: the answers stand for themselves.
     if let Some(answers) = input_responses(params)? {
         ex.responses
             .extend(answers.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -356,12 +371,14 @@ fn input_outcome(
         // Fails closed earlier (http::handle) when a tool may ask and no key is set.
         let key = key.ok_or_else(RpcError::internal)?;
         let binding = state::Binding {
+            server: server.name,
             tool,
             arguments: &arguments,
             subject: subject.as_deref(),
         };
         let carried = state::Carried {
             responses: std::mem::take(&mut ex.used),
+            pending: ex.requests.keys().cloned().collect(),
             tool_state: ex.next_state.take().or_else(|| ex.state.take()),
         };
         let sealed = state::seal(&key, &binding, &carried, now);

@@ -4,9 +4,10 @@
 //!
 //! The client must not be able to change it or move it to another call, so it is sealed:
 //! `base64url(payload) "." base64url(HMAC-SHA256(key, payload))`, with the key from the
-//! `INPUT_STATE_KEY` secret. The payload names the tool, a hash of the arguments and the
-//! caller's subject, and an expiry; a state that fails any of these is refused before the
-//! tool runs. It is signed, not encrypted: the client can read it (it holds the client's
+//! `INPUT_STATE_KEY` secret. The payload names the server, the tool, a hash of the
+//! arguments and the caller's subject, and an expiry; a state that fails any of these is
+//! refused before the tool runs. Without a subject (no `sub`, or no authentication) it
+//! binds to the call alone. It is signed, not encrypted: the client can read it (it holds the client's
 //! own answers and what the tool chose to keep).
 
 use base64ct::{Base64UrlUnpadded, Encoding};
@@ -24,12 +25,16 @@ pub const MIN_KEY_BYTES: usize = 32;
 pub struct Carried {
     /// Answers to input requests of earlier rounds, by key.
     pub responses: Map<String, Value>,
+    /// The keys of the requests this round asked, the only answers a retry may bring.
+    pub pending: Vec<String>,
     /// What the tool kept with `ctx.set_state`.
     pub tool_state: Option<Value>,
 }
 
 /// The call a state belongs to.
 pub struct Binding<'a> {
+    /// The server's name: a key shared by two servers does not move states between them.
+    pub server: &'a str,
     pub tool: &'a str,
     pub arguments: &'a Value,
     pub subject: Option<&'a str>,
@@ -74,11 +79,13 @@ fn mac(key: &[u8]) -> HmacSha256 {
 pub fn seal(key: &[u8], binding: &Binding, carried: &Carried, now: i64) -> String {
     let payload = json!({
         "v": 1,
+        "server": binding.server,
         "tool": binding.tool,
         "args": binding.args_hash(),
         "sub": binding.subject,
         "exp": now + TTL_SECS,
         "responses": carried.responses,
+        "pending": carried.pending,
         "state": carried.tool_state,
     })
     .to_string();
@@ -106,10 +113,14 @@ pub fn open(key: &[u8], binding: &Binding, sealed: &str, now: i64) -> Result<Car
     // Constant-time comparison.
     m.verify_slice(&tag).map_err(|_| StateError::BadSignature)?;
     let payload: Value = serde_json::from_slice(&payload).map_err(|_| StateError::Malformed)?;
+    if payload["v"] != 1 {
+        return Err(StateError::Malformed);
+    }
     if payload["exp"].as_i64().is_none_or(|exp| exp <= now) {
         return Err(StateError::Expired);
     }
-    let same_call = payload["tool"] == binding.tool
+    let same_call = payload["server"] == binding.server
+        && payload["tool"] == binding.tool
         && payload["args"] == binding.args_hash().as_str()
         && payload["sub"].as_str() == binding.subject;
     if !same_call {
@@ -119,6 +130,15 @@ pub fn open(key: &[u8], binding: &Binding, sealed: &str, now: i64) -> Result<Car
         responses: payload["responses"]
             .as_object()
             .cloned()
+            .unwrap_or_default(),
+        pending: payload["pending"]
+            .as_array()
+            .map(|keys| {
+                keys.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default(),
         tool_state: Some(payload["state"].clone()).filter(|s| !s.is_null()),
     })
@@ -137,6 +157,7 @@ mod tests {
 
     fn binding(args: &Value) -> Binding<'_> {
         Binding {
+            server: "s",
             tool: "weather",
             arguments: args,
             subject: Some("alice"),
@@ -151,6 +172,7 @@ mod tests {
         );
         Carried {
             responses,
+            pending: vec!["next".into()],
             tool_state: Some(json!({"round": 1})),
         }
     }

@@ -30,6 +30,8 @@ pub struct Streaming {
     pub tool_error: Option<bool>,
     /// The result asked the client for input (`input_required`).
     pub input_required: bool,
+    /// The JSON-RPC error code the stream ended with, if it did.
+    pub rpc_error: Option<i64>,
 }
 
 impl std::fmt::Debug for Streaming {
@@ -64,16 +66,17 @@ pub async fn start(
     outbox: Outbox,
     mut future: BoxFuture<'static, Outcome>,
 ) -> Started {
-    let finished = std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
+    let mut finished = std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
         Poll::Ready(result) => Poll::Ready(Some(result)),
         Poll::Pending if outbox.borrow().is_empty() => Poll::Pending,
         Poll::Pending => Poll::Ready(None),
     })
     .await;
-    if outbox.borrow().is_empty() {
-        if let Some(result) = finished {
-            return Started::Done(result);
-        }
+    // A tool that finished without emitting, or that ended in a protocol error (-32021,
+    // -32602) before anything was sent, is answered plainly: such errors have statuses of
+    // their own (2026-07-28: HTTP 400), and its notifications are moot.
+    if let Some(result) = finished.take_if(|r| outbox.borrow().is_empty() || r.is_err()) {
+        return Started::Done(result);
     }
     let running = finished.is_none();
     Started::Streaming(Streaming {
@@ -84,6 +87,7 @@ pub async fn start(
         result: finished,
         tool_error: None,
         input_required: false,
+        rpc_error: None,
     })
 }
 
@@ -100,6 +104,7 @@ impl Streaming {
                 self.input_required = result
                     .as_ref()
                     .is_ok_and(|r| r["resultType"] == "input_required");
+                self.rpc_error = result.as_ref().err().map(|e| e.code);
                 return Poll::Ready(Some(match result {
                     Ok(body) => jsonrpc::result(&self.id, body),
                     Err(e) => jsonrpc::error(Some(&self.id), &e, self.era),
@@ -122,5 +127,46 @@ impl Streaming {
     /// The tool has finished and everything has been handed out.
     pub fn is_finished(&self) -> bool {
         self.tool_error.is_some() && self.outbox.borrow().is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mcp::jsonrpc::RpcError;
+    use serde_json::json;
+
+    #[test]
+    fn an_error_before_anything_was_sent_is_a_plain_answer_even_after_notifications() {
+        let outbox = Outbox::default();
+        outbox
+            .borrow_mut()
+            .push_back(json!({"method": "notifications/progress"}));
+        let future: BoxFuture<'static, Outcome> =
+            Box::pin(async { Err(RpcError::invalid_params("bad answer")) });
+        let id = Id::from_value(&json!(1)).unwrap();
+        let started = crate::testing::block_on(start(id, Era::Modern, outbox, future));
+        assert!(matches!(started, Started::Done(Err(e)) if e.code == -32602));
+    }
+
+    #[test]
+    fn notifications_then_a_result_stream_in_order() {
+        let outbox = Outbox::default();
+        outbox.borrow_mut().push_back(json!({"n": 1}));
+        let future: BoxFuture<'static, Outcome> = Box::pin(async { Ok(json!({"isError": false})) });
+        let id = Id::from_value(&json!(7)).unwrap();
+        let Started::Streaming(mut s) =
+            crate::testing::block_on(start(id, Era::Legacy, outbox, future))
+        else {
+            panic!("expected a stream");
+        };
+        let mut cx = TaskContext::from_waker(std::task::Waker::noop());
+        assert_eq!(s.poll_next(&mut cx), Poll::Ready(Some(json!({"n": 1}))));
+        let Poll::Ready(Some(last)) = s.poll_next(&mut cx) else {
+            panic!()
+        };
+        assert_eq!(last["id"], 7);
+        assert_eq!(s.poll_next(&mut cx), Poll::Ready(None));
+        assert_eq!(s.tool_error, Some(false));
     }
 }

@@ -267,12 +267,8 @@ impl CallResult {
         let mut result = serde_json::Map::new();
         result.insert("content".into(), Value::Array(content));
         result.insert("isError".into(), self.is_error.into());
-        if let Some(s) = self
-            .structured
-            .as_ref()
-            .filter(|_| version.has_structured_output())
-        {
-            result.insert("structuredContent".into(), s.clone());
+        if let Some(s) = self.structured.filter(|_| version.has_structured_output()) {
+            result.insert("structuredContent".into(), s);
         }
         Value::Object(result)
     }

@@ -99,6 +99,9 @@ pub struct Context {
     version: Version,
     progress_token: Option<Value>,
     log_level: Option<LogLevel>,
+    /// Notifications can reach the client (it accepts a stream); otherwise they are
+    /// dropped as they are made, not kept until the tool ends.
+    streams: bool,
     outbox: Outbox,
     exchange: SharedExchange,
 }
@@ -111,6 +114,7 @@ impl Context {
             version,
             progress_token: None,
             log_level: None,
+            streams: true,
             outbox: Outbox::default(),
             exchange: Rc::new(RefCell::new(Exchange {
                 modern: version.era() == Era::Modern,
@@ -140,6 +144,11 @@ impl Context {
     pub fn input(&self, key: &str, request: InputRequest) -> Result<Value, super::ToolError> {
         let kind = request.kind().capability();
         let mut ex = self.exchange.borrow_mut();
+        if !ex.enabled {
+            return Err(super::ToolError::new(
+                "This tool asks for input but does not declare it: its author must set `const ASKS_FOR_INPUT: bool = true;`.",
+            ));
+        }
         if !ex.modern {
             return Err(super::ToolError::new(format!(
                 "This tool needs to ask the client for input ({kind}), which takes MCP protocol 2026-07-28; this client speaks {}. Use a client that speaks 2026-07-28.",
@@ -194,6 +203,19 @@ impl Context {
     /// Log messages at this level and above go to the client; `None` sends none.
     pub fn with_log_level(mut self, level: Option<LogLevel>) -> Self {
         self.log_level = level;
+        self
+    }
+
+    /// Whether the tool's notifications can reach the client (`false`: a JSON-only client,
+    /// or a batch).
+    pub fn with_streaming(mut self, streams: bool) -> Self {
+        self.streams = streams;
+        self
+    }
+
+    /// The tool may ask the client for input (it declared `ASKS_FOR_INPUT`).
+    pub fn with_input(self, enabled: bool) -> Self {
+        self.exchange.borrow_mut().enabled = enabled;
         self
     }
 
@@ -262,6 +284,9 @@ impl Context {
     }
 
     fn notify(&self, method: &str, params: Value) {
+        if !self.streams {
+            return;
+        }
         let message = json!({ "jsonrpc": "2.0", "method": method, "params": params });
         self.outbox.borrow_mut().push_back(message);
     }

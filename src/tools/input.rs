@@ -100,6 +100,8 @@ impl InputRequest {
 /// What the server and a running tool share about input for one call.
 #[derive(Debug, Default)]
 pub struct Exchange {
+    /// The tool declared `ASKS_FOR_INPUT`: the server handles its requests.
+    pub enabled: bool,
     /// The request speaks 2026-07-28, where input can be asked for.
     pub modern: bool,
     /// The client's `clientCapabilities` for this request.
@@ -122,9 +124,16 @@ pub struct Exchange {
 
 impl Exchange {
     pub fn declares(&self, kind: InputKind) -> bool {
-        self.client_capabilities
+        let Some(declared) = self
+            .client_capabilities
             .get(kind.capability())
-            .is_some_and(Value::is_object)
+            .and_then(Value::as_object)
+        else {
+            return false;
+        };
+        // Elicitation comes in modes (2026-07-28): these requests are forms, which an
+        // empty object also declares.
+        kind != InputKind::Elicitation || declared.is_empty() || declared.contains_key("form")
     }
 
     /// The JSON-RPC error to answer instead of a result, if the call cannot go on.
@@ -133,5 +142,27 @@ impl Exchange {
             return Some(RpcError::invalid_params(message.clone()));
         }
         (!self.missing.is_empty()).then(|| RpcError::missing_capability(&self.missing))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps(v: Value) -> Exchange {
+        Exchange {
+            client_capabilities: v,
+            ..Exchange::default()
+        }
+    }
+
+    #[test]
+    fn elicitation_forms_need_the_form_mode_or_a_plain_declaration() {
+        assert!(caps(json!({"elicitation": {}})).declares(InputKind::Elicitation));
+        assert!(caps(json!({"elicitation": {"form": {}}})).declares(InputKind::Elicitation));
+        assert!(!caps(json!({"elicitation": {"url": {}}})).declares(InputKind::Elicitation));
+        assert!(!caps(json!({})).declares(InputKind::Elicitation));
+        assert!(caps(json!({"sampling": {}})).declares(InputKind::Sampling));
+        assert!(!caps(json!({"sampling": true})).declares(InputKind::Sampling));
     }
 }

@@ -262,6 +262,10 @@ impl Registry {
     /// Checks what every registry must hold: unique valid names, object input schemas.
     /// Panics with the problem; for a unit test of each server's registry.
     pub fn assert_valid(&self) {
+        assert!(
+            self.page_size > 0,
+            "a registry's page size must be at least 1"
+        );
         let mut names: Vec<&str> = Vec::new();
         for (tool, def) in self.tools.iter().zip(self.definitions()) {
             let name = tool.name();
@@ -343,6 +347,47 @@ mod tests {
         }
         assert!(reg.page(Some("p2")).is_ok());
         assert!(reg.page(Some("p4")).is_ok());
+    }
+
+    struct Forgetful;
+    impl Tool for Forgetful {
+        const NAME: &'static str = "forgetful";
+        const DESCRIPTION: &'static str = "asks for input without declaring it";
+        type Args = NoArgs;
+        type Output = String;
+        async fn call(&self, _: NoArgs, ctx: &Context) -> Result<String, ToolError> {
+            ctx.info("working");
+            let answer = ctx.input("ok", InputRequest::list_roots())?;
+            Ok(answer.to_string())
+        }
+    }
+
+    #[test]
+    fn a_tool_that_asks_without_declaring_it_is_told_what_to_set() {
+        let out = crate::testing::call_tool(&Forgetful, json!({}));
+        assert!(out.is_error);
+        assert!(
+            matches!(&out.content[0], Content::Text(t) if t.contains("ASKS_FOR_INPUT")),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn notifications_that_cannot_reach_the_client_are_not_kept() {
+        use std::rc::Rc;
+        let ctx = |streams| {
+            Context::new(
+                None,
+                Rc::new(crate::testing::TestPlatform::default()),
+                crate::mcp::version::Version::V2025_11_25,
+            )
+            .with_log_level(Some(LogLevel::Info))
+            .with_streaming(streams)
+        };
+        let (_, sent) = crate::testing::call_tool_in(&Forgetful, json!({}), ctx(true));
+        assert_eq!(sent.len(), 1);
+        let (_, sent) = crate::testing::call_tool_in(&Forgetful, json!({}), ctx(false));
+        assert!(sent.is_empty());
     }
 
     #[test]

@@ -43,7 +43,7 @@ const b64url = (b) => Buffer.from(b).toString("base64url");
 function forgeState(key, { tool, exp, args = {}, sub = null }) {
   const payload = JSON.stringify({
     args: b64url(createHash("sha256").update(JSON.stringify(args)).digest()),
-    exp, responses: {}, state: null, sub, tool, v: 1,
+    exp, pending: ["confirm"], responses: {}, server: "dice-mcp-conformance", state: null, sub, tool, v: 1,
   });
   return `${b64url(payload)}.${b64url(createHmac("sha256", key).update(payload).digest())}`;
 }
@@ -70,6 +70,14 @@ test("three rounds: each answer brings the next question, then the result", asyn
   assert.equal(r3.resultType, "complete");
   assert.deepEqual(r3.content, [{ type: "text", text: "Alice likes blue." }]);
   await fixture.waitForLog(/"input_required":true/);
+
+  // A retry cannot replace an answer the state already holds, nor add one to a question
+  // it was not asked: step1 stays Alice's.
+  const forged = (await callTool(fixture, tool, {
+    inputResponses: { step2: accept({ color: "red" }), step1: accept({ name: "Mallory" }) },
+    requestState: r2.requestState,
+  })).body.result;
+  assert.deepEqual(forged.content, [{ type: "text", text: "Alice likes red." }]);
 });
 
 async function firstRound(worker = fixture) {
