@@ -36,7 +36,8 @@ pub async fn serve(server: &'static Server, mut req: Request, env: Env) -> Resul
     let started = now_ms();
     PANIC_HOOK.call_once(chain_panic_hook);
     let config = CONFIG.get_or_init(|| {
-        let loaded = Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string()));
+        let loaded = Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string()))
+            .and_then(|c| c.require_input_key(server.tools.asks_for_input()));
         match &loaded {
             Ok(c) => c
                 .warnings
@@ -121,14 +122,9 @@ impl futures_util::Stream for LoggedStream {
 
 impl LoggedStream {
     fn write_log(&self) {
-        let ms = now_ms().saturating_sub(self.started);
-        let line = self.log.to_line(&self.method, &self.path, Some(ms));
         // The status went out as 200 before the end: an internal error is still one.
-        if self.log.rpc_error == Some(crate::mcp::jsonrpc::INTERNAL_ERROR) {
-            worker::console_error!("{line}");
-        } else {
-            worker::console_log!("{line}");
-        }
+        let error = self.log.rpc_error == Some(crate::mcp::jsonrpc::INTERNAL_ERROR);
+        write_log(&self.log, &self.method, &self.path, self.started, error);
     }
 }
 
@@ -145,9 +141,13 @@ impl Drop for LoggedStream {
 /// Workers advance the clock only across I/O, so `ms` is wall time as the runtime
 /// reports it, not CPU time.
 fn log_request(response: &http::Response, method: &str, path: &str, started: u64) {
+    write_log(&response.log, method, path, started, response.status >= 500);
+}
+
+fn write_log(log: &RequestLog, method: &str, path: &str, started: u64, error: bool) {
     let ms = now_ms().saturating_sub(started);
-    let line = response.log.to_line(method, path, Some(ms));
-    if response.status >= 500 {
+    let line = log.to_line(method, path, Some(ms));
+    if error {
         worker::console_error!("{line}");
     } else {
         worker::console_log!("{line}");

@@ -73,6 +73,18 @@ fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
 }
 
 impl Config {
+    /// A server with a tool that asks the client for input needs `INPUT_STATE_KEY` to seal
+    /// its `requestState`: without it, it refuses to serve, as for a missing token key.
+    pub fn require_input_key(self, needed: bool) -> Result<Config, ConfigError> {
+        if needed && self.input_state_key.is_none() {
+            return Err(err(
+                INPUT_STATE_KEY,
+                "a tool of this server asks the client for input, and the key that seals its requestState is not set. Set it with `openssl rand -hex 32 | npx wrangler secret put INPUT_STATE_KEY` (npm run dev writes a development one to .dev.vars)",
+            ));
+        }
+        Ok(self)
+    }
+
     /// Builds the configuration from a lookup of variables and secrets (`Env::var` in the
     /// worker). Blank values count as unset.
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
@@ -323,6 +335,23 @@ fn is_ipv4_loopback(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_that_asks_for_input_needs_the_state_key() {
+        let open = |key: Option<&str>| {
+            Config::from_vars(|n| match n {
+                ALLOW_UNAUTHENTICATED => Some("true".into()),
+                INPUT_STATE_KEY => key.map(str::to_owned),
+                _ => None,
+            })
+            .unwrap()
+        };
+        let err = open(None).require_input_key(true).unwrap_err();
+        assert_eq!(err.var, INPUT_STATE_KEY);
+        assert!(open(None).require_input_key(false).is_ok());
+        let key = "0123456789abcdef0123456789abcdef";
+        assert!(open(Some(key)).require_input_key(true).is_ok());
+    }
 
     fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         Config::from_vars(|name| {

@@ -8,14 +8,14 @@ use crate::auth::{metadata, AuthError};
 use crate::config::{Auth, Config, ConfigError};
 use crate::log::{AuthOutcome, RequestLog};
 use crate::mcp::jsonrpc::{
-    HEADER_MISMATCH, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR,
-    UNSUPPORTED_PROTOCOL_VERSION,
+    self, RpcError, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND,
+    PARSE_ERROR, UNSUPPORTED_PROTOCOL_VERSION,
 };
 use crate::mcp::stream::Streaming;
 use crate::mcp::version::{Era, Version};
 use crate::mcp::{self, McpHeaders, Outcome, Server};
 use crate::ratelimit::{Limit, RETRY_AFTER_SECS};
-use crate::tools::{Caller, Platform};
+use crate::tools::Platform;
 use std::rc::Rc;
 
 /// The JSON-RPC code of a rate-limited answer: the first of the implementation-defined
@@ -135,14 +135,6 @@ pub async fn handle(
     platform: Rc<dyn Platform>,
     verifier: &dyn Verifier,
 ) -> Response {
-    // A tool that asks for input needs the key that seals requestState: without it the
-    // server refuses to serve, as for a missing token key.
-    if server.tools.asks_for_input() && config.input_state_key.is_none() {
-        return config_error(&ConfigError {
-            var: crate::config::INPUT_STATE_KEY,
-            reason: "a tool of this server asks the client for input, and the key that seals its requestState is not set. Set it with `openssl rand -hex 32 | npx wrangler secret put INPUT_STATE_KEY` (npm run dev writes a development one to .dev.vars)".into(),
-        });
-    }
     let mut response = route(server, config, req, now, platform, verifier).await;
     response.log.status = response.status;
     response
@@ -298,17 +290,12 @@ fn auth_failure(config: &Config, req: &Request, err: &AuthError, scopes: &[Strin
 /// error that says what to do, and `Retry-After`.
 pub fn rate_limited(req: &Request, limit: Limit) -> Response {
     let message = limit.to_string();
-    let mut body = json!({
-        "jsonrpc": "2.0",
-        "error": {
-            "code": RATE_LIMITED,
-            "message": message,
-            "data": { "limit": limit.as_str(), "retryAfterSeconds": RETRY_AFTER_SECS },
-        },
-    });
-    if request_era(req) == Era::Legacy {
-        body["id"] = Value::Null;
-    }
+    let err = RpcError {
+        code: RATE_LIMITED,
+        message: message.clone(),
+        data: Some(json!({ "limit": limit.as_str(), "retryAfterSeconds": RETRY_AFTER_SECS })),
+    };
+    let body = jsonrpc::error(None, &err, request_era(req));
     let mut response = with_common_headers(
         Response::json(429, &body).with("retry-after", RETRY_AFTER_SECS.to_string()),
         req.header("origin"),
@@ -458,9 +445,7 @@ async fn post(
     };
     let handled = mcp::handle(server, call, body, &headers, format.is_some()).await;
     let mut response = match handled.outcome {
-        Outcome::ScopeRequired(tool_scopes) => {
-            scope_challenge(config, req, call.caller.as_deref(), tool_scopes)
-        }
+        Outcome::ScopeRequired(scopes) => scope_challenge(config, req, &scopes),
         Outcome::Accepted => Response::new(202),
         Outcome::NotAcceptable => transport_error(
             406,
@@ -497,25 +482,15 @@ async fn post(
 /// The `403` for a call whose tool needs scopes the token lacks. The challenge names the
 /// scopes every token needs plus the tool's, so that a client stepping up keeps what it
 /// had (2025-11-25 basic/authorization "Scope Challenge Handling", recommended approach).
-fn scope_challenge(
-    config: &Config,
-    req: &Request,
-    caller: Option<&Caller>,
-    tool_scopes: &[&str],
-) -> Response {
+fn scope_challenge(config: &Config, req: &Request, scopes: &mcp::MissingScopes) -> Response {
     let required = match &config.auth {
         Auth::Bearer(auth) => auth.policy.required_scopes.as_slice(),
         Auth::Disabled => &[],
     };
-    let missing: Vec<&str> = tool_scopes
-        .iter()
-        .copied()
-        .filter(|s| !caller.is_some_and(|c| c.scopes.iter().any(|g| g == s)))
-        .collect();
     let err = AuthError::InsufficientScope {
-        missing: missing.join(" "),
+        missing: scopes.missing.join(" "),
     };
-    auth_failure(config, req, &err, &all_scopes(required, tool_scopes))
+    auth_failure(config, req, &err, &all_scopes(required, scopes.tool))
 }
 
 /// The HTTP status for a JSON-RPC answer. Transport-level failures are 400 in every
@@ -538,13 +513,12 @@ pub fn status_for(era: Era, error: Option<i64>) -> u16 {
 
 /// Errors the transport raises before MCP sees the body, as a JSON-RPC error without id.
 fn transport_error(status: u16, message: &str, era: Era) -> Response {
-    let mut body = json!({
-        "jsonrpc": "2.0",
-        "error": { "code": INVALID_REQUEST, "message": message },
-    });
-    if era == Era::Legacy {
-        body["id"] = Value::Null;
-    }
+    let err = RpcError {
+        code: INVALID_REQUEST,
+        message: message.to_owned(),
+        data: None,
+    };
+    let body = jsonrpc::error(None, &err, era);
     let mut response = Response::json(status, &body);
     response.log.rpc_error = Some(INVALID_REQUEST);
     response.log.reason = Some(message.to_owned());

@@ -63,7 +63,7 @@ fn set_level(params: Params) -> Result<Value, RpcError> {
     }
 }
 
-/// The scopes a `tools/call` needs that the caller's token does not grant, if any
+/// What a `tools/call` needs that the caller's token does not grant, if anything
 /// (2025-11-25 basic/authorization "Scope Challenge Handling"). Without authentication
 /// there is no token to ask for more; `tools_call` answers that case.
 pub fn missing_scopes(
@@ -71,18 +71,23 @@ pub fn missing_scopes(
     request: &Request,
     method: &str,
     params: Params<'_>,
-) -> Option<&'static [&'static str]> {
+) -> Option<super::MissingScopes> {
     if method != "tools/call" {
         return None;
     }
     let caller = request.caller.as_deref()?;
     let name = params?.get("name")?.as_str()?;
     let (tool, _) = server.tools.get(name)?;
-    let scopes = tool.scopes();
-    scopes
+    let missing: Vec<&'static str> = tool
+        .scopes()
         .iter()
-        .any(|s| !caller.scopes.iter().any(|g| g == s))
-        .then_some(scopes)
+        .copied()
+        .filter(|s| !caller.has_scope(s))
+        .collect();
+    (!missing.is_empty()).then_some(super::MissingScopes {
+        tool: tool.scopes(),
+        missing,
+    })
 }
 
 /// 2026-07-28 results carry `resultType` and name the server in `_meta`

@@ -80,11 +80,17 @@ pub enum Outcome {
     },
     /// The body holds a request but the client accepts no format we answer in. Nothing ran.
     NotAcceptable,
-    /// A `tools/call` needs scopes the caller's token lacks: these are the tool's scopes.
-    /// Nothing ran.
-    ScopeRequired(&'static [&'static str]),
+    /// A `tools/call` needs scopes the caller's token lacks. Nothing ran.
+    ScopeRequired(MissingScopes),
     /// A `tools/call` whose notifications and result stream as SSE.
     Stream(Streaming),
+}
+
+/// The scopes of a tool, and those of them the caller's token lacks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MissingScopes {
+    pub tool: &'static [&'static str],
+    pub missing: Vec<&'static str>,
 }
 
 /// What one POST asked for, for the operator's log. Client-supplied names are cut to
