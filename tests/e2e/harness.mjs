@@ -33,7 +33,19 @@ export async function freePort() {
  * @param {{ vars?: Record<string,string>, args?: string[], envFile?: string }} options
  * @returns {Promise<{ base: string, url: string, stop: () => Promise<void>, logs: () => string }>}
  */
-export async function startWorker({ vars = {}, args = [], envFile } = {}) {
+export async function startWorker(options = {}) {
+  // A free port is found, then released for wrangler to take: another process may take
+  // it first. Only that failure is tried again, with new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startWorkerOnce(options);
+    } catch (e) {
+      if (attempt >= 3 || !/Address already in use/.test(e.message)) throw e;
+    }
+  }
+}
+
+async function startWorkerOnce({ vars = {}, args = [], envFile } = {}) {
   const port = await freePort();
   const inspectorPort = await freePort();
   // Local state (the rate limiters' counters) of this worker only: counts must not carry
@@ -78,7 +90,13 @@ export async function startWorker({ vars = {}, args = [], envFile } = {}) {
       reject(new Error(`wrangler dev exited (${code}) before it was ready:\n${output}`)),
     );
   });
-  const base = await ready;
+  let base;
+  try {
+    base = await ready;
+  } catch (e) {
+    rmSync(state, { recursive: true, force: true });
+    throw e;
+  }
   return {
     base,
     url: `${base}/mcp/`,
