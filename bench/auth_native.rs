@@ -17,7 +17,7 @@ fn main() {
         .to_public_key_pem(LineEnding::LF)
         .unwrap();
     let policy = ClaimPolicy {
-        audience: "dice-server".into(),
+        audiences: vec!["dice-server".into()],
         issuer: None,
         required_scopes: vec![],
         leeway_secs: 60,

@@ -112,7 +112,7 @@ fn authenticator() -> &'static Authenticator {
 
 fn policy() -> ClaimPolicy {
     ClaimPolicy {
-        audience: "dice-server".into(),
+        audiences: vec!["dice-server".into()],
         issuer: None,
         required_scopes: vec![],
         leeway_secs: 60,

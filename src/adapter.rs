@@ -20,7 +20,7 @@ use crate::http::{self, Body, MAX_BODY_BYTES};
 use crate::log::RequestLog;
 use crate::mcp::stream::Streaming;
 use crate::mcp::Server;
-use crate::ratelimit;
+use crate::ratelimit::{self, Limit};
 use crate::tools::context::MAX_FETCH_BYTES;
 use crate::tools::{
     BoxFuture, Context, FetchError, FetchRequest, FetchResponse, Platform, ToolError,
@@ -60,7 +60,8 @@ pub async fn serve(server: &'static Server, mut req: Request, env: Env) -> Resul
     };
     let now = (now_ms() / 1000) as i64;
     let request = read_request(&mut req).await?;
-    if let Some(limit) = rate_limit(&env, config, &request, now).await {
+    let check = ratelimit::check(config, &request, now);
+    if let Some(limit) = limited_before(&env, check.as_ref(), now).await {
         let response = http::rate_limited(&request, limit);
         log_request(&response, &request.method, &request.path, started);
         return into_worker(response);
@@ -68,8 +69,17 @@ pub async fn serve(server: &'static Server, mut req: Request, env: Env) -> Resul
     if let Auth::Bearer(auth) = &config.auth {
         refresh_keys(auth, request.header("authorization"), now).await;
     }
+    // Tools hold the platform after the answer (streams); the limiter is asked here.
+    let limiter_env = env.clone();
     let platform = Rc::new(WorkersPlatform { env });
     let mut response = http::handle(server, config, &request, now, platform, &WebCrypto).await;
+    if let Some(check) = check.filter(|c| response.forged_token && c.limit == Limit::Address) {
+        // Counted after the fact (the binding cannot be asked without counting): once it
+        // refuses, this address's next new tokens are refused before any verification.
+        if refused_by(&limiter_env, &check).await {
+            BLOCKED.with(|b| b.borrow_mut().block(&check.key, now));
+        }
+    }
     let Some(stream) = response.stream.take() else {
         log_request(&response, &request.method, &request.path, started);
         return into_worker(response);
@@ -159,16 +169,25 @@ fn now_ms() -> u64 {
     worker::js_sys::Date::now() as u64
 }
 
-/// Asks the binding for the limit the core says this request must pass; returns the
-/// limit that refused it. A missing binding limits nothing (logged once per isolate);
-/// a failing one lets the request through: the limit saves cost, it is not access
-/// control.
-async fn rate_limit(
-    env: &Env,
-    config: &Config,
-    request: &http::Request,
-    now: i64,
-) -> Option<ratelimit::Limit> {
+thread_local! {
+    /// Addresses the address limit refused, per isolate (see `crate::ratelimit`).
+    static BLOCKED: std::cell::RefCell<ratelimit::Blocked> = Default::default();
+}
+
+/// The limit that refuses this request before it is served, if one does: the caller
+/// limit through its binding, the address limit from the isolate's memory of refused
+/// addresses (no binding call: a valid token must not be counted).
+async fn limited_before(env: &Env, check: Option<&ratelimit::Check>, now: i64) -> Option<Limit> {
+    warn_unbound_once(env);
+    let check = check?;
+    let refused = match check.limit {
+        Limit::Address => BLOCKED.with(|b| b.borrow_mut().is_blocked(&check.key, now)),
+        Limit::Caller => refused_by(env, check).await,
+    };
+    refused.then_some(check.limit)
+}
+
+fn warn_unbound_once(env: &Env) {
     static UNBOUND_LOGGED: Once = Once::new();
     UNBOUND_LOGGED.call_once(|| {
         for limit in ratelimit::Limit::ALL {
@@ -181,16 +200,23 @@ async fn rate_limit(
             }
         }
     });
-    let check = ratelimit::check(config, request, now)?;
-    let limiter = env.rate_limiter(check.limit.binding()).ok()?;
+}
+
+/// Counts `check.key` in its binding; true when the binding refuses it. A missing
+/// binding limits nothing (logged once per isolate); a failing one lets the request
+/// through: the limit saves cost, it is not access control.
+async fn refused_by(env: &Env, check: &ratelimit::Check) -> bool {
+    let Ok(limiter) = env.rate_limiter(check.limit.binding()) else {
+        return false;
+    };
     match ask_limiter(&limiter, &check.key).await {
-        Ok(allowed) => (!allowed).then_some(check.limit),
+        Ok(allowed) => !allowed,
         Err(e) => {
             worker::console_error!(
                 "dice-mcp: the {} rate limiter failed, request served unlimited: {e}",
                 check.limit.binding()
             );
-            None
+            false
         }
     }
 }

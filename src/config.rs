@@ -60,7 +60,8 @@ pub const PUBLIC_URL: &str = "PUBLIC_URL";
 pub const AUTHORIZATION_SERVERS: &str = "AUTHORIZATION_SERVERS";
 pub const INPUT_STATE_KEY: &str = "INPUT_STATE_KEY";
 
-/// The audience tokens must carry when `JWT_AUDIENCE` is not set (the seed's).
+/// The audience tokens must carry when neither `JWT_AUDIENCE` nor an authorization
+/// server is set (the seed's development tokens).
 pub const DEFAULT_AUDIENCE: &str = "dice-server";
 pub const DEFAULT_LEEWAY_SECS: i64 = 60;
 const MAX_LEEWAY_SECS: i64 = 300;
@@ -106,9 +107,41 @@ impl Config {
                 ))
             }
         };
+        let public_url = match get(PUBLIC_URL) {
+            None => None,
+            Some(u) => {
+                let u = u.trim().trim_end_matches('/').to_owned();
+                check_url(&u, false).map_err(|reason| err(PUBLIC_URL, reason))?;
+                Some(u)
+            }
+        };
+        // The variable that named the authorization servers, for the messages below.
+        let (authorization_servers, named_by) = match get(AUTHORIZATION_SERVERS) {
+            Some(v) => {
+                let list = words(Some(v));
+                for u in &list {
+                    check_url(u, false).map_err(|reason| err(AUTHORIZATION_SERVERS, reason))?;
+                }
+                (list, AUTHORIZATION_SERVERS)
+            }
+            None => (
+                get(JWT_ISSUER)
+                    .map(|i| vec![i.trim().to_owned()])
+                    .unwrap_or_default(),
+                JWT_ISSUER,
+            ),
+        };
         let public_key = get(JWT_PUBLIC_KEY);
         let jwks_url = get(JWT_JWKS_URL).map(|u| u.trim().to_owned());
         let auth = if public_key.is_none() && jwks_url.is_none() {
+            // Metadata that sends clients to sign in, with nothing to verify what they
+            // bring back, would serve nobody: refuse rather than serve without tokens.
+            if let Some(first) = authorization_servers.first() {
+                return Err(err(
+                    JWT_JWKS_URL,
+                    format!("{named_by} names the authorization server {first}, but no key verifies its tokens. Set JWT_JWKS_URL to its key set (the jwks_uri in {first}/.well-known/openid-configuration or /.well-known/oauth-authorization-server)"),
+                ));
+            }
             if !allow_unauthenticated {
                 return Err(err(
                     JWT_PUBLIC_KEY,
@@ -142,7 +175,22 @@ impl Config {
             if let Some(url) = &jwks_url {
                 check_url(url, true).map_err(|reason| err(JWT_JWKS_URL, reason))?;
             }
-            let audience = get(JWT_AUDIENCE).unwrap_or_else(|| DEFAULT_AUDIENCE.into());
+            let audiences = match get(JWT_AUDIENCE) {
+                Some(a) => words(Some(a)),
+                // Clients sent to an authorization server ask it for a token for our
+                // resource (RFC 8707), which it puts in `aud` (2025-11-25
+                // basic/authorization "Token Audience Binding and Validation").
+                None if !authorization_servers.is_empty() => {
+                    let base = public_url.as_deref().ok_or_else(|| {
+                        err(
+                            PUBLIC_URL,
+                            format!("{named_by} names an authorization server, so tokens must be issued for this server's URL, and that URL is not set. Set PUBLIC_URL to the origin users reach the server at (https://dice.example.com), or JWT_AUDIENCE to the audience your authorization server puts in its tokens"),
+                        )
+                    })?;
+                    crate::auth::metadata::resources(base).into()
+                }
+                None => vec![DEFAULT_AUDIENCE.into()],
+            };
             let leeway_secs = match get(JWT_LEEWAY_SECONDS) {
                 None => DEFAULT_LEEWAY_SECS,
                 Some(v) => v
@@ -158,7 +206,7 @@ impl Config {
                     })?,
             };
             let policy = ClaimPolicy {
-                audience: audience.trim().to_owned(),
+                audiences,
                 issuer: get(JWT_ISSUER).map(|i| i.trim().to_owned()),
                 required_scopes: words(get(REQUIRED_SCOPES)),
                 leeway_secs,
@@ -166,26 +214,6 @@ impl Config {
             Auth::Bearer(Box::new(Authenticator::new(static_keys, jwks_url, policy)))
         };
 
-        let public_url = match get(PUBLIC_URL) {
-            None => None,
-            Some(u) => {
-                let u = u.trim().trim_end_matches('/').to_owned();
-                check_url(&u, false).map_err(|reason| err(PUBLIC_URL, reason))?;
-                Some(u)
-            }
-        };
-        let authorization_servers = match get(AUTHORIZATION_SERVERS) {
-            Some(v) => {
-                let list = words(Some(v));
-                for u in &list {
-                    check_url(u, false).map_err(|reason| err(AUTHORIZATION_SERVERS, reason))?;
-                }
-                list
-            }
-            None => get(JWT_ISSUER)
-                .map(|i| vec![i.trim().to_owned()])
-                .unwrap_or_default(),
-        };
         let input_state_key = match get(INPUT_STATE_KEY) {
             None => None,
             Some(k) if k.trim().len() >= crate::mcp::state::MIN_KEY_BYTES => {
@@ -415,20 +443,82 @@ mod tests {
         }
     }
 
+    fn audiences(c: &Config) -> Vec<String> {
+        let Auth::Bearer(a) = &c.auth else { panic!() };
+        a.policy.audiences.clone()
+    }
+
     #[test]
-    fn policy_defaults_match_the_seed() {
+    fn without_an_authorization_server_the_seeds_audience_is_the_default() {
+        let c = strict(&[(JWT_JWKS_URL, "https://idp.example/jwks")]).unwrap();
+        assert_eq!(audiences(&c), vec![DEFAULT_AUDIENCE.to_owned()]);
+        let Auth::Bearer(a) = &c.auth else { panic!() };
+        assert_eq!(a.policy.leeway_secs, DEFAULT_LEEWAY_SECS);
+        assert!(c.authorization_servers.is_empty());
+    }
+
+    #[test]
+    fn with_an_authorization_server_tokens_are_for_our_resource() {
+        for named in [JWT_ISSUER, AUTHORIZATION_SERVERS] {
+            let c = strict(&[
+                (JWT_JWKS_URL, "https://idp.example/jwks"),
+                (named, "https://idp.example"),
+                (PUBLIC_URL, "https://dice.example/"),
+            ])
+            .unwrap();
+            assert_eq!(
+                audiences(&c),
+                [
+                    "https://dice.example/mcp/",
+                    "https://dice.example/mcp",
+                    "https://dice.example"
+                ],
+                "{named}"
+            );
+            assert_eq!(
+                c.authorization_servers,
+                vec!["https://idp.example".to_owned()]
+            );
+        }
+        // JWT_AUDIENCE, when set, is the list (space-separated), whatever else is set.
         let c = strict(&[
+            (JWT_JWKS_URL, "https://idp.example/jwks"),
+            (AUTHORIZATION_SERVERS, "https://idp.example"),
+            (JWT_AUDIENCE, "https://api.example dice-server"),
+        ])
+        .unwrap();
+        assert_eq!(audiences(&c), ["https://api.example", "dice-server"]);
+    }
+
+    #[test]
+    fn an_authorization_server_without_a_resource_url_or_keys_fails_closed() {
+        let e = strict(&[
             (JWT_JWKS_URL, "https://idp.example/jwks"),
             (JWT_ISSUER, "https://idp.example"),
         ])
-        .unwrap();
-        let Auth::Bearer(a) = &c.auth else { panic!() };
-        assert_eq!(a.policy.audience, DEFAULT_AUDIENCE);
-        assert_eq!(a.policy.leeway_secs, DEFAULT_LEEWAY_SECS);
-        assert_eq!(
-            c.authorization_servers,
-            vec!["https://idp.example".to_owned()]
+        .unwrap_err();
+        assert_eq!(e.var, PUBLIC_URL);
+        assert!(
+            e.reason
+                .contains("JWT_ISSUER names an authorization server"),
+            "{e}"
         );
+        assert!(e.reason.contains("JWT_AUDIENCE"), "{e}");
+        for extra in [None, Some((ALLOW_UNAUTHENTICATED, "true"))] {
+            let mut vars = vec![
+                (AUTHORIZATION_SERVERS, "https://idp.example"),
+                (PUBLIC_URL, "https://dice.example"),
+            ];
+            vars.extend(extra);
+            let e = strict(&vars).unwrap_err();
+            assert_eq!(e.var, JWT_JWKS_URL);
+            assert!(
+                e.reason.contains(
+                    "AUTHORIZATION_SERVERS names the authorization server https://idp.example"
+                ),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -90,6 +90,9 @@ pub struct Response {
     pub stream: Option<Streaming>,
     /// What the operator's log says about this request (never a token or key).
     pub log: RequestLog,
+    /// A token was checked for this request and proven forged or unparsable: the adapter
+    /// counts it against the client's address (see [`crate::ratelimit`]).
+    pub forged_token: bool,
 }
 
 impl Response {
@@ -100,6 +103,7 @@ impl Response {
             body: Vec::new(),
             stream: None,
             log: RequestLog::default(),
+            forged_token: false,
         }
     }
 
@@ -238,10 +242,17 @@ fn all_scopes(required: &[String], more: &[&str]) -> Vec<String> {
 /// The `401`/`403`/`503` for a refused request, with the RFC 6750 challenge pointing at
 /// the protected resource metadata (RFC 9728 section 5.1).
 fn auth_failure(config: &Config, req: &Request, err: &AuthError, scopes: &[String]) -> Response {
+    // The metadata of the path the client used, so that its `resource` is the URL the
+    // user typed (2025-11-25 basic/authorization "Protected Resource Metadata Discovery
+    // Requirements"; Claude compares the two exactly).
+    let path = if MCP_PATHS.contains(&req.path.as_str()) {
+        req.path.as_str()
+    } else {
+        MCP_PATHS[1]
+    };
     let mut challenge = format!(
-        "Bearer resource_metadata=\"{}{}/mcp\"",
-        base_url(config, req),
-        metadata::WELL_KNOWN
+        "Bearer resource_metadata=\"{}\"",
+        metadata::url_for(base_url(config, req), path)
     );
     // A quoted-string may not hold quotes, backslashes or control characters, and a header
     // value must be ASCII: client-supplied text in a reason is folded to '?'.
@@ -365,6 +376,7 @@ async fn mcp_endpoint(
                             let mut response =
                                 auth_failure(config, req, &r.error, &auth.policy.required_scopes);
                             response.log.remembered = r.remembered;
+                            response.forged_token = r.forged;
                             return response;
                         }
                     }
@@ -445,7 +457,13 @@ async fn post(
     };
     let handled = mcp::handle(server, call, body, &headers, format.is_some()).await;
     let mut response = match handled.outcome {
-        Outcome::ScopeRequired(scopes) => scope_challenge(config, req, &scopes),
+        Outcome::ScopeRequired(scopes) => {
+            let challenge = scope_challenge(config, req, &scopes);
+            match chatgpt_tool_call(body) {
+                Some(id) => scope_tool_error(server, req, challenge, &id, format),
+                None => challenge,
+            }
+        }
         Outcome::Accepted => Response::new(202),
         Outcome::NotAcceptable => transport_error(
             406,
@@ -491,6 +509,65 @@ fn scope_challenge(config: &Config, req: &Request, scopes: &mcp::MissingScopes) 
         missing: scopes.missing.join(" "),
     };
     auth_failure(config, req, &err, &all_scopes(required, scopes.tool))
+}
+
+/// The id of a `tools/call` sent by ChatGPT, which marks its calls with `openai/…` keys
+/// in `params._meta` (`openai/userAgent`, `openai/locale`: OpenAI Apps SDK reference,
+/// "_meta fields the client provides"). Only a single message, never a batch.
+fn chatgpt_tool_call(body: &[u8]) -> Option<jsonrpc::Id> {
+    let message: Value = serde_json::from_slice(body).ok()?;
+    if message.get("method")?.as_str()? != "tools/call" {
+        return None;
+    }
+    let meta = message.get("params")?.get("_meta")?.as_object()?;
+    if !meta.keys().any(|k| k.starts_with("openai/")) {
+        return None;
+    }
+    jsonrpc::Id::from_value(message.get("id")?)
+}
+
+/// ChatGPT asks the user to link the account again, with more scopes, when a tool's
+/// *result* is an error carrying the challenge in `_meta["mcp/www_authenticate"]`
+/// (OpenAI Apps SDK, "Triggering authentication UI"); MCP clients step up on the 403
+/// itself (2025-11-25 basic/authorization "Scope Challenge Handling"). So ChatGPT gets
+/// this tool error, with the same challenge, and every other client the 403.
+fn scope_tool_error(
+    server: &Server,
+    req: &Request,
+    challenge: Response,
+    id: &jsonrpc::Id,
+    format: Option<Format>,
+) -> Response {
+    let value = challenge
+        .header("www-authenticate")
+        .unwrap_or("")
+        .to_owned();
+    let version = req
+        .header("mcp-protocol-version")
+        .and_then(Version::parse)
+        .unwrap_or(Version::LATEST_LEGACY);
+    let text = format!(
+        "{}. Sign in again and grant it to use this tool.",
+        challenge
+            .log
+            .reason
+            .as_deref()
+            .unwrap_or("a scope is missing")
+    );
+    let mut result = mcp::methods::finish(
+        server,
+        json!({ "content": [{ "type": "text", "text": text }], "isError": true }),
+        version,
+    );
+    result["_meta"]["mcp/www_authenticate"] = json!([value]);
+    let body = jsonrpc::result(id, result);
+    let mut response = match format {
+        Some(Format::Sse) => sse(200, &body),
+        _ => Response::json(200, &body),
+    };
+    response.log = challenge.log;
+    response.log.tool_error = true;
+    response
 }
 
 /// The HTTP status for a JSON-RPC answer. Transport-level failures are 400 in every

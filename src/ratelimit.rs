@@ -3,10 +3,15 @@
 //! refuses, answers with [`crate::http::rate_limited`].
 //!
 //! Two limits, each a `[[ratelimits]]` binding in `wrangler.toml`:
-//! - per client address (`CF-Connecting-IP`), on every request whose token would need a
-//!   signature verification (not in the verified-token cache, not remembered as refused),
-//!   checked before that work: a flood costs a limiter call, not RSA;
-//! - per caller (the verified token's `sub`), on requests that call a tool.
+//! - per client address (`CF-Connecting-IP`), counting the tokens from it that were
+//!   checked and proven forged or unparsable. Every user of ChatGPT or Claude arrives
+//!   from the host's few addresses, so a valid token is never counted: only what a flood
+//!   of forgeries costs is. The binding can only count, not peek, so the count is taken
+//!   after a failed check, and an address the binding has refused is remembered in the
+//!   isolate ([`Blocked`]): its next new tokens are refused *before* any verification,
+//!   until the window is over. Tokens already verified (cached) are always served.
+//! - per caller (the verified token's `sub`), on requests that call a tool, asked before
+//!   the request is served.
 //!
 //! An unbound limit limits nothing (the adapter says so once in the log).
 
@@ -28,7 +33,7 @@ const UNKNOWN_ADDRESS: &str = "unknown";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Limit {
-    /// Token verifications per client address.
+    /// Forged or unparsable tokens per client address.
     Address,
     /// Tool calls per token subject.
     Caller,
@@ -60,7 +65,7 @@ impl fmt::Display for Limit {
         match self {
             Limit::Address => write!(
                 f,
-                "Too many requests from this address carried a token this server had not verified yet; wait up to {RETRY_AFTER_SECS} seconds. Send the same token on every request rather than a new one each time: a token already verified is not limited."
+                "Too many tokens from this address failed verification (forged, or not a token), so new ones from it are refused unchecked; wait up to {RETRY_AFTER_SECS} seconds, then send a token from the authorization server. A token already verified is still served."
             ),
             Limit::Caller => write!(
                 f,
@@ -70,7 +75,9 @@ impl fmt::Display for Limit {
     }
 }
 
-/// One question for a limiter: may `key` go on under `limit`?
+/// One question for a limiter: may `key` go on under `limit`? For [`Limit::Caller`] it
+/// is asked before serving; for [`Limit::Address`], [`Blocked`] is asked before serving
+/// and the binding after a forged token (see the module's comment).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Check {
     pub limit: Limit,
@@ -107,6 +114,44 @@ pub fn check(config: &Config, req: &Request, now: i64) -> Option<Check> {
                 key: subject.clone(),
             })
         }
+    }
+}
+
+/// Addresses the address limit has refused, each until its window is over: per isolate,
+/// so that a refused address costs no verification at all, not even a limiter call.
+/// Bounded: past [`Blocked::CAPACITY`] addresses, expired ones go first, then all
+/// (a flood from that many addresses still costs each of them at most the limit).
+#[derive(Debug, Default)]
+pub struct Blocked {
+    until: std::collections::HashMap<String, i64>,
+}
+
+impl Blocked {
+    pub const CAPACITY: usize = 1024;
+
+    /// Is `address` refused now? Forgets it once its time is over.
+    pub fn is_blocked(&mut self, address: &str, now: i64) -> bool {
+        match self.until.get(address) {
+            Some(&until) if until > now => true,
+            Some(_) => {
+                self.until.remove(address);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// The binding refused `address`: refuse its new tokens for the longest window the
+    /// binding counts in, the time the client is told to wait.
+    pub fn block(&mut self, address: &str, now: i64) {
+        if self.until.len() >= Self::CAPACITY {
+            self.until.retain(|_, until| *until > now);
+            if self.until.len() >= Self::CAPACITY {
+                self.until.clear();
+            }
+        }
+        self.until
+            .insert(address.to_owned(), now + i64::from(RETRY_AFTER_SECS));
     }
 }
 
@@ -149,6 +194,36 @@ mod tests {
         assert!(!calls_a_tool(&bytes(&"[".repeat(10_000))));
         assert!(!calls_a_tool(&bytes("")));
         assert!(!calls_a_tool(&Body::TooLarge));
+    }
+
+    #[test]
+    fn a_blocked_address_stays_blocked_for_the_window_only() {
+        let mut b = Blocked::default();
+        assert!(!b.is_blocked("a", 100));
+        b.block("a", 100);
+        assert!(b.is_blocked("a", 100));
+        assert!(b.is_blocked("a", 159));
+        assert!(!b.is_blocked("b", 120));
+        assert!(!b.is_blocked("a", 160));
+        assert!(!b.is_blocked("a", 120), "forgotten once over");
+    }
+
+    #[test]
+    fn blocked_addresses_are_bounded() {
+        let mut b = Blocked::default();
+        for i in 0..Blocked::CAPACITY {
+            b.block(&i.to_string(), 0);
+        }
+        // Expired ones make room first…
+        b.block("late", 100);
+        assert_eq!(b.until.len(), 1);
+        for i in 0..Blocked::CAPACITY {
+            b.block(&i.to_string(), 100);
+        }
+        // …else everything goes: never more than the capacity.
+        assert_eq!(b.until.len(), 1);
+        assert!(b.is_blocked(&(Blocked::CAPACITY - 1).to_string(), 100));
+        assert!(!b.is_blocked("late", 100));
     }
 
     #[test]

@@ -53,7 +53,8 @@ fn token(claims: Value) -> String {
 }
 
 fn good_claims() -> Value {
-    json!({"sub": "u", "aud": "dice-server", "iat": NOW, "exp": NOW + 600, "scope": "dice:roll"})
+    // An authorization server is named and JWT_AUDIENCE is not: tokens are for our URL.
+    json!({"sub": "u", "aud": "https://dice.example.com/mcp", "iat": NOW, "exp": NOW + 600, "scope": "dice:roll"})
 }
 
 fn ping(authorization: Option<&str>) -> Response {
@@ -109,6 +110,39 @@ fn the_challenge_points_at_the_public_urls_metadata() {
         .as_deref()
         .unwrap()
         .contains("Authorization: Bearer"));
+}
+
+#[test]
+fn the_challenge_follows_the_path_used() {
+    let mut req = request("", r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#);
+    req.headers.retain(|(k, _)| k != "authorization");
+    let r = handle(config(), &req, NOW);
+    assert_eq!(r.status, 401);
+    assert!(r.header("www-authenticate").unwrap().starts_with(
+        r#"Bearer resource_metadata="https://dice.example.com/.well-known/oauth-protected-resource/mcp/""#
+    ));
+}
+
+#[test]
+fn tokens_for_any_of_our_resource_urls_pass_and_for_nothing_else() {
+    for (aud, status) in [
+        (json!("https://dice.example.com/mcp/"), 200),
+        (json!(["x", "https://dice.example.com/mcp"]), 200),
+        (json!("https://dice.example.com"), 200),
+        // The seed's audience is the default only when no authorization server is named.
+        (json!("dice-server"), 401),
+        (json!("https://dice.example.com/mcp/other"), 401),
+        (json!("https://other.example.com/mcp/"), 401),
+    ] {
+        let mut c = good_claims();
+        c["aud"] = aud.clone();
+        let r = ping(Some(&format!("Bearer {}", token(c))));
+        assert_eq!(r.status, status, "{aud}");
+        assert!(
+            !r.forged_token,
+            "a genuine token is never counted against the address"
+        );
+    }
 }
 
 #[test]
@@ -184,7 +218,12 @@ fn a_forged_token_sent_again_is_refused_from_memory() {
     let again = ping(Some(&forged));
     assert_eq!(first.status, 401);
     assert!(!first.log.remembered, "the first one is verified");
+    assert!(first.forged_token, "and counted against the address");
     assert!(again.log.remembered, "the second one is not");
+    assert!(!again.forged_token, "nor counted");
+    // A header that is not a token at all is counted too; no token is not.
+    assert!(ping(Some("Bearer not-a-token")).forged_token);
+    assert!(!ping(None).forged_token);
     assert_eq!(
         (again.status, &again.body, again.header("www-authenticate")),
         (first.status, &first.body, first.header("www-authenticate")),

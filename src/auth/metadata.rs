@@ -14,6 +14,24 @@ pub fn resource_path(path: &str) -> Option<&str> {
     matches!(rest, "" | "/mcp" | "/mcp/").then_some(rest)
 }
 
+/// Every resource identifier this server publishes for `base` (its public origin): the
+/// MCP endpoint as `/mcp/` and as `/mcp` (each document's `resource` is the URL the
+/// client typed, which Claude compares exactly), and the origin (the root document's).
+/// By default a token must be for one of them, and for nothing else.
+pub fn resources(base: &str) -> [String; 3] {
+    [
+        format!("{base}/mcp/"),
+        format!("{base}/mcp"),
+        base.to_owned(),
+    ]
+}
+
+/// The metadata URL that describes the resource at `path` of `base` (RFC 9728 section
+/// 3.1: the well-known suffix goes between the host and the path).
+pub fn url_for(base: &str, path: &str) -> String {
+    format!("{base}{WELL_KNOWN}{path}")
+}
+
 /// The metadata document for `resource` (an absolute URL).
 pub fn document(resource: &str, authorization_servers: &[String], scopes: &[String]) -> Value {
     let mut doc = json!({

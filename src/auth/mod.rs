@@ -54,6 +54,11 @@ pub struct Authenticated {
 pub struct Refused {
     pub error: AuthError,
     pub remembered: bool,
+    /// The token was checked now and not proven genuine: it did not parse, no key was
+    /// for it, or its signature failed. That is what a flood of forgeries makes the
+    /// server do, and what the address limit counts; a token with a good signature
+    /// (even expired, or for another audience) is not counted.
+    pub forged: bool,
 }
 
 impl From<AuthError> for Refused {
@@ -61,6 +66,7 @@ impl From<AuthError> for Refused {
         Refused {
             error,
             remembered: false,
+            forged: false,
         }
     }
 }
@@ -83,19 +89,24 @@ pub enum Cost {
 struct Failure {
     error: AuthError,
     lasting: bool,
+    /// See [`Refused::forged`].
+    forged: bool,
 }
 
 impl Failure {
-    fn lasting(error: AuthError) -> Self {
+    /// A token that is not what it claims (shape, key or signature): lasting, counted.
+    fn forged(error: AuthError) -> Self {
         Failure {
             error,
             lasting: true,
+            forged: true,
         }
     }
     fn passing(error: AuthError) -> Self {
         Failure {
             error,
             lasting: false,
+            forged: false,
         }
     }
 }
@@ -290,6 +301,7 @@ impl Authenticator {
             return Err(Refused {
                 error,
                 remembered: true,
+                forged: false,
             });
         }
         match self.verify(token, now, verifier).await {
@@ -302,7 +314,11 @@ impl Authenticator {
                 if f.lasting {
                     lock(&self.refused).insert(key, f.error.clone(), now + cache::REFUSED_SECS);
                 }
-                Err(f.error.into())
+                Err(Refused {
+                    error: f.error,
+                    remembered: false,
+                    forged: f.forged,
+                })
             }
         }
     }
@@ -315,13 +331,18 @@ impl Authenticator {
         now: i64,
         verifier: &dyn Verifier,
     ) -> Result<(Principal, i64), Failure> {
-        let header = token::inspect(token).map_err(Failure::lasting)?;
+        let header = token::inspect(token).map_err(Failure::forged)?;
         let untrusted = UntrustedToken::new(token).map_err(|e| {
-            Failure::lasting(AuthError::invalid(format!("the token does not parse: {e}")))
+            Failure::forged(AuthError::invalid(format!("the token does not parse: {e}")))
         })?;
+        // No key for it may mend (a key set still to come): not remembered, but counted
+        // unless the keys themselves are missing.
         let key = self
             .key_for(header.kid.as_deref(), header.alg)
-            .map_err(Failure::passing)?;
+            .map_err(|error| Failure {
+                forged: matches!(error, AuthError::Invalid(_)),
+                ..Failure::passing(error)
+            })?;
         // The signing input is the token up to its last dot; `inspect` saw three parts.
         let message = token.rsplit_once('.').map_or("", |(m, _)| m).as_bytes();
         let check = SignatureCheck {
@@ -341,18 +362,32 @@ impl Authenticator {
         .validator::<Map<String, Value>>(&())
         .validate(&untrusted)
         // Judged against the keys held now; the memory is cleared when they change.
-        .map_err(|e| Failure::lasting(AuthError::invalid(describe(&e))))?;
+        // Claims that do not parse under a good signature are the issuer's doing.
+        .map_err(|e| Failure {
+            forged: !matches!(e, ValidationError::MalformedClaims(_)),
+            ..Failure::forged(AuthError::invalid(describe(&e)))
+        })?;
         self.policy
             .check(verified.claims(), now)
             .map_err(|error| Failure {
-                error,
                 lasting: !self.policy.may_become_valid(verified.claims(), now),
+                ..Failure::passing(error)
             })
     }
 
     /// Finds the key for a token in the configured key, then in the fetched key set.
     fn key_for(&self, kid: Option<&str>, alg: keys::Alg) -> Result<Arc<VerifyingKey>, AuthError> {
         let mut first_error = None;
+        // A token whose kid the fetched set names is that set's: a configured key without
+        // a kid (a PEM key takes any kid) must not claim it and fail its signature.
+        if let (Some(kid), Some(remote)) = (kid, &self.remote) {
+            let remote = lock(remote);
+            if let Some(set) = remote.keys().filter(|s| s.has_kid(kid)) {
+                return set.select(Some(kid), alg).cloned().map_err(|e| {
+                    AuthError::invalid(format!("no configured key verifies this token: {e}"))
+                });
+            }
+        }
         if let Some(set) = &self.static_keys {
             match set.select(kid, alg) {
                 Ok(k) => return Ok(k.clone()),

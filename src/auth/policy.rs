@@ -8,8 +8,8 @@ use super::{AuthError, Principal};
 /// The claim rules, from configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClaimPolicy {
-    /// Must appear in `aud` (a string, or an array of strings).
-    pub audience: String,
+    /// One of them must appear in `aud` (a string, or an array of strings).
+    pub audiences: Vec<String>,
     /// When set, `iss` must equal it exactly.
     pub issuer: Option<String>,
     /// Every one must be granted by `scope` (space-separated) or `scp` (array or string).
@@ -46,15 +46,16 @@ impl ClaimPolicy {
             }
         }
         let custom = &claims.custom;
+        let ours = |a: &str| self.audiences.iter().any(|ours| ours == a);
         let audience_ok = match custom.get("aud") {
-            Some(Value::String(a)) => *a == self.audience,
-            Some(Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(&self.audience)),
+            Some(Value::String(a)) => ours(a),
+            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(ours),
             _ => false,
         };
         if !audience_ok {
             return Err(AuthError::invalid(format!(
                 "the token's audience ('aud') does not include '{}'",
-                self.audience
+                self.audiences.join("' or '")
             )));
         }
         if let Some(expected) = &self.issuer {
@@ -133,7 +134,7 @@ mod tests {
 
     fn policy() -> ClaimPolicy {
         ClaimPolicy {
-            audience: "dice-server".into(),
+            audiences: vec!["dice-server".into()],
             issuer: Some("https://issuer.example".into()),
             required_scopes: vec!["dice:roll".into()],
             leeway_secs: 60,
@@ -197,6 +198,35 @@ mod tests {
             .is_err());
         assert!(policy().check(&with("aud", json!("other")), NOW).is_err());
         assert!(policy().check(&without("aud"), NOW).is_err());
+    }
+
+    #[test]
+    fn any_of_several_audiences_will_do_and_no_other() {
+        let p = ClaimPolicy {
+            audiences: vec![
+                "https://d.example/mcp/".into(),
+                "https://d.example/mcp".into(),
+            ],
+            ..policy()
+        };
+        for ok in [
+            json!("https://d.example/mcp"),
+            json!(["x", "https://d.example/mcp/"]),
+        ] {
+            assert!(p.check(&with("aud", ok.clone()), NOW).is_ok(), "{ok}");
+        }
+        for bad in [
+            json!("https://d.example/mcp//"),
+            json!("https://d.example"),
+            json!(["dice-server"]),
+        ] {
+            let e = p.check(&with("aud", bad.clone()), NOW).unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains("'https://d.example/mcp/' or 'https://d.example/mcp'"),
+                "{bad}: {e}"
+            );
+        }
     }
 
     #[test]

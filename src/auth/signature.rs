@@ -131,7 +131,7 @@ mod tests {
             .collect();
         let (set, _) = KeySet::parse(&json!({ "keys": keys }).to_string()).unwrap();
         let policy = ClaimPolicy {
-            audience: "dice-server".into(),
+            audiences: vec!["dice-server".into()],
             issuer: None,
             required_scopes: vec![],
             leeway_secs: 60,

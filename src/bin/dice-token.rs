@@ -177,6 +177,23 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
 /// Adds `JWT_PUBLIC_KEY="<pem>"` to `.dev.vars` unless a line for it is already there.
 fn ensure_dev_vars(path: &Path, public_pem: &str) -> Result<(), String> {
     let existing = fs::read_to_string(path).unwrap_or_default();
+    // The user's own identity provider: adding the development key beside it would only
+    // confuse what `npm run dev` serves with.
+    let sets = |name: &str| {
+        existing.lines().any(|l| {
+            l.strip_prefix(name)
+                .and_then(|r| r.strip_prefix('='))
+                .is_some_and(|v| !v.trim().trim_matches('"').is_empty())
+        })
+    };
+    if !existing.contains(&format!("{VAR}=")) && sets(dice_mcp::config::JWT_JWKS_URL) {
+        eprintln!(
+            "dice-token: {} sets JWT_JWKS_URL, so the development key is not added to it: \
+             the server verifies tokens from your identity provider, and this token will be refused",
+            path.display()
+        );
+        return Ok(());
+    }
     let prefix = format!("{VAR}=");
     if let Some(at) = existing
         .find(&prefix)

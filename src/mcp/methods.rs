@@ -40,7 +40,7 @@ pub async fn dispatch(
         (Era::Legacy, "ping") => Ok(json!({})),
         (Era::Legacy, "logging/setLevel") if server.logging => set_level(params),
         (Era::Modern, "server/discover") => Ok(discover(server)),
-        (_, "tools/list") => tools_list(server, params, version),
+        (_, "tools/list") => tools_list(server, params, version, request.caller.is_some()),
         (_, "tools/call") => {
             let stream = request.sse && !in_batch;
             return tools_call(server, request, id, params, version, stream).await;
@@ -154,7 +154,12 @@ fn discover(server: &Server) -> Value {
     })
 }
 
-fn tools_list(server: &Server, params: Params, version: Version) -> Result<Value, RpcError> {
+fn tools_list(
+    server: &Server,
+    params: Params,
+    version: Version,
+    authenticated: bool,
+) -> Result<Value, RpcError> {
     let cursor = match params.and_then(|p| p.get("cursor")) {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.as_str()),
@@ -166,7 +171,7 @@ fn tools_list(server: &Server, params: Params, version: Version) -> Result<Value
     let tools: Vec<Value> = page
         .tools
         .iter()
-        .map(|(tool, def)| describe(*tool, def, version))
+        .map(|(tool, def)| describe(*tool, def, version, authenticated))
         .collect();
     let mut result = json!({ "tools": tools });
     if let Some(next) = page.next_cursor {
@@ -179,12 +184,20 @@ fn tools_list(server: &Server, params: Params, version: Version) -> Result<Value
     Ok(result)
 }
 
-/// A tool definition with only the fields the request's revision defines.
-fn describe(tool: &dyn DynTool, def: &Definition, version: Version) -> Value {
+/// A tool definition with only the fields the request's revision defines, plus
+/// ChatGPT's `securitySchemes` (OpenAI Apps SDK, "Authentication"): what signing in the
+/// tool needs, from its scopes; `noauth` only on a server without tokens.
+fn describe(tool: &dyn DynTool, def: &Definition, version: Version, authenticated: bool) -> Value {
+    let scheme = if authenticated {
+        json!({ "type": "oauth2", "scopes": tool.scopes() })
+    } else {
+        json!({ "type": "noauth" })
+    };
     let mut out = json!({
         "name": tool.name(),
         "description": tool.description(),
         "inputSchema": def.input_schema,
+        "securitySchemes": [scheme],
     });
     if version.has_structured_output() {
         if let Some(title) = tool.title() {

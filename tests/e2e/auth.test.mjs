@@ -19,7 +19,8 @@ const withToken = (token) => withAuth(`Bearer ${token}`);
 function assertChallenge(r, error) {
   const challenge = r.headers.get("www-authenticate");
   assert.ok(challenge, "a WWW-Authenticate header");
-  assert.match(challenge, /^Bearer resource_metadata="http:\/\/[^"]+\/\.well-known\/oauth-protected-resource\/mcp"/);
+  // URL_MCP ends in /mcp/: the metadata named is that path's.
+  assert.match(challenge, /^Bearer resource_metadata="http:\/\/[^"]+\/\.well-known\/oauth-protected-resource\/mcp\/"/);
   assert.match(challenge, /scope="dice:roll"/);
   if (error) assert.match(challenge, new RegExp(`error="${error}"`));
   else assert.doesNotMatch(challenge, /error=/);

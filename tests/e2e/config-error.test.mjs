@@ -18,3 +18,26 @@ test("an invalid ALLOWED_ORIGINS refuses every request with 500 naming it", asyn
   assert.equal(r.json.error, "server_misconfigured");
   assert.match(r.json.error_description, /ALLOWED_ORIGINS/);
 });
+
+// An authorization server named without what its sign-in needs: refused, naming the
+// variable to set, and logged once (not once per request).
+for (const [what, vars, variable] of [
+  ["no key to verify its tokens", { AUTHORIZATION_SERVERS: "https://as.example", PUBLIC_URL: "https://dice.example", ALLOW_UNAUTHENTICATED: "true" }, "JWT_JWKS_URL"],
+  ["no PUBLIC_URL to take the audience from", { JWT_JWKS_URL: "https://as.example/jwks", JWT_ISSUER: "https://as.example" }, "PUBLIC_URL"],
+]) {
+  test(`an authorization server with ${what} fails closed naming ${variable}`, async () => {
+    const w = await startWorker({ vars });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const r = await post(initialize(), { authorization: null }, w.url);
+        assert.equal(r.status, 500);
+        assert.equal(r.json.error, "server_misconfigured");
+        assert.match(r.json.error_description, new RegExp(`${variable} is not usable`));
+      }
+      const logs = await w.waitForLog(/Every request gets 500/);
+      assert.equal(logs.match(/Every request gets 500/g).length, 1, "reported once");
+    } finally {
+      await w.stop();
+    }
+  });
+}

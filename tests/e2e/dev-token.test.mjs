@@ -68,3 +68,17 @@ test("an existing JWT_PUBLIC_KEY line for another key is never overwritten", asy
   assert.equal(readFileSync(path.join(other, ".dev.vars"), "utf8"), 'JWT_PUBLIC_KEY="something else"\n');
   assert.match(stderr, /already sets JWT_PUBLIC_KEY to another key/);
 });
+
+test("with JWT_JWKS_URL in .dev.vars, no development key is added beside it", async () => {
+  const other = mkdtempSync(path.join(tmpdir(), "dice-dev-jwks-"));
+  const vars = 'JWT_JWKS_URL=https://as.example/jwks\nJWT_ISSUER=https://as.example\n';
+  writeFileSync(path.join(other, ".dev.vars"), vars);
+  const { stderr } = await run(
+    "cargo",
+    ["run", "--quiet", "--manifest-path", path.join(ROOT, "Cargo.toml"), "--bin", "dice-token"],
+    { cwd: other },
+  );
+  assert.equal(readFileSync(path.join(other, ".dev.vars"), "utf8").startsWith(vars), true);
+  assert.doesNotMatch(readFileSync(path.join(other, ".dev.vars"), "utf8"), /JWT_PUBLIC_KEY/);
+  assert.match(stderr, /sets JWT_JWKS_URL, so the development key is not added/);
+});

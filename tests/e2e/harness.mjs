@@ -30,7 +30,9 @@ export async function freePort() {
 }
 
 /**
- * @param {{ vars?: Record<string,string>, args?: string[], envFile?: string }} options
+ * `vars` may be a function of the worker's base URL (`http://127.0.0.1:PORT`), for
+ * variables that name it (PUBLIC_URL).
+ * @param {{ vars?: Record<string,string> | ((base: string) => Record<string,string>), args?: string[], envFile?: string }} options
  * @returns {Promise<{ base: string, url: string, stop: () => Promise<void>, logs: () => string }>}
  */
 export async function startWorker(options = {}) {
@@ -53,7 +55,8 @@ async function startWorkerOnce({ vars = {}, args = [], envFile } = {}) {
   const state = mkdtempSync(path.join(tmpdir(), "dice-mcp-state-"));
   // With an env file (a .dev.vars of the test's own), it alone supplies the variables.
   const all = envFile ? {} : Object.fromEntries(WORKER_VARS.map((k) => [k, ""]));
-  const varArgs = Object.entries({ ...all, ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const given = typeof vars === "function" ? vars(`http://127.0.0.1:${port}`) : vars;
+  const varArgs = Object.entries({ ...all, ...given }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   if (envFile) varArgs.push("--env-file", envFile);
   const child = spawn(
     "wrangler",
@@ -142,7 +145,11 @@ export const FIXTURE_STATE_KEY = /INPUT_STATE_KEY = "([^"]+)"/.exec(readFileSync
  *  authentication and its own state key unless `vars` say otherwise. */
 export function startFixture({ vars = {} } = {}) {
   return startWorker({
-    vars: { ALLOW_UNAUTHENTICATED: "true", INPUT_STATE_KEY: FIXTURE_STATE_KEY, ...vars },
+    vars: (base) => ({
+      ALLOW_UNAUTHENTICATED: "true",
+      INPUT_STATE_KEY: FIXTURE_STATE_KEY,
+      ...(typeof vars === "function" ? vars(base) : vars),
+    }),
     args: ["--config", FIXTURE_CONFIG],
   });
 }

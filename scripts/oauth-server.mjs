@@ -1,0 +1,259 @@
+// A real OAuth 2.1 authorization server on loopback, for the sign-in tests
+// (tests/e2e/oauth.test.mjs) and for `npm run dev -- --oauth`: oidc-provider (a certified OpenID provider) with open dynamic
+// client registration, Client ID Metadata Documents, PKCE S256, resource indicators
+// (RFC 8707) issuing RS256 JWT access tokens (RFC 9068) whose `aud` is the resource, and
+// refresh tokens. Login and consent are answered by this file's code through the
+// provider's interaction API: every sign-in is `accountId`, granting what was asked.
+import http from "node:http";
+import https from "node:https";
+import { once } from "node:events";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { pathToFileURL } from "node:url";
+import Provider, { errors } from "oidc-provider";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+
+/**
+ * @param {{ resources: () => string[], scopes: string[], accountId?: string, port?: number,
+ *           trustedCa?: string | Buffer }} options
+ *   `resources`: the resource indicators tokens may be issued for (asked on every request,
+ *   so they can be set once the resource server is up); `scopes`: what those resources
+ *   accept; `trustedCa`: a CA certificate for fetching https client metadata documents
+ *   served on loopback by a test.
+ */
+export async function startAuthServer({ resources, scopes, accountId = "oauth-user", port = 0, trustedCa } = {}) {
+  const server = http.createServer();
+  server.listen(port, "127.0.0.1");
+  await once(server, "listening");
+  const issuer = `http://127.0.0.1:${server.address().port}`;
+
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const signing = { ...privateKey.export({ format: "jwk" }), kid: `as-${randomBytes(4).toString("hex")}`, alg: "RS256", use: "sig" };
+
+  /** What the server saw, for tests to assert on. */
+  const seen = { grants: [], registrations: 0, metadataFetches: [] };
+
+  const provider = new Provider(issuer, {
+    jwks: { keys: [signing] },
+    clientDefaults: {
+      token_endpoint_auth_method: "none",
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+    },
+    scopes: ["openid", "offline_access"],
+    pkce: { required: () => true },
+    features: {
+      devInteractions: { enabled: false },
+      registration: { enabled: true },
+      clientIdMetadataDocument: { enabled: true, ack: "draft-02" },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => undefined,
+        useGrantedResource: () => true,
+        getResourceServerInfo(ctx, resource) {
+          if (!resources().includes(resource)) throw new errors.InvalidTarget(`unknown resource ${resource}`);
+          return {
+            scope: scopes.join(" "),
+            audience: resource,
+            accessTokenTTL: 3600,
+            accessTokenFormat: "jwt",
+            jwt: { sign: { alg: "RS256" } },
+          };
+        },
+      },
+    },
+    // Every client that may refresh gets a refresh token, offline_access or not: hosts
+    // ask for it, and the SDK client does not.
+    issueRefreshToken: async (ctx, client) => client.grantTypeAllowed("refresh_token"),
+    findAccount: async (ctx, id) => ({ accountId: id, claims: async () => ({ sub: id }) }),
+    interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+    cookies: { keys: [randomBytes(16).toString("hex")] },
+    // Browser-based clients on loopback (the MCP Inspector) call the token and
+    // registration endpoints from their own origin.
+    clientBasedCORS: () => true,
+    // Client metadata documents are fetched here. Loopback addresses are refused by the
+    // provider's own fetch (SSRF protection), and the document must be https: a test
+    // serves it over TLS on loopback with its own CA, trusted here and nowhere else.
+    fetch: (url, options) => fetchTrusting(url, options, trustedCa, seen),
+  });
+  provider.on("grant.success", (ctx) => seen.grants.push(ctx.oidc.params.grant_type));
+  provider.on("registration_create.success", () => seen.registrations++);
+
+  const callback = provider.callback();
+  server.on("request", async (req, res) => {
+    const m = req.url.match(/^\/interaction\/([^/?]+)/);
+    if (!m) return callback(req, res);
+    try {
+      await answerInteraction(provider, req, res, accountId);
+    } catch (e) {
+      res.writeHead(500, { "content-type": "text/plain" });
+      res.end(`interaction failed: ${e.message}`);
+    }
+  });
+
+  return {
+    issuer,
+    jwksUrl: `${issuer}/jwks`,
+    provider,
+    seen,
+    stop: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, "close");
+    },
+  };
+}
+
+/** Logs `accountId` in, then grants every scope and resource the client asked for. */
+async function answerInteraction(provider, req, res, accountId) {
+  const details = await provider.interactionDetails(req, res);
+  const { prompt, params, session } = details;
+  if (prompt.name === "login") {
+    return provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+  }
+  if (prompt.name !== "consent") throw new Error(`unexpected prompt ${prompt.name}`);
+  const grant = details.grantId
+    ? await provider.Grant.find(details.grantId)
+    : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+  const missing = prompt.details;
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(" "));
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+    grant.addResourceScope(resource, scopes.join(" "));
+  }
+  const grantId = await grant.save();
+  return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
+
+/** `fetch` for the provider's outgoing requests, trusting `ca` for https. */
+async function fetchTrusting(url, options, ca, seen) {
+  seen.metadataFetches.push(String(url));
+  const target = new URL(url);
+  if (target.protocol !== "https:") return fetch(url, { ...options, dispatcher: undefined });
+  return new Promise((resolve, reject) => {
+    const req = https.get(target, { ca, headers: Object.fromEntries(options.headers ?? []), signal: options.signal }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
+        resolve(new Response(Buffer.concat(chunks), { status: res.statusCode, headers }));
+      });
+    });
+    req.on("error", reject);
+  });
+}
+
+/**
+ * A browser without a person: follows the authorization URL through the provider's
+ * redirects (keeping its cookies) until it reaches `redirectUri`, and returns that URL's
+ * query (`code` and `state`, or `error`).
+ */
+export async function signInHeadless(authorizationUrl, redirectUri) {
+  const jar = new Map();
+  let url = String(authorizationUrl);
+  for (let hop = 0; hop < 20; hop++) {
+    if (url.startsWith(redirectUri)) return new URL(url).searchParams;
+    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+    const r = await fetch(url, { redirect: "manual", headers: cookie ? { cookie } : {} });
+    for (const c of r.headers.getSetCookie()) {
+      const [pair] = c.split(";");
+      const i = pair.indexOf("=");
+      jar.set(pair.slice(0, i), pair.slice(i + 1));
+    }
+    const location = r.headers.get("location");
+    if (!location) throw new Error(`sign-in stopped at ${url}: ${r.status} ${await r.text()}`);
+    url = new URL(location, url).href;
+  }
+  throw new Error("sign-in did not reach the redirect URI in 20 hops");
+}
+
+/** Where the headless client is sent back to: never opened, the browser stops there. */
+export const REDIRECT = "http://127.0.0.1:1/callback";
+
+export function clientMetadata() {
+  return {
+    client_name: "dice-mcp sign-in test",
+    redirect_uris: [REDIRECT],
+    grant_types: ["authorization_code", "refresh_token"],
+    response_types: ["code"],
+    token_endpoint_auth_method: "none",
+  };
+}
+
+/** The SDK's OAuthClientProvider, with a headless browser in redirectToAuthorization. */
+export class HeadlessClient {
+  constructor({ metadataUrl, resource } = {}) {
+    this.clientMetadataUrl = metadataUrl;
+    this.authorizations = [];
+    if (resource) this.validateResourceURL = async () => new URL(resource);
+  }
+  get redirectUrl() { return REDIRECT; }
+  get clientMetadata() { return clientMetadata(); }
+  clientInformation() { return this.client; }
+  saveClientInformation(info) { this.client = info; }
+  tokens() { return this.saved; }
+  saveTokens(tokens) { this.saved = tokens; }
+  saveCodeVerifier(v) { this.verifier = v; }
+  codeVerifier() { return this.verifier; }
+  invalidateCredentials(what) {
+    if (what === "all" || what === "tokens") this.saved = undefined;
+    if (what === "all" || what === "client") this.client = undefined;
+  }
+  async redirectToAuthorization(url) {
+    this.authorizations.push(url);
+    const answer = await signInHeadless(url, REDIRECT);
+    if (answer.get("error")) throw new Error(`the AS refused: ${answer.get("error")} ${answer.get("error_description")}`);
+    this.code = answer.get("code");
+  }
+  /** The current access token's claims and header. */
+  token() {
+    const [h, p] = this.saved.access_token.split(".");
+    const json = (s) => JSON.parse(Buffer.from(s, "base64url").toString());
+    return { header: json(h), claims: json(p) };
+  }
+}
+
+/** Connects, signing in first if the server asks for it (the SDK's documented flow). */
+export async function connect(provider, url) {
+  const open = async () => {
+    const transport = new StreamableHTTPClientTransport(new URL(url), { authProvider: provider });
+    const client = new Client({ name: "dice-mcp-oauth-test", version: "1.0.0" });
+    await client.connect(transport);
+    return { client, transport };
+  };
+  try {
+    return await open();
+  } catch (e) {
+    if (!(e instanceof UnauthorizedError)) throw e;
+  }
+  const transport = new StreamableHTTPClientTransport(new URL(url), { authProvider: provider });
+  await transport.finishAuth(provider.code);
+  return open();
+}
+
+// `node scripts/oauth-server.mjs --port 8788 --resource http://127.0.0.1:8787 [--scopes "a b"]
+// [--account dev-user]`: serves until stopped, for `npm run dev -- --oauth`. Prints one
+// line, `ready <issuer>`, once it accepts requests.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const arg = (name, fallback) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? process.argv[i + 1] : fallback;
+  };
+  const base = arg("resource");
+  if (!base) {
+    console.error("usage: oauth-server.mjs --resource http://127.0.0.1:8787 [--port 8788] [--scopes \"a b\"] [--account dev-user]");
+    process.exit(2);
+  }
+  const as = await startAuthServer({
+    resources: () => [`${base}/mcp/`, `${base}/mcp`],
+    scopes: (arg("scopes", "dice:roll") ?? "").split(/\s+/).filter(Boolean),
+    accountId: arg("account", "dev-user"),
+    port: Number(arg("port", "0")),
+  });
+  as.provider.on("grant.success", (ctx) =>
+    console.error(`oauth-server: ${ctx.oidc.params.grant_type} grant for client ${ctx.oidc.client?.clientId}`));
+  console.log(`ready ${as.issuer}`);
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => as.stop().then(() => process.exit(0)));
+}
