@@ -41,7 +41,8 @@ export async function startAuthServer({ resources, scopes, accountId = "oauth-us
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
     },
-    scopes: ["openid", "offline_access"],
+    // The resources' scopes too: clients register with them (RFC 7591 `scope`).
+    scopes: ["openid", "offline_access", ...scopes],
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
@@ -80,6 +81,13 @@ export async function startAuthServer({ resources, scopes, accountId = "oauth-us
   provider.on("grant.success", (ctx) => seen.grants.push(ctx.oidc.params.grant_type));
   provider.on("registration_create.success", () => seen.registrations++);
 
+  // A client may ask for no scope at all (our metadata lists none when no tool needs
+  // one); the provider would then grant nothing and deny. Such a request signs in with
+  // `openid`, as hosts ask for anyway.
+  provider.use(async (ctx, next) => {
+    if (ctx.method === "GET" && ctx.path === "/auth" && !ctx.query.scope) ctx.query = { ...ctx.query, scope: "openid" };
+    await next();
+  });
   const callback = provider.callback();
   server.on("request", async (req, res) => {
     const m = req.url.match(/^\/interaction\/([^/?]+)/);
@@ -172,11 +180,11 @@ export async function signInHeadless(authorizationUrl, redirectUri) {
 /** Where the headless client is sent back to: never opened, the browser stops there. */
 export const REDIRECT = "http://127.0.0.1:1/callback";
 
-export function clientMetadata() {
+export function clientMetadata({ refresh = true } = {}) {
   return {
     client_name: "dice-mcp sign-in test",
     redirect_uris: [REDIRECT],
-    grant_types: ["authorization_code", "refresh_token"],
+    grant_types: refresh ? ["authorization_code", "refresh_token"] : ["authorization_code"],
     response_types: ["code"],
     token_endpoint_auth_method: "none",
   };
@@ -184,13 +192,15 @@ export function clientMetadata() {
 
 /** The SDK's OAuthClientProvider, with a headless browser in redirectToAuthorization. */
 export class HeadlessClient {
-  constructor({ metadataUrl, resource } = {}) {
+  /** `refresh: false` registers a client without refresh tokens. */
+  constructor({ metadataUrl, resource, refresh = true } = {}) {
     this.clientMetadataUrl = metadataUrl;
+    this.refresh = refresh;
     this.authorizations = [];
     if (resource) this.validateResourceURL = async () => new URL(resource);
   }
   get redirectUrl() { return REDIRECT; }
-  get clientMetadata() { return clientMetadata(); }
+  get clientMetadata() { return clientMetadata({ refresh: this.refresh }); }
   clientInformation() { return this.client; }
   saveClientInformation(info) { this.client = info; }
   tokens() { return this.saved; }
@@ -215,22 +225,25 @@ export class HeadlessClient {
   }
 }
 
-/** Connects, signing in first if the server asks for it (the SDK's documented flow). */
+/** Connects, signing in first if the server asks for it (the SDK's documented flow:
+ *  `finishAuth` on the transport that was refused, which remembers the 401's
+ *  `resource_metadata`, then a new connection). */
 export async function connect(provider, url) {
-  const open = async () => {
-    const transport = new StreamableHTTPClientTransport(new URL(url), { authProvider: provider });
-    const client = new Client({ name: "dice-mcp-oauth-test", version: "1.0.0" });
-    await client.connect(transport);
-    return { client, transport };
-  };
+  const open = () => ({
+    transport: new StreamableHTTPClientTransport(new URL(url), { authProvider: provider }),
+    client: new Client({ name: "dice-mcp-oauth-client", version: "1.0.0" }),
+  });
+  const first = open();
   try {
-    return await open();
+    await first.client.connect(first.transport);
+    return first;
   } catch (e) {
     if (!(e instanceof UnauthorizedError)) throw e;
   }
-  const transport = new StreamableHTTPClientTransport(new URL(url), { authProvider: provider });
-  await transport.finishAuth(provider.code);
-  return open();
+  await first.transport.finishAuth(provider.code);
+  const again = open();
+  await again.client.connect(again.transport);
+  return again;
 }
 
 // `node scripts/oauth-server.mjs --port 8788 --resource http://127.0.0.1:8787 [--scopes "a b"]
