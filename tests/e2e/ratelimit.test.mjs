@@ -47,26 +47,28 @@ async function untilLimited(send, max) {
   assert.fail(`no 429 in ${max} requests: ${before.map((r) => r.status).join(" ")}`);
 }
 
-test("many distinct valid tokens from one address are all answered", async () => {
+test("many distinct valid tokens from one address are all answered", async (t) => {
   const ip = address(7);
   for (let i = 0; i < 4 * LIMIT; i++) {
-    const t = mint(key, claims({ sub: `rl-crowd-${run}-${i}` }));
-    const r = await post(rpc("ping"), from(ip, t), w.url);
+    const token = mint(key, claims({ sub: `rl-crowd-${run}-${i}` }));
+    const r = await post(rpc("ping"), from(ip, token), w.url);
     assert.equal(r.status, 200, `user ${i}: ${r.text}`);
   }
   // The same users calling tools: each is its own caller.
   for (let i = 0; i < 2 * LIMIT; i++) {
-    const t = mint(key, claims({ sub: `rl-crowd-call-${run}-${i}` }));
-    assert.equal((await post(roll, from(ip, t), w.url)).status, 200);
+    const token = mint(key, claims({ sub: `rl-crowd-call-${run}-${i}` }));
+    assert.equal((await post(roll, from(ip, token), w.url)).status, 200);
   }
+  t.diagnostic(`${6 * LIMIT} distinct valid tokens from one address answered (address limit ${LIMIT})`);
 });
 
-test("a flood of forged tokens from one address gets 429; other addresses and valid tokens do not", async () => {
+test("a flood of forged tokens from one address gets 429; other addresses and valid tokens do not", async (t) => {
   const valid = mint(key, claims({ sub: `rl-valid-${run}` }));
   // Verified (and cached) from the flooding address before the flood.
   assert.equal((await post(rpc("ping"), from(address(1), valid), w.url)).status, 200);
   const { before: refused, limited } = await untilLimited(() => post(rpc("ping"), from(address(1), forged()), w.url), 3 * LIMIT);
   assert.ok(refused.every((r) => r.status === 401));
+  t.diagnostic(`${refused.length} forged tokens verified from one address before the 429 (limit ${LIMIT})`);
   // The binding refuses the (LIMIT+1)th failure of a window; that one was verified. A
   // flood straddling a change of window gets at most one window more.
   assert.ok(refused.length > LIMIT, `${refused.length} forged tokens verified before the limit`);
