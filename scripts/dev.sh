@@ -39,8 +39,12 @@ dev_var() {
 vars=()
 if [ -n "$oauth" ]; then
   oauth_port="${oauth_port:-$((port + 1))}"
+  # A scope for tokens to carry, so that the sign-in shows one (and clients that register
+  # with an empty scope when the metadata lists none, as the Inspector does, are not
+  # refused by the AS).
   scopes="$(dev_var REQUIRED_SCOPES)"
-  coproc AS { exec node scripts/oauth-server.mjs --port "$oauth_port" --resource "$base" --scopes "${scopes:-dice:roll}" 2>&1; }
+  scopes="${scopes:-dice:roll}"
+  coproc AS { exec node scripts/oauth-server.mjs --port "$oauth_port" --resource "$base" --scopes "$scopes" 2>&1; }
   as_pid=$AS_PID
   trap 'kill "$as_pid" 2>/dev/null || true' EXIT
   issuer=""
@@ -51,12 +55,14 @@ if [ -n "$oauth" ]; then
     esac
   done
   [ -n "$issuer" ] || die "the local authorization server did not start"
-  # Its output (each grant) goes on to the terminal beside wrangler's.
-  cat <&"${AS[0]}" >&2 &
+  # Its output (each grant) goes on to the terminal beside wrangler's. A background job
+  # does not inherit the coprocess's descriptors, so it reads a copy.
+  exec {as_out}<&"${AS[0]}"
+  cat <&"$as_out" >&2 &
   # These win over .dev.vars: the worker trusts the local AS only.
   vars=(--var "JWT_PUBLIC_KEY:" --var "JWT_JWKS_URL:$issuer/jwks" --var "JWT_ISSUER:$issuer"
     --var "AUTHORIZATION_SERVERS:$issuer" --var "JWT_AUDIENCE:" --var "PUBLIC_URL:$base"
-    --var "ALLOW_UNAUTHENTICATED:")
+    --var "ALLOW_UNAUTHENTICATED:" --var "REQUIRED_SCOPES:$scopes")
   cat >&2 <<MSG
 
   dice-mcp will serve MCP at $url, signing in through a local OAuth authorization server
@@ -65,12 +71,14 @@ if [ -n "$oauth" ]; then
   as the user "dev-user", whatever the client asks.
 
   The worker serves with: JWT_JWKS_URL=$issuer/jwks JWT_ISSUER=$issuer
-  AUTHORIZATION_SERVERS=$issuer PUBLIC_URL=$base (audience: $url or ${base}/mcp)
+  AUTHORIZATION_SERVERS=$issuer PUBLIC_URL=$base REQUIRED_SCOPES=$scopes
+  (audience: $url or ${base}/mcp)
 
   Once wrangler says "Ready", connect a client that signs in by itself:
 
-    MCP Inspector:  npx mcp-inspector   then Transport "Streamable HTTP", URL $url,
-                    "Open Auth Settings" > "Quick OAuth Flow", then Connect
+    MCP Inspector:  npx mcp-inspector --cli $url --transport http --method tools/list
+                    (opens the sign-in in your browser), or the web UI: npx mcp-inspector,
+                    Transport "Streamable HTTP", URL $url, Connect
     Claude Code:    claude mcp add --transport http dice $url
                     then /mcp in Claude Code, pick "dice", "Authenticate"
     Headless check: node scripts/oauth-client.mjs $url

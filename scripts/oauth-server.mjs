@@ -81,11 +81,34 @@ export async function startAuthServer({ resources, scopes, accountId = "oauth-us
   provider.on("grant.success", (ctx) => seen.grants.push(ctx.oidc.params.grant_type));
   provider.on("registration_create.success", () => seen.registrations++);
 
-  // A client may ask for no scope at all (our metadata lists none when no tool needs
-  // one); the provider would then grant nothing and deny. Such a request signs in with
-  // `openid`, as hosts ask for anyway.
+  // A client may ask for no scope at all (the MCP Inspector does, whatever the 401
+  // says); the provider would then grant nothing and deny. Such a request gets the
+  // default scopes: `openid` and every scope of the resources, as many servers do.
+  const defaultScope = ["openid", ...scopes].join(" ");
   provider.use(async (ctx, next) => {
-    if (ctx.method === "GET" && ctx.path === "/auth" && !ctx.query.scope) ctx.query = { ...ctx.query, scope: "openid" };
+    if (ctx.method === "GET" && ctx.path === "/auth" && !ctx.query.scope) ctx.query = { ...ctx.query, scope: defaultScope };
+    // An empty `scope` in a registration (the MCP Inspector sends one) means no scope,
+    // not an invalid one, as the provider would have it.
+    if (ctx.method === "POST" && ctx.path === "/reg" && ctx.is("application/json")) {
+      const chunks = [];
+      for await (const c of ctx.req) chunks.push(c);
+      const metadata = JSON.parse(Buffer.concat(chunks).toString() || "{}");
+      if (metadata.scope === "") delete metadata.scope;
+      ctx.request.body = Buffer.from(JSON.stringify(metadata));
+    }
+    // Registration has no CORS of its own: a browser-based client on loopback (the MCP
+    // Inspector) registers from its page.
+    const origin = ctx.get("origin");
+    if (ctx.path === "/reg" && /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(origin)) {
+      ctx.set("access-control-allow-origin", origin);
+      ctx.set("vary", "Origin");
+      if (ctx.method === "OPTIONS") {
+        ctx.set("access-control-allow-methods", "POST");
+        ctx.set("access-control-allow-headers", ctx.get("access-control-request-headers") || "content-type");
+        ctx.status = 204;
+        return;
+      }
+    }
     await next();
   });
   const callback = provider.callback();
