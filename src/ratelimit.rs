@@ -121,9 +121,11 @@ pub fn check(config: &Config, req: &Request, now: i64) -> Option<Check> {
 /// so that a refused address costs no verification at all, not even a limiter call.
 /// Bounded: past [`Blocked::CAPACITY`] addresses, expired ones go first, then all
 /// (a flood from that many addresses still costs each of them at most the limit).
+/// A list, not a map: it is short (one entry per flooding address) and a map's code
+/// measured more of the upload than the scan costs.
 #[derive(Debug, Default)]
 pub struct Blocked {
-    until: std::collections::HashMap<String, i64>,
+    until: Vec<(String, i64)>,
 }
 
 impl Blocked {
@@ -131,10 +133,10 @@ impl Blocked {
 
     /// Is `address` refused now? Forgets it once its time is over.
     pub fn is_blocked(&mut self, address: &str, now: i64) -> bool {
-        match self.until.get(address) {
-            Some(&until) if until > now => true,
-            Some(_) => {
-                self.until.remove(address);
+        match self.until.iter().position(|(a, _)| a == address) {
+            Some(i) if self.until[i].1 > now => true,
+            Some(i) => {
+                self.until.swap_remove(i);
                 false
             }
             None => false,
@@ -144,14 +146,18 @@ impl Blocked {
     /// The binding refused `address`: refuse its new tokens for the longest window the
     /// binding counts in, the time the client is told to wait.
     pub fn block(&mut self, address: &str, now: i64) {
+        let until = now + i64::from(RETRY_AFTER_SECS);
+        if let Some(entry) = self.until.iter_mut().find(|(a, _)| a == address) {
+            entry.1 = until;
+            return;
+        }
         if self.until.len() >= Self::CAPACITY {
-            self.until.retain(|_, until| *until > now);
+            self.until.retain(|(_, until)| *until > now);
             if self.until.len() >= Self::CAPACITY {
                 self.until.clear();
             }
         }
-        self.until
-            .insert(address.to_owned(), now + i64::from(RETRY_AFTER_SECS));
+        self.until.push((address.to_owned(), until));
     }
 }
 
