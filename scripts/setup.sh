@@ -57,4 +57,13 @@ if [ "${1:-}" = "--tests" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$PYTHON_MCP_VERSION"
   fi
+  # The sign-in test (tests/e2e/oauth.test.mjs) makes a TLS certificate with openssl.
+  if ! command -v openssl >/dev/null 2>&1; then
+    command -v apt-get >/dev/null 2>&1 || die "openssl is needed for the sign-in test"
+    log "installing openssl"
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends openssl >/dev/null
+  fi
 fi
