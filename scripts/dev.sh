@@ -81,7 +81,7 @@ if [ -n "$oauth" ]; then
                     Transport "Streamable HTTP", URL $url, Connect
     Claude Code:    claude mcp add --transport http dice $url
                     then /mcp in Claude Code, pick "dice", "Authenticate"
-    Headless check: node scripts/oauth-client.mjs $url
+    Headless check: npm run -s oauth-client -- $url
 
 MSG
 elif [ -n "$(dev_var JWT_JWKS_URL)" ] || [ -n "$(dev_var AUTHORIZATION_SERVERS)" ]; then

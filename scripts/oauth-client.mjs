@@ -1,5 +1,5 @@
 // Signs in to an MCP server as an OAuth client would, headless, and calls a tool:
-// `node scripts/oauth-client.mjs http://127.0.0.1:8787/mcp/` against `npm run dev -- --oauth`.
+// `npm run -s oauth-client -- http://127.0.0.1:8787/mcp/` against `npm run dev -- --oauth`.
 // The MCP TypeScript SDK's client runs the flow (401, metadata, registration, PKCE,
 // token); the authorization server's pages are followed without a browser.
 import { HeadlessClient, connect } from "./oauth-server.mjs";
