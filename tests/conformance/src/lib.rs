@@ -5,6 +5,7 @@
 
 mod fixtures;
 mod input;
+mod tasks;
 
 #[path = "../../../examples/tools/ask_upstream.rs"]
 pub mod ask_upstream;
@@ -39,6 +40,15 @@ pub static TOOLS: Registry = Registry::new(&[
     &ask_upstream::AskUpstream,
     &notes::SaveNote,
     &notes::ListNotes,
+    &tasks::Greet,
+    &tasks::SlowCompute,
+    &tasks::FailingJob,
+    &tasks::ProtocolErrorJob,
+    &tasks::ConfirmDelete,
+    &tasks::MultiInput,
+    &tasks::ToolWithTask,
+    &tasks::AwaitUpstream,
+    &tasks::ShortLived,
     &RollDice,
 ]);
 
@@ -49,7 +59,18 @@ pub static SERVER: Server = Server {
     instructions: "Fixture tools for the MCP conformance suite.",
     tools: &TOOLS,
     logging: true,
+    tasks: TASKS,
 };
+
+/// Tasks live in the Durable Object class below, bound as `TASKS` in wrangler.toml.
+#[cfg(target_arch = "wasm32")]
+const TASKS: Option<&'static dyn dice_mcp::mcp::tasks::Backend> =
+    Some(&dice_mcp::durable::Binding("TASKS"));
+#[cfg(not(target_arch = "wasm32"))]
+const TASKS: Option<&'static dyn dice_mcp::mcp::tasks::Backend> = None;
+
+#[cfg(target_arch = "wasm32")]
+dice_mcp::task_object!(TaskObject, SERVER);
 
 #[cfg(target_arch = "wasm32")]
 #[worker::event(fetch)]
