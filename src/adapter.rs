@@ -562,8 +562,11 @@ async fn send(request: FetchRequest) -> std::result::Result<FetchResponse, Fetch
         )
     })?;
     let outbound = Request::from(outbound);
+    // A tool's future dropped mid-request (a cancelled task, a client gone) aborts the
+    // request instead of leaving it running; after the body is read this does nothing.
+    let abort = AbortOnDrop(worker::AbortController::default());
     let mut res = worker::Fetch::Request(outbound)
-        .send()
+        .send_with_signal(&abort.0.signal())
         .await
         .map_err(fail)?;
     let status = res.status_code();
@@ -581,6 +584,14 @@ async fn send(request: FetchRequest) -> std::result::Result<FetchResponse, Fetch
         headers,
         body,
     })
+}
+
+struct AbortOnDrop(worker::AbortController);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn js_message(e: &worker::wasm_bindgen::JsValue) -> String {

@@ -146,8 +146,11 @@ impl Object {
         let owner = op["owner"].as_str();
         match op["op"].as_str() {
             Some("create") => {
-                let record: Record = serde_json::from_value(op["task"].clone())
+                let mut record: Record = serde_json::from_value(op["task"].clone())
                     .map_err(|e| format!("a create request does not parse: {e}"))?;
+                // The object's clock stamps it, to the millisecond.
+                record.created_ms = (self.clock)();
+                record.updated_ms = record.created_ms;
                 self.load().await?;
                 if self.cache.borrow().is_some() {
                     return Err("a task with this id exists already".into());

@@ -9,6 +9,8 @@ mod tasks;
 
 #[path = "../../../examples/tools/ask_upstream.rs"]
 pub mod ask_upstream;
+#[path = "../../../examples/tools/export_report.rs"]
+pub mod export_report;
 #[path = "../../../examples/tools/notes.rs"]
 pub mod notes;
 
@@ -49,6 +51,7 @@ pub static TOOLS: Registry = Registry::new(&[
     &tasks::ToolWithTask,
     &tasks::AwaitUpstream,
     &tasks::ShortLived,
+    &export_report::ExportReport,
     &RollDice,
 ]);
 
@@ -209,6 +212,55 @@ mod tests {
             panic!()
         };
         assert!(text.contains("subject"), "{text}");
+    }
+
+    #[test]
+    fn export_report_starts_a_job_and_follows_it_to_its_link() {
+        use std::cell::Cell;
+        let polls = Rc::new(Cell::new(0));
+        let seen = polls.clone();
+        let platform = Rc::new(
+            TestPlatform::default()
+                .with_var("EXPORT_API_URL", "http://jobs.test")
+                .answering(move |req| {
+                    let body = match (req.method.as_str(), req.url.as_str()) {
+                        ("POST", "http://jobs.test/exports") => json!({"id": "j1"}),
+                        ("GET", "http://jobs.test/exports/j1?wait=30") => {
+                            seen.set(seen.get() + 1);
+                            if seen.get() < 3 {
+                                json!({"state": "running", "progress": 40})
+                            } else {
+                                json!({"state": "done", "url": "https://files.test/j1.csv"})
+                            }
+                        }
+                        other => panic!("unexpected request {other:?}"),
+                    };
+                    Ok(FetchResponse {
+                        status: 200,
+                        body: body.to_string().into_bytes(),
+                        ..FetchResponse::default()
+                    })
+                }),
+        );
+        let out = call_tool_with(
+            &export_report::ExportReport,
+            json!({"query": "sales 2026"}),
+            None,
+            platform.clone(),
+        );
+        assert_eq!(
+            out.content,
+            vec![Content::text(
+                "The report is ready: https://files.test/j1.csv"
+            )]
+        );
+        assert_eq!(polls.get(), 3);
+        assert_eq!(
+            platform.sent()[0].body.as_deref(),
+            Some(br#"{"query":"sales 2026"}"#.as_slice())
+        );
+        let out = call_tool(&export_report::ExportReport, json!({"query": "q"}));
+        assert!(out.is_error);
     }
 
     #[test]
