@@ -564,9 +564,11 @@ async fn send(request: FetchRequest) -> std::result::Result<FetchResponse, Fetch
     let outbound = Request::from(outbound);
     // A tool's future dropped mid-request (a cancelled task, a client gone) aborts the
     // request instead of leaving it running; after the body is read this does nothing.
-    let abort = AbortOnDrop(worker::AbortController::default());
+    let controller = worker::AbortController::default();
+    let signal = controller.signal();
+    let _abort = AbortOnDrop(Some(controller));
     let mut res = worker::Fetch::Request(outbound)
-        .send_with_signal(&abort.0.signal())
+        .send_with_signal(&signal)
         .await
         .map_err(fail)?;
     let status = res.status_code();
@@ -586,11 +588,13 @@ async fn send(request: FetchRequest) -> std::result::Result<FetchResponse, Fetch
     })
 }
 
-struct AbortOnDrop(worker::AbortController);
+struct AbortOnDrop(Option<worker::AbortController>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(c) = self.0.take() {
+            c.abort();
+        }
     }
 }
 

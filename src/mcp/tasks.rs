@@ -177,9 +177,12 @@ async fn create(
             methods::input_outcome(server, request, tool.name(), arguments, &ctx, version);
         return finalize(stopped.unwrap_or_default()).map(Answer::Result);
     }
-    let ex = exchange.borrow();
-    let mut responses = ex.responses.clone();
-    responses.extend(ex.used.clone());
+    let (responses, client_capabilities) = {
+        let ex = exchange.borrow();
+        let mut responses = ex.responses.clone();
+        responses.extend(ex.used.clone());
+        (responses, ex.client_capabilities.clone())
+    };
     let now_ms = u64::try_from(request.now).unwrap_or(0).saturating_mul(1000);
     let id = tasks::new_id().map_err(|_| RpcError::internal())?;
     let record = Record {
@@ -188,7 +191,7 @@ async fn create(
         tool: tool.name().into(),
         arguments: args.clone(),
         caller: request.caller.as_deref().map(Into::into),
-        client_capabilities: ex.client_capabilities.clone(),
+        client_capabilities,
         status: Status::Working,
         status_message: None,
         created_ms: now_ms,
@@ -200,7 +203,6 @@ async fn create(
         error: None,
         unfinished_runs: 0,
     };
-    drop(ex);
     let op = json!({ "op": "create", "task": record });
     let reply = store
         .send(&id, op)

@@ -320,15 +320,16 @@ impl Object {
         };
         drop(future);
         *self.running.borrow_mut() = None;
-        let ex = exchange.borrow();
-        let outcome = if let Some(err) = ex.error() {
-            Err(err)
-        } else if !ex.requests.is_empty() {
-            Ok(Outcome::Input(ex.requests.clone()))
-        } else {
-            Ok(Outcome::Done(result.into_json(Version::V2026_07_28)))
+        let outcome = {
+            let ex = exchange.borrow();
+            if let Some(err) = ex.error() {
+                Err(err)
+            } else if !ex.requests.is_empty() {
+                Ok(Outcome::Input(ex.requests.clone()))
+            } else {
+                Ok(Outcome::Done(result.into_json(Version::V2026_07_28)))
+            }
         };
-        drop(ex);
         self.settle(outcome);
         self.save().await
     }
