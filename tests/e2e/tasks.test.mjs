@@ -48,6 +48,7 @@ before(async () => {
   await once(upstream, "listening");
   upstreamUrl = `http://127.0.0.1:${upstream.address().port}`;
   state = mkdtempSync(path.join(tmpdir(), "dice-mcp-tasks-"));
+  VARS.EXPORT_API_URL = `${upstreamUrl}/api`;
   fixture = await startFixture({ vars: VARS, persistTo: state });
 });
 after(async () => {
@@ -167,6 +168,23 @@ test("a task survives a restart of the worker between creation and polling", asy
   assert.equal(ack.result.resultType, "complete");
   const done = await until(task.taskId, settled);
   assert.equal(done.result.result.content[0].text, "Deleted report.txt");
+});
+
+test("the example export_report follows an upstream job to its link, its progress shown", async () => {
+  const task = await create("export_report", { query: "sales 2026" });
+  const start = await arrived("/api/exports");
+  let body = "";
+  for await (const chunk of start.req) body += chunk;
+  assert.deepEqual(JSON.parse(body), { query: "sales 2026" });
+  start.res.end(JSON.stringify({ id: "j1" }));
+  (await arrived("/api/exports/j1?wait=30")).res.end(JSON.stringify({ state: "running", progress: 40 }));
+  const next = await arrived("/api/exports/j1?wait=30");
+  const running = await until(task.taskId, (r) => r.result?.statusMessage === "exporting: 40%");
+  assert.equal(running.result.status, "working");
+  next.res.end(JSON.stringify({ state: "done", url: "https://files.example/j1.csv" }));
+  const done = await until(task.taskId, settled);
+  assert.equal(done.result.result.content[0].text, "The report is ready: https://files.example/j1.csv");
+  assert.equal(done.result.ttlMs, 24 * 3600 * 1000);
 });
 
 test("a task-only tool asks a client without the extension to declare it", async () => {
