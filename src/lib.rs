@@ -6,7 +6,7 @@
 //! Everything else is plain Rust, tested on the host with `cargo test`.
 
 // Lets a tool file say `use dice_mcp::tools::…` whether it is compiled in this crate or in
-// one built on it (the README's example tool is compiled in both ways).
+// one built on it (the docs' example tools are compiled in both ways).
 extern crate self as dice_mcp;
 
 pub mod auth;

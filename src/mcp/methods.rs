@@ -62,7 +62,7 @@ pub async fn dispatch(
 
 /// `logging/setLevel` (2025-03-26 to 2025-11-25). A stateless server keeps nothing
 /// between requests, so the level cannot apply to later ones; it is checked and
-/// acknowledged, and legacy requests get messages at `info` and above (see README).
+/// acknowledged, and legacy requests get messages at `info` and above (see docs/tools.md).
 fn set_level(params: Params) -> Result<Value, RpcError> {
     let level = params.and_then(|p| p.get("level")).and_then(Value::as_str);
     match level.and_then(LogLevel::parse) {

@@ -1,4 +1,4 @@
-// A tool that uses a worker binding, end to end in workerd: the README's notes example
+// A tool that uses a worker binding, end to end in workerd: docs/tools.md's notes example
 // (examples/tools/notes.rs, in the fixture worker) keeps each caller's notes in Workers KV
 // (wrangler dev's local KV), under the token's subject, with a scope for each tool.
 import { test, before, after } from "node:test";

@@ -1,6 +1,6 @@
 // The official conformance suite's tool scenarios against the fixture worker
 // (tests/conformance: dice-mcp's core serving the suite's fixture tools), started the way
-// the README says, without authentication, at both revisions the scenarios cover.
+// docs/tests.md says, without authentication, at both revisions the scenarios cover.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";

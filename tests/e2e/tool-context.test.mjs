@@ -1,4 +1,4 @@
-// A tool that does real work, end to end in workerd: the README's example tool
+// A tool that does real work, end to end in workerd: docs/tools.md's example tool
 // (examples/tools/ask_upstream.rs, served by the fixture worker) awaits `fetch` to a
 // loopback server this test runs, sends the worker's secret, and answers with the caller's
 // `sub`. It needs the scope `upstream:ask`: a token without it gets the 403 challenge for

@@ -1,5 +1,5 @@
 //! The conformance fixture worker: dice-mcp's core serving the tools the official MCP
-//! conformance suite calls (`test_simple_text`, `test_image_content`…), plus the README's
+//! conformance suite calls (`test_simple_text`, `test_image_content`…), plus the docs'
 //! example tool, which awaits `fetch`, reads a secret and answers with the caller's `sub`.
 //! Test-only: the product's upload carries none of this.
 
@@ -85,6 +85,11 @@ async fn fetch(
     dice_mcp::adapter::serve(&SERVER, req, env).await
 }
 
+// docs/tools.md's excerpts, compiled and tested here.
+#[cfg(test)]
+#[path = "../../../examples/snippets/tools.rs"]
+mod snippets;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +102,15 @@ mod tests {
     #[test]
     fn the_registry_is_valid() {
         TOOLS.assert_valid();
+    }
+
+    #[test]
+    fn the_docs_excerpts_are_tools_that_run() {
+        static SNIPPETS: Registry = Registry::new(&[&snippets::FetchAll, &snippets::BookTable]);
+        SNIPPETS.assert_valid();
+        let out = call_tool(&snippets::FetchAll, json!({ "items": [] }));
+        assert!(!out.is_error);
+        assert!(matches!(&out.content[0], Content::Text(t) if t == "all done"));
     }
 
     #[test]
