@@ -87,6 +87,15 @@ static SERVER: Server = Server {
     logging: false,
     tasks: Some(&BOUND),
 };
+static NO_TASKS: Server = Server {
+    name: "tasks-test",
+    title: "tasks test",
+    version: "0",
+    instructions: "",
+    tools: &TOOLS,
+    logging: false,
+    tasks: None,
+};
 static NO_BINDING: Server = Server {
     name: "tasks-test",
     title: "tasks test",
@@ -442,4 +451,23 @@ fn the_extension_is_advertised_only_with_a_binding() {
     )
     .unwrap();
     assert_eq!(r["content"][0]["text"], "in task: false");
+}
+
+#[test]
+fn a_server_without_a_task_backend_refuses_task_only_tools() {
+    let r = send(
+        &NO_TASKS,
+        None,
+        "tools/call",
+        json!({"name": "whoami", "arguments": {}}),
+        true,
+    )
+    .unwrap();
+    assert_eq!(r["isError"], true);
+    assert!(r["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("keeps no tasks"));
+    let (code, _) = send(&NO_TASKS, None, "tasks/get", json!({"taskId": "x"}), true).unwrap_err();
+    assert_eq!(code, -32601);
 }

@@ -258,13 +258,21 @@ async fn tools_call(
             tool.scopes().join(" ")
         )));
     }
-    if let (Some(task_tool), Some(backend)) = (tool.task(), server.tasks) {
-        let call = backend.call(
-            server, request, params, version, tool, task_tool, def, &args,
-        );
-        if let Some(answer) = call.await {
-            return answer;
+    match (tool.task(), server.tasks) {
+        (Some(task_tool), Some(backend)) => {
+            let call = backend.call(
+                server, request, params, version, tool, task_tool, def, &args,
+            );
+            if let Some(answer) = call.await {
+                return answer;
+            }
         }
+        (Some(t), None) if t.support() == crate::tasks::TaskSupport::Required => {
+            return done(CallResult::error(
+                "This tool runs only as a task, and this server keeps no tasks (its mcp::Server has no `tasks` backend; see docs/tasks.md).",
+            ));
+        }
+        _ => {}
     }
     let meta = params.and_then(|p| p.get("_meta"));
     let ctx = Context::new(request.caller.clone(), request.platform.clone(), version)
