@@ -10,8 +10,8 @@
 //! The tool runs in the alarm handler, not in `waitUntil`: an alarm is durable (the
 //! runtime delivers it again, with backoff, if the object is evicted or the handler fails
 //! or runs past its limit), and it keeps the object alive while the tool awaits.
-//! Cloudflare's limits for it: 15 minutes of wall time per alarm invocation, the account's
-//! CPU limit (30 s by default) per invocation.
+//! Cloudflare's limits for it (docs/tasks.md "Limits"): the CPU limit per invocation (30 s
+//! by default), a wall-time bound per alarm invocation, retries with backoff.
 
 use std::rc::Rc;
 use std::sync::Once;
