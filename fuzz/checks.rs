@@ -18,11 +18,12 @@ pub const NOW: i64 = 1_800_000_000;
 pub type Check = fn(&[u8]);
 
 /// The targets, by name: the folder names under fuzz/seeds and fuzz/regressions.
-pub const TARGETS: [(&str, Check); 4] = [
+pub const TARGETS: [(&str, Check); 5] = [
     ("http_request", http_request),
     ("bearer_token", bearer_token),
     ("token_claims", token_claims),
     ("key_material", key_material),
+    ("task_request", task_request),
 ];
 
 fn open_config() -> &'static Config {
@@ -185,6 +186,115 @@ pub fn key_material(data: &[u8]) {
             (1..=dice_mcp::auth::keys::MAX_KEYS).contains(&set.len()),
             "a key set of {} keys",
             set.len()
+        );
+    }
+}
+
+mod task_server {
+    use dice_mcp::mcp::Server;
+    use dice_mcp::testing::MemoryTasks;
+    use dice_mcp::tools::{Context, InputRequest, NoArgs, Registry, TaskSupport, Tool, ToolError};
+
+    /// A task tool that asks one question.
+    pub struct Ask;
+    impl Tool for Ask {
+        const NAME: &'static str = "ask";
+        const DESCRIPTION: &'static str = "asks, as a task";
+        const TASK_SUPPORT: TaskSupport = TaskSupport::Required;
+        const ASKS_FOR_INPUT: bool = true;
+        type Args = NoArgs;
+        type Output = String;
+        async fn call(&self, _: NoArgs, ctx: &Context) -> Result<String, ToolError> {
+            let form = serde_json::json!({"type": "object", "properties": {}});
+            let answer = ctx.input("q", InputRequest::elicit("ok?", form))?;
+            Ok(answer.to_string())
+        }
+    }
+
+    pub static TOOLS: Registry = Registry::new(&[&Ask]);
+    static TASKS: MemoryTasks = MemoryTasks {
+        tools: &TOOLS,
+        bound: true,
+    };
+    pub static SERVER: Server = Server {
+        name: "fuzz-tasks",
+        title: "fuzz",
+        version: "0",
+        instructions: "",
+        tools: &TOOLS,
+        logging: false,
+        tasks: Some(&TASKS),
+    };
+}
+
+/// A 2026-07-28 request to a server with tasks (kept in memory), one task of which is
+/// waiting for input. `TASK_ID` in the input stands for that task's id. Headers mirror the
+/// body, so the task methods' own parsing is reached. A successful `tasks/get` must be of
+/// that task, and nothing may panic.
+pub fn task_request(data: &[u8]) {
+    use dice_mcp::mcp::{self, McpHeaders, Outcome};
+    use dice_mcp::testing::{block_on, set_clock_ms, MemoryTasks};
+    use std::rc::Rc;
+
+    thread_local! {
+        static TASK: String = {
+            set_clock_ms(NOW as u64 * 1000);
+            let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+                "name": "ask", "arguments": {},
+                "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                    "io.modelcontextprotocol/clientCapabilities": {"extensions": {"io.modelcontextprotocol/tasks": {}}, "elicitation": {}}}}});
+            let out = send(&body.to_string());
+            MemoryTasks::run_alarms();
+            out.and_then(|b| b["result"]["taskId"].as_str().map(str::to_owned)).expect("a task")
+        };
+    }
+    fn send(text: &str) -> Option<Value> {
+        let parsed: Option<Value> = serde_json::from_str(text).ok();
+        let field = |k: &str| -> Option<String> {
+            let p = &parsed.as_ref()?["params"];
+            p.get(k).and_then(Value::as_str).map(str::to_owned)
+        };
+        let method = parsed
+            .as_ref()
+            .and_then(|b| b["method"].as_str())
+            .map(str::to_owned);
+        let name = field("taskId").or_else(|| field("name"));
+        let request = mcp::Request {
+            caller: None,
+            platform: Rc::new(dice_mcp::testing::TestPlatform::default()),
+            sse: false,
+            now: NOW,
+            input_state_key: Some(Rc::from(&b"0123456789abcdef0123456789abcdef"[..])),
+        };
+        let headers = McpHeaders {
+            protocol_version: Some("2026-07-28"),
+            method: method.as_deref(),
+            name: name.as_deref(),
+        };
+        let handled = block_on(mcp::handle(
+            &task_server::SERVER,
+            &request,
+            text.as_bytes(),
+            &headers,
+            true,
+        ));
+        MemoryTasks::run_alarms();
+        match handled.outcome {
+            Outcome::Reply { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+    let id = TASK.with(String::clone);
+    let text = String::from_utf8_lossy(data).replace("TASK_ID", &id);
+    let Some(body) = send(&text) else {
+        return;
+    };
+    let asked_get = serde_json::from_str::<Value>(&text).is_ok_and(|b| b["method"] == "tasks/get");
+    if let (true, Some(result)) = (asked_get, body.get("result")) {
+        assert_eq!(
+            result["taskId"],
+            id.as_str(),
+            "tasks/get answered another task: {body}"
         );
     }
 }

@@ -588,8 +588,13 @@ async fn send(request: FetchRequest) -> std::result::Result<FetchResponse, Fetch
         )
     })?;
     let outbound = Request::from(outbound);
+    // A tool's future dropped mid-request (a cancelled task, a client gone) aborts the
+    // request instead of leaving it running; after the body is read this does nothing.
+    let controller = worker::AbortController::default();
+    let signal = controller.signal();
+    let _abort = AbortOnDrop(Some(controller));
     let mut res = worker::Fetch::Request(outbound)
-        .send()
+        .send_with_signal(&signal)
         .await
         .map_err(fail)?;
     let status = res.status_code();
@@ -607,6 +612,16 @@ async fn send(request: FetchRequest) -> std::result::Result<FetchResponse, Fetch
         headers,
         body,
     })
+}
+
+struct AbortOnDrop(Option<worker::AbortController>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            c.abort();
+        }
+    }
 }
 
 fn js_message(e: &worker::wasm_bindgen::JsValue) -> String {

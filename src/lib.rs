@@ -15,10 +15,13 @@ pub mod http;
 pub mod log;
 pub mod mcp;
 pub mod ratelimit;
+pub mod tasks;
 pub mod tools;
 
 #[cfg(target_arch = "wasm32")]
 pub mod adapter;
+#[cfg(target_arch = "wasm32")]
+pub mod durable;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 
@@ -31,6 +34,8 @@ pub static SERVER: mcp::Server = mcp::Server {
     tools: &tools::REGISTRY,
     // roll_dice sends no log messages.
     logging: false,
+    // roll_dice answers at once.
+    tasks: None,
 };
 
 /// The product's worker entry. A crate that builds its own server from this one (the

@@ -135,3 +135,136 @@ pub fn handle(
         &crate::auth::signature::RsaVerifier,
     ))
 }
+
+/// Tasks kept in memory, for host tests of servers with task-supporting tools: the same
+/// object logic the Durable Object runs ([`crate::tasks::object::Object`]), with alarms
+/// that fire only when the test calls [`MemoryTasks::run_alarms`] and a clock the test
+/// sets ([`set_clock_ms`]). One set of tasks per thread (each test has its own).
+pub struct MemoryTasks {
+    pub tools: &'static crate::tools::Registry,
+    /// `false` behaves as a missing Durable Object binding.
+    pub bound: bool,
+}
+
+type MemoryObject = (Rc<crate::tasks::object::Object>, Rc<MemoryStorage>);
+
+thread_local! {
+    static OBJECTS: RefCell<HashMap<String, MemoryObject>> = RefCell::new(HashMap::new());
+    static CLOCK_MS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The time the memory tasks' objects see, in milliseconds since the epoch.
+pub fn set_clock_ms(ms: u64) {
+    CLOCK_MS.with(|c| c.set(ms));
+}
+
+fn clock_ms() -> u64 {
+    CLOCK_MS.with(|c| c.get())
+}
+
+/// One object's storage and alarm, in memory.
+#[derive(Default)]
+pub struct MemoryStorage {
+    record: RefCell<Option<String>>,
+    alarm: std::cell::Cell<Option<u64>>,
+}
+
+impl crate::tasks::object::Storage for MemoryStorage {
+    fn load(&self) -> crate::tools::BoxFuture<'_, Result<Option<String>, String>> {
+        let stored = self.record.borrow().clone();
+        Box::pin(async move { Ok(stored) })
+    }
+    fn save(&self, record: String) -> crate::tools::BoxFuture<'_, Result<(), String>> {
+        *self.record.borrow_mut() = Some(record);
+        Box::pin(async { Ok(()) })
+    }
+    fn delete_all(&self) -> crate::tools::BoxFuture<'_, Result<(), String>> {
+        *self.record.borrow_mut() = None;
+        self.alarm.set(None);
+        Box::pin(async { Ok(()) })
+    }
+    fn set_alarm(&self, at_ms: u64) -> crate::tools::BoxFuture<'_, Result<(), String>> {
+        self.alarm.set(Some(at_ms));
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl MemoryTasks {
+    /// Fires every alarm that is due, as the runtime would, until none is.
+    pub fn run_alarms() {
+        loop {
+            let due: Vec<MemoryObject> = OBJECTS.with(|o| {
+                o.borrow()
+                    .values()
+                    .filter(|(_, s)| s.alarm.get().is_some_and(|at| at <= clock_ms()))
+                    .cloned()
+                    .collect()
+            });
+            if due.is_empty() {
+                return;
+            }
+            for (object, storage) in due {
+                storage.alarm.set(None);
+                block_on(object.alarm()).expect("the alarm runs");
+            }
+        }
+    }
+
+    /// Drops every object but keeps their storage: an eviction, or a restart.
+    pub fn evict_all(tools: &'static crate::tools::Registry) {
+        OBJECTS.with(|o| {
+            for (object, storage) in o.borrow_mut().values_mut() {
+                *object = Rc::new(new_object(storage.clone(), tools));
+            }
+        });
+    }
+
+    /// The stored record of a task, if any: what storage still holds.
+    pub fn stored(task_id: &str) -> Option<String> {
+        OBJECTS.with(|o| {
+            o.borrow()
+                .get(task_id)
+                .and_then(|(_, s)| s.record.borrow().clone())
+        })
+    }
+}
+
+fn new_object(
+    storage: Rc<MemoryStorage>,
+    tools: &'static crate::tools::Registry,
+) -> crate::tasks::object::Object {
+    crate::tasks::object::Object::new(storage, tools, Rc::new(TestPlatform::default()), clock_ms)
+}
+
+struct MemoryStore {
+    tools: &'static crate::tools::Registry,
+}
+
+impl crate::tasks::Store for MemoryStore {
+    fn send<'a>(
+        &'a self,
+        task_id: &'a str,
+        op: Value,
+    ) -> crate::tools::BoxFuture<'a, Result<Value, String>> {
+        let (object, _) = OBJECTS.with(|o| {
+            o.borrow_mut()
+                .entry(task_id.to_owned())
+                .or_insert_with(|| {
+                    let storage = Rc::new(MemoryStorage::default());
+                    (Rc::new(new_object(storage.clone(), self.tools)), storage)
+                })
+                .clone()
+        });
+        Box::pin(async move { object.handle(op).await })
+    }
+}
+
+impl crate::mcp::tasks::Backend for MemoryTasks {
+    fn binding(&self) -> &'static str {
+        "TASKS"
+    }
+    fn open(&self, _: &Rc<dyn Platform>) -> Option<Rc<dyn crate::tasks::Store>> {
+        self.bound
+            .then(|| Rc::new(MemoryStore { tools: self.tools }) as Rc<dyn crate::tasks::Store>)
+    }
+}

@@ -39,13 +39,23 @@ pub async fn dispatch(
         (Era::Legacy, "initialize") => initialize(server, params),
         (Era::Legacy, "ping") => Ok(json!({})),
         (Era::Legacy, "logging/setLevel") if server.logging => set_level(params),
-        (Era::Modern, "server/discover") => Ok(discover(server)),
+        (Era::Modern, "server/discover") => Ok(discover(server, request)),
         (_, "tools/list") => tools_list(server, params, version, request.caller.is_some()),
         (_, "tools/call") => {
             let stream = request.sse && !in_batch;
             return tools_call(server, request, id, params, version, stream).await;
         }
-        _ => Err(RpcError::method_not_found(&truncate(method, 64), version)),
+        _ => {
+            if let Some(backend) = server.tasks {
+                if let Some(answer) = backend
+                    .method(server, request, method, params, version)
+                    .await
+                {
+                    return answer.map(Answer::Result);
+                }
+            }
+            Err(RpcError::method_not_found(&truncate(method, 64), version))
+        }
     }?;
     Ok(Answer::Result(finish(server, result, version)))
 }
@@ -144,10 +154,18 @@ fn initialize(server: &Server, params: Params) -> Result<Value, RpcError> {
     }))
 }
 
-fn discover(server: &Server) -> Value {
+fn discover(server: &Server, request: &Request) -> Value {
+    let mut caps = capabilities(server);
+    // Advertised only when tasks can be kept (SEP-2663 "Capability Negotiation").
+    if server
+        .tasks
+        .is_some_and(|b| b.open(&request.platform).is_some())
+    {
+        caps["extensions"] = json!({ crate::tasks::EXTENSION: {} });
+    }
     json!({
         "supportedVersions": Version::supported_list(),
-        "capabilities": capabilities(server),
+        "capabilities": caps,
         "instructions": server.instructions,
         "ttlMs": CACHE_TTL_MS,
         "cacheScope": "public",
@@ -253,6 +271,22 @@ async fn tools_call(
             tool.scopes().join(" ")
         )));
     }
+    match (tool.task(), server.tasks) {
+        (Some(task_tool), Some(backend)) => {
+            let call = backend.call(
+                server, request, params, version, tool, task_tool, def, &args,
+            );
+            if let Some(answer) = call.await {
+                return answer;
+            }
+        }
+        (Some(t), None) if t.support() == crate::tasks::TaskSupport::Required => {
+            return done(CallResult::error(
+                "This tool runs only as a task, and this server keeps no tasks (its mcp::Server has no `tasks` backend; see docs/tasks.md).",
+            ));
+        }
+        _ => {}
+    }
     let meta = params.and_then(|p| p.get("_meta"));
     let ctx = Context::new(request.caller.clone(), request.platform.clone(), version)
         .with_progress_token(progress_token(meta))
@@ -273,8 +307,15 @@ async fn tools_call(
         if version.era() == Era::Modern {
             refuse_input(params)?;
         }
+        let exchange = ctx.exchange();
         let run = tool.run(args, &def.input_schema, ctx);
-        Box::pin(async move { Ok(finish(server, run.await.into_json(version), version)) })
+        Box::pin(async move {
+            let result = run.await;
+            if let Some(e) = exchange.borrow_mut().failed.take() {
+                return Err(e);
+            }
+            Ok(finish(server, result.into_json(version), version))
+        })
     };
     if !stream {
         return future.await.map(Answer::Result);
@@ -288,7 +329,7 @@ async fn tools_call(
 /// Reads a 2026-07-28 retry's `inputResponses` and `requestState` into the tool's
 /// context, refusing a state that is not this server's, this call's, or current
 /// before the tool runs.
-fn prepare_input(
+pub(super) fn prepare_input(
     server: &Server,
     request: &Request,
     params: Params<'_>,
@@ -354,7 +395,7 @@ fn input_responses(params: Params<'_>) -> Result<Option<&Map<String, Value>>, Rp
 
 /// For a tool that asks for no input: no state can be for it, and the answers are checked
 /// as for any tool.
-fn refuse_input(params: Params<'_>) -> Result<(), RpcError> {
+pub(super) fn refuse_input(params: Params<'_>) -> Result<(), RpcError> {
     if params.is_some_and(|p| p.contains_key("requestState")) {
         return Err(RpcError::invalid_params(
             "'requestState' was not issued for this tool, which asks for no input",
@@ -366,7 +407,7 @@ fn refuse_input(params: Params<'_>) -> Result<(), RpcError> {
 /// Turns what the tool returned into the call's answer: a protocol error it ran into
 /// (`-32021`, `-32602`), `input_required` when it asked for input nobody has given yet,
 /// else its result.
-fn input_outcome(
+pub(super) fn input_outcome(
     server: &'static Server,
     request: &Request,
     tool: &'static str,

@@ -8,6 +8,7 @@ pub mod jsonrpc;
 pub mod methods;
 pub mod state;
 pub mod stream;
+pub mod tasks;
 pub mod version;
 
 use serde_json::{Map, Value};
@@ -36,6 +37,9 @@ pub struct Server {
     /// Declares the `logging` capability and sends tools' log messages to clients that
     /// ask for them (`logging/setLevel`, `_meta` `logLevel`).
     pub logging: bool,
+    /// Where tool calls that outlive the request are kept (`io.modelcontextprotocol/tasks`;
+    /// docs/tasks.md). `None`: no tool runs as a task.
+    pub tasks: Option<&'static dyn tasks::Backend>,
 }
 
 /// What a request brings besides its body.

@@ -7,7 +7,7 @@
 //! service bindings) are reached through `dice_mcp::adapter::WorkerEnv::env` on wasm32.
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
@@ -104,6 +104,45 @@ pub struct Context {
     streams: bool,
     outbox: Outbox,
     exchange: SharedExchange,
+    /// Set when the call runs as a task (`crate::tasks`).
+    task: Option<Rc<TaskSignals>>,
+}
+
+/// What a tool running as a task shares with the object that runs it: its latest
+/// status message, and whether the client cancelled it.
+#[derive(Debug, Default)]
+pub struct TaskSignals {
+    status: RefCell<Option<String>>,
+    status_changed: Cell<bool>,
+    cancelled: Cell<bool>,
+    waker: RefCell<Option<std::task::Waker>>,
+}
+
+impl TaskSignals {
+    /// Marks the task cancelled and wakes its run, which then drops the tool's future.
+    pub fn cancel(&self) {
+        self.cancelled.set(true);
+        if let Some(w) = self.waker.borrow_mut().take() {
+            w.wake();
+        }
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.get()
+    }
+    pub fn set_waker(&self, waker: &std::task::Waker) {
+        *self.waker.borrow_mut() = Some(waker.clone());
+    }
+    pub fn status(&self) -> Option<String> {
+        self.status.borrow().clone()
+    }
+    /// Whether the status message changed since the last call.
+    pub fn take_status_changed(&self) -> bool {
+        self.status_changed.replace(false)
+    }
+    fn set_status(&self, message: String) {
+        *self.status.borrow_mut() = Some(message);
+        self.status_changed.set(true);
+    }
 }
 
 impl Context {
@@ -120,7 +159,40 @@ impl Context {
                 modern: version.era() == Era::Modern,
                 ..Exchange::default()
             })),
+            task: None,
         }
+    }
+
+    /// The call runs as a task: progress becomes its status message, and cancellation
+    /// is visible through [`Context::is_cancelled`].
+    pub fn with_task(mut self, signals: Rc<TaskSignals>) -> Self {
+        self.task = Some(signals);
+        self
+    }
+
+    /// The call runs as a task (`io.modelcontextprotocol/tasks`), outliving the request.
+    pub fn in_task(&self) -> bool {
+        self.task.is_some()
+    }
+
+    /// The client cancelled the task this call runs as (`tasks/cancel`). The run also
+    /// stops the tool at its next `await`; a tool that computes for long between awaits
+    /// checks this.
+    pub fn is_cancelled(&self) -> bool {
+        self.task.as_ref().is_some_and(|t| t.is_cancelled())
+    }
+
+    /// Ends the call with a JSON-RPC error instead of a result, for a failure that is
+    /// the protocol's, not the tool's (a task then ends `failed`; SEP-2663 "Task
+    /// Execution Errors"). Return the value it gives: `Err(ctx.protocol_error(…))`.
+    pub fn protocol_error(&self, code: i64, message: impl Into<String>) -> super::ToolError {
+        let message = message.into();
+        self.exchange.borrow_mut().failed = Some(crate::mcp::jsonrpc::RpcError {
+            code,
+            message: message.clone(),
+            data: None,
+        });
+        super::ToolError::new(message)
     }
 
     /// What the server and the tool share about input for this call.
@@ -255,6 +327,16 @@ impl Context {
     /// otherwise. `progress` must grow from one call to the next; `total` is optional.
     /// The notification leaves at once on the request's event stream.
     pub fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        // A task reports progress as its status message (SEP-2663: notifications are
+        // not sent for tasks).
+        if let Some(task) = &self.task {
+            task.set_status(match (message, total) {
+                (Some(m), _) => m.to_owned(),
+                (None, Some(t)) => format!("{progress} of {t}"),
+                (None, None) => format!("{progress}"),
+            });
+            return;
+        }
         let Some(token) = &self.progress_token else {
             return;
         };

@@ -120,6 +120,8 @@ pub struct Exchange {
     pub missing: Map<String, Value>,
     /// An answer of the wrong shape (`-32602`).
     pub invalid: Option<String>,
+    /// A protocol error the tool ended with (`Context::protocol_error`).
+    pub failed: Option<RpcError>,
 }
 
 impl Exchange {
@@ -138,6 +140,9 @@ impl Exchange {
 
     /// The JSON-RPC error to answer instead of a result, if the call cannot go on.
     pub fn error(&self) -> Option<RpcError> {
+        if let Some(e) = &self.failed {
+            return Some(e.clone());
+        }
         if let Some(message) = &self.invalid {
             return Some(RpcError::invalid_params(message.clone()));
         }

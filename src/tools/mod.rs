@@ -18,6 +18,7 @@ pub mod context;
 pub mod dice;
 pub mod input;
 
+pub use crate::tasks::TaskSupport;
 pub use args::{NoArgs, Schema};
 pub use content::{CallResult, Content, IntoCallResult, Json, ResourceLink};
 pub use context::{
@@ -53,6 +54,11 @@ pub trait Tool: Sync + 'static {
     /// The tool may ask the client for input (`ctx.input`): the server then needs the
     /// `INPUT_STATE_KEY` secret to seal `requestState`, and refuses to serve without it.
     const ASKS_FOR_INPUT: bool = false;
+    /// Whether a call may outlive its request as a task (`io.modelcontextprotocol/tasks`;
+    /// see docs/tasks.md). The server needs a Durable Object binding for tasks.
+    const TASK_SUPPORT: TaskSupport = TaskSupport::Forbidden;
+    /// How long a task of this tool, and its result, are kept after it was created.
+    const TASK_TTL_MS: u64 = crate::tasks::DEFAULT_TTL_MS;
 
     /// The arguments, deserialized after they pass the schema's checks.
     type Args: DeserializeOwned + Schema;
@@ -78,6 +84,16 @@ pub trait Tool: Sync + 'static {
     /// Does the work. `Err` becomes a result with `isError: true` whose text the model
     /// reads and can act on.
     async fn call(&self, args: Self::Args, ctx: &Context) -> Result<Self::Output, ToolError>;
+
+    /// For a task-supporting tool: what to settle in the request before the work is
+    /// handed to a task, such as asking the user (`ctx.input`, answered in 2026-07-28
+    /// `input_required` rounds of the `tools/call` itself). Answers given here are seen
+    /// by `call`'s own `ctx.input` with the same key. `Err` answers the call with a tool
+    /// error and creates no task. Without tasks it runs just before `call`.
+    async fn prepare(&self, args: &Self::Args, ctx: &Context) -> Result<(), ToolError> {
+        let _ = (args, ctx);
+        Ok(())
+    }
 }
 
 /// A failure the caller (usually a model) can correct or report: bad arguments, an unmet
@@ -106,6 +122,9 @@ pub trait DynTool: Sync {
     fn description(&self) -> &'static str;
     fn scopes(&self) -> &'static [&'static str];
     fn asks_for_input(&self) -> bool;
+    /// The tool's task side; `None` for a tool whose `TASK_SUPPORT` is `Forbidden` (then
+    /// none of it is linked into the worker).
+    fn task(&'static self) -> Option<&'static dyn TaskTool>;
     fn definition(&self) -> Definition;
     /// Checks and deserializes `args` against `input_schema`, then runs the tool. The
     /// future owns what it needs, so it can outlive the request handler while it streams.
@@ -133,6 +152,13 @@ impl<T: Tool> DynTool for T {
     fn asks_for_input(&self) -> bool {
         T::ASKS_FOR_INPUT
     }
+    fn task(&'static self) -> Option<&'static dyn TaskTool> {
+        if T::TASK_SUPPORT == TaskSupport::Forbidden {
+            None
+        } else {
+            Some(self)
+        }
+    }
     fn definition(&self) -> Definition {
         Definition {
             input_schema: T::input_schema(),
@@ -155,6 +181,47 @@ impl<T: Tool> DynTool for T {
                 Ok(out) => out.into_call_result(),
                 Err(e) => e.into(),
             }
+        })
+    }
+}
+
+/// The task side of a [`Tool`] whose calls may become tasks.
+pub trait TaskTool: Sync {
+    fn support(&self) -> TaskSupport;
+    fn ttl_ms(&self) -> u64;
+    /// Checks the arguments and runs [`Tool::prepare`]: `Some` is the call's answer
+    /// when it must stop there (bad arguments, or the tool's error).
+    fn prepare<'a>(
+        &'static self,
+        args: &Map<String, Value>,
+        input_schema: &'static Value,
+        ctx: &'a Context,
+    ) -> BoxFuture<'a, Option<CallResult>>;
+}
+
+impl<T: Tool> TaskTool for T {
+    fn support(&self) -> TaskSupport {
+        T::TASK_SUPPORT
+    }
+    fn ttl_ms(&self) -> u64 {
+        T::TASK_TTL_MS
+    }
+    fn prepare<'a>(
+        &'static self,
+        args: &Map<String, Value>,
+        input_schema: &'static Value,
+        ctx: &'a Context,
+    ) -> BoxFuture<'a, Option<CallResult>> {
+        let args = args.clone();
+        Box::pin(async move {
+            let args = match args::parse::<T::Args>(args, input_schema) {
+                Ok(a) => a,
+                Err(e) => return Some(e.into()),
+            };
+            Tool::prepare(self, &args, ctx)
+                .await
+                .err()
+                .map(CallResult::from)
         })
     }
 }

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { ROOT } from "./harness.mjs";
+import { ROOT, startFixture } from "./harness.mjs";
 import { URL_MCP, BASE, AUTH, post, read, rpc, initialize, postModern, META_VERSION } from "./client.mjs";
 import { randomBytes } from "node:crypto";
 import { importKeys, mint, claims, b64url } from "./tokens.mjs";
@@ -233,6 +233,33 @@ const rows = {
   "2026-07-28 _meta incomplete": async () => {
     const r = await postModern("tools/list", { _meta: { "io.modelcontextprotocol/clientCapabilities": null } });
     rpcError(r, 400, -32602, { message: /clientCapabilities/ });
+  },
+  "2026-07-28 bad task request": async () => {
+    // The dice server keeps no tasks: the methods do not exist there.
+    rpcError(await postModern("tasks/get", { taskId: "x" }, { headers: { "mcp-name": "x" } }), 404, -32601);
+    // A server that keeps them (the fixture worker) checks each request.
+    const fixture = await startFixture();
+    try {
+      const url = `${fixture.base}/mcp`;
+      const caps = (declare) => (declare ? { extensions: { "io.modelcontextprotocol/tasks": {} } } : {});
+      const send = (method, params, { declare = true, name = params.taskId } = {}) => {
+        const body = rpc(method, { ...params, _meta: { [META_VERSION]: "2026-07-28", "io.modelcontextprotocol/clientCapabilities": caps(declare) } });
+        const headers = { authorization: null, "mcp-protocol-version": "2026-07-28", "mcp-method": method };
+        if (name !== undefined) headers["mcp-name"] = name;
+        return post(body, headers, url);
+      };
+      rpcError(await send("tasks/get", { taskId: "AAAAAAAAAAAAAAAAAAAAAA" }, { declare: false }), 400, -32021);
+      rpcError(await send("tasks/get", {}), 400, -32602, { message: /taskId/ });
+      rpcError(await send("tasks/get", { taskId: 7 }, { name: "7" }), 400, -32602);
+      for (const id of ["AAAAAAAAAAAAAAAAAAAAAA", "not-a-task-id", "x".repeat(5000)]) {
+        rpcError(await send("tasks/cancel", { taskId: id }), 400, -32602, { message: /Task not found/ });
+      }
+      rpcError(await send("tasks/update", { taskId: "AAAAAAAAAAAAAAAAAAAAAA", inputResponses: [] }), 400, -32602, { message: /inputResponses/ });
+      rpcError(await send("tasks/get", { taskId: "AAAAAAAAAAAAAAAAAAAAAA" }, { name: "BBBBBBBBBBBBBBBBBBBBBB" }), 400, -32020);
+      rpcError(await send("tasks/list", {}), 404, -32601);
+    } finally {
+      await fixture.stop();
+    }
   },
 };
 

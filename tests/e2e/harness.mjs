@@ -47,12 +47,14 @@ export async function startWorker(options = {}) {
   }
 }
 
-async function startWorkerOnce({ vars = {}, args = [], envFile } = {}) {
+async function startWorkerOnce({ vars = {}, args = [], envFile, persistTo } = {}) {
   const port = await freePort();
   const inspectorPort = await freePort();
   // Local state (the rate limiters' counters) of this worker only: counts must not carry
-  // over from another test's worker or an earlier run.
-  const state = mkdtempSync(path.join(tmpdir(), "dice-mcp-state-"));
+  // over from another test's worker or an earlier run. A test that restarts a worker on
+  // the same state (`persistTo`) owns that folder and removes it itself.
+  const state = persistTo ?? mkdtempSync(path.join(tmpdir(), "dice-mcp-state-"));
+  const removeState = () => persistTo || rmSync(state, { recursive: true, force: true });
   // With an env file (a .dev.vars of the test's own), it alone supplies the variables.
   const all = envFile ? {} : Object.fromEntries(WORKER_VARS.map((k) => [k, ""]));
   const given = typeof vars === "function" ? vars(`http://127.0.0.1:${port}`) : vars;
@@ -97,7 +99,7 @@ async function startWorkerOnce({ vars = {}, args = [], envFile } = {}) {
   try {
     base = await ready;
   } catch (e) {
-    rmSync(state, { recursive: true, force: true });
+    removeState();
     throw e;
   }
   return {
@@ -124,7 +126,7 @@ async function startWorkerOnce({ vars = {}, args = [], envFile } = {}) {
         check();
       }),
     stop: async () => {
-      if (child.exitCode !== null) return rmSync(state, { recursive: true, force: true });
+      if (child.exitCode !== null) return removeState();
       const exited = once(child, "exit");
       try {
         process.kill(-child.pid, "SIGTERM");
@@ -132,7 +134,7 @@ async function startWorkerOnce({ vars = {}, args = [], envFile } = {}) {
         return;
       }
       await exited;
-      rmSync(state, { recursive: true, force: true });
+      removeState();
     },
   };
 }
@@ -143,14 +145,15 @@ export const FIXTURE_STATE_KEY = /INPUT_STATE_KEY = "([^"]+)"/.exec(readFileSync
 
 /** The conformance fixture worker (tests/conformance), as `wrangler dev -c` serves it: no
  *  authentication and its own state key unless `vars` say otherwise. */
-export function startFixture({ vars = {} } = {}) {
+export function startFixture({ vars = {}, persistTo, config = FIXTURE_CONFIG } = {}) {
   return startWorker({
     vars: (base) => ({
       ALLOW_UNAUTHENTICATED: "true",
       INPUT_STATE_KEY: FIXTURE_STATE_KEY,
       ...(typeof vars === "function" ? vars(base) : vars),
     }),
-    args: ["--config", FIXTURE_CONFIG],
+    args: ["--config", config],
+    persistTo,
   });
 }
 

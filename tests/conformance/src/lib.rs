@@ -5,9 +5,12 @@
 
 mod fixtures;
 mod input;
+mod tasks;
 
 #[path = "../../../examples/tools/ask_upstream.rs"]
 pub mod ask_upstream;
+#[path = "../../../examples/tools/export_report.rs"]
+pub mod export_report;
 #[path = "../../../examples/tools/notes.rs"]
 pub mod notes;
 
@@ -39,6 +42,16 @@ pub static TOOLS: Registry = Registry::new(&[
     &ask_upstream::AskUpstream,
     &notes::SaveNote,
     &notes::ListNotes,
+    &tasks::Greet,
+    &tasks::SlowCompute,
+    &tasks::FailingJob,
+    &tasks::ProtocolErrorJob,
+    &tasks::ConfirmDelete,
+    &tasks::MultiInput,
+    &tasks::ToolWithTask,
+    &tasks::AwaitUpstream,
+    &tasks::ShortLived,
+    &export_report::ExportReport,
     &RollDice,
 ]);
 
@@ -49,7 +62,18 @@ pub static SERVER: Server = Server {
     instructions: "Fixture tools for the MCP conformance suite.",
     tools: &TOOLS,
     logging: true,
+    tasks: TASKS,
 };
+
+/// Tasks live in the Durable Object class below, bound as `TASKS` in wrangler.toml.
+#[cfg(target_arch = "wasm32")]
+const TASKS: Option<&'static dyn dice_mcp::mcp::tasks::Backend> =
+    Some(&dice_mcp::durable::Binding("TASKS"));
+#[cfg(not(target_arch = "wasm32"))]
+const TASKS: Option<&'static dyn dice_mcp::mcp::tasks::Backend> = None;
+
+#[cfg(target_arch = "wasm32")]
+dice_mcp::task_object!(TaskObject, SERVER);
 
 #[cfg(target_arch = "wasm32")]
 #[worker::event(fetch)]
@@ -202,6 +226,55 @@ mod tests {
             panic!()
         };
         assert!(text.contains("subject"), "{text}");
+    }
+
+    #[test]
+    fn export_report_starts_a_job_and_follows_it_to_its_link() {
+        use std::cell::Cell;
+        let polls = Rc::new(Cell::new(0));
+        let seen = polls.clone();
+        let platform = Rc::new(
+            TestPlatform::default()
+                .with_var("EXPORT_API_URL", "http://jobs.test")
+                .answering(move |req| {
+                    let body = match (req.method.as_str(), req.url.as_str()) {
+                        ("POST", "http://jobs.test/exports") => json!({"id": "j1"}),
+                        ("GET", "http://jobs.test/exports/j1?wait=30") => {
+                            seen.set(seen.get() + 1);
+                            if seen.get() < 3 {
+                                json!({"state": "running", "progress": 40})
+                            } else {
+                                json!({"state": "done", "url": "https://files.test/j1.csv"})
+                            }
+                        }
+                        other => panic!("unexpected request {other:?}"),
+                    };
+                    Ok(FetchResponse {
+                        status: 200,
+                        body: body.to_string().into_bytes(),
+                        ..FetchResponse::default()
+                    })
+                }),
+        );
+        let out = call_tool_with(
+            &export_report::ExportReport,
+            json!({"query": "sales 2026"}),
+            None,
+            platform.clone(),
+        );
+        assert_eq!(
+            out.content,
+            vec![Content::text(
+                "The report is ready: https://files.test/j1.csv"
+            )]
+        );
+        assert_eq!(polls.get(), 3);
+        assert_eq!(
+            platform.sent()[0].body.as_deref(),
+            Some(br#"{"query":"sales 2026"}"#.as_slice())
+        );
+        let out = call_tool(&export_report::ExportReport, json!({"query": "q"}));
+        assert!(out.is_error);
     }
 
     #[test]

@@ -1,0 +1,200 @@
+//! Tasks on Cloudflare Durable Objects: the workers-rs face of [`crate::tasks`]. Besides
+//! `adapter.rs`, the one file that knows workers-rs.
+//!
+//! One Durable Object per task, named by the task id (`id_from_name`): the object's
+//! storage holds the task's record, its one alarm first runs the tool, then deletes the
+//! task when its TTL has passed. The worker reaches the object through the namespace
+//! binding ([`Binding`]); a server declares the object class with [`task_object!`] and
+//! binds it in `wrangler.toml` (docs/tasks.md).
+//!
+//! The tool runs in the alarm handler, not in `waitUntil`: an alarm is durable (the
+//! runtime delivers it again, with backoff, if the object is evicted or the handler fails
+//! or runs past its limit), and it keeps the object alive while the tool awaits.
+//! Cloudflare's limits for it (docs/tasks.md "Limits"): the CPU limit per invocation (30 s
+//! by default), a wall-time bound per alarm invocation, retries with backoff.
+
+use std::rc::Rc;
+use std::sync::Once;
+
+use serde_json::Value;
+use worker::{web_sys, Env, Request, Response, Result};
+
+use crate::adapter::WorkersPlatform;
+use crate::mcp::tasks::Backend;
+use crate::tasks::object::{Object, Storage};
+use crate::tasks::Store;
+use crate::tools::{BoxFuture, Platform, Registry};
+
+/// A Durable Object namespace binding that keeps a server's tasks:
+/// `tasks: Some(&dice_mcp::durable::Binding("TASKS"))` in the `mcp::Server`.
+pub struct Binding(pub &'static str);
+
+impl Backend for Binding {
+    fn binding(&self) -> &'static str {
+        self.0
+    }
+
+    fn open(&self, platform: &Rc<dyn Platform>) -> Option<Rc<dyn Store>> {
+        static MISSING_LOGGED: Once = Once::new();
+        let env = &platform.as_any().downcast_ref::<WorkersPlatform>()?.env;
+        match env.durable_object(self.0) {
+            Ok(namespace) => Some(Rc::new(Namespace(namespace))),
+            Err(_) => {
+                MISSING_LOGGED.call_once(|| {
+                    worker::console_warn!(
+                        "dice-mcp: no Durable Object binding {} ([[durable_objects.bindings]] in wrangler.toml): the tasks extension is not offered, and tools that need tasks are refused",
+                        self.0
+                    )
+                });
+                None
+            }
+        }
+    }
+}
+
+struct Namespace(worker::ObjectNamespace);
+
+impl Store for Namespace {
+    fn send<'a>(
+        &'a self,
+        task_id: &'a str,
+        op: Value,
+    ) -> BoxFuture<'a, std::result::Result<Value, String>> {
+        Box::pin(async move {
+            let answer = async {
+                let stub = self.0.id_from_name(task_id)?.get_stub()?;
+                let init = web_sys::RequestInit::new();
+                init.set_method("POST");
+                init.set_body(&op.to_string().into());
+                let request =
+                    web_sys::Request::new_with_str_and_init("https://task.internal/", &init)?;
+                let mut response = stub.fetch_with_request(Request::from(request)).await?;
+                let text = response.text().await?;
+                Ok::<_, worker::Error>((response.status_code(), text))
+            }
+            .await;
+            let fail = |e: String| {
+                worker::console_error!("dice-mcp: the task object failed: {e}");
+                e
+            };
+            match answer {
+                Ok((200, text)) => serde_json::from_str(&text).map_err(|e| fail(e.to_string())),
+                Ok((status, text)) => Err(fail(format!("HTTP {status}: {text}"))),
+                Err(e) => Err(fail(e.to_string())),
+            }
+        })
+    }
+}
+
+/// A Durable Object's storage and alarm as [`Storage`].
+struct ObjectStorage(worker::Storage);
+
+const KEY: &str = "task";
+
+impl Storage for ObjectStorage {
+    fn load(&self) -> BoxFuture<'_, std::result::Result<Option<String>, String>> {
+        Box::pin(async move { self.0.get::<String>(KEY).await.map_err(|e| e.to_string()) })
+    }
+
+    fn save(&self, record: String) -> BoxFuture<'_, std::result::Result<(), String>> {
+        Box::pin(async move {
+            self.0
+                .put_raw(KEY, worker::wasm_bindgen::JsValue::from_str(&record))
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn delete_all(&self) -> BoxFuture<'_, std::result::Result<(), String>> {
+        Box::pin(async move {
+            self.0.delete_alarm().await.map_err(|e| e.to_string())?;
+            self.0.delete_all().await.map_err(|e| e.to_string())
+        })
+    }
+
+    fn set_alarm(&self, at_ms: u64) -> BoxFuture<'_, std::result::Result<(), String>> {
+        Box::pin(async move {
+            let at = worker::js_sys::Date::new(&(at_ms as f64).into());
+            self.0
+                .set_alarm(worker::ScheduledTime::new(at))
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
+fn now_ms() -> u64 {
+    worker::js_sys::Date::now() as u64
+}
+
+/// The object's logic for a new instance of the class (see [`task_object!`]).
+pub fn object(state: worker::State, env: Env, tools: &'static Registry) -> Object {
+    let storage = Rc::new(ObjectStorage(state.storage()));
+    let platform = Rc::new(WorkersPlatform { env });
+    Object::new(storage, tools, platform, now_ms)
+}
+
+/// The object's `fetch`: one operation from the worker, as JSON.
+pub async fn fetch(object: &Object, mut req: Request) -> Result<Response> {
+    let op: Value = match serde_json::from_str(&req.text().await?) {
+        Ok(v) => v,
+        Err(_) => return Response::error("the body must be one task operation (JSON)", 400),
+    };
+    match object.handle(op).await {
+        Ok(answer) => Response::ok(answer.to_string()),
+        Err(e) => Response::error(e, 500),
+    }
+}
+
+/// The object's alarm: the tool's run, or the task's deletion.
+pub async fn alarm(object: &Object) -> Result<Response> {
+    match object.alarm().await {
+        Ok(()) => Response::empty(),
+        // An error makes the runtime deliver the alarm again, with backoff.
+        Err(e) => {
+            worker::console_error!("dice-mcp: a task's alarm failed: {e}");
+            Err(worker::Error::RustError(e))
+        }
+    }
+}
+
+/// Declares the Durable Object class that keeps a server's tasks, for the worker's
+/// `wrangler.toml` to bind:
+///
+/// ```ignore
+/// dice_mcp::task_object!(TaskObject, SERVER);
+/// ```
+///
+/// ```toml
+/// [[durable_objects.bindings]]
+/// name = "TASKS"
+/// class_name = "TaskObject"
+/// [[migrations]]
+/// tag = "v1"
+/// new_sqlite_classes = ["TaskObject"]
+/// ```
+#[macro_export]
+macro_rules! task_object {
+    ($class:ident, $server:path) => {
+        #[::worker::durable_object(alarm)]
+        pub struct $class {
+            object: $crate::tasks::object::Object,
+        }
+
+        impl ::worker::DurableObject for $class {
+            fn new(state: ::worker::State, env: ::worker::Env) -> Self {
+                $class {
+                    object: $crate::durable::object(state, env, $server.tools),
+                }
+            }
+
+            async fn fetch(&self, req: ::worker::Request) -> ::worker::Result<::worker::Response> {
+                $crate::durable::fetch(&self.object, req).await
+            }
+
+            async fn alarm(&self) -> ::worker::Result<::worker::Response> {
+                $crate::durable::alarm(&self.object).await
+            }
+        }
+    };
+}
