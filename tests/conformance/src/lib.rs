@@ -338,7 +338,19 @@ mod primitives_flow {
             assert!(text.contains("Data for ID: 42"), "{text}");
         }
         let list = send("2025-03-26", "resources/list", json!({}));
-        assert!(list["result"]["resources"][0].get("title").is_none());
+        let first = &list["result"]["resources"][0];
+        assert!(first.get("title").is_none() && first.get("icons").is_none());
+        assert_eq!(first["size"], 48);
+        assert_eq!(
+            first["annotations"],
+            json!({"audience": ["user", "assistant"], "priority": 0.5})
+        );
+        let list = send("2024-11-05", "resources/list", json!({}));
+        assert!(list["result"]["resources"][0].get("size").is_none());
+        let list = send("2025-11-25", "resources/list", json!({}));
+        let first = &list["result"]["resources"][0];
+        assert_eq!(first["icons"][0]["sizes"], json!(["16x16"]));
+        assert_eq!(first["annotations"]["lastModified"], "2026-01-01T00:00:00Z");
         let list = send("2026-07-28", "resources/list", json!({}));
         assert_eq!(list["result"]["resources"][0]["title"], "Static text");
         assert_eq!(list["result"]["cacheScope"], "public");
