@@ -18,12 +18,13 @@ pub const NOW: i64 = 1_800_000_000;
 pub type Check = fn(&[u8]);
 
 /// The targets, by name: the folder names under fuzz/seeds and fuzz/regressions.
-pub const TARGETS: [(&str, Check); 5] = [
+pub const TARGETS: [(&str, Check); 6] = [
     ("http_request", http_request),
     ("bearer_token", bearer_token),
     ("token_claims", token_claims),
     ("key_material", key_material),
     ("task_request", task_request),
+    ("uri_template", uri_template),
 ];
 
 fn open_config() -> &'static Config {
@@ -222,6 +223,8 @@ mod task_server {
         version: "0",
         instructions: "",
         tools: &TOOLS,
+        resources: &dice_mcp::resources::Registry::EMPTY,
+        prompts: &dice_mcp::prompts::Registry::EMPTY,
         logging: false,
         tasks: Some(&TASKS),
     };
@@ -297,4 +300,29 @@ pub fn task_request(data: &[u8]) {
             "tasks/get answered another task: {body}"
         );
     }
+}
+
+/// A resource template (the first line, as an author might write it) and a URI (the
+/// rest, as a client sends it to `resources/read`). Whatever matches must give each of
+/// the template's variables once, non-empty, and the literal parts must be in the URI.
+pub fn uri_template(data: &[u8]) {
+    use dice_mcp::resources::UriTemplate;
+    let text = String::from_utf8_lossy(data);
+    let (template, uri) = text.split_once('\n').unwrap_or((&text, ""));
+    let Ok(t) = UriTemplate::parse(template) else {
+        return;
+    };
+    let Some(vars) = t.matches(uri) else {
+        return;
+    };
+    let names: Vec<&str> = t.variables().collect();
+    let found: Vec<&str> = vars.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, found, "the variables of {template:?} in {uri:?}");
+    assert!(vars.iter().all(|(_, v)| !v.is_empty()), "an empty variable");
+    assert!(uri.len() <= dice_mcp::resources::template::MAX_URI_LEN);
+    let literal_prefix: String = template.chars().take_while(|c| *c != '{').collect();
+    assert!(
+        uri.starts_with(&literal_prefix),
+        "{uri:?} lacks {literal_prefix:?}"
+    );
 }

@@ -84,6 +84,8 @@ static SERVER: Server = Server {
     version: "0",
     instructions: "",
     tools: &TOOLS,
+    resources: &dice_mcp::resources::Registry::EMPTY,
+    prompts: &dice_mcp::prompts::Registry::EMPTY,
     logging: false,
     tasks: Some(&BOUND),
 };
@@ -93,6 +95,8 @@ static NO_TASKS: Server = Server {
     version: "0",
     instructions: "",
     tools: &TOOLS,
+    resources: &dice_mcp::resources::Registry::EMPTY,
+    prompts: &dice_mcp::prompts::Registry::EMPTY,
     logging: false,
     tasks: None,
 };
@@ -102,6 +106,8 @@ static NO_BINDING: Server = Server {
     version: "0",
     instructions: "",
     tools: &TOOLS,
+    resources: &dice_mcp::resources::Registry::EMPTY,
+    prompts: &dice_mcp::prompts::Registry::EMPTY,
     logging: false,
     tasks: Some(&UNBOUND),
 };

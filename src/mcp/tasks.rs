@@ -159,7 +159,15 @@ async fn create(
         .with_streaming(false)
         .with_input(tool.asks_for_input());
     if tool.asks_for_input() {
-        methods::prepare_input(server, request, params, meta, tool.name(), &arguments, &ctx)?;
+        methods::prepare_input(
+            server,
+            request,
+            params,
+            meta,
+            tool.name(),
+            &arguments,
+            &ctx.exchange(),
+        )?;
     } else {
         methods::refuse_input(params)?;
     }
@@ -173,9 +181,16 @@ async fn create(
         !ex.requests.is_empty() || ex.error().is_some()
     };
     if stopped.is_some() || pending {
-        let finalize =
-            methods::input_outcome(server, request, tool.name(), arguments, &ctx, version);
-        return finalize(stopped.unwrap_or_default()).map(Answer::Result);
+        let finalize = methods::input_outcome(
+            server,
+            request,
+            tool.name().into(),
+            arguments,
+            &exchange,
+            version,
+        );
+        let stopped = stopped.unwrap_or_default().into_json(version);
+        return finalize(Ok(stopped)).map(Answer::Result);
     }
     let (responses, client_capabilities) = {
         let ex = exchange.borrow();
