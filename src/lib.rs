@@ -9,6 +9,7 @@
 // one built on it (the README's example tool is compiled in both ways).
 extern crate self as dice_mcp;
 
+pub mod apps;
 pub mod auth;
 pub mod config;
 pub mod http;

@@ -12,6 +12,8 @@ use serde_json::{Map, Value};
 use std::fmt;
 use std::sync::OnceLock;
 
+use crate::apps::{ToolUi, View, Visibility};
+
 pub mod args;
 pub mod content;
 pub mod context;
@@ -53,6 +55,15 @@ pub trait Tool: Sync + 'static {
     /// The tool may ask the client for input (`ctx.input`): the server then needs the
     /// `INPUT_STATE_KEY` secret to seal `requestState`, and refuses to serve without it.
     const ASKS_FOR_INPUT: bool = false;
+    /// The MCP Apps view that draws this tool's results in hosts that render views
+    /// (`crate::apps`); register the view as a resource too.
+    const VIEW: Option<&'static View> = None;
+    /// Who may call the tool: the model, views, or both (the default).
+    const VISIBILITY: Visibility = Visibility::ModelAndApp;
+    /// Short status text ChatGPT shows while the tool runs and once it is done (at most 64
+    /// characters each; `openai/toolInvocation/invoking` and `…/invoked`).
+    const INVOKING: Option<&'static str> = None;
+    const INVOKED: Option<&'static str> = None;
 
     /// The arguments, deserialized after they pass the schema's checks.
     type Args: DeserializeOwned + Schema;
@@ -106,6 +117,7 @@ pub trait DynTool: Sync {
     fn description(&self) -> &'static str;
     fn scopes(&self) -> &'static [&'static str];
     fn asks_for_input(&self) -> bool;
+    fn ui(&self) -> ToolUi;
     fn definition(&self) -> Definition;
     /// Checks and deserializes `args` against `input_schema`, then runs the tool. The
     /// future owns what it needs, so it can outlive the request handler while it streams.
@@ -133,11 +145,20 @@ impl<T: Tool> DynTool for T {
     fn asks_for_input(&self) -> bool {
         T::ASKS_FOR_INPUT
     }
+    fn ui(&self) -> ToolUi {
+        ToolUi {
+            view: T::VIEW,
+            visibility: T::VISIBILITY,
+            invoking: T::INVOKING,
+            invoked: T::INVOKED,
+        }
+    }
     fn definition(&self) -> Definition {
         Definition {
             input_schema: T::input_schema(),
             output_schema: T::output_schema(),
             annotations: T::annotations(),
+            meta: self.ui().meta(),
         }
     }
     fn run(
@@ -165,6 +186,8 @@ pub struct Definition {
     pub input_schema: Value,
     pub output_schema: Option<Value>,
     pub annotations: Option<Value>,
+    /// The definition's `_meta`: what MCP Apps hosts read (`crate::apps`).
+    pub meta: Option<Value>,
 }
 
 /// The tools in a fixed order, served in pages.
@@ -287,6 +310,9 @@ impl Registry {
                     out["type"], "object",
                     "{name}: outputSchema must have type object"
                 );
+            }
+            if let Some(problem) = tool.ui().problem() {
+                panic!("{name}: {problem}");
             }
         }
     }

@@ -11,7 +11,7 @@ const MIME = "text/html;profile=mcp-app";
 const PROTOCOL = "2025-11-25";
 
 /** What happened, for the test to read: every message the server answered, size changes. */
-const log = { calls: [], sizes: [], errors: [] };
+const log = { calls: [], viewResults: [], sizes: [], errors: [] };
 let nextId = 1;
 let config;
 
@@ -38,8 +38,11 @@ async function rpc(method, params) {
 let bridge;
 let frame;
 
-/** Connects to the server, finds the tool's view, renders it and calls the tool once. */
-async function start({ url, token, tool, args, theme }) {
+let held;
+
+/** Connects to the server, finds the tool's view, renders it and calls the tool once.
+ *  With `holdResult` the view gets the input only, until `release()`. */
+async function start({ url, token, tool, args, theme = "light", holdResult = false }) {
   config = { url, token };
   await rpc("initialize", {
     protocolVersion: PROTOCOL,
@@ -76,7 +79,9 @@ async function start({ url, token, tool, args, theme }) {
   // The view's own calls go to the server; the host passes the answer back unchanged.
   bridge.oncalltool = async (params) => {
     log.calls.push({ from: "view", params });
-    return rpc("tools/call", params);
+    const result = await rpc("tools/call", params);
+    log.viewResults.push(result);
+    return result;
   };
   const initialized = new Promise((resolve) => (bridge.oninitialized = resolve));
   // Listening before the document loads: the view sends ui/initialize as soon as it runs.
@@ -85,16 +90,25 @@ async function start({ url, token, tool, args, theme }) {
   await initialized;
 
   await bridge.sendToolInput({ arguments: args });
-  log.calls.push({ from: "host", params: { name: tool, arguments: args } });
-  const result = await rpc("tools/call", { name: tool, arguments: args });
-  log.result = result;
-  await bridge.sendToolResult(result);
-  return result;
+  const finish = async () => {
+    log.calls.push({ from: "host", params: { name: tool, arguments: args } });
+    const result = await rpc("tools/call", { name: tool, arguments: args });
+    log.result = result;
+    await bridge.sendToolResult(result);
+    return result;
+  };
+  if (holdResult) {
+    held = finish;
+    return null;
+  }
+  return finish();
 }
+
+const release = () => held();
 
 function setTheme(theme) {
   bridge.setHostContext({ theme, displayMode: "inline", platform: "web", locale: "en-US" });
 }
 
 window.addEventListener("error", (e) => log.errors.push(String(e.message)));
-window.diceHost = { start, setTheme, log };
+window.diceHost = { start, release, setTheme, log };
