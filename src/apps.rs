@@ -83,7 +83,7 @@ impl Visibility {
 }
 
 /// What a tool says about views, gathered from its `Tool` constants.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct ToolUi {
     pub view: Option<&'static View>,
     pub visibility: Visibility,

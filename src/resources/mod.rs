@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 pub mod template;
+mod view;
 
 pub use crate::completion::{Completer, Completion, CompletionRequest};
 pub use crate::primitives::{Annotations, CacheHint, Icon, ResourceError, Role};
