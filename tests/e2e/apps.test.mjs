@@ -14,7 +14,7 @@ import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { startWorker, ROOT } from "./harness.mjs";
 import { newKey, mint, claims } from "./tokens.mjs";
-import { post, rpc, initialize } from "./client.mjs";
+import { post, rpc, initialize, postModern, META_CAPS } from "./client.mjs";
 
 const CHROMIUM = process.env.DICE_MCP_CHROMIUM || "/usr/bin/chromium";
 /** Where the screenshots go (not committed; docs/ holds a copy of one). */
@@ -210,4 +210,75 @@ test("before the result arrives the view says it is rolling", async () => {
   } finally {
     await page.close();
   }
+});
+
+// What hosts read from the wire, checked without a browser against the main worker.
+const V = (v) => ({ "mcp-protocol-version": v });
+const TOOL_META = {
+  ui: { resourceUri: VIEW_URI },
+  "openai/outputTemplate": VIEW_URI,
+  "openai/widgetAccessible": true,
+  "openai/toolInvocation/invoking": "Rolling the dice…",
+  "openai/toolInvocation/invoked": "Rolled the dice",
+};
+const VIEW_META = {
+  ui: { csp: { connectDomains: [], resourceDomains: [] }, prefersBorder: true },
+  "openai/widgetCSP": { connect_domains: [], resource_domains: [] },
+  "openai/widgetDescription": "Shows the dice roll_dice rolled, with pips, their total and a Roll again button.",
+  "openai/widgetPrefersBorder": true,
+};
+
+test("every revision lists roll_dice with its view's keys, and the call's answer is the seed's", async () => {
+  for (const v of ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"]) {
+    const { json } = await post(rpc("tools/list"), V(v));
+    const dice = json.result.tools.find((t) => t.name === "roll_dice");
+    assert.deepEqual(dice._meta, TOOL_META, v);
+    for (const text of [dice._meta["openai/toolInvocation/invoking"], dice._meta["openai/toolInvocation/invoked"]]) {
+      assert.ok([...text].length <= 64);
+    }
+    const call = await post(rpc("tools/call", { name: "roll_dice", arguments: { n_dice: 3 } }), V(v));
+    const { content, structuredContent, _meta } = call.json.result;
+    assert.equal(_meta, undefined, "the result carries nothing for views");
+    const rolled = JSON.parse(content[0].text).result;
+    assert.equal(rolled.length, 3);
+    // 2024-11-05 and 2025-03-26 have no structuredContent: a view reads the text block.
+    if (v >= "2025-06-18") assert.deepEqual(structuredContent, { result: rolled }, v);
+    else assert.equal(structuredContent, undefined, v);
+  }
+});
+
+test("the view is listed and read as one HTML document of at most 8 KiB with its CSP", async () => {
+  const init = await post(initialize("2025-11-25"));
+  assert.deepEqual(init.json.result.capabilities.resources, { listChanged: false, subscribe: false });
+  const listed = (await post(rpc("resources/list"), V("2025-11-25"))).json.result.resources;
+  assert.deepEqual(listed.map((r) => r.uri), [VIEW_URI]);
+  assert.equal(listed[0].mimeType, MIME);
+  assert.deepEqual(listed[0]._meta, VIEW_META);
+  const read = await post(rpc("resources/read", { uri: VIEW_URI }), V("2025-11-25"));
+  const [contents] = read.json.result.contents;
+  assert.equal(read.json.result.contents.length, 1);
+  assert.equal(contents.uri, VIEW_URI);
+  assert.equal(contents.mimeType, MIME);
+  assert.deepEqual(contents._meta, VIEW_META);
+  assert.match(contents.text, /^<!doctype html>/i);
+  assert.ok(Buffer.byteLength(contents.text) <= 8192, `${Buffer.byteLength(contents.text)} bytes`);
+  assert.equal(listed[0].size, Buffer.byteLength(contents.text));
+  assert.doesNotMatch(contents.text, /\b(?:src|href)=["']?(?:https?:)?\/\//i, "nothing loaded from elsewhere");
+  const templates = await post(rpc("resources/templates/list"), V("2025-11-25"));
+  assert.deepEqual(templates.json.result.resourceTemplates, [], "answered, not -32601 (Claude asks)");
+});
+
+test("2026-07-28: a client without the UI extension gets the same tools and the same call", async () => {
+  const without = await postModern("tools/list", { _meta: { [META_CAPS]: {} } });
+  const withUi = await postModern("tools/list", {
+    _meta: { [META_CAPS]: { extensions: { "io.modelcontextprotocol/ui": { mimeTypes: [MIME] } } } },
+  });
+  assert.deepEqual(without.json.result.tools, withUi.json.result.tools, "tools/list does not depend on the client");
+  assert.deepEqual(without.json.result.tools.map((t) => t.name), ["roll_dice"], "roll_dice is never hidden");
+  const call = await postModern("tools/call", { name: "roll_dice", arguments: { n_dice: 2 } });
+  assert.equal(call.json.result.structuredContent.result.length, 2);
+  const read = await postModern("resources/read", { uri: VIEW_URI }, { headers: { "mcp-name": VIEW_URI } });
+  assert.equal(read.json.result.contents[0].mimeType, MIME);
+  assert.equal(read.json.result.cacheScope, "public");
+  assert.equal(read.json.result.ttlMs, 86400000);
 });
