@@ -12,7 +12,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
-import { startWorker, ROOT } from "./harness.mjs";
+import { startWorker, startFixture, ROOT } from "./harness.mjs";
 import { newKey, mint, claims } from "./tokens.mjs";
 import { post, rpc, initialize, postModern, META_CAPS } from "./client.mjs";
 
@@ -22,7 +22,7 @@ export const SHOTS = path.join(ROOT, ".cache", "screenshots");
 const VIEW_URI = "ui://dice-mcp/dice-v1.html";
 const MIME = "text/html;profile=mcp-app";
 
-let pageServer, hostOrigin, worker, token, browser;
+let pageServer, hostOrigin, worker, fixture, token, browser;
 
 before(async () => {
   // The host page: a bundle of host.mjs and ext-apps' app-bridge, made fresh for each run.
@@ -55,6 +55,8 @@ before(async () => {
     vars: { JWT_PUBLIC_KEY: JSON.stringify({ keys: [key.jwk] }), ALLOWED_ORIGINS: hostOrigin },
   });
   token = mint(key, claims({ jti: "apps-test" }));
+  // The fixture worker serves the docs' example app (examples/apps/greeting.rs).
+  fixture = await startFixture({ vars: { ALLOWED_ORIGINS: hostOrigin } });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
   mkdirSync(SHOTS, { recursive: true });
 });
@@ -62,6 +64,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await worker?.stop();
+  await fixture?.stop();
   pageServer?.close();
 });
 
@@ -207,6 +210,29 @@ test("before the result arrives the view says it is rolling", async () => {
     made++;
     await view.locator("#dice .die[data-value]").first().waitFor();
     assert.equal(await view.locator("#dice.rolling").count(), 0);
+  } finally {
+    await page.close();
+  }
+});
+
+test("the docs' example app: greet draws its card, and the view calls the app-only shout", async () => {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${hostOrigin}/`);
+    const result = await page.evaluate(
+      (o) => window.diceHost.start(o),
+      { url: fixture.url, token: null, tool: "greet", args: { name: "Ada" } },
+    );
+    assert.deepEqual(result.structuredContent, { greeting: "Hello, Ada!" });
+    const view = page.frameLocator("#view");
+    await view.locator("#card", { hasText: "Hello, Ada!" }).waitFor();
+    const tools = await page.evaluate(() => window.diceHost.log.tools);
+    assert.deepEqual(tools.find((t) => t.name === "shout")._meta.ui, { visibility: ["app"] });
+    await view.locator("#shout:enabled").click();
+    await view.locator("#card", { hasText: "HELLO, ADA!" }).waitFor();
+    const log = await page.evaluate(() => window.diceHost.log);
+    assert.deepEqual(log.calls.at(-1), { from: "view", params: { name: "shout", arguments: { text: "Hello, Ada!" } } });
+    await fixture.waitForLog(/"tool":"shout"/);
   } finally {
     await page.close();
   }

@@ -22,7 +22,7 @@ async function rpc(method, params) {
       "content-type": "application/json",
       accept: "application/json, text/event-stream",
       "mcp-protocol-version": PROTOCOL,
-      authorization: `Bearer ${config.token}`,
+      ...(config.token ? { authorization: `Bearer ${config.token}` } : {}),
     },
     body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params }),
   });
@@ -50,6 +50,7 @@ async function start({ url, token, tool, args, theme = "light", holdResult = fal
     clientInfo: { name: "dice-mcp-test-host", version: "1.0.0" },
   });
   const { tools } = await rpc("tools/list", {});
+  log.tools = tools;
   const def = tools.find((t) => t.name === tool);
   if (!def) throw new Error(`the server lists no tool ${tool}`);
   const uri = getToolUiResourceUri(def);
