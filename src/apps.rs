@@ -114,7 +114,10 @@ impl ToolUi {
         }
         // ChatGPT lets a view call a tool only when it says so; it hides "private" ones
         // from the model (Apps SDK reference, tool descriptor `_meta`).
-        meta.insert("openai/widgetAccessible".into(), self.visibility.app().into());
+        meta.insert(
+            "openai/widgetAccessible".into(),
+            self.visibility.app().into(),
+        );
         if self.visibility == Visibility::App {
             meta.insert("openai/visibility".into(), "private".into());
         }

@@ -80,9 +80,10 @@ impl Server {
         self.prompts.assert_valid();
         for tool in self.tools.all() {
             let Some(view) = tool.ui().view else { continue };
-            let served = self.resources.resources().iter().any(|r| {
-                r.uri() == view.uri && r.info().mime_type == Some(crate::apps::MIME_TYPE)
-            });
+            let served =
+                self.resources.resources().iter().any(|r| {
+                    r.uri() == view.uri && r.info().mime_type == Some(crate::apps::MIME_TYPE)
+                });
             assert!(
                 served,
                 "{}: its view {} is not among the server's resources; register it: resources::Registry::new(&[&VIEW, …], …)",
