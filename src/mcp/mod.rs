@@ -7,6 +7,7 @@ mod completion;
 pub mod headers;
 pub mod jsonrpc;
 pub mod methods;
+pub mod primitives;
 mod prompts;
 mod resources;
 pub mod state;
@@ -64,6 +65,12 @@ impl Server {
         self.tools.asks_for_input()
             || self.resources.asks_for_input()
             || self.prompts.asks_for_input()
+    }
+
+    /// The code that serves resources, prompts and completion, when the server registers
+    /// any of them (see [`primitives::Methods`]).
+    pub fn primitives(&self) -> Option<&'static primitives::Methods> {
+        self.resources.methods().or(self.prompts.methods())
     }
 
     /// The server answers `completion/complete`: it has a prompt or a template.

@@ -13,6 +13,10 @@ pub mod ask_upstream;
 pub mod dice_rules;
 #[path = "../../../examples/apps/greeting.rs"]
 pub mod greeting;
+#[path = "../../../examples/registries/server.rs"]
+pub mod example_server;
+#[cfg(test)]
+mod examples_test;
 #[path = "../../../examples/tools/notes.rs"]
 pub mod notes;
 #[path = "../../../examples/prompts/roll_for.rs"]
