@@ -68,9 +68,10 @@ impl Server {
     }
 
     /// The code that serves resources, prompts and completion, when the server registers
-    /// any of them (see [`primitives::Methods`]).
+    /// any of them (see [`primitives::Methods`]). A prompts registry always links all of
+    /// it; a resources registry without templates links only what fixed resources need.
     pub fn primitives(&self) -> Option<&'static primitives::Methods> {
-        self.resources.methods().or(self.prompts.methods())
+        self.prompts.methods().or(self.resources.methods())
     }
 
     /// The server answers `completion/complete`: it has a prompt or a template.

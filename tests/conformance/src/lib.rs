@@ -11,12 +11,12 @@ mod primitives;
 pub mod ask_upstream;
 #[path = "../../../examples/resources/dice_rules.rs"]
 pub mod dice_rules;
-#[path = "../../../examples/apps/greeting.rs"]
-pub mod greeting;
 #[path = "../../../examples/registries/server.rs"]
 pub mod example_server;
 #[cfg(test)]
 mod examples_test;
+#[path = "../../../examples/apps/greeting.rs"]
+pub mod greeting;
 #[path = "../../../examples/tools/notes.rs"]
 pub mod notes;
 #[path = "../../../examples/prompts/roll_for.rs"]
