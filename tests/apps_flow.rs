@@ -55,13 +55,10 @@ fn the_view_is_listed_and_read_with_its_meta() {
 }
 
 #[test]
-fn without_templates_or_prompts_the_rest_answers_empty_or_not_found() {
+fn without_templates_or_prompts_templates_list_empty_and_prompts_do_not_exist() {
     let templates = rpc("resources/templates/list", json!({}));
     assert_eq!(templates["result"]["resourceTemplates"], json!([]));
-    assert_eq!(
-        rpc("prompts/list", json!({}))["result"]["prompts"],
-        json!([])
-    );
+    assert_eq!(rpc("prompts/list", json!({}))["error"]["code"], -32601);
     let missing = rpc(
         "resources/read",
         json!({"uri": "ui://dice-mcp/dice-v0.html"}),

@@ -65,8 +65,9 @@ fn dispatch<'a>(
 }
 
 /// What a registry of resources without templates links when the server has no prompts
-/// (the dice server and its view): listing and reading fixed URIs, and the empty answers
-/// for the rest.
+/// (the dice server and its view): listing and reading fixed URIs, and an empty template
+/// list (hosts such as Claude ask for it; connectors.md). Prompts and completion do not
+/// exist there.
 pub const RESOURCES_ONLY: Methods = Methods {
     dispatch: dispatch_resources,
     scopes: scopes_resources,
@@ -82,8 +83,9 @@ fn dispatch_resources<'a>(
     Box::pin(async move {
         match method {
             "resources/list" => resources::list(server, params, version),
+            "resources/templates/list" => resources::templates_list(server, params, version),
             "resources/read" => resources::read_fixed(server, request, params, version).await,
-            _ => none_registered(method, params, version),
+            _ => Err(none_registered(method, version)),
         }
     })
 }
