@@ -3,17 +3,26 @@
 
 use dice_mcp::config::Config;
 use dice_mcp::http::{Body, Request};
-use dice_mcp::testing::handle;
+use dice_mcp::mcp::Server;
+use dice_mcp::prompts::{self, Argument, Completer, Context, Prompt, PromptError, PromptResult};
+use dice_mcp::testing::{block_on, TestPlatform};
+use dice_mcp::{resources, tools};
 use serde_json::{json, Value};
+use std::rc::Rc;
 
 const VIEW: &str = "ui://dice-mcp/dice-v1.html";
 
 fn rpc(method: &str, params: Value) -> Value {
+    rpc_to(&dice_mcp::SERVER, method, params)
+}
+
+fn rpc_to(server: &'static Server, method: &str, params: Value) -> Value {
     let config =
         Config::from_vars(|name| (name == "ALLOW_UNAUTHENTICATED").then(|| "true".to_owned()))
             .expect("valid");
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-    let response = handle(
+    let response = block_on(dice_mcp::http::handle(
+        server,
         &config,
         &Request {
             method: "POST".into(),
@@ -30,7 +39,9 @@ fn rpc(method: &str, params: Value) -> Value {
             ..Request::default()
         },
         1_800_000_000,
-    );
+        Rc::new(TestPlatform::default()),
+        &dice_mcp::auth::signature::RsaVerifier,
+    ));
     serde_json::from_slice(&response.body).expect("a JSON body")
 }
 
@@ -98,4 +109,46 @@ fn roll_dice_names_its_view_and_keeps_the_seed_answer() {
         result["structuredContent"].to_string()
     );
     assert!(result.get("_meta").is_none());
+}
+
+struct Pick;
+
+#[derive(serde::Deserialize)]
+struct PickArgs {
+    #[allow(dead_code)]
+    side: String,
+}
+
+impl Prompt for Pick {
+    const NAME: &'static str = "pick";
+    const DESCRIPTION: &'static str = "Pick a side.";
+    const ARGUMENTS: &'static [Argument] = &[Argument::required("side", "heads or tails")];
+    type Args = PickArgs;
+    fn completer(_: &str) -> Completer {
+        Completer::List(&["heads", "tails"])
+    }
+    async fn get(&self, _: PickArgs, _: &Context) -> Result<PromptResult, PromptError> {
+        Ok(PromptResult::user("Flip."))
+    }
+}
+
+static WITH_PROMPTS: Server = Server {
+    prompts: &prompts::Registry::new(&[&Pick]),
+    resources: &resources::Registry::new(&[&tools::dice::VIEW], &[]),
+    ..dice_mcp::SERVER
+};
+
+#[test]
+fn views_beside_prompts_are_served_by_the_full_methods() {
+    WITH_PROMPTS.assert_valid();
+    let read = rpc_to(&WITH_PROMPTS, "resources/read", json!({"uri": VIEW}));
+    assert_eq!(read["result"]["contents"][0]["uri"], VIEW);
+    let listed = rpc_to(&WITH_PROMPTS, "prompts/list", json!({}));
+    assert_eq!(listed["result"]["prompts"][0]["name"], "pick");
+    let done = rpc_to(
+        &WITH_PROMPTS,
+        "completion/complete",
+        json!({"ref": {"type": "ref/prompt", "name": "pick"}, "argument": {"name": "side", "value": "t"}}),
+    );
+    assert_eq!(done["result"]["completion"]["values"], json!(["tails"]));
 }
