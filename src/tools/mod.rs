@@ -5,7 +5,8 @@
 //! an async handler that gets the arguments and a [`Context`]. Listing, paging, argument
 //! checking, revision shaping, content blocks and scope challenges are done here and in
 //! `crate::mcp` for every tool. To add one, write `src/tools/my_tool.rs` and add
-//! `&my_tool::MyTool` to [`REGISTRY`].
+//! `&my_tool::MyTool` to [`REGISTRY`]. A tool may name an MCP Apps view that draws its
+//! results (`const VIEW`, see `crate::apps` and docs/apps.md).
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
