@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything building, running and testing dice-mcp needs. Idempotent: each step
 # checks first and is skipped in well under a second when its tool is already there.
-# Usage: setup.sh [--tests | --npm]   (--tests also installs the Python MCP client the tests
-# drive; --npm installs only the npm packages, all that `npm run smoke` needs)
+# Usage: setup.sh [--tests | --npm]   (--tests also installs the Python MCP client and the
+# headless browser the tests drive; --npm installs only the npm packages, all that
+# `npm run smoke` needs)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -66,4 +67,18 @@ if [ "${1:-}" = "--tests" ]; then
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends openssl >/dev/null
   fi
+fi
+
+# 5. For the tests only: a headless browser for the MCP Apps view test (tests/e2e/apps.test.mjs).
+# Debian's chromium; playwright-core drives it and downloads no browser of its own.
+if [ "${1:-}" = "--tests" ] && [ ! -x /usr/bin/chromium ] && [ -z "${DICE_MCP_CHROMIUM:-}" ]; then
+  command -v apt-get >/dev/null 2>&1 ||
+    die "the browser test needs Chromium: install it, or set DICE_MCP_CHROMIUM to its executable"
+  log "installing Debian's chromium for the browser test (once; about a minute)"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  started=$SECONDS
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+  log "chromium installed in $((SECONDS - started)) s"
 fi

@@ -9,6 +9,7 @@
 // one built on it (the docs' example tools are compiled in both ways).
 extern crate self as dice_mcp;
 
+pub mod apps;
 pub mod auth;
 pub mod completion;
 pub mod config;
@@ -36,7 +37,8 @@ pub static SERVER: mcp::Server = mcp::Server {
     version: env!("CARGO_PKG_VERSION"),
     instructions: "Call roll_dice with n_dice (1 to 100) to roll fair six-sided dice; the results come back as a list of integers.",
     tools: &tools::REGISTRY,
-    resources: &resources::Registry::EMPTY,
+    // roll_dice's view (MCP Apps) is the one resource.
+    resources: &resources::Registry::new(&[&tools::dice::VIEW], &[]),
     prompts: &prompts::Registry::EMPTY,
     // roll_dice sends no log messages.
     logging: false,
@@ -55,4 +57,12 @@ async fn fetch(
     _ctx: worker::Context,
 ) -> worker::Result<worker::Response> {
     adapter::serve(&SERVER, req, env).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_product_server_is_valid_and_serves_roll_dice_s_view() {
+        super::SERVER.assert_valid();
+    }
 }

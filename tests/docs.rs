@@ -1,7 +1,7 @@
 //! Every code block in README.md and docs/*.md is checked against something that runs:
 //!
-//! - `rust`, `python`: the block is quoted from a compiled or run file (examples/, src/,
-//!   tests/). A line `// ...` (or `# ...`) stands for lines left out; every run of lines
+//! - `rust`, `python`, `js`, `html`: the block is quoted from a compiled or run file (examples/, src/,
+//!   tests/, scripts/). A line `// ...` (or `# ...`, `<!-- ... -->`) stands for lines left out; every run of lines
 //!   between such markers must appear, in order, in one file.
 //! - `toml`: the same, against the project's wrangler configurations; a line holding a
 //!   `<placeholder>` stands for a value the reader fills in, and its key must be there.
@@ -244,7 +244,10 @@ fn check_layout(b: &Block) -> Result<(), String> {
 
 #[test]
 fn every_code_block_in_the_docs_is_checked() {
-    let code = sources(&["examples", "src", "tests"], &[".rs", ".py", ".mjs"]);
+    let code = sources(
+        &["examples", "src", "tests", "scripts"],
+        &[".rs", ".py", ".mjs", ".js", ".html"],
+    );
     let configs = sources(&[".", "tests", "examples", "bench"], &["wrangler.toml"]);
     let mut problems = Vec::new();
     let mut count = 0;
@@ -254,6 +257,8 @@ fn every_code_block_in_the_docs_is_checked() {
             let result = match b.lang.as_str() {
                 "rust" => check_quoted(&b, "// ...", &code),
                 "python" => check_quoted(&b, "# ...", &code),
+                "js" => check_quoted(&b, "// ...", &code),
+                "html" => check_quoted(&b, "<!-- ... -->", &code),
                 "toml" => check_toml(&b, &configs),
                 "json" => serde_json::from_str::<serde_json::Value>(&b.body)
                     .map(|_| ())
@@ -262,7 +267,7 @@ fn every_code_block_in_the_docs_is_checked() {
                 "text" if b.page == "docs/layout.md" => check_layout(&b),
                 "text" => Ok(()),
                 other => Err(format!(
-                    "has language {other:?}: tag it rust, python, toml, json, sh or text"
+                    "has language {other:?}: tag it rust, python, js, html, toml, json, sh or text"
                 )),
             };
             if let Err(e) = result {

@@ -333,6 +333,11 @@ fn describe(tool: &dyn DynTool, def: &Definition, version: Version, authenticate
             out["annotations"] = annotations.clone();
         }
     }
+    // MCP Apps keys, in every revision: a host that renders views may speak any of them,
+    // and clients that do not know the keys ignore `_meta`.
+    if let Some(meta) = &def.meta {
+        out["_meta"] = meta.clone();
+    }
     out
 }
 

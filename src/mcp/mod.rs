@@ -72,14 +72,37 @@ impl Server {
     }
 
     /// The code that serves resources, prompts and completion, when the server registers
-    /// any of them (see [`primitives::Methods`]).
+    /// any of them (see [`primitives::Methods`]). A prompts registry always links all of
+    /// it; a resources registry without templates links only what fixed resources need.
     pub fn primitives(&self) -> Option<&'static primitives::Methods> {
-        self.resources.methods().or(self.prompts.methods())
+        self.prompts.methods().or(self.resources.methods())
     }
 
     /// The server answers `completion/complete`: it has a prompt or a template.
     pub fn completes(&self) -> bool {
         !self.prompts.is_empty() || !self.resources.templates().is_empty()
+    }
+
+    /// Checks each registry, and that every view a tool names is served among the
+    /// resources, as hosts will ask for it. Panics with the problem; for a unit test of
+    /// each server.
+    pub fn assert_valid(&self) {
+        self.tools.assert_valid();
+        self.resources.assert_valid();
+        self.prompts.assert_valid();
+        for tool in self.tools.all() {
+            let Some(view) = tool.ui().view else { continue };
+            let served =
+                self.resources.resources().iter().any(|r| {
+                    r.uri() == view.uri && r.info().mime_type == Some(crate::apps::MIME_TYPE)
+                });
+            assert!(
+                served,
+                "{}: its view {} is not among the server's resources; register it: resources::Registry::new(&[&VIEW, …], …)",
+                tool.name(),
+                view.uri
+            );
+        }
     }
 }
 

@@ -64,6 +64,44 @@ fn dispatch<'a>(
     })
 }
 
+/// What a registry of resources without templates links when the server has no prompts
+/// (the dice server and its view): listing and reading fixed URIs, and an empty template
+/// list (hosts such as Claude ask for it; connectors.md). Prompts and completion do not
+/// exist there.
+pub const RESOURCES_ONLY: Methods = Methods {
+    dispatch: dispatch_resources,
+    scopes: scopes_resources,
+};
+
+fn dispatch_resources<'a>(
+    server: &'static Server,
+    request: &'a Request,
+    method: &'a str,
+    params: Params<'a>,
+    version: Version,
+) -> BoxFuture<'a, Result<Value, RpcError>> {
+    Box::pin(async move {
+        match method {
+            "resources/list" => resources::list(server, params, version),
+            "resources/templates/list" => resources::templates_list(server, params, version),
+            "resources/read" => resources::read_fixed(server, request, params, version).await,
+            _ => Err(none_registered(method, version)),
+        }
+    })
+}
+
+fn scopes_resources(
+    server: &Server,
+    method: &str,
+    params: Params<'_>,
+) -> Option<&'static [&'static str]> {
+    if method != "resources/read" {
+        return None;
+    }
+    let uri = resources::uri_param(params).ok()?;
+    Some(server.resources.find_resource(uri)?.info().scopes)
+}
+
 /// The scopes the resource, prompt or completion target of a request needs.
 fn scopes(server: &Server, method: &str, params: Params<'_>) -> Option<&'static [&'static str]> {
     match method {

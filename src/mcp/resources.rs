@@ -9,7 +9,7 @@ use super::methods::{self, Params};
 use super::version::{Era, Version};
 use super::{Request, Server};
 use crate::primitives::{resource_not_found, CacheHint};
-use crate::resources::{Found, Info};
+use crate::resources::{Found, Info, Registry};
 use crate::tools::Context;
 
 /// A resource or template definition with the fields `version` defines. `key` is `uri`
@@ -103,8 +103,28 @@ pub(super) async fn read(
     params: Params<'_>,
     version: Version,
 ) -> Result<Value, RpcError> {
+    read_found(server, request, params, version, Registry::find).await
+}
+
+/// `resources/read` for a registry without templates: only fixed URIs are looked up.
+pub(super) async fn read_fixed(
+    server: &'static Server,
+    request: &Request,
+    params: Params<'_>,
+    version: Version,
+) -> Result<Value, RpcError> {
+    read_found(server, request, params, version, Registry::find_resource).await
+}
+
+async fn read_found(
+    server: &'static Server,
+    request: &Request,
+    params: Params<'_>,
+    version: Version,
+    find: impl Fn(&Registry, &str) -> Option<Found>,
+) -> Result<Value, RpcError> {
     let uri = uri_param(params)?;
-    let Some(found) = server.resources.find(uri) else {
+    let Some(found) = find(server.resources, uri) else {
         return Err(resource_not_found(
             version,
             uri,

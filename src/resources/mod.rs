@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 pub mod template;
+mod view;
 
 pub use crate::completion::{Completer, Completion, CompletionRequest};
 pub use crate::primitives::{Annotations, CacheHint, Icon, ResourceError, Role};
@@ -350,7 +351,12 @@ impl Registry {
             resources,
             templates,
             page_size: Self::PAGE_SIZE,
-            methods: Some(&crate::mcp::primitives::METHODS),
+            // Without templates, none of their matching and completion code is linked.
+            methods: Some(if templates.is_empty() {
+                &crate::mcp::primitives::RESOURCES_ONLY
+            } else {
+                &crate::mcp::primitives::METHODS
+            }),
         }
     }
 
@@ -383,13 +389,19 @@ impl Registry {
     /// What `uri` names: a resource with exactly this URI, else the first template it
     /// matches.
     pub fn find(&self, uri: &str) -> Option<Found> {
-        if let Some(r) = self.resources.iter().find(|r| r.uri() == uri) {
-            return Some(Found::Resource(*r));
+        if let Some(found) = self.find_resource(uri) {
+            return Some(found);
         }
         self.templates.iter().find_map(|t| {
             let vars = UriTemplate::parse(t.uri_template()).ok()?.matches(uri)?;
             Some(Found::Template(*t, vars))
         })
+    }
+
+    /// The resource with exactly this URI; templates are not consulted.
+    pub fn find_resource(&self, uri: &str) -> Option<Found> {
+        let r = self.resources.iter().find(|r| r.uri() == uri)?;
+        Some(Found::Resource(*r))
     }
 
     /// A template by its `uriTemplate` (as `completion/complete` names it).

@@ -4,11 +4,24 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{Context, Json, Schema, Tool, ToolError};
+use crate::apps::{Csp, View};
 
 /// How many dice one call may roll.
 pub const MAX_DICE: u8 = 100;
 
 pub struct RollDice;
+
+/// The dice, drawn: pips per die, the total, and "Roll again" (MCP Apps). Bump the
+/// version in the URI whenever the HTML changes: hosts cache views by URI.
+pub static VIEW: View = View {
+    uri: "ui://dice-mcp/dice-v1.html",
+    name: "dice-view",
+    title: Some("Dice"),
+    description: "Shows the dice roll_dice rolled, with pips, their total and a Roll again button.",
+    html: include_str!("dice_view.html"),
+    csp: Csp::NONE,
+    prefers_border: true,
+};
 
 /// The arguments: how many dice. The schema's checks run before deserialization, so a
 /// value out of range never reaches [`RollDice::call`].
@@ -60,6 +73,9 @@ impl Tool for RollDice {
     const NAME: &'static str = "roll_dice";
     const TITLE: Option<&'static str> = Some("Roll dice");
     const DESCRIPTION: &'static str = "Roll `n_dice` 6-sided dice and return the results.";
+    const VIEW: Option<&'static View> = Some(&VIEW);
+    const INVOKING: Option<&'static str> = Some("Rolling the dice…");
+    const INVOKED: Option<&'static str> = Some("Rolled the dice");
     type Args = RollArgs;
     type Output = Json<Rolls>;
 

@@ -5,12 +5,15 @@
 //! an async handler that gets the arguments and a [`Context`]. Listing, paging, argument
 //! checking, revision shaping, content blocks and scope challenges are done here and in
 //! `crate::mcp` for every tool. To add one, write `src/tools/my_tool.rs` and add
-//! `&my_tool::MyTool` to [`REGISTRY`].
+//! `&my_tool::MyTool` to [`REGISTRY`]. A tool may name an MCP Apps view that draws its
+//! results (`const VIEW`, see `crate::apps` and docs/apps.md).
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use std::fmt;
 use std::sync::OnceLock;
+
+use crate::apps::{ToolUi, View, Visibility};
 
 pub mod args;
 pub mod content;
@@ -60,6 +63,15 @@ pub trait Tool: Sync + 'static {
     const TASK_SUPPORT: TaskSupport = TaskSupport::Forbidden;
     /// How long a task of this tool, and its result, are kept after it was created.
     const TASK_TTL_MS: u64 = crate::tasks::DEFAULT_TTL_MS;
+    /// The MCP Apps view that draws this tool's results in hosts that render views
+    /// (`crate::apps`); register the view as a resource too.
+    const VIEW: Option<&'static View> = None;
+    /// Who may call the tool: the model, views, or both (the default).
+    const VISIBILITY: Visibility = Visibility::ModelAndApp;
+    /// Short status text ChatGPT shows while the tool runs and once it is done (at most 64
+    /// characters each; `openai/toolInvocation/invoking` and `…/invoked`).
+    const INVOKING: Option<&'static str> = None;
+    const INVOKED: Option<&'static str> = None;
 
     /// The arguments, deserialized after they pass the schema's checks.
     type Args: DeserializeOwned + Schema;
@@ -126,6 +138,7 @@ pub trait DynTool: Sync {
     /// The tool's task side; `None` for a tool whose `TASK_SUPPORT` is `Forbidden` (then
     /// none of it is linked into the worker).
     fn task(&'static self) -> Option<&'static dyn TaskTool>;
+    fn ui(&self) -> ToolUi;
     fn definition(&self) -> Definition;
     /// Checks and deserializes `args` against `input_schema`, then runs the tool. The
     /// future owns what it needs, so it can outlive the request handler while it streams.
@@ -160,11 +173,20 @@ impl<T: Tool> DynTool for T {
             Some(self)
         }
     }
+    fn ui(&self) -> ToolUi {
+        ToolUi {
+            view: T::VIEW,
+            visibility: T::VISIBILITY,
+            invoking: T::INVOKING,
+            invoked: T::INVOKED,
+        }
+    }
     fn definition(&self) -> Definition {
         Definition {
             input_schema: T::input_schema(),
             output_schema: T::output_schema(),
             annotations: T::annotations(),
+            meta: self.ui().meta(),
         }
     }
     fn run(
@@ -233,6 +255,8 @@ pub struct Definition {
     pub input_schema: Value,
     pub output_schema: Option<Value>,
     pub annotations: Option<Value>,
+    /// The definition's `_meta`: what MCP Apps hosts read (`crate::apps`).
+    pub meta: Option<Value>,
 }
 
 /// The tools in a fixed order, served in pages.
@@ -335,6 +359,9 @@ impl Registry {
                     out["type"], "object",
                     "{name}: outputSchema must have type object"
                 );
+            }
+            if let Some(problem) = tool.ui().problem() {
+                panic!("{name}: {problem}");
             }
         }
     }

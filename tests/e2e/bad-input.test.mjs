@@ -198,7 +198,8 @@ const rows = {
   },
   "unknown method": async () => {
     rpcError(await post(rpc("prompts/list", undefined, "q"), V), 200, -32601, { id: "q" });
-    const modern = await postModern("resources/list", {});
+    // The dice server has resources (roll_dice's view) but no prompts.
+    const modern = await postModern("prompts/list", {});
     rpcError(modern, 404, -32601, { id: 1 });
   },
   "unknown tool": async () => {

@@ -6,6 +6,9 @@ import {
   URL_MCP, BASE, BOTH, MODERN, META_VERSION, post, read, rpc, initialize, modern, postModern,
 } from "./client.mjs";
 
+// The dice server's: its tool, and roll_dice's view as its one resource (docs/apps.md).
+const CAPABILITIES = { tools: { listChanged: false }, resources: { listChanged: false, subscribe: false } };
+
 const LEGACY = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
 const ALL = [MODERN, ...LEGACY.slice().reverse()];
 
@@ -133,7 +136,7 @@ describe("protocol versions", () => {
     test(`initialize negotiates ${v}`, async () => {
       const r = await post(initialize(v));
       assert.equal(r.json.result.protocolVersion, v);
-      assert.deepEqual(r.json.result.capabilities, { tools: { listChanged: false } });
+      assert.deepEqual(r.json.result.capabilities, CAPABILITIES);
     });
   }
 
@@ -164,7 +167,7 @@ describe("2026-07-28 (modern)", () => {
     const res = r.json.result;
     assert.equal(res.resultType, "complete");
     assert.deepEqual(res.supportedVersions, ALL);
-    assert.deepEqual(res.capabilities, { tools: { listChanged: false } });
+    assert.deepEqual(res.capabilities, CAPABILITIES);
     assert.equal(res._meta["io.modelcontextprotocol/serverInfo"].name, "dice-mcp");
     assert.equal(typeof res.ttlMs, "number");
   });

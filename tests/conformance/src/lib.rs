@@ -18,6 +18,8 @@ pub mod example_server;
 mod examples_test;
 #[path = "../../../examples/tools/export_report.rs"]
 pub mod export_report;
+#[path = "../../../examples/apps/greeting.rs"]
+pub mod greeting;
 #[path = "../../../examples/tools/notes.rs"]
 pub mod notes;
 #[path = "../../../examples/prompts/roll_for.rs"]
@@ -26,7 +28,7 @@ pub mod roll_for;
 pub mod whoami;
 
 use dice_mcp::mcp::Server;
-use dice_mcp::tools::{dice::RollDice, Registry};
+use dice_mcp::tools::{dice, dice::RollDice, Registry};
 use dice_mcp::{prompts, resources};
 
 pub static TOOLS: Registry = Registry::new(&[
@@ -65,6 +67,8 @@ pub static TOOLS: Registry = Registry::new(&[
     &tasks::ShortLived,
     &export_report::ExportReport,
     &RollDice,
+    &greeting::Greet,
+    &greeting::Shout,
 ]);
 
 pub static RESOURCES: resources::Registry = resources::Registry::new(
@@ -73,6 +77,8 @@ pub static RESOURCES: resources::Registry = resources::Registry::new(
         &primitives::StaticBinary,
         &primitives::WatchedResource,
         &whoami::WhoAmI,
+        &dice::VIEW,
+        &greeting::GREETING_VIEW,
     ],
     &[&primitives::TemplateData, &dice_rules::DiceRules],
 );
@@ -146,6 +152,28 @@ mod tests {
         let out = call_tool(&snippets::FetchAll, json!({ "items": [] }));
         assert!(!out.is_error);
         assert!(matches!(&out.content[0], Content::Text(t) if t == "all done"));
+    }
+
+    #[test]
+    fn every_view_a_tool_names_is_served() {
+        SERVER.assert_valid();
+    }
+
+    #[test]
+    fn the_example_app_names_its_view_and_hides_shout_from_the_model() {
+        let greet = TOOLS.get("say_hello").unwrap().1.meta.clone().unwrap();
+        assert_eq!(
+            greet["ui"]["resourceUri"],
+            "ui://dice-mcp-examples/greeting-v1.html"
+        );
+        assert_eq!(greet["openai/outputTemplate"], greet["ui"]["resourceUri"]);
+        let shout = TOOLS.get("shout").unwrap().1.meta.clone().unwrap();
+        assert_eq!(shout["ui"]["visibility"], json!(["app"]));
+        assert_eq!(shout["openai/visibility"], "private");
+        let out = call_tool(&greeting::Shout, json!({"text": "Hello, Ada!"}));
+        assert_eq!(out.structured, Some(json!({"text": "HELLO, ADA!"})));
+        let out = call_tool(&greeting::Greet, json!({"name": "Ada"}));
+        assert_eq!(out.structured, Some(json!({"greeting": "Hello, Ada!"})));
     }
 
     #[test]
