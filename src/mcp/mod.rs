@@ -6,6 +6,7 @@
 pub mod headers;
 pub mod jsonrpc;
 pub mod methods;
+pub mod param_headers;
 pub mod state;
 pub mod stream;
 pub mod version;
@@ -64,6 +65,9 @@ pub struct McpHeaders<'a> {
     pub method: Option<&'a str>,
     /// `Mcp-Name` (2026-07-28), possibly in the `=?base64?…?=` form.
     pub name: Option<&'a str>,
+    /// Every header of the request, names in any case: read only for a `tools/call` of a
+    /// tool that mirrors arguments into `Mcp-Param-{Name}` headers (2026-07-28).
+    pub all: &'a [(String, String)],
 }
 
 /// What to send back for one POST.
@@ -297,7 +301,9 @@ async fn handle_single(
     summary.version = Some(version);
     let era = version.era();
     if era == Era::Modern {
-        if let Err(err) = headers::check_modern(headers, method, params) {
+        if let Err(err) = headers::check_modern(headers, method, params)
+            .and_then(|()| check_param_headers(server, headers, method, params))
+        {
             return Some(Outcome::error(Some(&id), err, era));
         }
     }
@@ -326,6 +332,40 @@ async fn handle_single(
             Err(err) => Outcome::error(Some(&id), err, era),
         },
     )
+}
+
+/// The `Mcp-Param-{Name}` headers of a 2026-07-28 `tools/call`, for a tool that declares
+/// some; a tool without `x-mcp-header` parameters (the dice server's) costs a lookup.
+fn check_param_headers(
+    server: &Server,
+    headers: &McpHeaders<'_>,
+    method: &str,
+    params: Option<&Map<String, Value>>,
+) -> Result<(), RpcError> {
+    if method != "tools/call" {
+        return Ok(());
+    }
+    let Some((_, definition)) = params
+        .and_then(|p| p.get("name"))
+        .and_then(Value::as_str)
+        .and_then(|name| server.tools.get(name))
+    else {
+        return Ok(());
+    };
+    if definition.param_headers.is_empty() {
+        return Ok(());
+    }
+    let arguments = params
+        .and_then(|p| p.get("arguments"))
+        .and_then(Value::as_object);
+    let lookup = |name: &str| {
+        headers
+            .all
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    param_headers::check(&definition.param_headers, lookup, arguments)
 }
 
 async fn handle_batch(
