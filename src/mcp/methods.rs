@@ -7,7 +7,7 @@ use super::state;
 use super::stream::{self, Started, Streaming};
 use super::version::{Era, Version};
 use super::{Request, Server};
-use crate::tools::{BoxFuture, CallResult, Context, Definition, DynTool, LogLevel};
+use crate::tools::{BoxFuture, CallResult, Caller, Context, Definition, DynTool, LogLevel};
 
 /// How long clients may cache `tools/list` and `server/discover` (2026-07-28 `CacheableResult`).
 const CACHE_TTL_MS: u64 = 300_000;
@@ -78,16 +78,42 @@ pub fn missing_scopes(
     let caller = request.caller.as_deref()?;
     let name = params?.get("name")?.as_str()?;
     let (tool, _) = server.tools.get(name)?;
-    let missing: Vec<&'static str> = tool
-        .scopes()
+    match scope_refusal(tool, Some(caller)) {
+        Some(ScopeRefusal::Missing(m)) => Some(m),
+        _ => None,
+    }
+}
+
+/// Why `caller` may not run `tool`, if it may not: the server's rule, which the host
+/// helpers (`crate::testing::call_tool_with`) apply too.
+pub enum ScopeRefusal {
+    /// The token lacks some of the tool's scopes: `403` with an `insufficient_scope`
+    /// challenge, before the tool runs.
+    Missing(super::MissingScopes),
+    /// The server runs without authentication and the tool needs a scope: a tool error.
+    Unauthenticated(CallResult),
+}
+
+pub fn scope_refusal(tool: &dyn DynTool, caller: Option<&Caller>) -> Option<ScopeRefusal> {
+    let scopes = tool.scopes();
+    if scopes.is_empty() {
+        return None;
+    }
+    let Some(caller) = caller else {
+        return Some(ScopeRefusal::Unauthenticated(CallResult::error(format!(
+            "This tool needs the scope {}, and this server runs without authentication (ALLOW_UNAUTHENTICATED=true), so no caller can hold it. The operator must configure token verification to offer it.",
+            scopes.join(" ")
+        ))));
+    };
+    let missing: Vec<&'static str> = scopes
         .iter()
         .copied()
         .filter(|s| !caller.has_scope(s))
         .collect();
-    (!missing.is_empty()).then_some(super::MissingScopes {
-        tool: tool.scopes(),
+    (!missing.is_empty()).then_some(ScopeRefusal::Missing(super::MissingScopes {
+        tool: scopes,
         missing,
-    })
+    }))
 }
 
 /// 2026-07-28 results carry `resultType` and name the server in `_meta`
@@ -234,11 +260,10 @@ async fn tools_call(
             version,
         )))
     };
-    if request.caller.is_none() && !tool.scopes().is_empty() {
-        return done(CallResult::error(format!(
-            "This tool needs the scope {}, and this server runs without authentication (ALLOW_UNAUTHENTICATED=true), so no caller can hold it. The operator must configure token verification to offer it.",
-            tool.scopes().join(" ")
-        )));
+    if request.caller.is_none() {
+        if let Some(ScopeRefusal::Unauthenticated(refusal)) = scope_refusal(tool, None) {
+            return done(refusal);
+        }
     }
     let meta = params.and_then(|p| p.get("_meta"));
     let ctx = Context::new(request.caller.clone(), request.platform.clone(), version)

@@ -4,6 +4,7 @@
 //! Test-only: the product's upload carries none of this.
 
 mod fixtures;
+mod headers;
 mod input;
 
 #[path = "../../../examples/tools/ask_upstream.rs"]
@@ -40,6 +41,7 @@ pub static TOOLS: Registry = Registry::new(&[
     &notes::SaveNote,
     &notes::ListNotes,
     &RollDice,
+    &headers::HeaderRoute,
 ]);
 
 pub static SERVER: Server = Server {
@@ -64,8 +66,7 @@ async fn fetch(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dice_mcp::auth::Principal;
-    use dice_mcp::testing::{call_tool, call_tool_with, TestPlatform};
+    use dice_mcp::testing::{call_tool, call_tool_with, caller, TestPlatform, INSUFFICIENT_SCOPE};
     use dice_mcp::tools::{Content, FetchResponse};
     use serde_json::json;
     use std::rc::Rc;
@@ -151,14 +152,10 @@ mod tests {
                     })
                 }),
         );
-        let caller = Principal {
-            subject: Some("user-7".into()),
-            ..Principal::default()
-        };
         let out = call_tool_with(
             &ask_upstream::AskUpstream,
             json!({"question": "why?"}),
-            Some(caller),
+            Some(caller(Some("user-7"), &["upstream:ask"])),
             platform.clone(),
         );
         assert!(!out.is_error, "{out:?}");
@@ -213,7 +210,7 @@ mod tests {
         let out = call_tool_with(
             &ask_upstream::AskUpstream,
             json!({"question": "q"}),
-            None,
+            Some(caller(None, &["upstream:ask"])),
             Rc::new(platform),
         );
         assert!(out.is_error);
@@ -223,5 +220,32 @@ mod tests {
                 "The upstream service answered HTTP 503; try again later."
             )]
         );
+    }
+
+    #[test]
+    fn the_host_helpers_apply_a_tools_scopes_as_the_server_does() {
+        let platform = || Rc::new(TestPlatform::default());
+        // A token without the scope: the server answers 403 and the tool never runs.
+        let out = call_tool_with(
+            &notes::SaveNote,
+            json!({"text": "hi"}),
+            Some(caller(Some("u"), &["notes:read"])),
+            platform(),
+        );
+        assert!(out.is_error);
+        let Content::Text(text) = &out.content[0] else {
+            panic!()
+        };
+        assert!(text.starts_with(INSUFFICIENT_SCOPE), "{text}");
+        assert!(text.contains("notes:write"), "{text}");
+        // No authentication at all: the server's answer for a scoped tool.
+        let out = call_tool_with(&notes::SaveNote, json!({"text": "hi"}), None, platform());
+        let Content::Text(text) = &out.content[0] else {
+            panic!()
+        };
+        assert!(text.contains("ALLOW_UNAUTHENTICATED"), "{text}");
+        // A tool without scopes runs for any caller, and for none.
+        let out = call_tool_with(&RollDice, json!({"n_dice": 2}), None, platform());
+        assert!(!out.is_error, "{out:?}");
     }
 }
