@@ -15,6 +15,7 @@ pub mod http;
 pub mod log;
 pub mod mcp;
 pub mod ratelimit;
+pub mod skills;
 pub mod tools;
 
 #[cfg(target_arch = "wasm32")]
