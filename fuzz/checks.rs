@@ -18,11 +18,12 @@ pub const NOW: i64 = 1_800_000_000;
 pub type Check = fn(&[u8]);
 
 /// The targets, by name: the folder names under fuzz/seeds and fuzz/regressions.
-pub const TARGETS: [(&str, Check); 5] = [
+pub const TARGETS: [(&str, Check); 6] = [
     ("http_request", http_request),
     ("bearer_token", bearer_token),
     ("token_claims", token_claims),
     ("key_material", key_material),
+    ("uri_template", uri_template),
     ("param_headers", param_headers),
 ];
 
@@ -188,6 +189,31 @@ pub fn key_material(data: &[u8]) {
             set.len()
         );
     }
+}
+
+/// A resource template (the first line, as an author might write it) and a URI (the
+/// rest, as a client sends it to `resources/read`). Whatever matches must give each of
+/// the template's variables once, non-empty, and the literal parts must be in the URI.
+pub fn uri_template(data: &[u8]) {
+    use dice_mcp::resources::UriTemplate;
+    let text = String::from_utf8_lossy(data);
+    let (template, uri) = text.split_once('\n').unwrap_or((&text, ""));
+    let Ok(t) = UriTemplate::parse(template) else {
+        return;
+    };
+    let Some(vars) = t.matches(uri) else {
+        return;
+    };
+    let names: Vec<&str> = t.variables().collect();
+    let found: Vec<&str> = vars.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, found, "the variables of {template:?} in {uri:?}");
+    assert!(vars.iter().all(|(_, v)| !v.is_empty()), "an empty variable");
+    assert!(uri.len() <= dice_mcp::resources::template::MAX_URI_LEN);
+    let literal_prefix: String = template.chars().take_while(|c| *c != '{').collect();
+    assert!(
+        uri.starts_with(&literal_prefix),
+        "{uri:?} lacks {literal_prefix:?}"
+    );
 }
 
 /// A tool's input schema, the `Mcp-Param-*` headers of a call and its arguments, as

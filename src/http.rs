@@ -211,7 +211,7 @@ fn protected_resource_metadata(
             let doc = metadata::document(
                 &resource,
                 &config.authorization_servers,
-                &all_scopes(&auth.policy.required_scopes, &server.tools.scopes()),
+                &all_scopes(&auth.policy.required_scopes, &server.scopes()),
             );
             Response::json(200, &doc).with("cache-control", "public, max-age=3600")
         }

@@ -10,11 +10,15 @@
 extern crate self as dice_mcp;
 
 pub mod auth;
+pub mod completion;
 pub mod config;
 pub mod http;
 pub mod log;
 pub mod mcp;
+pub mod primitives;
+pub mod prompts;
 pub mod ratelimit;
+pub mod resources;
 pub mod skills;
 pub mod tools;
 
@@ -30,6 +34,8 @@ pub static SERVER: mcp::Server = mcp::Server {
     version: env!("CARGO_PKG_VERSION"),
     instructions: "Call roll_dice with n_dice (1 to 100) to roll fair six-sided dice; the results come back as a list of integers.",
     tools: &tools::REGISTRY,
+    resources: &resources::Registry::EMPTY,
+    prompts: &prompts::Registry::EMPTY,
     // roll_dice sends no log messages.
     logging: false,
 };

@@ -168,3 +168,101 @@ pub fn handle(
         &crate::auth::signature::RsaVerifier,
     ))
 }
+
+/// Why a host read or prompt did not produce a result.
+#[derive(Debug, PartialEq)]
+pub enum Refused {
+    /// The caller's token lacks these scopes: the server answers `403` with a challenge.
+    /// Without a caller (no authentication), every scope is missing.
+    MissingScopes(Vec<&'static str>),
+    /// Nothing in the registry has this URI or name.
+    NotFound,
+    /// The handler, or the check of the arguments or variables, failed.
+    Error(crate::primitives::Error),
+}
+
+fn check_scopes(scopes: &'static [&'static str], caller: Option<&Caller>) -> Result<(), Refused> {
+    let missing: Vec<&'static str> = scopes
+        .iter()
+        .copied()
+        .filter(|s| !caller.is_some_and(|c| c.has_scope(s)))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Refused::MissingScopes(missing))
+    }
+}
+
+/// Reads `uri` from `registry` as the server would for `caller` (its scopes enforced),
+/// on `platform`, in the newest revision: a resource with that URI, else the first
+/// template that matches it.
+pub fn read_resource_with(
+    registry: &'static crate::resources::Registry,
+    uri: &str,
+    caller: Option<Caller>,
+    platform: Rc<dyn Platform>,
+) -> Result<Vec<crate::resources::ResourceContents>, Refused> {
+    use crate::resources::Found;
+    let found = registry.find(uri).ok_or(Refused::NotFound)?;
+    check_scopes(found.info().scopes, caller.as_ref())?;
+    let ctx = Context::new(caller.map(Arc::new), platform, Version::ALL[0])
+        .with_input(found.info().asks_for_input);
+    let read = match found {
+        Found::Resource(r) => r.read(ctx),
+        Found::Template(t, vars) => t.read(uri.to_owned(), vars, ctx),
+    };
+    block_on(read).map_err(Refused::Error)
+}
+
+/// [`read_resource_with`] as an unauthenticated caller on an empty platform: a resource
+/// that needs scopes is refused.
+pub fn read_resource(
+    registry: &'static crate::resources::Registry,
+    uri: &str,
+) -> Result<Vec<crate::resources::ResourceContents>, Refused> {
+    read_resource_with(registry, uri, None, Rc::new(TestPlatform::default()))
+}
+
+/// Gets `prompt` with `args` (a JSON object of strings) as the server would for `caller`
+/// (its scopes enforced, its arguments checked), in the newest revision.
+pub fn get_prompt_with(
+    prompt: &'static dyn crate::prompts::DynPrompt,
+    args: Value,
+    caller: Option<Caller>,
+    platform: Rc<dyn Platform>,
+) -> Result<crate::prompts::PromptResult, Refused> {
+    let Value::Object(args) = args else {
+        panic!("prompt arguments are a JSON object");
+    };
+    let info = prompt.info();
+    check_scopes(info.scopes, caller.as_ref())?;
+    let ctx = Context::new(caller.map(Arc::new), platform, Version::ALL[0])
+        .with_input(info.asks_for_input);
+    block_on(prompt.get(args, ctx)).map_err(Refused::Error)
+}
+
+/// [`get_prompt_with`] as an unauthenticated caller on an empty platform.
+pub fn get_prompt(
+    prompt: &'static dyn crate::prompts::DynPrompt,
+    args: Value,
+) -> Result<crate::prompts::PromptResult, Refused> {
+    get_prompt_with(prompt, args, None, Rc::new(TestPlatform::default()))
+}
+
+/// The suggestions `completer` gives for `value`, with `context` the arguments already
+/// filled in.
+pub fn complete(
+    completer: crate::completion::Completer,
+    argument: &str,
+    value: &str,
+    context: Value,
+) -> Result<crate::completion::Completion, crate::primitives::Error> {
+    let req = crate::completion::CompletionRequest {
+        argument: argument.to_owned(),
+        value: value.to_owned(),
+        context: context.as_object().cloned().unwrap_or_default(),
+    };
+    let ctx = Context::new(None, Rc::new(TestPlatform::default()), Version::ALL[0]);
+    block_on(completer.complete(&req, &ctx))
+}

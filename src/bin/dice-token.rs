@@ -104,7 +104,7 @@ fn run(o: &Options) -> Result<(), String> {
         return Ok(());
     }
     ensure_dev_vars(Path::new(DEV_VARS), &public_pem)?;
-    if dice_mcp::SERVER.tools.asks_for_input() {
+    if dice_mcp::SERVER.asks_for_input() {
         ensure_state_key(Path::new(DEV_VARS))?;
     }
     println!("{}", mint(&key, o)?);

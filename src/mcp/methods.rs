@@ -7,12 +7,14 @@ use super::state;
 use super::stream::{self, Started, Streaming};
 use super::version::{Era, Version};
 use super::{Request, Server};
-use crate::tools::{BoxFuture, CallResult, Caller, Context, Definition, DynTool, LogLevel};
+use crate::tools::{
+    BoxFuture, CallResult, Caller, Context, Definition, DynTool, LogLevel, SharedExchange,
+};
 
 /// How long clients may cache `tools/list` and `server/discover` (2026-07-28 `CacheableResult`).
 const CACHE_TTL_MS: u64 = 300_000;
 
-type Params<'a> = Option<&'a Map<String, Value>>;
+pub(super) type Params<'a> = Option<&'a Map<String, Value>>;
 
 /// The answer to one request.
 #[derive(Debug, PartialEq)]
@@ -41,6 +43,18 @@ pub async fn dispatch(
         (Era::Legacy, "logging/setLevel") if server.logging => set_level(params),
         (Era::Modern, "server/discover") => Ok(discover(server)),
         (_, "tools/list") => tools_list(server, params, version),
+        // The lists answer (empty) even when the server has none to offer, so a client
+        // that lists without reading the capabilities, and a cache, get a plain answer.
+        (_, "resources/list") => super::resources::list(server, params, version),
+        (_, "resources/templates/list") => {
+            super::resources::templates_list(server, params, version)
+        }
+        (_, "prompts/list") => super::prompts::list(server, params, version),
+        (_, "resources/read") => super::resources::read(server, request, params, version).await,
+        (_, "prompts/get") => super::prompts::get(server, request, params, version).await,
+        (_, "completion/complete") if server.completes() => {
+            super::completion::complete(server, request, params, version).await
+        }
         (_, "tools/call") => {
             let stream = request.sse && !in_batch;
             return tools_call(server, request, id, params, version, stream).await;
@@ -72,16 +86,39 @@ pub fn missing_scopes(
     method: &str,
     params: Params<'_>,
 ) -> Option<super::MissingScopes> {
-    if method != "tools/call" {
-        return None;
-    }
     let caller = request.caller.as_deref()?;
-    let name = params?.get("name")?.as_str()?;
-    let (tool, _) = server.tools.get(name)?;
-    match scope_refusal(tool, Some(caller)) {
-        Some(ScopeRefusal::Missing(m)) => Some(m),
-        _ => None,
-    }
+    // Resources, templates and prompts need their scopes as tools do, and so does the
+    // completion of a prompt's argument or a template's variable.
+    let scopes = match method {
+        "tools/call" => server.tools.get(params?.get("name")?.as_str()?)?.0.scopes(),
+        "resources/read" => {
+            let uri = super::resources::uri_param(params).ok()?;
+            server.resources.find(uri)?.info().scopes
+        }
+        "prompts/get" => {
+            server
+                .prompts
+                .get(params?.get("name")?.as_str()?)?
+                .info()
+                .scopes
+        }
+        "completion/complete" => super::completion::target(server, params).ok()?.scopes(),
+        _ => return None,
+    };
+    lacking(scopes, caller)
+}
+
+/// The scopes of `scopes` that `caller`'s token does not grant, if any.
+fn lacking(scopes: &'static [&'static str], caller: &Caller) -> Option<super::MissingScopes> {
+    let missing: Vec<&'static str> = scopes
+        .iter()
+        .copied()
+        .filter(|s| !caller.has_scope(s))
+        .collect();
+    (!missing.is_empty()).then_some(super::MissingScopes {
+        tool: scopes,
+        missing,
+    })
 }
 
 /// Why `caller` may not run `tool`, if it may not: the server's rule, which the host
@@ -99,21 +136,13 @@ pub fn scope_refusal(tool: &dyn DynTool, caller: Option<&Caller>) -> Option<Scop
     if scopes.is_empty() {
         return None;
     }
-    let Some(caller) = caller else {
-        return Some(ScopeRefusal::Unauthenticated(CallResult::error(format!(
+    match caller {
+        None => Some(ScopeRefusal::Unauthenticated(CallResult::error(format!(
             "This tool needs the scope {}, and this server runs without authentication (ALLOW_UNAUTHENTICATED=true), so no caller can hold it. The operator must configure token verification to offer it.",
             scopes.join(" ")
-        ))));
-    };
-    let missing: Vec<&'static str> = scopes
-        .iter()
-        .copied()
-        .filter(|s| !caller.has_scope(s))
-        .collect();
-    (!missing.is_empty()).then_some(ScopeRefusal::Missing(super::MissingScopes {
-        tool: scopes,
-        missing,
-    }))
+        )))),
+        Some(caller) => lacking(scopes, caller).map(ScopeRefusal::Missing),
+    }
 }
 
 /// 2026-07-28 results carry `resultType` and name the server in `_meta`
@@ -139,10 +168,22 @@ fn server_info(server: &Server, version: Version) -> Value {
     info
 }
 
+/// What the server offers: `resources`, `prompts` and `completions` only when it has
+/// some. `listChanged` and `subscribe` are false: a stateless server holds no stream to
+/// send a change on (see docs/resources-prompts.md).
 fn capabilities(server: &Server) -> Value {
     let mut caps = json!({ "tools": { "listChanged": false } });
     if server.logging {
         caps["logging"] = json!({});
+    }
+    if !server.resources.is_empty() {
+        caps["resources"] = json!({ "listChanged": false, "subscribe": false });
+    }
+    if !server.prompts.is_empty() {
+        caps["prompts"] = json!({ "listChanged": false });
+    }
+    if server.completes() {
+        caps["completions"] = json!({});
     }
     caps
 }
@@ -180,29 +221,115 @@ fn discover(server: &Server) -> Value {
     })
 }
 
+/// `params.cursor` of a list request.
+fn cursor(params: Params<'_>) -> Result<Option<&str>, RpcError> {
+    match params.and_then(|p| p.get("cursor")) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(_) => Err(RpcError::invalid_params("'cursor' must be a string")),
+    }
+}
+
+fn unknown_cursor(_: crate::primitives::InvalidCursor) -> RpcError {
+    RpcError::invalid_params("unknown cursor; list again without a cursor to start over")
+}
+
+/// The items of the page `params.cursor` asks for, out of `len`, and the next cursor.
+pub(super) fn page_of(
+    len: usize,
+    page_size: usize,
+    params: Params,
+) -> Result<(std::ops::Range<usize>, Option<String>), RpcError> {
+    crate::primitives::page(len, page_size, cursor(params)?).map_err(unknown_cursor)
+}
+
+/// A list result: the items under `key`, the next cursor, and in 2026-07-28 the caching
+/// hints every list carries (server/utilities/caching: the same for every caller).
+pub(super) fn list_result(
+    key: &'static str,
+    items: Vec<Value>,
+    next: Option<String>,
+    version: Version,
+) -> Value {
+    let mut result = Map::new();
+    result.insert(key.into(), Value::Array(items));
+    if let Some(next) = next {
+        result.insert("nextCursor".into(), next.into());
+    }
+    if version.era() == Era::Modern {
+        result.insert("ttlMs".into(), CACHE_TTL_MS.into());
+        result.insert("cacheScope".into(), "public".into());
+    }
+    Value::Object(result)
+}
+
 fn tools_list(server: &Server, params: Params, version: Version) -> Result<Value, RpcError> {
-    let cursor = match params.and_then(|p| p.get("cursor")) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.as_str()),
-        Some(_) => return Err(RpcError::invalid_params("'cursor' must be a string")),
-    };
-    let page = server.tools.page(cursor).map_err(|_| {
-        RpcError::invalid_params("unknown cursor; list again without a cursor to start over")
-    })?;
+    let page = server.tools.page(cursor(params)?).map_err(unknown_cursor)?;
     let tools: Vec<Value> = page
         .tools
         .iter()
         .map(|(tool, def)| describe(*tool, def, version))
         .collect();
-    let mut result = json!({ "tools": tools });
-    if let Some(next) = page.next_cursor {
-        result["nextCursor"] = next.into();
+    Ok(list_result("tools", tools, page.next_cursor, version))
+}
+
+/// A resource, prompt or completion that needs scopes, on a server without
+/// authentication: no caller can hold them.
+pub(super) fn unauthenticated_scopes(scopes: &[&str]) -> RpcError {
+    RpcError::invalid_request(format!(
+        "This needs the scope {}, and this server runs without authentication (ALLOW_UNAUTHENTICATED=true), so no caller can hold it. The operator must configure token verification to offer it.",
+        scopes.join(" ")
+    ))
+}
+
+/// How a resource read or prompt takes part in 2026-07-28 input rounds: the key its
+/// `requestState` is bound to (`prompt:<name>`, `resource:<uri>`; no tool name has a
+/// `:`), the arguments it is bound to, and whether it may ask at all.
+pub(super) struct InputCall {
+    pub key: String,
+    pub arguments: Value,
+    pub asks: bool,
+}
+
+/// Runs `work` (a read or a prompt, not started yet) with the input machinery tools use:
+/// the retry's answers and state go into its exchange first, and what it asked for
+/// becomes `input_required` after.
+pub(super) async fn run_with_input(
+    server: &'static Server,
+    request: &Request,
+    params: Params<'_>,
+    version: Version,
+    call: InputCall,
+    exchange: SharedExchange,
+    work: impl std::future::Future<Output = Result<Value, RpcError>>,
+) -> Result<Value, RpcError> {
+    if !call.asks {
+        if version.era() == Era::Modern {
+            refuse_input(params)?;
+        }
+        return work.await;
     }
     if version.era() == Era::Modern {
-        result["ttlMs"] = CACHE_TTL_MS.into();
-        result["cacheScope"] = "public".into();
+        let meta = params.and_then(|p| p.get("_meta"));
+        prepare_input(
+            server,
+            request,
+            params,
+            meta,
+            &call.key,
+            &call.arguments,
+            &exchange,
+        )?;
     }
-    Ok(result)
+    let finalize = input_outcome(
+        server,
+        request,
+        call.key,
+        call.arguments,
+        &exchange,
+        version,
+    );
+    finalize(work.await)
 }
 
 /// A tool definition with only the fields the request's revision defines.
@@ -275,11 +402,27 @@ async fn tools_call(
     let future: BoxFuture<'static, Result<Value, RpcError>> = if tool.asks_for_input() {
         let arguments = Value::Object(args.clone());
         if version.era() == Era::Modern {
-            prepare_input(server, request, params, meta, tool.name(), &arguments, &ctx)?;
+            prepare_input(
+                server,
+                request,
+                params,
+                meta,
+                tool.name(),
+                &arguments,
+                &ctx.exchange(),
+            )?;
         }
-        let finalize = input_outcome(server, request, tool.name(), arguments, &ctx, version);
+        let exchange = ctx.exchange();
+        let finalize = input_outcome(
+            server,
+            request,
+            tool.name().into(),
+            arguments,
+            &exchange,
+            version,
+        );
         let run = tool.run(args, &def.input_schema, ctx);
-        Box::pin(async move { finalize(run.await) })
+        Box::pin(async move { finalize(Ok(run.await.into_json(version))) })
     } else {
         // A tool that never asks for input (roll_dice) skips all of it.
         if version.era() == Era::Modern {
@@ -307,9 +450,8 @@ fn prepare_input(
     meta: Option<&Value>,
     tool: &str,
     arguments: &Value,
-    ctx: &Context,
+    exchange: &SharedExchange,
 ) -> Result<(), RpcError> {
-    let exchange = ctx.exchange();
     let mut ex = exchange.borrow_mut();
     ex.client_capabilities = meta
         .and_then(|m| m.get("io.modelcontextprotocol/clientCapabilities"))
@@ -375,34 +517,34 @@ fn refuse_input(params: Params<'_>) -> Result<(), RpcError> {
     input_responses(params).map(|_| ())
 }
 
-/// Turns what the tool returned into the call's answer: a protocol error it ran into
-/// (`-32021`, `-32602`), `input_required` when it asked for input nobody has given yet,
-/// else its result.
+/// Turns what the tool (or read, or prompt) returned, already shaped for `version`, into
+/// the answer: a protocol error it ran into (`-32021`, `-32602`), `input_required` when
+/// it asked for input nobody has given yet, else its result.
 fn input_outcome(
     server: &'static Server,
     request: &Request,
-    tool: &'static str,
+    tool: String,
     arguments: Value,
-    ctx: &Context,
+    exchange: &SharedExchange,
     version: Version,
-) -> impl FnOnce(CallResult) -> Result<Value, RpcError> + 'static {
-    let exchange = ctx.exchange();
+) -> impl FnOnce(Result<Value, RpcError>) -> Result<Value, RpcError> + 'static {
+    let exchange = exchange.clone();
     let key = request.input_state_key.clone();
     let now = request.now;
     let subject = request.caller.as_ref().and_then(|c| c.subject.clone());
-    move |result: CallResult| {
+    move |result: Result<Value, RpcError>| {
         let mut ex = exchange.borrow_mut();
         if let Some(err) = ex.error() {
             return Err(err);
         }
         if ex.requests.is_empty() {
-            return Ok(finish(server, result.into_json(version), version));
+            return result.map(|r| finish(server, r, version));
         }
         // Fails closed earlier (http::handle) when a tool may ask and no key is set.
         let key = key.ok_or_else(RpcError::internal)?;
         let binding = state::Binding {
             server: server.name,
-            tool,
+            tool: &tool,
             arguments: &arguments,
             subject: subject.as_deref(),
         };

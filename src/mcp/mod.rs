@@ -3,10 +3,13 @@
 //! Nothing here knows HTTP beyond the three request headers MCP mirrors from the body; the
 //! transport layer (`crate::http`) turns an [`Outcome`] into a status code and a body.
 
+mod completion;
 pub mod headers;
 pub mod jsonrpc;
 pub mod methods;
 pub mod param_headers;
+mod prompts;
+mod resources;
 pub mod state;
 pub mod stream;
 pub mod version;
@@ -34,9 +37,40 @@ pub struct Server {
     /// What the model is told about using the server.
     pub instructions: &'static str,
     pub tools: &'static Registry,
+    /// Resources and resource templates; `&resources::Registry::EMPTY` for none.
+    pub resources: &'static crate::resources::Registry,
+    /// Prompts; `&prompts::Registry::EMPTY` for none.
+    pub prompts: &'static crate::prompts::Registry,
     /// Declares the `logging` capability and sends tools' log messages to clients that
     /// ask for them (`logging/setLevel`, `_meta` `logLevel`).
     pub logging: bool,
+}
+
+impl Server {
+    /// Every scope a tool, resource, template or prompt requires, each once, in that
+    /// order: what `scopes_supported` lists.
+    pub fn scopes(&self) -> Vec<&'static str> {
+        let mut all = self.tools.scopes();
+        for s in self.resources.scopes().chain(self.prompts.scopes()) {
+            if !all.contains(&s) {
+                all.push(s);
+            }
+        }
+        all
+    }
+
+    /// Some tool, resource or prompt may ask the client for input: the server then needs
+    /// the `INPUT_STATE_KEY` secret.
+    pub fn asks_for_input(&self) -> bool {
+        self.tools.asks_for_input()
+            || self.resources.asks_for_input()
+            || self.prompts.asks_for_input()
+    }
+
+    /// The server answers `completion/complete`: it has a prompt or a template.
+    pub fn completes(&self) -> bool {
+        !self.prompts.is_empty() || !self.resources.templates().is_empty()
+    }
 }
 
 /// What a request brings besides its body.
@@ -84,15 +118,18 @@ pub enum Outcome {
     },
     /// The body holds a request but the client accepts no format we answer in. Nothing ran.
     NotAcceptable,
-    /// A `tools/call` needs scopes the caller's token lacks. Nothing ran.
+    /// A `tools/call` (or `resources/read`, `prompts/get`, `completion/complete`) needs
+    /// scopes the caller's token lacks. Nothing ran.
     ScopeRequired(MissingScopes),
     /// A `tools/call` whose notifications and result stream as SSE.
     Stream(Streaming),
 }
 
-/// The scopes of a tool, and those of them the caller's token lacks.
+/// The scopes of a tool (or resource, or prompt), and those of them the caller's token
+/// lacks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MissingScopes {
+    /// All the scopes the tool, resource or prompt requires.
     pub tool: &'static [&'static str],
     pub missing: Vec<&'static str>,
 }

@@ -34,12 +34,58 @@ pub enum Content {
     ResourceLink(ResourceLink),
 }
 
-/// The contents of an embedded resource: text or base64 bytes.
+/// The contents of a resource: text or base64 bytes, with its URI and MIME type. What
+/// `resources/read` returns, and what an embedded resource block carries.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResourceContents {
     pub uri: String,
     pub mime_type: Option<String>,
     pub body: ResourceBody,
+    /// `_meta` of the contents (MCP Apps put `ui` here, for example).
+    pub meta: Option<Value>,
+}
+
+impl ResourceContents {
+    pub fn text(uri: impl Into<String>, mime_type: Option<&str>, text: impl Into<String>) -> Self {
+        ResourceContents {
+            uri: uri.into(),
+            mime_type: mime_type.map(str::to_owned),
+            body: ResourceBody::Text(text.into()),
+            meta: None,
+        }
+    }
+
+    /// Binary contents from their bytes (encoded here).
+    pub fn blob(uri: impl Into<String>, mime_type: Option<&str>, bytes: &[u8]) -> Self {
+        ResourceContents {
+            uri: uri.into(),
+            mime_type: mime_type.map(str::to_owned),
+            body: ResourceBody::Blob(Base64::encode_string(bytes)),
+            meta: None,
+        }
+    }
+
+    pub fn with_meta(mut self, meta: Value) -> Self {
+        self.meta = Some(meta);
+        self
+    }
+
+    /// `TextResourceContents` or `BlobResourceContents`, the same in every revision.
+    pub fn into_json(self) -> Value {
+        let s = Value::String;
+        let mut fields = vec![("uri", s(self.uri))];
+        if let Some(m) = self.mime_type {
+            fields.push(("mimeType", s(m)));
+        }
+        fields.push(match self.body {
+            ResourceBody::Text(t) => ("text", s(t)),
+            ResourceBody::Blob(b) => ("blob", s(b)),
+        });
+        if let Some(m) = self.meta {
+            fields.push(("_meta", m));
+        }
+        obj(fields)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -102,11 +148,7 @@ impl Content {
         mime_type: impl Into<String>,
         text: impl Into<String>,
     ) -> Self {
-        Content::Resource(ResourceContents {
-            uri: uri.into(),
-            mime_type: Some(mime_type.into()),
-            body: ResourceBody::Text(text.into()),
-        })
+        Content::Resource(ResourceContents::text(uri, Some(&mime_type.into()), text))
     }
 
     /// An embedded binary resource from its bytes (encoded here).
@@ -115,11 +157,7 @@ impl Content {
         mime_type: impl Into<String>,
         bytes: &[u8],
     ) -> Self {
-        Content::Resource(ResourceContents {
-            uri: uri.into(),
-            mime_type: Some(mime_type.into()),
-            body: ResourceBody::Blob(Base64::encode_string(bytes)),
-        })
+        Content::Resource(ResourceContents::blob(uri, Some(&mime_type.into()), bytes))
     }
 
     /// A link to a resource, with the name clients show for it.
@@ -157,15 +195,7 @@ impl Content {
             ))
             .into_json(version),
             Content::Resource(r) => {
-                let mut fields = vec![("uri", s(r.uri))];
-                if let Some(m) = r.mime_type {
-                    fields.push(("mimeType", s(m)));
-                }
-                fields.push(match r.body {
-                    ResourceBody::Text(t) => ("text", s(t)),
-                    ResourceBody::Blob(b) => ("blob", s(b)),
-                });
-                obj(vec![("type", "resource".into()), ("resource", obj(fields))])
+                obj(vec![("type", "resource".into()), ("resource", r.into_json())])
             }
             Content::ResourceLink(link) if version.has_structured_output() => {
                 let mut fields = vec![
@@ -199,7 +229,7 @@ impl Content {
 /// A JSON object from its fields, in one non-generic place (the `json!` macro expands at
 /// every use, and the upload pays for each).
 /// Inserted one by one: collecting into serde_json's map sorts first, and links a sort.
-fn obj(fields: Vec<(&'static str, Value)>) -> Value {
+pub(crate) fn obj(fields: Vec<(&'static str, Value)>) -> Value {
     let mut map = serde_json::Map::new();
     for (k, v) in fields {
         map.insert(k.to_owned(), v);

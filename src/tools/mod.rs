@@ -24,6 +24,7 @@ pub use args::{NoArgs, Schema};
 pub use content::{CallResult, Content, IntoCallResult, Json, ResourceLink};
 pub use context::{
     BoxFuture, Caller, Context, FetchError, FetchRequest, FetchResponse, LogLevel, Platform,
+    SharedExchange,
 };
 pub use input::{InputKind, InputRequest};
 
@@ -189,9 +190,7 @@ pub struct Page<'a> {
     pub next_cursor: Option<String>,
 }
 
-/// The cursor a client sent is not one this server issued.
-#[derive(Debug, PartialEq, Eq)]
-pub struct InvalidCursor;
+pub use crate::primitives::InvalidCursor;
 
 impl Registry {
     pub const PAGE_SIZE: usize = 50;
@@ -239,32 +238,14 @@ impl Registry {
         all
     }
 
-    /// Cursors are the offset of the next page, as `p<offset>`; opaque to clients, and only
-    /// offsets this server would issue are accepted (server/utilities/pagination).
+    /// One page, with the cursors every list uses ([`crate::primitives::page`]).
     pub fn page(&self, cursor: Option<&str>) -> Result<Page<'_>, InvalidCursor> {
-        let start = match cursor {
-            None => 0,
-            Some(c) => {
-                let offset: usize = c
-                    .strip_prefix('p')
-                    .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
-                    .and_then(|d| d.parse().ok())
-                    .ok_or(InvalidCursor)?;
-                if offset == 0 || offset % self.page_size != 0 || offset >= self.tools.len() {
-                    return Err(InvalidCursor);
-                }
-                offset
-            }
-        };
-        let end = (start + self.page_size).min(self.tools.len());
-        let definitions = &self.definitions()[start..end];
+        let (range, next_cursor) =
+            crate::primitives::page(self.tools.len(), self.page_size, cursor)?;
+        let definitions = &self.definitions()[range.clone()];
         Ok(Page {
-            tools: self.tools[start..end]
-                .iter()
-                .copied()
-                .zip(definitions)
-                .collect(),
-            next_cursor: (end < self.tools.len()).then(|| format!("p{end}")),
+            tools: self.tools[range].iter().copied().zip(definitions).collect(),
+            next_cursor,
         })
     }
 

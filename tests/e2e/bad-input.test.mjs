@@ -157,8 +157,9 @@ const rows = {
     rpcError(await post(tooMany), 400, -32600, { message: /at most 100/ });
   },
   "unknown method": async () => {
-    rpcError(await post(rpc("prompts/list", undefined, "q"), V), 200, -32601, { id: "q" });
-    const modern = await postModern("resources/list", {});
+    rpcError(await post(rpc("resources/subscribe", { uri: "x://y" }, "q"), V), 200, -32601, { id: "q" });
+    // The dice server has no prompt or template to complete.
+    const modern = await postModern("completion/complete", {});
     rpcError(modern, 404, -32601, { id: 1 });
   },
   "unknown tool": async () => {

@@ -10,10 +10,14 @@ import { startHeaderProxy, ROOT } from "./harness.mjs";
 import { conformance } from "./conformance-run.mjs";
 
 const BASELINE = path.join(ROOT, "tests/conformance/expected-failures.dice.yml");
+// Every server scenario of the suite that asks nothing of a server but what it must do
+// with its own tools: the others read the suite's fixtures (test_simple_text,
+// test://static-text, test_simple_prompt…), which the fixture worker serves
+// (conformance-fixture.test.mjs).
 const BOTH = ["tools-list", "dns-rebinding-protection", "server-sse-multiple-streams"];
 export const SCENARIOS = {
   "2025-11-25": ["server-initialize", "ping", ...BOTH],
-  "2026-07-28": ["server-stateless", "http-header-validation", "caching", ...BOTH],
+  "2026-07-28": ["server-stateless", "http-header-validation", "caching", "sep-2164-resource-not-found", ...BOTH],
 };
 
 let proxy;

@@ -6,14 +6,22 @@
 mod fixtures;
 mod headers;
 mod input;
+mod primitives;
 
 #[path = "../../../examples/tools/ask_upstream.rs"]
 pub mod ask_upstream;
+#[path = "../../../examples/resources/dice_rules.rs"]
+pub mod dice_rules;
 #[path = "../../../examples/tools/notes.rs"]
 pub mod notes;
+#[path = "../../../examples/prompts/roll_for.rs"]
+pub mod roll_for;
+#[path = "../../../examples/resources/whoami.rs"]
+pub mod whoami;
 
 use dice_mcp::mcp::Server;
 use dice_mcp::tools::{dice::RollDice, Registry};
+use dice_mcp::{prompts, resources};
 
 pub static TOOLS: Registry = Registry::new(&[
     &fixtures::SimpleText,
@@ -44,12 +52,33 @@ pub static TOOLS: Registry = Registry::new(&[
     &headers::HeaderRoute,
 ]);
 
+pub static RESOURCES: resources::Registry = resources::Registry::new(
+    &[
+        &primitives::StaticText,
+        &primitives::StaticBinary,
+        &primitives::WatchedResource,
+        &whoami::WhoAmI,
+    ],
+    &[&primitives::TemplateData, &dice_rules::DiceRules],
+);
+
+pub static PROMPTS: prompts::Registry = prompts::Registry::new(&[
+    &primitives::SimplePrompt,
+    &primitives::PromptWithArguments,
+    &primitives::PromptWithEmbeddedResource,
+    &primitives::PromptWithImage,
+    &primitives::InputRequiredPrompt,
+    &roll_for::RollFor,
+]);
+
 pub static SERVER: Server = Server {
     name: "dice-mcp-conformance",
     title: "dice-mcp conformance fixtures",
     version: env!("CARGO_PKG_VERSION"),
     instructions: "Fixture tools for the MCP conformance suite.",
     tools: &TOOLS,
+    resources: &RESOURCES,
+    prompts: &PROMPTS,
     logging: true,
 };
 
@@ -74,6 +103,8 @@ mod tests {
     #[test]
     fn the_registry_is_valid() {
         TOOLS.assert_valid();
+        RESOURCES.assert_valid();
+        PROMPTS.assert_valid();
     }
 
     #[test]
@@ -247,5 +278,225 @@ mod tests {
         // A tool without scopes runs for any caller, and for none.
         let out = call_tool_with(&RollDice, json!({"n_dice": 2}), None, platform());
         assert!(!out.is_error, "{out:?}");
+    }
+}
+
+/// The server's answers to the new methods, on the host: the whole MCP core as the worker
+/// runs it, minus HTTP.
+#[cfg(test)]
+mod primitives_flow {
+    use super::*;
+    use dice_mcp::mcp::{handle, McpHeaders, Outcome, Request};
+    use dice_mcp::testing::{block_on, TestPlatform};
+    use serde_json::{json, Value};
+    use std::rc::Rc;
+
+    const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    fn request() -> Request {
+        Request {
+            caller: None,
+            platform: Rc::new(TestPlatform::default()),
+            sse: false,
+            now: 1_800_000_000,
+            input_state_key: Some(Rc::from(KEY)),
+        }
+    }
+
+    /// Sends `method` with `params` at `version` and returns the reply body.
+    fn send(version: &str, method: &str, mut params: Value) -> Value {
+        let modern = version == "2026-07-28";
+        if modern {
+            params["_meta"] = json!({
+                "io.modelcontextprotocol/protocolVersion": version,
+                "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}},
+            });
+        }
+        let name = params
+            .get("name")
+            .or(params.get("uri"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let headers = McpHeaders {
+            protocol_version: Some(version),
+            method: modern.then_some(method),
+            name: name.as_deref().filter(|_| modern),
+            ..McpHeaders::default()
+        };
+        let handled = block_on(handle(
+            &SERVER,
+            &request(),
+            body.to_string().as_bytes(),
+            &headers,
+            true,
+        ));
+        match handled.outcome {
+            Outcome::Reply { body, .. } => body,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn resources_list_and_read_in_every_revision() {
+        for v in ["2024-11-05", "2025-06-18", "2025-11-25", "2026-07-28"] {
+            let list = send(v, "resources/list", json!({}));
+            assert_eq!(
+                list["result"]["resources"][0]["uri"], "test://static-text",
+                "{v}"
+            );
+            let read = send(v, "resources/read", json!({"uri": "test://static-text"}));
+            assert_eq!(
+                read["result"]["contents"][0]["text"],
+                "This is the content of the static text resource."
+            );
+            let t = send(
+                v,
+                "resources/read",
+                json!({"uri": "test://template/42/data"}),
+            );
+            let text = t["result"]["contents"][0]["text"].as_str().unwrap();
+            assert!(text.contains("Data for ID: 42"), "{text}");
+        }
+        let list = send("2025-03-26", "resources/list", json!({}));
+        assert!(list["result"]["resources"][0].get("title").is_none());
+        let list = send("2026-07-28", "resources/list", json!({}));
+        assert_eq!(list["result"]["resources"][0]["title"], "Static text");
+        assert_eq!(list["result"]["cacheScope"], "public");
+        let read = send(
+            "2026-07-28",
+            "resources/read",
+            json!({"uri": "test://static-text"}),
+        );
+        assert_eq!(read["result"]["ttlMs"], 60_000);
+        assert_eq!(read["result"]["resultType"], "complete");
+        let templates = send("2025-11-25", "resources/templates/list", json!({}));
+        assert_eq!(
+            templates["result"]["resourceTemplates"][0]["uriTemplate"],
+            "test://template/{id}/data"
+        );
+    }
+
+    #[test]
+    fn an_unknown_resource_is_the_not_found_of_each_revision() {
+        let old = send(
+            "2025-11-25",
+            "resources/read",
+            json!({"uri": "test://nope"}),
+        );
+        assert_eq!(old["error"]["code"], -32002);
+        assert_eq!(old["error"]["data"]["uri"], "test://nope");
+        let new = send(
+            "2026-07-28",
+            "resources/read",
+            json!({"uri": "test://nope"}),
+        );
+        assert_eq!(new["error"]["code"], -32602);
+        assert!(new["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("resources/templates/list"));
+        let bad = send("2025-11-25", "resources/read", json!({"uri": 7}));
+        assert_eq!(bad["error"]["code"], -32602);
+    }
+
+    #[test]
+    fn prompts_check_their_arguments_and_name_what_is_wrong() {
+        let ok = send(
+            "2025-11-25",
+            "prompts/get",
+            json!({"name": "test_prompt_with_arguments", "arguments": {"arg1": "a", "arg2": "b"}}),
+        );
+        assert_eq!(
+            ok["result"]["messages"][0]["content"]["text"],
+            "Prompt with arguments: arg1='a', arg2='b'"
+        );
+        let missing = send(
+            "2025-11-25",
+            "prompts/get",
+            json!({"name": "test_prompt_with_arguments", "arguments": {"arg1": "a"}}),
+        );
+        assert_eq!(missing["error"]["code"], -32602);
+        assert!(missing["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'arg2'"));
+        let unknown = send("2025-11-25", "prompts/get", json!({"name": "nope"}));
+        assert!(unknown["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Unknown prompt: 'nope'. Available prompts: test_simple_prompt"));
+        let list = send("2025-11-25", "prompts/list", json!({}));
+        assert_eq!(
+            list["result"]["prompts"][1]["arguments"][0],
+            json!({"name": "arg1", "description": "First test argument", "required": true})
+        );
+    }
+
+    #[test]
+    fn a_prompt_asks_for_input_and_takes_the_answer() {
+        let first = send(
+            "2026-07-28",
+            "prompts/get",
+            json!({"name": "test_input_required_result_prompt"}),
+        );
+        let result = &first["result"];
+        assert_eq!(result["resultType"], "input_required", "{first}");
+        assert_eq!(
+            result["inputRequests"]["user_context"]["method"],
+            "elicitation/create"
+        );
+        let state = result["requestState"].as_str().unwrap();
+        let second = send(
+            "2026-07-28",
+            "prompts/get",
+            json!({
+                "name": "test_input_required_result_prompt",
+                "requestState": state,
+                "inputResponses": {"user_context": {"action": "accept", "content": {"context": "dice"}}},
+            }),
+        );
+        assert_eq!(
+            second["result"]["messages"][0]["content"]["text"],
+            "Use this context: dice"
+        );
+        // The state of a prompt is not one for a tool of the same arguments.
+        let legacy = send(
+            "2025-11-25",
+            "prompts/get",
+            json!({"name": "test_input_required_result_prompt"}),
+        );
+        assert!(legacy["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2026-07-28"));
+    }
+
+    #[test]
+    fn completion_filters_and_refuses_unknown_arguments() {
+        let c = send(
+            "2025-11-25",
+            "completion/complete",
+            json!({"ref": {"type": "ref/prompt", "name": "test_prompt_with_arguments"}, "argument": {"name": "arg1", "value": "par"}}),
+        );
+        assert_eq!(
+            c["result"]["completion"],
+            json!({"values": ["paris", "park", "party"], "total": 3, "hasMore": false})
+        );
+        let bad = send(
+            "2025-11-25",
+            "completion/complete",
+            json!({"ref": {"type": "ref/prompt", "name": "test_prompt_with_arguments"}, "argument": {"name": "arg9", "value": ""}}),
+        );
+        assert!(bad["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("has no argument 'arg9'. Its arguments: arg1, arg2"));
+        let t = send(
+            "2026-07-28",
+            "completion/complete",
+            json!({"ref": {"type": "ref/resource", "uri": "test://template/{id}/data"}, "argument": {"name": "id", "value": "4"}}),
+        );
+        assert_eq!(t["result"]["completion"]["values"], json!(["456"]));
     }
 }

@@ -1,0 +1,123 @@
+//! `prompts/list` and `prompts/get`, shaped for the revision each request speaks. The one
+//! place a prompt definition is written.
+
+use serde_json::{Map, Value};
+
+use super::jsonrpc::{truncate, RpcError};
+use super::methods::{self, Params};
+use super::resources::icons;
+use super::version::Version;
+use super::{Request, Server};
+use crate::prompts::{DynPrompt, Info};
+use crate::tools::Context;
+
+fn describe(info: &Info, v: Version) -> Value {
+    let mut out = Map::new();
+    out.insert("name".into(), info.name.into());
+    if let Some(t) = info.title.filter(|_| v.has_structured_output()) {
+        out.insert("title".into(), t.into());
+    }
+    if !info.description.is_empty() {
+        out.insert("description".into(), info.description.into());
+    }
+    if !info.arguments.is_empty() {
+        let args = info
+            .arguments
+            .iter()
+            .map(|a| {
+                let mut arg = Map::new();
+                arg.insert("name".into(), a.name.into());
+                if let Some(t) = a.title.filter(|_| v.has_structured_output()) {
+                    arg.insert("title".into(), t.into());
+                }
+                if !a.description.is_empty() {
+                    arg.insert("description".into(), a.description.into());
+                }
+                arg.insert("required".into(), a.required.into());
+                Value::Object(arg)
+            })
+            .collect();
+        out.insert("arguments".into(), Value::Array(args));
+    }
+    if let Some(icons) = icons(info.icons, v) {
+        out.insert("icons".into(), icons);
+    }
+    Value::Object(out)
+}
+
+pub(super) fn list(server: &Server, params: Params, version: Version) -> Result<Value, RpcError> {
+    let reg = server.prompts;
+    let all = reg.all();
+    let (range, next) = methods::page_of(all.len(), reg.page_size(), params)?;
+    let items = all[range]
+        .iter()
+        .map(|p| describe(&p.info(), version))
+        .collect();
+    Ok(methods::list_result("prompts", items, next, version))
+}
+
+/// The prompt `params.name` names, or `-32602` saying which exist.
+pub(super) fn named(
+    server: &Server,
+    name: Option<&str>,
+) -> Result<&'static dyn DynPrompt, RpcError> {
+    let name = name.ok_or_else(|| {
+        RpcError::invalid_params(
+            "prompts/get needs params.name, the name of a prompt from prompts/list",
+        )
+    })?;
+    server.prompts.get(name).ok_or_else(|| {
+        let known: Vec<_> = server.prompts.all().iter().map(|p| p.info().name).collect();
+        RpcError::invalid_params(format!(
+            "Unknown prompt: '{}'. Available prompts: {}",
+            truncate(name, 64),
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        ))
+    })
+}
+
+pub(super) async fn get(
+    server: &'static Server,
+    request: &Request,
+    params: Params<'_>,
+    version: Version,
+) -> Result<Value, RpcError> {
+    let prompt = named(
+        server,
+        params.and_then(|p| p.get("name")).and_then(Value::as_str),
+    )?;
+    let args = match params.and_then(|p| p.get("arguments")) {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(a)) => a.clone(),
+        Some(_) => {
+            return Err(RpcError::invalid_params(
+                "'arguments' must be an object mapping each argument's name to a string",
+            ))
+        }
+    };
+    let info = prompt.info();
+    if request.caller.is_none() && !info.scopes.is_empty() {
+        return Err(methods::unauthenticated_scopes(info.scopes));
+    }
+    let ctx = Context::new(request.caller.clone(), request.platform.clone(), version)
+        .with_streaming(false)
+        .with_input(info.asks_for_input);
+    let exchange = ctx.exchange();
+    let input = methods::InputCall {
+        key: format!("prompt:{}", info.name),
+        arguments: Value::Object(args.clone()),
+        asks: info.asks_for_input,
+    };
+    let work = async move {
+        prompt
+            .get(args, ctx)
+            .await
+            .map(|r| r.into_json(version))
+            .map_err(|e| e.into_rpc(version, None))
+    };
+    methods::run_with_input(server, request, params, version, input, exchange, work).await
+}

@@ -1,0 +1,343 @@
+//! What tools, resources and prompts share: paging, icons, annotations, the error a
+//! resource or prompt handler returns, and the cache hint of a read.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::mcp::jsonrpc::RpcError;
+use crate::mcp::version::Version;
+use crate::tools::ToolError;
+
+/// The cursor a client sent is not one this server issued.
+#[derive(Debug, PartialEq, Eq)]
+pub struct InvalidCursor;
+
+/// The items of one page of a list of `len` items, and the cursor of the next page.
+/// Cursors are the offset of the next page, as `p<offset>`; opaque to clients, and only
+/// offsets this server would issue are accepted (server/utilities/pagination). Every
+/// list (`tools/list`, `resources/list`, `resources/templates/list`, `prompts/list`) pages
+/// with this one function.
+pub fn page(
+    len: usize,
+    page_size: usize,
+    cursor: Option<&str>,
+) -> Result<(std::ops::Range<usize>, Option<String>), InvalidCursor> {
+    let start = match cursor {
+        None => 0,
+        Some(c) => {
+            let offset: usize = c
+                .strip_prefix('p')
+                .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|d| d.parse().ok())
+                .ok_or(InvalidCursor)?;
+            if offset == 0 || page_size == 0 || offset % page_size != 0 || offset >= len {
+                return Err(InvalidCursor);
+            }
+            offset
+        }
+    };
+    let end = (start + page_size).min(len);
+    Ok((start..end, (end < len).then(|| format!("p{end}"))))
+}
+
+/// Who a resource or content is meant for (`Role` in the schema).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+/// Hints for clients about a resource or template: who it is for, how important it is,
+/// when it last changed (server/resources "Annotations"). `last_modified` is an ISO 8601
+/// timestamp, sent from 2025-06-18 on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Annotations {
+    pub audience: &'static [Role],
+    /// 0.0 (entirely optional) to 1.0 (effectively required).
+    pub priority: Option<f64>,
+    pub last_modified: Option<&'static str>,
+}
+
+impl Annotations {
+    pub const NONE: Annotations = Annotations {
+        audience: &[],
+        priority: None,
+        last_modified: None,
+    };
+
+    /// The `annotations` object for `version`, or `None` when nothing is set.
+    pub fn to_json(&self, version: Version) -> Option<Value> {
+        let mut out = Map::new();
+        if !self.audience.is_empty() {
+            let roles = self.audience.iter().map(|r| r.as_str().into()).collect();
+            out.insert("audience".into(), Value::Array(roles));
+        }
+        if let Some(p) = self.priority {
+            out.insert("priority".into(), p.into());
+        }
+        if let Some(t) = self
+            .last_modified
+            .filter(|_| version.has_structured_output())
+        {
+            out.insert("lastModified".into(), t.into());
+        }
+        (!out.is_empty()).then_some(Value::Object(out))
+    }
+}
+
+/// An icon clients may show beside a resource, template or prompt (sent from 2025-11-25
+/// on, `Icon` in the schema).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Icon {
+    /// An `https:` or `data:` URI.
+    pub src: &'static str,
+    pub mime_type: Option<&'static str>,
+    /// Sizes such as `"48x48"` or `"any"`.
+    pub sizes: &'static [&'static str],
+    /// `"light"` or `"dark"`: the theme the icon is drawn for.
+    pub theme: Option<&'static str>,
+}
+
+impl Icon {
+    pub const fn new(src: &'static str) -> Self {
+        Icon {
+            src,
+            mime_type: None,
+            sizes: &[],
+            theme: None,
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut out = Map::new();
+        out.insert("src".into(), self.src.into());
+        if let Some(m) = self.mime_type {
+            out.insert("mimeType".into(), m.into());
+        }
+        if !self.sizes.is_empty() {
+            let sizes = self.sizes.iter().map(|s| (*s).into()).collect();
+            out.insert("sizes".into(), Value::Array(sizes));
+        }
+        if let Some(t) = self.theme {
+            out.insert("theme".into(), t.into());
+        }
+        Value::Object(out)
+    }
+}
+
+/// How long a client may keep what a read returned, and whether a shared cache may
+/// (2026-07-28 server/utilities/caching). Sent only in 2026-07-28.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheHint {
+    pub ttl_ms: u64,
+    /// `true`: the same for every caller (`cacheScope: "public"`); `false`: it may depend
+    /// on who asks (`"private"`).
+    pub public: bool,
+}
+
+impl CacheHint {
+    /// Fetch again every time; keep it for this caller only. The default for a read.
+    pub const NONE: CacheHint = CacheHint {
+        ttl_ms: 0,
+        public: false,
+    };
+
+    pub const fn public(ttl_ms: u64) -> Self {
+        CacheHint {
+            ttl_ms,
+            public: true,
+        }
+    }
+
+    pub const fn private(ttl_ms: u64) -> Self {
+        CacheHint {
+            ttl_ms,
+            public: false,
+        }
+    }
+
+    pub fn scope(&self) -> &'static str {
+        if self.public {
+            "public"
+        } else {
+            "private"
+        }
+    }
+}
+
+/// Why a resource read or a prompt failed, as the client is told: a JSON-RPC error whose
+/// message says what went wrong and what to do. The message is shown to the client: name
+/// the problem, never a secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ErrorKind {
+    NotFound,
+    InvalidParams,
+    Internal,
+}
+
+/// What a resource's or template's `read` returns on failure.
+pub type ResourceError = Error;
+/// What a prompt's `get` returns on failure.
+pub type PromptError = Error;
+
+impl Error {
+    /// The work failed (an upstream service, a missing secret): `-32603`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Error {
+            kind: ErrorKind::Internal,
+            message: message.into(),
+        }
+    }
+
+    /// What was asked for does not exist (a template's URI naming nothing): the
+    /// revision's "resource not found" error, with this message.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Error {
+            kind: ErrorKind::NotFound,
+            message: message.into(),
+        }
+    }
+
+    /// The arguments or variables are wrong in a way the caller can fix: `-32602`.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Error {
+            kind: ErrorKind::InvalidParams,
+            message: message.into(),
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::NotFound
+    }
+
+    /// The JSON-RPC error for a request in `version` about `uri` (for resources).
+    pub(crate) fn into_rpc(self, version: Version, uri: Option<&str>) -> RpcError {
+        match self.kind {
+            ErrorKind::NotFound => resource_not_found(version, uri.unwrap_or(""), self.message),
+            ErrorKind::InvalidParams => RpcError::invalid_params(self.message),
+            ErrorKind::Internal => RpcError {
+                code: crate::mcp::jsonrpc::INTERNAL_ERROR,
+                message: self.message,
+                data: None,
+            },
+        }
+    }
+}
+
+/// "Resource not found" as each revision says it: `-32602` in 2026-07-28 (SEP-2164,
+/// server/resources "Error Handling"), `-32002` before (2025-11-25 and earlier
+/// server/resources "Error Handling"); the URI in `data` in both.
+pub(crate) fn resource_not_found(version: Version, uri: &str, detail: String) -> RpcError {
+    let code = if version >= Version::V2026_07_28 {
+        crate::mcp::jsonrpc::INVALID_PARAMS
+    } else {
+        RESOURCE_NOT_FOUND
+    };
+    let mut data = Map::new();
+    data.insert(
+        "uri".into(),
+        crate::mcp::jsonrpc::truncate(uri, 2048).into(),
+    );
+    RpcError {
+        code,
+        message: format!("Resource not found: {detail}"),
+        data: Some(Value::Object(data)),
+    }
+}
+
+/// The code earlier revisions give a resource that does not exist.
+pub const RESOURCE_NOT_FOUND: i64 = -32002;
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Lets `?` pass on what context helpers return (`ctx.secret`, `ctx.input`).
+impl From<ToolError> for Error {
+    fn from(e: ToolError) -> Self {
+        Error::new(e.0)
+    }
+}
+
+impl From<crate::tools::FetchError> for Error {
+    fn from(e: crate::tools::FetchError) -> Self {
+        Error::new(format!("An outbound request failed: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_cover_every_item_once_and_refuse_foreign_cursors() {
+        assert_eq!(page(5, 2, None), Ok((0..2, Some("p2".into()))));
+        assert_eq!(page(5, 2, Some("p4")), Ok((4..5, None)));
+        assert_eq!(page(0, 2, None), Ok((0..0, None)));
+        for bad in [
+            "",
+            "p",
+            "p0",
+            "p1",
+            "p6",
+            "p-2",
+            "2",
+            "p+2",
+            "p2x",
+            "p99999999999999999999999",
+        ] {
+            assert_eq!(page(5, 2, Some(bad)), Err(InvalidCursor), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn not_found_is_the_code_of_each_revision() {
+        let e = Error::not_found("x").into_rpc(Version::V2026_07_28, Some("a://b"));
+        assert_eq!(
+            (e.code, e.data.unwrap()["uri"].clone()),
+            (-32602, "a://b".into())
+        );
+        let e = Error::not_found("x").into_rpc(Version::V2025_11_25, Some("a://b"));
+        assert_eq!(e.code, -32002);
+    }
+
+    #[test]
+    fn last_modified_only_from_2025_06_18() {
+        let a = Annotations {
+            audience: &[Role::User],
+            priority: Some(0.5),
+            last_modified: Some("2025-01-12T15:00:58Z"),
+        };
+        assert!(a.to_json(Version::V2025_06_18).unwrap()["lastModified"].is_string());
+        assert!(a
+            .to_json(Version::V2025_03_26)
+            .unwrap()
+            .get("lastModified")
+            .is_none());
+        assert_eq!(Annotations::NONE.to_json(Version::V2026_07_28), None);
+    }
+}

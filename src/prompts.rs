@@ -1,0 +1,317 @@
+//! Prompts: message templates a user picks in the client (slash commands, menus), and the
+//! API one is written against.
+//!
+//! A prompt is a type implementing [`Prompt`]: its name, description, arguments, the
+//! scopes it needs and an async `get` that gets the arguments as a typed value and the
+//! same [`Context`] a tool gets, and returns messages. Registered in one line in a
+//! [`Registry`]; listing, paging, argument checks, revision shaping and scope challenges
+//! are done in `crate::mcp`.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+pub use crate::completion::{Completer, Completion, CompletionRequest};
+pub use crate::primitives::{Icon, PromptError, Role};
+pub use crate::tools::{Content, Context, NoArgs};
+
+use crate::tools::{args, BoxFuture};
+
+/// One argument of a prompt. Arguments are strings on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Argument {
+    pub name: &'static str,
+    /// A human-readable name (sent from 2025-06-18 on).
+    pub title: Option<&'static str>,
+    pub description: &'static str,
+    pub required: bool,
+}
+
+impl Argument {
+    pub const fn required(name: &'static str, description: &'static str) -> Self {
+        Argument {
+            name,
+            title: None,
+            description,
+            required: true,
+        }
+    }
+
+    pub const fn optional(name: &'static str, description: &'static str) -> Self {
+        Argument {
+            name,
+            title: None,
+            description,
+            required: false,
+        }
+    }
+}
+
+/// One prompt. Implement it for a unit struct and register `&Yours`.
+///
+/// ```ignore
+/// impl Prompt for Review {
+///     const NAME: &'static str = "review";
+///     const DESCRIPTION: &'static str = "Review a piece of code.";
+///     const ARGUMENTS: &'static [Argument] = &[Argument::required("code", "The code")];
+///     type Args = ReviewArgs; // #[derive(Deserialize)] struct ReviewArgs { code: String }
+///     async fn get(&self, args: ReviewArgs, _: &Context) -> Result<PromptResult, PromptError> {
+///         Ok(PromptResult::user(format!("Please review:\n{}", args.code)))
+///     }
+/// }
+/// ```
+#[allow(async_fn_in_trait)] // a worker is single-threaded: futures need not be Send
+pub trait Prompt: Sync + 'static {
+    /// Unique in the server.
+    const NAME: &'static str;
+    const TITLE: Option<&'static str> = None;
+    const DESCRIPTION: &'static str;
+    const ARGUMENTS: &'static [Argument] = &[];
+    /// Icons clients may show (sent from 2025-11-25 on).
+    const ICONS: &'static [Icon] = &[];
+    /// Scopes a token must grant to get it: without them, `403` with an
+    /// `insufficient_scope` challenge, as for a tool.
+    const SCOPES: &'static [&'static str] = &[];
+    /// `get` may ask the client for input (`ctx.input`, 2026-07-28).
+    const ASKS_FOR_INPUT: bool = false;
+
+    /// The arguments, deserialized after they pass the checks [`Prompt::ARGUMENTS`] imply
+    /// (each a string, the required ones present, no others). A struct of `String`s and
+    /// `Option<String>`s, or [`crate::tools::NoArgs`].
+    type Args: DeserializeOwned;
+
+    /// How an argument is completed (`completion/complete` with `ref/prompt`).
+    fn completer(_argument: &str) -> Completer {
+        Completer::None
+    }
+
+    async fn get(&self, args: Self::Args, ctx: &Context) -> Result<PromptResult, PromptError>;
+}
+
+/// One message of a prompt.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PromptMessage {
+    pub role: Role,
+    pub content: Content,
+}
+
+impl PromptMessage {
+    pub fn user(content: Content) -> Self {
+        PromptMessage {
+            role: Role::User,
+            content,
+        }
+    }
+
+    pub fn assistant(content: Content) -> Self {
+        PromptMessage {
+            role: Role::Assistant,
+            content,
+        }
+    }
+}
+
+/// What `prompts/get` returns: an optional description and the messages.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PromptResult {
+    pub description: Option<String>,
+    pub messages: Vec<PromptMessage>,
+}
+
+impl PromptResult {
+    pub fn new(messages: Vec<PromptMessage>) -> Self {
+        PromptResult {
+            description: None,
+            messages,
+        }
+    }
+
+    /// One user message of text.
+    pub fn user(text: impl Into<String>) -> Self {
+        Self::new(vec![PromptMessage::user(Content::text(text))])
+    }
+
+    pub fn with(mut self, message: PromptMessage) -> Self {
+        self.messages.push(message);
+        self
+    }
+
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// The `GetPromptResult` for `version`: each message's content shaped as tool
+    /// content is (a block the revision lacks becomes text).
+    pub fn into_json(self, version: crate::mcp::version::Version) -> Value {
+        let messages = self
+            .messages
+            .into_iter()
+            .map(|m| {
+                let mut msg = Map::new();
+                msg.insert("role".into(), m.role.as_str().into());
+                msg.insert("content".into(), m.content.into_json(version));
+                Value::Object(msg)
+            })
+            .collect();
+        let mut out = Map::new();
+        if let Some(d) = self.description {
+            out.insert("description".into(), d.into());
+        }
+        out.insert("messages".into(), Value::Array(messages));
+        Value::Object(out)
+    }
+}
+
+/// What a listing says about a prompt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Info {
+    pub name: &'static str,
+    pub title: Option<&'static str>,
+    pub description: &'static str,
+    pub arguments: &'static [Argument],
+    pub icons: &'static [Icon],
+    pub scopes: &'static [&'static str],
+    pub asks_for_input: bool,
+}
+
+/// A [`Prompt`] behind a pointer, as the registry holds it.
+pub trait DynPrompt: Sync {
+    fn info(&self) -> Info;
+    fn completer(&self, argument: &str) -> Completer;
+    /// Checks and deserializes `args`, then runs `get`.
+    fn get(
+        &'static self,
+        args: Map<String, Value>,
+        ctx: Context,
+    ) -> BoxFuture<'static, Result<PromptResult, PromptError>>;
+}
+
+impl<T: Prompt> DynPrompt for T {
+    fn info(&self) -> Info {
+        Info {
+            name: T::NAME,
+            title: T::TITLE,
+            description: T::DESCRIPTION,
+            arguments: T::ARGUMENTS,
+            icons: T::ICONS,
+            scopes: T::SCOPES,
+            asks_for_input: T::ASKS_FOR_INPUT,
+        }
+    }
+    fn completer(&self, argument: &str) -> Completer {
+        T::completer(argument)
+    }
+    fn get(
+        &'static self,
+        args: Map<String, Value>,
+        ctx: Context,
+    ) -> BoxFuture<'static, Result<PromptResult, PromptError>> {
+        Box::pin(async move {
+            let args: T::Args = args::parse(args, &arguments_schema(T::ARGUMENTS))
+                .map_err(|e| PromptError::invalid(e.0.replace("this tool", "this prompt")))?;
+            Prompt::get(self, args, &ctx).await
+        })
+    }
+}
+
+/// The JSON Schema the declared arguments imply: an object of strings, the required ones
+/// required, no others.
+pub fn arguments_schema(arguments: &[Argument]) -> Value {
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    for a in arguments {
+        let mut p = Map::new();
+        p.insert("type".into(), "string".into());
+        props.insert(a.name.into(), Value::Object(p));
+        if a.required {
+            required.push(Value::from(a.name));
+        }
+    }
+    let mut s = Map::new();
+    s.insert("type".into(), "object".into());
+    s.insert("properties".into(), Value::Object(props));
+    s.insert("required".into(), Value::Array(required));
+    s.insert("additionalProperties".into(), false.into());
+    Value::Object(s)
+}
+
+/// The prompts of a server, in the order `prompts/list` returns them.
+pub struct Registry {
+    prompts: &'static [&'static dyn DynPrompt],
+    page_size: usize,
+}
+
+impl Registry {
+    pub const PAGE_SIZE: usize = 50;
+
+    /// No prompts: the server declares no `prompts` capability.
+    pub const EMPTY: Registry = Registry::new(&[]);
+
+    pub const fn new(prompts: &'static [&'static dyn DynPrompt]) -> Self {
+        Registry {
+            prompts,
+            page_size: Self::PAGE_SIZE,
+        }
+    }
+
+    pub const fn with_page_size(mut self, page_size: usize) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.prompts.is_empty()
+    }
+
+    pub fn all(&self) -> &'static [&'static dyn DynPrompt] {
+        self.prompts
+    }
+
+    pub fn page_size(&self) -> usize {
+        self.page_size
+    }
+
+    pub fn get(&self, name: &str) -> Option<&'static dyn DynPrompt> {
+        self.prompts.iter().copied().find(|p| p.info().name == name)
+    }
+
+    pub fn scopes(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.prompts
+            .iter()
+            .flat_map(|p| p.info().scopes.iter().copied())
+    }
+
+    pub fn asks_for_input(&self) -> bool {
+        self.prompts.iter().any(|p| p.info().asks_for_input)
+    }
+
+    /// Checks unique names and argument names. Panics with the problem; for a unit test
+    /// of each server's registry.
+    pub fn assert_valid(&self) {
+        assert!(
+            self.page_size > 0,
+            "a registry's page size must be at least 1"
+        );
+        let mut names: Vec<&str> = Vec::new();
+        for p in self.prompts {
+            let info = p.info();
+            assert!(!info.name.is_empty(), "a prompt's NAME is empty");
+            assert!(
+                !names.contains(&info.name),
+                "two prompts are named {}",
+                info.name
+            );
+            names.push(info.name);
+            let mut args: Vec<&str> = Vec::new();
+            for a in info.arguments {
+                assert!(
+                    !args.contains(&a.name),
+                    "{}: two arguments are named {}",
+                    info.name,
+                    a.name
+                );
+                args.push(a.name);
+            }
+        }
+    }
+}

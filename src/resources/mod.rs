@@ -1,0 +1,454 @@
+//! Resources: data a server offers clients to read by URI, and the API one is written
+//! against.
+//!
+//! A resource is a type implementing [`Resource`]: its URI, name, description, MIME type,
+//! the scopes it needs and an async `read` that gets the same [`Context`] a tool gets. A
+//! resource template ([`ResourceTemplate`]) serves a family of URIs described by an RFC
+//! 6570 template (`notes://{id}`), and its `read` gets the variables as a typed value.
+//! Both are registered in one line in a [`Registry`]; listing, paging, lookup, revision
+//! shaping, scope challenges and "not found" are done in `crate::mcp` for all of them.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+pub mod template;
+
+pub use crate::completion::{Completer, Completion, CompletionRequest};
+pub use crate::primitives::{Annotations, CacheHint, Icon, ResourceError, Role};
+pub use crate::tools::content::{ResourceBody, ResourceContents};
+pub use template::UriTemplate;
+
+use crate::tools::{args, BoxFuture};
+pub use crate::tools::{Context, Schema};
+
+/// One resource with a fixed URI. Implement it for a unit struct and register `&Yours`.
+///
+/// ```ignore
+/// impl Resource for Readme {
+///     const URI: &'static str = "docs://readme";
+///     const NAME: &'static str = "readme";
+///     const DESCRIPTION: &'static str = "How to use this server.";
+///     const MIME_TYPE: Option<&'static str> = Some("text/markdown");
+///     type Output = &'static str;
+///     async fn read(&self, _ctx: &Context) -> Result<&'static str, ResourceError> { Ok("# Hello") }
+/// }
+/// ```
+#[allow(async_fn_in_trait)] // a worker is single-threaded: futures need not be Send
+pub trait Resource: Sync + 'static {
+    /// The resource's URI (RFC 3986), unique in the server.
+    const URI: &'static str;
+    /// A short name clients show.
+    const NAME: &'static str;
+    /// A human-readable name (sent from 2025-06-18 on).
+    const TITLE: Option<&'static str> = None;
+    /// What it holds, for the model and the user; `""` sends none.
+    const DESCRIPTION: &'static str;
+    const MIME_TYPE: Option<&'static str> = None;
+    /// The size in bytes, when known before reading (sent from 2025-03-26 on).
+    const SIZE: Option<u64> = None;
+    const ANNOTATIONS: Annotations = Annotations::NONE;
+    /// Icons clients may show (sent from 2025-11-25 on).
+    const ICONS: &'static [Icon] = &[];
+    /// Scopes a token must grant to read it, beyond `REQUIRED_SCOPES`: without them the
+    /// read gets `403` with an `insufficient_scope` challenge, as a tool call does.
+    const SCOPES: &'static [&'static str] = &[];
+    /// The read may ask the client for input (`ctx.input`, 2026-07-28).
+    const ASKS_FOR_INPUT: bool = false;
+    /// How long clients may keep what `read` returns (2026-07-28 `ttlMs`, `cacheScope`).
+    const CACHE: CacheHint = CacheHint::NONE;
+
+    /// What `read` returns: a `String` or `&'static str` (text with the resource's URI
+    /// and MIME type), [`Blob`] (bytes), or [`ResourceContents`] (one or several).
+    type Output: IntoContents;
+
+    /// `_meta` of the resource's definition, also set on each of its contents that has
+    /// none of its own (MCP Apps put `ui` here).
+    fn meta() -> Option<Value> {
+        None
+    }
+
+    async fn read(&self, ctx: &Context) -> Result<Self::Output, ResourceError>;
+}
+
+/// A family of resources whose URIs match an RFC 6570 template (see [`template`] for the
+/// operators supported). Register `&Yours` beside the resources.
+#[allow(async_fn_in_trait)]
+pub trait ResourceTemplate: Sync + 'static {
+    /// `notes://{id}`, `file:///{+path}`.
+    const URI_TEMPLATE: &'static str;
+    const NAME: &'static str;
+    const TITLE: Option<&'static str> = None;
+    const DESCRIPTION: &'static str;
+    /// The MIME type of every resource the template serves, when they share one.
+    const MIME_TYPE: Option<&'static str> = None;
+    const ANNOTATIONS: Annotations = Annotations::NONE;
+    const ICONS: &'static [Icon] = &[];
+    const SCOPES: &'static [&'static str] = &[];
+    const ASKS_FOR_INPUT: bool = false;
+    const CACHE: CacheHint = CacheHint::NONE;
+
+    /// The template's variables, deserialized from the URI after they pass the schema's
+    /// checks. Variables arrive as strings; where the schema says `integer`, `number` or
+    /// `boolean`, the string is read as one first. Its properties are the template's
+    /// variables, each once.
+    type Vars: DeserializeOwned + Schema;
+    type Output: IntoContents;
+
+    fn meta() -> Option<Value> {
+        None
+    }
+
+    /// How a variable is completed (`completion/complete` with `ref/resource`).
+    fn completer(_variable: &str) -> Completer {
+        Completer::None
+    }
+
+    /// Reads the resource at `uri`. Return `ResourceError::not_found` when the variables
+    /// name nothing.
+    async fn read(
+        &self,
+        uri: &str,
+        vars: Self::Vars,
+        ctx: &Context,
+    ) -> Result<Self::Output, ResourceError>;
+}
+
+/// Binary contents: the bytes of a resource, sent base64-encoded as `blob`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blob(pub Vec<u8>);
+
+/// What a `read` may return. `uri` and `mime_type` are the resource's, for outputs that
+/// do not carry their own.
+pub trait IntoContents {
+    fn into_contents(self, uri: &str, mime_type: Option<&str>) -> Vec<ResourceContents>;
+}
+
+impl IntoContents for String {
+    fn into_contents(self, uri: &str, mime_type: Option<&str>) -> Vec<ResourceContents> {
+        vec![ResourceContents::text(uri, mime_type, self)]
+    }
+}
+
+impl IntoContents for &'static str {
+    fn into_contents(self, uri: &str, mime_type: Option<&str>) -> Vec<ResourceContents> {
+        vec![ResourceContents::text(uri, mime_type, self)]
+    }
+}
+
+impl IntoContents for Blob {
+    fn into_contents(self, uri: &str, mime_type: Option<&str>) -> Vec<ResourceContents> {
+        vec![ResourceContents::blob(uri, mime_type, &self.0)]
+    }
+}
+
+impl IntoContents for ResourceContents {
+    fn into_contents(self, _: &str, _: Option<&str>) -> Vec<ResourceContents> {
+        vec![self]
+    }
+}
+
+impl IntoContents for Vec<ResourceContents> {
+    fn into_contents(self, _: &str, _: Option<&str>) -> Vec<ResourceContents> {
+        self
+    }
+}
+
+/// What a listing says about a resource or template, read from its constants.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Info {
+    pub name: &'static str,
+    pub title: Option<&'static str>,
+    pub description: &'static str,
+    pub mime_type: Option<&'static str>,
+    pub size: Option<u64>,
+    pub annotations: Annotations,
+    pub icons: &'static [Icon],
+    pub scopes: &'static [&'static str],
+    pub asks_for_input: bool,
+    pub cache: CacheHint,
+}
+
+/// What a read produced, or why it failed.
+pub type ReadOutcome = Result<Vec<ResourceContents>, ResourceError>;
+
+/// A [`Resource`] behind a pointer, as the registry holds it.
+pub trait DynResource: Sync {
+    fn uri(&self) -> &'static str;
+    fn info(&self) -> Info;
+    fn meta(&self) -> Option<Value>;
+    /// Runs the read; the future owns what it needs.
+    fn read(&'static self, ctx: Context) -> BoxFuture<'static, ReadOutcome>;
+}
+
+/// A [`ResourceTemplate`] behind a pointer, as the registry holds it.
+pub trait DynTemplate: Sync {
+    fn uri_template(&self) -> &'static str;
+    fn info(&self) -> Info;
+    fn meta(&self) -> Option<Value>;
+    fn vars_schema(&self) -> Value;
+    fn completer(&self, variable: &str) -> Completer;
+    /// Checks and deserializes `vars` (from the URI), then runs the read.
+    fn read(
+        &'static self,
+        uri: String,
+        vars: Vec<(String, String)>,
+        ctx: Context,
+    ) -> BoxFuture<'static, ReadOutcome>;
+}
+
+/// Sets the resource's `_meta` on contents that carry none of their own.
+fn with_meta(mut contents: Vec<ResourceContents>, meta: Option<Value>) -> Vec<ResourceContents> {
+    if let Some(meta) = meta {
+        for c in contents.iter_mut().filter(|c| c.meta.is_none()) {
+            c.meta = Some(meta.clone());
+        }
+    }
+    contents
+}
+
+impl<T: Resource> DynResource for T {
+    fn uri(&self) -> &'static str {
+        T::URI
+    }
+    fn info(&self) -> Info {
+        Info {
+            name: T::NAME,
+            title: T::TITLE,
+            description: T::DESCRIPTION,
+            mime_type: T::MIME_TYPE,
+            size: T::SIZE,
+            annotations: T::ANNOTATIONS,
+            icons: T::ICONS,
+            scopes: T::SCOPES,
+            asks_for_input: T::ASKS_FOR_INPUT,
+            cache: T::CACHE,
+        }
+    }
+    fn meta(&self) -> Option<Value> {
+        T::meta()
+    }
+    fn read(&'static self, ctx: Context) -> BoxFuture<'static, ReadOutcome> {
+        Box::pin(async move {
+            let out = Resource::read(self, &ctx).await?;
+            Ok(with_meta(
+                out.into_contents(T::URI, T::MIME_TYPE),
+                T::meta(),
+            ))
+        })
+    }
+}
+
+impl<T: ResourceTemplate> DynTemplate for T {
+    fn uri_template(&self) -> &'static str {
+        T::URI_TEMPLATE
+    }
+    fn info(&self) -> Info {
+        Info {
+            name: T::NAME,
+            title: T::TITLE,
+            description: T::DESCRIPTION,
+            mime_type: T::MIME_TYPE,
+            size: None,
+            annotations: T::ANNOTATIONS,
+            icons: T::ICONS,
+            scopes: T::SCOPES,
+            asks_for_input: T::ASKS_FOR_INPUT,
+            cache: T::CACHE,
+        }
+    }
+    fn meta(&self) -> Option<Value> {
+        T::meta()
+    }
+    fn vars_schema(&self) -> Value {
+        T::Vars::schema()
+    }
+    fn completer(&self, variable: &str) -> Completer {
+        T::completer(variable)
+    }
+    fn read(
+        &'static self,
+        uri: String,
+        vars: Vec<(String, String)>,
+        ctx: Context,
+    ) -> BoxFuture<'static, ReadOutcome> {
+        Box::pin(async move {
+            let schema = T::Vars::schema();
+            let vars: T::Vars = parse_vars(vars, &schema)?;
+            let out = ResourceTemplate::read(self, &uri, vars, &ctx).await?;
+            Ok(with_meta(out.into_contents(&uri, T::MIME_TYPE), T::meta()))
+        })
+    }
+}
+
+/// The URI's variables as `T`: each string read as the type its schema property names
+/// (`"7"` as 7 for an integer), then checked and deserialized as tool arguments are, with
+/// the same messages.
+pub fn parse_vars<T: DeserializeOwned>(
+    vars: Vec<(String, String)>,
+    schema: &Value,
+) -> Result<T, ResourceError> {
+    let mut map = Map::new();
+    for (name, raw) in vars {
+        let ty = schema["properties"][&name]["type"].as_str();
+        let value = match ty {
+            Some("integer" | "number") => raw
+                .parse::<serde_json::Number>()
+                .map(Value::Number)
+                .unwrap_or(Value::String(raw)),
+            Some("boolean") => match raw.as_str() {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => Value::String(raw),
+            },
+            _ => Value::String(raw),
+        };
+        map.insert(name, value);
+    }
+    args::parse(map, schema).map_err(|e| ResourceError::invalid(e.0))
+}
+
+/// The resources and templates of a server, in the order listings return them.
+pub struct Registry {
+    resources: &'static [&'static dyn DynResource],
+    templates: &'static [&'static dyn DynTemplate],
+    page_size: usize,
+}
+
+/// What a URI names: a resource, or a template with the URI's variables.
+pub enum Found {
+    Resource(&'static dyn DynResource),
+    Template(&'static dyn DynTemplate, Vec<(String, String)>),
+}
+
+impl Found {
+    pub fn info(&self) -> Info {
+        match self {
+            Found::Resource(r) => r.info(),
+            Found::Template(t, _) => t.info(),
+        }
+    }
+}
+
+impl Registry {
+    pub const PAGE_SIZE: usize = 50;
+
+    /// No resources and no templates: the server declares no `resources` capability.
+    pub const EMPTY: Registry = Registry::new(&[], &[]);
+
+    pub const fn new(
+        resources: &'static [&'static dyn DynResource],
+        templates: &'static [&'static dyn DynTemplate],
+    ) -> Self {
+        Registry {
+            resources,
+            templates,
+            page_size: Self::PAGE_SIZE,
+        }
+    }
+
+    pub const fn with_page_size(mut self, page_size: usize) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty() && self.templates.is_empty()
+    }
+
+    pub fn resources(&self) -> &'static [&'static dyn DynResource] {
+        self.resources
+    }
+
+    pub fn templates(&self) -> &'static [&'static dyn DynTemplate] {
+        self.templates
+    }
+
+    pub fn page_size(&self) -> usize {
+        self.page_size
+    }
+
+    /// What `uri` names: a resource with exactly this URI, else the first template it
+    /// matches.
+    pub fn find(&self, uri: &str) -> Option<Found> {
+        if let Some(r) = self.resources.iter().find(|r| r.uri() == uri) {
+            return Some(Found::Resource(*r));
+        }
+        self.templates.iter().find_map(|t| {
+            let vars = UriTemplate::parse(t.uri_template()).ok()?.matches(uri)?;
+            Some(Found::Template(*t, vars))
+        })
+    }
+
+    /// A template by its `uriTemplate` (as `completion/complete` names it).
+    pub fn template(&self, uri_template: &str) -> Option<&'static dyn DynTemplate> {
+        self.templates
+            .iter()
+            .copied()
+            .find(|t| t.uri_template() == uri_template)
+    }
+
+    fn infos(&self) -> impl Iterator<Item = Info> + '_ {
+        let r = self.resources.iter().map(|r| r.info());
+        r.chain(self.templates.iter().map(|t| t.info()))
+    }
+
+    /// Every scope some resource or template requires.
+    pub fn scopes(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.infos().flat_map(|i| i.scopes.iter().copied())
+    }
+
+    pub fn asks_for_input(&self) -> bool {
+        self.infos().any(|i| i.asks_for_input)
+    }
+
+    /// Checks what every registry must hold: unique URIs and names, templates that
+    /// parse, variables that match the schema's properties. A resource whose URI a template
+    /// also matches is allowed: the resource is read. Panics with the problem; for
+    /// a unit test of each server's registry.
+    pub fn assert_valid(&self) {
+        assert!(
+            self.page_size > 0,
+            "a registry's page size must be at least 1"
+        );
+        let mut uris: Vec<&str> = Vec::new();
+        for r in self.resources {
+            let uri = r.uri();
+            assert!(!uris.contains(&uri), "two resources have the URI {uri}");
+            assert!(
+                uri.contains(':') && !uri.starts_with(':'),
+                "resource URI {uri:?} has no scheme"
+            );
+            uris.push(uri);
+            assert!(!r.info().name.is_empty(), "{uri}: NAME is empty");
+        }
+        for t in self.templates {
+            let raw = t.uri_template();
+            let parsed =
+                UriTemplate::parse(raw).unwrap_or_else(|e| panic!("URI template {raw:?}: {e}"));
+            assert!(!uris.contains(&raw), "two templates are {raw}");
+            uris.push(raw);
+            let schema = t.vars_schema();
+            assert_eq!(
+                schema["type"], "object",
+                "{raw}: Vars' schema must have type object"
+            );
+            let props = schema["properties"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            let vars: Vec<&str> = parsed.variables().collect();
+            for v in &vars {
+                assert!(
+                    props.contains_key(*v),
+                    "{raw}: Vars' schema has no property {v}"
+                );
+            }
+            for p in props.keys() {
+                assert!(
+                    vars.contains(&p.as_str()),
+                    "{raw}: the template has no variable {p}"
+                );
+            }
+        }
+    }
+}
