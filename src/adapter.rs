@@ -47,6 +47,16 @@ pub async fn serve(server: &'static Server, mut req: Request, env: Env) -> Resul
                         var: "tool registry",
                         reason,
                     })
+            })
+            .and_then(|c| {
+                server
+                    .skills
+                    .check()
+                    .map(|_| c)
+                    .map_err(|reason| ConfigError {
+                        var: "skill set",
+                        reason,
+                    })
             });
         match &loaded {
             Ok(c) => c

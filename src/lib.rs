@@ -34,6 +34,7 @@ pub static SERVER: mcp::Server = mcp::Server {
     version: env!("CARGO_PKG_VERSION"),
     instructions: "Call roll_dice with n_dice (1 to 100) to roll fair six-sided dice; the results come back as a list of integers.",
     tools: &tools::REGISTRY,
+    skills: &skills::NONE,
     resources: &resources::Registry::EMPTY,
     prompts: &prompts::Registry::EMPTY,
     // roll_dice sends no log messages.

@@ -110,6 +110,9 @@ pub fn digest(bytes: &[u8]) -> String {
     out
 }
 
+/// No skills: the server declares no skills extension (`skills: &skills::NONE`).
+pub static NONE: Skills = Skills::new(&[]);
+
 /// The skills a server publishes, checked and indexed once per isolate.
 pub struct Skills {
     skills: &'static [&'static Skill],

@@ -167,7 +167,7 @@ fn metadata_names_the_resource_and_its_authorization_server() {
         .map(|s| s.as_str().unwrap())
         .collect();
     assert!(listed.contains(&"dice:roll"), "{listed:?}");
-    for scope in dice_mcp::SERVER.tools.scopes() {
+    for scope in dice_mcp::SERVER.scopes() {
         assert!(
             listed.contains(&scope),
             "{scope} is missing from {listed:?}"

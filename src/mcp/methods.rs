@@ -12,7 +12,7 @@ use crate::tools::{
 };
 
 /// How long clients may cache `tools/list` and `server/discover` (2026-07-28 `CacheableResult`).
-const CACHE_TTL_MS: u64 = 300_000;
+pub(super) const CACHE_TTL_MS: u64 = 300_000;
 
 pub(super) type Params<'a> = Option<&'a Map<String, Value>>;
 
@@ -54,6 +54,15 @@ pub async fn dispatch(
         (_, "prompts/get") => super::prompts::get(server, request, params, version).await,
         (_, "completion/complete") if server.completes() => {
             super::completion::complete(server, request, params, version).await
+        }
+        (_, "skills/list") if !server.skills.is_empty() => {
+            super::skills::list(server, params, version)
+        }
+        (_, "skills/get") if !server.skills.is_empty() => {
+            super::skills::get(server, params, version)
+        }
+        (_, "resources/directory/read") if !server.skills.is_empty() => {
+            super::skills::directory_read(server, params, version)
         }
         (_, "tools/call") => {
             let stream = request.sse && !in_batch;
@@ -176,8 +185,12 @@ fn capabilities(server: &Server) -> Value {
     if server.logging {
         caps["logging"] = json!({});
     }
-    if !server.resources.is_empty() {
+    if !server.resources.is_empty() || !server.skills.is_empty() {
         caps["resources"] = json!({ "listChanged": false, "subscribe": false });
+    }
+    if !server.skills.is_empty() {
+        let (id, settings) = super::skills::capability();
+        caps["extensions"] = json!({ id: settings });
     }
     if !server.prompts.is_empty() {
         caps["prompts"] = json!({ "listChanged": false });

@@ -10,6 +10,7 @@ pub mod methods;
 pub mod param_headers;
 mod prompts;
 mod resources;
+mod skills;
 pub mod state;
 pub mod stream;
 pub mod version;
@@ -41,6 +42,9 @@ pub struct Server {
     pub resources: &'static crate::resources::Registry,
     /// Prompts; `&prompts::Registry::EMPTY` for none.
     pub prompts: &'static crate::prompts::Registry,
+    /// Agent Skills (the SEP-2640 extension), served as `skill://` resources;
+    /// `&skills::NONE` for none.
+    pub skills: &'static crate::skills::Skills,
     /// Declares the `logging` capability and sends tools' log messages to clients that
     /// ask for them (`logging/setLevel`, `_meta` `logLevel`).
     pub logging: bool,

@@ -7,6 +7,7 @@ mod fixtures;
 mod headers;
 mod input;
 mod primitives;
+mod skills;
 
 #[path = "../../../examples/tools/ask_upstream.rs"]
 pub mod ask_upstream;
@@ -77,6 +78,7 @@ pub static SERVER: Server = Server {
     version: env!("CARGO_PKG_VERSION"),
     instructions: "Fixture tools for the MCP conformance suite.",
     tools: &TOOLS,
+    skills: &skills::SKILLS,
     resources: &RESOURCES,
     prompts: &PROMPTS,
     logging: true,
@@ -103,6 +105,8 @@ mod tests {
     #[test]
     fn the_registry_is_valid() {
         TOOLS.assert_valid();
+        let skills = skills::SKILLS.check().unwrap();
+        assert_eq!(skills[0].uri(), "skill://pdf-processing/SKILL.md");
         RESOURCES.assert_valid();
         PROMPTS.assert_valid();
     }
