@@ -18,13 +18,14 @@ pub const NOW: i64 = 1_800_000_000;
 pub type Check = fn(&[u8]);
 
 /// The targets, by name: the folder names under fuzz/seeds and fuzz/regressions.
-pub const TARGETS: [(&str, Check); 6] = [
+pub const TARGETS: [(&str, Check); 7] = [
     ("http_request", http_request),
     ("bearer_token", bearer_token),
     ("token_claims", token_claims),
     ("key_material", key_material),
     ("uri_template", uri_template),
     ("param_headers", param_headers),
+    ("skill_uri", skill_uri),
 ];
 
 fn open_config() -> &'static Config {
@@ -309,4 +310,48 @@ fn encode(s: &str) -> String {
     }
     out.push_str("?=");
     out
+}
+
+/// A URI a client sends to `skills/get`, `resources/read` or `resources/directory/read`,
+/// looked up in a skill set; then the same bytes read as a SKILL.md. Nothing panics, a
+/// directory lists only what is below it, and what the frontmatter reader accepts is a
+/// mapping whose top-level values are scalars or one level of scalar maps.
+pub fn skill_uri(data: &[u8]) {
+    use dice_mcp::skills::{frontmatter, Skill, SkillFile, Skills};
+    static SKILL: Skill = Skill {
+        skill_md: "---\nname: pdf\ndescription: PDFs\n---\nBody\n",
+        files: &[
+            SkillFile::text("a/b/c.md", "text/markdown", "c"),
+            SkillFile::text("a/d.txt", "text/plain", "d"),
+            SkillFile::text("e", "text/plain", "e"),
+        ],
+    };
+    static SET: Skills = Skills::new(&[&SKILL]);
+    let text = String::from_utf8_lossy(data);
+    let uri = text.lines().next().unwrap_or("");
+    if let Some(skill) = SET.by_uri(uri) {
+        assert_eq!(skill.uri(), uri);
+    }
+    if let Some(file) = SET.file(uri) {
+        assert_eq!(file.uri, uri);
+    }
+    if let Some(children) = SET.directory(uri) {
+        let dir = uri.strip_suffix('/').unwrap_or(uri);
+        for c in &children {
+            assert!(
+                c.uri.starts_with(&format!("{dir}/")),
+                "{} is not below {dir}",
+                c.uri
+            );
+        }
+    }
+    if let Ok(map) = frontmatter(&text) {
+        for (k, v) in &map {
+            let flat = |v: &Value| !v.is_object() && !v.is_array();
+            assert!(
+                flat(v) || v.as_object().is_some_and(|m| m.values().all(flat)),
+                "{k}: {v}"
+            );
+        }
+    }
 }

@@ -1,7 +1,7 @@
 // Every class of bad input and its answer, over raw HTTP against the worker in workerd.
 // The rows are the README's "Bad input" table, by name: the last test fails if the two
 // lists differ, so the table never claims a row nothing tests.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -45,6 +45,15 @@ async function floodUntil429(send, limit, status, limitName) {
   }
   assert.fail(`no 429 after ${2 * limit + 1} requests`);
 }
+
+// The fixture worker (tests/conformance), for rows about what the dice server does not
+// have (x-mcp-header parameters, skills): started on first use, once.
+let fixture;
+const fixtureUrl = async () => {
+  fixture ??= startFixture();
+  return `${(await fixture).base}/mcp`;
+};
+after(async () => (await fixture)?.stop());
 
 const rows = {
   "wrong HTTP method": async () => {
@@ -210,19 +219,27 @@ const rows = {
   },
   "2026-07-28 Mcp-Param header mismatch": async () => {
     // The dice server mirrors no argument; the fixture worker's test_header_route does.
-    const fixture = await startFixture();
-    try {
-      const send = (args, headers) => {
-        const { body, headers: h } = modern("tools/call", { name: "test_header_route", arguments: args });
-        return post(body, { authorization: null, ...h, ...headers }, `${fixture.base}/mcp`);
-      };
-      rpcError(await send({ region: "eu" }, {}), 400, -32020, { id: 1, message: /Mcp-Param-Region header is missing/ });
-      rpcError(await send({ region: "eu" }, { "mcp-param-region": "us" }), 400, -32020, { message: /does not match arguments\.region/ });
-      rpcError(await send({}, { "mcp-param-region": "eu" }), 400, -32020, { message: /arguments\.region is absent/ });
-      rpcError(await send({ region: "x" }, { "mcp-param-region": "=?base64?eA?=" }), 400, -32020, { message: /malformed/ });
-    } finally {
-      await fixture.stop();
+    const url = await fixtureUrl();
+    const send = (args, headers) => {
+      const { body, headers: h } = modern("tools/call", { name: "test_header_route", arguments: args });
+      return post(body, { authorization: null, ...h, ...headers }, url);
+    };
+    rpcError(await send({ region: "eu" }, {}), 400, -32020, { id: 1, message: /Mcp-Param-Region header is missing/ });
+    rpcError(await send({ region: "eu" }, { "mcp-param-region": "us" }), 400, -32020, { message: /does not match arguments\.region/ });
+    rpcError(await send({}, { "mcp-param-region": "eu" }), 400, -32020, { message: /arguments\.region is absent/ });
+    rpcError(await send({ region: "x" }, { "mcp-param-region": "=?base64?eA?=" }), 400, -32020, { message: /malformed/ });
+  },
+  "unknown skill or not a skill directory": async () => {
+    // The fixture worker publishes the skill pdf-processing.
+    const url = await fixtureUrl();
+    const legacy = (method, params) => post(rpc(method, params), { authorization: null, ...V }, url);
+    rpcError(await legacy("skills/get", { uri: "skill://nothing/SKILL.md" }), 200, -32602, { message: /no skill has the URI/ });
+    rpcError(await legacy("skills/get", {}), 200, -32602, { message: /needs params.uri/ });
+    for (const uri of ["skill://pdf-processing/SKILL.md", "skill://pdf-processing/none", "skill://pdf-processing/../x", "file:///etc"]) {
+      rpcError(await legacy("resources/directory/read", { uri }), 200, -32602, { message: /is not a directory of a skill/ });
     }
+    const { body, headers } = modern("skills/get", { uri: "skill://nothing/SKILL.md" });
+    rpcError(await post(body, { authorization: null, ...headers }, url), 400, -32602);
   },
   "2026-07-28 bad requestState": async () => {
     const roll = { name: "roll_dice", arguments: { n_dice: 1 } };
