@@ -12,7 +12,7 @@ while [ $# -gt 0 ]; do
     --force) force=1; shift ;;
     --fixture)
       crate="$ROOT/tests/conformance"
-      sources+=(tests/conformance/src tests/conformance/Cargo.toml examples/tools)
+      sources+=(tests/conformance/src tests/conformance/Cargo.toml examples/tools examples/resources examples/prompts examples/registries)
       shift ;;
     --crate)
       crate="$ROOT/$2"

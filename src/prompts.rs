@@ -239,19 +239,31 @@ pub fn arguments_schema(arguments: &[Argument]) -> Value {
 pub struct Registry {
     prompts: &'static [&'static dyn DynPrompt],
     page_size: usize,
+    /// The server code that serves them: linked by `new`, not by `EMPTY`.
+    methods: Option<&'static crate::mcp::primitives::Methods>,
 }
 
 impl Registry {
     pub const PAGE_SIZE: usize = 50;
 
     /// No prompts: the server declares no `prompts` capability.
-    pub const EMPTY: Registry = Registry::new(&[]);
+    pub const EMPTY: Registry = Registry {
+        prompts: &[],
+        page_size: Self::PAGE_SIZE,
+        methods: None,
+    };
 
     pub const fn new(prompts: &'static [&'static dyn DynPrompt]) -> Self {
         Registry {
             prompts,
             page_size: Self::PAGE_SIZE,
+            methods: Some(&crate::mcp::primitives::METHODS),
         }
+    }
+
+    /// The code that serves the registry; `None` for [`Registry::EMPTY`].
+    pub fn methods(&self) -> Option<&'static crate::mcp::primitives::Methods> {
+        self.methods
     }
 
     pub const fn with_page_size(mut self, page_size: usize) -> Self {

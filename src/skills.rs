@@ -110,13 +110,20 @@ pub fn digest(bytes: &[u8]) -> String {
     out
 }
 
-/// No skills: the server declares no skills extension (`skills: &skills::NONE`).
-pub static NONE: Skills = Skills::new(&[]);
+/// No skills: the server declares no skills extension and links none of its code
+/// (`skills: &skills::NONE`).
+pub static NONE: Skills = Skills {
+    skills: &[],
+    loaded: OnceLock::new(),
+    serve: None,
+};
 
 /// The skills a server publishes, checked and indexed once per isolate.
 pub struct Skills {
     skills: &'static [&'static Skill],
     loaded: OnceLock<Result<Vec<Loaded>, String>>,
+    /// The code that serves them: present only in a set made by [`Skills::new`].
+    serve: Option<&'static crate::mcp::skills::Methods>,
 }
 
 impl Skills {
@@ -124,24 +131,27 @@ impl Skills {
         Skills {
             skills,
             loaded: OnceLock::new(),
+            serve: Some(&crate::mcp::skills::METHODS),
         }
+    }
+
+    pub(crate) fn serve(&self) -> Option<&'static crate::mcp::skills::Methods> {
+        self.serve
+    }
+
+    /// Skill files are resources: a server with skills serves `resources/*`.
+    pub(crate) fn primitives(&self) -> Option<&'static crate::mcp::primitives::Methods> {
+        self.serve.map(|_| &crate::mcp::primitives::METHODS)
     }
 
     /// Every skill, or what is wrong with one (a bad frontmatter, a name the Agent Skills
     /// rules refuse, two skills of one name, a file path that leaves the directory).
     pub fn check(&self) -> Result<&[Loaded], String> {
+        let Some(serve) = self.serve else {
+            return Ok(&[]);
+        };
         self.loaded
-            .get_or_init(|| {
-                let mut all: Vec<Loaded> = Vec::new();
-                for skill in self.skills {
-                    let loaded = load(skill)?;
-                    if all.iter().any(|s| s.name == loaded.name) {
-                        return Err(format!("two skills are named {}", loaded.name));
-                    }
-                    all.push(loaded);
-                }
-                Ok(all)
-            })
+            .get_or_init(|| (serve.load)(self.skills))
             .as_deref()
             .map_err(Clone::clone)
     }
@@ -212,6 +222,18 @@ pub struct Child {
     pub uri: String,
     pub name: String,
     pub mime_type: &'static str,
+}
+
+pub(crate) fn load_all(skills: &[&'static Skill]) -> Result<Vec<Loaded>, String> {
+    let mut all: Vec<Loaded> = Vec::new();
+    for skill in skills {
+        let loaded = load(skill)?;
+        if all.iter().any(|s| s.name == loaded.name) {
+            return Err(format!("two skills are named {}", loaded.name));
+        }
+        all.push(loaded);
+    }
+    Ok(all)
 }
 
 fn load(skill: &Skill) -> Result<Loaded, String> {

@@ -43,27 +43,14 @@ pub async fn dispatch(
         (Era::Legacy, "logging/setLevel") if server.logging => set_level(params),
         (Era::Modern, "server/discover") => Ok(discover(server)),
         (_, "tools/list") => tools_list(server, params, version),
-        // The lists answer (empty) even when the server has none to offer, so a client
-        // that lists without reading the capabilities, and a cache, get a plain answer.
-        (_, "resources/list") => super::resources::list(server, params, version),
-        (_, "resources/templates/list") => {
-            super::resources::templates_list(server, params, version)
-        }
-        (_, "prompts/list") => super::prompts::list(server, params, version),
-        (_, "resources/read") => super::resources::read(server, request, params, version).await,
-        (_, "prompts/get") => super::prompts::get(server, request, params, version).await,
-        (_, "completion/complete") if server.completes() => {
-            super::completion::complete(server, request, params, version).await
-        }
-        (_, "skills/list") if !server.skills.is_empty() => {
-            super::skills::list(server, params, version)
-        }
-        (_, "skills/get") if !server.skills.is_empty() => {
-            super::skills::get(server, params, version)
-        }
-        (_, "resources/directory/read") if !server.skills.is_empty() => {
-            super::skills::directory_read(server, params, version)
-        }
+        (_, m) if super::primitives::METHODS_NAMES.contains(&m) => match server.primitives() {
+            Some(p) => (p.dispatch)(server, request, m, params, version).await,
+            None => super::primitives::none_registered(m, params, version),
+        },
+        (_, m) if super::skills::METHOD_NAMES.contains(&m) => match server.skills.serve() {
+            Some(serve) => (serve.dispatch)(server, m, params, version),
+            None => Err(RpcError::method_not_found(&truncate(m, 64), version)),
+        },
         (_, "tools/call") => {
             let stream = request.sse && !in_batch;
             return tools_call(server, request, id, params, version, stream).await;
@@ -100,19 +87,7 @@ pub fn missing_scopes(
     // completion of a prompt's argument or a template's variable.
     let scopes = match method {
         "tools/call" => server.tools.get(params?.get("name")?.as_str()?)?.0.scopes(),
-        "resources/read" => {
-            let uri = super::resources::uri_param(params).ok()?;
-            server.resources.find(uri)?.info().scopes
-        }
-        "prompts/get" => {
-            server
-                .prompts
-                .get(params?.get("name")?.as_str()?)?
-                .info()
-                .scopes
-        }
-        "completion/complete" => super::completion::target(server, params).ok()?.scopes(),
-        _ => return None,
+        m => (server.primitives()?.scopes)(server, m, params)?,
     };
     lacking(scopes, caller)
 }

@@ -8,9 +8,10 @@ pub mod headers;
 pub mod jsonrpc;
 pub mod methods;
 pub mod param_headers;
+pub mod primitives;
 mod prompts;
 mod resources;
-mod skills;
+pub(crate) mod skills;
 pub mod state;
 pub mod stream;
 pub mod version;
@@ -69,6 +70,15 @@ impl Server {
         self.tools.asks_for_input()
             || self.resources.asks_for_input()
             || self.prompts.asks_for_input()
+    }
+
+    /// The code that serves resources, prompts and completion, when the server registers
+    /// any of them (see [`primitives::Methods`]).
+    pub fn primitives(&self) -> Option<&'static primitives::Methods> {
+        self.resources
+            .methods()
+            .or(self.prompts.methods())
+            .or(self.skills.primitives())
     }
 
     /// The server answers `completion/complete`: it has a prompt or a template.

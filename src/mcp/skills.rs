@@ -12,6 +12,36 @@ use super::Server;
 use crate::resources::ResourceContents;
 use crate::skills::{self, Loaded};
 
+/// The methods of the extension, served only by a server with skills.
+pub(crate) const METHOD_NAMES: [&str; 3] =
+    ["skills/list", "skills/get", "resources/directory/read"];
+
+/// The entry points into this code. `Skills::new` holds a reference to [`METHODS`] and
+/// `skills::NONE` none, so a server without skills (the dice server) links none of it.
+pub struct Methods {
+    pub(crate) dispatch: fn(&Server, &str, Params<'_>, Version) -> Result<Value, RpcError>,
+    pub(crate) load: fn(&[&'static skills::Skill]) -> Result<Vec<Loaded>, String>,
+}
+
+pub const METHODS: Methods = Methods {
+    dispatch,
+    load: skills::load_all,
+};
+
+fn dispatch(
+    server: &Server,
+    method: &str,
+    params: Params<'_>,
+    v: Version,
+) -> Result<Value, RpcError> {
+    match method {
+        "skills/list" => list(server, params, v),
+        "skills/get" => get(server, params, v),
+        "resources/directory/read" => directory_read(server, params, v),
+        _ => Err(RpcError::method_not_found(&truncate(method, 64), v)),
+    }
+}
+
 /// How many entries one page of `skills/list` or `resources/directory/read` holds.
 const PAGE_SIZE: usize = 50;
 
@@ -40,7 +70,7 @@ fn cacheable(mut result: Map<String, Value>, version: Version) -> Value {
     Value::Object(result)
 }
 
-pub(super) fn list(server: &Server, params: Params, version: Version) -> Result<Value, RpcError> {
+fn list(server: &Server, params: Params, version: Version) -> Result<Value, RpcError> {
     let all = server.skills.all();
     // A skill is one entry, never split across pages.
     let (range, next) = methods::page_of(all.len(), PAGE_SIZE, params)?;
@@ -48,7 +78,7 @@ pub(super) fn list(server: &Server, params: Params, version: Version) -> Result<
     Ok(methods::list_result("skills", items, next, version))
 }
 
-pub(super) fn get(server: &Server, params: Params, version: Version) -> Result<Value, RpcError> {
+fn get(server: &Server, params: Params, version: Version) -> Result<Value, RpcError> {
     let uri = uri(params, "skills/get")?;
     let skill = server.skills.by_uri(uri).ok_or_else(|| {
         RpcError::invalid_params(format!(
@@ -61,11 +91,7 @@ pub(super) fn get(server: &Server, params: Params, version: Version) -> Result<V
     Ok(cacheable(result, version))
 }
 
-pub(super) fn directory_read(
-    server: &Server,
-    params: Params,
-    version: Version,
-) -> Result<Value, RpcError> {
+fn directory_read(server: &Server, params: Params, version: Version) -> Result<Value, RpcError> {
     let uri = uri(params, "resources/directory/read")?;
     let children = server.skills.directory(uri).ok_or_else(|| {
         RpcError::invalid_params(format!(

@@ -312,6 +312,8 @@ pub struct Registry {
     resources: &'static [&'static dyn DynResource],
     templates: &'static [&'static dyn DynTemplate],
     page_size: usize,
+    /// The server code that serves them: linked by `new`, not by `EMPTY`.
+    methods: Option<&'static crate::mcp::primitives::Methods>,
 }
 
 /// What a URI names: a resource, or a template with the URI's variables.
@@ -333,7 +335,12 @@ impl Registry {
     pub const PAGE_SIZE: usize = 50;
 
     /// No resources and no templates: the server declares no `resources` capability.
-    pub const EMPTY: Registry = Registry::new(&[], &[]);
+    pub const EMPTY: Registry = Registry {
+        resources: &[],
+        templates: &[],
+        page_size: Self::PAGE_SIZE,
+        methods: None,
+    };
 
     pub const fn new(
         resources: &'static [&'static dyn DynResource],
@@ -343,7 +350,13 @@ impl Registry {
             resources,
             templates,
             page_size: Self::PAGE_SIZE,
+            methods: Some(&crate::mcp::primitives::METHODS),
         }
+    }
+
+    /// The code that serves the registry; `None` for [`Registry::EMPTY`].
+    pub fn methods(&self) -> Option<&'static crate::mcp::primitives::Methods> {
+        self.methods
     }
 
     pub const fn with_page_size(mut self, page_size: usize) -> Self {

@@ -13,6 +13,10 @@ mod skills;
 pub mod ask_upstream;
 #[path = "../../../examples/resources/dice_rules.rs"]
 pub mod dice_rules;
+#[path = "../../../examples/registries/server.rs"]
+pub mod example_server;
+#[cfg(test)]
+mod examples_test;
 #[path = "../../../examples/tools/notes.rs"]
 pub mod notes;
 #[path = "../../../examples/prompts/roll_for.rs"]

@@ -1,0 +1,21 @@
+use super::{dice_rules::DiceRules, roll_for::RollFor, whoami::WhoAmI};
+use dice_mcp::mcp::Server;
+use dice_mcp::tools::{dice::RollDice, Registry};
+use dice_mcp::{prompts, resources};
+
+static TOOLS: Registry = Registry::new(&[&RollDice]);
+// Resources first, then templates.
+static RESOURCES: resources::Registry = resources::Registry::new(&[&WhoAmI], &[&DiceRules]);
+static PROMPTS: prompts::Registry = prompts::Registry::new(&[&RollFor]);
+
+pub static SERVER: Server = Server {
+    name: "my-dice-server",
+    title: "My dice server",
+    version: env!("CARGO_PKG_VERSION"),
+    instructions: "Roll dice with roll_dice; read the rules at rules://dice/{game}.",
+    tools: &TOOLS,
+    resources: &RESOURCES,
+    prompts: &PROMPTS,
+    skills: &dice_mcp::skills::NONE,
+    logging: false,
+};

@@ -1,0 +1,109 @@
+//! Where the methods of resources, templates, prompts and completion are reached.
+//!
+//! Their code comes with the registries that need it: `resources::Registry::new` and
+//! `prompts::Registry::new` hold a reference to [`METHODS`], `Registry::EMPTY` holds none,
+//! so a server that registers no resource and no prompt (the dice server) links none of
+//! it and uploads none of it; it answers the few lines of [`none_registered`] instead.
+
+use serde_json::Value;
+
+use super::jsonrpc::{truncate, RpcError};
+use super::methods::{self, Params};
+use super::version::Version;
+use super::{completion, prompts, resources, Request, Server};
+use crate::tools::BoxFuture;
+
+/// The methods served here.
+pub const METHODS_NAMES: [&str; 6] = [
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+];
+
+type Dispatch = for<'a> fn(
+    &'static Server,
+    &'a Request,
+    &'a str,
+    Params<'a>,
+    Version,
+) -> BoxFuture<'a, Result<Value, RpcError>>;
+
+type Scopes = fn(&Server, &str, Params<'_>) -> Option<&'static [&'static str]>;
+
+/// The entry points into that code.
+pub struct Methods {
+    pub(crate) dispatch: Dispatch,
+    pub(crate) scopes: Scopes,
+}
+
+/// What a registry with something in it links.
+pub const METHODS: Methods = Methods { dispatch, scopes };
+
+fn dispatch<'a>(
+    server: &'static Server,
+    request: &'a Request,
+    method: &'a str,
+    params: Params<'a>,
+    version: Version,
+) -> BoxFuture<'a, Result<Value, RpcError>> {
+    Box::pin(async move {
+        match method {
+            "resources/list" => resources::list(server, params, version),
+            "resources/templates/list" => resources::templates_list(server, params, version),
+            "resources/read" => resources::read(server, request, params, version).await,
+            "prompts/list" => prompts::list(server, params, version),
+            "prompts/get" => prompts::get(server, request, params, version).await,
+            "completion/complete" if server.completes() => {
+                completion::complete(server, request, params, version).await
+            }
+            _ => Err(RpcError::method_not_found(&truncate(method, 64), version)),
+        }
+    })
+}
+
+/// The scopes the resource, prompt or completion target of a request needs.
+fn scopes(server: &Server, method: &str, params: Params<'_>) -> Option<&'static [&'static str]> {
+    match method {
+        "resources/read" => {
+            let uri = resources::uri_param(params).ok()?;
+            Some(server.resources.find(uri)?.info().scopes)
+        }
+        "prompts/get" => {
+            let name = params?.get("name")?.as_str()?;
+            Some(server.prompts.get(name)?.info().scopes)
+        }
+        "completion/complete" => Some(completion::target(server, params).ok()?.scopes()),
+        _ => None,
+    }
+}
+
+/// The answers of a server with no resource, template or prompt: the lists are empty
+/// (so a client that lists without reading the capabilities, and a cache, get a plain
+/// answer), a read is "not found", a prompt unknown, and completion does not exist.
+pub(super) fn none_registered(
+    method: &str,
+    params: Params<'_>,
+    version: Version,
+) -> Result<Value, RpcError> {
+    let list = |key| {
+        let (_, next) = methods::page_of(0, 1, params)?;
+        Ok(methods::list_result(key, Vec::new(), next, version))
+    };
+    match method {
+        "resources/list" => list("resources"),
+        "resources/templates/list" => list("resourceTemplates"),
+        "prompts/list" => list("prompts"),
+        "resources/read" => Err(crate::primitives::resource_not_found(
+            version,
+            resources::uri_param(params)?,
+            "this server has no resources".into(),
+        )),
+        "prompts/get" => Err(RpcError::invalid_params(
+            "Unknown prompt: this server has no prompts",
+        )),
+        _ => Err(RpcError::method_not_found(&truncate(method, 64), version)),
+    }
+}
