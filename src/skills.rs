@@ -141,7 +141,7 @@ impl Skills {
 
     /// Skill files are resources: a server with skills serves `resources/*`.
     pub(crate) fn primitives(&self) -> Option<&'static crate::mcp::primitives::Methods> {
-        self.serve.map(|_| &crate::mcp::primitives::METHODS)
+        self.serve.map(|s| s.resources)
     }
 
     /// Every skill, or what is wrong with one (a bad frontmatter, a name the Agent Skills

@@ -21,11 +21,14 @@ pub(crate) const METHOD_NAMES: [&str; 3] =
 pub struct Methods {
     pub(crate) dispatch: fn(&Server, &str, Params<'_>, Version) -> Result<Value, RpcError>,
     pub(crate) load: fn(&[&'static skills::Skill]) -> Result<Vec<Loaded>, String>,
+    /// Skill files are resources: the code that lists and reads resources.
+    pub(crate) resources: &'static super::primitives::Methods,
 }
 
 pub const METHODS: Methods = Methods {
     dispatch,
     load: skills::load_all,
+    resources: &super::primitives::METHODS,
 };
 
 fn dispatch(
