@@ -5,7 +5,11 @@
 use std::fs;
 use std::path::Path;
 
-const PAGES: [&str; 2] = ["docs/testing.md", "docs/custom-headers.md"];
+const PAGES: [&str; 3] = [
+    "docs/testing.md",
+    "docs/custom-headers.md",
+    "docs/skills.md",
+];
 
 /// The fenced blocks of a Markdown page: (info string, body).
 fn blocks(page: &str) -> Vec<(String, String)> {
