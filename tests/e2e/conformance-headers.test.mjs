@@ -79,6 +79,19 @@ test("before 2026-07-28 the headers are not part of the protocol and are not che
   assert.match(r.json.result.content[0].text, /routed to eu/);
 });
 
+test("a browser's preflight for Mcp-Param headers is answered with the names it asks for", async () => {
+  const r = await fetch(`${fixture.base}/mcp`, {
+    method: "OPTIONS",
+    headers: {
+      origin: "http://localhost:6274",
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "content-type, mcp-method, mcp-param-region",
+    },
+  });
+  assert.equal(r.status, 204);
+  assert.match(r.headers.get("access-control-allow-headers"), /mcp-param-region/);
+});
+
 // ---------------------------------------------------------------- skills (SEP-2640)
 
 /** An extension scenario: not on the revision timeline, so the suite runs it only when
