@@ -136,4 +136,37 @@ mod tests {
         );
         assert_eq!(Completion::filter(&["é"], "\u{e9}x").values.len(), 0);
     }
+
+    fn numbers<'a>(
+        req: &'a CompletionRequest,
+        _: &'a Context,
+    ) -> BoxFuture<'a, Result<Completion, Error>> {
+        Box::pin(async move {
+            let start: usize = req.filled("from").and_then(|f| f.parse().ok()).unwrap_or(0);
+            // More than may be sent, and no total: the server caps and counts them.
+            Ok(Completion {
+                values: (start..start + 150)
+                    .map(|i| format!("{}{i}", req.value))
+                    .collect(),
+                total: None,
+                has_more: false,
+            })
+        })
+    }
+
+    #[test]
+    fn computed_values_get_the_context_and_are_capped() {
+        let c = crate::testing::complete(
+            Completer::Dynamic(numbers),
+            "n",
+            "x",
+            serde_json::json!({"from": "7"}),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.values.len(), c.total, c.has_more),
+            (100, Some(150), true)
+        );
+        assert_eq!(c.values[0], "x7");
+    }
 }

@@ -246,7 +246,8 @@ impl Error {
 
 /// "Resource not found" as each revision says it: `-32602` in 2026-07-28 (SEP-2164,
 /// server/resources "Error Handling"), `-32002` before (2025-11-25 and earlier
-/// server/resources "Error Handling"); the URI in `data` in both.
+/// server/resources "Error Handling"); the URI in `data` in both, cut to 64 characters
+/// as every echo of what a client sent.
 pub(crate) fn resource_not_found(version: Version, uri: &str, detail: String) -> RpcError {
     let code = if version >= Version::V2026_07_28 {
         crate::mcp::jsonrpc::INVALID_PARAMS
@@ -254,10 +255,7 @@ pub(crate) fn resource_not_found(version: Version, uri: &str, detail: String) ->
         RESOURCE_NOT_FOUND
     };
     let mut data = Map::new();
-    data.insert(
-        "uri".into(),
-        crate::mcp::jsonrpc::truncate(uri, 2048).into(),
-    );
+    data.insert("uri".into(), crate::mcp::jsonrpc::truncate(uri, 64).into());
     RpcError {
         code,
         message: format!("Resource not found: {detail}"),

@@ -58,7 +58,7 @@ pub(super) fn target(server: &Server, params: Params) -> Result<Target, RpcError
                         .collect();
                     RpcError::invalid_params(format!(
                         "No resource template is '{}'. Templates: {}",
-                        truncate(uri, 256),
+                        truncate(uri, 64),
                         if known.is_empty() {
                             "none".to_owned()
                         } else {

@@ -45,7 +45,7 @@ pub async fn dispatch(
         (_, "tools/list") => tools_list(server, params, version),
         (_, m) if super::primitives::METHODS_NAMES.contains(&m) => match server.primitives() {
             Some(p) => (p.dispatch)(server, request, m, params, version).await,
-            None => super::primitives::none_registered(m, params, version),
+            None => Err(super::primitives::none_registered(m, version)),
         },
         (_, m) if super::skills::METHOD_NAMES.contains(&m) => match server.skills.serve() {
             Some(serve) => (serve.dispatch)(server, m, params, version),

@@ -3,12 +3,12 @@
 //! Their code comes with the registries that need it: `resources::Registry::new` and
 //! `prompts::Registry::new` hold a reference to [`METHODS`], `Registry::EMPTY` holds none,
 //! so a server that registers no resource and no prompt (the dice server) links none of
-//! it and uploads none of it; it answers the few lines of [`none_registered`] instead.
+//! it and uploads none of it; it answers [`none_registered`] instead.
 
 use serde_json::Value;
 
 use super::jsonrpc::{truncate, RpcError};
-use super::methods::{self, Params};
+use super::methods::Params;
 use super::version::Version;
 use super::{completion, prompts, resources, Request, Server};
 use crate::tools::BoxFuture;
@@ -80,30 +80,9 @@ fn scopes(server: &Server, method: &str, params: Params<'_>) -> Option<&'static 
     }
 }
 
-/// The answers of a server with no resource, template or prompt: the lists are empty
-/// (so a client that lists without reading the capabilities, and a cache, get a plain
-/// answer), a read is "not found", a prompt unknown, and completion does not exist.
-pub(super) fn none_registered(
-    method: &str,
-    params: Params<'_>,
-    version: Version,
-) -> Result<Value, RpcError> {
-    let list = |key| {
-        let (_, next) = methods::page_of(0, 1, params)?;
-        Ok(methods::list_result(key, Vec::new(), next, version))
-    };
-    match method {
-        "resources/list" => list("resources"),
-        "resources/templates/list" => list("resourceTemplates"),
-        "prompts/list" => list("prompts"),
-        "resources/read" => Err(crate::primitives::resource_not_found(
-            version,
-            resources::uri_param(params)?,
-            "this server has no resources".into(),
-        )),
-        "prompts/get" => Err(RpcError::invalid_params(
-            "Unknown prompt: this server has no prompts",
-        )),
-        _ => Err(RpcError::method_not_found(&truncate(method, 64), version)),
-    }
+/// The answer of a server with no resource, template or prompt: the methods do not
+/// exist there (`-32601`), as before they were built, and as the conformance suite's
+/// `server-stateless` wants of a server that declares no `resources` or `prompts`.
+pub(super) fn none_registered(method: &str, version: Version) -> RpcError {
+    RpcError::method_not_found(&truncate(method, 64), version)
 }

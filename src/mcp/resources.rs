@@ -119,7 +119,7 @@ pub(super) async fn read(
             uri,
             format!(
                 "no resource has the URI '{}' and no template matches it; list resources/list and resources/templates/list for the URIs this server serves",
-                truncate(uri, 256)
+                truncate(uri, 64)
             ),
         ));
     };

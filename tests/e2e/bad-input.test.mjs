@@ -46,14 +46,24 @@ async function floodUntil429(send, limit, status, limitName) {
   assert.fail(`no 429 after ${2 * limit + 1} requests`);
 }
 
-// The fixture worker (tests/conformance), for rows about what the dice server does not
-// have (x-mcp-header parameters, skills): started on first use, once.
+// The rows about resources, templates, prompts, completion, x-mcp-header parameters and
+// skills need a server that has some: the fixture worker (tests/conformance), started once, the first time one asks.
 let fixture;
+after(() => fixture?.stop());
+async function atFixture(method, params, version = "2025-11-25") {
+  fixture ??= await startFixture();
+  const url = `${fixture.base}/mcp`;
+  if (version !== "2026-07-28") {
+    return post(rpc(method, params), { authorization: null, "mcp-protocol-version": version }, url);
+  }
+  const { body, headers } = modern(method, params);
+  if (params.uri !== undefined) headers["mcp-name"] = params.uri;
+  return post(body, { authorization: null, ...headers }, url);
+}
 const fixtureUrl = async () => {
-  fixture ??= startFixture();
-  return `${(await fixture).base}/mcp`;
+  fixture ??= await startFixture();
+  return `${fixture.base}/mcp`;
 };
-after(async () => (await fixture)?.stop());
 
 const rows = {
   "wrong HTTP method": async () => {
@@ -166,9 +176,8 @@ const rows = {
     rpcError(await post(tooMany), 400, -32600, { message: /at most 100/ });
   },
   "unknown method": async () => {
-    rpcError(await post(rpc("resources/subscribe", { uri: "x://y" }, "q"), V), 200, -32601, { id: "q" });
-    // The dice server has no prompt or template to complete.
-    const modern = await postModern("completion/complete", {});
+    rpcError(await post(rpc("prompts/list", undefined, "q"), V), 200, -32601, { id: "q" });
+    const modern = await postModern("resources/list", {});
     rpcError(modern, 404, -32601, { id: 1 });
   },
   "unknown tool": async () => {
@@ -192,6 +201,45 @@ const rows = {
     }
     const r = await post(rpc("tools/call", { name: "roll_dice", arguments: [3] }), V);
     rpcError(r, 200, -32602, { message: /'arguments' must be an object/ });
+  },
+  "unknown resource": async () => {
+    for (const uri of ["test://nope", "test://template/%zz/data", "test://template/%ff/data", `test://${"x".repeat(5000)}`]) {
+      const r = await atFixture("resources/read", { uri });
+      rpcError(r, 200, -32002, { id: 1, message: /Resource not found: no resource has the URI .* resources\/templates\/list/ });
+      assert.ok(r.json.error.data.uri.length <= 65, "at most 64 characters and an ellipsis");
+    }
+    const modernNope = await atFixture("resources/read", { uri: "test://nope" }, "2026-07-28");
+    rpcError(modernNope, 400, -32602, { message: /Resource not found/ });
+    assert.equal(modernNope.json.error.data.uri, "test://nope");
+    rpcError(await atFixture("resources/read", { uri: 7 }), 200, -32602, { message: /needs params.uri/ });
+  },
+  "bad template variables": async () => {
+    const r = await atFixture("resources/read", { uri: `rules://dice/${"y".repeat(40)}` });
+    rpcError(r, 200, -32602, { message: /'game' must be at most 32 characters long; got 40/ });
+  },
+  "unknown prompt or bad prompt arguments": async () => {
+    const unknown = await atFixture("prompts/get", { name: "nope" });
+    rpcError(unknown, 200, -32602, { message: /Unknown prompt: 'nope'. Available prompts: test_simple_prompt/ });
+    const name = "test_prompt_with_arguments";
+    for (const [args, pattern] of [
+      [{ arg1: "a" }, /Missing required argument 'arg2'/],
+      [{ arg1: "a", arg2: 2 }, /'arg2' must be a string; got the number 2/],
+      [{ arg1: "a", arg2: "b", arg3: "c" }, /Unknown argument 'arg3'; this prompt takes only: arg1, arg2/],
+    ]) {
+      rpcError(await atFixture("prompts/get", { name, arguments: args }), 200, -32602, { message: pattern });
+    }
+    rpcError(await atFixture("prompts/get", { name, arguments: [1] }), 200, -32602, { message: /'arguments' must be an object/ });
+  },
+  "bad completion request": async () => {
+    const ref = { type: "ref/prompt", name: "test_prompt_with_arguments" };
+    for (const [params, pattern] of [
+      [{ ref, argument: { name: "arg9", value: "" } }, /has no argument 'arg9'. Its arguments: arg1, arg2/],
+      [{ ref }, /needs params.argument/],
+      [{ ref: { type: "ref/tool", name: "x" }, argument: { name: "a", value: "" } }, /ref\/prompt" or "ref\/resource/],
+      [{ ref: { type: "ref/resource", uri: "x://{nope}" }, argument: { name: "a", value: "" } }, /No resource template is 'x:\/\/\{nope\}'/],
+    ]) {
+      rpcError(await atFixture("completion/complete", params), 200, -32602, { message: pattern });
+    }
   },
   "unknown cursor": async () => {
     rpcError(await post(rpc("tools/list", { cursor: "bogus" }), V), 200, -32602, { message: /unknown cursor/ });

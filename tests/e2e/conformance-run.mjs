@@ -17,8 +17,8 @@ function results(out) {
       const p = path.join(dir, entry);
       if (statSync(p).isDirectory()) walk(p);
       else if (entry === "checks.json") {
-        // Folders are named `<scenario>-<timestamp>`.
-        const name = path.basename(dir).replace(/-\d{4}-\d{2}-\d{2}T[\d-]+Z?$/, "");
+        // Folders are named `server-<scenario>-<timestamp>`.
+        const name = path.basename(dir).replace(/^server-/, "").replace(/-\d{4}-\d{2}-\d{2}T[\d-]+Z?$/, "");
         byScenario[name] = JSON.parse(readFileSync(p, "utf8"));
       }
     }
@@ -46,8 +46,8 @@ export async function conformance(url, scenario, version, baseline) {
   return Object.values(byScenario)[0] ?? [];
 }
 
-/** Every server scenario of the suite that applies at `version` (or those in `only`), in
- *  one process. Resolves to `{ scenario: checks }`; rejects as `conformance` does. */
+/** Every server scenario of the suite that applies at `version`, in one process.
+ *  Resolves to `{ scenario: checks }`; rejects as `conformance` does. */
 export async function conformanceSuite(url, version, baseline) {
   const out = mkdtempSync(path.join(tmpdir(), "conformance-"));
   const args = ["server", "--url", url, "--suite", "all", "--spec-version", version,
@@ -55,7 +55,36 @@ export async function conformanceSuite(url, version, baseline) {
   return runSuite(args, out);
 }
 
-/** A scenario run passed when none of its checks failed (warnings and skips allowed). */
+/** The suite's extension scenarios (tasks-*, sep-2640-*): on no revision's timeline, so
+ *  `--spec-version` leaves them out; they run one by one without it. */
+export async function extensionScenarios() {
+  const { stdout } = await run("conformance", ["list", "--server"]);
+  return [...stdout.matchAll(/^\s*- (\S+) \[extension\]/gm)].map((m) => m[1]);
+}
+
+/** One scenario at the suite's own wire (for extensions). Resolves to `{ scenario: checks }`;
+ *  rejects on an unexpected failure, as `conformance` does. */
+export async function conformanceExtension(url, scenario, baseline) {
+  const out = mkdtempSync(path.join(tmpdir(), "conformance-"));
+  const args = ["server", "--url", url, "--scenario", scenario,
+    "--expected-failures", baseline, "-o", out];
+  return runSuite(args, out);
+}
+
+/** A scenario run passed when no check failed or warned (as the suite counts them);
+ *  skipped and informational checks are allowed. */
 export function passed(checks) {
-  return checks.length > 0 && checks.every((c) => c.status !== "FAILURE");
+  return checks.every((c) => c.status !== "FAILURE" && c.status !== "WARNING");
+}
+
+/** One line of figures: runs passed (with a successful check), runs that only skipped
+ *  (nothing applied), and the names of those that did not pass. */
+export function figures(label, byScenario) {
+  const names = Object.keys(byScenario);
+  const ok = names.filter((n) => passed(byScenario[n]));
+  const skipped = ok.filter((n) => !byScenario[n].some((c) => c.status === "SUCCESS"));
+  const failed = names.filter((n) => !ok.includes(n));
+  return `${label}: ${ok.length - skipped.length} of ${names.length} scenario runs passed` +
+    `, ${skipped.length} had nothing that applied (${skipped.join(", ") || "none"})` +
+    `, not passed (expected): ${failed.join(", ") || "none"}`;
 }

@@ -367,7 +367,19 @@ mod primitives_flow {
             assert!(text.contains("Data for ID: 42"), "{text}");
         }
         let list = send("2025-03-26", "resources/list", json!({}));
-        assert!(list["result"]["resources"][0].get("title").is_none());
+        let first = &list["result"]["resources"][0];
+        assert!(first.get("title").is_none() && first.get("icons").is_none());
+        assert_eq!(first["size"], 48);
+        assert_eq!(
+            first["annotations"],
+            json!({"audience": ["user", "assistant"], "priority": 0.5})
+        );
+        let list = send("2024-11-05", "resources/list", json!({}));
+        assert!(list["result"]["resources"][0].get("size").is_none());
+        let list = send("2025-11-25", "resources/list", json!({}));
+        let first = &list["result"]["resources"][0];
+        assert_eq!(first["icons"][0]["sizes"], json!(["16x16"]));
+        assert_eq!(first["annotations"]["lastModified"], "2026-01-01T00:00:00Z");
         let list = send("2026-07-28", "resources/list", json!({}));
         assert_eq!(list["result"]["resources"][0]["title"], "Static text");
         assert_eq!(list["result"]["cacheScope"], "public");
@@ -478,6 +490,155 @@ mod primitives_flow {
             .as_str()
             .unwrap()
             .contains("2026-07-28"));
+    }
+
+    struct Secret;
+    impl dice_mcp::resources::Resource for Secret {
+        const URI: &'static str = "secret://plans";
+        const NAME: &'static str = "plans";
+        const DESCRIPTION: &'static str = "needs a scope";
+        const SCOPES: &'static [&'static str] = &["plans:read"];
+        type Output = &'static str;
+        async fn read(
+            &self,
+            _: &dice_mcp::tools::Context,
+        ) -> Result<&'static str, dice_mcp::resources::ResourceError> {
+            Ok("the plans")
+        }
+    }
+
+    struct Briefing;
+    impl dice_mcp::prompts::Prompt for Briefing {
+        const NAME: &'static str = "briefing";
+        const DESCRIPTION: &'static str = "needs a scope";
+        const SCOPES: &'static [&'static str] = &["brief"];
+        const ARGUMENTS: &'static [dice_mcp::prompts::Argument] =
+            &[dice_mcp::prompts::Argument::optional("topic", "what about")];
+        type Args = dice_mcp::tools::NoArgs;
+        async fn get(
+            &self,
+            _: dice_mcp::tools::NoArgs,
+            _: &dice_mcp::tools::Context,
+        ) -> Result<dice_mcp::prompts::PromptResult, dice_mcp::prompts::PromptError> {
+            Ok(dice_mcp::prompts::PromptResult::user("brief"))
+        }
+    }
+
+    static SCOPED_RESOURCES: resources::Registry = resources::Registry::new(&[&Secret], &[]);
+    static SCOPED_PROMPTS: prompts::Registry = prompts::Registry::new(&[&Briefing]);
+    static SCOPED: Server = Server {
+        name: "scoped",
+        title: "scoped",
+        version: "0",
+        instructions: "",
+        tools: &TOOLS,
+        resources: &SCOPED_RESOURCES,
+        prompts: &SCOPED_PROMPTS,
+        skills: &dice_mcp::skills::NONE,
+        logging: false,
+    };
+
+    fn as_caller(scopes: &[&str], method: &str, params: Value) -> Outcome {
+        let caller = dice_mcp::auth::Principal {
+            subject: Some("s".into()),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        let req = Request {
+            caller: Some(std::sync::Arc::new(caller)),
+            ..request()
+        };
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let headers = McpHeaders {
+            protocol_version: Some("2025-11-25"),
+            ..McpHeaders::default()
+        };
+        block_on(handle(
+            &SCOPED,
+            &req,
+            body.to_string().as_bytes(),
+            &headers,
+            true,
+        ))
+        .outcome
+    }
+
+    #[test]
+    fn scopes_on_resources_prompts_and_completion_step_up_as_tools_do() {
+        let read = json!({"uri": "secret://plans"});
+        let Outcome::ScopeRequired(m) = as_caller(&[], "resources/read", read.clone()) else {
+            panic!("a read without the scope runs")
+        };
+        assert_eq!(
+            (m.tool, m.missing),
+            (&["plans:read"][..], vec!["plans:read"])
+        );
+        assert!(matches!(
+            as_caller(&["plans:read"], "resources/read", read),
+            Outcome::Reply { error: None, .. }
+        ));
+        let get = json!({"name": "briefing"});
+        assert!(matches!(
+            as_caller(&[], "prompts/get", get),
+            Outcome::ScopeRequired(_)
+        ));
+        let complete = json!({"ref": {"type": "ref/prompt", "name": "briefing"}, "argument": {"name": "topic", "value": ""}});
+        assert!(matches!(
+            as_caller(&["mcp"], "completion/complete", complete.clone()),
+            Outcome::ScopeRequired(_)
+        ));
+        assert!(matches!(
+            as_caller(&["brief"], "completion/complete", complete),
+            Outcome::Reply { error: None, .. }
+        ));
+        // The lists show everything to everyone.
+        assert!(matches!(
+            as_caller(&[], "resources/list", json!({})),
+            Outcome::Reply { error: None, .. }
+        ));
+        // scopes_supported lists them beside the tools' scopes.
+        let all = SCOPED.scopes();
+        assert!(
+            all.contains(&"plans:read") && all.contains(&"brief") && all.contains(&"upstream:ask"),
+            "{all:?}"
+        );
+        // The host helpers enforce them too.
+        use dice_mcp::testing::{get_prompt, read_resource, Refused};
+        assert_eq!(
+            read_resource(&SCOPED_RESOURCES, "secret://plans"),
+            Err(Refused::MissingScopes(vec!["plans:read"]))
+        );
+        assert_eq!(
+            get_prompt(&Briefing, json!({})),
+            Err(Refused::MissingScopes(vec!["brief"]))
+        );
+    }
+
+    #[test]
+    fn without_authentication_a_scoped_read_says_why_it_cannot_run() {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "resources/read", "params": {"uri": "secret://plans"}});
+        let headers = McpHeaders {
+            protocol_version: Some("2025-11-25"),
+            ..McpHeaders::default()
+        };
+        let out = block_on(handle(
+            &SCOPED,
+            &request(),
+            body.to_string().as_bytes(),
+            &headers,
+            true,
+        ))
+        .outcome;
+        let Outcome::Reply { body, .. } = out else {
+            panic!()
+        };
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("ALLOW_UNAUTHENTICATED"),
+            "{body}"
+        );
     }
 
     #[test]

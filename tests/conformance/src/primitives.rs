@@ -4,7 +4,8 @@
 
 use dice_mcp::prompts::{Argument, Completer, Prompt, PromptError, PromptMessage, PromptResult};
 use dice_mcp::resources::{
-    CacheHint, Resource, ResourceBody, ResourceContents, ResourceError, ResourceTemplate,
+    Annotations, CacheHint, Icon, Resource, ResourceBody, ResourceContents, ResourceError,
+    ResourceTemplate, Role,
 };
 use dice_mcp::tools::{Content, Context, InputRequest, NoArgs, Schema};
 use serde::Deserialize;
@@ -22,6 +23,18 @@ impl Resource for StaticText {
     const DESCRIPTION: &'static str = "A static text resource for testing";
     const MIME_TYPE: Option<&'static str> = Some("text/plain");
     const CACHE: CacheHint = CacheHint::public(60_000);
+    const SIZE: Option<u64> = Some(48);
+    const ANNOTATIONS: Annotations = Annotations {
+        audience: &[Role::User, Role::Assistant],
+        priority: Some(0.5),
+        last_modified: Some("2026-01-01T00:00:00Z"),
+    };
+    const ICONS: &'static [Icon] = &[Icon {
+        src: "data:image/png;base64,iVBORw0KGgo=",
+        mime_type: Some("image/png"),
+        sizes: &["16x16"],
+        theme: None,
+    }];
     type Output = &'static str;
 
     async fn read(&self, _: &Context) -> Result<&'static str, ResourceError> {
