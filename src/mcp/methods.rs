@@ -43,6 +43,11 @@ pub async fn dispatch(
         (Era::Legacy, "logging/setLevel") if server.logging => set_level(params),
         (Era::Modern, "server/discover") => Ok(discover(server)),
         (_, "tools/list") => tools_list(server, params, version),
+        (_, "tools/call") => {
+            let stream = request.sse && !in_batch;
+            return tools_call(server, request, id, params, version, stream).await;
+        }
+        // After tools/call: the hot path compares no more names than before.
         (_, m) if super::primitives::METHODS_NAMES.contains(&m) => match server.primitives() {
             Some(p) => (p.dispatch)(server, request, m, params, version).await,
             None => Err(super::primitives::none_registered(m, version)),
@@ -51,10 +56,6 @@ pub async fn dispatch(
             Some(serve) => (serve.dispatch)(server, m, params, version),
             None => Err(RpcError::method_not_found(&truncate(m, 64), version)),
         },
-        (_, "tools/call") => {
-            let stream = request.sse && !in_batch;
-            return tools_call(server, request, id, params, version, stream).await;
-        }
         _ => Err(RpcError::method_not_found(&truncate(method, 64), version)),
     }?;
     Ok(Answer::Result(finish(server, result, version)))

@@ -10,6 +10,8 @@ import path from "node:path";
 import { startFixture, ROOT } from "./harness.mjs";
 import { conformanceSuite, conformanceExtension, extensionScenarios, figures } from "./conformance-run.mjs";
 import { post, rpc, modern } from "./client.mjs";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 const BASELINE = path.join(ROOT, "tests/conformance/expected-failures.fixture.yml");
 export const VERSIONS = ["2025-06-18", "2025-11-25", "2026-07-28"];
@@ -103,5 +105,31 @@ test("capabilities name resources, prompts and completions, none of them with no
     const l = await latest(method, {});
     assert.equal(l.json.result.cacheScope, "public", method);
     assert.equal(typeof l.json.result.ttlMs, "number", method);
+  }
+});
+
+test("the TypeScript SDK client lists, reads, gets and completes, and its schemas accept the answers", async () => {
+  const client = new Client({ name: "sdk-primitives", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${fixture.base}/mcp`)));
+  try {
+    const caps = client.getServerCapabilities();
+    assert.ok(caps.resources && caps.prompts && caps.completions);
+    const { resources } = await client.listResources();
+    assert.ok(resources.some((r) => r.uri === "whoami://caller"));
+    const { resourceTemplates } = await client.listResourceTemplates();
+    assert.ok(resourceTemplates.some((t) => t.uriTemplate === "rules://dice/{game}"));
+    const read = await client.readResource({ uri: "rules://dice/yahtzee" });
+    assert.match(read.contents[0].text, /five of a kind/);
+    const blob = await client.readResource({ uri: "test://static-binary" });
+    assert.equal(blob.contents[0].mimeType, "image/png");
+    const { prompts } = await client.listPrompts();
+    assert.ok(prompts.some((p) => p.name === "roll_for" && p.arguments.length === 2));
+    const prompt = await client.getPrompt({ name: "roll_for", arguments: { action: "open the door" } });
+    assert.equal(prompt.messages[0].role, "user");
+    const c = await client.complete({ ref: { type: "ref/prompt", name: "roll_for" }, argument: { name: "dice", value: "4" } });
+    assert.deepEqual(c.completion.values, ["4"]);
+    await assert.rejects(client.readResource({ uri: "rules://dice/poker" }), /no rules for 'poker'/);
+  } finally {
+    await client.close();
   }
 });
