@@ -237,17 +237,24 @@ fn compare(p: &ParamHeader, raw: &str, body: &Value) -> Result<(), RpcError> {
     )))
 }
 
-/// Integers compare numerically: `42`, `42.0` and `4.2e1` are one value (2026-07-28
-/// "Server Validation" note). Both sides stay within 2^53, where `f64` is exact.
+/// Integers compare numerically: `42`, `+42` and `42.0` are one value (2026-07-28 "Server
+/// Validation" note). Written by hand: parsing the header as a float would link the
+/// float parser into every server for this one comparison.
 fn same_integer(header: &str, body: &serde_json::Number) -> bool {
-    if let (Ok(h), Some(b)) = (header.parse::<i64>(), body.as_i64()) {
-        return h == b;
-    }
-    const SAFE: f64 = 9_007_199_254_740_991.0;
-    match (header.parse::<f64>(), body.as_f64()) {
-        (Ok(h), Some(b)) => h.is_finite() && h.abs() <= SAFE && h == b,
-        _ => false,
-    }
+    let Some(body) = body.as_i64() else {
+        // Not an integer in the body (a fraction, or beyond i64): the argument check
+        // refuses it; only the same text matches.
+        return header == body.to_string();
+    };
+    let whole = match header.split_once('.') {
+        Some((whole, zeros)) if !zeros.is_empty() && zeros.bytes().all(|b| b == b'0') => whole,
+        Some(_) => return false,
+        None => header,
+    };
+    let digits = whole.strip_prefix(['+', '-']).unwrap_or(whole);
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && whole.parse::<i64>().is_ok_and(|h| h == body)
 }
 
 #[cfg(test)]
@@ -440,6 +447,20 @@ mod tests {
         );
         assert_eq!(
             run(&[("mcp-param-limit", "-7")], json!({"limit": -7})),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn integers_compare_as_integers_not_as_floats() {
+        for header in [
+            "4.2e1", "42.5", "42.", ".42", "0x2a", "4 2", "", "+", "42.0.0",
+        ] {
+            let err = run(&[("mcp-param-limit", header)], json!({"limit": 42})).unwrap_err();
+            assert_eq!(err.code, HEADER_MISMATCH, "{header:?}");
+        }
+        assert_eq!(
+            run(&[("mcp-param-limit", "0042")], json!({"limit": 42})),
             Ok(())
         );
     }
