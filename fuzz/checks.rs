@@ -18,13 +18,15 @@ pub const NOW: i64 = 1_800_000_000;
 pub type Check = fn(&[u8]);
 
 /// The targets, by name: the folder names under fuzz/seeds and fuzz/regressions.
-pub const TARGETS: [(&str, Check); 6] = [
+pub const TARGETS: [(&str, Check); 8] = [
     ("http_request", http_request),
     ("bearer_token", bearer_token),
     ("token_claims", token_claims),
     ("key_material", key_material),
     ("task_request", task_request),
     ("uri_template", uri_template),
+    ("param_headers", param_headers),
+    ("skill_uri", skill_uri),
 ];
 
 fn open_config() -> &'static Config {
@@ -224,6 +226,7 @@ mod task_server {
         instructions: "",
         tools: &TOOLS,
         resources: &dice_mcp::resources::Registry::EMPTY,
+        skills: &dice_mcp::skills::NONE,
         prompts: &dice_mcp::prompts::Registry::EMPTY,
         logging: false,
         tasks: Some(&TASKS),
@@ -273,6 +276,7 @@ pub fn task_request(data: &[u8]) {
             protocol_version: Some("2026-07-28"),
             method: method.as_deref(),
             name: name.as_deref(),
+            ..McpHeaders::default()
         };
         let handled = block_on(mcp::handle(
             &task_server::SERVER,
@@ -325,4 +329,143 @@ pub fn uri_template(data: &[u8]) {
         uri.starts_with(&literal_prefix),
         "{uri:?} lacks {literal_prefix:?}"
     );
+}
+
+/// A tool's input schema, the `Mcp-Param-*` headers of a call and its arguments, as
+/// `SCHEMA\n\nname: value lines\n\nARGUMENTS`: the declaration check and the per-call check
+/// never panic, refuse only with HeaderMismatch, and accept what a conforming client
+/// sends (the headers derived from the arguments by 2026-07-28 "Value Encoding").
+pub fn param_headers(data: &[u8]) {
+    use dice_mcp::mcp::param_headers::{check, from_schema, ParamType};
+    let text = String::from_utf8_lossy(data);
+    let mut parts = text.splitn(3, "\n\n");
+    let (Some(schema), headers, args) = (parts.next(), parts.next(), parts.next()) else {
+        return;
+    };
+    let Ok(schema) = serde_json::from_str::<Value>(schema) else {
+        return;
+    };
+    let Ok(params) = from_schema(&schema) else {
+        return;
+    };
+    let args: Option<Value> = args.and_then(|a| serde_json::from_str(a).ok());
+    let args = args.as_ref().and_then(Value::as_object);
+    let sent: Vec<(String, String)> = headers
+        .unwrap_or("")
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    if let Err(e) = check(&params, |n| find(&sent, n), args) {
+        assert_eq!(e.code, -32020, "{}", e.message);
+    }
+    // What a conforming client sends for these arguments must pass.
+    let mut client = Vec::new();
+    for p in &params {
+        let mut at = args;
+        let mut value = None;
+        for (i, key) in p.path.iter().enumerate() {
+            let Some(next) = at.and_then(|o| o.get(key)) else {
+                break;
+            };
+            if i + 1 == p.path.len() {
+                value = Some(next);
+            } else {
+                at = next.as_object();
+            }
+        }
+        let encoded = match (p.kind, value) {
+            (_, None | Some(Value::Null)) => continue,
+            (ParamType::String, Some(Value::String(s))) => encode(s),
+            (ParamType::Integer, Some(Value::Number(n))) if n.is_i64() => n.to_string(),
+            (ParamType::Boolean, Some(Value::Bool(b))) => b.to_string(),
+            // A value of the wrong type fails the argument check, not this one.
+            _ => return,
+        };
+        client.push((
+            format!("mcp-param-{}", p.name.to_ascii_lowercase()),
+            encoded,
+        ));
+    }
+    if let Err(e) = check(&params, |n| find(&client, n), args) {
+        panic!("a conforming client's headers were refused: {}", e.message);
+    }
+}
+
+fn find<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// A string as a client puts it in a header: as is when it is plain visible ASCII without
+/// surrounding whitespace and not the sentinel form, else `=?base64?…?=`.
+fn encode(s: &str) -> String {
+    let visible = s.bytes().all(|b| (0x20..0x7f).contains(&b));
+    let padded = s.starts_with([' ', '\t']) || s.ends_with([' ', '\t']);
+    let sentinel = s.starts_with("=?base64?") && s.ends_with("?=");
+    let plain = visible && !padded && !sentinel;
+    if plain {
+        return s.to_owned();
+    }
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::from("=?base64?");
+    for chunk in s.as_bytes().chunks(3) {
+        let n =
+            chunk.iter().fold(0u32, |acc, &b| acc << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out.push_str("?=");
+    out
+}
+
+/// A URI a client sends to `skills/get`, `resources/read` or `resources/directory/read`,
+/// looked up in a skill set; then the same bytes read as a SKILL.md. Nothing panics, a
+/// directory lists only what is below it, and what the frontmatter reader accepts is a
+/// mapping whose top-level values are scalars or one level of scalar maps.
+pub fn skill_uri(data: &[u8]) {
+    use dice_mcp::skills::{frontmatter, Skill, SkillFile, Skills};
+    static SKILL: Skill = Skill {
+        skill_md: "---\nname: pdf\ndescription: PDFs\n---\nBody\n",
+        files: &[
+            SkillFile::text("a/b/c.md", "text/markdown", "c"),
+            SkillFile::text("a/d.txt", "text/plain", "d"),
+            SkillFile::text("e", "text/plain", "e"),
+        ],
+    };
+    static SET: Skills = Skills::new(&[&SKILL]);
+    let text = String::from_utf8_lossy(data);
+    let uri = text.lines().next().unwrap_or("");
+    if let Some(skill) = SET.by_uri(uri) {
+        assert_eq!(skill.uri(), uri);
+    }
+    if let Some(file) = SET.file(uri) {
+        assert_eq!(file.uri, uri);
+    }
+    if let Some(children) = SET.directory(uri) {
+        let dir = uri.strip_suffix('/').unwrap_or(uri);
+        for c in &children {
+            assert!(
+                c.uri.starts_with(&format!("{dir}/")),
+                "{} is not below {dir}",
+                c.uri
+            );
+        }
+    }
+    if let Ok(map) = frontmatter(&text) {
+        for (k, v) in &map {
+            let flat = |v: &Value| !v.is_object() && !v.is_array();
+            assert!(
+                flat(v) || v.as_object().is_some_and(|m| m.values().all(flat)),
+                "{k}: {v}"
+            );
+        }
+    }
 }

@@ -7,7 +7,7 @@ cd "$ROOT"
 bash scripts/setup.sh --tests
 
 log "formatting and lints"
-cargo fmt --check
+cargo fmt --check || die "the code is not formatted as rustfmt would; run \`cargo fmt\` (it rewrites the files in place), then npm test again"
 if cargo clippy --version >/dev/null 2>&1; then
   cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
   # The worker adapter (src/adapter.rs) and the entries exist only on wasm32: lint there too.

@@ -454,6 +454,7 @@ async fn post(
         protocol_version: req.header("mcp-protocol-version"),
         method: req.header("mcp-method"),
         name: req.header("mcp-name"),
+        all: &req.headers,
     };
     let handled = mcp::handle(server, call, body, &headers, format.is_some()).await;
     let mut response = match handled.outcome {

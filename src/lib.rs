@@ -20,6 +20,7 @@ pub mod primitives;
 pub mod prompts;
 pub mod ratelimit;
 pub mod resources;
+pub mod skills;
 pub mod tasks;
 pub mod tools;
 
@@ -39,6 +40,7 @@ pub static SERVER: mcp::Server = mcp::Server {
     tools: &tools::REGISTRY,
     // roll_dice's view (MCP Apps) is the one resource.
     resources: &resources::Registry::new(&[&tools::dice::VIEW], &[]),
+    skills: &skills::NONE,
     prompts: &prompts::Registry::EMPTY,
     // roll_dice sends no log messages.
     logging: false,

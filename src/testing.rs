@@ -12,6 +12,7 @@ use std::task::{Context as TaskContext, Poll, Waker};
 
 use serde_json::Value;
 
+use crate::mcp::methods::ScopeRefusal;
 use crate::mcp::version::Version;
 use crate::tools::{
     CallResult, Caller, Context, DynTool, FetchError, FetchRequest, FetchResponse, Platform,
@@ -82,14 +83,33 @@ impl Platform for TestPlatform {
     }
 }
 
-/// Calls `tool` with `args` (a JSON object) as an unauthenticated caller on an empty
-/// platform, in the newest revision.
+/// Calls `tool` with `args` (a JSON object) on an empty platform, in the newest revision,
+/// as a caller holding exactly the tool's scopes (`SCOPES`) and no subject. To test what
+/// another caller gets, or no caller at all, use [`call_tool_with`].
 pub fn call_tool(tool: &'static dyn DynTool, args: Value) -> CallResult {
-    call_tool_with(tool, args, None, Rc::new(TestPlatform::default()))
+    let caller = caller(None, tool.scopes());
+    call_tool_with(tool, args, Some(caller), Rc::new(TestPlatform::default()))
 }
 
-/// Calls `tool` with `args` as `caller` on `platform` (keep an `Rc` of your
-/// [`TestPlatform`] to look at what the tool sent).
+/// A caller as a verified token would make it: `sub` and the granted scopes.
+pub fn caller(subject: Option<&str>, scopes: &[&str]) -> Caller {
+    Caller {
+        subject: subject.map(str::to_owned),
+        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        ..Caller::default()
+    }
+}
+
+/// What the server answers when a token lacks a tool's scopes: `403` with an
+/// `insufficient_scope` challenge, and the tool does not run. [`call_tool_with`] returns
+/// it as a tool error whose text starts with this.
+pub const INSUFFICIENT_SCOPE: &str = "403 insufficient_scope";
+
+/// Calls `tool` with `args` as `caller` (`None`: a server without authentication) on
+/// `platform` (keep an `Rc` of your [`TestPlatform`] to look at what the tool sent).
+/// The tool's scopes apply as the server applies them: a caller without them gets an
+/// error starting with [`INSUFFICIENT_SCOPE`] (over HTTP, a `403`); no caller gets the
+/// server's answer for a scoped tool without authentication.
 pub fn call_tool_with(
     tool: &'static dyn DynTool,
     args: Value,
@@ -103,12 +123,25 @@ pub fn call_tool_with(
 
 /// Calls `tool` with `args` in a context you built (for example
 /// `.with_progress_token(Some(json!("t")))` or `.with_log_level(Some(LogLevel::Debug))`),
-/// and returns the result with the notifications the tool sent, in order.
+/// and returns the result with the notifications the tool sent, in order. The tool's
+/// scopes apply to the context's caller as in [`call_tool_with`].
 pub fn call_tool_in(
     tool: &'static dyn DynTool,
     args: Value,
     ctx: Context,
 ) -> (CallResult, Vec<Value>) {
+    match crate::mcp::methods::scope_refusal(tool, ctx.caller()) {
+        Some(ScopeRefusal::Unauthenticated(refusal)) => return (refusal, Vec::new()),
+        Some(ScopeRefusal::Missing(m)) => {
+            let refusal = CallResult::error(format!(
+                "{INSUFFICIENT_SCOPE}: the token lacks the scope {} (this tool needs {}); the tool did not run",
+                m.missing.join(" "),
+                m.tool.join(" ")
+            ));
+            return (refusal, Vec::new());
+        }
+        None => {}
+    }
     let Value::Object(args) = args else {
         panic!("tool arguments are a JSON object");
     };

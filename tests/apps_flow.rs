@@ -135,6 +135,7 @@ impl Prompt for Pick {
 static WITH_PROMPTS: Server = Server {
     prompts: &prompts::Registry::new(&[&Pick]),
     resources: &resources::Registry::new(&[&tools::dice::VIEW], &[]),
+    skills: &dice_mcp::skills::NONE,
     ..dice_mcp::SERVER
 };
 

@@ -192,7 +192,25 @@ fn metadata_names_the_resource_and_its_authorization_server() {
         doc["authorization_servers"],
         json!(["https://auth.example.com"])
     );
-    assert_eq!(doc["scopes_supported"], json!(["dice:roll"]));
+    // The required scope and every scope a tool asks for, each once: whatever tools the
+    // server has, not a list this test would have to follow.
+    let listed: Vec<&str> = doc["scopes_supported"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(listed.contains(&"dice:roll"), "{listed:?}");
+    for scope in dice_mcp::SERVER.scopes() {
+        assert!(
+            listed.contains(&scope),
+            "{scope} is missing from {listed:?}"
+        );
+    }
+    let mut unique = listed.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), listed.len(), "{listed:?}");
 }
 
 #[test]

@@ -85,6 +85,7 @@ static SERVER: Server = Server {
     instructions: "",
     tools: &TOOLS,
     resources: &dice_mcp::resources::Registry::EMPTY,
+    skills: &dice_mcp::skills::NONE,
     prompts: &dice_mcp::prompts::Registry::EMPTY,
     logging: false,
     tasks: Some(&BOUND),
@@ -96,6 +97,7 @@ static NO_TASKS: Server = Server {
     instructions: "",
     tools: &TOOLS,
     resources: &dice_mcp::resources::Registry::EMPTY,
+    skills: &dice_mcp::skills::NONE,
     prompts: &dice_mcp::prompts::Registry::EMPTY,
     logging: false,
     tasks: None,
@@ -107,6 +109,7 @@ static NO_BINDING: Server = Server {
     instructions: "",
     tools: &TOOLS,
     resources: &dice_mcp::resources::Registry::EMPTY,
+    skills: &dice_mcp::skills::NONE,
     prompts: &dice_mcp::prompts::Registry::EMPTY,
     logging: false,
     tasks: Some(&UNBOUND),
@@ -154,6 +157,7 @@ fn send(
         protocol_version: Some("2026-07-28"),
         method: Some(method),
         name: name.as_deref(),
+        ..McpHeaders::default()
     };
     let handled = block_on(mcp::handle(
         server,

@@ -16,6 +16,7 @@ pub static SERVER: Server = Server {
     tools: &TOOLS,
     resources: &RESOURCES,
     prompts: &PROMPTS,
+    skills: &dice_mcp::skills::NONE,
     logging: false,
     tasks: None,
 };

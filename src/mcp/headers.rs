@@ -151,20 +151,16 @@ fn name_field(method: &str) -> Option<&'static str> {
 }
 
 /// A header value as sent, or decoded from the `=?base64?…?=` form ("Value Encoding").
-/// `None` when the encoded form is malformed. Padding is optional.
+/// `None` when the encoded form is malformed: standard Base64 with its padding, of UTF-8
+/// (SEP-2243's test cases reject `=?base64?SGVsbG8?=`, "Hello" without its `=`).
 pub fn decode_header_value(v: &str) -> Option<String> {
-    use base64ct::{Base64, Base64Unpadded, Encoding};
+    use base64ct::{Base64, Encoding};
     match v
         .strip_prefix("=?base64?")
         .and_then(|r| r.strip_suffix("?="))
     {
         None => Some(v.to_owned()),
-        Some(encoded) => {
-            let bytes = Base64::decode_vec(encoded)
-                .or_else(|_| Base64Unpadded::decode_vec(encoded))
-                .ok()?;
-            String::from_utf8(bytes).ok()
-        }
+        Some(encoded) => String::from_utf8(Base64::decode_vec(encoded).ok()?).ok(),
     }
 }
 
@@ -199,6 +195,10 @@ mod tests {
             "roll_dice"
         );
         assert!(decode_header_value("=?base64?not base64!?=").is_none());
+        assert!(
+            decode_header_value("=?base64?SGVsbG8?=").is_none(),
+            "padding is required"
+        );
         assert!(decode_header_value("=?base64?A?=").is_none());
         assert!(
             decode_header_value("=?base64?/w==?=").is_none(),
@@ -260,6 +260,7 @@ mod tests {
             protocol_version: Some("2026-07-28"),
             method: Some("tools/call"),
             name: Some("roll_dice"),
+            ..McpHeaders::default()
         };
         assert_eq!(check_modern(&hdr, "tools/call", Some(&good)), Ok(()));
 

@@ -7,10 +7,12 @@ use super::state;
 use super::stream::{self, Started, Streaming};
 use super::version::{Era, Version};
 use super::{Request, Server};
-use crate::tools::{BoxFuture, CallResult, Context, Definition, DynTool, LogLevel, SharedExchange};
+use crate::tools::{
+    BoxFuture, CallResult, Caller, Context, Definition, DynTool, LogLevel, SharedExchange,
+};
 
 /// How long clients may cache `tools/list` and `server/discover` (2026-07-28 `CacheableResult`).
-const CACHE_TTL_MS: u64 = 300_000;
+pub(super) const CACHE_TTL_MS: u64 = 300_000;
 
 pub(super) type Params<'a> = Option<&'a Map<String, Value>>;
 
@@ -49,6 +51,10 @@ pub async fn dispatch(
         (_, m) if super::primitives::METHODS_NAMES.contains(&m) => match server.primitives() {
             Some(p) => (p.dispatch)(server, request, m, params, version).await,
             None => Err(super::primitives::none_registered(m, version)),
+        },
+        (_, m) if super::skills::METHOD_NAMES.contains(&m) => match server.skills.serve() {
+            Some(serve) => (serve.dispatch)(server, m, params, version),
+            None => Err(RpcError::method_not_found(&truncate(m, 64), version)),
         },
         _ => {
             if let Some(backend) = server.tasks {
@@ -94,6 +100,11 @@ pub fn missing_scopes(
         "tools/call" => server.tools.get(params?.get("name")?.as_str()?)?.0.scopes(),
         m => (server.primitives()?.scopes)(server, m, params)?,
     };
+    lacking(scopes, caller)
+}
+
+/// The scopes of `scopes` that `caller`'s token does not grant, if any.
+fn lacking(scopes: &'static [&'static str], caller: &Caller) -> Option<super::MissingScopes> {
     let missing: Vec<&'static str> = scopes
         .iter()
         .copied()
@@ -103,6 +114,30 @@ pub fn missing_scopes(
         tool: scopes,
         missing,
     })
+}
+
+/// Why `caller` may not run `tool`, if it may not: the server's rule, which the host
+/// helpers (`crate::testing::call_tool_with`) apply too.
+pub enum ScopeRefusal {
+    /// The token lacks some of the tool's scopes: `403` with an `insufficient_scope`
+    /// challenge, before the tool runs.
+    Missing(super::MissingScopes),
+    /// The server runs without authentication and the tool needs a scope: a tool error.
+    Unauthenticated(CallResult),
+}
+
+pub fn scope_refusal(tool: &dyn DynTool, caller: Option<&Caller>) -> Option<ScopeRefusal> {
+    let scopes = tool.scopes();
+    if scopes.is_empty() {
+        return None;
+    }
+    match caller {
+        None => Some(ScopeRefusal::Unauthenticated(CallResult::error(format!(
+            "This tool needs the scope {}, and this server runs without authentication (ALLOW_UNAUTHENTICATED=true), so no caller can hold it. The operator must configure token verification to offer it.",
+            scopes.join(" ")
+        )))),
+        Some(caller) => lacking(scopes, caller).map(ScopeRefusal::Missing),
+    }
 }
 
 /// 2026-07-28 results carry `resultType` and name the server in `_meta`
@@ -136,8 +171,12 @@ fn capabilities(server: &Server) -> Value {
     if server.logging {
         caps["logging"] = json!({});
     }
-    if !server.resources.is_empty() {
+    if !server.resources.is_empty() || !server.skills.is_empty() {
         caps["resources"] = json!({ "listChanged": false, "subscribe": false });
+    }
+    if !server.skills.is_empty() {
+        let (id, settings) = super::skills::capability();
+        caps["extensions"] = json!({ id: settings });
     }
     if !server.prompts.is_empty() {
         caps["prompts"] = json!({ "listChanged": false });
@@ -373,11 +412,10 @@ async fn tools_call(
             version,
         )))
     };
-    if request.caller.is_none() && !tool.scopes().is_empty() {
-        return done(CallResult::error(format!(
-            "This tool needs the scope {}, and this server runs without authentication (ALLOW_UNAUTHENTICATED=true), so no caller can hold it. The operator must configure token verification to offer it.",
-            tool.scopes().join(" ")
-        )));
+    if request.caller.is_none() {
+        if let Some(ScopeRefusal::Unauthenticated(refusal)) = scope_refusal(tool, None) {
+            return done(refusal);
+        }
     }
     match (tool.task(), server.tasks) {
         (Some(task_tool), Some(backend)) => {

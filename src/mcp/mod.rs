@@ -7,9 +7,11 @@ mod completion;
 pub mod headers;
 pub mod jsonrpc;
 pub mod methods;
+pub mod param_headers;
 pub mod primitives;
 mod prompts;
 mod resources;
+pub(crate) mod skills;
 pub mod state;
 pub mod stream;
 pub mod tasks;
@@ -42,6 +44,9 @@ pub struct Server {
     pub resources: &'static crate::resources::Registry,
     /// Prompts; `&prompts::Registry::EMPTY` for none.
     pub prompts: &'static crate::prompts::Registry,
+    /// Agent Skills (the SEP-2640 extension), served as `skill://` resources;
+    /// `&skills::NONE` for none.
+    pub skills: &'static crate::skills::Skills,
     /// Declares the `logging` capability and sends tools' log messages to clients that
     /// ask for them (`logging/setLevel`, `_meta` `logLevel`).
     pub logging: bool,
@@ -75,7 +80,11 @@ impl Server {
     /// any of them (see [`primitives::Methods`]). A prompts registry always links all of
     /// it; a resources registry without templates links only what fixed resources need.
     pub fn primitives(&self) -> Option<&'static primitives::Methods> {
-        self.prompts.methods().or(self.resources.methods())
+        // The fullest dispatch any registry carries: prompts and skills link all of it.
+        self.prompts
+            .methods()
+            .or(self.skills.primitives())
+            .or(self.resources.methods())
     }
 
     /// The server answers `completion/complete`: it has a prompt or a template.
@@ -132,6 +141,9 @@ pub struct McpHeaders<'a> {
     pub method: Option<&'a str>,
     /// `Mcp-Name` (2026-07-28), possibly in the `=?base64?…?=` form.
     pub name: Option<&'a str>,
+    /// Every header of the request, names in any case: read only for a `tools/call` of a
+    /// tool that mirrors arguments into `Mcp-Param-{Name}` headers (2026-07-28).
+    pub all: &'a [(String, String)],
 }
 
 /// What to send back for one POST.
@@ -368,7 +380,9 @@ async fn handle_single(
     summary.version = Some(version);
     let era = version.era();
     if era == Era::Modern {
-        if let Err(err) = headers::check_modern(headers, method, params) {
+        if let Err(err) = headers::check_modern(headers, method, params)
+            .and_then(|()| check_param_headers(server, headers, method, params))
+        {
             return Some(Outcome::error(Some(&id), err, era));
         }
     }
@@ -397,6 +411,40 @@ async fn handle_single(
             Err(err) => Outcome::error(Some(&id), err, era),
         },
     )
+}
+
+/// The `Mcp-Param-{Name}` headers of a 2026-07-28 `tools/call`, for a tool that declares
+/// some; a tool without `x-mcp-header` parameters (the dice server's) costs a lookup.
+fn check_param_headers(
+    server: &Server,
+    headers: &McpHeaders<'_>,
+    method: &str,
+    params: Option<&Map<String, Value>>,
+) -> Result<(), RpcError> {
+    if method != "tools/call" {
+        return Ok(());
+    }
+    let Some((_, definition)) = params
+        .and_then(|p| p.get("name"))
+        .and_then(Value::as_str)
+        .and_then(|name| server.tools.get(name))
+    else {
+        return Ok(());
+    };
+    if definition.param_headers.is_empty() {
+        return Ok(());
+    }
+    let arguments = params
+        .and_then(|p| p.get("arguments"))
+        .and_then(Value::as_object);
+    let lookup = |name: &str| {
+        headers
+            .all
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    param_headers::check(&definition.param_headers, lookup, arguments)
 }
 
 async fn handle_batch(

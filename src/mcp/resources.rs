@@ -51,10 +51,16 @@ pub(super) fn icons(icons: &[crate::primitives::Icon], v: Version) -> Option<Val
 pub(super) fn list(server: &Server, params: Params, version: Version) -> Result<Value, RpcError> {
     let reg = server.resources;
     let all = reg.resources();
-    let (range, next) = methods::page_of(all.len(), reg.page_size(), params)?;
-    let items = all[range]
-        .iter()
-        .map(|r| describe("uri", r.uri(), &r.info(), r.meta(), version))
+    // Skill files (SEP-2640) follow the registry's resources; a server without skills
+    // lists none.
+    let skill_files = super::skills::listed(server);
+    let total = all.len() + skill_files.len();
+    let (range, next) = methods::page_of(total, reg.page_size(), params)?;
+    let items = range
+        .map(|i| match all.get(i) {
+            Some(r) => describe("uri", r.uri(), &r.info(), r.meta(), version),
+            None => skill_files[i - all.len()].clone(),
+        })
         .collect();
     Ok(methods::list_result("resources", items, next, version))
 }
@@ -125,6 +131,9 @@ async fn read_found(
 ) -> Result<Value, RpcError> {
     let uri = uri_param(params)?;
     let Some(found) = find(server.resources, uri) else {
+        if let Some(file) = super::skills::read(server, uri, version) {
+            return Ok(file);
+        }
         return Err(resource_not_found(
             version,
             uri,

@@ -14,6 +14,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use crate::apps::{ToolUi, View, Visibility};
+use crate::mcp::param_headers::{self, ParamHeader};
 
 pub mod args;
 pub mod content;
@@ -182,8 +183,12 @@ impl<T: Tool> DynTool for T {
         }
     }
     fn definition(&self) -> Definition {
+        let input_schema = T::input_schema();
         Definition {
-            input_schema: T::input_schema(),
+            // An invalid declaration is refused before any request is served
+            // (`Registry::check`), so this never drops a header a client must send.
+            param_headers: param_headers::from_schema(&input_schema).unwrap_or_default(),
+            input_schema,
             output_schema: T::output_schema(),
             annotations: T::annotations(),
             meta: self.ui().meta(),
@@ -257,6 +262,9 @@ pub struct Definition {
     pub annotations: Option<Value>,
     /// The definition's `_meta`: what MCP Apps hosts read (`crate::apps`).
     pub meta: Option<Value>,
+    /// The parameters the input schema marks with `x-mcp-header` (2026-07-28), usually
+    /// none: a client mirrors them into `Mcp-Param-{Name}` headers, checked per call.
+    pub param_headers: Vec<ParamHeader>,
 }
 
 /// The tools in a fixed order, served in pages.
@@ -331,38 +339,51 @@ impl Registry {
         })
     }
 
-    /// Checks what every registry must hold: unique valid names, object input schemas.
-    /// Panics with the problem; for a unit test of each server's registry.
-    pub fn assert_valid(&self) {
-        assert!(
-            self.page_size > 0,
-            "a registry's page size must be at least 1"
-        );
-        let mut names: Vec<&str> = Vec::new();
-        for (tool, def) in self.tools.iter().zip(self.definitions()) {
+    /// What every registry must hold, checked before the server serves a request (the
+    /// worker refuses to serve when it fails): unique valid names, object schemas, and
+    /// `x-mcp-header` declarations as 2026-07-28 server/tools "x-mcp-header" requires.
+    /// The error names the tool and the rule.
+    pub fn check(&self) -> Result<(), String> {
+        if self.page_size == 0 {
+            return Err("a registry's page size must be at least 1".into());
+        }
+        for (i, tool) in self.tools.iter().enumerate() {
             let name = tool.name();
-            assert!(!names.contains(&name), "two tools are named {name}");
-            names.push(name);
-            assert!(
-                (1..=128).contains(&name.len())
-                    && name
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)),
-                "tool name {name:?}: use 1 to 128 of A-Z a-z 0-9 _ - ."
-            );
-            assert_eq!(
-                def.input_schema["type"], "object",
-                "{name}: inputSchema must have type object"
-            );
-            if let Some(out) = &def.output_schema {
-                assert_eq!(
-                    out["type"], "object",
-                    "{name}: outputSchema must have type object"
-                );
+            if self.tools[..i].iter().any(|t| t.name() == name) {
+                return Err(format!("two tools are named {name}"));
             }
             if let Some(problem) = tool.ui().problem() {
-                panic!("{name}: {problem}");
+                return Err(format!("{name}: {problem}"));
             }
+            if !(1..=128).contains(&name.len())
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+            {
+                return Err(format!(
+                    "tool name {name:?}: use 1 to 128 of A-Z a-z 0-9 _ - ."
+                ));
+            }
+            let def = tool.definition();
+            if def.input_schema["type"] != "object" {
+                return Err(format!("{name}: inputSchema must have type object"));
+            }
+            if def
+                .output_schema
+                .as_ref()
+                .is_some_and(|o| o["type"] != "object")
+            {
+                return Err(format!("{name}: outputSchema must have type object"));
+            }
+            param_headers::from_schema(&def.input_schema).map_err(|e| format!("{name}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// [`Registry::check`] as an assertion, for a unit test of each server's registry.
+    pub fn assert_valid(&self) {
+        if let Err(problem) = self.check() {
+            panic!("{problem}");
         }
     }
 }
@@ -463,6 +484,40 @@ mod tests {
         assert_eq!(sent.len(), 1);
         let (_, sent) = crate::testing::call_tool_in(&Forgetful, json!({}), ctx(false));
         assert!(sent.is_empty());
+    }
+
+    struct BadHeader;
+    impl Tool for BadHeader {
+        const NAME: &'static str = "bad_header";
+        const DESCRIPTION: &'static str = "mirrors a number, which x-mcp-header forbids";
+        type Args = NoArgs;
+        type Output = String;
+        fn input_schema() -> Value {
+            json!({"type": "object", "properties": {"n": {"type": "number", "x-mcp-header": "N"}}})
+        }
+        async fn call(&self, _: NoArgs, _: &Context) -> Result<String, ToolError> {
+            Ok("never".into())
+        }
+    }
+
+    #[test]
+    fn a_bad_x_mcp_header_fails_the_registry_check_naming_the_tool() {
+        static BAD: [&dyn DynTool; 2] = [&T, &BadHeader];
+        let err = Registry::new(&BAD).check().unwrap_err();
+        assert!(err.starts_with("bad_header: x-mcp-header \"N\""), "{err}");
+        assert!(err.contains("\"number\""), "{err}");
+        let panic = std::panic::catch_unwind(|| Registry::new(&BAD).assert_valid()).unwrap_err();
+        assert!(panic.downcast_ref::<String>().is_some_and(|m| m == &err));
+    }
+
+    #[test]
+    fn the_dice_tools_mirror_no_argument() {
+        assert!(REGISTRY
+            .page(None)
+            .unwrap()
+            .tools
+            .iter()
+            .all(|(_, d)| d.param_headers.is_empty()));
     }
 
     #[test]

@@ -196,7 +196,9 @@ describe("around auth", () => {
     const doc = await r.json();
     assert.equal(doc.resource, `${BASE}/mcp`);
     assert.deepEqual(doc.authorization_servers, [ISSUER]);
-    assert.deepEqual(doc.scopes_supported, [SCOPE]);
+    // The required scope, and each scope once (tools may add their own).
+    assert.ok(doc.scopes_supported.includes(SCOPE), JSON.stringify(doc.scopes_supported));
+    assert.equal(new Set(doc.scopes_supported).size, doc.scopes_supported.length);
     assert.deepEqual(doc.bearer_methods_supported, ["header"]);
   });
 

@@ -49,8 +49,8 @@ async function floodUntil429(send, limit, status, limitName) {
   assert.fail(`no 429 after ${2 * limit + 2} requests`);
 }
 
-// The rows about resources, templates, prompts and completion need a server that has
-// some: the fixture worker (tests/conformance), started once, the first time one asks.
+// The rows about resources, templates, prompts, completion, x-mcp-header parameters and
+// skills need a server that has some: the fixture worker (tests/conformance), started once, the first time one asks.
 let fixture;
 after(() => fixture?.stop());
 async function atFixture(method, params, version = "2025-11-25") {
@@ -63,6 +63,10 @@ async function atFixture(method, params, version = "2025-11-25") {
   if (params.uri !== undefined) headers["mcp-name"] = params.uri;
   return post(body, { authorization: null, ...headers }, url);
 }
+const fixtureUrl = async () => {
+  fixture ??= await startFixture();
+  return `${fixture.base}/mcp`;
+};
 
 /** POSTs `count` chunks of `size` bytes with chunked transfer encoding, stopping as soon as
  *  the server answers; resolves to the answer's status and JSON body. */
@@ -204,7 +208,7 @@ const rows = {
   },
   "unknown tool": async () => {
     const r = await post(rpc("tools/call", { name: "roll_d20", arguments: {} }), V);
-    rpcError(r, 200, -32602, { id: 1, message: /Unknown tool: 'roll_d20'. Available tools: roll_dice/ });
+    rpcError(r, 200, -32602, { id: 1, message: /Unknown tool: 'roll_d20'. Available tools: (.*, )?roll_dice\b/ });
     rpcError(await post(rpc("tools/call", { arguments: {} }), V), 200, -32602, { message: /params.name/ });
   },
   "bad tool arguments": async () => {
@@ -286,6 +290,30 @@ const rows = {
     // Checked before whether the version is one we speak (the conformance suite's probe).
     const unknownInBody = await postModern("tools/list", { _meta: { [META_VERSION]: "v999.0.0" } });
     rpcError(unknownInBody, 400, -32020, { message: /does not match _meta protocol version/ });
+  },
+  "2026-07-28 Mcp-Param header mismatch": async () => {
+    // The dice server mirrors no argument; the fixture worker's test_header_route does.
+    const url = await fixtureUrl();
+    const send = (args, headers) => {
+      const { body, headers: h } = modern("tools/call", { name: "test_header_route", arguments: args });
+      return post(body, { authorization: null, ...h, ...headers }, url);
+    };
+    rpcError(await send({ region: "eu" }, {}), 400, -32020, { id: 1, message: /Mcp-Param-Region header is missing/ });
+    rpcError(await send({ region: "eu" }, { "mcp-param-region": "us" }), 400, -32020, { message: /does not match arguments\.region/ });
+    rpcError(await send({}, { "mcp-param-region": "eu" }), 400, -32020, { message: /arguments\.region is absent/ });
+    rpcError(await send({ region: "x" }, { "mcp-param-region": "=?base64?eA?=" }), 400, -32020, { message: /malformed/ });
+  },
+  "unknown skill or not a skill directory": async () => {
+    // The fixture worker publishes the skill pdf-processing.
+    const url = await fixtureUrl();
+    const legacy = (method, params) => post(rpc(method, params), { authorization: null, ...V }, url);
+    rpcError(await legacy("skills/get", { uri: "skill://nothing/SKILL.md" }), 200, -32602, { message: /no skill has the URI/ });
+    rpcError(await legacy("skills/get", {}), 200, -32602, { message: /needs params.uri/ });
+    for (const uri of ["skill://pdf-processing/SKILL.md", "skill://pdf-processing/none", "skill://pdf-processing/../x", "file:///etc"]) {
+      rpcError(await legacy("resources/directory/read", { uri }), 200, -32602, { message: /is not a directory of a skill/ });
+    }
+    const { body, headers } = modern("skills/get", { uri: "skill://nothing/SKILL.md" });
+    rpcError(await post(body, { authorization: null, ...headers }, url), 400, -32602);
   },
   "2026-07-28 bad requestState": async () => {
     const roll = { name: "roll_dice", arguments: { n_dice: 1 } };

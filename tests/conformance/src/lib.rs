@@ -4,8 +4,10 @@
 //! Test-only: the product's upload carries none of this.
 
 mod fixtures;
+mod headers;
 mod input;
 mod primitives;
+mod skills;
 mod tasks;
 
 #[path = "../../../examples/tools/ask_upstream.rs"]
@@ -69,6 +71,7 @@ pub static TOOLS: Registry = Registry::new(&[
     &RollDice,
     &greeting::Greet,
     &greeting::Shout,
+    &headers::HeaderRoute,
 ]);
 
 pub static RESOURCES: resources::Registry = resources::Registry::new(
@@ -98,6 +101,7 @@ pub static SERVER: Server = Server {
     version: env!("CARGO_PKG_VERSION"),
     instructions: "Fixture tools for the MCP conformance suite.",
     tools: &TOOLS,
+    skills: &skills::SKILLS,
     resources: &RESOURCES,
     prompts: &PROMPTS,
     logging: true,
@@ -132,8 +136,7 @@ mod snippets;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dice_mcp::auth::Principal;
-    use dice_mcp::testing::{call_tool, call_tool_with, TestPlatform};
+    use dice_mcp::testing::{call_tool, call_tool_with, caller, TestPlatform, INSUFFICIENT_SCOPE};
     use dice_mcp::tools::{Content, FetchResponse};
     use serde_json::json;
     use std::rc::Rc;
@@ -141,6 +144,8 @@ mod tests {
     #[test]
     fn the_registry_is_valid() {
         TOOLS.assert_valid();
+        let skills = skills::SKILLS.check().unwrap();
+        assert_eq!(skills[0].uri(), "skill://pdf-processing/SKILL.md");
         RESOURCES.assert_valid();
         PROMPTS.assert_valid();
     }
@@ -252,14 +257,10 @@ mod tests {
                     })
                 }),
         );
-        let caller = Principal {
-            subject: Some("user-7".into()),
-            ..Principal::default()
-        };
         let out = call_tool_with(
             &ask_upstream::AskUpstream,
             json!({"question": "why?"}),
-            Some(caller),
+            Some(caller(Some("user-7"), &["upstream:ask"])),
             platform.clone(),
         );
         assert!(!out.is_error, "{out:?}");
@@ -363,7 +364,7 @@ mod tests {
         let out = call_tool_with(
             &ask_upstream::AskUpstream,
             json!({"question": "q"}),
-            None,
+            Some(caller(None, &["upstream:ask"])),
             Rc::new(platform),
         );
         assert!(out.is_error);
@@ -373,6 +374,33 @@ mod tests {
                 "The upstream service answered HTTP 503; try again later."
             )]
         );
+    }
+
+    #[test]
+    fn the_host_helpers_apply_a_tools_scopes_as_the_server_does() {
+        let platform = || Rc::new(TestPlatform::default());
+        // A token without the scope: the server answers 403 and the tool never runs.
+        let out = call_tool_with(
+            &notes::SaveNote,
+            json!({"text": "hi"}),
+            Some(caller(Some("u"), &["notes:read"])),
+            platform(),
+        );
+        assert!(out.is_error);
+        let Content::Text(text) = &out.content[0] else {
+            panic!()
+        };
+        assert!(text.starts_with(INSUFFICIENT_SCOPE), "{text}");
+        assert!(text.contains("notes:write"), "{text}");
+        // No authentication at all: the server's answer for a scoped tool.
+        let out = call_tool_with(&notes::SaveNote, json!({"text": "hi"}), None, platform());
+        let Content::Text(text) = &out.content[0] else {
+            panic!()
+        };
+        assert!(text.contains("ALLOW_UNAUTHENTICATED"), "{text}");
+        // A tool without scopes runs for any caller, and for none.
+        let out = call_tool_with(&RollDice, json!({"n_dice": 2}), None, platform());
+        assert!(!out.is_error, "{out:?}");
     }
 }
 
@@ -417,6 +445,7 @@ mod primitives_flow {
             protocol_version: Some(version),
             method: modern.then_some(method),
             name: name.as_deref().filter(|_| modern),
+            ..McpHeaders::default()
         };
         let handled = block_on(handle(
             &SERVER,
@@ -620,6 +649,7 @@ mod primitives_flow {
         tools: &TOOLS,
         resources: &SCOPED_RESOURCES,
         prompts: &SCOPED_PROMPTS,
+        skills: &dice_mcp::skills::NONE,
         logging: false,
         tasks: None,
     };
