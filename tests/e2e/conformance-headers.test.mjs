@@ -126,9 +126,12 @@ const latest = async (method, params) => {
   return post(body, { authorization: null, ...headers }, `${fixture.base}/mcp`);
 };
 
-test("the fixture declares the skills extension beside resources", async () => {
+test("the fixture declares the skills extension beside resources, and beside tasks", async () => {
   const r = await latest("server/discover");
-  assert.deepEqual(r.json.result.capabilities.extensions, { "io.modelcontextprotocol/skills": { directoryRead: true } });
+  assert.deepEqual(r.json.result.capabilities.extensions, {
+    "io.modelcontextprotocol/skills": { directoryRead: true },
+    "io.modelcontextprotocol/tasks": {},
+  });
   assert.ok(r.json.result.capabilities.resources);
 });
 
