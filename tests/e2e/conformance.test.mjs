@@ -14,11 +14,11 @@ const BASELINE = path.join(ROOT, "tests/conformance/expected-failures.dice.yml")
 // with its own tools: the others read the suite's fixtures (test_simple_text,
 // test://static-text, test_simple_prompt…), which the fixture worker serves
 // (conformance-fixture.test.mjs). sep-2164-resource-not-found applies to a server with
-// resources; the dice server has none (resources/read is -32601 there).
+// resources: the dice server has one, roll_dice's view.
 const BOTH = ["tools-list", "dns-rebinding-protection", "server-sse-multiple-streams"];
 export const SCENARIOS = {
   "2025-11-25": ["server-initialize", "ping", ...BOTH],
-  "2026-07-28": ["server-stateless", "http-header-validation", "caching", ...BOTH],
+  "2026-07-28": ["server-stateless", "http-header-validation", "caching", "sep-2164-resource-not-found", ...BOTH],
 };
 
 let proxy;
