@@ -4,6 +4,10 @@
 //   - ts-agents: TypeScript on workerd, agents SDK createMcpHandler + jose
 //   - floor:     JavaScript on workerd answering a fixed result, checking nothing
 //   - floor-rs:  the same in Rust with workers-rs (built here): what the Rust glue costs
+// The rows for resources, prompts, completion and tasks run against dice-mcp's conformance
+// fixture worker (tests/conformance: the same core with those primitives and the Tasks
+// Durable Object; the product registers none) and the TypeScript peer, which registers
+// the same resource and prompt.
 // Beside req/s, each server's own CPU time per request (user + system of its process,
 // from /proc, over a fixed number of requests): what Workers bills and limits.
 // Every server gets the same RSA public key and audience, and the same token.
@@ -22,6 +26,11 @@ import { newKey, mint, claims } from "../tests/e2e/tokens.mjs";
 import { startServer, startWorkerd } from "./workerd.mjs";
 
 const SECONDS = Number(process.argv[2] ?? 10);
+// For short checks of part of the bench (these runs write no results):
+// BENCH_ONLY=dice-mcp,ts-agents (contenders), BENCH_PARTS=tools,surface (rows).
+const ONLY = process.env.BENCH_ONLY?.split(",");
+const PARTS = new Set((process.env.BENCH_PARTS ?? "tools,surface").split(","));
+const PARTIAL = !!ONLY || !(PARTS.has("tools") && PARTS.has("surface"));
 const LATENCY_REQUESTS = 2000;
 const CONNECTIONS = 32;
 const SESSION_CONNECTIONS = 16;
@@ -31,6 +40,7 @@ const COLD_STARTS = 5;
 // CPU keep the figure within about 1%.
 const CPU_REQUESTS = 20000;
 const CPU_FRESH_REQUESTS = 3000;
+const SURFACE_CPU_REQUESTS = Number(process.env.BENCH_SURFACE_CPU_REQUESTS ?? 10000);
 const CPU_CONNECTIONS = 8;
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 const FREE_PLAN_LIMIT_KIB = 3 * 1024;
@@ -43,9 +53,9 @@ const log = (...a) => console.error("[bench]", ...a);
 // ---------------------------------------------------------------- bundles and sizes
 
 /** `wrangler deploy --dry-run --outdir`: exactly what would be uploaded, and its size. */
-function bundle(name, cwd) {
+function bundle(name, cwd, configFile = "wrangler.toml") {
   const outdir = path.join(CACHE, name);
-  const out = execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", outdir], {
+  const out = execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", outdir, "--config", configFile], {
     cwd,
     encoding: "utf8",
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
@@ -53,7 +63,7 @@ function bundle(name, cwd) {
   });
   const m = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(out);
   if (!m) throw new Error(`no upload size in wrangler's output for ${name}:\n${out}`);
-  const config = readFileSync(path.join(cwd, "wrangler.toml"), "utf8");
+  const config = readFileSync(path.join(cwd, configFile), "utf8");
   const flags = JSON.parse(/compatibility_flags\s*=\s*(\[.*\])/.exec(config)?.[1] ?? "[]");
   // wrangler writes the entry module under its own base name, TypeScript compiled to .js.
   const main = path.basename(/^main\s*=\s*"([^"]+)"/m.exec(config)[1]).replace(/\.ts$/, ".js");
@@ -85,14 +95,30 @@ function contenders(bundles) {
     return { ...w, url: `${w.url}${name === "dice-mcp" ? "/mcp/" : "/mcp"}` };
   };
   return [
-    { name: "dice-mcp", label: "dice-mcp (Rust/wasm, workerd)", modern: true, start: workerd("dice-mcp", { JWT_PUBLIC_KEY: PEM }) },
+    { name: "dice-mcp", label: "dice-mcp (Rust/wasm, workerd)", modern: true, start: workerd("dice-mcp", { JWT_PUBLIC_KEY: PEM }),
+      // Resources, prompts, completion and tasks: the fixture worker, with the same key.
+      surface: true, tasks: true,
+      startSurface: async () => {
+        const b = bundles["dice-mcp-fixture"];
+        const w = await startWorkerd({ dir: b.outdir, main: b.main, flags: b.flags, vars: { JWT_PUBLIC_KEY: PEM, INPUT_STATE_KEY: "bench-only-state-key-not-a-secret-0123456789" },
+          durableObjects: [{ name: "TASKS", className: "TaskObject" }], durableObjectsInMemory: process.env.BENCH_DO_DISK !== "1" });
+        return { ...w, url: `${w.url}/mcp/` };
+      } },
     { name: "ts-agents", label: "TypeScript agents SDK + jose (workerd)", modern: true, start: workerd("ts-agents", { JWT_PUBLIC_KEY: PEM }),
       // Peers that verify every token are measured against themselves without auth.
-      startWithoutAuth: workerd("ts-agents", { JWT_PUBLIC_KEY: PEM, SKIP_AUTH: "1" }) },
+      startWithoutAuth: workerd("ts-agents", { JWT_PUBLIC_KEY: PEM, SKIP_AUTH: "1" }),
+      surface: true,
+      noTasks: "its SDK (@modelcontextprotocol/server 2.4.0) has the tasks wire types but no server-side task API (no task store, no task tools), and createMcpHandler keeps no state between requests" },
     { name: "fastmcp", label: "FastMCP 4.2.3 (Python, uvicorn)", modern: false, start: () => startFastmcp(),
       startWithoutAuth: () => startFastmcp({ SKIP_AUTH: "1" }) },
     { name: "floor", label: "floor: fixed answer, no checks (workerd)", modern: false, floor: true, start: workerd("floor", {}) },
     { name: "floor-rs", label: "workers-rs floor: fixed answer, no checks (workerd)", modern: false, floor: true, start: workerd("floor-rs", {}) },
+    { name: "floor-tasks", label: "task floor: a JavaScript Durable Object per task, no checks (workerd)", floor: true, tasks: true, tasksOnly: true,
+      start: async () => {
+        const b = bundles["floor-tasks"];
+        const w = await startWorkerd({ dir: b.outdir, main: b.main, flags: b.flags, durableObjects: [{ name: "TASKS", className: "FloorTask" }], durableObjectsInMemory: process.env.BENCH_DO_DISK !== "1" });
+        return { ...w, url: `${w.url}/mcp` };
+      } },
   ];
 }
 
@@ -120,6 +146,44 @@ function rolled(body) {
   }
 }
 const isCallAnswer = (floor) => (status, body) => status === 200 && (floor || rolled(body));
+
+/** The JSON-RPC result of an answer in JSON or in one SSE event, or undefined. */
+function resultOf(body) {
+  const text = String(body);
+  const json = text.startsWith("{") ? text : /^data: (.*)$/m.exec(text)?.[1];
+  try {
+    return JSON.parse(json).result;
+  } catch {
+    return undefined;
+  }
+}
+
+// The other primitives, each the same on both servers: a small text resource, a prompt
+// with one argument (its optional second one left out), and completing that second one.
+const RESOURCE_TEXT = "This is the content of the static text resource.";
+const SURFACE = [
+  { key: "read", title: "resources/read of a small text resource",
+    body: rpc("resources/read", { uri: "test://static-text" }),
+    check: (s, b) => s === 200 && resultOf(b)?.contents?.[0]?.text === RESOURCE_TEXT },
+  { key: "prompt", title: "prompts/get with one argument",
+    body: rpc("prompts/get", { name: "roll_for", arguments: { action: "open the door" } }),
+    check: (s, b) => s === 200 && /^I try to open the door\. Call roll_dice with n_dice=2;/.test(resultOf(b)?.messages?.[0]?.content?.text ?? "") },
+  { key: "complete", title: "completion/complete of a prompt argument",
+    body: rpc("completion/complete", { ref: { type: "ref/prompt", name: "roll_for" }, argument: { name: "dice", value: "" } }),
+    check: (s, b) => s === 200 && resultOf(b)?.completion?.values?.join(",") === "1,2,3,4,5,6" },
+];
+
+// A task round trip (2026-07-28, the Tasks extension, SEP-2663): tools/call of a tool that
+// always runs as a task, then tasks/get until the task has completed. The fixture's
+// `short_lived` answers at once and is deleted 2 s after it was created, so a round trip
+// pays for the whole life of a task: creation, the run in the Durable Object's alarm,
+// the polls, the deletion.
+const TASKS_EXT = "io.modelcontextprotocol/tasks";
+const TASK_TTL_MS = 2000;
+const TASK_CONNECTIONS = 8;
+const MAX_POLLS = 1000;
+const taskHeaders = (method, name) => ({ ...JSONH, "mcp-protocol-version": "2026-07-28", "mcp-method": method, "mcp-name": name });
+const taskBody = (method, params) => rpc(method, { ...params, _meta: { ...META, "io.modelcontextprotocol/clientCapabilities": { extensions: { [TASKS_EXT]: {} } } } });
 
 // ---------------------------------------------------------------- measurements
 
@@ -202,6 +266,78 @@ async function latency(url, headersFor, body, check, n = LATENCY_REQUESTS) {
   return { p50: q(0.5), p99: q(0.99), wrong };
 }
 
+/** Task round trips for `seconds` over `connections` keep-alive connections, each
+ *  polling tasks/get at once (no pause) until its task completes. The server's CPU is read
+ *  after the tasks created last have been deleted too. */
+async function taskRoundTrips(server, url, auth, seconds, connections = TASK_CONNECTIONS) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const u = new URL(url);
+  const post = (headers, body) =>
+    new Promise((resolve, reject) => {
+      const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: "POST", agent, headers: { ...headers, ...auth } }, (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  let trips = 0;
+  let polls = 0;
+  let wrong = 0;
+  let example;
+  const fail = (what) => {
+    wrong++;
+    example ??= what;
+  };
+  const before = cpuSeconds(server.pid);
+  const t0 = performance.now();
+  const deadline = t0 + seconds * 1000;
+  const loop = async () => {
+    while (performance.now() < deadline) {
+      const created = await post(taskHeaders("tools/call", "short_lived"), taskBody("tools/call", { name: "short_lived", arguments: {} }));
+      const task = resultOf(created.body);
+      if (created.status !== 200 || task?.resultType !== "task" || typeof task.taskId !== "string") {
+        fail(`tools/call: ${created.status} ${created.body.slice(0, 200)}`);
+        continue;
+      }
+      let last;
+      for (let i = 0; i < MAX_POLLS; i++) {
+        const got = await post(taskHeaders("tasks/get", task.taskId), taskBody("tasks/get", { taskId: task.taskId }));
+        polls++;
+        last = got.status === 200 ? resultOf(got.body) : undefined;
+        if (!last || last.status !== "working") break;
+      }
+      if (last?.status === "completed" && last.result?.content?.[0]?.text === "done") trips++;
+      else fail(`tasks/get: ${JSON.stringify(last)?.slice(0, 200)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, loop));
+  const elapsed = (performance.now() - t0) / 1000;
+  agent.destroy();
+  // The last tasks' deletions (their alarms) are part of what they cost.
+  await new Promise((r) => setTimeout(r, TASK_TTL_MS + 1000));
+  const cpu = cpuSeconds(server.pid) - before;
+  return { rps: trips / elapsed, answered: trips, pollsPerTrip: polls / Math.max(trips, 1), us: (cpu * 1e6) / Math.max(trips, 1), wrong, example };
+}
+
+/** The rows for resources, prompts, completion and tasks, on a server that serves them. */
+async function measureSurface(c, server, auth) {
+  const out = {};
+  for (const r of c.surface ? SURFACE : []) {
+    const request = { headers: { ...LEGACY, ...auth }, body: r.body, check: r.check };
+    const sat = await saturate(server.url, [request]);
+    const cpu = await cpuPerRequest(server, server.url, request, SURFACE_CPU_REQUESTS);
+    out[r.key] = { ...sat, cpu };
+    log(`${c.label}: ${r.key} ${sat.rps.toFixed(0)} req/s, CPU ${cpu.us.toFixed(1)} µs${sat.wrong ? `, ${sat.wrong} wrong (${sat.example})` : ""}`);
+  }
+  if (c.tasks) {
+    out.task = await taskRoundTrips(server, server.url, auth, SECONDS);
+    log(`${c.label}: task round trip ${out.task.rps.toFixed(0)}/s, ${out.task.pollsPerTrip.toFixed(2)} tasks/get each, CPU ${out.task.us.toFixed(0)} µs${out.task.wrong ? `, ${out.task.wrong} wrong (${out.task.example})` : ""}`);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- the run
 
 function setup() {
@@ -222,28 +358,35 @@ function setup() {
       return "";
     }
   };
-  if (fastmcpVersion() !== "4.2.3") {
+  if ((!ONLY || ONLY.includes("fastmcp")) && fastmcpVersion() !== "4.2.3") {
     log("installing FastMCP 4.2.3 into .cache/bench-venv");
     execFileSync("python3", ["-m", "venv", VENV], { stdio: "inherit" });
     execFileSync(path.join(VENV, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", "fastmcp==4.2.3"], { stdio: "inherit" });
   }
   mkdirSync(CACHE, { recursive: true });
+  const wanted = (name) => !ONLY || ONLY.includes(name);
   return {
-    "dice-mcp": bundle("dice-mcp", ROOT),
-    "ts-agents": bundle("ts-agents", tsDir),
-    floor: bundle("floor", path.join(PEERS, "floor")),
+    ...(wanted("dice-mcp") && {
+      "dice-mcp": bundle("dice-mcp", ROOT),
+      // Its wrangler.toml builds it (scripts/build.sh --fixture).
+      "dice-mcp-fixture": bundle("dice-mcp-fixture", ROOT, "tests/conformance/wrangler.toml"),
+    }),
+    ...(wanted("ts-agents") && { "ts-agents": bundle("ts-agents", tsDir) }),
+    ...(wanted("floor") && { floor: bundle("floor", path.join(PEERS, "floor")) }),
     // Its wrangler.toml builds it (scripts/build.sh --crate), once per run at most.
-    "floor-rs": bundle("floor-rs", path.join(PEERS, "floor-rs")),
+    ...(wanted("floor-rs") && { "floor-rs": bundle("floor-rs", path.join(PEERS, "floor-rs")) }),
+    ...(wanted("floor-tasks") && { "floor-tasks": bundle("floor-tasks", path.join(PEERS, "floor-tasks")) }),
   };
 }
 
 async function measure(c) {
   log(`${c.label}: starting`);
-  const server = await c.start();
   const floor = !!c.floor;
   const auth = { authorization: `Bearer ${token}` };
   const callCheck = isCallAnswer(floor);
   const row = { name: c.name, label: c.label };
+  if (!PARTS.has("tools") || c.tasksOnly) return measureSurfaceRows(c, row, auth);
+  const server = await c.start();
   try {
     // The OpenAI pattern: initialize, initialized, tools/list, tools/call, on each connection.
     row.session = await saturate(server.url, [
@@ -294,6 +437,7 @@ async function measure(c) {
       await open.stop();
     }
   }
+  await measureSurfaceRows(c, row, auth);
   // Cold start: a fresh process to its first answered request, several times.
   const colds = [];
   for (let i = 0; i < COLD_STARTS; i++) {
@@ -303,6 +447,30 @@ async function measure(c) {
   }
   colds.sort((a, b) => a - b);
   row.coldStartMs = colds[Math.floor(colds.length / 2)];
+  return row;
+}
+
+async function measureSurfaceRows(c, row, auth) {
+  if (!(c.surface || c.tasks) || !PARTS.has("surface")) return row;
+  const s = await (c.startSurface ?? c.start)();
+  try {
+    row.surface = await measureSurface(c, s, auth);
+    if (c.noTasks) row.noTasks = c.noTasks;
+  } finally {
+    await s.stop();
+  }
+  if (c.startWithoutAuth && c.surface) {
+    // What the same requests cost the peer without its per-request verification.
+    const open = await c.startWithoutAuth();
+    try {
+      row.surfaceNoAuth = {};
+      for (const r of SURFACE) {
+        row.surfaceNoAuth[r.key] = await cpuPerRequest(open, open.url, { headers: LEGACY, body: r.body, check: r.check }, SURFACE_CPU_REQUESTS);
+      }
+    } finally {
+      await open.stop();
+    }
+  }
   return row;
 }
 
@@ -353,9 +521,31 @@ function markdown(result) {
   row(`server CPU per fresh-token tools/call, µs (${CPU_FRESH_REQUESTS.toLocaleString("en-US")} requests)`, (x) => f0(x.freshCpu?.us));
   row("upload, KiB (gzip KiB)", (x) => (x.size ? `${x.size.uploadKiB} (${x.size.gzipKiB})` : "n/a (not a worker)"));
   row("cold start to first answer, ms (median of 5)", (x) => f0(x.coldStartMs));
-  const wrong = result.rows.flatMap((x) => ["session", "call", "modern", "fresh", "noAuth", "latency", "freshLatency", "noAuthLatency", "cpu", "freshCpu"].map((k) => x[k]?.wrong ?? 0)).reduce((a, b) => a + b, 0);
+  // Resources, prompts, completion, tasks (issue 19).
+  const notServed = (x) => (x.floor ? "n/a (fixed answer)" : "n/a (not given these)");
+  const surface = (fn) => (x) => (x.surface?.read ? fn(x) : notServed(x));
+  const taskCell = (fn) => (x) => (x.surface?.task ? fn(x.surface.task) : x.noTasks ? "n/a (see below)" : notServed(x));
+  for (const r of SURFACE) {
+    row(`${r.title}, req/s`, surface((x) => f0(x.surface[r.key].rps)));
+  }
+  row("task round trip: tools/call creating a task, tasks/get until completed, per s", taskCell((t) => f0(t.rps)));
+  for (const r of SURFACE) {
+    row(`server CPU per ${r.key === "read" ? "resources/read" : r.key === "prompt" ? "prompts/get" : "completion/complete"}, µs (${SURFACE_CPU_REQUESTS.toLocaleString("en-US")} requests; without auth in brackets)`,
+      surface((x) => `${f0(x.surface[r.key].cpu.us)}${x.surfaceNoAuth ? ` (${f0(x.surfaceNoAuth[r.key].us)})` : ""}`));
+  }
+  row("server CPU per task round trip, µs (tasks/get per trip)", taskCell((t) => `${f0(t.us)} (${t.pollsPerTrip.toFixed(2)})`));
+  const wrong = result.rows.flatMap((x) => [
+    ...["session", "call", "modern", "fresh", "noAuth", "latency", "freshLatency", "noAuthLatency", "cpu", "freshCpu"].map((k) => x[k]?.wrong ?? 0),
+    ...Object.values(x.surface ?? {}).flatMap((v) => [v.wrong ?? 0, v.cpu?.wrong ?? 0]),
+    ...Object.values(x.surfaceNoAuth ?? {}).map((v) => v.wrong ?? 0),
+  ]).reduce((a, b) => a + b, 0);
   lines.push("");
   lines.push(`Wrong answers across every run: ${wrong}. A verification cost near zero or below it means the cost is smaller than the run-to-run noise of that server.`);
+  if (result.rows.some((x) => x.surface)) {
+    lines.push("");
+    lines.push(`The rows for resources, prompts, completion and tasks: dice-mcp's column is its conformance fixture worker (tests/conformance, the same core with those primitives and the Tasks Durable Object, ${result.fixtureSize ? `${result.fixtureSize.gzipKiB} KiB gzipped` : "a bigger upload"}; the dice server registers none of them), with the same key and a cached token; the TypeScript worker serves the same resource (\`test://static-text\`) and prompt (\`roll_for\`, its \`dice\` argument completable) and verifies the token on every request, as in the rows above. Protocol 2025-11-25 for those three, 2026-07-28 with the Tasks extension for the round trip: the fixture's \`short_lived\` tool, always a task, answered at once and deleted 2 s after it was created, so a trip pays for the task's creation, its run in the object's alarm, the polls (tasks/get at once, no pause, ${TASK_CONNECTIONS} clients) and its deletion; Durable Objects in workerd's in-memory storage (\`BENCH_DO_DISK=1\` puts them on disk, as \`wrangler dev\` does, where SQLite's writes cost more than everything else).`);
+    for (const x of result.rows.filter((x) => x.noTasks)) lines.push(`${x.label}: no task round trip, because ${x.noTasks}.`);
+  }
   const d = r["dice-mcp"];
   if (d && r.fastmcp && r["ts-agents"] && r.floor) {
     lines.push("");
@@ -382,20 +572,43 @@ function markdown(result) {
     lines.push(`- upload under 164 KiB gzipped: ${d.size.gzipKiB} KiB, ${mark(d.size.gzipKiB < 164)}.`);
     lines.push(`- cached req/s against the floor no worse than 0.34×: ${(d.call.rps / r.floor.call.rps).toFixed(2)}×, ${mark(d.call.rps / r.floor.call.rps >= 0.34)}; p50 at concurrency 1 no worse than 2.1× the floor's: ${(d.latency.p50 / r.floor.latency.p50).toFixed(2)}×, ${mark(d.latency.p50 / r.floor.latency.p50 <= 2.1)}.`);
   }
+  const ts19 = r["ts-agents"];
+  if (d && ts19) {
+    const mark = (ok) => (ok ? "met" : "missed");
+    const rs = r["floor-rs"];
+    lines.push("");
+    lines.push("Targets of issue 19 in this run:");
+    if (d.cpu && rs?.cpu) lines.push(`- cached tools/call CPU per request at most 1.4× the workers-rs floor's: ${(d.cpu.us / rs.cpu.us).toFixed(2)}×, ${mark(d.cpu.us <= 1.4 * rs.cpu.us)}.`);
+    if (d.surface && ts19.surface) {
+      for (const q of SURFACE) {
+        const a = d.surface[q.key];
+        const b = ts19.surface[q.key];
+        lines.push(`- ${q.title}: ${(a.rps / b.rps).toFixed(2)}× the TypeScript worker's req/s (target at least 2×, ${mark(a.rps >= 2 * b.rps)}), ${(a.cpu.us / b.cpu.us).toFixed(2)}× its CPU per request (target at most 0.5×, ${mark(a.cpu.us <= 0.5 * b.cpu.us)})${ts19.surfaceNoAuth ? `; ${(a.cpu.us / ts19.surfaceNoAuth[q.key].us).toFixed(2)}× its CPU without auth` : ""}.`);
+      }
+      if (!ts19.surface.task) lines.push("- task round trip: no TypeScript figure to compare with (n/a above).");
+    }
+    if (d.size) lines.push(`- the product's upload at most the TypeScript worker's default bundle (222 KiB gzipped): ${d.size.gzipKiB} KiB against ${ts19.size?.gzipKiB ?? "n/a"} KiB, ${mark(d.size.gzipKiB <= 222)}.`);
+    if (d.coldStartMs && rs?.coldStartMs) lines.push(`- cold start at most 1.3× the workers-rs floor's: ${(d.coldStartMs / rs.coldStartMs).toFixed(2)}×, ${mark(d.coldStartMs <= 1.3 * rs.coldStartMs)}.`);
+  }
   return lines.join("\n");
 }
 
 const bundles = setup();
 const rows = [];
-for (const c of contenders(bundles)) {
+for (const c of contenders(bundles).filter((c) => !ONLY || ONLY.includes(c.name))) {
   const row = await measure(c);
   if (bundles[c.name]) row.size = { uploadKiB: bundles[c.name].uploadKiB, gzipKiB: bundles[c.name].gzipKiB };
+  if (c.floor) row.floor = true;
   rows.push(row);
 }
-const result = { date: new Date().toISOString().slice(0, 10), machine: machine(), seconds: SECONDS, rows };
+const fixture = bundles["dice-mcp-fixture"];
+const result = { date: new Date().toISOString().slice(0, 10), machine: machine(), seconds: SECONDS, rows,
+  ...(fixture && { fixtureSize: { uploadKiB: fixture.uploadKiB, gzipKiB: fixture.gzipKiB } }) };
 const md = markdown(result);
-const dir = path.join(ROOT, "bench", "results");
-mkdirSync(dir, { recursive: true });
-writeFileSync(path.join(dir, "latest.json"), JSON.stringify(result, null, 2) + "\n");
-writeFileSync(path.join(dir, "latest.md"), md + "\n");
+if (!PARTIAL) {
+  const dir = path.join(ROOT, "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, "latest.json"), JSON.stringify(result, null, 2) + "\n");
+  writeFileSync(path.join(dir, "latest.md"), md + "\n");
+}
 console.log(md);

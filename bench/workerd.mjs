@@ -4,7 +4,7 @@
 // the soak run; the tests use `wrangler dev` (tests/e2e/harness.mjs), as a developer does.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -41,7 +41,10 @@ class Ratelimit {
 /** `ratelimits`: [{ name, limit, period }], as `[[ratelimits]]` in wrangler.toml. */
 /** `localFetch`: the worker may fetch loopback addresses (workerd's default outbound
  *  allows public addresses only), for tests whose tools call a server of the test's. */
-export async function startWorkerd({ dir, main = "index.js", vars = {}, flags = [], ratelimits = [], compatibilityDate = "2026-11-01", localFetch = false }) {
+/** `durableObjects`: [{ name, className }], as `[[durable_objects.bindings]]` with a
+ *  `new_sqlite_classes` migration: SQLite-backed objects of a class the worker exports,
+ *  stored on disk in the run's temporary folder (alarms included), as `wrangler dev` does. */
+export async function startWorkerd({ dir, main = "index.js", vars = {}, flags = [], ratelimits = [], durableObjects = [], durableObjectsInMemory = false, compatibilityDate = "2026-11-01", localFetch = false }) {
   const port = await freePort();
   // capnp embeds files relative to the config: copy the bundle beside it.
   const tmp = mkdtempSync(path.join(tmpdir(), "dice-workerd-"));
@@ -56,10 +59,17 @@ export async function startWorkerd({ dir, main = "index.js", vars = {}, flags = 
   for (const { name, limit, period } of ratelimits) {
     bindings.push(`(name = ${quote(name)}, wrapped = (moduleName = "dice-bench:ratelimit", innerBindings = [ (name = "limit", json = ${quote(limit)}), (name = "period", json = ${quote(period)}) ]))`);
   }
+  for (const { name, className } of durableObjects) {
+    bindings.push(`(name = ${quote(name)}, durableObjectNamespace = (className = ${quote(className)}))`);
+  }
+  const namespaces = durableObjects.map(({ className }) => `(className = ${quote(className)}, uniqueKey = ${quote(`dice-bench-${className}`)}, enableSql = true)`);
+  const doStorage = path.join(tmp, "durable-objects");
+  const onDisk = durableObjects.length && !durableObjectsInMemory;
+  if (onDisk) mkdirSync(doStorage);
   writeFileSync(path.join(tmp, "ratelimit.mjs"), RATELIMIT_MODULE);
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [ (name = "main", worker = .worker)${localFetch ? ', (name = "local", network = (allow = ["public", "private", "local"]))' : ""} ],
+  services = [ (name = "main", worker = .worker)${localFetch ? ', (name = "local", network = (allow = ["public", "private", "local"]))' : ""}${onDisk ? `, (name = "do-disk", disk = (path = ${quote(doStorage)}, writable = true))` : ""} ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
   extensions = [ ( modules = [ (name = "dice-bench:ratelimit", esModule = embed "ratelimit.mjs", internal = true) ] ) ],
 );
@@ -67,7 +77,7 @@ const worker :Workerd.Worker = (
   modules = [ ${modules.join(", ")} ],
   compatibilityDate = ${quote(compatibilityDate)},
   compatibilityFlags = [ ${flags.map(quote).join(", ")} ],
-  bindings = [ ${bindings.join(", ")} ],${localFetch ? '\n  globalOutbound = "local",' : ""}
+  bindings = [ ${bindings.join(", ")} ],${localFetch ? '\n  globalOutbound = "local",' : ""}${durableObjects.length ? `\n  durableObjectNamespaces = [ ${namespaces.join(", ")} ],\n  durableObjectStorage = ${onDisk ? '(localDisk = "do-disk")' : "(inMemory = void)"},` : ""}
 );
 `;
   const file = path.join(tmp, "config.capnp");

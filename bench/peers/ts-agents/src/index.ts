@@ -1,7 +1,7 @@
 // BENCHMARK PEER, not part of dice-mcp. The same dice server written the way Cloudflare's
 // TypeScript path suggests: the agents SDK's stateless createMcpHandler around an MCP SDK
 // v2 McpServer, with the bearer JWT verified by jose (WebCrypto) against the same public key.
-import { McpServer } from "@modelcontextprotocol/server";
+import { McpServer, completable } from "@modelcontextprotocol/server";
 import { createMcpHandler } from "agents/mcp/server";
 import { importSPKI, jwtVerify } from "jose";
 import { z } from "zod";
@@ -32,6 +32,40 @@ function createServer() {
       }
       const output = { result };
       return { content: [{ type: "text", text: JSON.stringify(output) }], structuredContent: output };
+    },
+  );
+  // The bench's rows for the other primitives: the same small text resource, the same
+  // prompt with its completion, as dice-mcp's conformance fixture worker serves them
+  // (tests/conformance/src/primitives.rs StaticText, examples/prompts/roll_for.rs).
+  server.registerResource(
+    "static-text",
+    "test://static-text",
+    { title: "Static text", description: "A static text resource for testing", mimeType: "text/plain", cacheHint: { ttlMs: 60_000, cacheScope: "public" } },
+    async (uri) => ({ contents: [{ uri: uri.href, mimeType: "text/plain", text: "This is the content of the static text resource." }] }),
+  );
+  server.registerPrompt(
+    "roll_for",
+    {
+      title: "Roll for it",
+      description: "Let the dice decide whether an action succeeds.",
+      argsSchema: z.object({
+        action: z.string().describe("What the character tries to do"),
+        // Optional outside completable: the SDK looks for a completer inside `.optional()`.
+        dice: completable(z.string().describe("How many dice to roll (default 2)"), (value) =>
+          ["1", "2", "3", "4", "5", "6"].filter((d) => d.startsWith(value)),
+        ).optional(),
+      }),
+    },
+    ({ action, dice }) => {
+      const n = dice ? Number(dice) : 2;
+      if (!Number.isInteger(n) || n < 1 || n > 100) throw new Error("'dice' must be a whole number from 1 to 100");
+      return {
+        description: `Roll ${n} dice for: ${action}`,
+        messages: [{
+          role: "user" as const,
+          content: { type: "text" as const, text: `I try to ${action}. Call roll_dice with n_dice=${n}; if the total is at least ${n * 4}, say I succeed, otherwise that I fail, and tell the story.` },
+        }],
+      };
     },
   );
   return server;
