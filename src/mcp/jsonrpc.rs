@@ -125,9 +125,14 @@ impl Id {
     }
 }
 
-/// The success envelope.
+/// The success envelope. Built by hand: `json!` would copy `result` value by value through
+/// `to_value` (about 6,000 of the 74,000 instructions of a native `tools/call`).
 pub fn result(id: &Id, result: Value) -> Value {
-    json!({ "jsonrpc": "2.0", "id": id.0, "result": result })
+    let mut envelope = Map::new();
+    envelope.insert("jsonrpc".into(), "2.0".into());
+    envelope.insert("id".into(), id.0.clone());
+    envelope.insert("result".into(), result);
+    Value::Object(envelope)
 }
 
 /// The error envelope. With no readable id, legacy revisions get `"id": null` (JSON-RPC 2.0
