@@ -264,7 +264,10 @@ impl CallResult {
     /// (2025-06-18 server/tools "Structured Content").
     pub fn structured(value: Value) -> Self {
         CallResult {
-            content: vec![Content::Text(value.to_string())],
+            // Serialising a `Value` cannot fail; `to_string` skips Display's fmt adapter.
+            content: vec![Content::Text(
+                serde_json::to_string(&value).unwrap_or_default(),
+            )],
             structured: Some(value),
             is_error: false,
         }
