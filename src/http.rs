@@ -695,7 +695,8 @@ fn accepted(accept: Option<&str>) -> (f32, f32) {
 /// One SSE event carrying one JSON-RPC message.
 pub fn sse_event(message: &Value) -> Vec<u8> {
     let mut event = b"event: message\ndata: ".to_vec();
-    event.extend_from_slice(message.to_string().as_bytes());
+    // Serialising a `Value` cannot fail (see Response::json).
+    let _ = serde_json::to_writer(&mut event, message);
     event.extend_from_slice(b"\n\n");
     event
 }

@@ -122,7 +122,8 @@ impl RequestLog {
         if let Some(ms) = duration_ms {
             put("ms", ms.into());
         }
-        Value::Object(line).to_string()
+        // Serialising a `Value` cannot fail; to_string skips Display's fmt adapter.
+        serde_json::to_string(&Value::Object(line)).unwrap_or_default()
     }
 }
 
