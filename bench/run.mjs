@@ -608,6 +608,11 @@ const md = markdown(result);
 if (!PARTIAL) {
   const dir = path.join(ROOT, "bench", "results");
   mkdirSync(dir, { recursive: true });
+  // The run before this one stays beside it, to compare with.
+  for (const ext of ["json", "md"]) {
+    const last = path.join(dir, `latest.${ext}`);
+    if (existsSync(last)) writeFileSync(path.join(dir, `previous.${ext}`), readFileSync(last));
+  }
   writeFileSync(path.join(dir, "latest.json"), JSON.stringify(result, null, 2) + "\n");
   writeFileSync(path.join(dir, "latest.md"), md + "\n");
 }
