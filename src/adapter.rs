@@ -153,7 +153,7 @@ impl futures_util::Stream for LoggedStream {
 impl LoggedStream {
     fn write_log(&self) {
         // The status went out as 200 before the end: an internal error is still one.
-        let error = self.log.rpc_error == Some(crate::mcp::jsonrpc::INTERNAL_ERROR);
+        let error = self.log.rpc_error == Some(crate::protocol::jsonrpc::INTERNAL_ERROR);
         write_log(&self.log, &self.method, &self.path, self.started, error);
     }
 }
@@ -447,7 +447,7 @@ async fn read_request(req: &mut Request) -> Result<http::Request> {
     let headers: Vec<(String, String)> = req.headers().entries().collect();
     let method = req.method().to_string();
     let body = if method == "POST" {
-        let declared = http::find_header(&headers, "content-length")
+        let declared = crate::protocol::find_header(&headers, "content-length")
             .and_then(|v| v.trim().parse::<u64>().ok());
         read_body(req, declared).await?
     } else {

@@ -7,13 +7,14 @@ use crate::auth::signature::Verifier;
 use crate::auth::{metadata, AuthError};
 use crate::config::{Auth, Config, ConfigError};
 use crate::log::{AuthOutcome, RequestLog};
-use crate::mcp::jsonrpc::{
+use crate::mcp::stream::Streaming;
+use crate::mcp::{self, Outcome, Server};
+use crate::protocol::jsonrpc::{
     self, RpcError, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND,
     PARSE_ERROR, UNSUPPORTED_PROTOCOL_VERSION,
 };
-use crate::mcp::stream::Streaming;
-use crate::mcp::version::{Era, Version};
-use crate::mcp::{self, McpHeaders, Outcome, Server};
+use crate::protocol::version::{Era, Version};
+use crate::protocol::{find_header, McpHeaders};
 use crate::ratelimit::{Limit, RETRY_AFTER_SECS};
 use crate::tools::Platform;
 use std::rc::Rc;
@@ -70,14 +71,6 @@ impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
     }
-}
-
-/// The first value of header `name` (compared case-insensitively) in a header list.
-pub fn find_header<'a, K: AsRef<str>>(headers: &'a [(K, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k.as_ref().eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
 }
 
 #[derive(Debug, PartialEq)]
@@ -170,7 +163,7 @@ async fn route(
                 403,
                 &format!(
                     "Origin '{}' is not allowed; add it to ALLOWED_ORIGINS to let browser pages from it call this server",
-                    crate::mcp::jsonrpc::truncate(o, 100)
+                    crate::protocol::jsonrpc::truncate(o, 100)
                 ),
                 request_era(req),
             );

@@ -18,6 +18,7 @@ pub mod log;
 pub mod mcp;
 pub mod primitives;
 pub mod prompts;
+pub mod protocol;
 pub mod ratelimit;
 pub mod resources;
 pub mod skills;
