@@ -217,7 +217,8 @@ fn discover(server: &Server, request: &Request) -> Value {
         .tasks
         .is_some_and(|b| b.open(&request.platform).is_some())
     {
-        caps["extensions"] = json!({ crate::tasks::EXTENSION: {} });
+        // Beside the extensions `capabilities` already declares (skills).
+        caps["extensions"][crate::tasks::EXTENSION] = json!({});
     }
     json!({
         "supportedVersions": Version::supported_list(),

@@ -128,7 +128,7 @@ const latest = async (method, params) => {
 
 test("the fixture declares the skills extension beside resources", async () => {
   const r = await latest("server/discover");
-  assert.deepEqual(r.json.result.capabilities.extensions, { "io.modelcontextprotocol/skills": { directoryRead: true } });
+  assert.deepEqual(r.json.result.capabilities.extensions["io.modelcontextprotocol/skills"], { directoryRead: true });
   assert.ok(r.json.result.capabilities.resources);
 });
 

@@ -200,7 +200,7 @@ test("without the Durable Object binding, tasks are not offered and task-only to
   const unbound = await startFixture({ config: path.join(ROOT, "tests/e2e/tasks-unbound.wrangler.toml") });
   try {
     const d = await send("server/discover", {}, { as: null, base: unbound.base });
-    assert.equal(d.result.capabilities.extensions, undefined);
+    assert.equal(d.result.capabilities.extensions?.["io.modelcontextprotocol/tasks"], undefined);
     const r = await send("tools/call", { name: "short_lived", arguments: {} }, { as: null, base: unbound.base });
     assert.equal(r.result.isError, true);
     assert.match(r.result.content[0].text, /Durable Object binding TASKS/);
