@@ -80,7 +80,7 @@ pub async fn serve(server: &'static Server, mut req: Request, env: Env) -> Resul
     };
     let now = (now_ms() / 1000) as i64;
     let request = read_request(&mut req).await?;
-    let check = ratelimit::check(config, &request, now);
+    let check = http::rate_limit_check(config, &request, now);
     if let Some(limit) = limited_before(&env, check.as_ref(), now).await {
         let response = http::rate_limited(&request, limit);
         log_request(&response, &request.method, &request.path, started);

@@ -15,7 +15,7 @@ use crate::protocol::jsonrpc::{
 };
 use crate::protocol::version::{Era, Version};
 use crate::protocol::{find_header, McpHeaders};
-use crate::ratelimit::{Limit, RETRY_AFTER_SECS};
+use crate::ratelimit::{self, Check, Limit, RETRY_AFTER_SECS};
 use crate::tools::Platform;
 use std::rc::Rc;
 
@@ -288,6 +288,33 @@ fn auth_failure(config: &Config, req: &Request, err: &AuthError, scopes: &[Strin
     response.log.auth = AuthOutcome::Refused(code);
     response.log.reason = Some(err.to_string());
     response
+}
+
+/// The rate limit this request must pass before it is served, if any (see
+/// [`crate::ratelimit`]). Only requests that reach authentication meet one: the MCP
+/// endpoint's POSTs from an allowed Origin (anything else is refused or answered without
+/// a token).
+pub fn rate_limit_check(config: &Config, req: &Request, now: i64) -> Option<Check> {
+    let Auth::Bearer(auth) = &config.auth else {
+        return None;
+    };
+    let origin_ok = req
+        .header("origin")
+        .is_none_or(|o| config.origins.allows(o));
+    if req.method != "POST" || !MCP_PATHS.contains(&req.path.as_str()) || !origin_ok {
+        return None;
+    }
+    let body = match &req.body {
+        Body::Bytes(bytes) => Some(bytes.as_slice()),
+        Body::TooLarge => None,
+    };
+    ratelimit::check(
+        auth,
+        req.header("authorization"),
+        req.header("cf-connecting-ip"),
+        body,
+        now,
+    )
 }
 
 /// The `429` for a request a rate limit refused (see [`crate::ratelimit`]): a JSON-RPC
