@@ -238,7 +238,8 @@ mod task_server {
 /// body, so the task methods' own parsing is reached. A successful `tasks/get` must be of
 /// that task, and nothing may panic.
 pub fn task_request(data: &[u8]) {
-    use dice_mcp::mcp::{self, McpHeaders, Outcome};
+    use dice_mcp::mcp::{self, Outcome};
+    use dice_mcp::protocol::McpHeaders;
     use dice_mcp::testing::{block_on, set_clock_ms, MemoryTasks};
     use std::rc::Rc;
 
@@ -336,7 +337,7 @@ pub fn uri_template(data: &[u8]) {
 /// never panic, refuse only with HeaderMismatch, and accept what a conforming client
 /// sends (the headers derived from the arguments by 2026-07-28 "Value Encoding").
 pub fn param_headers(data: &[u8]) {
-    use dice_mcp::mcp::param_headers::{check, from_schema, ParamType};
+    use dice_mcp::protocol::param_headers::{check, from_schema, ParamType};
     let text = String::from_utf8_lossy(data);
     let mut parts = text.splitn(3, "\n\n");
     let (Some(schema), headers, args) = (parts.next(), parts.next(), parts.next()) else {

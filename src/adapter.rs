@@ -80,7 +80,7 @@ pub async fn serve(server: &'static Server, mut req: Request, env: Env) -> Resul
     };
     let now = (now_ms() / 1000) as i64;
     let request = read_request(&mut req).await?;
-    let check = ratelimit::check(config, &request, now);
+    let check = http::rate_limit_check(config, &request, now);
     if let Some(limit) = limited_before(&env, check.as_ref(), now).await {
         let response = http::rate_limited(&request, limit);
         log_request(&response, &request.method, &request.path, started);
@@ -153,7 +153,7 @@ impl futures_util::Stream for LoggedStream {
 impl LoggedStream {
     fn write_log(&self) {
         // The status went out as 200 before the end: an internal error is still one.
-        let error = self.log.rpc_error == Some(crate::mcp::jsonrpc::INTERNAL_ERROR);
+        let error = self.log.rpc_error == Some(crate::protocol::jsonrpc::INTERNAL_ERROR);
         write_log(&self.log, &self.method, &self.path, self.started, error);
     }
 }
@@ -447,7 +447,7 @@ async fn read_request(req: &mut Request) -> Result<http::Request> {
     let headers: Vec<(String, String)> = req.headers().entries().collect();
     let method = req.method().to_string();
     let body = if method == "POST" {
-        let declared = http::find_header(&headers, "content-length")
+        let declared = crate::protocol::find_header(&headers, "content-length")
             .and_then(|v| v.trim().parse::<u64>().ok());
         read_body(req, declared).await?
     } else {

@@ -7,14 +7,15 @@ use crate::auth::signature::Verifier;
 use crate::auth::{metadata, AuthError};
 use crate::config::{Auth, Config, ConfigError};
 use crate::log::{AuthOutcome, RequestLog};
-use crate::mcp::jsonrpc::{
+use crate::mcp::stream::Streaming;
+use crate::mcp::{self, Outcome, Server};
+use crate::protocol::jsonrpc::{
     self, RpcError, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND,
     PARSE_ERROR, UNSUPPORTED_PROTOCOL_VERSION,
 };
-use crate::mcp::stream::Streaming;
-use crate::mcp::version::{Era, Version};
-use crate::mcp::{self, McpHeaders, Outcome, Server};
-use crate::ratelimit::{Limit, RETRY_AFTER_SECS};
+use crate::protocol::version::{Era, Version};
+use crate::protocol::{find_header, McpHeaders};
+use crate::ratelimit::{self, Check, Limit, RETRY_AFTER_SECS};
 use crate::tools::Platform;
 use std::rc::Rc;
 
@@ -70,14 +71,6 @@ impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
     }
-}
-
-/// The first value of header `name` (compared case-insensitively) in a header list.
-pub fn find_header<'a, K: AsRef<str>>(headers: &'a [(K, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k.as_ref().eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
 }
 
 #[derive(Debug, PartialEq)]
@@ -172,7 +165,7 @@ async fn route(
                 403,
                 &format!(
                     "Origin '{}' is not allowed; add it to ALLOWED_ORIGINS to let browser pages from it call this server",
-                    crate::mcp::jsonrpc::truncate(o, 100)
+                    crate::protocol::jsonrpc::truncate(o, 100)
                 ),
                 request_era(req),
             );
@@ -297,6 +290,33 @@ fn auth_failure(config: &Config, req: &Request, err: &AuthError, scopes: &[Strin
     response.log.auth = AuthOutcome::Refused(code);
     response.log.reason = Some(err.to_string());
     response
+}
+
+/// The rate limit this request must pass before it is served, if any (see
+/// [`crate::ratelimit`]). Only requests that reach authentication meet one: the MCP
+/// endpoint's POSTs from an allowed Origin (anything else is refused or answered without
+/// a token).
+pub fn rate_limit_check(config: &Config, req: &Request, now: i64) -> Option<Check> {
+    let Auth::Bearer(auth) = &config.auth else {
+        return None;
+    };
+    let origin_ok = req
+        .header("origin")
+        .is_none_or(|o| config.origins.allows(o));
+    if req.method != "POST" || !MCP_PATHS.contains(&req.path.as_str()) || !origin_ok {
+        return None;
+    }
+    let body = match &req.body {
+        Body::Bytes(bytes) => Some(bytes.as_slice()),
+        Body::TooLarge => None,
+    };
+    ratelimit::check(
+        auth,
+        req.header("authorization"),
+        req.header("cf-connecting-ip"),
+        body,
+        now,
+    )
 }
 
 /// The `429` for a request a rate limit refused (see [`crate::ratelimit`]): a JSON-RPC

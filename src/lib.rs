@@ -4,6 +4,28 @@
 //! `src/adapter.rs` is the only file that knows workers-rs: it turns a `worker::Request`
 //! into an [`http::Request`], calls [`http::handle`], and turns the answer back.
 //! Everything else is plain Rust, tested on the host with `cargo test`.
+//!
+//! # Layers
+//!
+//! A module imports only the ones below it. From the bottom:
+//! 1. `protocol`: the JSON-RPC envelope and codes, the revisions, MCP's header rules.
+//! 2. The primitives' API: `tools`, `resources`, `prompts`, `completion`, `primitives`
+//!    (what they share), `apps`, `skills`, `tasks` (the task record, the task object).
+//! 3. The server, `mcp`: capabilities, dispatch, streaming, input rounds, `tasks/*`.
+//! 4. `auth`, `config`, `ratelimit` and `log`, composed with the server by `http`, the
+//!    pipeline.
+//! 5. `adapter` and `durable`, the workers-rs faces; `testing`, the host helpers.
+//!
+//! What still points upward, and why (docs/layout.md says more):
+//! - A registry points at the server code that serves it: `resources::Registry`,
+//!   `prompts::Registry` and `skills::Skills` hold a reference to `mcp`'s methods for
+//!   them, set by their `new` and absent from `EMPTY` and `NONE`. A server that registers
+//!   none of them links none of that code: a deliberate size trade (the dice server has
+//!   one resource, no prompt and no skill).
+//! - `tools::Context` holds the caller as an `auth::Principal`, a plain value; `auth`
+//!   imports only `protocol`, so this makes no circle.
+//! - Within the primitives' API, `tools` uses `primitives` and `tasks`, and both use it
+//!   back (errors and paging; task support and the tool's context). Not mended yet.
 
 // Lets a tool file say `use dice_mcp::tools::…` whether it is compiled in this crate or in
 // one built on it (the docs' example tools are compiled in both ways).
@@ -18,6 +40,7 @@ pub mod log;
 pub mod mcp;
 pub mod primitives;
 pub mod prompts;
+pub mod protocol;
 pub mod ratelimit;
 pub mod resources;
 pub mod skills;

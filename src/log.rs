@@ -128,7 +128,7 @@ impl RequestLog {
 }
 
 fn truncate(s: &str, max_chars: usize) -> String {
-    crate::mcp::jsonrpc::truncate(s, max_chars)
+    crate::protocol::jsonrpc::truncate(s, max_chars)
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::mcp::jsonrpc::RpcError;
-use crate::mcp::version::Version;
+use crate::protocol::jsonrpc::RpcError;
+use crate::protocol::version::Version;
 use crate::tools::ToolError;
 
 /// The cursor a client sent is not one this server issued.
@@ -236,7 +236,7 @@ impl Error {
             ErrorKind::NotFound => resource_not_found(version, uri.unwrap_or(""), self.message),
             ErrorKind::InvalidParams => RpcError::invalid_params(self.message),
             ErrorKind::Internal => RpcError {
-                code: crate::mcp::jsonrpc::INTERNAL_ERROR,
+                code: crate::protocol::jsonrpc::INTERNAL_ERROR,
                 message: self.message,
                 data: None,
             },
@@ -250,12 +250,15 @@ impl Error {
 /// as every echo of what a client sent.
 pub(crate) fn resource_not_found(version: Version, uri: &str, detail: String) -> RpcError {
     let code = if version >= Version::V2026_07_28 {
-        crate::mcp::jsonrpc::INVALID_PARAMS
+        crate::protocol::jsonrpc::INVALID_PARAMS
     } else {
         RESOURCE_NOT_FOUND
     };
     let mut data = Map::new();
-    data.insert("uri".into(), crate::mcp::jsonrpc::truncate(uri, 64).into());
+    data.insert(
+        "uri".into(),
+        crate::protocol::jsonrpc::truncate(uri, 64).into(),
+    );
     RpcError {
         code,
         message: format!("Resource not found: {detail}"),

@@ -142,7 +142,7 @@ impl PromptResult {
 
     /// The `GetPromptResult` for `version`: each message's content shaped as tool
     /// content is (a block the revision lacks becomes text).
-    pub fn into_json(self, version: crate::mcp::version::Version) -> Value {
+    pub fn into_json(self, version: crate::protocol::version::Version) -> Value {
         let messages = self
             .messages
             .into_iter()

@@ -1,6 +1,8 @@
 //! Which Cloudflare rate limit a request must pass before it is served. The core decides
-//! (this module); the adapter asks the binding (`Env::rate_limiter`) and, when the limit
-//! refuses, answers with [`crate::http::rate_limited`].
+//! (this module, from what the HTTP layer reads of the request: `http::rate_limit_check`);
+//! the adapter asks the binding (`Env::rate_limiter`) and, when the limit refuses, answers
+//! with HTTP's 429 (`http::rate_limited`). This module knows no HTTP type: `http` uses it,
+//! not the other way round.
 //!
 //! Two limits, each a `[[ratelimits]]` binding in `wrangler.toml`:
 //! - per client address (`CF-Connecting-IP`), counting the tokens from it that were
@@ -19,9 +21,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::auth::Cost;
-use crate::config::{Auth, Config};
-use crate::http::{Body, Request, MCP_PATHS};
+use crate::auth::{Authenticator, Cost};
 
 /// What a limited client is told to wait, in seconds: the longest period the binding
 /// supports (it counts in fixed windows of 10 or 60 s), so it is never too short.
@@ -84,32 +84,26 @@ pub struct Check {
     pub key: String,
 }
 
-/// The limit this request must pass before it is served, if any. Cheap: a hash of the
-/// token and, for a known caller, a scan of the body for the method.
-pub fn check(config: &Config, req: &Request, now: i64) -> Option<Check> {
-    let Auth::Bearer(auth) = &config.auth else {
-        return None;
-    };
-    // Only requests that reach authentication: the MCP endpoint's POSTs from an allowed
-    // Origin (anything else is refused or answered without a token).
-    let origin_ok = req
-        .header("origin")
-        .is_none_or(|o| config.origins.allows(o));
-    if req.method != "POST" || !MCP_PATHS.contains(&req.path.as_str()) || !origin_ok {
-        return None;
-    }
-    match auth.cost(req.header("authorization"), now) {
+/// The limit a request that reaches authentication must pass before it is served, if any,
+/// from its `Authorization` header, its client address (`CF-Connecting-IP`) and its body
+/// (`None` when too large to read). Cheap: a hash of the token and, for a known caller, a
+/// scan of the body for the method.
+pub fn check(
+    auth: &Authenticator,
+    authorization: Option<&str>,
+    address: Option<&str>,
+    body: Option<&[u8]>,
+    now: i64,
+) -> Option<Check> {
+    match auth.cost(authorization, now) {
         Cost::Cheap => None,
         Cost::Verification => Some(Check {
             limit: Limit::Address,
-            key: req
-                .header("cf-connecting-ip")
-                .map_or(UNKNOWN_ADDRESS, str::trim)
-                .to_owned(),
+            key: address.map_or(UNKNOWN_ADDRESS, str::trim).to_owned(),
         }),
         Cost::Known(principal) => {
             let subject = principal.subject.as_ref()?;
-            calls_a_tool(&req.body).then(|| Check {
+            calls_a_tool(body).then(|| Check {
                 limit: Limit::Caller,
                 key: subject.clone(),
             })
@@ -165,8 +159,8 @@ impl Blocked {
 /// that does not parse is not: the core refuses it without running a tool. Parsed into a
 /// `Value` (already linked for the core) rather than a struct of its own: measured 2 KiB
 /// less to upload.
-fn calls_a_tool(body: &Body) -> bool {
-    let Body::Bytes(bytes) = body else {
+fn calls_a_tool(body: Option<&[u8]>) -> bool {
+    let Some(bytes) = body else {
         return false;
     };
     let is_call = |m: &Value| m.get("method").and_then(Value::as_str) == Some("tools/call");
@@ -181,25 +175,25 @@ fn calls_a_tool(body: &Body) -> bool {
 mod tests {
     use super::*;
 
-    fn bytes(s: &str) -> Body {
-        Body::Bytes(s.as_bytes().to_vec())
+    fn bytes(s: &str) -> Option<&[u8]> {
+        Some(s.as_bytes())
     }
 
     #[test]
     fn a_tool_call_is_found_alone_or_in_a_batch() {
         let call =
             r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"roll_dice"}}"#;
-        assert!(calls_a_tool(&bytes(call)));
-        assert!(calls_a_tool(&bytes(&format!(
+        assert!(calls_a_tool(bytes(call)));
+        assert!(calls_a_tool(bytes(&format!(
             r#" [{{"jsonrpc":"2.0","method":"ping","id":2}}, {call}]"#
         ))));
-        assert!(!calls_a_tool(&bytes(
+        assert!(!calls_a_tool(bytes(
             r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#
         )));
-        assert!(!calls_a_tool(&bytes(r#"{"method": 5}"#)));
-        assert!(!calls_a_tool(&bytes(&"[".repeat(10_000))));
-        assert!(!calls_a_tool(&bytes("")));
-        assert!(!calls_a_tool(&Body::TooLarge));
+        assert!(!calls_a_tool(bytes(r#"{"method": 5}"#)));
+        assert!(!calls_a_tool(bytes(&"[".repeat(10_000))));
+        assert!(!calls_a_tool(bytes("")));
+        assert!(!calls_a_tool(None));
     }
 
     #[test]

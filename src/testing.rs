@@ -13,7 +13,7 @@ use std::task::{Context as TaskContext, Poll, Waker};
 use serde_json::Value;
 
 use crate::mcp::methods::ScopeRefusal;
-use crate::mcp::version::Version;
+use crate::protocol::version::Version;
 use crate::tools::{
     CallResult, Caller, Context, DynTool, FetchError, FetchRequest, FetchResponse, Platform,
 };

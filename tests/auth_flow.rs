@@ -5,9 +5,9 @@ use std::sync::OnceLock;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use dice_mcp::config::Config;
-use dice_mcp::http::{rate_limited, Body, Request, Response};
+use dice_mcp::http::{rate_limit_check, rate_limited, Body, Request, Response};
 use dice_mcp::log::AuthOutcome;
-use dice_mcp::ratelimit::{self, Check, Limit};
+use dice_mcp::ratelimit::{Check, Limit};
 use dice_mcp::testing::handle;
 use jwt_compact::{alg::Rsa, Algorithm, AlgorithmSignature};
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
@@ -298,7 +298,7 @@ fn only_a_token_that_needs_verifying_meets_the_address_limit() {
     let ping = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
     let call = r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"roll_dice","arguments":{"n_dice":1}}}"#;
     assert_eq!(
-        ratelimit::check(config(), &request(&t, ping), NOW),
+        rate_limit_check(config(), &request(&t, ping), NOW),
         Some(Check {
             limit: Limit::Address,
             key: "203.0.113.7".into()
@@ -306,24 +306,24 @@ fn only_a_token_that_needs_verifying_meets_the_address_limit() {
     );
     assert_eq!(handle(config(), &request(&t, ping), NOW).status, 200);
     assert_eq!(
-        ratelimit::check(config(), &request(&t, ping), NOW),
+        rate_limit_check(config(), &request(&t, ping), NOW),
         None,
         "a cached token"
     );
     assert_eq!(
-        ratelimit::check(config(), &request(&t, call), NOW),
+        rate_limit_check(config(), &request(&t, call), NOW),
         Some(Check {
             limit: Limit::Caller,
             key: "limit-test".into()
         }),
         "a cached token calling a tool"
     );
-    assert_eq!(ratelimit::check(config(), &request("", ping), NOW), None);
+    assert_eq!(rate_limit_check(config(), &request("", ping), NOW), None);
     let forged = format!("{}.AAAA", t.rsplit_once('.').unwrap().0);
-    assert!(ratelimit::check(config(), &request(&forged, ping), NOW).is_some());
+    assert!(rate_limit_check(config(), &request(&forged, ping), NOW).is_some());
     assert_eq!(handle(config(), &request(&forged, ping), NOW).status, 401);
     assert_eq!(
-        ratelimit::check(config(), &request(&forged, ping), NOW),
+        rate_limit_check(config(), &request(&forged, ping), NOW),
         None,
         "a refusal remembered costs no verification"
     );

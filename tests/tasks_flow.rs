@@ -6,7 +6,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use dice_mcp::auth::Principal;
-use dice_mcp::mcp::{self, McpHeaders, Outcome, Server};
+use dice_mcp::mcp::{self, Outcome, Server};
+use dice_mcp::protocol::McpHeaders;
 use dice_mcp::testing::{block_on, set_clock_ms, MemoryTasks, TestPlatform};
 use dice_mcp::tools::{Context, InputRequest, NoArgs, Registry, TaskSupport, Tool, ToolError};
 use serde_json::{json, Value};

@@ -3,11 +3,11 @@
 
 use serde_json::{Map, Value};
 
-use super::jsonrpc::{truncate, RpcError};
 use super::methods::Params;
-use super::version::Version;
 use super::{prompts, Request, Server};
 use crate::completion::{Completer, CompletionRequest};
+use crate::protocol::jsonrpc::{truncate, RpcError};
+use crate::protocol::version::Version;
 use crate::resources::{DynTemplate, UriTemplate};
 use crate::tools::Context;
 

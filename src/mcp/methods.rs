@@ -2,11 +2,11 @@
 
 use serde_json::{json, Map, Value};
 
-use super::jsonrpc::{truncate, Id, RpcError};
 use super::state;
 use super::stream::{self, Started, Streaming};
-use super::version::{Era, Version};
 use super::{Request, Server};
+use crate::protocol::jsonrpc::{truncate, Id, RpcError};
+use crate::protocol::version::{Era, Version};
 use crate::tools::{
     BoxFuture, CallResult, Caller, Context, Definition, DynTool, LogLevel, SharedExchange,
 };

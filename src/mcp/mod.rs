@@ -4,10 +4,7 @@
 //! transport layer (`crate::http`) turns an [`Outcome`] into a status code and a body.
 
 mod completion;
-pub mod headers;
-pub mod jsonrpc;
 pub mod methods;
-pub mod param_headers;
 pub mod primitives;
 mod prompts;
 mod resources;
@@ -15,12 +12,12 @@ pub(crate) mod skills;
 pub mod state;
 pub mod stream;
 pub mod tasks;
-pub mod version;
 
 use serde_json::{Map, Value};
 
-use jsonrpc::{truncate, Id, RpcError};
-use version::{Era, Version};
+use crate::protocol::jsonrpc::{self, truncate, Id, RpcError};
+use crate::protocol::version::{Era, Version};
+use crate::protocol::{headers, param_headers, McpHeaders};
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -131,20 +128,6 @@ pub struct Request {
 
 /// The most messages one 2025-03-26 batch may carry.
 pub const MAX_BATCH: usize = 100;
-
-/// The MCP request headers, as the transport read them (absent when not sent).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct McpHeaders<'a> {
-    /// `MCP-Protocol-Version`.
-    pub protocol_version: Option<&'a str>,
-    /// `Mcp-Method` (2026-07-28).
-    pub method: Option<&'a str>,
-    /// `Mcp-Name` (2026-07-28), possibly in the `=?base64?…?=` form.
-    pub name: Option<&'a str>,
-    /// Every header of the request, names in any case: read only for a `tools/call` of a
-    /// tool that mirrors arguments into `Mcp-Param-{Name}` headers (2026-07-28).
-    pub all: &'a [(String, String)],
-}
 
 /// What to send back for one POST.
 #[derive(Debug, PartialEq)]

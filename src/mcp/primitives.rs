@@ -7,10 +7,10 @@
 
 use serde_json::Value;
 
-use super::jsonrpc::{truncate, RpcError};
 use super::methods::Params;
-use super::version::Version;
 use super::{completion, prompts, resources, Request, Server};
+use crate::protocol::jsonrpc::{truncate, RpcError};
+use crate::protocol::version::Version;
 use crate::tools::BoxFuture;
 
 /// The methods served here.

@@ -3,12 +3,12 @@
 
 use serde_json::{Map, Value};
 
-use super::jsonrpc::{truncate, RpcError};
 use super::methods::{self, Params};
 use super::resources::icons;
-use super::version::Version;
 use super::{Request, Server};
 use crate::prompts::{DynPrompt, Info};
+use crate::protocol::jsonrpc::{truncate, RpcError};
+use crate::protocol::version::Version;
 use crate::tools::Context;
 
 fn describe(info: &Info, v: Version) -> Value {

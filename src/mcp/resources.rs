@@ -4,11 +4,11 @@
 
 use serde_json::{Map, Value};
 
-use super::jsonrpc::{truncate, RpcError};
 use super::methods::{self, Params};
-use super::version::{Era, Version};
 use super::{Request, Server};
 use crate::primitives::{resource_not_found, CacheHint};
+use crate::protocol::jsonrpc::{truncate, RpcError};
+use crate::protocol::version::{Era, Version};
 use crate::resources::{Found, Info, Registry};
 use crate::tools::Context;
 

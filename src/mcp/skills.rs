@@ -5,10 +5,10 @@
 
 use serde_json::{json, Map, Value};
 
-use super::jsonrpc::{truncate, RpcError};
 use super::methods::{self, Params};
-use super::version::{Era, Version};
 use super::Server;
+use crate::protocol::jsonrpc::{truncate, RpcError};
+use crate::protocol::version::{Era, Version};
 use crate::resources::ResourceContents;
 use crate::skills::{self, Loaded};
 

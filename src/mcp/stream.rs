@@ -10,8 +10,8 @@ use std::task::{Context as TaskContext, Poll};
 
 use serde_json::Value;
 
-use super::jsonrpc::{self, Id, RpcError};
-use super::version::Era;
+use crate::protocol::jsonrpc::{self, Id, RpcError};
+use crate::protocol::version::Era;
 use crate::tools::context::Outbox;
 use crate::tools::BoxFuture;
 
@@ -133,7 +133,7 @@ impl Streaming {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mcp::jsonrpc::RpcError;
+    use crate::protocol::jsonrpc::RpcError;
     use serde_json::json;
 
     #[test]

@@ -6,10 +6,10 @@ use std::rc::Rc;
 
 use serde_json::{json, Map, Value};
 
-use super::jsonrpc::RpcError;
 use super::methods::{self, Answer};
-use super::version::{Era, Version};
 use super::{Request, Server};
+use crate::protocol::jsonrpc::RpcError;
+use crate::protocol::version::{Era, Version};
 use crate::tasks::{self, Record, Status, Store, TaskSupport};
 use crate::tools::{BoxFuture, CallResult, Context, Definition, DynTool, Platform, TaskTool};
 

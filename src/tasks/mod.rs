@@ -15,7 +15,7 @@ pub mod object;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::mcp::jsonrpc::RpcError;
+use crate::protocol::jsonrpc::RpcError;
 use crate::tools::{BoxFuture, Caller};
 
 /// The extension's identifier (SEP-2663 "Extension Identifier").
@@ -189,7 +189,7 @@ impl Record {
                 out.insert("result".into(), self.result.clone().unwrap_or(json!({})));
             }
             Status::Failed => {
-                let fallback = json!({ "code": crate::mcp::jsonrpc::INTERNAL_ERROR, "message": "Internal error" });
+                let fallback = json!({ "code": crate::protocol::jsonrpc::INTERNAL_ERROR, "message": "Internal error" });
                 out.insert("error".into(), self.error.clone().unwrap_or(fallback));
             }
             Status::Working | Status::Cancelled => {}

@@ -16,8 +16,8 @@ use std::task::Poll;
 use serde_json::{json, Map, Value};
 
 use super::{error_json, Record, Status, MAX_RUNS};
-use crate::mcp::jsonrpc::{RpcError, INTERNAL_ERROR};
-use crate::mcp::version::Version;
+use crate::protocol::jsonrpc::{RpcError, INTERNAL_ERROR};
+use crate::protocol::version::Version;
 use crate::tools::context::TaskSignals;
 use crate::tools::{BoxFuture, CallResult, Context, Platform, Registry};
 

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Number, Value};
 
 use super::ToolError;
-use crate::mcp::jsonrpc::truncate;
+use crate::protocol::jsonrpc::truncate;
 
 /// A type with its JSON Schema (2020-12) declared beside it: a tool's arguments or its
 /// structured result. The schema is published exactly as this returns it.

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::args::Schema;
 use super::ToolError;
-use crate::mcp::version::Version;
+use crate::protocol::version::Version;
 
 /// One content block of a tool result.
 #[derive(Clone, Debug, PartialEq)]

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 
 use super::input::{Exchange, InputKind, InputRequest};
 use crate::auth::Principal;
-use crate::mcp::version::{Era, Version};
+use crate::protocol::version::{Era, Version};
 
 /// A boxed future that need not be `Send`: a worker's futures hold JavaScript values.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
@@ -187,7 +187,7 @@ impl Context {
     /// Execution Errors"). Return the value it gives: `Err(ctx.protocol_error(…))`.
     pub fn protocol_error(&self, code: i64, message: impl Into<String>) -> super::ToolError {
         let message = message.into();
-        self.exchange.borrow_mut().failed = Some(crate::mcp::jsonrpc::RpcError {
+        self.exchange.borrow_mut().failed = Some(crate::protocol::jsonrpc::RpcError {
             code,
             message: message.clone(),
             data: None,
@@ -231,7 +231,7 @@ impl Context {
             if !request.accepts(&answer) {
                 ex.invalid = Some(format!(
                     "inputResponses.{} is not a {kind} result",
-                    crate::mcp::jsonrpc::truncate(key, 64)
+                    crate::protocol::jsonrpc::truncate(key, 64)
                 ));
                 return Err(super::ToolError::new("invalid input response"));
             }
@@ -432,7 +432,7 @@ pub struct FetchResponse {
 
 impl FetchResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        crate::http::find_header(&self.headers, name)
+        crate::protocol::find_header(&self.headers, name)
     }
 
     /// The body as text (invalid UTF-8 replaced).

@@ -8,7 +8,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::mcp::jsonrpc::RpcError;
+use crate::protocol::jsonrpc::RpcError;
 
 /// The kinds of input, by the client capability each needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use crate::apps::{ToolUi, View, Visibility};
-use crate::mcp::param_headers::{self, ParamHeader};
+use crate::protocol::param_headers::{self, ParamHeader};
 
 pub mod args;
 pub mod content;
@@ -475,7 +475,7 @@ mod tests {
             Context::new(
                 None,
                 Rc::new(crate::testing::TestPlatform::default()),
-                crate::mcp::version::Version::V2025_11_25,
+                crate::protocol::version::Version::V2025_11_25,
             )
             .with_log_level(Some(LogLevel::Info))
             .with_streaming(streams)

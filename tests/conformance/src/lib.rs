@@ -189,7 +189,7 @@ mod tests {
             Context::new(
                 None,
                 Rc::new(TestPlatform::default()),
-                dice_mcp::mcp::version::Version::V2025_11_25,
+                dice_mcp::protocol::version::Version::V2025_11_25,
             )
             .with_progress_token(token)
         };
@@ -219,7 +219,7 @@ mod tests {
             Context::new(
                 None,
                 Rc::new(TestPlatform::default()),
-                dice_mcp::mcp::version::Version::V2026_07_28,
+                dice_mcp::protocol::version::Version::V2026_07_28,
             )
             .with_log_level(level)
         };
@@ -409,7 +409,8 @@ mod tests {
 #[cfg(test)]
 mod primitives_flow {
     use super::*;
-    use dice_mcp::mcp::{handle, McpHeaders, Outcome, Request};
+    use dice_mcp::mcp::{handle, Outcome, Request};
+    use dice_mcp::protocol::McpHeaders;
     use dice_mcp::testing::{block_on, TestPlatform};
     use serde_json::{json, Value};
     use std::rc::Rc;

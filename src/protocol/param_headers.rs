@@ -260,7 +260,7 @@ fn same_integer(header: &str, body: &serde_json::Number) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mcp::jsonrpc::HEADER_MISMATCH;
+    use crate::protocol::jsonrpc::HEADER_MISMATCH;
     use serde_json::json;
 
     fn region_schema() -> Value {
