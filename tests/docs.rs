@@ -11,12 +11,47 @@
 //! - `text`: shown output or a tree; in docs/layout.md every path it lists exists.
 //!
 //! A block with no language, or another one, fails: say what it is.
+//!
+//! A code block whose first line is `// PATH: …` shows that whole file: it must equal the
+//! file byte for byte. Every block of the pages in [`WHOLE_FILE_PAGES`] must be one.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Pages whose every block is a whole file, named on its first line.
+const WHOLE_FILE_PAGES: [&str; 3] = [
+    "docs/testing.md",
+    "docs/custom-headers.md",
+    "docs/skills.md",
+];
+
+/// A block that names its file on its first line (`// tests/x.rs: what it is`) must be
+/// that file, whole; `Ok(false)` when it names none.
+fn check_whole_file(b: &Block) -> Result<bool, String> {
+    let Some(file) = b
+        .body
+        .lines()
+        .next()
+        .and_then(|first| first.strip_prefix("// "))
+        .and_then(|rest| rest.split_once(':'))
+        .map(|(path, _)| path)
+        .filter(|path| !path.contains(' ') && path.contains('/'))
+    else {
+        return Ok(false);
+    };
+    let source = fs::read_to_string(root().join(file))
+        .map_err(|e| format!("names {file}, which cannot be read: {e}"))?;
+    if source == b.body {
+        Ok(true)
+    } else {
+        Err(format!(
+            "differs from {file}, which it names: copy the file into the page"
+        ))
+    }
 }
 
 struct Block {
@@ -254,6 +289,21 @@ fn every_code_block_in_the_docs_is_checked() {
     for page in pages() {
         for b in blocks(&page) {
             count += 1;
+            match check_whole_file(&b) {
+                Ok(true) => continue,
+                Ok(false) if WHOLE_FILE_PAGES.contains(&b.page.as_str()) => {
+                    problems.push(format!(
+                        "{}:{}: the {} block must start with `// PATH: …` naming the file it shows",
+                        b.page, b.line, b.lang
+                    ));
+                    continue;
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    problems.push(format!("{}:{}: the {} block {e}", b.page, b.line, b.lang));
+                    continue;
+                }
+            }
             let result = match b.lang.as_str() {
                 "rust" => check_quoted(&b, "// ...", &code),
                 "python" => check_quoted(&b, "# ...", &code),
@@ -319,4 +369,10 @@ fn the_checks_refuse_what_they_should() {
     assert!(check_toml(&block("toml", kv), &configs).is_ok());
     assert!(check_toml(&block("toml", "[vars]\nX = \"1\"\n"), &configs).is_err());
     assert!(check_layout(&block("text", "src/nope.rs   gone\n")).is_err());
+    assert_eq!(check_whole_file(&block("rust", "fn a() {}\n")), Ok(false));
+    assert!(check_whole_file(&block("rust", "// tests/docs.rs: this file\nfn a() {}\n")).is_err());
+    let recipe = fs::read_to_string(root().join("tests/recipe_tool.rs")).unwrap();
+    assert_eq!(check_whole_file(&block("rust", &recipe)), Ok(true));
+    let changed = recipe.replacen('\n', "\n// an extra line\n", 2);
+    assert!(check_whole_file(&block("rust", &changed)).is_err());
 }
