@@ -163,16 +163,6 @@ fn server_info(server: &Server, version: Version) -> Value {
     info
 }
 
-/// Adds one extension to `capabilities.extensions` (SEP-2133), beside any already there.
-fn extend(caps: &mut Value, id: &str, settings: Value) {
-    if let Some(obj) = caps.as_object_mut() {
-        let all = obj.entry("extensions").or_insert_with(|| json!({}));
-        if let Some(all) = all.as_object_mut() {
-            all.insert(id.into(), settings);
-        }
-    }
-}
-
 /// What the server offers: `resources`, `prompts` and `completions` only when it has
 /// some. `listChanged` and `subscribe` are false: a stateless server holds no stream to
 /// send a change on (see docs/resources-prompts.md).
@@ -186,7 +176,7 @@ fn capabilities(server: &Server) -> Value {
     }
     if !server.skills.is_empty() {
         let (id, settings) = super::skills::capability();
-        extend(&mut caps, id, settings);
+        caps["extensions"][id] = settings;
     }
     if !server.prompts.is_empty() {
         caps["prompts"] = json!({ "listChanged": false });
@@ -227,7 +217,8 @@ fn discover(server: &Server, request: &Request) -> Value {
         .tasks
         .is_some_and(|b| b.open(&request.platform).is_some())
     {
-        extend(&mut caps, crate::tasks::EXTENSION, json!({}));
+        // Beside any extension `capabilities` already declares (skills; SEP-2133).
+        caps["extensions"][crate::tasks::EXTENSION] = json!({});
     }
     json!({
         "supportedVersions": Version::supported_list(),
