@@ -20,8 +20,8 @@ use crate::http::{self, Body, MAX_BODY_BYTES};
 use crate::log::RequestLog;
 use crate::mcp::stream::Streaming;
 use crate::mcp::Server;
+use crate::primitives::MAX_FETCH_BYTES;
 use crate::ratelimit::{self, Limit};
-use crate::tools::context::MAX_FETCH_BYTES;
 use crate::tools::{
     BoxFuture, Context, FetchError, FetchRequest, FetchResponse, Platform, ToolError,
 };

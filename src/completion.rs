@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::primitives::Error;
-use crate::tools::{BoxFuture, Context};
+use crate::primitives::{BoxFuture, Context};
 
 /// The most values one answer carries (server/utilities/completion "CompleteResult").
 pub const MAX_VALUES: usize = 100;

@@ -9,23 +9,24 @@
 //!
 //! A module imports only the ones below it. From the bottom:
 //! 1. `protocol`: the JSON-RPC envelope and codes, the revisions, MCP's header rules.
-//! 2. The primitives' API: `tools`, `resources`, `prompts`, `completion`, `primitives`
-//!    (what they share), `apps`, `skills`, `tasks` (the task record, the task object).
+//! 2. The primitives' API, in this order: `primitives` (what they all share: the
+//!    handler's context, input requests, errors, paging), `apps`, `completion`, `tools`,
+//!    `resources`, `prompts`, `skills`, `tasks` (the task record, the task object).
 //! 3. The server, `mcp`: capabilities, dispatch, streaming, input rounds, `tasks/*`.
 //! 4. `auth`, `config`, `ratelimit` and `log`, composed with the server by `http`, the
 //!    pipeline.
-//! 5. `adapter` and `durable`, the workers-rs faces; `testing`, the host helpers.
+//! 5. `adapter` and `durable`, the workers-rs faces; this file, the product; `testing`,
+//!    the host helpers.
 //!
-//! What still points upward, and why (docs/layout.md says more):
+//! `tests/layers.rs` holds this order and fails on a use that points up. What still
+//! points upward, and why (docs/layout.md says more):
 //! - A registry points at the server code that serves it: `resources::Registry`,
 //!   `prompts::Registry` and `skills::Skills` hold a reference to `mcp`'s methods for
 //!   them, set by their `new` and absent from `EMPTY` and `NONE`. A server that registers
 //!   none of them links none of that code: a deliberate size trade (the dice server has
 //!   one resource, no prompt and no skill).
-//! - `tools::Context` holds the caller as an `auth::Principal`, a plain value; `auth`
+//! - The context holds the caller as an `auth::Principal`, a plain value; `auth`
 //!   imports only `protocol`, so this makes no circle.
-//! - Within the primitives' API, `tools` uses `primitives` and `tasks`, and both use it
-//!   back (errors and paging; task support and the tool's context). Not mended yet.
 
 // Lets a tool file say `use dice_mcp::tools::…` whether it is compiled in this crate or in
 // one built on it (the docs' example tools are compiled in both ways).

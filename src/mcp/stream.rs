@@ -10,9 +10,9 @@ use std::task::{Context as TaskContext, Poll};
 
 use serde_json::Value;
 
+use crate::primitives::context::Outbox;
 use crate::protocol::jsonrpc::{self, Id, RpcError};
 use crate::protocol::version::Era;
-use crate::tools::context::Outbox;
 use crate::tools::BoxFuture;
 
 /// The call's outcome: the JSON-RPC result, or an error.

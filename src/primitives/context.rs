@@ -465,3 +465,9 @@ impl From<FetchError> for super::ToolError {
         super::ToolError::new(format!("An outbound request failed: {e}"))
     }
 }
+
+impl From<FetchError> for super::Error {
+    fn from(e: FetchError) -> Self {
+        super::Error::new(format!("An outbound request failed: {e}"))
+    }
+}

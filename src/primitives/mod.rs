@@ -7,7 +7,34 @@ use serde_json::{Map, Value};
 
 use crate::protocol::jsonrpc::RpcError;
 use crate::protocol::version::Version;
-use crate::tools::ToolError;
+
+pub(crate) mod context;
+pub(crate) mod input;
+
+pub use context::{
+    BoxFuture, Caller, Context, FetchError, FetchRequest, FetchResponse, LogLevel, Platform,
+    MAX_FETCH_BYTES,
+};
+pub use input::{InputKind, InputRequest};
+
+/// A failure the caller (usually a model) can correct or report: bad arguments, an unmet
+/// condition, an upstream service that failed. The text is shown to the model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ToolError(pub String);
+
+impl ToolError {
+    pub fn new(message: impl Into<String>) -> Self {
+        ToolError(message.into())
+    }
+}
+
+impl fmt::Display for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ToolError {}
 
 /// The cursor a client sent is not one this server issued.
 #[derive(Debug, PartialEq, Eq)]
@@ -281,12 +308,6 @@ impl std::error::Error for Error {}
 impl From<ToolError> for Error {
     fn from(e: ToolError) -> Self {
         Error::new(e.0)
-    }
-}
-
-impl From<crate::tools::FetchError> for Error {
-    fn from(e: crate::tools::FetchError) -> Self {
-        Error::new(format!("An outbound request failed: {e}"))
     }
 }
 

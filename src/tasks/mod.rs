@@ -15,32 +15,18 @@ pub mod object;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use crate::primitives::{BoxFuture, Caller};
 use crate::protocol::jsonrpc::RpcError;
-use crate::tools::{BoxFuture, Caller};
+pub use crate::tools::TaskSupport;
 
 /// The extension's identifier (SEP-2663 "Extension Identifier").
 pub const EXTENSION: &str = "io.modelcontextprotocol/tasks";
 
-/// How long a task and its data are kept after it was created, unless the tool says
-/// otherwise (`Tool::TASK_TTL_MS`): one hour.
-pub const DEFAULT_TTL_MS: u64 = 3_600_000;
 /// The polling interval suggested to clients.
 pub const POLL_INTERVAL_MS: u64 = 500;
 /// A run that did not finish this many times (the object was evicted, hit its wall-time
 /// limit or crashed) fails the task instead of starting again.
 pub const MAX_RUNS: u32 = 3;
-
-/// Whether a tool's calls may become tasks (the extension's `taskSupport`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum TaskSupport {
-    /// Always answered in the request (the default).
-    #[default]
-    Forbidden,
-    /// A task when the client declares the extension, else answered in the request.
-    Optional,
-    /// Only as a task: a client without the extension gets `-32021`.
-    Required,
-}
 
 /// A task's status (SEP-2663 "Task Status").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,9 +16,9 @@ use std::task::Poll;
 use serde_json::{json, Map, Value};
 
 use super::{error_json, Record, Status, MAX_RUNS};
+use crate::primitives::context::TaskSignals;
 use crate::protocol::jsonrpc::{RpcError, INTERNAL_ERROR};
 use crate::protocol::version::Version;
-use crate::tools::context::TaskSignals;
 use crate::tools::{BoxFuture, CallResult, Context, Platform, Registry};
 
 /// The object's durable storage and alarm.

@@ -10,7 +10,6 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use std::fmt;
 use std::sync::OnceLock;
 
 use crate::apps::{ToolUi, View, Visibility};
@@ -18,18 +17,17 @@ use crate::protocol::param_headers::{self, ParamHeader};
 
 pub mod args;
 pub mod content;
-pub mod context;
 pub mod dice;
-pub mod input;
 
-pub use crate::tasks::TaskSupport;
 pub use args::{NoArgs, Schema};
 pub use content::{CallResult, Content, IntoCallResult, Json, ResourceLink};
-pub use context::{
-    BoxFuture, Caller, Context, FetchError, FetchRequest, FetchResponse, LogLevel, Platform,
-    SharedExchange,
+// The context and the errors live below the tools (`crate::primitives`), shared by every
+// primitive; a tool author finds them here.
+pub use crate::primitives::context::SharedExchange;
+pub use crate::primitives::{
+    BoxFuture, Caller, Context, FetchError, FetchRequest, FetchResponse, InputKind, InputRequest,
+    LogLevel, Platform, ToolError,
 };
-pub use input::{InputKind, InputRequest};
 
 /// Every tool this server offers, in the order `tools/list` returns them.
 pub static REGISTRY: Registry = Registry::new(&[&dice::RollDice]);
@@ -63,7 +61,7 @@ pub trait Tool: Sync + 'static {
     /// see docs/tasks.md). The server needs a Durable Object binding for tasks.
     const TASK_SUPPORT: TaskSupport = TaskSupport::Forbidden;
     /// How long a task of this tool, and its result, are kept after it was created.
-    const TASK_TTL_MS: u64 = crate::tasks::DEFAULT_TTL_MS;
+    const TASK_TTL_MS: u64 = DEFAULT_TASK_TTL_MS;
     /// The MCP Apps view that draws this tool's results in hosts that render views
     /// (`crate::apps`); register the view as a resource too.
     const VIEW: Option<&'static View> = None;
@@ -110,25 +108,21 @@ pub trait Tool: Sync + 'static {
     }
 }
 
-/// A failure the caller (usually a model) can correct or report: bad arguments, an unmet
-/// condition, an upstream service that failed. The text is shown to the model.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ToolError(pub String);
-
-impl ToolError {
-    pub fn new(message: impl Into<String>) -> Self {
-        ToolError(message.into())
-    }
+/// Whether a tool's calls may become tasks (the extension's `taskSupport`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TaskSupport {
+    /// Always answered in the request (the default).
+    #[default]
+    Forbidden,
+    /// A task when the client declares the extension, else answered in the request.
+    Optional,
+    /// Only as a task: a client without the extension gets `-32021`.
+    Required,
 }
 
-impl fmt::Display for ToolError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ToolError {}
-
+/// How long a task and its data are kept after it was created, unless the tool says
+/// otherwise (`Tool::TASK_TTL_MS`): one hour.
+pub const DEFAULT_TASK_TTL_MS: u64 = 3_600_000;
 /// A [`Tool`] behind a pointer, as the registry holds it. Implemented for every `Tool`.
 pub trait DynTool: Sync {
     fn name(&self) -> &'static str;

@@ -1,0 +1,381 @@
+//! The crate's layers point one way (docs/layout.md, "Layers"): a module of `src/` uses
+//! only the modules listed before it in [`LAYERS`], and the few exceptions in [`UPWARD`],
+//! each with its reason. The exceptions together must not close a circle either.
+//!
+//! It reads every `crate::` and `super::` path in the code of each file under `src/`
+//! (comments and `#[cfg(test)]` items left out: a unit test may use the host helpers) and
+//! fails naming the file, the line and the rule it breaks. Files of one module may use
+//! each other; the rule is about modules.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The modules of `src/`, bottom first; each may use the ones before it. `lib` is the
+/// crate root (src/lib.rs: the product's `SERVER` and the worker entry).
+const LAYERS: &[&str] = &[
+    // 1. The protocol: JSON-RPC, revisions, MCP's header rules.
+    "protocol",
+    // 2. The primitives' API, bottom up: what every primitive shares (the handler's
+    //    context, its errors, paging, icons), then the primitives.
+    "primitives",
+    "apps",
+    "completion",
+    "tools",
+    "resources",
+    "prompts",
+    "skills",
+    "tasks",
+    // 3. The server.
+    "mcp",
+    // 4. Auth, configuration, limits and the log, composed by the HTTP pipeline.
+    "auth",
+    "config",
+    "ratelimit",
+    "log",
+    "http",
+    // 5. The workers-rs faces, the product, the host helpers.
+    "adapter",
+    "durable",
+    "lib",
+    "testing",
+];
+
+/// Uses that point up, allowed for the reason given (docs/layout.md says more): from,
+/// to, and whether it may close a circle.
+const UPWARD: &[(&str, &str, Circle)] = &[
+    // The context holds the caller as `auth::Principal`, a plain value; `auth` must not
+    // use anything above `protocol` for this to stay a line, not a circle.
+    ("primitives", "auth", Circle::Refused),
+    // A registry holds a reference to the server code that serves it, so a server that
+    // registers no resource, prompt or skill links none of it: a deliberate size trade,
+    // and the one circle the crate keeps.
+    ("resources", "mcp", Circle::SizeTrade),
+    ("prompts", "mcp", Circle::SizeTrade),
+    ("skills", "mcp", Circle::SizeTrade),
+];
+
+#[derive(PartialEq)]
+enum Circle {
+    Refused,
+    SizeTrade,
+}
+
+fn rank(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|m| *m == module)
+}
+
+/// One use of another module: where it is and what it names.
+struct Use {
+    from: String,
+    to: String,
+    file: String,
+    line: usize,
+    text: String,
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The module path of a file under `src/` (`src/mcp/tasks.rs` → `["mcp", "tasks"]`,
+/// `src/mcp/mod.rs` → `["mcp"]`, `src/lib.rs` → `[]`).
+fn module_path(rel: &Path) -> Vec<String> {
+    let mut parts: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_string_lossy().trim_end_matches(".rs").to_owned())
+        .collect();
+    if parts.last().is_some_and(|l| l == "mod" || l == "lib") {
+        parts.pop();
+    }
+    parts
+}
+
+/// The code of a file, line by line, with comments and `#[cfg(test)]` items blanked.
+fn code_lines(source: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut skip_depth: Option<i64> = None;
+    let mut skip_next_item = false;
+    let mut in_block_comment = false;
+    for raw in source.lines() {
+        let mut line = String::new();
+        let mut chars = raw.chars().peekable();
+        let mut in_string = false;
+        while let Some(c) = chars.next() {
+            if in_block_comment {
+                if c == '*' && chars.peek() == Some(&'/') {
+                    chars.next();
+                    in_block_comment = false;
+                }
+                continue;
+            }
+            if in_string {
+                if c == '\\' {
+                    chars.next();
+                } else if c == '"' {
+                    in_string = false;
+                }
+                continue;
+            }
+            match c {
+                '"' => in_string = true,
+                '/' if chars.peek() == Some(&'/') => break,
+                '/' if chars.peek() == Some(&'*') => {
+                    chars.next();
+                    in_block_comment = true;
+                }
+                _ => line.push(c),
+            }
+        }
+        let trimmed = line.trim();
+        if let Some(depth) = skip_depth.as_mut() {
+            *depth += braces(trimmed);
+            if *depth <= 0 {
+                skip_depth = None;
+            }
+            out.push(String::new());
+            continue;
+        }
+        if trimmed.starts_with("#[cfg(test)]") {
+            skip_next_item = true;
+            out.push(String::new());
+            continue;
+        }
+        if skip_next_item && !trimmed.is_empty() && !trimmed.starts_with("#[") {
+            skip_next_item = false;
+            let depth = braces(trimmed);
+            if depth > 0 {
+                skip_depth = Some(depth);
+            }
+            out.push(String::new());
+            continue;
+        }
+        out.push(line);
+    }
+    out
+}
+
+fn braces(line: &str) -> i64 {
+    line.chars()
+        .map(|c| match c {
+            '{' => 1,
+            '}' => -1,
+            _ => 0,
+        })
+        .sum()
+}
+
+/// The first segment after each `crate::` (or `$crate::`), and after each `super::`
+/// chain that reaches the crate root, in a line of code.
+fn targets(line: &str, path: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    let bytes = line.as_bytes();
+    let word_start =
+        |i: usize| i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+    let mut i = 0;
+    while i < line.len() {
+        let rest = &line[i..];
+        let (root_rest, ok) = if rest.starts_with("crate::") && word_start(i) {
+            (&rest["crate::".len()..], true)
+        } else if rest.starts_with("super::") && word_start(i) {
+            let mut r = rest;
+            let mut ups = 0;
+            while let Some(next) = r.strip_prefix("super::") {
+                r = next;
+                ups += 1;
+            }
+            (r, ups >= path.len())
+        } else {
+            i += 1;
+            continue;
+        };
+        if ok {
+            let names: Vec<&str> = match root_rest.strip_prefix('{') {
+                Some(group) => group
+                    .split([',', '}'])
+                    .map(|n| n.trim().split("::").next().unwrap_or(""))
+                    .collect(),
+                None => vec![root_rest],
+            };
+            for name in names {
+                let ident: String = name
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !ident.is_empty() {
+                    found.push(ident);
+                }
+            }
+        }
+        i += rest.len() - root_rest.len();
+    }
+    found
+}
+
+fn uses() -> Vec<Use> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut all = Vec::new();
+    for file in files {
+        let rel = file.strip_prefix(&src).unwrap();
+        if rel.starts_with("bin") {
+            continue; // host tools, outside the library
+        }
+        let path = module_path(rel);
+        let from = path.first().cloned().unwrap_or_else(|| "lib".into());
+        let source = fs::read_to_string(&file).unwrap();
+        let originals: Vec<&str> = source.lines().collect();
+        for (n, line) in code_lines(&source).iter().enumerate() {
+            for target in targets(line, &path) {
+                // A name of the root that is not a module is one of lib.rs's items.
+                let to = if rank(&target).is_some() {
+                    target
+                } else {
+                    "lib".into()
+                };
+                if to != from {
+                    all.push(Use {
+                        from: from.clone(),
+                        to,
+                        file: format!("src/{}", rel.display()),
+                        line: n + 1,
+                        text: originals[n].trim().to_owned(),
+                    });
+                }
+            }
+        }
+    }
+    all
+}
+
+#[test]
+fn every_module_of_src_has_a_layer() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    for file in files {
+        let rel = file.strip_prefix(&src).unwrap();
+        let first = module_path(rel).first().cloned();
+        if let Some(m) = first.filter(|m| m != "bin") {
+            assert!(
+                rank(&m).is_some(),
+                "src/{}: module `{m}` has no place in tests/layers.rs LAYERS; add it where it belongs (and to docs/layout.md)",
+                rel.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn layers_point_one_way() {
+    let mut problems = Vec::new();
+    for u in uses() {
+        let (Some(from), Some(to)) = (rank(&u.from), rank(&u.to)) else {
+            continue;
+        };
+        let allowed = UPWARD.iter().any(|(f, t, _)| *f == u.from && *t == u.to);
+        if to > from && !allowed {
+            problems.push(format!(
+                "{}:{}: `{}` uses `{}`, a layer above it: `{}`",
+                u.file, u.line, u.from, u.to, u.text
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "imports that point up (move the code down, or pass it in; see docs/layout.md \"Layers\"):\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn no_modules_use_each_other() {
+    // Edges between modules, with one use each as the example.
+    let mut edges: BTreeMap<(String, String), Use> = BTreeMap::new();
+    for u in uses() {
+        let trade = UPWARD
+            .iter()
+            .any(|(f, t, c)| *f == u.from && *t == u.to && *c == Circle::SizeTrade);
+        if !trade {
+            edges.entry((u.from.clone(), u.to.clone())).or_insert(u);
+        }
+    }
+    // A circle, if any: a depth-first search from each module.
+    fn visit(
+        node: &str,
+        edges: &BTreeMap<(String, String), Use>,
+        stack: &mut Vec<String>,
+        done: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = stack.iter().position(|s| s == node) {
+            let mut circle = stack[i..].to_vec();
+            circle.push(node.to_owned());
+            return Some(circle);
+        }
+        if done.iter().any(|d| d == node) {
+            return None;
+        }
+        stack.push(node.to_owned());
+        for ((f, t), _) in edges.iter() {
+            if f == node {
+                if let Some(c) = visit(t, edges, stack, done) {
+                    return Some(c);
+                }
+            }
+        }
+        stack.pop();
+        done.push(node.to_owned());
+        None
+    }
+    let mut done = Vec::new();
+    for m in LAYERS {
+        if let Some(circle) = visit(m, &edges, &mut Vec::new(), &mut done) {
+            let lines: Vec<String> = circle
+                .windows(2)
+                .map(|w| {
+                    let u = &edges[&(w[0].clone(), w[1].clone())];
+                    format!(
+                        "  {} → {}: {}:{}: `{}`",
+                        u.from, u.to, u.file, u.line, u.text
+                    )
+                })
+                .collect();
+            panic!(
+                "modules that use each other, a circle: {}\n{}",
+                circle.join(" → "),
+                lines.join("\n")
+            );
+        }
+    }
+}
+
+#[test]
+fn the_scanner_sees_what_it_must() {
+    let path = vec!["tools".to_owned(), "dice".to_owned()];
+    assert_eq!(targets("use crate::apps::{Csp, View};", &path), ["apps"]);
+    assert_eq!(
+        targets("use crate::{http, mcp::Server};", &path),
+        ["http", "mcp"]
+    );
+    assert_eq!(targets("x: $crate::tasks::Object", &path), ["tasks"]);
+    assert_eq!(targets("use super::super::log::X;", &path), ["log"]);
+    assert!(targets("use super::Context;", &path).is_empty());
+    assert!(targets("notcrate::x", &path).is_empty());
+    let code = code_lines(
+        "use crate::a; // crate::b\nlet s = \"crate::c\";\n#[cfg(test)]\nmod tests {\n    use crate::d;\n}\nuse crate::e;",
+    );
+    let seen: Vec<String> = code.iter().flat_map(|l| targets(l, &path)).collect();
+    assert_eq!(seen, ["a", "e"]);
+}
