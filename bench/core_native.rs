@@ -10,7 +10,7 @@ fn main() {
     })
     .unwrap();
     let body = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"roll_dice","arguments":{"n_dice":3}}}"#.to_vec();
-    let req = dice_mcp::http::Request {
+    let req = dice_mcp::http::HttpRequest {
         method: "POST".into(),
         base_url: "http://127.0.0.1:8787".into(),
         path: "/mcp/".into(),

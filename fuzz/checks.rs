@@ -9,7 +9,7 @@ use dice_mcp::auth::keys::KeySet;
 use dice_mcp::auth::policy::{ClaimPolicy, TokenClaims};
 use dice_mcp::auth::{AuthError, Authenticator};
 use dice_mcp::config::Config;
-use dice_mcp::http::{Body, Request};
+use dice_mcp::http::{Body, HttpRequest};
 use serde_json::Value;
 
 pub const NOW: i64 = 1_800_000_000;
@@ -56,7 +56,7 @@ pub fn http_request(data: &[u8]) {
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
-    let req = Request {
+    let req = HttpRequest {
         method: method.to_owned(),
         base_url: "http://127.0.0.1:8787".into(),
         path: path.to_owned(),
@@ -238,7 +238,7 @@ mod task_server {
 /// body, so the task methods' own parsing is reached. A successful `tasks/get` must be of
 /// that task, and nothing may panic.
 pub fn task_request(data: &[u8]) {
-    use dice_mcp::mcp::{self, Outcome};
+    use dice_mcp::mcp::{self, PostOutcome};
     use dice_mcp::protocol::McpHeaders;
     use dice_mcp::testing::{block_on, set_clock_ms, MemoryTasks};
     use std::rc::Rc;
@@ -266,7 +266,7 @@ pub fn task_request(data: &[u8]) {
             .and_then(|b| b["method"].as_str())
             .map(str::to_owned);
         let name = field("taskId").or_else(|| field("name"));
-        let request = mcp::Request {
+        let request = mcp::Post {
             caller: None,
             platform: Rc::new(dice_mcp::testing::TestPlatform::default()),
             sse: false,
@@ -288,7 +288,7 @@ pub fn task_request(data: &[u8]) {
         ));
         MemoryTasks::run_alarms();
         match handled.outcome {
-            Outcome::Reply { body, .. } => Some(body),
+            PostOutcome::Reply { body, .. } => Some(body),
             _ => None,
         }
     }

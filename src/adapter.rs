@@ -1,4 +1,4 @@
-//! The one place that knows workers-rs: a `worker::Request` becomes an [`http::Request`],
+//! The one place that knows workers-rs: a `worker::Request` becomes an [`http::HttpRequest`],
 //! [`http::handle`] answers it, and the answer becomes a `worker::Response`. Tools reach
 //! the platform through [`WorkersPlatform`]; everything behind this file is plain Rust.
 
@@ -443,7 +443,7 @@ fn chain_panic_hook() {
     }));
 }
 
-async fn read_request(req: &mut Request) -> Result<http::Request> {
+async fn read_request(req: &mut Request) -> Result<http::HttpRequest> {
     let headers: Vec<(String, String)> = req.headers().entries().collect();
     let method = req.method().to_string();
     let body = if method == "POST" {
@@ -456,7 +456,7 @@ async fn read_request(req: &mut Request) -> Result<http::Request> {
     // The runtime's URL is already serialised (WHATWG): its origin is what precedes the
     // path, so no URL parser is needed (see fetch_jwks).
     let url = req.inner().url();
-    Ok(http::Request {
+    Ok(http::HttpRequest {
         method,
         base_url: http::origin_of(&url).to_owned(),
         path: req.path(),

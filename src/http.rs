@@ -8,7 +8,7 @@ use crate::auth::{metadata, AuthError};
 use crate::config::{Auth, Config, ConfigError};
 use crate::log::{AuthOutcome, RequestLog};
 use crate::mcp::stream::Streaming;
-use crate::mcp::{self, Outcome, Server};
+use crate::mcp::{self, PostOutcome, Server};
 use crate::protocol::jsonrpc::{
     self, RpcError, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND,
     PARSE_ERROR, UNSUPPORTED_PROTOCOL_VERSION,
@@ -33,9 +33,10 @@ pub const MCP_PATHS: [&str; 2] = ["/mcp", "/mcp/"];
 const ALLOW: &str = "POST, OPTIONS";
 const ALLOWED_REQUEST_HEADERS: &str = "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Session-Id, Last-Event-ID";
 
-/// A request as the core sees it. Header names are lower-case.
+/// An HTTP request as the core sees it, built by the adapter from a `worker::Request`.
+/// Header names are lower-case.
 #[derive(Clone, Debug, Default)]
-pub struct Request {
+pub struct HttpRequest {
     pub method: String,
     /// `scheme://host[:port]` of the URL the request was sent to.
     pub base_url: String,
@@ -67,7 +68,7 @@ pub fn origin_of(url: &str) -> &str {
     &url[..end]
 }
 
-impl Request {
+impl HttpRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
     }
@@ -129,7 +130,7 @@ impl Response {
 pub async fn handle(
     server: &'static Server,
     config: &Config,
-    req: &Request,
+    req: &HttpRequest,
     now: i64,
     platform: Rc<dyn Platform>,
     verifier: &dyn Verifier,
@@ -142,7 +143,7 @@ pub async fn handle(
 async fn route(
     server: &'static Server,
     config: &Config,
-    req: &Request,
+    req: &HttpRequest,
     now: i64,
     platform: Rc<dyn Platform>,
     verifier: &dyn Verifier,
@@ -185,14 +186,14 @@ async fn route(
     with_common_headers(response, origin)
 }
 
-fn base_url<'a>(config: &'a Config, req: &'a Request) -> &'a str {
+fn base_url<'a>(config: &'a Config, req: &'a HttpRequest) -> &'a str {
     config.public_url.as_deref().unwrap_or(&req.base_url)
 }
 
 fn protected_resource_metadata(
     server: &Server,
     config: &Config,
-    req: &Request,
+    req: &HttpRequest,
     resource_path: &str,
 ) -> Response {
     let Auth::Bearer(auth) = &config.auth else {
@@ -236,7 +237,12 @@ fn all_scopes(required: &[String], more: &[&str]) -> Vec<String> {
 
 /// The `401`/`403`/`503` for a refused request, with the RFC 6750 challenge pointing at
 /// the protected resource metadata (RFC 9728 section 5.1).
-fn auth_failure(config: &Config, req: &Request, err: &AuthError, scopes: &[String]) -> Response {
+fn auth_failure(
+    config: &Config,
+    req: &HttpRequest,
+    err: &AuthError,
+    scopes: &[String],
+) -> Response {
     // The metadata of the path the client used, so that its `resource` is the URL the
     // user typed (2025-11-25 basic/authorization "Protected Resource Metadata Discovery
     // Requirements"; Claude compares the two exactly).
@@ -296,7 +302,7 @@ fn auth_failure(config: &Config, req: &Request, err: &AuthError, scopes: &[Strin
 /// [`crate::ratelimit`]). Only requests that reach authentication meet one: the MCP
 /// endpoint's POSTs from an allowed Origin (anything else is refused or answered without
 /// a token).
-pub fn rate_limit_check(config: &Config, req: &Request, now: i64) -> Option<Check> {
+pub fn rate_limit_check(config: &Config, req: &HttpRequest, now: i64) -> Option<Check> {
     let Auth::Bearer(auth) = &config.auth else {
         return None;
     };
@@ -321,7 +327,7 @@ pub fn rate_limit_check(config: &Config, req: &Request, now: i64) -> Option<Chec
 
 /// The `429` for a request a rate limit refused (see [`crate::ratelimit`]): a JSON-RPC
 /// error that says what to do, and `Retry-After`.
-pub fn rate_limited(req: &Request, limit: Limit) -> Response {
+pub fn rate_limited(req: &HttpRequest, limit: Limit) -> Response {
     let message = limit.to_string();
     let err = RpcError {
         code: RATE_LIMITED,
@@ -380,7 +386,7 @@ fn with_common_headers(mut response: Response, origin: Option<&str>) -> Response
 async fn mcp_endpoint(
     server: &'static Server,
     config: &Config,
-    req: &Request,
+    req: &HttpRequest,
     now: i64,
     platform: Rc<dyn Platform>,
     verifier: &dyn Verifier,
@@ -405,7 +411,7 @@ async fn mcp_endpoint(
                 }
             };
             let accept = accepted(req.header("accept"));
-            let call = mcp::Request {
+            let call = mcp::Post {
                 caller,
                 platform,
                 sse: accept.1 > 0.0,
@@ -433,7 +439,7 @@ async fn mcp_endpoint(
     }
 }
 
-fn preflight(req: &Request) -> Response {
+fn preflight(req: &HttpRequest) -> Response {
     // Echo what the browser asks for only when it is a plain list of header names: any
     // other byte would be refused by the runtime as a header value (found by fuzzing).
     let requested = req
@@ -450,8 +456,8 @@ fn preflight(req: &Request) -> Response {
 async fn post(
     server: &'static Server,
     config: &Config,
-    req: &Request,
-    call: &mcp::Request,
+    req: &HttpRequest,
+    call: &mcp::Post,
     format: Option<Format>,
 ) -> Response {
     let era = request_era(req);
@@ -480,26 +486,26 @@ async fn post(
     };
     let handled = mcp::handle(server, call, body, &headers, format.is_some()).await;
     let mut response = match handled.outcome {
-        Outcome::ScopeRequired(scopes) => {
+        PostOutcome::ScopeRequired(scopes) => {
             let challenge = scope_challenge(config, req, &scopes);
             match chatgpt_tool_call(body) {
                 Some(id) => scope_tool_error(server, req, challenge, &id, format),
                 None => challenge,
             }
         }
-        Outcome::Accepted => Response::new(202),
-        Outcome::NotAcceptable => transport_error(
+        PostOutcome::Accepted => Response::new(202),
+        PostOutcome::NotAcceptable => transport_error(
             406,
             "Accept must allow application/json or text/event-stream",
             era,
         ),
-        Outcome::Stream(stream) => {
+        PostOutcome::Stream(stream) => {
             let mut r = sse_headers(Response::new(200));
             r.stream = Some(stream);
             r.log.streamed = true;
             r
         }
-        Outcome::Reply { body, era, error } => {
+        PostOutcome::Reply { body, era, error } => {
             let status = status_for(era, error);
             let mut r = match format {
                 Some(Format::Sse) => sse(status, &body),
@@ -523,7 +529,7 @@ async fn post(
 /// The `403` for a call whose tool needs scopes the token lacks. The challenge names the
 /// scopes every token needs plus the tool's, so that a client stepping up keeps what it
 /// had (2025-11-25 basic/authorization "Scope Challenge Handling", recommended approach).
-fn scope_challenge(config: &Config, req: &Request, scopes: &mcp::MissingScopes) -> Response {
+fn scope_challenge(config: &Config, req: &HttpRequest, scopes: &mcp::MissingScopes) -> Response {
     let required = match &config.auth {
         Auth::Bearer(auth) => auth.policy.required_scopes.as_slice(),
         Auth::Disabled => &[],
@@ -556,7 +562,7 @@ fn chatgpt_tool_call(body: &[u8]) -> Option<jsonrpc::Id> {
 /// this tool error, with the same challenge, and every other client the 403.
 fn scope_tool_error(
     server: &Server,
-    req: &Request,
+    req: &HttpRequest,
     challenge: Response,
     id: &jsonrpc::Id,
     format: Option<Format>,
@@ -626,7 +632,7 @@ fn transport_error(status: u16, message: &str, era: Era) -> Response {
 }
 
 /// The era the request's header names, for shaping errors raised before the body is read.
-fn request_era(req: &Request) -> Era {
+fn request_era(req: &HttpRequest) -> Era {
     req.header("mcp-protocol-version")
         .and_then(Version::parse)
         .map_or(Era::Legacy, Version::era)

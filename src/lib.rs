@@ -2,7 +2,7 @@
 //! base for MCP servers of your own.
 //!
 //! `src/adapter.rs` is the only file that knows workers-rs: it turns a `worker::Request`
-//! into an [`http::Request`], calls [`http::handle`], and turns the answer back.
+//! into an [`http::HttpRequest`], calls [`http::handle`], and turns the answer back.
 //! Everything else is plain Rust, tested on the host with `cargo test`.
 //!
 //! # Layers

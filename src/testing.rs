@@ -156,7 +156,7 @@ pub fn call_tool_in(
 /// whole HTTP core, as the worker runs it, minus workers-rs.
 pub fn handle(
     config: &crate::config::Config,
-    req: &crate::http::Request,
+    req: &crate::http::HttpRequest,
     now: i64,
 ) -> crate::http::Response {
     block_on(crate::http::handle(

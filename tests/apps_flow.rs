@@ -2,7 +2,7 @@
 //! by the registry path that links no template or prompt code (the product's upload).
 
 use dice_mcp::config::Config;
-use dice_mcp::http::{Body, Request};
+use dice_mcp::http::{Body, HttpRequest};
 use dice_mcp::mcp::Server;
 use dice_mcp::prompts::{self, Argument, Completer, Context, Prompt, PromptError, PromptResult};
 use dice_mcp::testing::{block_on, TestPlatform};
@@ -24,7 +24,7 @@ fn rpc_to(server: &'static Server, method: &str, params: Value) -> Value {
     let response = block_on(dice_mcp::http::handle(
         server,
         &config,
-        &Request {
+        &HttpRequest {
             method: "POST".into(),
             path: "/mcp/".into(),
             headers: vec![
@@ -36,7 +36,7 @@ fn rpc_to(server: &'static Server, method: &str, params: Value) -> Value {
                 ("mcp-protocol-version".into(), "2025-11-25".into()),
             ],
             body: Body::Bytes(body.to_string().into_bytes()),
-            ..Request::default()
+            ..HttpRequest::default()
         },
         1_800_000_000,
         Rc::new(TestPlatform::default()),

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use dice_mcp::config::Config;
-use dice_mcp::http::{rate_limit_check, rate_limited, Body, Request, Response};
+use dice_mcp::http::{rate_limit_check, rate_limited, Body, HttpRequest, Response};
 use dice_mcp::log::AuthOutcome;
 use dice_mcp::ratelimit::{Check, Limit};
 use dice_mcp::testing::handle;
@@ -68,7 +68,7 @@ fn ping_at(authorization: Option<&str>, now: i64) -> Response {
     }
     handle(
         config(),
-        &Request {
+        &HttpRequest {
             method: "POST".into(),
             base_url: "http://internal:8787".into(),
             path: "/mcp".into(),
@@ -177,11 +177,11 @@ fn a_missing_scope_is_403_insufficient_scope() {
 fn metadata_names_the_resource_and_its_authorization_server() {
     let r = handle(
         config(),
-        &Request {
+        &HttpRequest {
             method: "GET".into(),
             base_url: "http://internal:8787".into(),
             path: "/.well-known/oauth-protected-resource/mcp".into(),
-            ..Request::default()
+            ..HttpRequest::default()
         },
         NOW,
     );
@@ -276,8 +276,8 @@ fn an_expired_token_is_remembered() {
     assert!(again.log.remembered);
 }
 
-fn request(authorization: &str, body: &str) -> Request {
-    Request {
+fn request(authorization: &str, body: &str) -> HttpRequest {
+    HttpRequest {
         method: "POST".into(),
         base_url: "http://internal:8787".into(),
         path: "/mcp/".into(),

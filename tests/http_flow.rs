@@ -2,7 +2,7 @@
 //! the same code the worker runs, minus workers-rs.
 
 use dice_mcp::config::Config;
-use dice_mcp::http::{Body, Request, Response};
+use dice_mcp::http::{Body, HttpRequest, Response};
 use dice_mcp::testing::handle;
 use serde_json::{json, Value};
 
@@ -24,12 +24,12 @@ fn post(body: Value, headers: &[(&str, &str)]) -> Response {
     all.extend(headers.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     handle(
         &config(),
-        &Request {
+        &HttpRequest {
             method: "POST".into(),
             path: "/mcp/".into(),
             headers: all,
             body: Body::Bytes(body.to_string().into_bytes()),
-            ..Request::default()
+            ..HttpRequest::default()
         },
         NOW,
     )
@@ -44,12 +44,12 @@ fn raw(body: Body) -> Response {
 fn raw_with_type(content_type: &str, body: Body) -> Response {
     handle(
         &config(),
-        &Request {
+        &HttpRequest {
             method: "POST".into(),
             path: "/mcp".into(),
             headers: vec![("content-type".into(), content_type.into())],
             body,
-            ..Request::default()
+            ..HttpRequest::default()
         },
         NOW,
     )

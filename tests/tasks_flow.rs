@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use dice_mcp::auth::Principal;
-use dice_mcp::mcp::{self, Outcome, Server};
+use dice_mcp::mcp::{self, PostOutcome, Server};
 use dice_mcp::protocol::McpHeaders;
 use dice_mcp::testing::{block_on, set_clock_ms, MemoryTasks, TestPlatform};
 use dice_mcp::tools::{Context, InputRequest, NoArgs, Registry, TaskSupport, Tool, ToolError};
@@ -147,7 +147,7 @@ fn send(
         .and_then(Value::as_str)
         .map(str::to_owned);
     let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
-    let request = mcp::Request {
+    let request = mcp::Post {
         caller: who,
         platform: Rc::new(TestPlatform::default()),
         sse: false,
@@ -167,7 +167,7 @@ fn send(
         &headers,
         true,
     ));
-    let Outcome::Reply { body, .. } = handled.outcome else {
+    let PostOutcome::Reply { body, .. } = handled.outcome else {
         panic!("a plain reply, got {:?}", handled.outcome);
     };
     match body.get("error") {

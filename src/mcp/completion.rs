@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::methods::Params;
-use super::{prompts, Request, Server};
+use super::{prompts, Post, Server};
 use crate::completion::{Completer, CompletionRequest};
 use crate::protocol::jsonrpc::{truncate, RpcError};
 use crate::protocol::version::Version;
@@ -75,7 +75,7 @@ pub(super) fn target(server: &Server, params: Params) -> Result<Target, RpcError
 
 pub(super) async fn complete(
     server: &Server,
-    request: &Request,
+    request: &Post,
     params: Params<'_>,
     version: Version,
 ) -> Result<Value, RpcError> {

@@ -4,7 +4,7 @@ use serde_json::{json, Map, Value};
 
 use super::state;
 use super::stream::{self, Started, Streaming};
-use super::{Request, Server};
+use super::{Post, Server};
 use crate::protocol::jsonrpc::{truncate, Id, RpcError};
 use crate::protocol::version::{Era, Version};
 use crate::tools::{
@@ -27,7 +27,7 @@ pub enum Answer {
 /// Runs one request. `in_batch` is true inside a 2025-03-26 batch, where nothing streams.
 pub async fn dispatch(
     server: &'static Server,
-    request: &Request,
+    request: &Post,
     id: &Id,
     method: &str,
     params: Params<'_>,
@@ -89,7 +89,7 @@ fn set_level(params: Params) -> Result<Value, RpcError> {
 /// there is no token to ask for more; `tools_call` answers that case.
 pub fn missing_scopes(
     server: &Server,
-    request: &Request,
+    request: &Post,
     method: &str,
     params: Params<'_>,
 ) -> Option<super::MissingScopes> {
@@ -210,7 +210,7 @@ fn initialize(server: &Server, params: Params) -> Result<Value, RpcError> {
     }))
 }
 
-fn discover(server: &Server, request: &Request) -> Value {
+fn discover(server: &Server, request: &Post) -> Value {
     let mut caps = capabilities(server);
     // Advertised only when tasks can be kept (SEP-2663 "Capability Negotiation").
     if server
@@ -309,7 +309,7 @@ pub(super) struct InputCall {
 /// becomes `input_required` after.
 pub(super) async fn run_with_input(
     server: &'static Server,
-    request: &Request,
+    request: &Post,
     params: Params<'_>,
     version: Version,
     call: InputCall,
@@ -383,7 +383,7 @@ fn describe(tool: &dyn DynTool, def: &Definition, version: Version, authenticate
 
 async fn tools_call(
     server: &'static Server,
-    request: &Request,
+    request: &Post,
     id: &Id,
     params: Params<'_>,
     version: Version,
@@ -494,7 +494,7 @@ async fn tools_call(
 /// before the tool runs.
 pub(super) fn prepare_input(
     server: &Server,
-    request: &Request,
+    request: &Post,
     params: Params<'_>,
     meta: Option<&Value>,
     tool: &str,
@@ -571,7 +571,7 @@ pub(super) fn refuse_input(params: Params<'_>) -> Result<(), RpcError> {
 /// it asked for input nobody has given yet, else its result.
 pub(super) fn input_outcome(
     server: &'static Server,
-    request: &Request,
+    request: &Post,
     tool: String,
     arguments: Value,
     exchange: &SharedExchange,

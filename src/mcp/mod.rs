@@ -1,7 +1,7 @@
 //! MCP over JSON-RPC: parse one POST body, decide the protocol revision, dispatch, answer.
 //!
 //! Nothing here knows HTTP beyond the three request headers MCP mirrors from the body; the
-//! transport layer (`crate::http`) turns an [`Outcome`] into a status code and a body.
+//! transport layer (`crate::http`) turns a [`PostOutcome`] into a status code and a body.
 
 mod completion;
 pub mod methods;
@@ -112,9 +112,10 @@ impl Server {
     }
 }
 
-/// What a request brings besides its body.
+/// One POST as the server sees it besides its body: who sent it, the platform, whether
+/// the answer may stream, the time, the requestState key. Built by `crate::http`.
 #[derive(Clone)]
-pub struct Request {
+pub struct Post {
     /// The verified caller; `None` only when the server runs without authentication.
     pub caller: Option<Arc<Caller>>,
     pub platform: Rc<dyn Platform>,
@@ -131,7 +132,7 @@ pub const MAX_BATCH: usize = 100;
 
 /// What to send back for one POST.
 #[derive(Debug, PartialEq)]
-pub enum Outcome {
+pub enum PostOutcome {
     /// The body held only notifications or responses: `202 Accepted`, no body.
     Accepted,
     /// A JSON-RPC response (an array for a batch). `error` is the code when the reply is a
@@ -180,13 +181,13 @@ pub struct Summary {
 /// The answer to one POST and what it was about.
 #[derive(Debug, PartialEq)]
 pub struct Handled {
-    pub outcome: Outcome,
+    pub outcome: PostOutcome,
     pub summary: Summary,
 }
 
-impl Outcome {
-    fn error(id: Option<&Id>, err: RpcError, era: Era) -> Outcome {
-        Outcome::Reply {
+impl PostOutcome {
+    fn error(id: Option<&Id>, err: RpcError, era: Era) -> PostOutcome {
+        PostOutcome::Reply {
             body: jsonrpc::error(id, &err, era),
             era,
             error: Some(err.code),
@@ -198,7 +199,7 @@ impl Outcome {
 /// JSON nor SSE: then a body that needs an answer is refused before anything runs.
 pub async fn handle(
     server: &'static Server,
-    request: &Request,
+    request: &Post,
     body: &[u8],
     headers: &McpHeaders<'_>,
     can_reply: bool,
@@ -210,24 +211,24 @@ pub async fn handle(
 
 async fn handle_message(
     server: &'static Server,
-    request: &Request,
+    request: &Post,
     body: &[u8],
     headers: &McpHeaders<'_>,
     can_reply: bool,
     summary: &mut Summary,
-) -> Outcome {
+) -> PostOutcome {
     // The era to answer in before the body says more: modern only if the header says so.
     let header_version = headers.protocol_version.and_then(Version::parse);
     let header_era = header_version.map_or(Era::Legacy, Version::era);
 
     let message: Value = match parse(body) {
         Ok(v) => v,
-        Err(err) => return Outcome::error(None, err, header_era),
+        Err(err) => return PostOutcome::error(None, err, header_era),
     };
     if let (Some(raw), None) = (headers.protocol_version, header_version) {
         let id = message.get("id").and_then(Id::from_value);
         let err = headers::unsupported_header(raw, &message);
-        return Outcome::error(id.as_ref(), err, header_era);
+        return PostOutcome::error(id.as_ref(), err, header_era);
     }
     summary.version = header_version;
     match message {
@@ -237,11 +238,11 @@ async fn handle_message(
                 .and_then(Value::as_str)
                 .map(|m| truncate(m, 64));
             if !can_reply && expects_reply(&obj) {
-                return Outcome::NotAcceptable;
+                return PostOutcome::NotAcceptable;
             }
             match handle_single(server, request, &obj, headers, header_version, summary).await {
                 Some(reply) => reply,
-                None => Outcome::Accepted,
+                None => PostOutcome::Accepted,
             }
         }
         Value::Array(items) => {
@@ -249,7 +250,7 @@ async fn handle_message(
             summary.version = Some(header_version.unwrap_or(Version::HEADERLESS_DEFAULT));
             handle_batch(server, request, &items, header_version, can_reply).await
         }
-        _ => Outcome::error(
+        _ => PostOutcome::error(
             None,
             RpcError::invalid_request("the body must be one JSON-RPC message (a JSON object)"),
             header_era,
@@ -328,12 +329,12 @@ fn classify(obj: &Map<String, Value>) -> Result<Message<'_>, (Option<Id>, RpcErr
 
 async fn handle_single(
     server: &'static Server,
-    request: &Request,
+    request: &Post,
     obj: &Map<String, Value>,
     headers: &McpHeaders<'_>,
     header_version: Option<Version>,
     summary: &mut Summary,
-) -> Option<Outcome> {
+) -> Option<PostOutcome> {
     let header_era = header_version.map_or(Era::Legacy, Version::era);
     let (id, method, params) = match classify(obj) {
         Ok(Message::Request { id, method, params }) => (id, method, params),
@@ -342,13 +343,13 @@ async fn handle_single(
         Ok(Message::Notification) => return None,
         Ok(Message::Response) if header_era == Era::Legacy => return None,
         Ok(Message::Response) => {
-            return Some(Outcome::error(
+            return Some(PostOutcome::error(
                 None,
                 RpcError::invalid_request("clients must not send JSON-RPC responses in 2026-07-28"),
                 header_era,
             ))
         }
-        Err((id, err)) => return Some(Outcome::error(id.as_ref(), err, header_era)),
+        Err((id, err)) => return Some(PostOutcome::error(id.as_ref(), err, header_era)),
     };
     if method == "tools/call" {
         summary.tool = params
@@ -358,7 +359,7 @@ async fn handle_single(
     }
     let version = match headers::request_version(header_version, params) {
         Ok(v) => v,
-        Err(err) => return Some(Outcome::error(Some(&id), err, header_era)),
+        Err(err) => return Some(PostOutcome::error(Some(&id), err, header_era)),
     };
     summary.version = Some(version);
     let era = version.era();
@@ -366,15 +367,15 @@ async fn handle_single(
         if let Err(err) = headers::check_modern(headers, method, params)
             .and_then(|()| check_param_headers(server, headers, method, params))
         {
-            return Some(Outcome::error(Some(&id), err, era));
+            return Some(PostOutcome::error(Some(&id), err, era));
         }
     }
     if let Some(scopes) = methods::missing_scopes(server, request, method, params) {
-        return Some(Outcome::ScopeRequired(scopes));
+        return Some(PostOutcome::ScopeRequired(scopes));
     }
     Some(
         match methods::dispatch(server, request, &id, method, params, version, false).await {
-            Ok(Answer::Stream(s)) => Outcome::Stream(s),
+            Ok(Answer::Stream(s)) => PostOutcome::Stream(s),
             Ok(Answer::Result(result)) => {
                 summary.tool_error = result.get("isError") == Some(&Value::Bool(true));
                 summary.input_required = result["resultType"] == "input_required";
@@ -385,13 +386,13 @@ async fn handle_single(
                         .and_then(Value::as_str)
                         .and_then(Version::parse);
                 }
-                Outcome::Reply {
+                PostOutcome::Reply {
                     body: jsonrpc::result(&id, result),
                     era,
                     error: None,
                 }
             }
-            Err(err) => Outcome::error(Some(&id), err, era),
+            Err(err) => PostOutcome::error(Some(&id), err, era),
         },
     )
 }
@@ -432,15 +433,15 @@ fn check_param_headers(
 
 async fn handle_batch(
     server: &'static Server,
-    request: &Request,
+    request: &Post,
     items: &[Value],
     header_version: Option<Version>,
     can_reply: bool,
-) -> Outcome {
+) -> PostOutcome {
     let version = header_version.unwrap_or(Version::HEADERLESS_DEFAULT);
     let era = version.era();
     if !version.allows_batches() {
-        return Outcome::error(
+        return PostOutcome::error(
             None,
             RpcError::invalid_request(format!(
                 "JSON-RPC batches exist only in protocol version 2025-03-26, not {version}; send one message per POST"
@@ -449,10 +450,10 @@ async fn handle_batch(
         );
     }
     if items.is_empty() {
-        return Outcome::error(None, RpcError::invalid_request("the batch is empty"), era);
+        return PostOutcome::error(None, RpcError::invalid_request("the batch is empty"), era);
     }
     if items.len() > MAX_BATCH {
-        return Outcome::error(
+        return PostOutcome::error(
             None,
             RpcError::invalid_request(format!(
                 "the batch has {} messages; at most {MAX_BATCH} are accepted",
@@ -465,13 +466,13 @@ async fn handle_batch(
         .iter()
         .any(|m| m.as_object().is_some_and(expects_reply));
     if needs_reply && !can_reply {
-        return Outcome::NotAcceptable;
+        return PostOutcome::NotAcceptable;
     }
     // A call the token may not make refuses the whole batch before any member runs.
     for obj in items.iter().filter_map(Value::as_object) {
         if let Ok(Message::Request { method, params, .. }) = classify(obj) {
             if let Some(scopes) = methods::missing_scopes(server, request, method, params) {
-                return Outcome::ScopeRequired(scopes);
+                return PostOutcome::ScopeRequired(scopes);
             }
         }
     }
@@ -500,9 +501,9 @@ async fn handle_batch(
         replies.extend(reply);
     }
     if replies.is_empty() {
-        Outcome::Accepted
+        PostOutcome::Accepted
     } else {
-        Outcome::Reply {
+        PostOutcome::Reply {
             body: Value::Array(replies),
             era,
             error: None,

@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::methods::Params;
-use super::{completion, prompts, resources, Request, Server};
+use super::{completion, prompts, resources, Post, Server};
 use crate::protocol::jsonrpc::{truncate, RpcError};
 use crate::protocol::version::Version;
 use crate::tools::BoxFuture;
@@ -25,7 +25,7 @@ pub const METHODS_NAMES: [&str; 6] = [
 
 type Dispatch = for<'a> fn(
     &'static Server,
-    &'a Request,
+    &'a Post,
     &'a str,
     Params<'a>,
     Version,
@@ -44,7 +44,7 @@ pub const METHODS: Methods = Methods { dispatch, scopes };
 
 fn dispatch<'a>(
     server: &'static Server,
-    request: &'a Request,
+    request: &'a Post,
     method: &'a str,
     params: Params<'a>,
     version: Version,
@@ -75,7 +75,7 @@ pub const RESOURCES_ONLY: Methods = Methods {
 
 fn dispatch_resources<'a>(
     server: &'static Server,
-    request: &'a Request,
+    request: &'a Post,
     method: &'a str,
     params: Params<'a>,
     version: Version,

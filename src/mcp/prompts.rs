@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::methods::{self, Params};
 use super::resources::icons;
-use super::{Request, Server};
+use super::{Post, Server};
 use crate::prompts::{DynPrompt, Info};
 use crate::protocol::jsonrpc::{truncate, RpcError};
 use crate::protocol::version::Version;
@@ -82,7 +82,7 @@ pub(super) fn named(
 
 pub(super) async fn get(
     server: &'static Server,
-    request: &Request,
+    request: &Post,
     params: Params<'_>,
     version: Version,
 ) -> Result<Value, RpcError> {

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::methods::{self, Params};
-use super::{Request, Server};
+use super::{Post, Server};
 use crate::primitives::{resource_not_found, CacheHint};
 use crate::protocol::jsonrpc::{truncate, RpcError};
 use crate::protocol::version::{Era, Version};
@@ -105,7 +105,7 @@ pub(super) fn uri_param<'a>(params: Params<'a>) -> Result<&'a str, RpcError> {
 
 pub(super) async fn read(
     server: &'static Server,
-    request: &Request,
+    request: &Post,
     params: Params<'_>,
     version: Version,
 ) -> Result<Value, RpcError> {
@@ -115,7 +115,7 @@ pub(super) async fn read(
 /// `resources/read` for a registry without templates: only fixed URIs are looked up.
 pub(super) async fn read_fixed(
     server: &'static Server,
-    request: &Request,
+    request: &Post,
     params: Params<'_>,
     version: Version,
 ) -> Result<Value, RpcError> {
@@ -124,7 +124,7 @@ pub(super) async fn read_fixed(
 
 async fn read_found(
     server: &'static Server,
-    request: &Request,
+    request: &Post,
     params: Params<'_>,
     version: Version,
     find: impl Fn(&Registry, &str) -> Option<Found>,

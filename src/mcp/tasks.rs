@@ -7,7 +7,7 @@ use std::rc::Rc;
 use serde_json::{json, Map, Value};
 
 use super::methods::{self, Answer};
-use super::{Request, Server};
+use super::{Post, Server};
 use crate::protocol::jsonrpc::RpcError;
 use crate::protocol::version::{Era, Version};
 use crate::tasks::{self, Record, Status, Store, TaskSupport};
@@ -33,7 +33,7 @@ pub trait Backend: Sync {
     fn call<'a>(
         &'a self,
         server: &'static Server,
-        request: &'a Request,
+        request: &'a Post,
         params: Params<'a>,
         version: Version,
         tool: &'static dyn DynTool,
@@ -52,7 +52,7 @@ pub trait Backend: Sync {
     fn method<'a>(
         &'a self,
         server: &'static Server,
-        request: &'a Request,
+        request: &'a Post,
         method: &'a str,
         params: Params<'a>,
         version: Version,
@@ -104,7 +104,7 @@ fn unknown_task() -> RpcError {
 #[allow(clippy::too_many_arguments)]
 async fn call(
     server: &'static Server,
-    request: &Request,
+    request: &Post,
     params: Params<'_>,
     version: Version,
     tool: &'static dyn DynTool,
@@ -144,7 +144,7 @@ async fn call(
 #[allow(clippy::too_many_arguments)]
 async fn create(
     server: &'static Server,
-    request: &Request,
+    request: &Post,
     params: Params<'_>,
     version: Version,
     tool: &'static dyn DynTool,
@@ -229,7 +229,7 @@ async fn create(
 
 async fn run_method(
     server: &'static Server,
-    request: &Request,
+    request: &Post,
     method: &str,
     params: Params<'_>,
     version: Version,

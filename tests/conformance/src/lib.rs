@@ -409,7 +409,7 @@ mod tests {
 #[cfg(test)]
 mod primitives_flow {
     use super::*;
-    use dice_mcp::mcp::{handle, Outcome, Request};
+    use dice_mcp::mcp::{handle, Post, PostOutcome};
     use dice_mcp::protocol::McpHeaders;
     use dice_mcp::testing::{block_on, TestPlatform};
     use serde_json::{json, Value};
@@ -417,8 +417,8 @@ mod primitives_flow {
 
     const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
 
-    fn request() -> Request {
-        Request {
+    fn request() -> Post {
+        Post {
             caller: None,
             platform: Rc::new(TestPlatform::default()),
             sse: false,
@@ -456,7 +456,7 @@ mod primitives_flow {
             true,
         ));
         match handled.outcome {
-            Outcome::Reply { body, .. } => body,
+            PostOutcome::Reply { body, .. } => body,
             other => panic!("{other:?}"),
         }
     }
@@ -655,13 +655,13 @@ mod primitives_flow {
         tasks: None,
     };
 
-    fn as_caller(scopes: &[&str], method: &str, params: Value) -> Outcome {
+    fn as_caller(scopes: &[&str], method: &str, params: Value) -> PostOutcome {
         let caller = dice_mcp::auth::Principal {
             subject: Some("s".into()),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
         };
-        let req = Request {
+        let req = Post {
             caller: Some(std::sync::Arc::new(caller)),
             ..request()
         };
@@ -683,7 +683,7 @@ mod primitives_flow {
     #[test]
     fn scopes_on_resources_prompts_and_completion_step_up_as_tools_do() {
         let read = json!({"uri": "secret://plans"});
-        let Outcome::ScopeRequired(m) = as_caller(&[], "resources/read", read.clone()) else {
+        let PostOutcome::ScopeRequired(m) = as_caller(&[], "resources/read", read.clone()) else {
             panic!("a read without the scope runs")
         };
         assert_eq!(
@@ -692,26 +692,26 @@ mod primitives_flow {
         );
         assert!(matches!(
             as_caller(&["plans:read"], "resources/read", read),
-            Outcome::Reply { error: None, .. }
+            PostOutcome::Reply { error: None, .. }
         ));
         let get = json!({"name": "briefing"});
         assert!(matches!(
             as_caller(&[], "prompts/get", get),
-            Outcome::ScopeRequired(_)
+            PostOutcome::ScopeRequired(_)
         ));
         let complete = json!({"ref": {"type": "ref/prompt", "name": "briefing"}, "argument": {"name": "topic", "value": ""}});
         assert!(matches!(
             as_caller(&["mcp"], "completion/complete", complete.clone()),
-            Outcome::ScopeRequired(_)
+            PostOutcome::ScopeRequired(_)
         ));
         assert!(matches!(
             as_caller(&["brief"], "completion/complete", complete),
-            Outcome::Reply { error: None, .. }
+            PostOutcome::Reply { error: None, .. }
         ));
         // The lists show everything to everyone.
         assert!(matches!(
             as_caller(&[], "resources/list", json!({})),
-            Outcome::Reply { error: None, .. }
+            PostOutcome::Reply { error: None, .. }
         ));
         // scopes_supported lists them beside the tools' scopes.
         let all = SCOPED.scopes();
@@ -746,7 +746,7 @@ mod primitives_flow {
             true,
         ))
         .outcome;
-        let Outcome::Reply { body, .. } = out else {
+        let PostOutcome::Reply { body, .. } = out else {
             panic!()
         };
         assert!(
