@@ -1,8 +1,40 @@
 //! dice-mcp: a stateless MCP server with a `roll_dice` tool, for Cloudflare Workers, and a
 //! base for MCP servers of your own.
 //!
+//! # Writing a server
+//!
+//! A tool, a resource or a prompt is a type in one file, registered in one line; the core
+//! does listing, paging, argument checks, revision shaping, scope challenges and errors
+//! for all of them. What an author uses:
+//!
+//! - [`tools`]: the [`Tool`](tools::Tool) trait, [`ToolError`](tools::ToolError), typed
+//!   arguments ([`Schema`](tools::Schema)), results ([`Json`](tools::Json),
+//!   [`Content`](tools::Content)), the [`Registry`](tools::Registry); a tool's
+//!   [`TaskSupport`](tools::TaskSupport) for calls that outlive the request (docs/tasks.md).
+//! - [`resources`] and [`prompts`]: the [`Resource`](resources::Resource),
+//!   [`ResourceTemplate`](resources::ResourceTemplate) and [`Prompt`](prompts::Prompt)
+//!   traits and their registries; [`completion`] for their arguments and variables.
+//! - [`primitives`]: what every handler gets and shares: the
+//!   [`Context`](primitives::Context) (the caller, variables and secrets, `fetch`,
+//!   progress, logging, input requests), errors, icons, cache hints. Each primitive's
+//!   module re-exports what it needs (`tools::Context` is this `Context`).
+//! - [`apps`] (MCP Apps views) and [`skills`] (Agent Skills, SEP-2640).
+//! - [`mcp::Server`]: a server's name, instructions and registries; [`SERVER`] is the
+//!   product's.
+//! - In the worker (wasm32, so not on this host-built page): `adapter::serve` answers a
+//!   request for a `Server` (for a worker entry of your own), `adapter::WorkerEnv` reaches
+//!   the worker's bindings, and `durable::Binding` with `task_object!` keep tasks in a
+//!   Durable Object.
+//! - [`testing`]: host helpers to run a tool, resource or prompt in `cargo test`
+//!   (docs/testing.md).
+//!
+//! The other modules (`protocol`, `auth`, `config`, `ratelimit`, `log`, `http`, `tasks`)
+//! are the server's own: public only so this repository's host tests, benchmarks, fuzz
+//! targets and `dice-token` can reach them, hidden from these docs, and free to change in
+//! any commit. Don't build on them.
+//!
 //! `src/adapter.rs` is the only file that knows workers-rs: it turns a `worker::Request`
-//! into an [`http::HttpRequest`], calls [`http::handle`], and turns the answer back.
+//! into an `http::HttpRequest`, calls `http::handle`, and turns the answer back.
 //! Everything else is plain Rust, tested on the host with `cargo test`.
 //!
 //! # Layers
@@ -32,20 +64,14 @@
 // one built on it (the docs' example tools are compiled in both ways).
 extern crate self as dice_mcp;
 
+// The author's API, documented.
 pub mod apps;
-pub mod auth;
 pub mod completion;
-pub mod config;
-pub mod http;
-pub mod log;
 pub mod mcp;
 pub mod primitives;
 pub mod prompts;
-pub mod protocol;
-pub mod ratelimit;
 pub mod resources;
 pub mod skills;
-pub mod tasks;
 pub mod tools;
 
 #[cfg(target_arch = "wasm32")]
@@ -54,6 +80,23 @@ pub mod adapter;
 pub mod durable;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
+
+// The server's own modules (docs/layout.md "What is public"): `pub` only for this
+// repository's tests, benchmarks, fuzz targets and tools, hidden from the docs.
+#[doc(hidden)]
+pub mod auth;
+#[doc(hidden)]
+pub mod config;
+#[doc(hidden)]
+pub mod http;
+#[doc(hidden)]
+pub mod log;
+#[doc(hidden)]
+pub mod protocol;
+#[doc(hidden)]
+pub mod ratelimit;
+#[doc(hidden)]
+pub mod tasks;
 
 /// The product: the dice server and its tools (`tools::REGISTRY`).
 pub static SERVER: mcp::Server = mcp::Server {

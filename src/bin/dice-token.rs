@@ -5,8 +5,10 @@
 //! dev` (an existing `JWT_PUBLIC_KEY` line is never overwritten). Then it prints a signed
 //! RS256 token on stdout; everything else goes to stderr.
 //!
-//!     dice-token [--aud A] [--iss I] [--sub S] [--scope "a b"] [--ttl SECONDS] [--kid K]
-//!     dice-token --public-key      print the public key (PEM), e.g. for `wrangler secret put`
+//! ```text
+//! dice-token [--aud A] [--iss I] [--sub S] [--scope "a b"] [--ttl SECONDS] [--kid K]
+//! dice-token --public-key      print the public key (PEM), e.g. for `wrangler secret put`
+//! ```
 
 use std::fs;
 use std::io::Write;

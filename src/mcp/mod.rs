@@ -4,13 +4,15 @@
 //! transport layer (`crate::http`) turns a [`PostOutcome`] into a status code and a body.
 
 mod completion;
+// `pub` (hidden) rather than `pub(crate)`: only the host helpers read all of `ScopeRefusal`.
+#[doc(hidden)]
 pub mod methods;
-pub mod primitives;
+pub(crate) mod primitives;
 mod prompts;
 mod resources;
 pub(crate) mod skills;
-pub mod state;
-pub mod stream;
+pub(crate) mod state;
+pub(crate) mod stream;
 pub mod tasks;
 
 use serde_json::{Map, Value};
@@ -74,7 +76,7 @@ impl Server {
     }
 
     /// The code that serves resources, prompts and completion, when the server registers
-    /// any of them (see [`primitives::Methods`]). A prompts registry always links all of
+    /// any of them (see `mcp::primitives::Methods`). A prompts registry always links all of
     /// it; a resources registry without templates links only what fixed resources need.
     pub fn primitives(&self) -> Option<&'static primitives::Methods> {
         // The fullest dispatch any registry carries: prompts and skills link all of it.
@@ -112,6 +114,7 @@ impl Server {
     }
 }
 
+#[doc(hidden)]
 /// One POST as the server sees it besides its body: who sent it, the platform, whether
 /// the answer may stream, the time, the requestState key. Built by `crate::http`.
 #[derive(Clone)]
@@ -127,9 +130,11 @@ pub struct Post {
     pub input_state_key: Option<Rc<[u8]>>,
 }
 
+#[doc(hidden)]
 /// The most messages one 2025-03-26 batch may carry.
 pub const MAX_BATCH: usize = 100;
 
+#[doc(hidden)]
 /// What to send back for one POST.
 #[derive(Debug, PartialEq)]
 pub enum PostOutcome {
@@ -151,6 +156,7 @@ pub enum PostOutcome {
     Stream(Streaming),
 }
 
+#[doc(hidden)]
 /// The scopes of a tool (or resource, or prompt), and those of them the caller's token
 /// lacks.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,6 +166,7 @@ pub struct MissingScopes {
     pub missing: Vec<&'static str>,
 }
 
+#[doc(hidden)]
 /// What one POST asked for, for the operator's log. Client-supplied names are cut to
 /// 64 characters.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -178,6 +185,7 @@ pub struct Summary {
     pub batch: Option<usize>,
 }
 
+#[doc(hidden)]
 /// The answer to one POST and what it was about.
 #[derive(Debug, PartialEq)]
 pub struct Handled {
@@ -195,6 +203,7 @@ impl PostOutcome {
     }
 }
 
+#[doc(hidden)]
 /// Handles one POST body. `can_reply` is false when the client's `Accept` allows neither
 /// JSON nor SSE: then a body that needs an answer is refused before anything runs.
 pub async fn handle(

@@ -1,6 +1,6 @@
 //! The tasks extension's methods (SEP-2663, protocol 2026-07-28): a `tools/call` answered
 //! with a task, and `tasks/get`, `tasks/update`, `tasks/cancel`. Where the tasks live is
-//! the server's [`crate::tasks::Backend`]; what a task does is [`crate::tasks::object`].
+//! the server's [`Backend`]; what a task does is [`crate::tasks::object`].
 
 use std::rc::Rc;
 

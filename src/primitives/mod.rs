@@ -1,12 +1,15 @@
-//! What tools, resources and prompts share: paging, icons, annotations, the error a
-//! resource or prompt handler returns, and the cache hint of a read.
+//! What tools, resources and prompts share: the [`Context`] every handler gets (the
+//! caller, variables and secrets, `fetch`, progress, logging, input requests) and the
+//! [`Platform`] behind it; the errors ([`ToolError`] for a tool, [`Error`] for a resource
+//! or prompt); icons, annotations, the cache hint of a read, and paging. The bottom of
+//! the primitives' API: it imports none of them. Each primitive's module re-exports what
+//! its authors need (`tools::Context` is this `Context`).
 
 use std::fmt;
 
 use serde_json::{Map, Value};
 
 use crate::protocol::jsonrpc::RpcError;
-use crate::protocol::version::Version;
 
 pub(crate) mod context;
 pub(crate) mod input;
@@ -16,6 +19,9 @@ pub use context::{
     MAX_FETCH_BYTES,
 };
 pub use input::{InputKind, InputRequest};
+// What a context is made of and hands out, for the docs to show beside it.
+pub use crate::auth::Principal;
+pub use crate::protocol::version::Version;
 
 /// A failure the caller (usually a model) can correct or report: bad arguments, an unmet
 /// condition, an upstream service that failed. The text is shown to the model.
@@ -45,7 +51,7 @@ pub struct InvalidCursor;
 /// offsets this server would issue are accepted (server/utilities/pagination). Every
 /// list (`tools/list`, `resources/list`, `resources/templates/list`, `prompts/list`) pages
 /// with this one function.
-pub fn page(
+pub(crate) fn page(
     len: usize,
     page_size: usize,
     cursor: Option<&str>,

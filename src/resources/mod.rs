@@ -11,6 +11,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+#[doc(hidden)]
 pub mod template;
 mod view;
 

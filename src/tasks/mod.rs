@@ -10,6 +10,7 @@
 //! shapes, and [`object::Object`], the logic of the object that keeps one task (storage,
 //! alarm and the run of the tool behind a small [`object::Storage`] trait).
 
+#[doc(hidden)]
 pub mod object;
 
 use serde::{Deserialize, Serialize};

@@ -15,15 +15,15 @@ use std::sync::OnceLock;
 use crate::apps::{ToolUi, View, Visibility};
 use crate::protocol::param_headers::{self, ParamHeader};
 
-pub mod args;
-pub mod content;
+pub(crate) mod args;
+pub(crate) mod content;
 pub mod dice;
 
 pub use args::{NoArgs, Schema};
 pub use content::{CallResult, Content, IntoCallResult, Json, ResourceLink};
 // The context and the errors live below the tools (`crate::primitives`), shared by every
 // primitive; a tool author finds them here.
-pub use crate::primitives::context::SharedExchange;
+pub(crate) use crate::primitives::context::SharedExchange;
 pub use crate::primitives::{
     BoxFuture, Caller, Context, FetchError, FetchRequest, FetchResponse, InputKind, InputRequest,
     LogLevel, Platform, ToolError,
@@ -40,7 +40,7 @@ pub static REGISTRY: Registry = Registry::new(&[&dice::RollDice]);
 ///     const DESCRIPTION: &'static str = "Roll `n_dice` 6-sided dice and return the results.";
 ///     type Args = RollArgs;          // Deserialize + Schema
 ///     type Output = Json<Rolls>;     // Serialize + Schema: structuredContent
-///     async fn call(&self, args: RollArgs, ctx: &Context) -> Result<Json<Rolls>, ToolError> { … }
+///     async fn call(&self, args: RollArgs, ctx: &Context) -> Result<Json<Rolls>, ToolError> { /* … */ }
 /// }
 /// ```
 #[allow(async_fn_in_trait)] // a worker is single-threaded: tool futures need not be Send
@@ -322,7 +322,7 @@ impl Registry {
         all
     }
 
-    /// One page, with the cursors every list uses ([`crate::primitives::page`]).
+    /// One page, with the cursors every list uses (`primitives::page`).
     pub fn page(&self, cursor: Option<&str>) -> Result<Page<'_>, InvalidCursor> {
         let (range, next_cursor) =
             crate::primitives::page(self.tools.len(), self.page_size, cursor)?;
