@@ -21,7 +21,8 @@ use crate::tools::{
 mod schema;
 pub use schema::{
     assert_input_schema_matches, assert_output_schema_matches, assert_prompt_arguments_match,
-    schema_drift, Flow,
+    assert_template_schema_matches, assert_tool_schemas_match, no_args_derived, schema_drift,
+    Derived, DerivedOutput, Flow, NoOutput, OutputOf,
 };
 
 /// Runs a future that completes without waiting on anything outside the process, as

@@ -5,9 +5,9 @@
 //! `ARGUMENTS`): they cost nothing in the upload. A host test derives a second schema from
 //! the type with `schemars` (a dev-dependency: derive `JsonSchema` under
 //! `#[cfg_attr(test, derive(schemars::JsonSchema))]`, get the schema with
-//! [`derived_schema!`](crate::derived_schema)) and hands both to
-//! [`assert_input_schema_matches`], [`assert_output_schema_matches`] or
-//! [`assert_prompt_arguments_match`].
+//! [`derived_schema!`](crate::derived_schema)) and hands it with the primitive to
+//! [`assert_tool_schemas_match`], [`assert_template_schema_matches`] or
+//! [`assert_prompt_arguments_match`], which take the primitive's own types only.
 //!
 //! Not byte equality: schemars writes `$schema`, `title`, `format`, `$defs` and more that
 //! a client does not act on. What is compared, at the top level and in every nested object
@@ -35,31 +35,101 @@
 //! the exclusive bounds, `anyOf`/`allOf`/`oneOf`/`if` written in the hand schema, `x-…`
 //! keywords, and the top level's description.
 
+use std::marker::PhantomData;
+
 use serde_json::{Map, Value};
 
-use crate::prompts::Argument;
+use crate::prompts::{Argument, Prompt};
+use crate::resources::{DynTemplate, ResourceTemplate};
+use crate::tools::{DynTool, Json, NoArgs, Tool};
 
-/// The schema `schemars` derives from a type, as a [`Value`], in JSON Schema 2020-12.
-/// `derived_schema!(T)` is what `T` accepts (deserialization: for arguments, template
-/// variables, prompt arguments); `derived_schema!(output T)` is what it produces
-/// (serialization: for a structured result). The calling crate needs `schemars` 1.x as a
-/// dev-dependency and `T: schemars::JsonSchema`.
+/// The schema `schemars` derives from a type, in JSON Schema 2020-12.
+/// `derived_schema!(T)` is what `T` accepts (deserialization: arguments, template
+/// variables, prompt arguments), a [`Derived<T>`]; `derived_schema!(output T)` is what it
+/// produces (serialization: a structured result), a [`DerivedOutput<T>`]. The calling
+/// crate needs `schemars` 1.x as a dev-dependency and `T: schemars::JsonSchema`.
 #[macro_export]
 macro_rules! derived_schema {
     (output $t:ty) => {
-        ::schemars::generate::SchemaSettings::draft2020_12()
-            .for_serialize()
-            .into_generator()
-            .into_root_schema_for::<$t>()
-            .to_value()
+        $crate::testing::DerivedOutput::<$t>::new(
+            ::schemars::generate::SchemaSettings::draft2020_12()
+                .for_serialize()
+                .into_generator()
+                .into_root_schema_for::<$t>()
+                .to_value(),
+        )
     };
     ($t:ty) => {
-        ::schemars::generate::SchemaSettings::draft2020_12()
-            .for_deserialize()
-            .into_generator()
-            .into_root_schema_for::<$t>()
-            .to_value()
+        $crate::testing::Derived::<$t>::new(
+            ::schemars::generate::SchemaSettings::draft2020_12()
+                .for_deserialize()
+                .into_generator()
+                .into_root_schema_for::<$t>()
+                .to_value(),
+        )
     };
+}
+
+/// What a type accepts, as schemars derives it ([`derived_schema!`](crate::derived_schema)).
+/// The type parameter lets the compiler check it is the primitive's own `Args` or `Vars`.
+pub struct Derived<T: ?Sized> {
+    pub schema: Value,
+    of: PhantomData<fn() -> T>,
+}
+
+/// What a type produces, as schemars derives it (`derived_schema!(output T)`).
+pub struct DerivedOutput<T: ?Sized> {
+    pub schema: Value,
+    of: PhantomData<fn() -> T>,
+}
+
+impl<T: ?Sized> Derived<T> {
+    /// Called by [`derived_schema!`](crate::derived_schema).
+    pub fn new(schema: Value) -> Self {
+        Derived {
+            schema,
+            of: PhantomData,
+        }
+    }
+}
+
+impl<T: ?Sized> DerivedOutput<T> {
+    /// Called by `derived_schema!(output T)`.
+    pub fn new(schema: Value) -> Self {
+        DerivedOutput {
+            schema,
+            of: PhantomData,
+        }
+    }
+}
+
+/// What `derived_schema!(NoArgs)` gives, for a tool or prompt that takes no arguments:
+/// [`NoArgs`] derives `JsonSchema` only in this crate's own tests (one of them checks
+/// that this is what it derives).
+pub fn no_args_derived() -> Derived<NoArgs> {
+    Derived::new(serde_json::json!({ "type": "object", "additionalProperties": false }))
+}
+
+/// The third argument of [`assert_tool_schemas_match`] for a tool whose result is not
+/// `Json<T>`, and which so publishes no `outputSchema`.
+pub struct NoOutput;
+
+/// What [`assert_tool_schemas_match`] takes as the tool's output: [`NoOutput`], or
+/// `derived_schema!(output T)` for a tool whose `Output` is `Json<T>`.
+pub trait OutputOf<T: Tool> {
+    fn schema(self) -> Option<Value>;
+}
+
+impl<T: Tool> OutputOf<T> for NoOutput {
+    fn schema(self) -> Option<Value> {
+        None
+    }
+}
+
+impl<T: Tool<Output = Json<O>>, O> OutputOf<T> for DerivedOutput<O> {
+    fn schema(self) -> Option<Value> {
+        Some(self.schema)
+    }
 }
 
 /// Which way values flow through the schema: it decides the `type` rule.
@@ -73,10 +143,59 @@ pub enum Flow {
     Output,
 }
 
+/// Panics, naming every difference and how to mend it, unless `tool`'s published
+/// `inputSchema` agrees with the schema derived from its `Args`, and its `outputSchema`
+/// with the one derived from `T` of its `Json<T>` result (the compiler holds you to
+/// those types):
+///
+/// `assert_tool_schemas_match(&RollDice, derived_schema!(RollArgs), derived_schema!(output Rolls))`
+///
+/// A tool whose result is a `String`, `Content` or `CallResult` passes [`NoOutput`].
+#[track_caller]
+pub fn assert_tool_schemas_match<T: Tool>(
+    tool: &T,
+    input: Derived<T::Args>,
+    output: impl OutputOf<T>,
+) {
+    let name = tool.name();
+    let definition = tool.definition();
+    let what = format!("{name} inputSchema");
+    assert_input_schema_matches(&what, &definition.input_schema, &input.schema);
+    match (definition.output_schema, output.schema()) {
+        (Some(hand), Some(derived)) => {
+            assert_output_schema_matches(&format!("{name} outputSchema"), &hand, &derived)
+        }
+        (None, None) => {}
+        (Some(_), None) => panic!(
+            "{name} publishes an outputSchema: pass derived_schema!(output T), T the type of its result"
+        ),
+        (None, Some(_)) => panic!(
+            "{name} publishes no outputSchema (its output_schema() returns None): pass NoOutput"
+        ),
+    }
+}
+
+/// As [`assert_tool_schemas_match`], for a resource template's variables and the schema
+/// derived from its `Vars` type.
+#[track_caller]
+pub fn assert_template_schema_matches<T: ResourceTemplate>(template: &T, vars: Derived<T::Vars>) {
+    let what = format!("template {} variables", T::URI_TEMPLATE);
+    assert_input_schema_matches(&what, &template.vars_schema(), &vars.schema);
+}
+
+/// As [`assert_tool_schemas_match`], for a prompt's declared `ARGUMENTS` and the schema
+/// derived from its `Args` type: the same names, required flags and descriptions, and
+/// every field a string (prompt arguments are strings on the wire). Unknown arguments are
+/// always refused for a prompt, so `additionalProperties` is not compared.
+#[track_caller]
+pub fn assert_prompt_arguments_match<P: Prompt>(_prompt: &P, args: Derived<P::Args>) {
+    let what = format!("prompt {} ARGUMENTS", P::NAME);
+    fail_on(&what, prompt_drift(P::ARGUMENTS, &args.schema));
+}
+
 /// Panics, naming every difference and how to mend it, unless the hand-written input
-/// schema `hand` agrees with `derived` (from [`derived_schema!`](crate::derived_schema))
-/// on what a client acts on (see the module's documentation). `what` names the schema in
-/// the message: `"roll_dice inputSchema"`.
+/// schema `hand` agrees with `derived` on what a client acts on (see the module's
+/// documentation). `what` names the schema in the message: `"roll_dice inputSchema"`.
 #[track_caller]
 pub fn assert_input_schema_matches(what: &str, hand: &Value, derived: &Value) {
     fail_on(what, schema_drift(hand, derived, Flow::Input));
@@ -89,12 +208,7 @@ pub fn assert_output_schema_matches(what: &str, hand: &Value, derived: &Value) {
     fail_on(what, schema_drift(hand, derived, Flow::Output));
 }
 
-/// As [`assert_input_schema_matches`], for a prompt's declared `ARGUMENTS` and the schema
-/// derived from its `Args` type: the same names, required flags and descriptions, and
-/// every field a string (prompt arguments are strings on the wire). Unknown arguments are
-/// always refused for a prompt, so `additionalProperties` is not compared.
-#[track_caller]
-pub fn assert_prompt_arguments_match(prompt: &str, arguments: &[Argument], derived: &Value) {
+fn prompt_drift(arguments: &[Argument], derived: &Value) -> Vec<String> {
     let mut hand = crate::prompts::arguments_schema(arguments);
     for a in arguments.iter().filter(|a| !a.description.is_empty()) {
         if let Some(p) = hand["properties"][a.name].as_object_mut() {
@@ -121,7 +235,7 @@ pub fn assert_prompt_arguments_match(prompt: &str, arguments: &[Argument], deriv
     if drift.is_empty() {
         drift = schema_drift(&hand, &derived, Flow::Input);
     }
-    fail_on(&format!("prompt {prompt} ARGUMENTS"), drift);
+    drift
 }
 
 #[track_caller]
@@ -237,6 +351,21 @@ impl<'a> Node<'a> {
         self.get("properties").and_then(Value::as_object)
     }
 
+    /// The fields a derived object names: its `properties`, or none at all for an empty
+    /// struct (schemars writes no `properties` then). A map names none (`None`): its
+    /// `additionalProperties` is a schema or `true`.
+    fn fields(&self) -> Option<&'a Map<String, Value>> {
+        static NONE: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+        if let Some(p) = self.properties() {
+            return Some(p);
+        }
+        let object = self.get("type") == Some(&Value::from("object"));
+        let open = self
+            .get("additionalProperties")
+            .is_some_and(|a| a != &Value::Bool(false));
+        (object && !open).then(|| NONE.get_or_init(Map::new))
+    }
+
     fn required(&self) -> Vec<&'a str> {
         let list = self.get("required").and_then(Value::as_array);
         list.into_iter()
@@ -349,7 +478,7 @@ fn compare(hand: Node, derived: Node, flow: Flow, at: &Place, out: &mut Vec<Stri
     compare_types(&hand, &derived, flow, at, out);
     compare_values(&hand, &derived, at, out);
     compare_bounds(&hand, &derived, at, out);
-    if let Some(fields) = derived.properties() {
+    if let Some(fields) = derived.fields() {
         compare_object(&hand, &derived, fields, flow, at, out);
     }
     if let (Some(h), Some(d)) = (hand.items(), derived.items()) {
@@ -508,12 +637,14 @@ fn compare_object(
 ) {
     let empty = Map::new();
     let props = hand.properties().unwrap_or(&empty);
-    let names = |m: &Map<String, Value>| m.keys().cloned().collect::<Vec<_>>().join(", ");
+    let names = match fields.keys().cloned().collect::<Vec<_>>().join(", ") {
+        none if none.is_empty() => "it has none".to_owned(),
+        some => format!("its fields: {some}"),
+    };
     for name in props.keys().filter(|k| !fields.contains_key(*k)) {
         out.push(format!(
-            "{}: in the schema, but the type has no such field (its fields: {}); rename the property to the field's name as serde spells it, or add the field",
+            "{}: in the schema, but the type has no such field ({names}); rename the property to the field's name as serde spells it, or add the field",
             Place::Property(at, name),
-            names(fields)
         ));
     }
     for name in fields.keys().filter(|k| !props.contains_key(*k)) {
@@ -622,7 +753,7 @@ mod tests {
     }
 
     fn drift(hand: Value) -> Vec<String> {
-        schema_drift(&hand, &crate::derived_schema!(Args), Flow::Input)
+        schema_drift(&hand, &crate::derived_schema!(Args).schema, Flow::Input)
     }
 
     /// `good()` with the value at `pointer` replaced (`None`: removed).
@@ -644,9 +775,19 @@ mod tests {
     }
 
     #[test]
+    fn no_args_derived_is_what_schemars_derives_and_what_no_args_publishes() {
+        use crate::tools::{NoArgs, Schema};
+        let mut derived = crate::derived_schema!(NoArgs).schema;
+        let derived = derived.as_object_mut().unwrap();
+        derived.retain(|k, _| !["$schema", "title", "description"].contains(&k.as_str()));
+        assert_eq!(Value::Object(derived.clone()), no_args_derived().schema);
+        assert_input_schema_matches("NoArgs", &NoArgs::schema(), &no_args_derived().schema);
+    }
+
+    #[test]
     fn a_schema_that_agrees_with_its_type_passes() {
         assert_eq!(drift(good()), Vec::<String>::new());
-        assert_input_schema_matches("good", &good(), &crate::derived_schema!(Args));
+        assert_input_schema_matches("good", &good(), &crate::derived_schema!(Args).schema);
     }
 
     #[test]
@@ -719,7 +860,11 @@ mod tests {
     )]
     fn the_assertion_fails_on_drift() {
         let hand = with("/properties/count/maximum", Some(json!(50)));
-        assert_input_schema_matches("dice inputSchema", &hand, &crate::derived_schema!(Args));
+        assert_input_schema_matches(
+            "dice inputSchema",
+            &hand,
+            &crate::derived_schema!(Args).schema,
+        );
     }
 
     #[derive(Serialize, schemars::JsonSchema)]
@@ -732,7 +877,7 @@ mod tests {
 
     #[test]
     fn an_output_schema_must_admit_all_the_type_produces() {
-        let derived = crate::derived_schema!(output Out);
+        let derived = crate::derived_schema!(output Out).schema;
         let hand = json!({
             "type": "object",
             "properties": {
@@ -763,15 +908,15 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(
-        expected = "argument 'times': prompt arguments arrive as strings, but the type's field is integer or null"
-    )]
     fn a_prompt_argument_must_be_a_string_field() {
         let arguments = [
             Argument::required("action", "What to do"),
             Argument::optional("times", "How often"),
         ];
-        assert_prompt_arguments_match("p", &arguments, &crate::derived_schema!(PromptArgs));
+        assert_eq!(
+            prompt_drift(&arguments, &crate::derived_schema!(PromptArgs).schema),
+            vec!["argument 'times': prompt arguments arrive as strings, but the type's field is integer or null; make the field a String (or Option<String>) and parse it in `get`"]
+        );
     }
 
     #[derive(Deserialize, schemars::JsonSchema)]
@@ -783,30 +928,33 @@ mod tests {
     }
 
     #[test]
+    fn an_argument_declared_for_a_type_without_fields_is_drift() {
+        assert_eq!(
+            prompt_drift(&[Argument::optional("topic", "")], &no_args_derived().schema),
+            vec!["property 'topic': in the schema, but the type has no such field (it has none); rename the property to the field's name as serde spells it, or add the field"]
+        );
+    }
+
+    #[test]
     fn prompt_arguments_are_compared_by_name_required_and_description() {
-        let derived = crate::derived_schema!(Named);
+        let derived = crate::derived_schema!(Named).schema;
         let ok = [
             Argument::required("action", "What to do"),
             Argument::optional("dice", "How many"),
         ];
-        assert_prompt_arguments_match("p", &ok, &derived);
+        assert_eq!(prompt_drift(&ok, &derived), Vec::<String>::new());
         let drifted = [
             Argument::optional("action", ""),
             Argument::optional("die", "How many"),
         ];
-        let err = std::panic::catch_unwind(|| {
-            assert_prompt_arguments_match("p", &drifted, &derived);
-        })
-        .unwrap_err();
-        let message = err.downcast_ref::<String>().unwrap();
-        for part in [
-            "prompt p ARGUMENTS has drifted from its Rust type (4 differences)",
-            "property 'die': in the schema, but the type has no such field",
-            "property 'dice': a field of the type, missing",
-            "property 'action': the type requires it",
-            "property 'action': the field has a doc comment, the schema gives no \"description\"",
-        ] {
-            assert!(message.contains(part), "{message}");
-        }
+        assert_eq!(
+            prompt_drift(&drifted, &derived),
+            vec![
+                "property 'die': in the schema, but the type has no such field (its fields: action, dice); rename the property to the field's name as serde spells it, or add the field",
+                "property 'dice': a field of the type, missing from the schema's \"properties\"; add it there",
+                "property 'action': the type requires it (neither an Option nor #[serde(default)]), the schema's \"required\" lacks it; add it there, or make the field optional",
+                "property 'action': the field has a doc comment, the schema gives no \"description\"; add one (the model reads the schema's)",
+            ]
+        );
     }
 }

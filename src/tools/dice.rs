@@ -225,16 +225,10 @@ mod tests {
 
     #[test]
     fn the_schemas_match_the_types() {
-        use crate::testing::{assert_input_schema_matches, assert_output_schema_matches};
-        assert_input_schema_matches(
-            "roll_dice inputSchema",
-            &RollDice::input_schema(),
-            &crate::derived_schema!(RollArgs),
-        );
-        assert_output_schema_matches(
-            "roll_dice outputSchema",
-            &RollDice::output_schema().unwrap(),
-            &crate::derived_schema!(output Rolls),
+        crate::testing::assert_tool_schemas_match(
+            &RollDice,
+            crate::derived_schema!(RollArgs),
+            crate::derived_schema!(output Rolls),
         );
     }
 
