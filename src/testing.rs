@@ -18,6 +18,13 @@ use crate::tools::{
     CallResult, Caller, Context, DynTool, FetchError, FetchRequest, FetchResponse, Platform,
 };
 
+mod schema;
+pub use schema::{
+    assert_input_schema_matches, assert_output_schema_matches, assert_prompt_arguments_match,
+    assert_template_schema_matches, assert_tool_schemas_match, no_args_derived, schema_drift,
+    Derived, DerivedOutput, Flow, NoOutput, OutputOf,
+};
+
 /// Runs a future that completes without waiting on anything outside the process, as
 /// every future does on the host with [`TestPlatform`]. Panics if it would wait.
 pub fn block_on<F: Future>(future: F) -> F::Output {

@@ -4,7 +4,11 @@
 #[path = "../examples/tools/notes.rs"]
 mod notes;
 
-use dice_mcp::testing::{call_tool, call_tool_with, caller, TestPlatform, INSUFFICIENT_SCOPE};
+use dice_mcp::derived_schema;
+use dice_mcp::testing::{
+    assert_tool_schemas_match, call_tool, call_tool_with, caller, no_args_derived, TestPlatform,
+    INSUFFICIENT_SCOPE,
+};
 use dice_mcp::tools::{Content, Registry};
 use serde_json::json;
 use std::rc::Rc;
@@ -19,6 +23,22 @@ static TOOLS: Registry = Registry::new(&[
 #[test]
 fn the_registry_is_valid() {
     TOOLS.assert_valid();
+}
+
+// The schemas the tools publish (written by hand) agree with their Rust types: schemars,
+// a dev-dependency, derives a schema from each `#[cfg_attr(test, derive(schemars::JsonSchema))]`.
+#[test]
+fn the_schemas_match_the_types() {
+    assert_tool_schemas_match(
+        &notes::SaveNote,
+        derived_schema!(notes::NewNote),
+        derived_schema!(output notes::Notes),
+    );
+    assert_tool_schemas_match(
+        &notes::ListNotes,
+        no_args_derived(),
+        derived_schema!(output notes::Notes),
+    );
 }
 
 fn text(content: &[Content]) -> &str {

@@ -21,6 +21,8 @@ pub struct Greet;
 pub struct Shout;
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Name {
     pub name: String,
 }
@@ -37,6 +39,7 @@ impl Schema for Name {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Greeting {
     pub greeting: String,
 }
@@ -52,6 +55,8 @@ impl Schema for Greeting {
 }
 
 #[derive(Deserialize, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Text {
     pub text: String,
 }

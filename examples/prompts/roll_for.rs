@@ -1,10 +1,12 @@
 use dice_mcp::prompts::{Argument, Completer, Context, Prompt, PromptError, PromptResult};
+use dice_mcp::tools::dice::MAX_DICE;
 use serde::Deserialize;
 
 /// Asks the model to settle something with a roll of the dice.
 pub struct RollFor;
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct RollForArgs {
     pub action: String,
     pub dice: Option<String>,
@@ -33,9 +35,11 @@ impl Prompt for RollFor {
             Some(d) => d
                 .parse()
                 .ok()
-                .filter(|n| (1..=100).contains(n))
+                .filter(|n| (1..=u32::from(MAX_DICE)).contains(n))
                 .ok_or_else(|| {
-                    PromptError::invalid("'dice' must be a whole number from 1 to 100")
+                    PromptError::invalid(format!(
+                        "'dice' must be a whole number from 1 to {MAX_DICE}"
+                    ))
                 })?,
         };
         Ok(PromptResult::user(format!(

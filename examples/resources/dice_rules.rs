@@ -23,6 +23,8 @@ const GAMES: &[(&str, &str)] = &[
 const NAMES: &[&str] = &["craps", "farkle", "yahtzee"];
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Game {
     pub game: String,
 }

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 pub struct FetchAll;
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Batch {
     pub items: Vec<String>,
 }
@@ -43,6 +44,7 @@ impl Tool for FetchAll {
 pub struct BookTable;
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Booking {
     pub people: u32,
     pub time: String,

@@ -6,6 +6,8 @@ use serde_json::{json, Value};
 pub struct AskUpstream;
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Question {
     pub question: String,
 }
@@ -24,6 +26,7 @@ impl Schema for Question {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Answer {
     pub answer: String,
     /// The token's subject: who asked.
@@ -36,7 +39,7 @@ impl Schema for Answer {
             "type": "object",
             "properties": {
                 "answer": { "type": "string" },
-                "asked_by": { "type": ["string", "null"] }
+                "asked_by": { "type": ["string", "null"], "description": "Who asked" }
             },
             "required": ["answer", "asked_by"]
         })

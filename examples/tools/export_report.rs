@@ -7,6 +7,8 @@ use serde_json::{json, Value};
 pub struct ExportReport;
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ExportArgs {
     pub query: String,
 }

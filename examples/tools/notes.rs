@@ -12,6 +12,8 @@ pub const MAX_NOTES: usize = 100;
 pub struct ListNotes;
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct NewNote {
     pub text: String,
 }
@@ -28,6 +30,7 @@ impl Schema for NewNote {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Notes {
     pub notes: Vec<String>,
 }

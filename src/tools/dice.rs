@@ -24,9 +24,16 @@ pub static VIEW: View = View {
 };
 
 /// The arguments: how many dice. The schema's checks run before deserialization, so a
-/// value out of range never reaches [`RollDice::call`].
+/// value out of range never reaches [`RollDice::call`]. The schema is written by hand (it
+/// costs the upload nothing); a host test compares it with the one schemars derives from
+/// this type, so the two spell `n_dice` and its bounds alike. Unknown arguments are
+/// refused by the schema's check, so serde need not refuse them too: only the derived
+/// schema is told.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct RollArgs {
+    /// How many six-sided dice to roll.
+    #[cfg_attr(test, schemars(range(min = 1, max = MAX_DICE)))]
     pub n_dice: u8,
 }
 
@@ -50,6 +57,7 @@ impl Schema for RollArgs {
 
 /// The result: `{"result": [4, 1, 6]}`.
 #[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Rolls {
     pub result: Vec<u8>,
 }
@@ -203,14 +211,76 @@ mod tests {
 
     #[test]
     fn a_call_refuses_out_of_range_counts() {
-        for n in [0, -1, 101] {
+        for n in [0, -1, i64::from(MAX_DICE) + 1] {
             let out = call(json!({ "n_dice": n }));
             assert!(out.is_error);
             assert_eq!(
                 out.content,
                 vec![crate::tools::Content::text(format!(
-                    "'n_dice' must be from 1 to 100; got {n}."
+                    "'n_dice' must be from 1 to {MAX_DICE}; got {n}."
                 ))]
+            );
+        }
+    }
+
+    #[test]
+    fn the_schemas_match_the_types() {
+        crate::testing::assert_tool_schemas_match(
+            &RollDice,
+            crate::derived_schema!(RollArgs),
+            crate::derived_schema!(output Rolls),
+        );
+    }
+
+    /// The bound and the argument's name are written in words where a model reads them:
+    /// each must say what the schema says.
+    #[test]
+    fn every_text_states_max_dice_and_names_n_dice() {
+        let schema = RollDice::input_schema();
+        let n_dice = &schema["properties"]["n_dice"];
+        assert_eq!(n_dice["maximum"], MAX_DICE);
+        let range = format!("{} to {MAX_DICE}", n_dice["minimum"]);
+        let texts = [
+            (
+                "the n_dice description",
+                n_dice["description"].as_str().unwrap(),
+            ),
+            (
+                "SERVER.instructions (src/lib.rs)",
+                crate::SERVER.instructions,
+            ),
+        ];
+        for (what, text) in texts {
+            assert!(text.contains(&range), "{what} must say {range:?}: {text}");
+        }
+        for (what, text) in [
+            ("RollDice::DESCRIPTION", RollDice::DESCRIPTION),
+            (
+                "SERVER.instructions (src/lib.rs)",
+                crate::SERVER.instructions,
+            ),
+        ] {
+            assert!(text.contains("n_dice"), "{what} must name n_dice: {text}");
+        }
+    }
+
+    /// The view (dice_view.html) sends the arguments and reads the result itself: it must
+    /// use the schemas' names and bounds.
+    #[test]
+    fn the_view_uses_the_schemas_names_and_bounds() {
+        let html = VIEW.html;
+        let output = RollDice::output_schema().unwrap();
+        let faces = &output["properties"]["result"]["items"];
+        for needle in [
+            "params.arguments.n_dice".to_owned(),
+            "arguments: { n_dice: nDice }".to_owned(),
+            "data.result".to_owned(),
+            format!("Math.min(n || 1, {MAX_DICE})"),
+            format!("v >= {} && v <= {}", faces["minimum"], faces["maximum"]),
+        ] {
+            assert!(
+                html.contains(&needle),
+                "dice_view.html no longer contains `{needle}`: make it agree with the schemas in dice.rs"
             );
         }
     }

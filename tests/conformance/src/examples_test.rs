@@ -1,13 +1,17 @@
 //! Host tests of the example resource, template and prompt (examples/resources,
-//! examples/prompts), written as the docs tell an author to (docs/resources-prompts.md).
+//! examples/prompts), written as the docs tell an author to (docs/resources-prompts.md),
+//! and of every example's schemas against its types.
 
-use crate::dice_rules::DiceRules;
-use crate::roll_for::RollFor;
+use crate::dice_rules::{DiceRules, Game};
+use crate::roll_for::{RollFor, RollForArgs};
 use crate::whoami::WhoAmI;
+use crate::{ask_upstream, export_report, greeting, snippets};
 use dice_mcp::auth::Principal;
+use dice_mcp::derived_schema;
 use dice_mcp::resources::{Registry, ResourceBody, ResourceTemplate};
 use dice_mcp::testing::{
-    complete, get_prompt, read_resource, read_resource_with, Refused, TestPlatform,
+    assert_prompt_arguments_match, assert_template_schema_matches, assert_tool_schemas_match,
+    complete, get_prompt, read_resource, read_resource_with, NoOutput, Refused, TestPlatform,
 };
 use serde_json::json;
 use std::rc::Rc;
@@ -63,4 +67,52 @@ fn roll_for_fills_in_its_arguments() {
         e.message().contains("Missing required argument 'action'"),
         "{e}"
     );
+}
+
+#[test]
+fn dice_rules_variables_match_their_type() {
+    assert_template_schema_matches(&DiceRules, derived_schema!(Game));
+}
+
+#[test]
+fn roll_for_arguments_match_their_type() {
+    assert_prompt_arguments_match(&RollFor, derived_schema!(RollForArgs));
+}
+
+// tests/recipe_tool.rs checks examples/tools/notes.rs the same way.
+#[test]
+fn ask_upstream_schemas_match_their_types() {
+    assert_tool_schemas_match(
+        &ask_upstream::AskUpstream,
+        derived_schema!(ask_upstream::Question),
+        derived_schema!(output ask_upstream::Answer),
+    );
+}
+
+#[test]
+fn export_report_schema_matches_its_type() {
+    let args = derived_schema!(export_report::ExportArgs);
+    assert_tool_schemas_match(&export_report::ExportReport, args, NoOutput);
+}
+
+#[test]
+fn the_greeting_app_schemas_match_their_types() {
+    assert_tool_schemas_match(
+        &greeting::Greet,
+        derived_schema!(greeting::Name),
+        derived_schema!(output greeting::Greeting),
+    );
+    assert_tool_schemas_match(
+        &greeting::Shout,
+        derived_schema!(greeting::Text),
+        derived_schema!(output greeting::Text),
+    );
+}
+
+#[test]
+fn the_docs_snippets_schemas_match_their_types() {
+    let batch = derived_schema!(snippets::Batch);
+    assert_tool_schemas_match(&snippets::FetchAll, batch, NoOutput);
+    let booking = derived_schema!(snippets::Booking);
+    assert_tool_schemas_match(&snippets::BookTable, booking, NoOutput);
 }

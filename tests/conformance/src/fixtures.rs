@@ -126,6 +126,8 @@ pub struct JsonSchema202012;
 /// A contact described with JSON Schema 2020-12 keywords (`$defs`, `$anchor`, `$ref`,
 /// `allOf`/`anyOf`, `if`/`then`/`else`), which `tools/list` must publish as declared.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)] // the fixture only shows that such arguments deserialize
 pub struct Contact {
     name: Option<String>,
@@ -233,6 +235,8 @@ pub struct ProgressThenWait;
 /// Where the tool waits: a server of the test's, which answers `/release` only once the
 /// test has seen the first progress notification.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct WaitArgs {
     url: String,
 }

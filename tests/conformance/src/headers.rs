@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 pub struct HeaderRoute;
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct RouteArgs {
     region: String,
     priority: Option<i64>,

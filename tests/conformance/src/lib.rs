@@ -26,6 +26,8 @@ pub mod greeting;
 pub mod notes;
 #[path = "../../../examples/prompts/roll_for.rs"]
 pub mod roll_for;
+#[cfg(test)]
+mod schemas_test;
 #[path = "../../../examples/resources/whoami.rs"]
 pub mod whoami;
 
@@ -624,20 +626,37 @@ mod primitives_flow {
     }
 
     struct Briefing;
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    struct Topic {
+        #[allow(dead_code)]
+        topic: Option<String>,
+    }
     impl dice_mcp::prompts::Prompt for Briefing {
         const NAME: &'static str = "briefing";
         const DESCRIPTION: &'static str = "needs a scope";
         const SCOPES: &'static [&'static str] = &["brief"];
         const ARGUMENTS: &'static [dice_mcp::prompts::Argument] =
             &[dice_mcp::prompts::Argument::optional("topic", "what about")];
-        type Args = dice_mcp::tools::NoArgs;
+        type Args = Topic;
         async fn get(
             &self,
-            _: dice_mcp::tools::NoArgs,
+            _: Topic,
             _: &dice_mcp::tools::Context,
         ) -> Result<dice_mcp::prompts::PromptResult, dice_mcp::prompts::PromptError> {
             Ok(dice_mcp::prompts::PromptResult::user("brief"))
         }
+    }
+
+    // Its Args were NoArgs beside a declared `topic`: a get with a topic failed in serde.
+    #[test]
+    fn briefing_arguments_match_their_type() {
+        let topic = dice_mcp::derived_schema!(Topic);
+        dice_mcp::testing::assert_prompt_arguments_match(&Briefing, topic);
+        let caller = dice_mcp::testing::caller(None, &["brief"]);
+        let platform = std::rc::Rc::new(dice_mcp::testing::TestPlatform::default());
+        let args = json!({"topic": "dice"});
+        let got = dice_mcp::testing::get_prompt_with(&Briefing, args, Some(caller), platform);
+        assert!(got.is_ok());
     }
 
     static SCOPED_RESOURCES: resources::Registry = resources::Registry::new(&[&Secret], &[]);

@@ -79,6 +79,8 @@ impl Resource for WatchedResource {
 pub struct TemplateData;
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct IdVars {
     id: String,
 }
@@ -133,6 +135,7 @@ impl Prompt for SimplePrompt {
 pub struct PromptWithArguments;
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct TwoArgs {
     arg1: String,
     arg2: String,
@@ -165,6 +168,7 @@ impl Prompt for PromptWithArguments {
 pub struct PromptWithEmbeddedResource;
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceArg {
     resource_uri: String,

@@ -18,6 +18,7 @@ async fn sleep_secs(seconds: u64) {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Name {
     pub name: String,
 }
@@ -47,6 +48,7 @@ impl Tool for Greet {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Compute {
     pub seconds: u64,
     #[serde(default)]
@@ -124,6 +126,7 @@ impl Tool for ProtocolErrorJob {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct File {
     pub filename: String,
 }
@@ -231,6 +234,7 @@ impl Tool for ToolWithTask {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Url {
     pub url: String,
 }
