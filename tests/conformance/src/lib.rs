@@ -456,7 +456,7 @@ mod primitives_flow {
             true,
         ));
         match handled.outcome {
-            Outcome::Reply { body, .. } => body,
+            Outcome::Reply { body, .. } => body.into_value(),
             other => panic!("{other:?}"),
         }
     }
