@@ -288,7 +288,7 @@ pub fn task_request(data: &[u8]) {
         ));
         MemoryTasks::run_alarms();
         match handled.outcome {
-            PostOutcome::Reply { body, .. } => Some(body),
+            PostOutcome::Reply { body, .. } => Some(body.into_value()),
             _ => None,
         }
     }

@@ -5,6 +5,8 @@ use serde_json::{Map, Value};
 
 use crate::primitives::Error;
 use crate::primitives::{BoxFuture, Context};
+use crate::protocol::version::Version;
+use crate::protocol::wire::{self, Object, Shape};
 
 /// The most values one answer carries (server/utilities/completion "CompleteResult").
 pub const MAX_VALUES: usize = 100;
@@ -83,14 +85,16 @@ impl Completion {
 
     /// The `completion` object of a `CompleteResult`.
     pub fn into_json(self) -> Value {
-        let mut out = Map::new();
-        let values = self.values.into_iter().map(Value::String).collect();
-        out.insert("values".into(), Value::Array(values));
-        if let Some(t) = self.total {
-            out.insert("total".into(), t.into());
-        }
-        out.insert("hasMore".into(), self.has_more.into());
-        Value::Object(out)
+        // The same in every revision.
+        let mut result = wire::to_value(&self, Version::V2025_11_25);
+        result["completion"].take()
+    }
+}
+
+/// A `CompleteResult`, written by `protocol::wire::server::complete_result`.
+impl Shape for Completion {
+    fn members(&self, out: &mut Object<'_>) {
+        wire::server::complete_result(out, &self.values, self.total, self.has_more);
     }
 }
 

@@ -14,9 +14,10 @@ use crate::protocol::jsonrpc::{
     PARSE_ERROR, UNSUPPORTED_PROTOCOL_VERSION,
 };
 use crate::protocol::version::{Era, Version};
+use crate::protocol::wire::{self, Message, WithMeta};
 use crate::protocol::{find_header, McpHeaders};
 use crate::ratelimit::{self, Check, Limit, RETRY_AFTER_SECS};
-use crate::tools::Platform;
+use crate::tools::{CallResult, Platform};
 use std::rc::Rc;
 
 /// The JSON-RPC code of a rate-limited answer: the first of the implementation-defined
@@ -107,6 +108,13 @@ impl Response {
             // Straight into bytes: `Value`'s Display goes through a fmt adapter that costs
             // about twice as much (native core_native under callgrind).
             .with_body(serde_json::to_vec(body).unwrap_or_default())
+    }
+
+    /// A JSON-RPC answer, already written.
+    fn message(status: u16, body: Message) -> Self {
+        Response::new(status)
+            .with("content-type", "application/json")
+            .with_body(body.into_bytes())
     }
 
     fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -334,9 +342,9 @@ pub fn rate_limited(req: &HttpRequest, limit: Limit) -> Response {
         message: message.clone(),
         data: Some(json!({ "limit": limit.as_str(), "retryAfterSeconds": RETRY_AFTER_SECS })),
     };
-    let body = jsonrpc::error(None, &err, request_era(req));
+    let body = wire::error(None, &err, request_era(req));
     let mut response = with_common_headers(
-        Response::json(429, &body).with("retry-after", RETRY_AFTER_SECS.to_string()),
+        Response::message(429, body).with("retry-after", RETRY_AFTER_SECS.to_string()),
         req.header("origin"),
     );
     response.log.status = response.status;
@@ -509,7 +517,7 @@ async fn post(
             let status = status_for(era, error);
             let mut r = match format {
                 Some(Format::Sse) => sse(status, &body),
-                _ => Response::json(status, &body),
+                _ => Response::message(status, body),
             };
             r.log.rpc_error = error;
             r
@@ -583,16 +591,13 @@ fn scope_tool_error(
             .as_deref()
             .unwrap_or("a scope is missing")
     );
-    let mut result = mcp::methods::finish(
-        server,
-        json!({ "content": [{ "type": "text", "text": text }], "isError": true }),
-        version,
-    );
-    result["_meta"]["mcp/www_authenticate"] = json!([value]);
-    let body = jsonrpc::result(id, result);
+    let mut meta = serde_json::Map::new();
+    meta.insert("mcp/www_authenticate".into(), json!([value]));
+    let result = WithMeta(&CallResult::error(text), meta);
+    let body = wire::result(id, &result, &server.info(), version);
     let mut response = match format {
         Some(Format::Sse) => sse(200, &body),
-        _ => Response::json(200, &body),
+        _ => Response::message(200, body),
     };
     response.log = challenge.log;
     response.log.tool_error = true;
@@ -624,8 +629,8 @@ fn transport_error(status: u16, message: &str, era: Era) -> Response {
         message: message.to_owned(),
         data: None,
     };
-    let body = jsonrpc::error(None, &err, era);
-    let mut response = Response::json(status, &body);
+    let body = wire::error(None, &err, era);
+    let mut response = Response::message(status, body);
     response.log.rpc_error = Some(INVALID_REQUEST);
     response.log.reason = Some(message.to_owned());
     response
@@ -719,10 +724,11 @@ fn accepted(accept: Option<&str>) -> (f32, f32) {
 }
 
 /// One SSE event carrying one JSON-RPC message.
-pub fn sse_event(message: &Value) -> Vec<u8> {
-    let mut event = b"event: message\ndata: ".to_vec();
-    // Serialising a `Value` cannot fail (see Response::json).
-    let _ = serde_json::to_writer(&mut event, message);
+pub fn sse_event(message: &Message) -> Vec<u8> {
+    let bytes = message.bytes();
+    let mut event = Vec::with_capacity(bytes.len() + 23);
+    event.extend_from_slice(b"event: message\ndata: ");
+    event.extend_from_slice(bytes);
     event.extend_from_slice(b"\n\n");
     event
 }
@@ -735,7 +741,7 @@ fn sse_headers(response: Response) -> Response {
         .with("x-accel-buffering", "no")
 }
 
-fn sse(status: u16, message: &Value) -> Response {
+fn sse(status: u16, message: &Message) -> Response {
     sse_headers(Response::new(status)).with_body(sse_event(message))
 }
 

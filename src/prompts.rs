@@ -14,6 +14,9 @@ pub use crate::completion::{Completer, Completion, CompletionRequest};
 pub use crate::primitives::{Icon, PromptError, Role};
 pub use crate::tools::{Content, Context, NoArgs};
 
+use crate::protocol::wire::content as wire;
+use crate::protocol::wire::content::AsBlock;
+use crate::protocol::wire::{Object, Shape};
 use crate::tools::{args, BoxFuture};
 
 /// One argument of a prompt. Arguments are strings on the wire.
@@ -140,25 +143,21 @@ impl PromptResult {
         self
     }
 
-    /// The `GetPromptResult` for `version`: each message's content shaped as tool
-    /// content is (a block the revision lacks becomes text).
+    /// The `GetPromptResult` for `version`, as JSON.
     pub fn into_json(self, version: crate::protocol::version::Version) -> Value {
-        let messages = self
-            .messages
-            .into_iter()
-            .map(|m| {
-                let mut msg = Map::new();
-                msg.insert("role".into(), m.role.as_str().into());
-                msg.insert("content".into(), m.content.into_json(version));
-                Value::Object(msg)
-            })
-            .collect();
-        let mut out = Map::new();
-        if let Some(d) = self.description {
-            out.insert("description".into(), d.into());
-        }
-        out.insert("messages".into(), Value::Array(messages));
-        Value::Object(out)
+        crate::protocol::wire::to_value(&self, version)
+    }
+}
+
+/// Written by `protocol::wire::content::get_prompt_result`: each message's content
+/// shaped as tool content is (a block the revision lacks becomes text).
+impl Shape for PromptResult {
+    fn members(&self, out: &mut Object<'_>) {
+        let messages = self.messages.iter().map(|m| wire::PromptMessage {
+            role: m.role.as_str(),
+            content: m.content.block(),
+        });
+        wire::get_prompt_result(out, self.description.as_deref(), messages);
     }
 }
 

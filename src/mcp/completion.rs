@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::methods::Params;
+use super::methods::{Params, Reply};
 use super::{prompts, Post, Server};
 use crate::completion::{Completer, CompletionRequest};
 use crate::protocol::jsonrpc::{truncate, RpcError};
@@ -78,7 +78,7 @@ pub(super) async fn complete(
     request: &Post,
     params: Params<'_>,
     version: Version,
-) -> Result<Value, RpcError> {
+) -> Result<Reply, RpcError> {
     let target = target(server, params)?;
     let argument = params
         .and_then(|p| p.get("argument"))
@@ -144,7 +144,5 @@ pub(super) async fn complete(
         .complete(&req, &ctx)
         .await
         .map_err(|e| e.into_rpc(version, None))?;
-    let mut out = Map::new();
-    out.insert("completion".into(), completion.into_json());
-    Ok(Value::Object(out))
+    Ok(Box::new(completion))
 }

@@ -7,6 +7,9 @@ use super::stream::{self, Started, Streaming};
 use super::{Post, Server};
 use crate::protocol::jsonrpc::{truncate, Id, RpcError};
 use crate::protocol::version::{Era, Version};
+use crate::protocol::wire::lists::{self, List};
+use crate::protocol::wire::server::{Capabilities, Discover, Initialize, InputRequired};
+use crate::protocol::wire::{Empty, Shape};
 use crate::tools::{
     BoxFuture, CallResult, Caller, Context, Definition, DynTool, LogLevel, SharedExchange,
 };
@@ -16,10 +19,12 @@ pub(super) const CACHE_TTL_MS: u64 = 300_000;
 
 pub(super) type Params<'a> = Option<&'a Map<String, Value>>;
 
+/// A method's result, typed until the server writes it (`protocol::wire::result`).
+pub type Reply = Box<dyn Shape>;
+
 /// The answer to one request.
-#[derive(Debug, PartialEq)]
 pub enum Answer {
-    Result(Value),
+    Result(Reply),
     /// A tool call whose notifications and result stream to the client.
     Stream(Streaming),
 }
@@ -34,12 +39,12 @@ pub async fn dispatch(
     version: Version,
     in_batch: bool,
 ) -> Result<Answer, RpcError> {
-    let result = match (version.era(), method) {
+    let result: Reply = match (version.era(), method) {
         (Era::Legacy, "initialize") if in_batch => Err(RpcError::invalid_request(
             "initialize must not be part of a JSON-RPC batch",
         )),
         (Era::Legacy, "initialize") => initialize(server, params),
-        (Era::Legacy, "ping") => Ok(json!({})),
+        (Era::Legacy, "ping") => Ok(Box::new(Empty) as Reply),
         (Era::Legacy, "logging/setLevel") if server.logging => set_level(params),
         (Era::Modern, "server/discover") => Ok(discover(server, request)),
         (_, "tools/list") => tools_list(server, params, version, request.caller.is_some()),
@@ -62,22 +67,22 @@ pub async fn dispatch(
                     .method(server, request, method, params, version)
                     .await
                 {
-                    return answer.map(Answer::Result);
+                    return answer.map(|task| Answer::Result(Box::new(task)));
                 }
             }
             Err(RpcError::method_not_found(&truncate(method, 64), version))
         }
     }?;
-    Ok(Answer::Result(finish(server, result, version)))
+    Ok(Answer::Result(result))
 }
 
 /// `logging/setLevel` (2025-03-26 to 2025-11-25). A stateless server keeps nothing
 /// between requests, so the level cannot apply to later ones; it is checked and
 /// acknowledged, and legacy requests get messages at `info` and above (see docs/tools.md).
-fn set_level(params: Params) -> Result<Value, RpcError> {
+fn set_level(params: Params) -> Result<Reply, RpcError> {
     let level = params.and_then(|p| p.get("level")).and_then(Value::as_str);
     match level.and_then(LogLevel::parse) {
-        Some(_) => Ok(json!({})),
+        Some(_) => Ok(Box::new(Empty)),
         None => Err(RpcError::invalid_params(
             "logging/setLevel needs params.level: debug, info, notice, warning, error, critical, alert or emergency",
         )),
@@ -140,57 +145,25 @@ pub fn scope_refusal(tool: &dyn DynTool, caller: Option<&Caller>) -> Option<Scop
     }
 }
 
-/// 2026-07-28 results carry `resultType` and name the server in `_meta`
-/// (basic/index "Result Responses" and "Per-response protocol fields").
-pub fn finish(server: &Server, mut result: Value, version: Version) -> Value {
-    if version.era() == Era::Modern {
-        if let Some(obj) = result.as_object_mut() {
-            obj.entry("resultType").or_insert_with(|| "complete".into());
-            obj.insert(
-                "_meta".into(),
-                json!({ "io.modelcontextprotocol/serverInfo": server_info(server, version) }),
-            );
-        }
-    }
-    result
-}
-
-fn server_info(server: &Server, version: Version) -> Value {
-    let mut info = json!({ "name": server.name, "version": server.version });
-    if version.has_structured_output() {
-        info["title"] = server.title.into();
-    }
-    info
-}
-
 /// What the server offers: `resources`, `prompts` and `completions` only when it has
-/// some. `listChanged` and `subscribe` are false: a stateless server holds no stream to
-/// send a change on (see docs/resources-prompts.md).
-fn capabilities(server: &Server) -> Value {
-    let mut caps = json!({ "tools": { "listChanged": false } });
-    if server.logging {
-        caps["logging"] = json!({});
-    }
-    if !server.resources.is_empty() || !server.skills.is_empty() {
-        caps["resources"] = json!({ "listChanged": false, "subscribe": false });
-    }
+/// some (see [`Capabilities`]).
+fn capabilities(server: &Server) -> Capabilities {
+    let mut extensions = Vec::new();
     if !server.skills.is_empty() {
-        let (id, settings) = super::skills::capability();
-        caps["extensions"][id] = settings;
+        extensions.push(super::skills::capability());
     }
-    if !server.prompts.is_empty() {
-        caps["prompts"] = json!({ "listChanged": false });
+    Capabilities {
+        logging: server.logging,
+        resources: !server.resources.is_empty() || !server.skills.is_empty(),
+        prompts: !server.prompts.is_empty(),
+        completions: server.completes(),
+        extensions,
     }
-    if server.completes() {
-        caps["completions"] = json!({});
-    }
-    caps
 }
 
-/// Legacy handshake: answer with the version asked for when we speak it, else with our
-/// newest legacy version (2025-11-25 basic/lifecycle "Version Negotiation"). Nothing is
-/// remembered: every later request says its version in the header.
-fn initialize(server: &Server, params: Params) -> Result<Value, RpcError> {
+/// The revision an `initialize` agrees on: the one asked for when we speak it, else our
+/// newest legacy one (2025-11-25 basic/lifecycle "Version Negotiation").
+pub(super) fn negotiate(params: Params) -> Result<Version, RpcError> {
     let requested = params
         .and_then(|p| p.get("protocolVersion"))
         .and_then(Value::as_str)
@@ -199,33 +172,38 @@ fn initialize(server: &Server, params: Params) -> Result<Value, RpcError> {
                 "initialize needs params.protocolVersion, a string such as \"2025-11-25\"",
             )
         })?;
-    let version = Version::parse(requested)
+    Ok(Version::parse(requested)
         .filter(|v| v.era() == Era::Legacy)
-        .unwrap_or(Version::LATEST_LEGACY);
-    Ok(json!({
-        "protocolVersion": version.as_str(),
-        "capabilities": capabilities(server),
-        "serverInfo": server_info(server, version),
-        "instructions": server.instructions,
+        .unwrap_or(Version::LATEST_LEGACY))
+}
+
+/// Legacy handshake. Nothing is remembered: every later request says its version in the
+/// header.
+fn initialize(server: &'static Server, params: Params) -> Result<Reply, RpcError> {
+    Ok(Box::new(Initialize {
+        version: negotiate(params)?,
+        capabilities: capabilities(server),
+        server: server.info(),
+        instructions: server.instructions,
     }))
 }
 
-fn discover(server: &Server, request: &Post) -> Value {
-    let mut caps = capabilities(server);
+fn discover(server: &Server, request: &Post) -> Reply {
+    let mut capabilities = capabilities(server);
     // Advertised only when tasks can be kept (SEP-2663 "Capability Negotiation").
     if server
         .tasks
         .is_some_and(|b| b.open(&request.platform).is_some())
     {
         // Beside any extension `capabilities` already declares (skills; SEP-2133).
-        caps["extensions"][crate::tasks::EXTENSION] = json!({});
+        capabilities
+            .extensions
+            .push((crate::tasks::EXTENSION, json!({})));
     }
-    json!({
-        "supportedVersions": Version::supported_list(),
-        "capabilities": caps,
-        "instructions": server.instructions,
-        "ttlMs": CACHE_TTL_MS,
-        "cacheScope": "public",
+    Box::new(Discover {
+        capabilities,
+        instructions: server.instructions,
+        ttl_ms: CACHE_TTL_MS,
     })
 }
 
@@ -252,38 +230,33 @@ pub(super) fn page_of(
 }
 
 /// A list result: the items under `key`, the next cursor, and in 2026-07-28 the caching
-/// hints every list carries (server/utilities/caching: the same for every caller).
-pub(super) fn list_result(
+/// hints every list carries.
+pub(super) fn list_result<T: serde::Serialize + 'static>(
     key: &'static str,
-    items: Vec<Value>,
+    items: Vec<T>,
     next: Option<String>,
-    version: Version,
-) -> Value {
-    let mut result = Map::new();
-    result.insert(key.into(), Value::Array(items));
-    if let Some(next) = next {
-        result.insert("nextCursor".into(), next.into());
-    }
-    if version.era() == Era::Modern {
-        result.insert("ttlMs".into(), CACHE_TTL_MS.into());
-        result.insert("cacheScope".into(), "public".into());
-    }
-    Value::Object(result)
+) -> Reply {
+    Box::new(List {
+        key,
+        items,
+        next,
+        ttl_ms: CACHE_TTL_MS,
+    })
 }
 
 fn tools_list(
-    server: &Server,
+    server: &'static Server,
     params: Params,
     version: Version,
     authenticated: bool,
-) -> Result<Value, RpcError> {
+) -> Result<Reply, RpcError> {
     let page = server.tools.page(cursor(params)?).map_err(unknown_cursor)?;
-    let tools: Vec<Value> = page
+    let tools: Vec<lists::Tool<'static>> = page
         .tools
         .iter()
         .map(|(tool, def)| describe(*tool, def, version, authenticated))
         .collect();
-    Ok(list_result("tools", tools, page.next_cursor, version))
+    Ok(list_result("tools", tools, page.next_cursor))
 }
 
 /// A resource, prompt or completion that needs scopes, on a server without
@@ -314,8 +287,8 @@ pub(super) async fn run_with_input(
     version: Version,
     call: InputCall,
     exchange: SharedExchange,
-    work: impl std::future::Future<Output = Result<Value, RpcError>>,
-) -> Result<Value, RpcError> {
+    work: impl std::future::Future<Output = Result<Reply, RpcError>>,
+) -> Result<Reply, RpcError> {
     if !call.asks {
         if version.era() == Era::Modern {
             refuse_input(params)?;
@@ -334,51 +307,30 @@ pub(super) async fn run_with_input(
             &exchange,
         )?;
     }
-    let finalize = input_outcome(
-        server,
-        request,
-        call.key,
-        call.arguments,
-        &exchange,
-        version,
-    );
+    let finalize = input_outcome(server, request, call.key, call.arguments, &exchange);
     finalize(work.await)
 }
 
-/// A tool definition with only the fields the request's revision defines, plus
-/// ChatGPT's `securitySchemes` (OpenAI Apps SDK, "Authentication"): what signing in the
-/// tool needs, from its scopes; `noauth` only on a server without tokens.
-fn describe(tool: &dyn DynTool, def: &Definition, version: Version, authenticated: bool) -> Value {
-    let scheme = if authenticated {
-        json!({ "type": "oauth2", "scopes": tool.scopes() })
-    } else {
-        json!({ "type": "noauth" })
-    };
-    let mut out = json!({
-        "name": tool.name(),
-        "description": tool.description(),
-        "inputSchema": def.input_schema,
-        "securitySchemes": [scheme],
-    });
-    if version.has_structured_output() {
-        if let Some(title) = tool.title() {
-            out["title"] = title.into();
-        }
-        if let Some(schema) = &def.output_schema {
-            out["outputSchema"] = schema.clone();
-        }
+/// A tool's definition as `protocol::wire::lists::Tool` writes it for `version`, with
+/// ChatGPT's `securitySchemes`: what signing in the tool needs, from its scopes; `noauth`
+/// only on a server without tokens.
+fn describe(
+    tool: &'static dyn DynTool,
+    def: &'static Definition,
+    version: Version,
+    authenticated: bool,
+) -> lists::Tool<'static> {
+    lists::Tool {
+        name: tool.name(),
+        title: tool.title(),
+        description: tool.description(),
+        input_schema: &def.input_schema,
+        output_schema: def.output_schema.as_ref(),
+        annotations: def.annotations.as_ref(),
+        scopes: authenticated.then(|| tool.scopes()),
+        meta: def.meta.as_ref(),
+        version,
     }
-    if version.has_tool_annotations() {
-        if let Some(annotations) = &def.annotations {
-            out["annotations"] = annotations.clone();
-        }
-    }
-    // MCP Apps keys, in every revision: a host that renders views may speak any of them,
-    // and clients that do not know the keys ignore `_meta`.
-    if let Some(meta) = &def.meta {
-        out["_meta"] = meta.clone();
-    }
-    out
 }
 
 async fn tools_call(
@@ -406,13 +358,7 @@ async fn tools_call(
             known.join(", ")
         ))
     })?;
-    let done = |result: CallResult| {
-        Ok(Answer::Result(finish(
-            server,
-            result.into_json(version),
-            version,
-        )))
-    };
+    let done = |result: CallResult| Ok(Answer::Result(Box::new(result)));
     if request.caller.is_none() {
         if let Some(ScopeRefusal::Unauthenticated(refusal)) = scope_refusal(tool, None) {
             return done(refusal);
@@ -441,7 +387,7 @@ async fn tools_call(
         .with_streaming(stream)
         .with_input(tool.asks_for_input());
     let outbox = ctx.outbox();
-    let future: BoxFuture<'static, Result<Value, RpcError>> = if tool.asks_for_input() {
+    let future: BoxFuture<'static, Result<Reply, RpcError>> = if tool.asks_for_input() {
         let arguments = Value::Object(args.clone());
         if version.era() == Era::Modern {
             prepare_input(
@@ -455,16 +401,9 @@ async fn tools_call(
             )?;
         }
         let exchange = ctx.exchange();
-        let finalize = input_outcome(
-            server,
-            request,
-            tool.name().into(),
-            arguments,
-            &exchange,
-            version,
-        );
+        let finalize = input_outcome(server, request, tool.name().into(), arguments, &exchange);
         let run = tool.run(args, &def.input_schema, ctx);
-        Box::pin(async move { finalize(Ok(run.await.into_json(version))) })
+        Box::pin(async move { finalize(Ok(Box::new(run.await))) })
     } else {
         // A tool that never asks for input (roll_dice) skips all of it.
         if version.era() == Era::Modern {
@@ -477,13 +416,13 @@ async fn tools_call(
             if let Some(e) = exchange.borrow_mut().failed.take() {
                 return Err(e);
             }
-            Ok(finish(server, result.into_json(version), version))
+            Ok(Box::new(result) as Reply)
         })
     };
     if !stream {
         return future.await.map(Answer::Result);
     }
-    match stream::start(id.clone(), version.era(), outbox, future).await {
+    match stream::start(id.clone(), version, server.info(), outbox, future).await {
         Started::Done(result) => result.map(Answer::Result),
         Started::Streaming(s) => Ok(Answer::Stream(s)),
     }
@@ -566,8 +505,7 @@ pub(super) fn refuse_input(params: Params<'_>) -> Result<(), RpcError> {
     input_responses(params).map(|_| ())
 }
 
-/// Turns what the tool (or read, or prompt) returned, already shaped for `version`, into
-/// the answer: a protocol error it ran into (`-32021`, `-32602`), `input_required` when
+/// Turns what the tool (or read, or prompt) returned into the answer: a protocol error it ran into (`-32021`, `-32602`), `input_required` when
 /// it asked for input nobody has given yet, else its result.
 pub(super) fn input_outcome(
     server: &'static Server,
@@ -575,19 +513,18 @@ pub(super) fn input_outcome(
     tool: String,
     arguments: Value,
     exchange: &SharedExchange,
-    version: Version,
-) -> impl FnOnce(Result<Value, RpcError>) -> Result<Value, RpcError> + 'static {
+) -> impl FnOnce(Result<Reply, RpcError>) -> Result<Reply, RpcError> + 'static {
     let exchange = exchange.clone();
     let key = request.input_state_key.clone();
     let now = request.now;
     let subject = request.caller.as_ref().and_then(|c| c.subject.clone());
-    move |result: Result<Value, RpcError>| {
+    move |result: Result<Reply, RpcError>| {
         let mut ex = exchange.borrow_mut();
         if let Some(err) = ex.error() {
             return Err(err);
         }
         if ex.requests.is_empty() {
-            return result.map(|r| finish(server, r, version));
+            return result;
         }
         // Fails closed earlier (http::handle) when a tool may ask and no key is set.
         let key = key.ok_or_else(RpcError::internal)?;
@@ -602,13 +539,10 @@ pub(super) fn input_outcome(
             pending: ex.requests.keys().cloned().collect(),
             tool_state: ex.next_state.take().or_else(|| ex.state.take()),
         };
-        let sealed = state::seal(&key, &binding, &carried, now);
-        let answer = json!({
-            "resultType": "input_required",
-            "inputRequests": std::mem::take(&mut ex.requests),
-            "requestState": sealed,
-        });
-        Ok(finish(server, answer, version))
+        Ok(Box::new(InputRequired {
+            requests: std::mem::take(&mut ex.requests),
+            request_state: state::seal(&key, &binding, &carried, now),
+        }))
     }
 }
 

@@ -17,8 +17,9 @@ pub mod tasks;
 
 use serde_json::{Map, Value};
 
-use crate::protocol::jsonrpc::{self, truncate, Id, RpcError};
+use crate::protocol::jsonrpc::{truncate, Id, RpcError};
 use crate::protocol::version::{Era, Version};
+use crate::protocol::wire::{self, Message, ServerInfo};
 use crate::protocol::{headers, param_headers, McpHeaders};
 
 use std::rc::Rc;
@@ -55,6 +56,15 @@ pub struct Server {
 }
 
 impl Server {
+    /// The server's name as answers carry it (`serverInfo`).
+    pub fn info(&self) -> ServerInfo<'static> {
+        ServerInfo {
+            name: self.name,
+            title: self.title,
+            version: self.version,
+        }
+    }
+
     /// Every scope a tool, resource, template or prompt requires, each once, in that
     /// order: what `scopes_supported` lists.
     pub fn scopes(&self) -> Vec<&'static str> {
@@ -140,10 +150,10 @@ pub const MAX_BATCH: usize = 100;
 pub enum PostOutcome {
     /// The body held only notifications or responses: `202 Accepted`, no body.
     Accepted,
-    /// A JSON-RPC response (an array for a batch). `error` is the code when the reply is a
-    /// single error; `era` is the protocol era it was answered in.
+    /// A JSON-RPC response (an array for a batch), written. `error` is the code when the
+    /// reply is a single error; `era` is the protocol era it was answered in.
     Reply {
-        body: Value,
+        body: Message,
         era: Era,
         error: Option<i64>,
     },
@@ -196,7 +206,7 @@ pub struct Handled {
 impl PostOutcome {
     fn error(id: Option<&Id>, err: RpcError, era: Era) -> PostOutcome {
         PostOutcome::Reply {
-            body: jsonrpc::error(id, &err, era),
+            body: wire::error(id, &err, era),
             era,
             error: Some(err.code),
         }
@@ -280,7 +290,7 @@ fn expects_reply(obj: &Map<String, Value>) -> bool {
 }
 
 /// A message, once its envelope has been checked.
-enum Message<'a> {
+enum Incoming<'a> {
     Request {
         id: Id,
         method: &'a str,
@@ -290,7 +300,7 @@ enum Message<'a> {
     Response,
 }
 
-fn classify(obj: &Map<String, Value>) -> Result<Message<'_>, (Option<Id>, RpcError)> {
+fn classify(obj: &Map<String, Value>) -> Result<Incoming<'_>, (Option<Id>, RpcError)> {
     let raw_id = obj.get("id");
     let id = raw_id.and_then(Id::from_value);
     if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
@@ -299,7 +309,7 @@ fn classify(obj: &Map<String, Value>) -> Result<Message<'_>, (Option<Id>, RpcErr
     let Some(method) = obj.get("method") else {
         let is_response = (obj.contains_key("result") ^ obj.contains_key("error")) && id.is_some();
         return if is_response {
-            Ok(Message::Response)
+            Ok(Incoming::Response)
         } else {
             Err((
                 id,
@@ -323,8 +333,8 @@ fn classify(obj: &Map<String, Value>) -> Result<Message<'_>, (Option<Id>, RpcErr
         }
     };
     match (raw_id, id) {
-        (None, _) => Ok(Message::Notification),
-        (Some(_), Some(id)) => Ok(Message::Request { id, method, params }),
+        (None, _) => Ok(Incoming::Notification),
+        (Some(_), Some(id)) => Ok(Incoming::Request { id, method, params }),
         (Some(raw), None) => Err((
             None,
             RpcError::invalid_request(match raw {
@@ -346,12 +356,12 @@ async fn handle_single(
 ) -> Option<PostOutcome> {
     let header_era = header_version.map_or(Era::Legacy, Version::era);
     let (id, method, params) = match classify(obj) {
-        Ok(Message::Request { id, method, params }) => (id, method, params),
+        Ok(Incoming::Request { id, method, params }) => (id, method, params),
         // 2026-07-28 defines no client notifications over HTTP; the transport still takes
         // them with 202 (basic/transports/streamable-http "Sending Messages").
-        Ok(Message::Notification) => return None,
-        Ok(Message::Response) if header_era == Era::Legacy => return None,
-        Ok(Message::Response) => {
+        Ok(Incoming::Notification) => return None,
+        Ok(Incoming::Response) if header_era == Era::Legacy => return None,
+        Ok(Incoming::Response) => {
             return Some(PostOutcome::error(
                 None,
                 RpcError::invalid_request("clients must not send JSON-RPC responses in 2026-07-28"),
@@ -386,17 +396,14 @@ async fn handle_single(
         match methods::dispatch(server, request, &id, method, params, version, false).await {
             Ok(Answer::Stream(s)) => PostOutcome::Stream(s),
             Ok(Answer::Result(result)) => {
-                summary.tool_error = result.get("isError") == Some(&Value::Bool(true));
-                summary.input_required = result["resultType"] == "input_required";
+                summary.tool_error = result.is_tool_error();
+                summary.input_required = result.result_type() == "input_required";
                 // The handshake's answer names the revision the client will speak from now on.
                 if method == "initialize" {
-                    summary.version = result
-                        .get("protocolVersion")
-                        .and_then(Value::as_str)
-                        .and_then(Version::parse);
+                    summary.version = methods::negotiate(params).ok();
                 }
                 PostOutcome::Reply {
-                    body: jsonrpc::result(&id, result),
+                    body: wire::result(&id, &*result, &server.info(), version),
                     era,
                     error: None,
                 }
@@ -479,7 +486,7 @@ async fn handle_batch(
     }
     // A call the token may not make refuses the whole batch before any member runs.
     for obj in items.iter().filter_map(Value::as_object) {
-        if let Ok(Message::Request { method, params, .. }) = classify(obj) {
+        if let Ok(Incoming::Request { method, params, .. }) = classify(obj) {
             if let Some(scopes) = methods::missing_scopes(server, request, method, params) {
                 return PostOutcome::ScopeRequired(scopes);
             }
@@ -488,7 +495,7 @@ async fn handle_batch(
     let mut replies = Vec::new();
     for item in items {
         let Some(obj) = item.as_object() else {
-            replies.push(jsonrpc::error(
+            replies.push(wire::error(
                 None,
                 &RpcError::invalid_request("each batch member must be a JSON object"),
                 era,
@@ -496,16 +503,18 @@ async fn handle_batch(
             continue;
         };
         let reply = match classify(obj) {
-            Ok(Message::Request { id, method, params }) => Some(
+            Ok(Incoming::Request { id, method, params }) => Some(
                 match methods::dispatch(server, request, &id, method, params, version, true).await {
-                    Ok(Answer::Result(result)) => jsonrpc::result(&id, result),
+                    Ok(Answer::Result(result)) => {
+                        wire::result(&id, &*result, &server.info(), version)
+                    }
                     // Nothing streams inside a batch (dispatch is told so).
-                    Ok(Answer::Stream(_)) => jsonrpc::error(Some(&id), &RpcError::internal(), era),
-                    Err(err) => jsonrpc::error(Some(&id), &err, era),
+                    Ok(Answer::Stream(_)) => wire::error(Some(&id), &RpcError::internal(), era),
+                    Err(err) => wire::error(Some(&id), &err, era),
                 },
             ),
-            Ok(Message::Notification | Message::Response) => None,
-            Err((id, err)) => Some(jsonrpc::error(id.as_ref(), &err, era)),
+            Ok(Incoming::Notification | Incoming::Response) => None,
+            Err((id, err)) => Some(wire::error(id.as_ref(), &err, era)),
         };
         replies.extend(reply);
     }
@@ -513,7 +522,7 @@ async fn handle_batch(
         PostOutcome::Accepted
     } else {
         PostOutcome::Reply {
-            body: Value::Array(replies),
+            body: Message::batch(&replies),
             era,
             error: None,
         }

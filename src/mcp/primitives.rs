@@ -5,9 +5,7 @@
 //! so a server that registers no resource and no prompt (the dice server) links none of
 //! it and uploads none of it; it answers [`none_registered`] instead.
 
-use serde_json::Value;
-
-use super::methods::Params;
+use super::methods::{Params, Reply};
 use super::{completion, prompts, resources, Post, Server};
 use crate::protocol::jsonrpc::{truncate, RpcError};
 use crate::protocol::version::Version;
@@ -29,7 +27,7 @@ type Dispatch = for<'a> fn(
     &'a str,
     Params<'a>,
     Version,
-) -> BoxFuture<'a, Result<Value, RpcError>>;
+) -> BoxFuture<'a, Result<Reply, RpcError>>;
 
 type Scopes = fn(&Server, &str, Params<'_>) -> Option<&'static [&'static str]>;
 
@@ -48,7 +46,7 @@ fn dispatch<'a>(
     method: &'a str,
     params: Params<'a>,
     version: Version,
-) -> BoxFuture<'a, Result<Value, RpcError>> {
+) -> BoxFuture<'a, Result<Reply, RpcError>> {
     Box::pin(async move {
         match method {
             "resources/list" => resources::list(server, params, version),
@@ -79,7 +77,7 @@ fn dispatch_resources<'a>(
     method: &'a str,
     params: Params<'a>,
     version: Version,
-) -> BoxFuture<'a, Result<Value, RpcError>> {
+) -> BoxFuture<'a, Result<Reply, RpcError>> {
     Box::pin(async move {
         match method {
             "resources/list" => resources::list(server, params, version),

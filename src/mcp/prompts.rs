@@ -3,57 +3,44 @@
 
 use serde_json::{Map, Value};
 
-use super::methods::{self, Params};
-use super::resources::icons;
+use super::methods::{self, Params, Reply};
 use super::{Post, Server};
 use crate::prompts::{DynPrompt, Info};
 use crate::protocol::jsonrpc::{truncate, RpcError};
 use crate::protocol::version::Version;
+use crate::protocol::wire::lists;
 use crate::tools::Context;
 
-fn describe(info: &Info, v: Version) -> Value {
-    let mut out = Map::new();
-    out.insert("name".into(), info.name.into());
-    if let Some(t) = info.title.filter(|_| v.has_structured_output()) {
-        out.insert("title".into(), t.into());
-    }
-    if !info.description.is_empty() {
-        out.insert("description".into(), info.description.into());
-    }
-    if !info.arguments.is_empty() {
-        let args = info
+/// A prompt's definition as `protocol::wire::lists::Prompt` writes it.
+fn describe(info: &Info, version: Version) -> lists::Prompt<'static> {
+    lists::Prompt {
+        name: info.name,
+        title: info.title,
+        description: info.description,
+        arguments: info
             .arguments
             .iter()
-            .map(|a| {
-                let mut arg = Map::new();
-                arg.insert("name".into(), a.name.into());
-                if let Some(t) = a.title.filter(|_| v.has_structured_output()) {
-                    arg.insert("title".into(), t.into());
-                }
-                if !a.description.is_empty() {
-                    arg.insert("description".into(), a.description.into());
-                }
-                arg.insert("required".into(), a.required.into());
-                Value::Object(arg)
+            .map(|a| lists::PromptArgument {
+                name: a.name,
+                title: a.title,
+                description: a.description,
+                required: a.required,
             })
-            .collect();
-        out.insert("arguments".into(), Value::Array(args));
+            .collect(),
+        icons: info.icons,
+        version,
     }
-    if let Some(icons) = icons(info.icons, v) {
-        out.insert("icons".into(), icons);
-    }
-    Value::Object(out)
 }
 
-pub(super) fn list(server: &Server, params: Params, version: Version) -> Result<Value, RpcError> {
+pub(super) fn list(server: &Server, params: Params, version: Version) -> Result<Reply, RpcError> {
     let reg = server.prompts;
     let all = reg.all();
     let (range, next) = methods::page_of(all.len(), reg.page_size(), params)?;
-    let items = all[range]
+    let items: Vec<_> = all[range]
         .iter()
         .map(|p| describe(&p.info(), version))
         .collect();
-    Ok(methods::list_result("prompts", items, next, version))
+    Ok(methods::list_result("prompts", items, next))
 }
 
 /// The prompt `params.name` names, or `-32602` saying which exist.
@@ -85,7 +72,7 @@ pub(super) async fn get(
     request: &Post,
     params: Params<'_>,
     version: Version,
-) -> Result<Value, RpcError> {
+) -> Result<Reply, RpcError> {
     let prompt = named(
         server,
         params.and_then(|p| p.get("name")).and_then(Value::as_str),
@@ -116,7 +103,7 @@ pub(super) async fn get(
         prompt
             .get(args, ctx)
             .await
-            .map(|r| r.into_json(version))
+            .map(|r| Box::new(r) as Reply)
             .map_err(|e| e.into_rpc(version, None))
     };
     methods::run_with_input(server, request, params, version, input, exchange, work).await

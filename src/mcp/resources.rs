@@ -4,56 +4,51 @@
 
 use serde_json::{Map, Value};
 
-use super::methods::{self, Params};
+use super::methods::{self, Params, Reply};
 use super::{Post, Server};
 use crate::primitives::{resource_not_found, CacheHint};
 use crate::protocol::jsonrpc::{truncate, RpcError};
-use crate::protocol::version::{Era, Version};
-use crate::resources::{Found, Info, Registry};
+use crate::protocol::version::Version;
+use crate::protocol::wire::content::read_resource_result;
+use crate::protocol::wire::lists;
+use crate::protocol::wire::{Object, Shape};
+use crate::resources::{Found, Info, Registry, ResourceContents};
 use crate::tools::Context;
 
-/// A resource or template definition with the fields `version` defines. `key` is `uri`
-/// or `uriTemplate`.
-fn describe(key: &'static str, uri: &str, info: &Info, meta: Option<Value>, v: Version) -> Value {
-    let mut out = Map::new();
-    out.insert(key.into(), uri.into());
-    out.insert("name".into(), info.name.into());
-    if let Some(t) = info.title.filter(|_| v.has_structured_output()) {
-        out.insert("title".into(), t.into());
+/// A resource or template definition as `protocol::wire::lists::Resource` writes it.
+/// `key` is `uri` or `uriTemplate`.
+fn describe(
+    key: &'static str,
+    uri: &'static str,
+    info: &Info,
+    meta: Option<Value>,
+    version: Version,
+) -> lists::Resource<'static> {
+    lists::Resource {
+        key,
+        uri,
+        name: info.name,
+        title: info.title,
+        description: Some(info.description),
+        mime_type: info.mime_type,
+        size: info.size,
+        annotations: info.annotations,
+        icons: info.icons,
+        meta,
+        version,
     }
-    if !info.description.is_empty() {
-        out.insert("description".into(), info.description.into());
-    }
-    if let Some(m) = info.mime_type {
-        out.insert("mimeType".into(), m.into());
-    }
-    if let Some(s) = info.size.filter(|_| v >= Version::V2025_03_26) {
-        out.insert("size".into(), s.into());
-    }
-    if let Some(a) = info.annotations.to_json(v) {
-        out.insert("annotations".into(), a);
-    }
-    if let Some(icons) = icons(info.icons, v) {
-        out.insert("icons".into(), icons);
-    }
-    if let Some(m) = meta {
-        out.insert("_meta".into(), m);
-    }
-    Value::Object(out)
 }
 
-/// `icons`, from 2025-11-25 on (SEP-973).
-pub(super) fn icons(icons: &[crate::primitives::Icon], v: Version) -> Option<Value> {
-    (!icons.is_empty() && v >= Version::V2025_11_25)
-        .then(|| Value::Array(icons.iter().map(|i| i.to_json()).collect()))
-}
-
-pub(super) fn list(server: &Server, params: Params, version: Version) -> Result<Value, RpcError> {
+pub(super) fn list(
+    server: &'static Server,
+    params: Params,
+    version: Version,
+) -> Result<Reply, RpcError> {
     let reg = server.resources;
     let all = reg.resources();
     // Skill files (SEP-2640) follow the registry's resources; a server without skills
     // lists none.
-    let skill_files = super::skills::listed(server);
+    let skill_files = super::skills::listed(server, version);
     let total = all.len() + skill_files.len();
     let (range, next) = methods::page_of(total, reg.page_size(), params)?;
     let items = range
@@ -62,14 +57,14 @@ pub(super) fn list(server: &Server, params: Params, version: Version) -> Result<
             None => skill_files[i - all.len()].clone(),
         })
         .collect();
-    Ok(methods::list_result("resources", items, next, version))
+    Ok(methods::list_result("resources", items, next))
 }
 
 pub(super) fn templates_list(
-    server: &Server,
+    server: &'static Server,
     params: Params,
     version: Version,
-) -> Result<Value, RpcError> {
+) -> Result<Reply, RpcError> {
     let reg = server.resources;
     let all = reg.templates();
     let (range, next) = methods::page_of(all.len(), reg.page_size(), params)?;
@@ -85,12 +80,7 @@ pub(super) fn templates_list(
             )
         })
         .collect();
-    Ok(methods::list_result(
-        "resourceTemplates",
-        items,
-        next,
-        version,
-    ))
+    Ok(methods::list_result("resourceTemplates", items, next))
 }
 
 /// `params.uri`, which every `resources/*` request and scope check needs.
@@ -108,7 +98,7 @@ pub(super) async fn read(
     request: &Post,
     params: Params<'_>,
     version: Version,
-) -> Result<Value, RpcError> {
+) -> Result<Reply, RpcError> {
     read_found(server, request, params, version, Registry::find).await
 }
 
@@ -118,7 +108,7 @@ pub(super) async fn read_fixed(
     request: &Post,
     params: Params<'_>,
     version: Version,
-) -> Result<Value, RpcError> {
+) -> Result<Reply, RpcError> {
     read_found(server, request, params, version, Registry::find_resource).await
 }
 
@@ -128,10 +118,10 @@ async fn read_found(
     params: Params<'_>,
     version: Version,
     find: impl Fn(&Registry, &str) -> Option<Found>,
-) -> Result<Value, RpcError> {
+) -> Result<Reply, RpcError> {
     let uri = uri_param(params)?;
     let Some(found) = find(server.resources, uri) else {
-        if let Some(file) = super::skills::read(server, uri, version) {
+        if let Some(file) = super::skills::read(server, uri) {
             return Ok(file);
         }
         return Err(resource_not_found(
@@ -157,22 +147,12 @@ async fn read_found(
         Found::Resource(r) => r.read(ctx),
         Found::Template(t, vars) => t.read(uri.to_owned(), vars, ctx),
     };
-    let shape = move |contents: Vec<crate::resources::ResourceContents>| {
-        let contents = contents.into_iter().map(|c| c.into_json()).collect();
-        let mut out = Map::new();
-        out.insert("contents".into(), Value::Array(contents));
-        if version.era() == Era::Modern {
-            out.insert("ttlMs".into(), cache.ttl_ms.into());
-            out.insert("cacheScope".into(), cache.scope().into());
-        }
-        Value::Object(out)
-    };
     let key = format!("resource:{uri}");
     let arguments = Value::Object(Map::new());
     let exchange = ctx.exchange();
     let work = async move {
         match run(ctx).await {
-            Ok(contents) => Ok(shape(contents)),
+            Ok(contents) => Ok(Box::new(Read { contents, cache }) as Reply),
             Err(e) => Err(e.into_rpc(version, Some(uri))),
         }
     };
@@ -182,4 +162,16 @@ async fn read_found(
         asks: info.asks_for_input,
     };
     methods::run_with_input(server, request, params, version, input, exchange, work).await
+}
+
+/// A `resources/read` result: the contents, and how long they may be cached.
+pub(super) struct Read {
+    pub contents: Vec<ResourceContents>,
+    pub cache: CacheHint,
+}
+
+impl Shape for Read {
+    fn members(&self, out: &mut Object<'_>) {
+        read_resource_result(out, &self.contents, self.cache.ttl_ms, self.cache.scope());
+    }
 }

@@ -3,12 +3,14 @@
 //! resources in `resources/list` and `resources/read`. A server without skills answers
 //! none of the three methods (`-32601`) and lists no skill file.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::methods::{self, Params};
+use super::methods::{self, Params, Reply};
 use super::Server;
+use crate::primitives::CacheHint;
 use crate::protocol::jsonrpc::{truncate, RpcError};
-use crate::protocol::version::{Era, Version};
+use crate::protocol::version::Version;
+use crate::protocol::wire::lists::{self, Cached, DirectoryEntry};
 use crate::resources::ResourceContents;
 use crate::skills::{self, Loaded};
 
@@ -19,7 +21,7 @@ pub(crate) const METHOD_NAMES: [&str; 3] =
 /// The entry points into this code. `Skills::new` holds a reference to [`METHODS`] and
 /// `skills::NONE` none, so a server without skills (the dice server) links none of it.
 pub struct Methods {
-    pub(crate) dispatch: fn(&Server, &str, Params<'_>, Version) -> Result<Value, RpcError>,
+    pub(crate) dispatch: fn(&'static Server, &str, Params<'_>, Version) -> Result<Reply, RpcError>,
     pub(crate) load: fn(&[&'static skills::Skill]) -> Result<Vec<Loaded>, String>,
     /// Skill files are resources: the code that lists and reads resources.
     pub(crate) resources: &'static super::primitives::Methods,
@@ -32,15 +34,15 @@ pub const METHODS: Methods = Methods {
 };
 
 fn dispatch(
-    server: &Server,
+    server: &'static Server,
     method: &str,
     params: Params<'_>,
     v: Version,
-) -> Result<Value, RpcError> {
+) -> Result<Reply, RpcError> {
     match method {
-        "skills/list" => list(server, params, v),
-        "skills/get" => get(server, params, v),
-        "resources/directory/read" => directory_read(server, params, v),
+        "skills/list" => list(server, params),
+        "skills/get" => get(server, params),
+        "resources/directory/read" => directory_read(server, params),
         _ => Err(RpcError::method_not_found(&truncate(method, 64), v)),
     }
 }
@@ -64,24 +66,15 @@ fn uri<'a>(params: Params<'a>, method: &str) -> Result<&'a str, RpcError> {
         })
 }
 
-/// 2026-07-28 results are cacheable: the same for every caller (server/utilities/caching).
-fn cacheable(mut result: Map<String, Value>, version: Version) -> Value {
-    if version.era() == Era::Modern {
-        result.insert("ttlMs".into(), methods::CACHE_TTL_MS.into());
-        result.insert("cacheScope".into(), "public".into());
-    }
-    Value::Object(result)
-}
-
-fn list(server: &Server, params: Params, version: Version) -> Result<Value, RpcError> {
+fn list(server: &Server, params: Params) -> Result<Reply, RpcError> {
     let all = server.skills.all();
     // A skill is one entry, never split across pages.
     let (range, next) = methods::page_of(all.len(), PAGE_SIZE, params)?;
-    let items = all[range].iter().map(Loaded::entry).collect();
-    Ok(methods::list_result("skills", items, next, version))
+    let items: Vec<Value> = all[range].iter().map(Loaded::entry).collect();
+    Ok(methods::list_result("skills", items, next))
 }
 
-fn get(server: &Server, params: Params, version: Version) -> Result<Value, RpcError> {
+fn get(server: &Server, params: Params) -> Result<Reply, RpcError> {
     let uri = uri(params, "skills/get")?;
     let skill = server.skills.by_uri(uri).ok_or_else(|| {
         RpcError::invalid_params(format!(
@@ -89,12 +82,14 @@ fn get(server: &Server, params: Params, version: Version) -> Result<Value, RpcEr
             truncate(uri, 256)
         ))
     })?;
-    let mut result = Map::new();
-    result.insert("skill".into(), skill.entry());
-    Ok(cacheable(result, version))
+    Ok(Box::new(Cached {
+        key: "skill",
+        value: skill.entry(),
+        ttl_ms: methods::CACHE_TTL_MS,
+    }))
 }
 
-fn directory_read(server: &Server, params: Params, version: Version) -> Result<Value, RpcError> {
+fn directory_read(server: &Server, params: Params) -> Result<Reply, RpcError> {
     let uri = uri(params, "resources/directory/read")?;
     let children = server.skills.directory(uri).ok_or_else(|| {
         RpcError::invalid_params(format!(
@@ -103,43 +98,54 @@ fn directory_read(server: &Server, params: Params, version: Version) -> Result<V
         ))
     })?;
     let (range, next) = methods::page_of(children.len(), PAGE_SIZE, params)?;
-    let items: Vec<Value> = children[range]
-        .iter()
-        .map(|c| json!({ "uri": c.uri, "name": c.name, "mimeType": c.mime_type }))
+    let items: Vec<DirectoryEntry> = children
+        .into_iter()
+        .skip(range.start)
+        .take(range.len())
+        .map(|c| DirectoryEntry {
+            uri: c.uri,
+            name: c.name,
+            mime_type: c.mime_type,
+        })
         .collect();
-    let mut result = Map::new();
-    result.insert("resources".into(), Value::Array(items));
-    if let Some(next) = next {
-        result.insert("nextCursor".into(), next.into());
-    }
-    Ok(cacheable(result, version))
+    Ok(methods::list_result("resources", items, next))
 }
 
 /// Every skill file as `resources/list` shows it: `SKILL.md` named and described by its
 /// frontmatter (SEP-2640 "Resource Metadata"), the other files by their path.
-pub(super) fn listed(server: &Server) -> Vec<Value> {
+pub(super) fn listed(server: &'static Server, version: Version) -> Vec<lists::Resource<'static>> {
     let mut out = Vec::new();
     for skill in server.skills.all() {
         for (i, f) in skill.files.iter().enumerate() {
-            let mut r = json!({ "uri": f.uri, "mimeType": f.mime_type, "size": f.text.len() });
-            if i == 0 {
-                r["name"] = skill.name.as_str().into();
-                r["description"] = skill.description.as_str().into();
+            let (name, description) = if i == 0 {
+                (skill.name.as_str(), Some(skill.description.as_str()))
             } else {
-                let path = &f.uri[skill.root().len() + 1..];
-                r["name"] = path.into();
-            }
-            out.push(r);
+                (&f.uri[skill.root().len() + 1..], None)
+            };
+            out.push(lists::Resource {
+                key: "uri",
+                uri: &f.uri,
+                name,
+                title: None,
+                description,
+                mime_type: Some(f.mime_type),
+                size: Some(f.text.len() as u64),
+                annotations: crate::primitives::Annotations::NONE,
+                icons: &[],
+                meta: None,
+                version,
+            });
         }
     }
     out
 }
 
 /// `resources/read` of a skill file, if `uri` is one.
-pub(super) fn read(server: &Server, uri: &str, version: Version) -> Option<Value> {
+pub(super) fn read(server: &Server, uri: &str) -> Option<Reply> {
     let file = server.skills.file(uri)?;
-    let contents = ResourceContents::text(&file.uri, Some(file.mime_type), file.text).into_json();
-    let mut result = Map::new();
-    result.insert("contents".into(), Value::Array(vec![contents]));
-    Some(cacheable(result, version))
+    let contents = ResourceContents::text(&file.uri, Some(file.mime_type), file.text);
+    Some(Box::new(super::resources::Read {
+        contents: vec![contents],
+        cache: CacheHint::public(methods::CACHE_TTL_MS),
+    }))
 }

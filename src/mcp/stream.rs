@@ -8,20 +8,21 @@
 
 use std::task::{Context as TaskContext, Poll};
 
-use serde_json::Value;
-
+use super::methods::Reply;
 use crate::primitives::context::Outbox;
-use crate::protocol::jsonrpc::{self, Id, RpcError};
-use crate::protocol::version::Era;
+use crate::protocol::jsonrpc::{Id, RpcError};
+use crate::protocol::version::Version;
+use crate::protocol::wire::{self, Message, ServerInfo};
 use crate::tools::BoxFuture;
 
-/// The call's outcome: the JSON-RPC result, or an error.
-pub type Outcome = Result<Value, RpcError>;
+/// The call's outcome: its result, or an error.
+pub type Outcome = Result<Reply, RpcError>;
 
 /// A tool call in progress, or finished with notifications still to send.
 pub struct Streaming {
     id: Id,
-    era: Era,
+    version: Version,
+    server: ServerInfo<'static>,
     outbox: Outbox,
     /// `None` once the tool has finished.
     future: Option<BoxFuture<'static, Outcome>>,
@@ -62,7 +63,8 @@ pub enum Started {
 /// first. A tool that emits nothing is answered exactly as before streaming existed.
 pub async fn start(
     id: Id,
-    era: Era,
+    version: Version,
+    server: ServerInfo<'static>,
     outbox: Outbox,
     mut future: BoxFuture<'static, Outcome>,
 ) -> Started {
@@ -81,7 +83,8 @@ pub async fn start(
     let running = finished.is_none();
     Started::Streaming(Streaming {
         id,
-        era,
+        version,
+        server,
         outbox,
         future: running.then_some(future),
         result: finished,
@@ -92,22 +95,22 @@ pub async fn start(
 }
 
 impl Streaming {
-    /// The next message for the client: a notification, then the JSON-RPC response;
-    /// `None` after the response.
-    pub fn poll_next(&mut self, cx: &mut TaskContext<'_>) -> Poll<Option<Value>> {
+    /// The next message for the client, written: a notification, then the JSON-RPC
+    /// response; `None` after the response.
+    pub fn poll_next(&mut self, cx: &mut TaskContext<'_>) -> Poll<Option<Message>> {
         loop {
             if let Some(message) = self.outbox.borrow_mut().pop_front() {
-                return Poll::Ready(Some(message));
+                return Poll::Ready(Some(Message::of(&message)));
             }
             if let Some(result) = self.result.take() {
-                self.tool_error = Some(result.as_ref().is_ok_and(|r| r["isError"] == true));
+                self.tool_error = Some(result.as_ref().is_ok_and(|r| r.is_tool_error()));
                 self.input_required = result
                     .as_ref()
-                    .is_ok_and(|r| r["resultType"] == "input_required");
+                    .is_ok_and(|r| r.result_type() == "input_required");
                 self.rpc_error = result.as_ref().err().map(|e| e.code);
                 return Poll::Ready(Some(match result {
-                    Ok(body) => jsonrpc::result(&self.id, body),
-                    Err(e) => jsonrpc::error(Some(&self.id), &e, self.era),
+                    Ok(body) => wire::result(&self.id, &*body, &self.server, self.version),
+                    Err(e) => wire::error(Some(&self.id), &e, self.version.era()),
                 }));
             }
             let Some(future) = self.future.as_mut() else {
@@ -136,6 +139,12 @@ mod tests {
     use crate::protocol::jsonrpc::RpcError;
     use serde_json::json;
 
+    const SERVER: ServerInfo = ServerInfo {
+        name: "s",
+        title: "S",
+        version: "1",
+    };
+
     #[test]
     fn an_error_before_anything_was_sent_is_a_plain_answer_even_after_notifications() {
         let outbox = Outbox::default();
@@ -145,7 +154,8 @@ mod tests {
         let future: BoxFuture<'static, Outcome> =
             Box::pin(async { Err(RpcError::invalid_params("bad answer")) });
         let id = Id::from_value(&json!(1)).unwrap();
-        let started = crate::testing::block_on(start(id, Era::Modern, outbox, future));
+        let started =
+            crate::testing::block_on(start(id, Version::V2026_07_28, SERVER, outbox, future));
         assert!(matches!(started, Started::Done(Err(e)) if e.code == -32602));
     }
 
@@ -153,20 +163,24 @@ mod tests {
     fn notifications_then_a_result_stream_in_order() {
         let outbox = Outbox::default();
         outbox.borrow_mut().push_back(json!({"n": 1}));
-        let future: BoxFuture<'static, Outcome> = Box::pin(async { Ok(json!({"isError": false})) });
+        let future: BoxFuture<'static, Outcome> =
+            Box::pin(async { Ok(Box::new(json!({"isError": false})) as Reply) });
         let id = Id::from_value(&json!(7)).unwrap();
         let Started::Streaming(mut s) =
-            crate::testing::block_on(start(id, Era::Legacy, outbox, future))
+            crate::testing::block_on(start(id, Version::V2025_11_25, SERVER, outbox, future))
         else {
             panic!("expected a stream");
         };
         let mut cx = TaskContext::from_waker(std::task::Waker::noop());
-        assert_eq!(s.poll_next(&mut cx), Poll::Ready(Some(json!({"n": 1}))));
+        let Poll::Ready(Some(first)) = s.poll_next(&mut cx) else {
+            panic!()
+        };
+        assert_eq!(*first, json!({"n": 1}));
         let Poll::Ready(Some(last)) = s.poll_next(&mut cx) else {
             panic!()
         };
         assert_eq!(last["id"], 7);
-        assert_eq!(s.poll_next(&mut cx), Poll::Ready(None));
+        assert!(matches!(s.poll_next(&mut cx), Poll::Ready(None)));
         assert_eq!(s.tool_error, Some(false));
     }
 }

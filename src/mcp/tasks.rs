@@ -51,7 +51,7 @@ pub trait Backend: Sync {
     /// `tasks/get`, `tasks/update` and `tasks/cancel`; `None` for other methods.
     fn method<'a>(
         &'a self,
-        server: &'static Server,
+        _server: &'static Server,
         request: &'a Post,
         method: &'a str,
         params: Params<'a>,
@@ -64,7 +64,7 @@ pub trait Backend: Sync {
                 return None;
             }
             let store = self.open(&request.platform);
-            Some(run_method(server, request, method, params, version, store).await)
+            Some(run_method(request, method, params, version, store).await)
         })
     }
 }
@@ -122,11 +122,7 @@ async fn call(
         let result = CallResult::error(format!(
             "This tool runs only as a task, and this server has no Durable Object binding {binding} to keep tasks in. The operator must add it to wrangler.toml (see docs/tasks.md)."
         ));
-        return Some(Ok(Answer::Result(methods::finish(
-            server,
-            result.into_json(version),
-            version,
-        ))));
+        return Some(Ok(Answer::Result(Box::new(result))));
     };
     if !declared(params, version) {
         // SEP-2663 "Capability Negotiation": a tool that can only answer with a task
@@ -181,16 +177,10 @@ async fn create(
         !ex.requests.is_empty() || ex.error().is_some()
     };
     if stopped.is_some() || pending {
-        let finalize = methods::input_outcome(
-            server,
-            request,
-            tool.name().into(),
-            arguments,
-            &exchange,
-            version,
-        );
-        let stopped = stopped.unwrap_or_default().into_json(version);
-        return finalize(Ok(stopped)).map(Answer::Result);
+        let finalize =
+            methods::input_outcome(server, request, tool.name().into(), arguments, &exchange);
+        let stopped = stopped.unwrap_or_default();
+        return finalize(Ok(Box::new(stopped))).map(Answer::Result);
     }
     let (responses, client_capabilities) = {
         let ex = exchange.borrow();
@@ -224,11 +214,10 @@ async fn create(
         .await
         .map_err(|_| RpcError::internal())?;
     let created = reply.get("task").cloned().ok_or_else(RpcError::internal)?;
-    Ok(Answer::Result(methods::finish(server, created, version)))
+    Ok(Answer::Result(Box::new(created)))
 }
 
 async fn run_method(
-    server: &'static Server,
     request: &Post,
     method: &str,
     params: Params<'_>,
@@ -267,9 +256,9 @@ async fn run_method(
     if reply.get("unknown").is_some() {
         return Err(unknown_task());
     }
-    let result = match reply.get("task") {
+    // A task record as the store wrote it: JSON already, written as it is.
+    Ok(match reply.get("task") {
         Some(task) if method == "tasks/get" => task.clone(),
         _ => json!({}),
-    };
-    Ok(methods::finish(server, result, version))
+    })
 }

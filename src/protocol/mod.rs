@@ -1,12 +1,14 @@
-//! The protocol: what MCP puts on the wire, below every other layer. The JSON-RPC
-//! envelope and its codes ([`jsonrpc`]), the revisions and their eras ([`version`]), and
-//! the rules for MCP's request headers ([`headers`], [`param_headers`]). It imports nothing
-//! else of the crate: the primitives' API, the server and HTTP build on it.
+//! The protocol: what MCP puts on the wire, below every other layer. JSON-RPC ids and
+//! codes ([`jsonrpc`]), the revisions and their eras ([`version`]), every answer's shape
+//! and envelope, written for each revision ([`wire`]), and the rules for MCP's request
+//! headers ([`headers`], [`param_headers`]). It imports nothing else of the crate: the
+//! primitives' API, the server and HTTP build on it.
 
 pub mod headers;
 pub mod jsonrpc;
 pub mod param_headers;
 pub mod version;
+pub mod wire;
 
 /// The MCP request headers, as the transport read them (absent when not sent).
 #[derive(Clone, Copy, Debug, Default)]

@@ -1,10 +1,6 @@
-//! What a tool returns: content blocks, structured content, and how each is shaped for the
-//! protocol revision a request speaks.
-//!
-//! Text, images and embedded resources exist in every revision; audio from 2025-03-26;
-//! resource links and `structuredContent` from 2025-06-18 (each revision's
-//! server/tools "Tool Result"). A block a revision lacks is replaced by a text block that
-//! says what it was, so an older client still learns of it.
+//! What a tool returns: content blocks and structured content. How each is written for
+//! the revision a request speaks is `protocol::wire::content`'s (a block a revision lacks
+//! becomes a text block that says what it was).
 
 use base64ct::{Base64, Encoding};
 use serde::Serialize;
@@ -13,6 +9,8 @@ use serde_json::Value;
 use super::args::Schema;
 use super::ToolError;
 use crate::protocol::version::Version;
+use crate::protocol::wire::content::{self as wire, AsBlock, AsContents, Block, Shaped};
+use crate::protocol::wire::{self as protocol_wire, Object, Shape};
 
 /// One content block of a tool result.
 #[derive(Clone, Debug, PartialEq)]
@@ -72,19 +70,26 @@ impl ResourceContents {
 
     /// `TextResourceContents` or `BlobResourceContents`, the same in every revision.
     pub fn into_json(self) -> Value {
-        let s = Value::String;
-        let mut fields = vec![("uri", s(self.uri))];
-        if let Some(m) = self.mime_type {
-            fields.push(("mimeType", s(m)));
+        serde_json::to_value(self.wire()).unwrap_or_default()
+    }
+
+    /// The contents as the wire writes them, borrowed.
+    pub fn wire(&self) -> wire::Contents<'_> {
+        self.contents()
+    }
+}
+
+impl AsContents for ResourceContents {
+    fn contents(&self) -> wire::Contents<'_> {
+        wire::Contents {
+            uri: &self.uri,
+            mime_type: self.mime_type.as_deref(),
+            body: match &self.body {
+                ResourceBody::Text(t) => wire::Body::Text(t),
+                ResourceBody::Blob(b) => wire::Body::Blob(b),
+            },
+            meta: self.meta.as_ref(),
         }
-        fields.push(match self.body {
-            ResourceBody::Text(t) => ("text", s(t)),
-            ResourceBody::Blob(b) => ("blob", s(b)),
-        });
-        if let Some(m) = self.meta {
-            fields.push(("_meta", m));
-        }
-        obj(fields)
     }
 }
 
@@ -171,70 +176,31 @@ impl Content {
 
     /// The block as `version` defines it, or the text block that stands in for it.
     pub fn to_json(&self, version: Version) -> Value {
-        self.clone().into_json(version)
+        serde_json::to_value(Shaped(self.block(), version)).unwrap_or_default()
     }
 
-    /// As [`Content::to_json`], taking the block apart instead of copying it.
+    /// As [`Content::to_json`].
     pub fn into_json(self, version: Version) -> Value {
-        let s = Value::String;
-        match self {
-            Content::Text(text) => obj(vec![("type", "text".into()), ("text", s(text))]),
-            Content::Image { data, mime_type } => obj(vec![
-                ("type", "image".into()),
-                ("data", s(data)),
-                ("mimeType", s(mime_type)),
-            ]),
-            Content::Audio { data, mime_type } if version >= Version::V2025_03_26 => obj(vec![
-                ("type", "audio".into()),
-                ("data", s(data)),
-                ("mimeType", s(mime_type)),
-            ]),
-            Content::Audio { data, mime_type } => Content::Text(format!(
-                "[The tool returned {mime_type} audio ({} bytes of base64), which protocol {version} cannot carry; it needs 2025-03-26 or later.]",
-                data.len()
-            ))
-            .into_json(version),
-            Content::Resource(r) => {
-                obj(vec![("type", "resource".into()), ("resource", r.into_json())])
-            }
-            Content::ResourceLink(link) if version.has_structured_output() => {
-                let mut fields = vec![
-                    ("type", "resource_link".into()),
-                    ("uri", s(link.uri)),
-                    ("name", s(link.name)),
-                ];
-                for (key, value) in [
-                    ("title", link.title),
-                    ("description", link.description),
-                    ("mimeType", link.mime_type),
-                ] {
-                    if let Some(v) = value {
-                        fields.push((key, s(v)));
-                    }
-                }
-                obj(fields)
-            }
-            Content::ResourceLink(link) => {
-                let mut text = format!("Resource: {} <{}>", link.name, link.uri);
-                if let Some(d) = &link.description {
-                    text.push_str(" - ");
-                    text.push_str(d);
-                }
-                Content::Text(text).into_json(version)
-            }
-        }
+        self.to_json(version)
     }
 }
 
-/// A JSON object from its fields, in one non-generic place (the `json!` macro expands at
-/// every use, and the upload pays for each).
-/// Inserted one by one: collecting into serde_json's map sorts first, and links a sort.
-pub(crate) fn obj(fields: Vec<(&'static str, Value)>) -> Value {
-    let mut map = serde_json::Map::new();
-    for (k, v) in fields {
-        map.insert(k.to_owned(), v);
+impl AsBlock for Content {
+    fn block(&self) -> Block<'_> {
+        match self {
+            Content::Text(text) => Block::Text(text),
+            Content::Image { data, mime_type } => Block::Image { data, mime_type },
+            Content::Audio { data, mime_type } => Block::Audio { data, mime_type },
+            Content::Resource(r) => Block::Resource(r.wire()),
+            Content::ResourceLink(link) => Block::Link {
+                uri: &link.uri,
+                name: &link.name,
+                title: link.title.as_deref(),
+                description: link.description.as_deref(),
+                mime_type: link.mime_type.as_deref(),
+            },
+        }
     }
-    Value::Object(map)
 }
 
 /// A whole tool result.
@@ -285,25 +251,25 @@ impl CallResult {
         }
     }
 
-    /// The `CallToolResult` for `version`.
+    /// The `CallToolResult` for `version`, as JSON (a task keeps its result so).
     pub fn to_json(&self, version: Version) -> Value {
-        self.clone().into_json(version)
+        protocol_wire::to_value(self, version)
     }
 
-    /// As [`CallResult::to_json`], taking the result apart instead of copying it.
+    /// As [`CallResult::to_json`].
     pub fn into_json(self, version: Version) -> Value {
-        let content: Vec<Value> = self
-            .content
-            .into_iter()
-            .map(|c| c.into_json(version))
-            .collect();
-        let mut result = serde_json::Map::new();
-        result.insert("content".into(), Value::Array(content));
-        result.insert("isError".into(), self.is_error.into());
-        if let Some(s) = self.structured.filter(|_| version.has_structured_output()) {
-            result.insert("structuredContent".into(), s);
-        }
-        Value::Object(result)
+        self.to_json(version)
+    }
+}
+
+/// Written straight into the answer by `protocol::wire::content::call_tool_result`.
+impl Shape for CallResult {
+    fn members(&self, out: &mut Object<'_>) {
+        wire::call_tool_result(out, &self.content, self.structured.as_ref(), self.is_error);
+    }
+
+    fn is_tool_error(&self) -> bool {
+        self.is_error
     }
 }
 

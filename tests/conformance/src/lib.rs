@@ -458,7 +458,7 @@ mod primitives_flow {
             true,
         ));
         match handled.outcome {
-            PostOutcome::Reply { body, .. } => body,
+            PostOutcome::Reply { body, .. } => body.into_value(),
             other => panic!("{other:?}"),
         }
     }

@@ -1,0 +1,451 @@
+//! What MCP writes on the wire, each shape in one place, for every revision.
+//!
+//! A shape is written straight into the answer's bytes, envelope included: no
+//! `serde_json::Value` tree is built for an answer and then serialised (that tree was
+//! about a third of a cached `tools/call`'s instructions; docs/benchmarks.md). The layers
+//! above hand over typed values ([`Shape`]); the server picks the shape and writes it
+//! once with [`result`] or [`error`]. `Value` stays where it is the honest type: tool
+//! arguments, `structuredContent` and `_meta` an author gives, schemas, task records.
+//!
+//! - this file: the written [`Message`], the result object a shape fills ([`Object`],
+//!   [`Shape`]), the JSON-RPC envelopes and 2026-07-28's per-response fields;
+//! - [`content`]: content blocks, resource contents, `CallToolResult`, `GetPromptResult`;
+//! - [`lists`]: the list results and the definitions they list (tools, resources,
+//!   templates, prompts), icons and annotations;
+//! - [`server`]: `initialize`, `server/discover`, capabilities, `input_required`,
+//!   `completion/complete`.
+
+pub mod content;
+pub mod lists;
+pub mod server;
+
+use std::cell::OnceCell;
+use std::fmt;
+
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::ser::{CompactFormatter, Compound};
+use serde_json::{Map, Value};
+
+use super::jsonrpc::{Id, RpcError};
+use super::version::{Era, Version};
+
+/// One JSON-RPC message as written (or a 2025-03-26 batch's array of them).
+///
+/// The server only ever sends its bytes. Reading it as a [`Value`] (`message["result"]`,
+/// as host tests and fuzz checks do) parses the bytes once, on first use.
+pub struct Message {
+    bytes: Vec<u8>,
+    parsed: OnceCell<Value>,
+}
+
+impl Message {
+    fn new(bytes: Vec<u8>) -> Self {
+        Message {
+            bytes,
+            parsed: OnceCell::new(),
+        }
+    }
+
+    /// Any serialisable message, such as a notification a tool emitted.
+    pub fn of(message: &impl Serialize) -> Self {
+        // Our shapes and `Value`s serialise without error (no map has non-string keys).
+        Message::new(serde_json::to_vec(message).unwrap_or_default())
+    }
+
+    /// A batch's replies as one JSON array.
+    pub fn batch(replies: &[Message]) -> Self {
+        let mut bytes = Vec::with_capacity(replies.iter().map(|r| r.bytes.len() + 1).sum());
+        bytes.push(b'[');
+        for (i, r) in replies.iter().enumerate() {
+            if i > 0 {
+                bytes.push(b',');
+            }
+            bytes.extend_from_slice(&r.bytes);
+        }
+        bytes.push(b']');
+        Message::new(bytes)
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// The message read back as JSON (for tests and checks; the server sends bytes).
+    pub fn into_value(self) -> Value {
+        match self.parsed.into_inner() {
+            Some(v) => v,
+            None => serde_json::from_slice(&self.bytes).unwrap_or_default(),
+        }
+    }
+}
+
+impl std::ops::Deref for Message {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        self.parsed
+            .get_or_init(|| serde_json::from_slice(&self.bytes).unwrap_or_default())
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Written by serde_json: always UTF-8.
+        f.write_str(std::str::from_utf8(&self.bytes).unwrap_or_default())
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Message({self})")
+    }
+}
+
+impl PartialEq for Message {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+type Map_<'s> = Compound<'s, &'s mut Vec<u8>, CompactFormatter>;
+
+/// The result object being written: a [`Shape`] adds its members, for the revision the
+/// request speaks ([`Object::version`]).
+pub struct Object<'s> {
+    map: Map_<'s>,
+    version: Version,
+}
+
+impl Object<'_> {
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// Writes one member. Keys are written in the order given, each once.
+    // Inlined: a wrapper per value type would cost the upload more than the calls do.
+    #[inline(always)]
+    pub fn member<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) {
+        // Writing into a Vec cannot fail, nor can our shapes or a `Value` (string keys).
+        let _ = self.map.serialize_entry(key, value);
+    }
+
+    /// Writes `key` when `value` is there.
+    #[inline(always)]
+    pub fn some<T: Serialize>(&mut self, key: &str, value: Option<T>) {
+        if let Some(v) = value {
+            self.member(key, &v);
+        }
+    }
+
+    /// 2026-07-28's caching hints of a cacheable result (server/utilities/caching).
+    pub fn cache_hint(&mut self, ttl_ms: u64, scope: &str) {
+        if self.version.era() == Era::Modern {
+            self.member("ttlMs", &ttl_ms);
+            self.member("cacheScope", scope);
+        }
+    }
+}
+
+/// Items written as they come, as one JSON array, with no collection in between.
+pub fn seq<I: ExactSizeIterator<Item: Serialize>>(items: I) -> impl Serialize {
+    struct Items<I>(std::cell::Cell<Option<I>>);
+    impl<I: ExactSizeIterator<Item: Serialize>> Serialize for Items<I> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let items = self.0.take();
+            let mut seq = s.serialize_seq(items.as_ref().map(ExactSizeIterator::len))?;
+            for item in items.into_iter().flatten() {
+                seq.serialize_element(&item)?;
+            }
+            seq.end()
+        }
+    }
+    Items(std::cell::Cell::new(Some(items)))
+}
+
+/// Writes one object into `out`, letting `fill` add its members.
+fn write_object(out: &mut Vec<u8>, version: Version, fill: impl FnOnce(&mut Object<'_>)) {
+    let mut ser = serde_json::Serializer::new(out);
+    // Opening a map on a Vec cannot fail.
+    let Ok(map) = (&mut ser).serialize_map(None) else {
+        return;
+    };
+    let mut object = Object { map, version };
+    fill(&mut object);
+    let _ = SerializeMap::end(object.map);
+}
+
+/// A result: what a method answers, as the members of the `result` object.
+pub trait Shape {
+    /// Adds the result's members for `out.version()`. Not `resultType` or `_meta`:
+    /// [`result`] writes those.
+    fn members(&self, out: &mut Object<'_>);
+
+    /// `resultType` (2026-07-28 basic/index "Result Responses").
+    fn result_type(&self) -> &str {
+        "complete"
+    }
+
+    /// The result's own `_meta` members, if it has any.
+    fn meta(&self) -> Option<&Map<String, Value>> {
+        None
+    }
+
+    /// A `CallToolResult` with `isError: true`, for the operator's log.
+    fn is_tool_error(&self) -> bool {
+        false
+    }
+}
+
+/// A result already held as JSON: a task record from the store, `{}`. Its `resultType`
+/// and `_meta` are written where every result's are.
+impl Shape for Value {
+    fn members(&self, out: &mut Object<'_>) {
+        for (k, v) in self.as_object().into_iter().flatten() {
+            if k != "resultType" && k != "_meta" {
+                out.member(k, v);
+            }
+        }
+    }
+
+    fn result_type(&self) -> &str {
+        self.get("resultType")
+            .and_then(Value::as_str)
+            .unwrap_or("complete")
+    }
+
+    fn meta(&self) -> Option<&Map<String, Value>> {
+        self.get("_meta")?.as_object()
+    }
+
+    fn is_tool_error(&self) -> bool {
+        self.get("isError") == Some(&Value::Bool(true))
+    }
+}
+
+/// A result with `_meta` members of its own (ChatGPT's `mcp/www_authenticate` on a tool
+/// error, for one).
+pub struct WithMeta<'a>(pub &'a dyn Shape, pub Map<String, Value>);
+
+impl Shape for WithMeta<'_> {
+    fn members(&self, out: &mut Object<'_>) {
+        self.0.members(out);
+    }
+
+    fn result_type(&self) -> &str {
+        self.0.result_type()
+    }
+
+    fn meta(&self) -> Option<&Map<String, Value>> {
+        Some(&self.1)
+    }
+
+    fn is_tool_error(&self) -> bool {
+        self.0.is_tool_error()
+    }
+}
+
+/// `{}`: `ping`, `logging/setLevel`, `tasks/update`.
+pub struct Empty;
+
+impl Shape for Empty {
+    fn members(&self, _: &mut Object<'_>) {}
+}
+
+/// Who answers: the server's `serverInfo` (`Implementation`), `title` from 2025-06-18.
+#[derive(Clone, Copy, Debug)]
+pub struct ServerInfo<'a> {
+    pub name: &'a str,
+    pub title: &'a str,
+    pub version: &'a str,
+}
+
+/// [`ServerInfo`] as `version` defines it.
+pub struct Implementation<'a>(pub &'a ServerInfo<'a>, pub Version);
+
+impl Serialize for Implementation<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Implementation(info, version) = self;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("name", info.name)?;
+        if version.has_structured_output() {
+            map.serialize_entry("title", info.title)?;
+        }
+        map.serialize_entry("version", info.version)?;
+        map.end()
+    }
+}
+
+/// The `_meta` of a result: its own members, and in 2026-07-28 the server's name
+/// (basic/index "Per-response protocol fields").
+struct Meta<'a> {
+    own: Option<&'a Map<String, Value>>,
+    server: Option<Implementation<'a>>,
+}
+
+impl Serialize for Meta<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        if let Some(server) = &self.server {
+            map.serialize_entry("io.modelcontextprotocol/serverInfo", server)?;
+        }
+        for (k, v) in self.own.into_iter().flatten() {
+            if self.server.is_none() || k != "io.modelcontextprotocol/serverInfo" {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// The success envelope and its result, for `version`: 2026-07-28 results also carry
+/// `resultType` and the server's name in `_meta` (basic/index "Result Responses").
+pub fn result(id: &Id, shape: &dyn Shape, server: &ServerInfo<'_>, version: Version) -> Message {
+    let mut out = Vec::with_capacity(256);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    let _ = serde_json::to_writer(&mut out, id.as_value());
+    out.extend_from_slice(br#","result":"#);
+    write_object(&mut out, version, |obj| {
+        shape.members(obj);
+        let modern = version.era() == Era::Modern;
+        let result_type = shape.result_type();
+        if modern || result_type != "complete" {
+            obj.member("resultType", result_type);
+        }
+        let meta = Meta {
+            own: shape.meta(),
+            server: modern.then_some(Implementation(server, version)),
+        };
+        if meta.server.is_some() || meta.own.is_some() {
+            obj.member("_meta", &meta);
+        }
+    });
+    out.push(b'}');
+    Message::new(out)
+}
+
+/// The members of `shape` alone, as JSON: for what keeps a result as data (a task's
+/// stored result) and for tests.
+pub fn to_value(shape: &dyn Shape, version: Version) -> Value {
+    let mut out = Vec::with_capacity(128);
+    write_object(&mut out, version, |obj| shape.members(obj));
+    serde_json::from_slice(&out).unwrap_or_default()
+}
+
+/// The error envelope. With no readable id, legacy revisions get `"id": null` (JSON-RPC
+/// 2.0 section 5) and 2026-07-28 omits the member (its schema types `id` as optional,
+/// never null).
+pub struct ErrorEnvelope<'a> {
+    pub id: Option<&'a Id>,
+    pub error: &'a RpcError,
+    pub era: Era,
+}
+
+impl Serialize for ErrorEnvelope<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("jsonrpc", "2.0")?;
+        match (self.id, self.era) {
+            (Some(id), _) => map.serialize_entry("id", id.as_value())?,
+            (None, Era::Legacy) => map.serialize_entry("id", &())?,
+            (None, Era::Modern) => {}
+        }
+        map.serialize_entry("error", &ErrorObject(self.error))?;
+        map.end()
+    }
+}
+
+/// A JSON-RPC error object: also a failed task's `error`.
+pub struct ErrorObject<'a>(pub &'a RpcError);
+
+impl Serialize for ErrorObject<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("code", &self.0.code)?;
+        map.serialize_entry("message", &self.0.message)?;
+        if let Some(data) = &self.0.data {
+            map.serialize_entry("data", data)?;
+        }
+        map.end()
+    }
+}
+
+/// The error envelope, written.
+pub fn error(id: Option<&Id>, error: &RpcError, era: Era) -> Message {
+    Message::of(&ErrorEnvelope { id, error, era })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SERVER: ServerInfo = ServerInfo {
+        name: "s",
+        title: "S",
+        version: "1",
+    };
+
+    fn id(v: Value) -> Id {
+        Id::from_value(&v).unwrap()
+    }
+
+    #[test]
+    fn legacy_results_are_bare_and_2026_results_carry_the_per_response_fields() {
+        let old = result(&id(json!(1)), &Empty, &SERVER, Version::V2025_11_25);
+        assert_eq!(old.to_string(), r#"{"jsonrpc":"2.0","id":1,"result":{}}"#);
+        let new = result(&id(json!("a")), &Empty, &SERVER, Version::V2026_07_28);
+        assert_eq!(
+            *new,
+            json!({"jsonrpc": "2.0", "id": "a", "result": {"resultType": "complete",
+                "_meta": {"io.modelcontextprotocol/serverInfo": {"name": "s", "title": "S", "version": "1"}}}})
+        );
+    }
+
+    #[test]
+    fn server_info_has_a_title_from_2025_06_18() {
+        let at = |v| serde_json::to_value(Implementation(&SERVER, v)).unwrap();
+        assert_eq!(
+            at(Version::V2025_03_26),
+            json!({"name": "s", "version": "1"})
+        );
+        assert_eq!(at(Version::V2025_06_18)["title"], "S");
+    }
+
+    #[test]
+    fn a_json_result_keeps_its_meta_beside_the_server_name() {
+        let value = json!({"isError": true, "_meta": {"mcp/www_authenticate": ["x"]}});
+        let legacy = result(&id(json!(2)), &value, &SERVER, Version::V2025_06_18);
+        assert_eq!(
+            legacy["result"],
+            json!({"isError": true, "_meta": {"mcp/www_authenticate": ["x"]}})
+        );
+        let modern = result(&id(json!(2)), &value, &SERVER, Version::V2026_07_28);
+        let meta = &modern["result"]["_meta"];
+        assert_eq!(meta["mcp/www_authenticate"], json!(["x"]));
+        assert_eq!(meta["io.modelcontextprotocol/serverInfo"]["name"], "s");
+        assert!(value.is_tool_error());
+    }
+
+    #[test]
+    fn unknown_id_is_null_for_legacy_and_absent_for_modern() {
+        let err = RpcError::parse_error("eof");
+        let legacy = error(None, &err, Era::Legacy);
+        assert_eq!(legacy["id"], Value::Null);
+        let modern = error(None, &err, Era::Modern);
+        assert!(modern.get("id").is_none());
+        assert_eq!(modern["error"]["code"], super::super::jsonrpc::PARSE_ERROR);
+    }
+
+    #[test]
+    fn a_batch_is_an_array_of_its_replies() {
+        let one = result(&id(json!(1)), &Empty, &SERVER, Version::V2025_03_26);
+        let two = error(Some(&id(json!(2))), &RpcError::internal(), Era::Legacy);
+        let batch = Message::batch(&[one, two]);
+        assert_eq!(batch[0]["id"], 1);
+        assert_eq!(batch[1]["error"]["code"], -32603);
+    }
+}
