@@ -70,7 +70,23 @@ impl Tool for Whoami {
     }
 }
 
-static TOOLS: Registry = Registry::new(&[&Quick, &Approve, &Broken, &Whoami]);
+/// Refuses in `prepare`, the check a tool makes before any work starts.
+struct Guarded;
+impl Tool for Guarded {
+    const NAME: &'static str = "guarded";
+    const DESCRIPTION: &'static str = "refused before it starts";
+    const TASK_SUPPORT: TaskSupport = TaskSupport::Optional;
+    type Args = NoArgs;
+    type Output = String;
+    async fn prepare(&self, _: &NoArgs, _: &Context) -> Result<(), ToolError> {
+        Err(ToolError::new("not approved"))
+    }
+    async fn call(&self, _: NoArgs, _: &Context) -> Result<String, ToolError> {
+        Ok("ran without its check".into())
+    }
+}
+
+static TOOLS: Registry = Registry::new(&[&Quick, &Approve, &Broken, &Whoami, &Guarded]);
 static BOUND: MemoryTasks = MemoryTasks {
     tools: &TOOLS,
     bound: true,
@@ -481,4 +497,28 @@ fn a_server_without_a_task_backend_refuses_task_only_tools() {
         .contains("keeps no tasks"));
     let (code, _) = send(&NO_TASKS, None, "tasks/get", json!({"taskId": "x"}), true).unwrap_err();
     assert_eq!(code, -32601);
+}
+
+#[test]
+fn prepare_runs_before_call_when_a_task_tool_answers_in_the_request() {
+    // With the extension the call stops in `prepare` and creates no task; without it,
+    // or without a place to keep tasks, the call is answered in the request and
+    // `prepare` still runs first.
+    for (server, declare) in [
+        (&SERVER, true),
+        (&SERVER, false),
+        (&NO_TASKS, true),
+        (&NO_BINDING, true),
+    ] {
+        let r = send(
+            server,
+            caller("alice"),
+            "tools/call",
+            json!({"name": "guarded", "arguments": {}}),
+            declare,
+        )
+        .unwrap();
+        assert_eq!(r["isError"], true, "{r}");
+        assert_eq!(r["content"][0]["text"], "not approved", "{r}");
+    }
 }
