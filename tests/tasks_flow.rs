@@ -139,6 +139,15 @@ fn caller(sub: &str) -> Option<Arc<Principal>> {
     }))
 }
 
+/// A caller whose token has no `sub`, only these claims (a client-credentials token).
+fn token(claims: Value) -> Option<Arc<Principal>> {
+    Some(Arc::new(Principal {
+        subject: None,
+        claims: claims.as_object().cloned().unwrap_or_default(),
+        ..Principal::default()
+    }))
+}
+
 /// Sends one 2026-07-28 request; `declare` puts the extension in its capabilities.
 /// Answers the result, or `Err((code, error))`.
 fn send(
@@ -521,4 +530,67 @@ fn prepare_runs_before_call_when_a_task_tool_answers_in_the_request() {
         assert_eq!(r["isError"], true, "{r}");
         assert_eq!(r["content"][0]["text"], "not approved", "{r}");
     }
+}
+
+#[test]
+fn callers_without_a_subject_are_told_apart_by_issuer_and_client() {
+    set_clock_ms(NOW as u64 * 1000);
+    let create = |who: Option<Arc<Principal>>, tool: &str| {
+        send(
+            &SERVER,
+            who,
+            "tools/call",
+            json!({"name": tool, "arguments": {}}),
+            true,
+        )
+        .unwrap()
+    };
+    let get_as = |who: Option<Arc<Principal>>, id: &str| {
+        send(&SERVER, who, "tasks/get", json!({ "taskId": id }), true)
+    };
+    let a = || token(json!({"iss": "https://as.example", "client_id": "reports"}));
+    let b = || token(json!({"iss": "https://as.example", "client_id": "billing"}));
+    let b_azp = || token(json!({"iss": "https://as.example", "azp": "billing"}));
+    let a_elsewhere = || token(json!({"iss": "https://other.example", "client_id": "reports"}));
+    let created = create(a(), "whoami");
+    let id = created["taskId"].as_str().expect("a task").to_owned();
+    assert_eq!(get_as(a(), &id).unwrap()["status"], "working");
+    for (who, other) in [(b(), "another client"), (a_elsewhere(), "another issuer")] {
+        let (code, _) = get_as(who, &id).unwrap_err();
+        assert_eq!(code, -32602, "{other}");
+    }
+    // `azp` names the client when `client_id` is absent.
+    let id = create(b(), "whoami")["taskId"].as_str().unwrap().to_owned();
+    assert_eq!(get_as(b_azp(), &id).unwrap()["status"], "working");
+    // The same `sub` from another issuer is another owner.
+    let alice = |iss: &str| {
+        Some(Arc::new(Principal {
+            subject: Some("alice".into()),
+            claims: json!({"iss": iss}).as_object().cloned().unwrap(),
+            ..Principal::default()
+        }))
+    };
+    let id = create(alice("https://as.example"), "whoami")["taskId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        get_as(alice("https://other.example"), &id).unwrap_err().0,
+        -32602
+    );
+    // A token naming neither a subject nor a client owns no task: a task-only tool says
+    // so, an optional one answers in the request, and no task is theirs to read.
+    let nobody = || token(json!({"iss": "https://as.example"}));
+    let r = create(nobody(), "whoami");
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(
+        r["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("client_id"),
+        "{r}"
+    );
+    let r = create(nobody(), "quick");
+    assert_eq!(r["content"][0]["text"], "in task: false", "{r}");
+    assert_eq!(get_as(nobody(), &id).unwrap_err().0, -32602);
 }

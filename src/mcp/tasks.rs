@@ -133,6 +133,20 @@ async fn call(
         // refuses a client that cannot take one.
         return required.then(|| Err(missing_extension()));
     }
+    if tasks::owner_of(request.caller.as_deref()).is_none() {
+        // Nobody could be told apart from this caller, so no task may be theirs.
+        if !required {
+            return None;
+        }
+        let result = CallResult::error(
+            "This tool runs only as a task, and a task belongs to the token's subject ('sub') or, without one, its client ('client_id' or 'azp'); this token names neither. Use a token that does.",
+        );
+        return Some(Ok(Answer::Result(methods::finish(
+            server,
+            result.into_json(version),
+            version,
+        ))));
+    }
     Some(
         create(
             server, request, params, version, tool, task_tool, def, args, &*store,
@@ -202,7 +216,7 @@ async fn create(
     let id = tasks::new_id().map_err(|_| RpcError::internal())?;
     let record = Record {
         id: id.clone(),
-        owner: tasks::owner_of(request.caller.as_deref()),
+        owner: tasks::owner_of(request.caller.as_deref()).ok_or_else(RpcError::internal)?,
         tool: tool.name().into(),
         arguments: args.clone(),
         caller: request.caller.as_deref().map(Into::into),
@@ -248,7 +262,10 @@ async fn run_method(
             ))
         })?;
     let op_name = &method["tasks/".len()..];
-    let mut op = json!({ "op": op_name, "owner": tasks::owner_of(request.caller.as_deref()) });
+    // A caller who can own no task has none to see (and an op without an owner would
+    // see every task).
+    let owner = tasks::owner_of(request.caller.as_deref()).ok_or_else(unknown_task)?;
+    let mut op = json!({ "op": op_name, "owner": owner });
     if method == "tasks/update" {
         match params.and_then(|p| p.get("inputResponses")) {
             Some(Value::Object(answers)) => op["inputResponses"] = Value::Object(answers.clone()),
