@@ -594,3 +594,43 @@ fn callers_without_a_subject_are_told_apart_by_issuer_and_client() {
     assert_eq!(r["content"][0]["text"], "in task: false", "{r}");
     assert_eq!(get_as(nobody(), &id).unwrap_err().0, -32602);
 }
+
+#[test]
+fn a_task_only_tool_tells_a_legacy_client_the_revision_it_needs() {
+    for version in ["2025-11-25", "2025-06-18", "2024-11-05"] {
+        let body = json!({
+            "jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "whoami", "arguments": {}},
+        });
+        let request = mcp::Request {
+            caller: caller("alice"),
+            platform: Rc::new(TestPlatform::default()),
+            sse: false,
+            now: NOW,
+            input_state_key: None,
+        };
+        let headers = McpHeaders {
+            protocol_version: Some(version),
+            ..McpHeaders::default()
+        };
+        let handled = block_on(mcp::handle(
+            &SERVER,
+            &request,
+            body.to_string().as_bytes(),
+            &headers,
+            true,
+        ));
+        let Outcome::Reply { body, .. } = handled.outcome else {
+            panic!("a plain reply, got {:?}", handled.outcome);
+        };
+        // Not -32021: that code and the _meta it asks for do not exist before 2026-07-28.
+        let r = &body["result"];
+        assert_eq!(r["isError"], true, "{version}: {body}");
+        let text = r["content"][0]["text"].as_str().unwrap();
+        assert!(
+            text.contains("2026-07-28") && text.contains(TASKS_EXT),
+            "{text}"
+        );
+        assert!(text.contains(version), "{text}");
+    }
+}

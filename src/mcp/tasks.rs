@@ -119,15 +119,18 @@ async fn call(
         if !required {
             return None;
         }
-        let result = CallResult::error(format!(
+        return refused(server, version, format!(
             "This tool runs only as a task, and this server has no Durable Object binding {binding} to keep tasks in. The operator must add it to wrangler.toml (see docs/tasks.md)."
         ));
-        return Some(Ok(Answer::Result(methods::finish(
-            server,
-            result.into_json(version),
-            version,
-        ))));
     };
+    if required && version.era() == Era::Legacy {
+        // SEP-2663 "Backward Compatibility": the extension, its -32021 and the _meta
+        // that declares it are not defined before 2026-07-28, so say what would work.
+        return refused(server, version, format!(
+            "This tool runs only as a task, which takes MCP protocol 2026-07-28 with the {} extension; this client speaks {version}. Use a client that speaks 2026-07-28 and supports tasks.",
+            tasks::EXTENSION
+        ));
+    }
     if !declared(params, version) {
         // SEP-2663 "Capability Negotiation": a tool that can only answer with a task
         // refuses a client that cannot take one.
@@ -138,14 +141,7 @@ async fn call(
         if !required {
             return None;
         }
-        let result = CallResult::error(
-            "This tool runs only as a task, and a task belongs to the token's subject ('sub') or, without one, its client ('client_id' or 'azp'); this token names neither. Use a token that does.",
-        );
-        return Some(Ok(Answer::Result(methods::finish(
-            server,
-            result.into_json(version),
-            version,
-        ))));
+        return refused(server, version, "This tool runs only as a task, and a task belongs to the token's subject ('sub') or, without one, its client ('client_id' or 'azp'); this token names neither. Use a token that does.");
     }
     Some(
         create(
@@ -153,6 +149,20 @@ async fn call(
         )
         .await,
     )
+}
+
+/// A task-only tool that cannot run as a task for this call: a tool error saying why.
+fn refused(
+    server: &'static Server,
+    version: Version,
+    why: impl Into<String>,
+) -> Option<Result<Answer, RpcError>> {
+    let result = CallResult::error(why.into());
+    Some(Ok(Answer::Result(methods::finish(
+        server,
+        result.into_json(version),
+        version,
+    ))))
 }
 
 #[allow(clippy::too_many_arguments)]
