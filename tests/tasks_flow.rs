@@ -634,3 +634,33 @@ fn a_task_only_tool_tells_a_legacy_client_the_revision_it_needs() {
         assert!(text.contains(version), "{text}");
     }
 }
+
+#[test]
+fn the_poll_interval_sent_is_the_one_the_cost_docs_count() {
+    let poll = dice_mcp::tasks::POLL_INTERVAL_MS;
+    let created = send(
+        &SERVER,
+        caller("alice"),
+        "tools/call",
+        json!({"name": "quick", "arguments": {}}),
+        true,
+    )
+    .unwrap();
+    assert_eq!(created["pollIntervalMs"], poll);
+    // SEP-2663's examples suggest 5 s; a hint much shorter multiplies each task's
+    // Durable Object requests (one per tasks/get) for clients that honour it.
+    assert!((2_000..=5_000).contains(&poll), "{poll} ms");
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/tasks.md"))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let polls = 60_000 / poll;
+    for claim in [
+        format!("`pollIntervalMs: {poll}`"),
+        format!("polls a one-minute job {polls} times"),
+        format!("{} requests in all", polls + 3),
+    ] {
+        assert!(docs.contains(&claim), "docs/tasks.md should say {claim:?}");
+    }
+}

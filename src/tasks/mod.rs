@@ -24,8 +24,10 @@ pub const EXTENSION: &str = "io.modelcontextprotocol/tasks";
 /// How long a task and its data are kept after it was created, unless the tool says
 /// otherwise (`Tool::TASK_TTL_MS`): one hour.
 pub const DEFAULT_TTL_MS: u64 = 3_600_000;
-/// The polling interval suggested to clients.
-pub const POLL_INTERVAL_MS: u64 = 500;
+/// The polling interval suggested to clients (`pollIntervalMs`): 5 s, as in SEP-2663's
+/// examples. Each `tasks/get` is a Durable Object request the operator pays for, and
+/// tasks are for work that takes minutes; docs/tasks.md "Cost per task" counts with it.
+pub const POLL_INTERVAL_MS: u64 = 5_000;
 /// A run that did not finish this many times (the object was evicted, hit its wall-time
 /// limit or crashed) fails the task instead of starting again.
 pub const MAX_RUNS: u32 = 3;
