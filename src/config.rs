@@ -471,7 +471,8 @@ mod tests {
                 [
                     "https://dice.example/mcp/",
                     "https://dice.example/mcp",
-                    "https://dice.example"
+                    "https://dice.example",
+                    "https://dice.example/"
                 ],
                 "{named}"
             );

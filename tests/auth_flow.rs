@@ -129,6 +129,9 @@ fn tokens_for_any_of_our_resource_urls_pass_and_for_nothing_else() {
         (json!("https://dice.example.com/mcp/"), 200),
         (json!(["x", "https://dice.example.com/mcp"]), 200),
         (json!("https://dice.example.com"), 200),
+        // The origin as a URL library writes it (`new URL(..).href`).
+        (json!("https://dice.example.com/"), 200),
+        (json!("https://dice.example.com//"), 401),
         // The seed's audience is the default only when no authorization server is named.
         (json!("dice-server"), 401),
         (json!("https://dice.example.com/mcp/other"), 401),
