@@ -74,6 +74,14 @@ fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
 }
 
 impl Config {
+    /// The scopes every token must hold (`REQUIRED_SCOPES`); none without authentication.
+    pub fn required_scopes(&self) -> &[String] {
+        match &self.auth {
+            Auth::Bearer(auth) => &auth.policy.required_scopes,
+            Auth::Disabled => &[],
+        }
+    }
+
     /// A server with a tool that asks the client for input needs `INPUT_STATE_KEY` to seal
     /// its `requestState`: without it, it refuses to serve, as for a missing token key.
     pub fn require_input_key(self, needed: bool) -> Result<Config, ConfigError> {

@@ -42,7 +42,7 @@ pub async fn dispatch(
         (Era::Legacy, "ping") => Ok(json!({})),
         (Era::Legacy, "logging/setLevel") if server.logging => set_level(params),
         (Era::Modern, "server/discover") => Ok(discover(server, request)),
-        (_, "tools/list") => tools_list(server, params, version, request.caller.is_some()),
+        (_, "tools/list") => tools_list(server, request, params, version),
         (_, "tools/call") => {
             let stream = request.sse && !in_batch;
             return tools_call(server, request, id, params, version, stream).await;
@@ -273,15 +273,20 @@ pub(super) fn list_result(
 
 fn tools_list(
     server: &Server,
+    request: &Request,
     params: Params,
     version: Version,
-    authenticated: bool,
 ) -> Result<Value, RpcError> {
     let page = server.tools.page(cursor(params)?).map_err(unknown_cursor)?;
+    // Without a caller the server runs without authentication: `noauth`.
+    let required = request
+        .caller
+        .as_ref()
+        .map(|_| &request.required_scopes[..]);
     let tools: Vec<Value> = page
         .tools
         .iter()
-        .map(|(tool, def)| describe(*tool, def, version, authenticated))
+        .map(|(tool, def)| describe(*tool, def, version, required))
         .collect();
     Ok(list_result("tools", tools, page.next_cursor, version))
 }
@@ -346,13 +351,26 @@ pub(super) async fn run_with_input(
 }
 
 /// A tool definition with only the fields the request's revision defines, plus
-/// ChatGPT's `securitySchemes` (OpenAI Apps SDK, "Authentication"): what signing in the
-/// tool needs, from its scopes; `noauth` only on a server without tokens.
-fn describe(tool: &dyn DynTool, def: &Definition, version: Version, authenticated: bool) -> Value {
-    let scheme = if authenticated {
-        json!({ "type": "oauth2", "scopes": tool.scopes() })
-    } else {
-        json!({ "type": "noauth" })
+/// ChatGPT's `securitySchemes` (OpenAI Apps SDK, "Authentication"): what signing in for
+/// the tool needs, the scopes every token needs (`required`) and its own, as a scope
+/// challenge names them; `noauth` only on a server without tokens (`required` `None`).
+fn describe(
+    tool: &dyn DynTool,
+    def: &Definition,
+    version: Version,
+    required: Option<&[String]>,
+) -> Value {
+    let scheme = match required {
+        Some(required) => {
+            let mut scopes: Vec<&str> = required.iter().map(String::as_str).collect();
+            for s in tool.scopes() {
+                if !scopes.contains(s) {
+                    scopes.push(s);
+                }
+            }
+            json!({ "type": "oauth2", "scopes": scopes })
+        }
+        None => json!({ "type": "noauth" }),
     };
     let mut out = json!({
         "name": tool.name(),

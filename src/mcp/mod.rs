@@ -124,6 +124,9 @@ pub struct Request {
     pub now: i64,
     /// Seals and opens `requestState` (`INPUT_STATE_KEY`), when configured.
     pub input_state_key: Option<Rc<[u8]>>,
+    /// The scopes every token must hold (`REQUIRED_SCOPES`), which a tool's
+    /// `securitySchemes` lists beside its own.
+    pub required_scopes: Vec<String>,
 }
 
 /// The most messages one 2025-03-26 batch may carry.

@@ -424,6 +424,7 @@ mod primitives_flow {
             sse: false,
             now: 1_800_000_000,
             input_state_key: Some(Rc::from(KEY)),
+            required_scopes: Vec::new(),
         }
     }
 
