@@ -292,9 +292,10 @@ fn tools_list(
 }
 
 /// A resource, prompt or completion that needs scopes, on a server without
-/// authentication: no caller can hold them.
+/// authentication: no caller can hold them. The request is well formed, so not -32600
+/// (`400` in every revision); -32602 travels as a tool's refusal does, in a legacy `200`.
 pub(super) fn unauthenticated_scopes(scopes: &[&str]) -> RpcError {
-    RpcError::invalid_request(format!(
+    RpcError::invalid_params(format!(
         "This needs the scope {}, and this server runs without authentication (ALLOW_UNAUTHENTICATED=true), so no caller can hold it. The operator must configure token verification to offer it.",
         scopes.join(" ")
     ))
