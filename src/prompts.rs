@@ -207,8 +207,9 @@ impl<T: Prompt> DynPrompt for T {
         ctx: Context,
     ) -> BoxFuture<'static, Result<PromptResult, PromptError>> {
         Box::pin(async move {
-            let args: T::Args = args::parse(args, &arguments_schema(T::ARGUMENTS))
-                .map_err(|e| PromptError::invalid(e.0.replace("this tool", "this prompt")))?;
+            let schema = arguments_schema(T::ARGUMENTS);
+            let args: T::Args = args::parse_for(args::Noun::Prompt, args, &schema)
+                .map_err(|e| PromptError::invalid(e.0))?;
             Prompt::get(self, args, &ctx).await
         })
     }
@@ -325,5 +326,38 @@ impl Registry {
                 args.push(a.name);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{get_prompt, Refused};
+
+    struct Topic;
+    impl Prompt for Topic {
+        const NAME: &'static str = "topic";
+        const DESCRIPTION: &'static str = "one optional argument";
+        const ARGUMENTS: &'static [Argument] = &[Argument::optional("topic", "what about")];
+        type Args = crate::tools::NoArgs;
+        async fn get(
+            &self,
+            _: crate::tools::NoArgs,
+            _: &Context,
+        ) -> Result<PromptResult, PromptError> {
+            Ok(PromptResult::user("hi"))
+        }
+    }
+
+    #[test]
+    fn argument_errors_name_the_prompt_and_echo_what_was_sent() {
+        let Err(Refused::Error(e)) = get_prompt(&Topic, serde_json::json!({"this tool": "x"}))
+        else {
+            panic!("an unknown argument passes")
+        };
+        assert_eq!(
+            e.message(),
+            "Unknown argument 'this tool'; this prompt takes only: topic."
+        );
     }
 }

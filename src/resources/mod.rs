@@ -305,7 +305,7 @@ pub fn parse_vars<T: DeserializeOwned>(
         };
         map.insert(name, value);
     }
-    args::parse(map, schema).map_err(|e| ResourceError::invalid(e.0))
+    args::parse_for(args::Noun::Template, map, schema).map_err(|e| ResourceError::invalid(e.0))
 }
 
 /// The resources and templates of a server, in the order listings return them.
