@@ -423,13 +423,7 @@ fn check_param_headers(
     let arguments = params
         .and_then(|p| p.get("arguments"))
         .and_then(Value::as_object);
-    let lookup = |name: &str| {
-        headers
-            .all
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    };
+    let lookup = |name: &str| crate::protocol::find_header(headers.all, name);
     param_headers::check(&definition.param_headers, lookup, arguments)
 }
 
