@@ -86,7 +86,21 @@ impl Tool for Guarded {
     }
 }
 
-static TOOLS: Registry = Registry::new(&[&Quick, &Approve, &Broken, &Whoami, &Guarded]);
+/// Waits for ever: a run of it only ends by being cut short.
+struct Stuck;
+impl Tool for Stuck {
+    const NAME: &'static str = "stuck";
+    const DESCRIPTION: &'static str = "never finishes";
+    const TASK_SUPPORT: TaskSupport = TaskSupport::Required;
+    type Args = NoArgs;
+    type Output = String;
+    async fn call(&self, _: NoArgs, _: &Context) -> Result<String, ToolError> {
+        std::future::pending::<()>().await;
+        Ok("unreachable".into())
+    }
+}
+
+static TOOLS: Registry = Registry::new(&[&Quick, &Approve, &Broken, &Whoami, &Guarded, &Stuck]);
 static BOUND: MemoryTasks = MemoryTasks {
     tools: &TOOLS,
     bound: true,
@@ -665,4 +679,31 @@ fn the_poll_interval_sent_is_the_one_the_cost_docs_count() {
     ] {
         assert!(docs.contains(&claim), "docs/tasks.md should say {claim:?}");
     }
+}
+
+#[test]
+fn after_three_runs_that_did_not_finish_the_task_ends_failed() {
+    let id = start("alice", "stuck");
+    // Each run is cut short while the tool waits; the alarm is retried, and the task
+    // stays working for the next run.
+    for run in 1..=dice_mcp::tasks::MAX_RUNS {
+        MemoryTasks::cut_short_alarms(&TOOLS);
+        let t = get("alice", &id).unwrap();
+        assert_eq!(t["status"], "working", "after run {run}: {t}");
+        let stored: Value = serde_json::from_str(&MemoryTasks::stored(&id).unwrap()).unwrap();
+        assert_eq!(stored["unfinished_runs"], run, "{stored}");
+    }
+    // The fourth alarm does not start the work again: the task fails.
+    MemoryTasks::run_alarms();
+    let t = get("alice", &id).unwrap();
+    assert_eq!(t["status"], "failed", "{t}");
+    assert_eq!(t["error"]["code"], -32603);
+    assert!(
+        t["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cut short 3 times"),
+        "{t}"
+    );
+    assert!(t.get("result").is_none());
 }
