@@ -48,6 +48,17 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+impl ConfigError {
+    /// The server's own definition failed its check (`mcp::Server::check`): a problem
+    /// for its author, reported as a setting is.
+    pub fn server(reason: String) -> ConfigError {
+        ConfigError {
+            var: "the server definition",
+            reason,
+        }
+    }
+}
+
 pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
 pub const JWT_PUBLIC_KEY: &str = "JWT_PUBLIC_KEY";
 pub const JWT_JWKS_URL: &str = "JWT_JWKS_URL";
