@@ -449,31 +449,12 @@ impl Registry {
                 return Err(format!("{uri}: NAME is empty"));
             }
         }
-        for t in self.templates {
-            let raw = t.uri_template();
-            let parsed =
-                UriTemplate::parse(raw).map_err(|e| format!("URI template {raw:?}: {e}"))?;
-            if uris.contains(&raw) {
-                return Err(format!("two templates are {raw}"));
-            }
-            uris.push(raw);
-            let schema = t.vars_schema();
-            if schema["type"] != "object" {
-                return Err(format!("{raw}: Vars' schema must have type object"));
-            }
-            let props = schema["properties"]
-                .as_object()
-                .cloned()
-                .unwrap_or_default();
-            let vars: Vec<&str> = parsed.variables().collect();
-            if let Some(v) = vars.iter().find(|v| !props.contains_key(**v)) {
-                return Err(format!("{raw}: Vars' schema has no property {v}"));
-            }
-            if let Some(p) = props.keys().find(|p| !vars.contains(&p.as_str())) {
-                return Err(format!("{raw}: the template has no variable {p}"));
-            }
+        // The template checks come with the code that serves templates (see
+        // `crate::mcp::primitives`): a server without templates links neither.
+        match self.methods {
+            Some(m) => (m.check_templates)(self, &mut uris),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// [`Registry::check`] for a unit test of each server's registry: panics with the
@@ -483,4 +464,33 @@ impl Registry {
             panic!("{problem}");
         }
     }
+}
+
+/// The templates' part of [`Registry::check`]: each parses, is unique among `uris` (the
+/// resources' URIs so far), and its variables are its schema's properties.
+pub(crate) fn check_templates(reg: &Registry, uris: &mut Vec<&'static str>) -> Result<(), String> {
+    for t in reg.templates {
+        let raw = t.uri_template();
+        let parsed = UriTemplate::parse(raw).map_err(|e| format!("URI template {raw:?}: {e}"))?;
+        if uris.contains(&raw) {
+            return Err(format!("two templates are {raw}"));
+        }
+        uris.push(raw);
+        let schema = t.vars_schema();
+        if schema["type"] != "object" {
+            return Err(format!("{raw}: Vars' schema must have type object"));
+        }
+        let props = schema["properties"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let vars: Vec<&str> = parsed.variables().collect();
+        if let Some(v) = vars.iter().find(|v| !props.contains_key(**v)) {
+            return Err(format!("{raw}: Vars' schema has no property {v}"));
+        }
+        if let Some(p) = props.keys().find(|p| !vars.contains(&p.as_str())) {
+            return Err(format!("{raw}: the template has no variable {p}"));
+        }
+    }
+    Ok(())
 }
