@@ -272,6 +272,7 @@ pub fn task_request(data: &[u8]) {
             sse: false,
             now: NOW,
             input_state_key: Some(Rc::from(&b"0123456789abcdef0123456789abcdef"[..])),
+            required_scopes: Vec::new(),
         };
         let headers = McpHeaders {
             protocol_version: Some("2026-07-28"),

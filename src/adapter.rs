@@ -38,26 +38,7 @@ pub async fn serve(server: &'static Server, mut req: Request, env: Env) -> Resul
     let config = CONFIG.get_or_init(|| {
         let loaded = Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string()))
             .and_then(|c| c.require_input_key(server.asks_for_input()))
-            .and_then(|c| {
-                server
-                    .tools
-                    .check()
-                    .map(|()| c)
-                    .map_err(|reason| ConfigError {
-                        var: "tool registry",
-                        reason,
-                    })
-            })
-            .and_then(|c| {
-                server
-                    .skills
-                    .check()
-                    .map(|_| c)
-                    .map_err(|reason| ConfigError {
-                        var: "skill set",
-                        reason,
-                    })
-            });
+            .and_then(|c| server.check().map(|()| c).map_err(ConfigError::server));
         match &loaded {
             Ok(c) => c
                 .warnings

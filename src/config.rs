@@ -48,6 +48,17 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+impl ConfigError {
+    /// The server's own definition failed its check (`mcp::Server::check`): a problem
+    /// for its author, reported as a setting is.
+    pub fn server(reason: String) -> ConfigError {
+        ConfigError {
+            var: "the server definition",
+            reason,
+        }
+    }
+}
+
 pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
 pub const JWT_PUBLIC_KEY: &str = "JWT_PUBLIC_KEY";
 pub const JWT_JWKS_URL: &str = "JWT_JWKS_URL";
@@ -74,6 +85,14 @@ fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
 }
 
 impl Config {
+    /// The scopes every token must hold (`REQUIRED_SCOPES`); none without authentication.
+    pub fn required_scopes(&self) -> &[String] {
+        match &self.auth {
+            Auth::Bearer(auth) => &auth.policy.required_scopes,
+            Auth::Disabled => &[],
+        }
+    }
+
     /// A server with a tool that asks the client for input needs `INPUT_STATE_KEY` to seal
     /// its `requestState`: without it, it refuses to serve, as for a missing token key.
     pub fn require_input_key(self, needed: bool) -> Result<Config, ConfigError> {
@@ -471,7 +490,8 @@ mod tests {
                 [
                     "https://dice.example/mcp/",
                     "https://dice.example/mcp",
-                    "https://dice.example"
+                    "https://dice.example",
+                    "https://dice.example/"
                 ],
                 "{named}"
             );

@@ -425,6 +425,7 @@ async fn mcp_endpoint(
                 sse: accept.1 > 0.0,
                 now,
                 input_state_key: config.input_state_key.as_deref().map(Rc::from),
+                required_scopes: config.required_scopes().to_vec(),
             };
             let mut response = post(server, config, req, &call, format_of(accept)).await;
             if response.log.auth == AuthOutcome::NotRequired {

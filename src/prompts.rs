@@ -206,8 +206,9 @@ impl<T: Prompt> DynPrompt for T {
         ctx: Context,
     ) -> BoxFuture<'static, Result<PromptResult, PromptError>> {
         Box::pin(async move {
-            let args: T::Args = args::parse(args, &arguments_schema(T::ARGUMENTS))
-                .map_err(|e| PromptError::invalid(e.0.replace("this tool", "this prompt")))?;
+            let schema = arguments_schema(T::ARGUMENTS);
+            let args: T::Args = args::parse_for(args::Noun::Prompt, args, &schema)
+                .map_err(|e| PromptError::invalid(e.0))?;
             Prompt::get(self, args, &ctx).await
         })
     }
@@ -296,33 +297,71 @@ impl Registry {
         self.prompts.iter().any(|p| p.info().asks_for_input)
     }
 
-    /// Checks unique names and argument names. Panics with the problem; for a unit test
-    /// of each server's registry.
-    pub fn assert_valid(&self) {
-        assert!(
-            self.page_size > 0,
-            "a registry's page size must be at least 1"
-        );
+    /// Checks unique names and argument names and a page size of at least 1. The worker
+    /// runs it (through `Server::check`) before serving any request.
+    pub fn check(&self) -> Result<(), String> {
+        if self.page_size == 0 {
+            return Err("a prompt registry's page size must be at least 1".into());
+        }
         let mut names: Vec<&str> = Vec::new();
         for p in self.prompts {
             let info = p.info();
-            assert!(!info.name.is_empty(), "a prompt's NAME is empty");
-            assert!(
-                !names.contains(&info.name),
-                "two prompts are named {}",
-                info.name
-            );
+            if info.name.is_empty() {
+                return Err("a prompt's NAME is empty".into());
+            }
+            if names.contains(&info.name) {
+                return Err(format!("two prompts are named {}", info.name));
+            }
             names.push(info.name);
             let mut args: Vec<&str> = Vec::new();
             for a in info.arguments {
-                assert!(
-                    !args.contains(&a.name),
-                    "{}: two arguments are named {}",
-                    info.name,
-                    a.name
-                );
+                if args.contains(&a.name) {
+                    return Err(format!("{}: two arguments are named {}", info.name, a.name));
+                }
                 args.push(a.name);
             }
         }
+        Ok(())
+    }
+
+    /// [`Registry::check`] for a unit test of each server's registry: panics with the
+    /// problem.
+    pub fn assert_valid(&self) {
+        if let Err(problem) = self.check() {
+            panic!("{problem}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{get_prompt, Refused};
+
+    struct Topic;
+    impl Prompt for Topic {
+        const NAME: &'static str = "topic";
+        const DESCRIPTION: &'static str = "one optional argument";
+        const ARGUMENTS: &'static [Argument] = &[Argument::optional("topic", "what about")];
+        type Args = crate::tools::NoArgs;
+        async fn get(
+            &self,
+            _: crate::tools::NoArgs,
+            _: &Context,
+        ) -> Result<PromptResult, PromptError> {
+            Ok(PromptResult::user("hi"))
+        }
+    }
+
+    #[test]
+    fn argument_errors_name_the_prompt_and_echo_what_was_sent() {
+        let Err(Refused::Error(e)) = get_prompt(&Topic, serde_json::json!({"this tool": "x"}))
+        else {
+            panic!("an unknown argument passes")
+        };
+        assert_eq!(
+            e.message(),
+            "Unknown argument 'this tool'; this prompt takes only: topic."
+        );
     }
 }

@@ -59,6 +59,8 @@ pub struct File {
     pub uri: String,
     pub mime_type: &'static str,
     pub text: &'static str,
+    /// [`digest`] of `text`, computed once when the skills are loaded.
+    pub digest: String,
 }
 
 /// A skill once checked: its frontmatter as JSON and its files (`SKILL.md` first).
@@ -90,7 +92,7 @@ impl Loaded {
             .map(|f| {
                 json!({
                     "uri": f.uri,
-                    "digest": digest(f.text.as_bytes()),
+                    "digest": f.digest,
                     "size": f.text.len(),
                 })
             })
@@ -99,13 +101,23 @@ impl Loaded {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many digests were computed, for a test that they are computed once.
+    static DIGESTS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// `sha256:` and 64 lower-case hex digits of the bytes.
 pub fn digest(bytes: &[u8]) -> String {
+    #[cfg(test)]
+    DIGESTS.with(|d| d.set(d.get() + 1));
     let hash = Sha256::digest(bytes);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for b in hash {
-        out.push_str(&format!("{b:02x}"));
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
     }
     out
 }
@@ -255,6 +267,7 @@ fn load(skill: &Skill) -> Result<Loaded, String> {
         uri: format!("{SCHEME}{name}/{SKILL_MD}"),
         mime_type: "text/markdown",
         text: skill.skill_md,
+        digest: digest(skill.skill_md.as_bytes()),
     }];
     for f in skill.files {
         let bad = f.path.is_empty()
@@ -276,6 +289,7 @@ fn load(skill: &Skill) -> Result<Loaded, String> {
             uri,
             mime_type: f.mime_type,
             text: f.text,
+            digest: digest(f.text.as_bytes()),
         });
     }
     Ok(Loaded {
@@ -452,6 +466,20 @@ mod tests {
         ] {
             assert!(frontmatter(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn digests_are_computed_once_when_the_skills_are_loaded() {
+        static ONCE: Skills = Skills::new(&[&PDF]);
+        let skill = &ONCE.check().unwrap()[0];
+        let before = DIGESTS.with(|d| d.get());
+        let first = skill.entry();
+        assert_eq!(first, skill.entry());
+        assert_eq!(
+            DIGESTS.with(|d| d.get()),
+            before,
+            "skills/list hashed again"
+        );
     }
 
     #[test]

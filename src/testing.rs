@@ -250,6 +250,38 @@ impl MemoryTasks {
         }
     }
 
+    /// Fires every alarm that is due, but cuts each run short where the tool waits, as an
+    /// eviction, the wall-time limit or a crash would: the alarm's future is dropped and
+    /// so is the object, and the alarm stays due, since the runtime retries an alarm that
+    /// did not complete. An alarm that completes without waiting runs as in
+    /// [`MemoryTasks::run_alarms`].
+    pub fn cut_short_alarms(tools: &'static crate::tools::Registry) {
+        let due: Vec<(String, MemoryObject)> = OBJECTS.with(|o| {
+            o.borrow()
+                .iter()
+                .filter(|(_, (_, s))| s.alarm.get().is_some_and(|at| at <= clock_ms()))
+                .map(|(id, entry)| (id.clone(), entry.clone()))
+                .collect()
+        });
+        for (id, (object, storage)) in due {
+            let at = storage.alarm.take();
+            let mut alarm = Box::pin(object.alarm());
+            let mut cx = TaskContext::from_waker(Waker::noop());
+            match alarm.as_mut().poll(&mut cx) {
+                Poll::Ready(done) => done.expect("the alarm runs"),
+                Poll::Pending => {
+                    drop(alarm);
+                    storage.alarm.set(at);
+                    OBJECTS.with(|o| {
+                        if let Some(entry) = o.borrow_mut().get_mut(&id) {
+                            entry.0 = Rc::new(new_object(storage.clone(), tools));
+                        }
+                    });
+                }
+            }
+        }
+    }
+
     /// Drops every object but keeps their storage: an eviction, or a restart.
     pub fn evict_all(tools: &'static crate::tools::Registry) {
         OBJECTS.with(|o| {

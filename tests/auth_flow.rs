@@ -129,6 +129,9 @@ fn tokens_for_any_of_our_resource_urls_pass_and_for_nothing_else() {
         (json!("https://dice.example.com/mcp/"), 200),
         (json!(["x", "https://dice.example.com/mcp"]), 200),
         (json!("https://dice.example.com"), 200),
+        // The origin as a URL library writes it (`new URL(..).href`).
+        (json!("https://dice.example.com/"), 200),
+        (json!("https://dice.example.com//"), 401),
         // The seed's audience is the default only when no authorization server is named.
         (json!("dice-server"), 401),
         (json!("https://dice.example.com/mcp/other"), 401),
@@ -342,4 +345,24 @@ fn a_limited_request_gets_429_with_retry_after_and_advice() {
     assert_eq!(line["rate_limited"], "address");
     assert_eq!(line["auth"], "rate_limited");
     assert_eq!(line["status"], 429);
+}
+
+#[test]
+fn tool_security_schemes_name_the_scopes_every_token_needs() {
+    // ChatGPT requests what `securitySchemes` lists: without REQUIRED_SCOPES there, its
+    // first token would lack dice:roll and every call would be refused.
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+    let r = handle(
+        config(),
+        &request(&format!("Bearer {}", token(good_claims())), body),
+        NOW,
+    );
+    assert_eq!(r.status, 200);
+    let list: Value = serde_json::from_slice(&r.body).unwrap();
+    let roll = &list["result"]["tools"][0];
+    assert_eq!(roll["name"], "roll_dice");
+    assert_eq!(
+        roll["securitySchemes"],
+        json!([{"type": "oauth2", "scopes": ["dice:roll"]}])
+    );
 }

@@ -70,7 +70,37 @@ impl Tool for Whoami {
     }
 }
 
-static TOOLS: Registry = Registry::new(&[&Quick, &Approve, &Broken, &Whoami]);
+/// Refuses in `prepare`, the check a tool makes before any work starts.
+struct Guarded;
+impl Tool for Guarded {
+    const NAME: &'static str = "guarded";
+    const DESCRIPTION: &'static str = "refused before it starts";
+    const TASK_SUPPORT: TaskSupport = TaskSupport::Optional;
+    type Args = NoArgs;
+    type Output = String;
+    async fn prepare(&self, _: &NoArgs, _: &Context) -> Result<(), ToolError> {
+        Err(ToolError::new("not approved"))
+    }
+    async fn call(&self, _: NoArgs, _: &Context) -> Result<String, ToolError> {
+        Ok("ran without its check".into())
+    }
+}
+
+/// Waits for ever: a run of it only ends by being cut short.
+struct Stuck;
+impl Tool for Stuck {
+    const NAME: &'static str = "stuck";
+    const DESCRIPTION: &'static str = "never finishes";
+    const TASK_SUPPORT: TaskSupport = TaskSupport::Required;
+    type Args = NoArgs;
+    type Output = String;
+    async fn call(&self, _: NoArgs, _: &Context) -> Result<String, ToolError> {
+        std::future::pending::<()>().await;
+        Ok("unreachable".into())
+    }
+}
+
+static TOOLS: Registry = Registry::new(&[&Quick, &Approve, &Broken, &Whoami, &Guarded, &Stuck]);
 static BOUND: MemoryTasks = MemoryTasks {
     tools: &TOOLS,
     bound: true,
@@ -123,6 +153,15 @@ fn caller(sub: &str) -> Option<Arc<Principal>> {
     }))
 }
 
+/// A caller whose token has no `sub`, only these claims (a client-credentials token).
+fn token(claims: Value) -> Option<Arc<Principal>> {
+    Some(Arc::new(Principal {
+        subject: None,
+        claims: claims.as_object().cloned().unwrap_or_default(),
+        ..Principal::default()
+    }))
+}
+
 /// Sends one 2026-07-28 request; `declare` puts the extension in its capabilities.
 /// Answers the result, or `Err((code, error))`.
 fn send(
@@ -153,6 +192,7 @@ fn send(
         sse: false,
         now: NOW,
         input_state_key: Some(Rc::from(&b"0123456789abcdef0123456789abcdef"[..])),
+        required_scopes: Vec::new(),
     };
     let headers = McpHeaders {
         protocol_version: Some("2026-07-28"),
@@ -481,4 +521,189 @@ fn a_server_without_a_task_backend_refuses_task_only_tools() {
         .contains("keeps no tasks"));
     let (code, _) = send(&NO_TASKS, None, "tasks/get", json!({"taskId": "x"}), true).unwrap_err();
     assert_eq!(code, -32601);
+}
+
+#[test]
+fn prepare_runs_before_call_when_a_task_tool_answers_in_the_request() {
+    // With the extension the call stops in `prepare` and creates no task; without it,
+    // or without a place to keep tasks, the call is answered in the request and
+    // `prepare` still runs first.
+    for (server, declare) in [
+        (&SERVER, true),
+        (&SERVER, false),
+        (&NO_TASKS, true),
+        (&NO_BINDING, true),
+    ] {
+        let r = send(
+            server,
+            caller("alice"),
+            "tools/call",
+            json!({"name": "guarded", "arguments": {}}),
+            declare,
+        )
+        .unwrap();
+        assert_eq!(r["isError"], true, "{r}");
+        assert_eq!(r["content"][0]["text"], "not approved", "{r}");
+    }
+}
+
+#[test]
+fn callers_without_a_subject_are_told_apart_by_issuer_and_client() {
+    set_clock_ms(NOW as u64 * 1000);
+    let create = |who: Option<Arc<Principal>>, tool: &str| {
+        send(
+            &SERVER,
+            who,
+            "tools/call",
+            json!({"name": tool, "arguments": {}}),
+            true,
+        )
+        .unwrap()
+    };
+    let get_as = |who: Option<Arc<Principal>>, id: &str| {
+        send(&SERVER, who, "tasks/get", json!({ "taskId": id }), true)
+    };
+    let a = || token(json!({"iss": "https://as.example", "client_id": "reports"}));
+    let b = || token(json!({"iss": "https://as.example", "client_id": "billing"}));
+    let b_azp = || token(json!({"iss": "https://as.example", "azp": "billing"}));
+    let a_elsewhere = || token(json!({"iss": "https://other.example", "client_id": "reports"}));
+    let created = create(a(), "whoami");
+    let id = created["taskId"].as_str().expect("a task").to_owned();
+    assert_eq!(get_as(a(), &id).unwrap()["status"], "working");
+    for (who, other) in [(b(), "another client"), (a_elsewhere(), "another issuer")] {
+        let (code, _) = get_as(who, &id).unwrap_err();
+        assert_eq!(code, -32602, "{other}");
+    }
+    // `azp` names the client when `client_id` is absent.
+    let id = create(b(), "whoami")["taskId"].as_str().unwrap().to_owned();
+    assert_eq!(get_as(b_azp(), &id).unwrap()["status"], "working");
+    // The same `sub` from another issuer is another owner.
+    let alice = |iss: &str| {
+        Some(Arc::new(Principal {
+            subject: Some("alice".into()),
+            claims: json!({"iss": iss}).as_object().cloned().unwrap(),
+            ..Principal::default()
+        }))
+    };
+    let id = create(alice("https://as.example"), "whoami")["taskId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        get_as(alice("https://other.example"), &id).unwrap_err().0,
+        -32602
+    );
+    // A token naming neither a subject nor a client owns no task: a task-only tool says
+    // so, an optional one answers in the request, and no task is theirs to read.
+    let nobody = || token(json!({"iss": "https://as.example"}));
+    let r = create(nobody(), "whoami");
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(
+        r["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("client_id"),
+        "{r}"
+    );
+    let r = create(nobody(), "quick");
+    assert_eq!(r["content"][0]["text"], "in task: false", "{r}");
+    assert_eq!(get_as(nobody(), &id).unwrap_err().0, -32602);
+}
+
+#[test]
+fn a_task_only_tool_tells_a_legacy_client_the_revision_it_needs() {
+    for version in ["2025-11-25", "2025-06-18", "2024-11-05"] {
+        let body = json!({
+            "jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "whoami", "arguments": {}},
+        });
+        let request = mcp::Post {
+            caller: caller("alice"),
+            platform: Rc::new(TestPlatform::default()),
+            sse: false,
+            now: NOW,
+            input_state_key: None,
+            required_scopes: Vec::new(),
+        };
+        let headers = McpHeaders {
+            protocol_version: Some(version),
+            ..McpHeaders::default()
+        };
+        let handled = block_on(mcp::handle(
+            &SERVER,
+            &request,
+            body.to_string().as_bytes(),
+            &headers,
+            true,
+        ));
+        let PostOutcome::Reply { body, .. } = handled.outcome else {
+            panic!("a plain reply, got {:?}", handled.outcome);
+        };
+        // Not -32021: that code and the _meta it asks for do not exist before 2026-07-28.
+        let r = &body["result"];
+        assert_eq!(r["isError"], true, "{version}: {body}");
+        let text = r["content"][0]["text"].as_str().unwrap();
+        assert!(
+            text.contains("2026-07-28") && text.contains(TASKS_EXT),
+            "{text}"
+        );
+        assert!(text.contains(version), "{text}");
+    }
+}
+
+#[test]
+fn the_poll_interval_sent_is_the_one_the_cost_docs_count() {
+    let poll = dice_mcp::tasks::POLL_INTERVAL_MS;
+    let created = send(
+        &SERVER,
+        caller("alice"),
+        "tools/call",
+        json!({"name": "quick", "arguments": {}}),
+        true,
+    )
+    .unwrap();
+    assert_eq!(created["pollIntervalMs"], poll);
+    // SEP-2663's examples suggest 5 s; a hint much shorter multiplies each task's
+    // Durable Object requests (one per tasks/get) for clients that honour it.
+    assert!((2_000..=5_000).contains(&poll), "{poll} ms");
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/tasks.md"))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let polls = 60_000 / poll;
+    for claim in [
+        format!("`pollIntervalMs: {poll}`"),
+        format!("polls a one-minute job {polls} times"),
+        format!("{} requests in all", polls + 3),
+    ] {
+        assert!(docs.contains(&claim), "docs/tasks.md should say {claim:?}");
+    }
+}
+
+#[test]
+fn after_three_runs_that_did_not_finish_the_task_ends_failed() {
+    let id = start("alice", "stuck");
+    // Each run is cut short while the tool waits; the alarm is retried, and the task
+    // stays working for the next run.
+    for run in 1..=dice_mcp::tasks::MAX_RUNS {
+        MemoryTasks::cut_short_alarms(&TOOLS);
+        let t = get("alice", &id).unwrap();
+        assert_eq!(t["status"], "working", "after run {run}: {t}");
+        let stored: Value = serde_json::from_str(&MemoryTasks::stored(&id).unwrap()).unwrap();
+        assert_eq!(stored["unfinished_runs"], run, "{stored}");
+    }
+    // The fourth alarm does not start the work again: the task fails.
+    MemoryTasks::run_alarms();
+    let t = get("alice", &id).unwrap();
+    assert_eq!(t["status"], "failed", "{t}");
+    assert_eq!(t["error"]["code"], -32603);
+    assert!(
+        t["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cut short 3 times"),
+        "{t}"
+    );
+    assert!(t.get("result").is_none());
 }

@@ -16,13 +16,16 @@ pub fn resource_path(path: &str) -> Option<&str> {
 
 /// Every resource identifier this server publishes for `base` (its public origin): the
 /// MCP endpoint as `/mcp/` and as `/mcp` (each document's `resource` is the URL the
-/// client typed, which Claude compares exactly), and the origin (the root document's).
+/// client typed, which Claude compares exactly), and the origin (the root document's),
+/// also as `{base}/`: a URL library normalises an origin to that form (WHATWG URL's
+/// `href`), and a client that sends it asks for that resource (RFC 8707).
 /// By default a token must be for one of them, and for nothing else.
-pub fn resources(base: &str) -> [String; 3] {
+pub fn resources(base: &str) -> [String; 4] {
     [
         format!("{base}/mcp/"),
         format!("{base}/mcp"),
         base.to_owned(),
+        format!("{base}/"),
     ]
 }
 
@@ -46,4 +49,22 @@ pub fn document(resource: &str, authorization_servers: &[String], scopes: &[Stri
         doc["scopes_supported"] = json!(scopes);
     }
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_origin_is_a_resource_with_or_without_its_slash() {
+        let all = resources("https://dice.example");
+        for name in [
+            "https://dice.example/mcp/",
+            "https://dice.example/mcp",
+            "https://dice.example",
+            "https://dice.example/",
+        ] {
+            assert!(all.iter().any(|r| r == name), "{name}");
+        }
+    }
 }

@@ -47,7 +47,7 @@ pub async fn dispatch(
         (Era::Legacy, "ping") => Ok(Box::new(Empty) as Reply),
         (Era::Legacy, "logging/setLevel") if server.logging => set_level(params),
         (Era::Modern, "server/discover") => Ok(discover(server, request)),
-        (_, "tools/list") => tools_list(server, params, version, request.caller.is_some()),
+        (_, "tools/list") => tools_list(server, request, params, version),
         (_, "tools/call") => {
             let stream = request.sse && !in_batch;
             return tools_call(server, request, id, params, version, stream).await;
@@ -246,23 +246,30 @@ pub(super) fn list_result<T: serde::Serialize + 'static>(
 
 fn tools_list(
     server: &'static Server,
+    request: &Post,
     params: Params,
     version: Version,
-    authenticated: bool,
 ) -> Result<Reply, RpcError> {
     let page = server.tools.page(cursor(params)?).map_err(unknown_cursor)?;
+    // Without a caller the server runs without authentication: `noauth`.
+    // One copy of the required scopes for every tool of the page.
+    let required: Option<std::rc::Rc<[String]>> = request
+        .caller
+        .as_ref()
+        .map(|_| request.required_scopes.as_slice().into());
     let tools: Vec<lists::Tool<'static>> = page
         .tools
         .iter()
-        .map(|(tool, def)| describe(*tool, def, version, authenticated))
+        .map(|(tool, def)| describe(*tool, def, version, required.clone()))
         .collect();
     Ok(list_result("tools", tools, page.next_cursor))
 }
 
 /// A resource, prompt or completion that needs scopes, on a server without
-/// authentication: no caller can hold them.
+/// authentication: no caller can hold them. The request is well formed, so not -32600
+/// (`400` in every revision); -32602 travels as a tool's refusal does, in a legacy `200`.
 pub(super) fn unauthenticated_scopes(scopes: &[&str]) -> RpcError {
-    RpcError::invalid_request(format!(
+    RpcError::invalid_params(format!(
         "This needs the scope {}, and this server runs without authentication (ALLOW_UNAUTHENTICATED=true), so no caller can hold it. The operator must configure token verification to offer it.",
         scopes.join(" ")
     ))
@@ -312,13 +319,14 @@ pub(super) async fn run_with_input(
 }
 
 /// A tool's definition as `protocol::wire::lists::Tool` writes it for `version`, with
-/// ChatGPT's `securitySchemes`: what signing in the tool needs, from its scopes; `noauth`
-/// only on a server without tokens.
+/// ChatGPT's `securitySchemes` (OpenAI Apps SDK, "Authentication"): what signing in for
+/// the tool needs, the scopes every token needs (`required`) and its own, as a scope
+/// challenge names them; `noauth` only on a server without tokens (`required` `None`).
 fn describe(
     tool: &'static dyn DynTool,
     def: &'static Definition,
     version: Version,
-    authenticated: bool,
+    required: Option<std::rc::Rc<[String]>>,
 ) -> lists::Tool<'static> {
     lists::Tool {
         name: tool.name(),
@@ -327,7 +335,7 @@ fn describe(
         input_schema: &def.input_schema,
         output_schema: def.output_schema.as_ref(),
         annotations: def.annotations.as_ref(),
-        scopes: authenticated.then(|| tool.scopes()),
+        scopes: required.map(|r| (r, tool.scopes())),
         meta: def.meta.as_ref(),
         version,
     }

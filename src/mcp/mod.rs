@@ -101,25 +101,35 @@ impl Server {
         !self.prompts.is_empty() || !self.resources.templates().is_empty()
     }
 
-    /// Checks each registry, and that every view a tool names is served among the
-    /// resources, as hosts will ask for it. Panics with the problem; for a unit test of
-    /// each server.
-    pub fn assert_valid(&self) {
-        self.tools.assert_valid();
-        self.resources.assert_valid();
-        self.prompts.assert_valid();
+    /// Checks each registry (tools, resources, prompts, skills), and that every view a
+    /// tool names is served among the resources, as hosts will ask for it. The worker
+    /// runs it before serving any request, and refuses to serve when it fails.
+    pub fn check(&self) -> Result<(), String> {
+        self.tools.check()?;
+        self.resources.check()?;
+        self.prompts.check()?;
+        self.skills.check()?;
         for tool in self.tools.all() {
             let Some(view) = tool.ui().view else { continue };
             let served =
                 self.resources.resources().iter().any(|r| {
                     r.uri() == view.uri && r.info().mime_type == Some(crate::apps::MIME_TYPE)
                 });
-            assert!(
-                served,
-                "{}: its view {} is not among the server's resources; register it: resources::Registry::new(&[&VIEW, …], …)",
-                tool.name(),
-                view.uri
-            );
+            if !served {
+                return Err(format!(
+                    "{}: its view {} is not among the server's resources; register it: resources::Registry::new(&[&VIEW, …], …)",
+                    tool.name(),
+                    view.uri
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Server::check`] for a unit test of each server: panics with the problem.
+    pub fn assert_valid(&self) {
+        if let Err(problem) = self.check() {
+            panic!("{problem}");
         }
     }
 }
@@ -138,6 +148,9 @@ pub struct Post {
     pub now: i64,
     /// Seals and opens `requestState` (`INPUT_STATE_KEY`), when configured.
     pub input_state_key: Option<Rc<[u8]>>,
+    /// The scopes every token must hold (`REQUIRED_SCOPES`), which a tool's
+    /// `securitySchemes` lists beside its own.
+    pub required_scopes: Vec<String>,
 }
 
 #[doc(hidden)]
@@ -437,13 +450,7 @@ fn check_param_headers(
     let arguments = params
         .and_then(|p| p.get("arguments"))
         .and_then(Value::as_object);
-    let lookup = |name: &str| {
-        headers
-            .all
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    };
+    let lookup = |name: &str| crate::protocol::find_header(headers.all, name);
     param_headers::check(&definition.param_headers, lookup, arguments)
 }
 
@@ -526,5 +533,102 @@ async fn handle_batch(
             era,
             error: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::{self, Resource, ResourceError, ResourceTemplate};
+    use crate::tools::{Context, Schema};
+    use serde::Deserialize;
+
+    struct Doc;
+    impl Resource for Doc {
+        const URI: &'static str = "docs://readme";
+        const NAME: &'static str = "readme";
+        const DESCRIPTION: &'static str = "";
+        type Output = &'static str;
+        async fn read(&self, _: &Context) -> Result<&'static str, ResourceError> {
+            Ok("hi")
+        }
+    }
+
+    #[derive(Deserialize)]
+    struct Q {
+        #[allow(dead_code)]
+        q: String,
+    }
+    impl Schema for Q {
+        fn schema() -> Value {
+            serde_json::json!({"type": "object", "properties": {"q": {"type": "string"}}})
+        }
+    }
+    /// `{?q}` is an operator the matcher does not support.
+    struct Search;
+    impl ResourceTemplate for Search {
+        const URI_TEMPLATE: &'static str = "docs://search{?q}";
+        const NAME: &'static str = "search";
+        const DESCRIPTION: &'static str = "";
+        type Vars = Q;
+        type Output = &'static str;
+        async fn read(&self, _: &str, _: Q, _: &Context) -> Result<&'static str, ResourceError> {
+            Ok("found")
+        }
+    }
+
+    const fn server(
+        resources: &'static resources::Registry,
+        prompts: &'static crate::prompts::Registry,
+        tools: &'static Registry,
+    ) -> Server {
+        Server {
+            name: "t",
+            title: "t",
+            version: "0",
+            instructions: "",
+            tools,
+            resources,
+            prompts,
+            skills: &crate::skills::NONE,
+            logging: false,
+            tasks: None,
+        }
+    }
+    static NO_TOOLS: Registry = Registry::new(&[]);
+    static VIEWLESS: Registry = Registry::new(&[&crate::tools::dice::RollDice]);
+    static EMPTY_PROMPTS: crate::prompts::Registry = crate::prompts::Registry::EMPTY;
+
+    /// What the worker checks before serving: every registry and the views, not only the
+    /// tools and skills.
+    #[test]
+    fn the_start_up_check_covers_resources_prompts_and_views() {
+        static BAD_TEMPLATE: resources::Registry = resources::Registry::new(&[&Doc], &[&Search]);
+        static TWICE: resources::Registry = resources::Registry::new(&[&Doc, &Doc], &[]);
+        static PAGE_0: resources::Registry =
+            resources::Registry::new(&[&Doc], &[]).with_page_size(0);
+        static NO_VIEW: resources::Registry = resources::Registry::new(&[&Doc], &[]);
+        static PROMPTS_0: crate::prompts::Registry =
+            crate::prompts::Registry::EMPTY.with_page_size(0);
+        static OK: resources::Registry = resources::Registry::new(&[&Doc], &[]);
+        for (server, says) in [
+            (
+                server(&BAD_TEMPLATE, &EMPTY_PROMPTS, &NO_TOOLS),
+                "not supported",
+            ),
+            (server(&TWICE, &EMPTY_PROMPTS, &NO_TOOLS), "two resources"),
+            (server(&PAGE_0, &EMPTY_PROMPTS, &NO_TOOLS), "page size"),
+            (server(&OK, &PROMPTS_0, &NO_TOOLS), "page size"),
+            (server(&NO_VIEW, &EMPTY_PROMPTS, &VIEWLESS), "its view"),
+        ] {
+            // The old start-up check (tools and skills) let each of these through.
+            assert!(server.tools.check().is_ok() && server.skills.check().is_ok());
+            let err = server.check().unwrap_err();
+            assert!(err.contains(says), "{err}");
+            let check = std::panic::AssertUnwindSafe(|| server.assert_valid());
+            let panic = std::panic::catch_unwind(check).unwrap_err();
+            assert_eq!(panic.downcast_ref::<String>(), Some(&err));
+        }
+        assert_eq!(server(&OK, &EMPTY_PROMPTS, &NO_TOOLS).check(), Ok(()));
     }
 }

@@ -31,14 +31,22 @@ type Dispatch = for<'a> fn(
 
 type Scopes = fn(&Server, &str, Params<'_>) -> Option<&'static [&'static str]>;
 
+type CheckTemplates = fn(&crate::resources::Registry, &mut Vec<&'static str>) -> Result<(), String>;
+
 /// The entry points into that code.
 pub struct Methods {
     pub(crate) dispatch: Dispatch,
     pub(crate) scopes: Scopes,
+    /// The start-up check of a registry's templates (`resources::Registry::check`).
+    pub(crate) check_templates: CheckTemplates,
 }
 
 /// What a registry with something in it links.
-pub const METHODS: Methods = Methods { dispatch, scopes };
+pub const METHODS: Methods = Methods {
+    dispatch,
+    scopes,
+    check_templates: crate::resources::check_templates,
+};
 
 fn dispatch<'a>(
     server: &'static Server,
@@ -69,6 +77,8 @@ fn dispatch<'a>(
 pub const RESOURCES_ONLY: Methods = Methods {
     dispatch: dispatch_resources,
     scopes: scopes_resources,
+    // A registry without templates has none to check.
+    check_templates: |_, _| Ok(()),
 };
 
 fn dispatch_resources<'a>(

@@ -119,15 +119,29 @@ async fn call(
         if !required {
             return None;
         }
-        let result = CallResult::error(format!(
+        return refused(format!(
             "This tool runs only as a task, and this server has no Durable Object binding {binding} to keep tasks in. The operator must add it to wrangler.toml (see docs/tasks.md)."
         ));
-        return Some(Ok(Answer::Result(Box::new(result))));
     };
+    if required && version.era() == Era::Legacy {
+        // SEP-2663 "Backward Compatibility": the extension, its -32021 and the _meta
+        // that declares it are not defined before 2026-07-28, so say what would work.
+        return refused(format!(
+            "This tool runs only as a task, which takes MCP protocol 2026-07-28 with the {} extension; this client speaks {version}. Use a client that speaks 2026-07-28 and supports tasks.",
+            tasks::EXTENSION
+        ));
+    }
     if !declared(params, version) {
         // SEP-2663 "Capability Negotiation": a tool that can only answer with a task
         // refuses a client that cannot take one.
         return required.then(|| Err(missing_extension()));
+    }
+    if tasks::owner_of(request.caller.as_deref()).is_none() {
+        // Nobody could be told apart from this caller, so no task may be theirs.
+        if !required {
+            return None;
+        }
+        return refused("This tool runs only as a task, and a task belongs to the token's subject ('sub') or, without one, its client ('client_id' or 'azp'); this token names neither. Use a token that does.");
     }
     Some(
         create(
@@ -135,6 +149,11 @@ async fn call(
         )
         .await,
     )
+}
+
+/// A task-only tool that cannot run as a task for this call: a tool error saying why.
+fn refused(why: impl Into<String>) -> Option<Result<Answer, RpcError>> {
+    Some(Ok(Answer::Result(Box::new(CallResult::error(why.into())))))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -192,7 +211,7 @@ async fn create(
     let id = tasks::new_id().map_err(|_| RpcError::internal())?;
     let record = Record {
         id: id.clone(),
-        owner: tasks::owner_of(request.caller.as_deref()),
+        owner: tasks::owner_of(request.caller.as_deref()).ok_or_else(RpcError::internal)?,
         tool: tool.name().into(),
         arguments: args.clone(),
         caller: request.caller.as_deref().map(Into::into),
@@ -237,7 +256,10 @@ async fn run_method(
             ))
         })?;
     let op_name = &method["tasks/".len()..];
-    let mut op = json!({ "op": op_name, "owner": tasks::owner_of(request.caller.as_deref()) });
+    // A caller who can own no task has none to see (and an op without an owner would
+    // see every task).
+    let owner = tasks::owner_of(request.caller.as_deref()).ok_or_else(unknown_task)?;
+    let mut op = json!({ "op": op_name, "owner": owner });
     if method == "tasks/update" {
         match params.and_then(|p| p.get("inputResponses")) {
             Some(Value::Object(answers)) => op["inputResponses"] = Value::Object(answers.clone()),

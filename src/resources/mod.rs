@@ -306,7 +306,7 @@ pub fn parse_vars<T: DeserializeOwned>(
         };
         map.insert(name, value);
     }
-    args::parse(map, schema).map_err(|e| ResourceError::invalid(e.0))
+    args::parse_for(args::Noun::Template, map, schema).map_err(|e| ResourceError::invalid(e.0))
 }
 
 /// The resources and templates of a server, in the order listings return them.
@@ -427,54 +427,71 @@ impl Registry {
         self.infos().any(|i| i.asks_for_input)
     }
 
-    /// Checks what every registry must hold: unique URIs and names, templates that
-    /// parse, variables that match the schema's properties. A resource whose URI a template
-    /// also matches is allowed: the resource is read. Panics with the problem; for
-    /// a unit test of each server's registry.
-    pub fn assert_valid(&self) {
-        assert!(
-            self.page_size > 0,
-            "a registry's page size must be at least 1"
-        );
+    /// Checks what every registry must hold: unique URIs, names, templates that parse,
+    /// variables that match the schema's properties, a page size of at least 1. A
+    /// resource whose URI a template also matches is allowed: the resource is read. The
+    /// worker runs it (through `Server::check`) before serving any request, and refuses
+    /// to serve when it fails.
+    pub fn check(&self) -> Result<(), String> {
+        if self.page_size == 0 {
+            return Err("a resource registry's page size must be at least 1".into());
+        }
         let mut uris: Vec<&str> = Vec::new();
         for r in self.resources {
             let uri = r.uri();
-            assert!(!uris.contains(&uri), "two resources have the URI {uri}");
-            assert!(
-                uri.contains(':') && !uri.starts_with(':'),
-                "resource URI {uri:?} has no scheme"
-            );
+            if uris.contains(&uri) {
+                return Err(format!("two resources have the URI {uri}"));
+            }
+            if !uri.contains(':') || uri.starts_with(':') {
+                return Err(format!("resource URI {uri:?} has no scheme"));
+            }
             uris.push(uri);
-            assert!(!r.info().name.is_empty(), "{uri}: NAME is empty");
+            if r.info().name.is_empty() {
+                return Err(format!("{uri}: NAME is empty"));
+            }
         }
-        for t in self.templates {
-            let raw = t.uri_template();
-            let parsed =
-                UriTemplate::parse(raw).unwrap_or_else(|e| panic!("URI template {raw:?}: {e}"));
-            assert!(!uris.contains(&raw), "two templates are {raw}");
-            uris.push(raw);
-            let schema = t.vars_schema();
-            assert_eq!(
-                schema["type"], "object",
-                "{raw}: Vars' schema must have type object"
-            );
-            let props = schema["properties"]
-                .as_object()
-                .cloned()
-                .unwrap_or_default();
-            let vars: Vec<&str> = parsed.variables().collect();
-            for v in &vars {
-                assert!(
-                    props.contains_key(*v),
-                    "{raw}: Vars' schema has no property {v}"
-                );
-            }
-            for p in props.keys() {
-                assert!(
-                    vars.contains(&p.as_str()),
-                    "{raw}: the template has no variable {p}"
-                );
-            }
+        // The template checks come with the code that serves templates (see
+        // `crate::mcp::primitives`): a server without templates links neither.
+        match self.methods {
+            Some(m) => (m.check_templates)(self, &mut uris),
+            None => Ok(()),
         }
     }
+
+    /// [`Registry::check`] for a unit test of each server's registry: panics with the
+    /// problem.
+    pub fn assert_valid(&self) {
+        if let Err(problem) = self.check() {
+            panic!("{problem}");
+        }
+    }
+}
+
+/// The templates' part of [`Registry::check`]: each parses, is unique among `uris` (the
+/// resources' URIs so far), and its variables are its schema's properties.
+pub(crate) fn check_templates(reg: &Registry, uris: &mut Vec<&'static str>) -> Result<(), String> {
+    for t in reg.templates {
+        let raw = t.uri_template();
+        let parsed = UriTemplate::parse(raw).map_err(|e| format!("URI template {raw:?}: {e}"))?;
+        if uris.contains(&raw) {
+            return Err(format!("two templates are {raw}"));
+        }
+        uris.push(raw);
+        let schema = t.vars_schema();
+        if schema["type"] != "object" {
+            return Err(format!("{raw}: Vars' schema must have type object"));
+        }
+        let props = schema["properties"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let vars: Vec<&str> = parsed.variables().collect();
+        if let Some(v) = vars.iter().find(|v| !props.contains_key(**v)) {
+            return Err(format!("{raw}: Vars' schema has no property {v}"));
+        }
+        if let Some(p) = props.keys().find(|p| !vars.contains(&p.as_str())) {
+            return Err(format!("{raw}: the template has no variable {p}"));
+        }
+    }
+    Ok(())
 }

@@ -23,8 +23,10 @@ pub use crate::tools::TaskSupport;
 /// The extension's identifier (SEP-2663 "Extension Identifier").
 pub const EXTENSION: &str = "io.modelcontextprotocol/tasks";
 
-/// The polling interval suggested to clients.
-pub const POLL_INTERVAL_MS: u64 = 500;
+/// The polling interval suggested to clients (`pollIntervalMs`): 5 s, as in SEP-2663's
+/// examples. Each `tasks/get` is a Durable Object request the operator pays for, and
+/// tasks are for work that takes minutes; docs/tasks.md "Cost per task" counts with it.
+pub const POLL_INTERVAL_MS: u64 = 5_000;
 /// A run that did not finish this many times (the object was evicted, hit its wall-time
 /// limit or crashed) fails the task instead of starting again.
 pub const MAX_RUNS: u32 = 3;
@@ -102,14 +104,27 @@ impl From<StoredCaller> for Caller {
     }
 }
 
-/// The owner of a task the caller creates: its verified subject. Without
-/// authentication (or a token without `sub`) there is nobody to tell apart, and the
-/// unguessable id alone guards the task (SEP-2663 "Security Implications").
-pub fn owner_of(caller: Option<&Caller>) -> String {
-    match caller.and_then(|c| c.subject.as_deref()) {
-        Some(sub) => format!("sub:{sub}"),
-        None => "anyone".into(),
-    }
+/// The owner of a task the caller creates, or `None` when the caller can own none.
+///
+/// A token names its holder by issuer and subject (`iss`, `sub`); one without `sub` (a
+/// client-credentials token) by issuer and client (`client_id`, else `azp`). The issuer
+/// is part of the owner because a `sub` is unique only within its issuer (OpenID
+/// Connect Core 1.0, section 2), and keys may be shared by several. A token naming
+/// neither a subject nor a client could be anyone's: it gets `None` and owns no task.
+/// Without authentication there is nobody to tell apart, and the unguessable id alone
+/// guards the task (SEP-2663 "Security Implications").
+pub fn owner_of(caller: Option<&Caller>) -> Option<String> {
+    let Some(caller) = caller else {
+        return Some("anyone".into());
+    };
+    let claim = |name: &str| caller.claims.get(name).and_then(Value::as_str);
+    let iss = claim("iss").unwrap_or("");
+    let (kind, who) = match caller.subject.as_deref() {
+        Some(sub) => ("sub", sub),
+        None => ("client", claim("client_id").or(claim("azp"))?),
+    };
+    // A JSON array: no issuer or name can be written to look like another pair.
+    Some(json!([kind, iss, who]).to_string())
 }
 
 /// A new task id: 128 bits from the platform's CSPRNG (`crypto.getRandomValues` in a
@@ -255,13 +270,37 @@ mod tests {
     }
 
     #[test]
-    fn owners_are_subjects() {
-        let alice = Caller {
-            subject: Some("alice".into()),
+    fn owners_are_issuer_and_subject_or_client() {
+        let who = |sub: Option<&str>, claims: Value| Caller {
+            subject: sub.map(str::to_owned),
+            claims: claims.as_object().cloned().unwrap_or_default(),
             ..Caller::default()
         };
-        assert_eq!(owner_of(Some(&alice)), "sub:alice");
-        assert_eq!(owner_of(None), "anyone");
-        assert_eq!(owner_of(Some(&Caller::default())), "anyone");
+        let owner = |c: Caller| owner_of(Some(&c));
+        assert_eq!(
+            owner(who(Some("alice"), json!({"iss": "https://as"}))).as_deref(),
+            Some(r#"["sub","https://as","alice"]"#)
+        );
+        assert_eq!(
+            owner(who(None, json!({"iss": "https://as", "azp": "app"}))).as_deref(),
+            Some(r#"["client","https://as","app"]"#)
+        );
+        // `sub` wins over the client; `client_id` over `azp`.
+        assert_eq!(
+            owner(who(Some("a"), json!({"client_id": "c"}))),
+            owner(who(Some("a"), json!({})))
+        );
+        assert_eq!(
+            owner(who(None, json!({"client_id": "c", "azp": "d"}))),
+            owner(who(None, json!({"client_id": "c"})))
+        );
+        // A name cannot pose as an issuer and name pair.
+        assert_ne!(
+            owner(who(Some("b"), json!({"iss": "a\",\""}))),
+            owner(who(Some("\",\"b"), json!({"iss": "a"})))
+        );
+        assert_eq!(owner_of(None).as_deref(), Some("anyone"));
+        assert_eq!(owner(Caller::default()), None);
+        assert_eq!(owner(who(None, json!({"iss": "https://as"}))), None);
     }
 }

@@ -33,17 +33,57 @@ impl Schema for NoArgs {
     }
 }
 
-/// Checks `args` against `schema` and deserializes them into `T`.
+/// Checks a tool's `args` against `schema` and deserializes them into `T`.
 pub fn parse<T: DeserializeOwned>(
     args: Map<String, Value>,
     schema: &Value,
 ) -> Result<T, ToolError> {
+    parse_for(Noun::Tool, args, schema)
+}
+
+/// What the arguments are given to, as the messages name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Noun {
+    Tool,
+    Prompt,
+    /// A resource template, whose arguments are the URI's variables.
+    Template,
+}
+
+impl Noun {
+    fn this(self) -> &'static str {
+        match self {
+            Noun::Tool => "this tool",
+            Noun::Prompt => "this prompt",
+            Noun::Template => "this template",
+        }
+    }
+
+    /// What the arguments must fit, and where the caller sees it.
+    fn declared(self) -> (&'static str, &'static str) {
+        match self {
+            Noun::Tool => ("this tool's inputSchema", "list the tools to see it"),
+            Noun::Prompt => ("this prompt's arguments", "list the prompts to see them"),
+            Noun::Template => (
+                "this template's variables",
+                "list the resource templates to see them",
+            ),
+        }
+    }
+}
+
+/// [`parse`] for the arguments of a tool, a prompt or a template (`noun`), with
+/// messages that name it.
+pub fn parse_for<T: DeserializeOwned>(
+    noun: Noun,
+    args: Map<String, Value>,
+    schema: &Value,
+) -> Result<T, ToolError> {
     let mut value = Value::Object(args);
-    check(&mut value, schema, &Path::Root)?;
+    check(&mut value, schema, &Path::Root, noun)?;
     T::deserialize(&value).map_err(|e| {
-        ToolError::new(format!(
-            "The arguments do not fit this tool's inputSchema ({e}); list the tools to see it."
-        ))
+        let (what, hint) = noun.declared();
+        ToolError::new(format!("The arguments do not fit {what} ({e}); {hint}."))
     })
 }
 
@@ -113,7 +153,7 @@ impl<'a> Keywords<'a> {
     }
 }
 
-fn check(value: &mut Value, schema: &Value, path: &Path) -> Result<(), ToolError> {
+fn check(value: &mut Value, schema: &Value, path: &Path, noun: Noun) -> Result<(), ToolError> {
     let Some(s) = schema.as_object() else {
         return Ok(());
     };
@@ -151,12 +191,12 @@ fn check(value: &mut Value, schema: &Value, path: &Path) -> Result<(), ToolError
         Value::Array(items) => {
             if let Some(item_schema) = k.items {
                 for (i, item) in items.iter_mut().enumerate() {
-                    check(item, item_schema, &Path::Item(path, i))?;
+                    check(item, item_schema, &Path::Item(path, i), noun)?;
                 }
             }
             Ok(())
         }
-        Value::Object(fields) => check_object(fields, &k, path),
+        Value::Object(fields) => check_object(fields, &k, path, noun),
         _ => Ok(()),
     }
 }
@@ -165,6 +205,7 @@ fn check_object(
     fields: &mut Map<String, Value>,
     k: &Keywords,
     path: &Path,
+    noun: Noun,
 ) -> Result<(), ToolError> {
     let empty = Map::new();
     let properties = k.properties.unwrap_or(&empty);
@@ -175,10 +216,16 @@ fn check_object(
             let known = known.join(", ");
             return Err(ToolError::new(match (path, known.is_empty()) {
                 (Path::Root, true) => {
-                    format!("Unknown argument '{stray}'; this tool takes no arguments.")
+                    format!(
+                        "Unknown argument '{stray}'; {} takes no arguments.",
+                        noun.this()
+                    )
                 }
                 (Path::Root, false) => {
-                    format!("Unknown argument '{stray}'; this tool takes only: {known}.")
+                    format!(
+                        "Unknown argument '{stray}'; {} takes only: {known}.",
+                        noun.this()
+                    )
                 }
                 (_, true) => format!("Unknown field in '{path}': '{stray}'; it takes none."),
                 (_, false) => {
@@ -199,7 +246,7 @@ fn check_object(
     }
     for (name, value) in fields.iter_mut() {
         if let Some(sub) = properties.get(name) {
-            check(value, sub, &Path::Field(path, name))?;
+            check(value, sub, &Path::Field(path, name), noun)?;
         }
     }
     Ok(())

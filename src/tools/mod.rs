@@ -199,6 +199,14 @@ impl<T: Tool> DynTool for T {
                 Ok(a) => a,
                 Err(e) => return e.into(),
             };
+            // A task tool answered in the request (a client or a server without tasks)
+            // settles first what it would settle before a task: `prepare`'s contract.
+            // In a task, `prepare` already ran in the request that created it.
+            if T::TASK_SUPPORT != TaskSupport::Forbidden && !ctx.in_task() {
+                if let Err(e) = Tool::prepare(self, &args, &ctx).await {
+                    return e.into();
+                }
+            }
             match self.call(args, &ctx).await {
                 Ok(out) => out.into_call_result(),
                 Err(e) => e.into(),

@@ -9,7 +9,7 @@ import { ROOT, startFixture } from "./harness.mjs";
 import { URL_MCP, BASE, AUTH, post, read, rpc, initialize, postModern, modern, META_VERSION } from "./client.mjs";
 import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
-import { importKeys, mint, claims, b64url } from "./tokens.mjs";
+import { importKeys, newKey, mint, claims, b64url, AUDIENCE, ISSUER } from "./tokens.mjs";
 
 const V = { "mcp-protocol-version": "2025-11-25" };
 const callDice = (args) => post(rpc("tools/call", { name: "roll_dice", arguments: args }), V);
@@ -339,6 +339,29 @@ const rows = {
   "2026-07-28 _meta incomplete": async () => {
     const r = await postModern("tools/list", { _meta: { "io.modelcontextprotocol/clientCapabilities": null } });
     rpcError(r, 400, -32602, { message: /clientCapabilities/ });
+  },
+  "task-only tool the caller cannot use": async () => {
+    // Before 2026-07-28 no client can take a task: a tool error naming what would work.
+    const legacy = await atFixture("tools/call", { name: "short_lived", arguments: {} });
+    assert.equal(legacy.status, 200, legacy.text);
+    assert.equal(legacy.json.result.isError, true, legacy.text);
+    assert.match(legacy.json.result.content[0].text, /takes MCP protocol 2026-07-28 with the io\.modelcontextprotocol\/tasks extension; this client speaks 2025-11-25/);
+    // A token naming neither a subject nor a client could be anyone's, so it owns no task.
+    const key = newKey("bad-input-tasks");
+    const authed = await startFixture({
+      vars: { ALLOW_UNAUTHENTICATED: "", JWT_PUBLIC_KEY: JSON.stringify({ keys: [key.jwk] }), JWT_AUDIENCE: AUDIENCE, JWT_ISSUER: ISSUER },
+    });
+    try {
+      const method = "tools/call";
+      const body = rpc(method, { name: "short_lived", arguments: {}, _meta: { [META_VERSION]: "2026-07-28", "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } } } });
+      const headers = { authorization: `Bearer ${mint(key, claims({ sub: undefined }))}`, "mcp-protocol-version": "2026-07-28", "mcp-method": method, "mcp-name": "short_lived" };
+      const r = await post(body, headers, `${authed.base}/mcp`);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.result.isError, true, r.text);
+      assert.match(r.json.result.content[0].text, /this token names neither/);
+    } finally {
+      await authed.stop();
+    }
   },
   "2026-07-28 bad task request": async () => {
     // The dice server keeps no tasks: the methods do not exist there.

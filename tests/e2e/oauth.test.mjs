@@ -93,8 +93,9 @@ for (const typed of ["/mcp/", "/mcp"]) {
       // ChatGPT's securitySchemes, read raw: the SDK's schema drops fields it does not know.
       const raw = await post(rpc("tools/list"), { "mcp-protocol-version": "2025-11-25", authorization: `Bearer ${p.saved.access_token}` }, `${base}${typed}`);
       const schemes = (name) => raw.json.result.tools.find((t) => t.name === name).securitySchemes;
-      assert.deepEqual(schemes("save_note"), [{ type: "oauth2", scopes: ["notes:write"] }]);
-      assert.deepEqual(schemes("roll_dice"), [{ type: "oauth2", scopes: [] }]);
+      // REQUIRED_SCOPES first, then the tool's own: what a token for the tool needs.
+      assert.deepEqual(schemes("save_note"), [{ type: "oauth2", scopes: ["notes:read", "notes:write"] }]);
+      assert.deepEqual(schemes("roll_dice"), [{ type: "oauth2", scopes: ["notes:read"] }]);
       const r = await client.callTool(roll);
       assert.equal(r.isError, false);
       assert.equal(r.structuredContent.result.length, 2);

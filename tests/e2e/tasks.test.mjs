@@ -126,6 +126,23 @@ test("another caller cannot read, answer or cancel a task", async () => {
   assert.equal(done.result.result.content[0].text, "alice's answer");
 });
 
+test("without sub, a task belongs to the token's client; a token naming neither owns none", async () => {
+  const client = (id) => mint(key, claims({ sub: undefined, client_id: id }));
+  const reports = client("reports");
+  const task = await create("await_upstream", { url: `${upstreamUrl}/clients` }, { as: reports });
+  const call = await arrived("/clients");
+  const other = await get(task.taskId, { as: client("billing") });
+  assert.equal(other.error?.code, -32602, JSON.stringify(other));
+  assert.equal((await get(task.taskId, { as: mint(key, claims({ sub: undefined, azp: "reports" })) })).result?.status, "working", "azp names the same client");
+  const nobody = mint(key, claims({ sub: undefined }));
+  const r = await send("tools/call", { name: "short_lived", arguments: {} }, { as: nobody });
+  assert.equal(r.result?.isError, true, JSON.stringify(r));
+  assert.match(r.result.content[0].text, /'sub'.*'client_id'/);
+  assert.equal((await get(task.taskId, { as: nobody })).error?.code, -32602);
+  call.res.end("done");
+  assert.equal((await until(task.taskId, settled, { as: reports })).result.status, "completed");
+});
+
 test("a cancelled running task stops: its pending request is abandoned", async () => {
   const task = await create("await_upstream", { url: `${upstreamUrl}/cancel` });
   const call = await arrived("/cancel");

@@ -4,6 +4,7 @@
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
+use std::rc::Rc;
 
 use super::{Object, Shape};
 use crate::protocol::version::Version;
@@ -50,9 +51,10 @@ pub struct Tool<'a> {
     pub input_schema: &'a Value,
     pub output_schema: Option<&'a Value>,
     pub annotations: Option<&'a Value>,
-    /// `Some(scopes)`: signing in with OAuth 2 grants them; `None`: a server without
-    /// tokens (`noauth`).
-    pub scopes: Option<&'a [&'a str]>,
+    /// `Some((required, own))`: signing in with OAuth 2 grants the scopes every token
+    /// needs (`REQUIRED_SCOPES`) and the tool's own, listed once each; `None`: a server
+    /// without tokens (`noauth`).
+    pub scopes: Option<(Rc<[String]>, &'a [&'a str])>,
     pub meta: Option<&'a Value>,
     pub version: Version,
 }
@@ -73,7 +75,8 @@ impl Serialize for Tool<'_> {
         if let Some(a) = self.annotations.filter(|_| v.has_tool_annotations()) {
             map.serialize_entry("annotations", a)?;
         }
-        map.serialize_entry("securitySchemes", &[SecurityScheme(self.scopes)])?;
+        let scopes = self.scopes.as_ref().map(|(r, own)| (&r[..], *own));
+        map.serialize_entry("securitySchemes", &[SecurityScheme(scopes)])?;
         if let Some(m) = self.meta {
             map.serialize_entry("_meta", m)?;
         }
@@ -81,15 +84,26 @@ impl Serialize for Tool<'_> {
     }
 }
 
-struct SecurityScheme<'a>(Option<&'a [&'a str]>);
+struct SecurityScheme<'a>(Option<(&'a [String], &'a [&'a str])>);
+
+/// The required scopes, then the tool's own that are not among them.
+struct Scopes<'a>(&'a [String], &'a [&'a str]);
+
+impl Serialize for Scopes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Scopes(required, own) = *self;
+        let extra = own.iter().filter(|o| !required.iter().any(|r| r == *o));
+        s.collect_seq(required.iter().map(String::as_str).chain(extra.copied()))
+    }
+}
 
 impl Serialize for SecurityScheme<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
         match self.0 {
-            Some(scopes) => {
+            Some((required, own)) => {
                 map.serialize_entry("type", "oauth2")?;
-                map.serialize_entry("scopes", scopes)?;
+                map.serialize_entry("scopes", &Scopes(required, own))?;
             }
             None => map.serialize_entry("type", "noauth")?,
         }
@@ -361,7 +375,7 @@ mod tests {
             input_schema: &input,
             output_schema: Some(&output),
             annotations: Some(&annotations),
-            scopes: Some(&["a"]),
+            scopes: Some((Rc::from(Vec::new()), &["a"])),
             meta: None,
             version: v,
         })

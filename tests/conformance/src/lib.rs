@@ -426,6 +426,7 @@ mod primitives_flow {
             sse: false,
             now: 1_800_000_000,
             input_state_key: Some(Rc::from(KEY)),
+            required_scopes: Vec::new(),
         }
     }
 
@@ -750,31 +751,40 @@ mod primitives_flow {
         );
     }
 
+    /// The request is well formed; what it names cannot be served here. So not -32600
+    /// (a malformed request, `400` in every revision) but -32602 naming the scope, which
+    /// travels as a tool's refusal does: in a `200` before 2026-07-28.
     #[test]
     fn without_authentication_a_scoped_read_says_why_it_cannot_run() {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "resources/read", "params": {"uri": "secret://plans"}});
-        let headers = McpHeaders {
-            protocol_version: Some("2025-11-25"),
-            ..McpHeaders::default()
-        };
-        let out = block_on(handle(
-            &SCOPED,
-            &request(),
-            body.to_string().as_bytes(),
-            &headers,
-            true,
-        ))
-        .outcome;
-        let PostOutcome::Reply { body, .. } = out else {
-            panic!()
-        };
-        assert!(
-            body["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("ALLOW_UNAUTHENTICATED"),
-            "{body}"
-        );
+        for (method, params) in [
+            ("resources/read", json!({"uri": "secret://plans"})),
+            ("prompts/get", json!({"name": "briefing"})),
+            (
+                "completion/complete",
+                json!({"ref": {"type": "ref/prompt", "name": "briefing"}, "argument": {"name": "topic", "value": ""}}),
+            ),
+        ] {
+            let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+            let headers = McpHeaders {
+                protocol_version: Some("2025-11-25"),
+                ..McpHeaders::default()
+            };
+            let out = block_on(handle(
+                &SCOPED,
+                &request(),
+                body.to_string().as_bytes(),
+                &headers,
+                true,
+            ))
+            .outcome;
+            let PostOutcome::Reply { body, error, .. } = out else {
+                panic!("{method}")
+            };
+            assert_eq!(error, Some(-32602), "{method}: {body}");
+            let message = body["error"]["message"].as_str().unwrap();
+            assert!(message.contains("ALLOW_UNAUTHENTICATED"), "{body}");
+            assert!(message.contains("the scope"), "{body}");
+        }
     }
 
     #[test]
