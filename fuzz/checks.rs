@@ -18,11 +18,12 @@ pub const NOW: i64 = 1_800_000_000;
 pub type Check = fn(&[u8]);
 
 /// The targets, by name: the folder names under fuzz/seeds and fuzz/regressions.
-pub const TARGETS: [(&str, Check); 8] = [
+pub const TARGETS: [(&str, Check); 9] = [
     ("http_request", http_request),
     ("bearer_token", bearer_token),
     ("token_claims", token_claims),
     ("key_material", key_material),
+    ("key_der", key_der),
     ("task_request", task_request),
     ("uri_template", uri_template),
     ("param_headers", param_headers),
@@ -191,6 +192,62 @@ pub fn key_material(data: &[u8]) {
             set.len()
         );
     }
+}
+
+/// The DER reader behind PEM keys (src/auth/keys/der.rs) against the `rsa` crate's own
+/// DER decoders, which the host still links: both accept the same PKCS#1 and SPKI
+/// structures and read the same numbers, and ours never panics.
+pub fn key_der(data: &[u8]) {
+    use dice_mcp::auth::keys::der;
+    use rsa::pkcs8::der::{asn1::AnyRef, asn1::Null, Decode};
+    use rsa::pkcs8::SubjectPublicKeyInfoRef;
+
+    fn unpadded(mut b: &[u8]) -> &[u8] {
+        while let [0, rest @ ..] = b {
+            b = rest;
+        }
+        b
+    }
+    fn agree(
+        what: &str,
+        ours: Result<der::RsaParts<'_>, der::DerError>,
+        theirs: Option<(&[u8], &[u8])>,
+    ) {
+        match (ours, theirs) {
+            (Ok(p), Some((n, e))) => {
+                assert_eq!(p.n, unpadded(n), "{what}: the modulus");
+                assert_eq!(p.e, unpadded(e), "{what}: the exponent");
+                assert!(p.n.first() != Some(&0) && p.e.first() != Some(&0));
+            }
+            (Err(_), None) => {}
+            (ours, theirs) => panic!("{what}: ours {ours:?}, the rsa crate's {theirs:?}"),
+        }
+    }
+    if data.len() > der::MAX_DER_BYTES {
+        assert_eq!(der::pkcs1(data), Err(der::DerError::TooLong));
+        assert_eq!(der::spki(data), Err(der::DerError::TooLong));
+        return;
+    }
+    let pkcs1 = |bytes| rsa::pkcs1::RsaPublicKey::from_der(bytes).ok();
+    agree(
+        "PKCS#1",
+        der::pkcs1(data),
+        pkcs1(data).map(|k| (k.modulus.as_bytes(), k.public_exponent.as_bytes())),
+    );
+    // What `rsa`'s `from_public_key_der` checks before the numbers.
+    let spki = SubjectPublicKeyInfoRef::from_der(data).ok().filter(|s| {
+        s.algorithm.oid == rsa::pkcs1::ALGORITHM_OID
+            && s.algorithm.parameters == Some(AnyRef::from(Null))
+    });
+    let inner = spki
+        .as_ref()
+        .and_then(|s| s.subject_public_key.as_bytes())
+        .and_then(pkcs1);
+    agree(
+        "SPKI",
+        der::spki(data),
+        inner.map(|k| (k.modulus.as_bytes(), k.public_exponent.as_bytes())),
+    );
 }
 
 mod task_server {

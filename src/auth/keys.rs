@@ -1,12 +1,9 @@
 //! Verifying keys from configuration: a PEM public key (SPKI or PKCS#1), one JWK, or a JWKS.
 //! Each key pins the one algorithm it verifies; a token never chooses.
 
+pub mod der;
+
 use base64ct::{Base64UrlUnpadded, Encoding};
-use jwt_compact::{alg::Rsa, jwk::JsonWebKey};
-use rsa::pkcs1::DecodeRsaPublicKey;
-use rsa::pkcs8::DecodePublicKey;
-use rsa::traits::PublicKeyParts;
-use rsa::RsaPublicKey;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -14,6 +11,11 @@ use std::sync::Arc;
 
 /// Keys below this many bits are refused when loaded.
 pub const MIN_RSA_BITS: usize = 2048;
+/// Keys above this many bits are refused when loaded (the limit the `rsa` crate, which
+/// verifies on the host, sets).
+pub const MAX_RSA_BITS: usize = 4096;
+/// The largest public exponent accepted (the `rsa` crate's limit, 2^33 - 1).
+pub const MAX_RSA_EXPONENT: u64 = (1 << 33) - 1;
 /// The most keys one key set may hold.
 pub const MAX_KEYS: usize = 50;
 
@@ -53,7 +55,10 @@ impl Alg {
         }
     }
 
-    pub fn rsa(self) -> Rsa {
+    /// jwt-compact's algorithm, for the host's verifier and for signing test tokens.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn rsa(self) -> jwt_compact::alg::Rsa {
+        use jwt_compact::alg::Rsa;
         match self {
             Alg::Rs256 => Rsa::rs256(),
             Alg::Rs384 => Rsa::rs384(),
@@ -65,38 +70,106 @@ impl Alg {
     }
 }
 
-/// One public key and the algorithm it is pinned to.
+/// One public key and the algorithm it is pinned to. The key is kept as its two numbers,
+/// which is all WebCrypto needs to import it; only the host's verifier builds an
+/// `rsa::RsaPublicKey` from them.
 #[derive(Clone, Debug)]
 pub struct VerifyingKey {
     pub kid: Option<String>,
     pub alg: Alg,
-    pub key: RsaPublicKey,
+    /// The modulus, big-endian, without leading zeros; at least [`MIN_RSA_BITS`] and at
+    /// most [`MAX_RSA_BITS`] bits, odd.
+    pub n: Vec<u8>,
+    /// The public exponent, big-endian, without leading zeros; odd, 3 to
+    /// [`MAX_RSA_EXPONENT`].
+    pub e: Vec<u8>,
     /// SHA-256 of the algorithm, modulus and exponent: the same for the same key wherever
     /// it was loaded from, so a platform verifier can keep its own form of the key under it.
     pub id: [u8; 32],
 }
 
+/// What is wrong with a key's numbers: too short, or unusable (the text says why).
+enum Unusable {
+    TooWeak { bits: usize },
+    Malformed(String),
+}
+
+impl Unusable {
+    /// As the error of the format the key came in (`wrap`), except a too-short key.
+    fn into_key_error(self, wrap: fn(String) -> KeyError) -> KeyError {
+        match self {
+            Unusable::TooWeak { bits } => KeyError::TooWeak { bits },
+            Unusable::Malformed(why) => wrap(why),
+        }
+    }
+}
+
+fn strip_zeros(mut bytes: &[u8]) -> &[u8] {
+    while let [0, rest @ ..] = bytes {
+        bytes = rest;
+    }
+    bytes
+}
+
 impl VerifyingKey {
-    pub fn new(kid: Option<String>, alg: Alg, key: RsaPublicKey) -> Self {
-        let (n, e) = (key.n().to_bytes_be(), key.e().to_bytes_be());
+    /// Checks `n` and `e` (big-endian; leading zeros allowed) as the `rsa` crate's
+    /// `RsaPublicKey::new` does, and at least [`MIN_RSA_BITS`] bits.
+    fn new(kid: Option<String>, alg: Alg, n: &[u8], e: &[u8]) -> Result<Self, Unusable> {
+        let (n, e) = (strip_zeros(n), strip_zeros(e));
+        let bits = match n {
+            [] => 0,
+            [top, ..] => (n.len() - 1) * 8 + (8 - top.leading_zeros() as usize),
+        };
+        if bits < MIN_RSA_BITS {
+            return Err(Unusable::TooWeak { bits });
+        }
+        if bits > MAX_RSA_BITS {
+            return Err(Unusable::Malformed(format!(
+                "the modulus has {bits} bits; at most {MAX_RSA_BITS} are accepted"
+            )));
+        }
+        if n.last().is_some_and(|b| b & 1 == 0) {
+            return Err(Unusable::Malformed("the modulus is even".into()));
+        }
+        // At most 8 bytes, so `e` is far below the 2048-bit `n`.
+        let exponent = match e.len() {
+            0..=8 => e.iter().fold(0u64, |v, b| v << 8 | u64::from(*b)),
+            _ => u64::MAX,
+        };
+        if !(3..=MAX_RSA_EXPONENT).contains(&exponent) || exponent & 1 == 0 {
+            return Err(Unusable::Malformed(format!(
+                "the public exponent must be odd, from 3 to {MAX_RSA_EXPONENT}"
+            )));
+        }
         let mut hash = Sha256::new();
-        for part in [alg.name().as_bytes(), &n, &e] {
+        for part in [alg.name().as_bytes(), n, e] {
             hash.update((part.len() as u32).to_be_bytes());
             hash.update(part);
         }
-        VerifyingKey {
+        Ok(VerifyingKey {
             kid,
             alg,
-            key,
+            n: n.to_vec(),
+            e: e.to_vec(),
             id: hash.finalize().into(),
-        }
+        })
     }
 
     /// The modulus and exponent, base64url, as a JWK carries them (`n`, `e`).
     pub fn jwk_n_e(&self) -> (String, String) {
         (
-            Base64UrlUnpadded::encode_string(&self.key.n().to_bytes_be()),
-            Base64UrlUnpadded::encode_string(&self.key.e().to_bytes_be()),
+            Base64UrlUnpadded::encode_string(&self.n),
+            Base64UrlUnpadded::encode_string(&self.e),
+        )
+    }
+
+    /// The key as the `rsa` crate holds it, for the host's verifier.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn rsa_public_key(&self) -> Result<rsa::RsaPublicKey, rsa::Error> {
+        use rsa::BigUint;
+        rsa::RsaPublicKey::new(
+            BigUint::from_bytes_be(&self.n),
+            BigUint::from_bytes_be(&self.e),
         )
     }
 }
@@ -177,10 +250,9 @@ impl KeySet {
             return Err(KeyError::Empty);
         }
         if text.starts_with("-----BEGIN") {
-            let key = parse_pem(text)?;
             return Ok((
                 KeySet {
-                    keys: vec![Arc::new(VerifyingKey::new(None, Alg::Rs256, key))],
+                    keys: vec![Arc::new(parse_pem(text)?)],
                 },
                 Vec::new(),
             ));
@@ -243,11 +315,13 @@ impl KeySet {
     }
 }
 
-fn parse_pem(text: &str) -> Result<RsaPublicKey, KeyError> {
-    let key = if text.starts_with("-----BEGIN RSA PUBLIC KEY-----") {
-        RsaPublicKey::from_pkcs1_pem(text).map_err(|e| KeyError::Pem(e.to_string()))?
+/// A PEM key, pinned to RS256 (PEM carries no algorithm).
+fn parse_pem(text: &str) -> Result<VerifyingKey, KeyError> {
+    type Reader = fn(&[u8]) -> Result<der::RsaParts<'_>, der::DerError>;
+    let (label, read): (&str, Reader) = if text.starts_with("-----BEGIN RSA PUBLIC KEY-----") {
+        ("RSA PUBLIC KEY", der::pkcs1)
     } else if text.starts_with("-----BEGIN PUBLIC KEY-----") {
-        RsaPublicKey::from_public_key_pem(text).map_err(|e| KeyError::Pem(e.to_string()))?
+        ("PUBLIC KEY", der::spki)
     } else if text.contains("PRIVATE KEY") {
         return Err(KeyError::Pem(
             "this is a private key; configure the public key only".into(),
@@ -257,15 +331,14 @@ fn parse_pem(text: &str) -> Result<RsaPublicKey, KeyError> {
             "expected BEGIN PUBLIC KEY or BEGIN RSA PUBLIC KEY".into(),
         ));
     };
-    strong_enough(key)
-}
-
-fn strong_enough(key: RsaPublicKey) -> Result<RsaPublicKey, KeyError> {
-    let bits = key.n().bits();
-    if bits < MIN_RSA_BITS {
-        return Err(KeyError::TooWeak { bits });
-    }
-    Ok(key)
+    let body = text
+        .strip_prefix(&format!("-----BEGIN {label}-----"))
+        .and_then(|t| t.strip_suffix(&format!("-----END {label}-----")))
+        .ok_or_else(|| KeyError::Pem(format!("expected it to end with -----END {label}-----")))?;
+    let bytes = der::pem_body(body).map_err(KeyError::Pem)?;
+    let parts = read(&bytes).map_err(|e| KeyError::Pem(e.to_string()))?;
+    VerifyingKey::new(None, Alg::Rs256, parts.n, parts.e)
+        .map_err(|u| u.into_key_error(KeyError::Pem))
 }
 
 fn parse_jwk(obj: &Map<String, Value>) -> Result<VerifyingKey, KeyError> {
@@ -293,14 +366,16 @@ fn parse_jwk(obj: &Map<String, Value>) -> Result<VerifyingKey, KeyError> {
             KeyError::Jwk(format!("'alg' {name} is not an RSA signature algorithm"))
         })?,
     };
-    let jwk: JsonWebKey<'_> = serde_json::from_value(Value::Object(obj.clone()))
-        .map_err(|e| KeyError::Jwk(e.to_string()))?;
-    let key = RsaPublicKey::try_from(&jwk).map_err(|e| KeyError::Jwk(e.to_string()))?;
-    Ok(VerifyingKey::new(
-        field("kid").map(str::to_owned),
-        alg,
-        strong_enough(key)?,
-    ))
+    // RFC 7518 section 6.3.1: `n` and `e` are base64url without padding.
+    let number = |name: &str| match obj.get(name) {
+        None => Err(KeyError::Jwk(format!("missing '{name}'"))),
+        Some(Value::String(s)) => Base64UrlUnpadded::decode_vec(s)
+            .map_err(|_| KeyError::Jwk(format!("'{name}' is not base64url without padding"))),
+        Some(_) => Err(KeyError::Jwk(format!("'{name}' must be a string"))),
+    };
+    let (n, e) = (number("n")?, number("e")?);
+    VerifyingKey::new(field("kid").map(str::to_owned), alg, &n, &e)
+        .map_err(|u| u.into_key_error(KeyError::Jwk))
 }
 
 fn parse_jwks(list: &[Value]) -> Result<(KeySet, Vec<String>), KeyError> {
@@ -335,7 +410,9 @@ pub(crate) mod tests {
     use base64ct::{Base64UrlUnpadded, Encoding};
     use rsa::pkcs1::EncodeRsaPublicKey;
     use rsa::pkcs8::{EncodePublicKey, LineEnding};
+    use rsa::traits::PublicKeyParts;
     use rsa::RsaPrivateKey;
+    use rsa::RsaPublicKey;
     use std::sync::OnceLock;
 
     /// One 2048-bit and one 1024-bit test key, generated once per test run.
@@ -437,6 +514,136 @@ pub(crate) mod tests {
         );
         let hs = serde_json::json!({"kty": "oct", "k": "c2VjcmV0"});
         assert!(KeySet::parse(&hs.to_string()).is_err());
+    }
+
+    fn jwk_with(n: &[u8], e: &[u8]) -> String {
+        serde_json::json!({
+            "kty": "RSA",
+            "n": Base64UrlUnpadded::encode_string(n),
+            "e": Base64UrlUnpadded::encode_string(e),
+        })
+        .to_string()
+    }
+
+    fn jwk_error(text: &str) -> String {
+        match KeySet::parse(text) {
+            Err(KeyError::Jwk(m)) => m,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_numbers_are_checked_as_the_rsa_crate_checks_them() {
+        let odd = |bytes: usize| {
+            let mut n = vec![0xff; bytes];
+            n[bytes - 1] = 0xfd;
+            n
+        };
+        assert!(KeySet::parse(&jwk_with(&odd(512), &[1, 0, 1])).is_ok());
+        assert!(jwk_error(&jwk_with(&odd(513), &[3])).contains("4104 bits; at most 4096"));
+        let mut even = odd(256);
+        even[255] = 0xfe;
+        assert!(jwk_error(&jwk_with(&even, &[3])).contains("even"));
+        let max = MAX_RSA_EXPONENT.to_be_bytes();
+        assert!(KeySet::parse(&jwk_with(&odd(256), &max)).is_ok());
+        for e in [
+            &[][..],
+            &[1],
+            &[2],
+            &[1, 0, 0],
+            &(MAX_RSA_EXPONENT + 2).to_be_bytes(),
+            &[1; 9],
+        ] {
+            assert!(
+                jwk_error(&jwk_with(&odd(256), e)).contains("exponent must be odd"),
+                "{e:?}"
+            );
+        }
+        assert_eq!(
+            KeySet::parse(&jwk_with(&[], &[3])).unwrap_err(),
+            KeyError::TooWeak { bits: 0 }
+        );
+    }
+
+    #[test]
+    fn leading_zeros_do_not_change_a_key() {
+        let public = test_keys().0.to_public_key();
+        let (n, e) = (public.n().to_bytes_be(), public.e().to_bytes_be());
+        let plain = KeySet::parse(&jwk_with(&n, &e)).unwrap().0;
+        let padded = KeySet::parse(&jwk_with(
+            &[&[0, 0][..], &n].concat(),
+            &[&[0][..], &e].concat(),
+        ))
+        .unwrap()
+        .0;
+        let pem = public.to_public_key_pem(LineEnding::CRLF).unwrap();
+        let from_pem = KeySet::parse(&pem).unwrap().0;
+        let key = |set: &KeySet| set.keys[0].clone();
+        assert_eq!(key(&plain).id, key(&padded).id);
+        assert_eq!(key(&plain).id, key(&from_pem).id);
+        assert_eq!((key(&padded).n.clone(), key(&padded).e.clone()), (n, e));
+    }
+
+    #[test]
+    fn malformed_jwk_numbers_are_named() {
+        let n = Base64UrlUnpadded::encode_string(&test_keys().0.to_public_key().n().to_bytes_be());
+        let jwk = |fields: Value| {
+            let mut obj = serde_json::json!({"kty": "RSA", "n": n, "e": "AQAB"});
+            for (k, v) in fields.as_object().unwrap() {
+                obj[k] = v.clone();
+            }
+            obj.as_object_mut().unwrap().retain(|_, v| !v.is_null());
+            obj.to_string()
+        };
+        assert_eq!(
+            jwk_error(&jwk(serde_json::json!({"n": null}))),
+            "missing 'n'"
+        );
+        assert_eq!(
+            jwk_error(&jwk(serde_json::json!({"e": 65537}))),
+            "'e' must be a string"
+        );
+        assert_eq!(
+            jwk_error(&jwk(serde_json::json!({"e": "AQAB="}))),
+            "'e' is not base64url without padding"
+        );
+        assert_eq!(
+            jwk_error(&jwk(serde_json::json!({"e": "AQ+/"}))),
+            "'e' is not base64url without padding"
+        );
+    }
+
+    #[test]
+    fn malformed_pem_keys_say_what_is_wrong() {
+        let public = test_keys().0.to_public_key();
+        let pem = public.to_public_key_pem(LineEnding::LF).unwrap();
+        let pem_error = |text: &str| match KeySet::parse(text) {
+            Err(KeyError::Pem(m)) => m,
+            other => panic!("{other:?}"),
+        };
+        let unended = pem
+            .trim_end()
+            .strip_suffix("-----END PUBLIC KEY-----")
+            .unwrap();
+        assert!(pem_error(unended).contains("-----END PUBLIC KEY-----"));
+        // The END line of the other format.
+        let mixed = unended.to_owned() + "-----END RSA PUBLIC KEY-----";
+        assert!(pem_error(&mixed).contains("-----END PUBLIC KEY-----"));
+        let garbled = pem.replacen("MII", "MI*", 1);
+        assert_eq!(pem_error(&garbled), "its body is not Base64");
+        // A PKCS#1 body under an SPKI label, and an SPKI body under a PKCS#1 label.
+        let pkcs1 = public.to_pkcs1_pem(LineEnding::LF).unwrap();
+        let swapped = pkcs1.replace("RSA PUBLIC KEY", "PUBLIC KEY");
+        assert!(pem_error(&swapped).contains("AlgorithmIdentifier"));
+        let swapped = pem.replace("PUBLIC KEY", "RSA PUBLIC KEY");
+        assert!(pem_error(&swapped).contains("modulus"));
+        let truncated = {
+            let lines: Vec<&str> = pem.lines().collect();
+            let mut cut = lines[..3].to_vec();
+            cut.push(lines[lines.len() - 1]);
+            cut.join("\n")
+        };
+        assert!(pem_error(&truncated).contains("truncated"), "{truncated}");
     }
 
     #[test]
