@@ -1,10 +1,15 @@
-//! Streamable HTTP: routes, methods, Origin and CORS, content negotiation, size limits,
-//! and the one mapping from MCP outcomes to HTTP status codes.
+//! The pipeline: one request, top to bottom. Routes and methods, Origin and CORS, then
+//! for the MCP endpoint the rate limits, authentication (the key set fetched when due, the
+//! token checked, a forged one counted against its address), content negotiation and
+//! size limits, MCP, and the one mapping from MCP outcomes to HTTP status codes.
+//!
+//! Everything outside the process is reached through the [`Platform`] the adapter hands
+//! [`handle`]: the limiter bindings, the key set fetch, the signature check, the console.
+//! So the whole pipeline runs on the host with a fake platform.
 
 use serde_json::{json, Value};
 
-use crate::auth::signature::Verifier;
-use crate::auth::{metadata, AuthError};
+use crate::auth::{metadata, AuthError, Authenticated, Authenticator, Cost, Credentials};
 use crate::config::{Auth, Config, ConfigError};
 use crate::log::{AuthOutcome, RequestLog};
 use crate::mcp::stream::Streaming;
@@ -16,6 +21,7 @@ use crate::protocol::jsonrpc::{
 use crate::protocol::version::{Era, Version};
 use crate::protocol::{find_header, McpHeaders};
 use crate::ratelimit::{self, Check, Limit, RETRY_AFTER_SECS};
+use crate::tools::context::{Limiter, Severity};
 use crate::tools::Platform;
 use std::rc::Rc;
 
@@ -83,9 +89,6 @@ pub struct Response {
     pub stream: Option<Streaming>,
     /// What the operator's log says about this request (never a token or key).
     pub log: RequestLog,
-    /// A token was checked for this request and proven forged or unparsable: the adapter
-    /// counts it against the client's address (see [`crate::ratelimit`]).
-    pub forged_token: bool,
 }
 
 impl Response {
@@ -96,7 +99,6 @@ impl Response {
             body: Vec::new(),
             stream: None,
             log: RequestLog::default(),
-            forged_token: false,
         }
     }
 
@@ -123,18 +125,70 @@ impl Response {
     }
 }
 
+/// Reads the configuration for `server` from the platform's variables, and checks the
+/// server's registries against it: what the adapter keeps for the isolate's life. What
+/// an operator should know goes to the console once, here: warnings, a missing rate
+/// limiter binding, or the error that makes every request a 500.
+pub fn configure(server: &Server, platform: &dyn Platform) -> Result<Config, ConfigError> {
+    let loaded = Config::from_vars(|name| platform.var(name))
+        .and_then(|c| c.require_input_key(server.asks_for_input()))
+        .and_then(|c| {
+            server
+                .tools
+                .check()
+                .map(|()| c)
+                .map_err(|reason| ConfigError {
+                    var: "tool registry",
+                    reason,
+                })
+        })
+        .and_then(|c| {
+            server
+                .skills
+                .check()
+                .map(|_| c)
+                .map_err(|reason| ConfigError {
+                    var: "skill set",
+                    reason,
+                })
+        });
+    match &loaded {
+        Ok(c) => {
+            for w in &c.warnings {
+                platform.console(Severity::Warning, w);
+            }
+        }
+        Err(e) => platform.console(
+            Severity::Error,
+            &format!("{e}. Every request gets 500 until it is fixed."),
+        ),
+    }
+    for limit in Limit::ALL {
+        if !platform.has_rate_limiter(limit.binding()) {
+            platform.console(
+                Severity::Warning,
+                &format!(
+                    "no {} binding ([[ratelimits]] in wrangler.toml): requests are not rate-limited per {}",
+                    limit.binding(),
+                    limit.as_str()
+                ),
+            );
+        }
+    }
+    loaded
+}
+
 /// Serves one request for `server`. `now` is the current Unix time in seconds; `platform`
-/// is what tools reach the outside world through; `verifier` checks the signature of a
-/// token not seen before (WebCrypto in the worker, the `rsa` crate on the host).
+/// is the outside world, for the pipeline and for the tools (which may hold it after the
+/// answer, while it streams).
 pub async fn handle(
     server: &'static Server,
     config: &Config,
     req: &Request,
     now: i64,
     platform: Rc<dyn Platform>,
-    verifier: &dyn Verifier,
 ) -> Response {
-    let mut response = route(server, config, req, now, platform, verifier).await;
+    let mut response = route(server, config, req, now, platform).await;
     response.log.status = response.status;
     response
 }
@@ -145,7 +199,6 @@ async fn route(
     req: &Request,
     now: i64,
     platform: Rc<dyn Platform>,
-    verifier: &dyn Verifier,
 ) -> Response {
     let origin = req.header("origin");
     // Protected resource metadata is public and read by browser-based clients from any
@@ -172,7 +225,7 @@ async fn route(
         }
     }
     let response = if MCP_PATHS.contains(&req.path.as_str()) {
-        mcp_endpoint(server, config, req, now, platform, verifier).await
+        mcp_endpoint(server, config, req, now, platform).await
     } else {
         Response::json(
             404,
@@ -292,36 +345,98 @@ fn auth_failure(config: &Config, req: &Request, err: &AuthError, scopes: &[Strin
     response
 }
 
-/// The rate limit this request must pass before it is served, if any (see
-/// [`crate::ratelimit`]). Only requests that reach authentication meet one: the MCP
-/// endpoint's POSTs from an allowed Origin (anything else is refused or answered without
-/// a token).
-pub fn rate_limit_check(config: &Config, req: &Request, now: i64) -> Option<Check> {
-    let Auth::Bearer(auth) = &config.auth else {
-        return None;
-    };
-    let origin_ok = req
-        .header("origin")
-        .is_none_or(|o| config.origins.allows(o));
-    if req.method != "POST" || !MCP_PATHS.contains(&req.path.as_str()) || !origin_ok {
-        return None;
-    }
+/// Rate limits, then the token, for a POST to the MCP endpoint from an allowed origin
+/// (see [`crate::ratelimit`]): the limit its cost calls for, the key set when one is due,
+/// the check, and a forged token counted against its address. The token is hashed once,
+/// for the limiter's question and the check alike.
+async fn authenticate(
+    config: &Config,
+    auth: &Authenticator,
+    req: &Request,
+    now: i64,
+    platform: &dyn Platform,
+) -> Result<Authenticated, Response> {
+    let authorization = req.header("authorization");
+    let credentials = Credentials::read(authorization);
+    let cost = auth.cost(&credentials, now);
     let body = match &req.body {
         Body::Bytes(bytes) => Some(bytes.as_slice()),
         Body::TooLarge => None,
     };
-    ratelimit::check(
-        auth,
-        req.header("authorization"),
-        req.header("cf-connecting-ip"),
-        body,
-        now,
-    )
+    let check = ratelimit::check(&cost, req.header("cf-connecting-ip"), body);
+    if let Some(check) = &check {
+        let refused = match check.limit {
+            // No binding call: a valid token must not be counted.
+            Limit::Address => ratelimit::is_blocked(&check.key, now),
+            Limit::Caller => refused_by(platform, check).await,
+        };
+        if refused {
+            return Err(rate_limited(req, check.limit));
+        }
+    }
+    refresh_keys(auth, authorization, now, platform).await;
+    let checked = match cost {
+        Cost::Known(principal) => auth.check_known(principal),
+        _ => {
+            auth.check_credentials(&credentials, now, platform.verifier())
+                .await
+        }
+    };
+    let refusal = match checked {
+        Ok(authenticated) => return Ok(authenticated),
+        Err(r) => r,
+    };
+    if let Some(check) = check.filter(|c| refusal.forged && c.limit == Limit::Address) {
+        // Counted after the fact (the binding cannot be asked without counting): once it
+        // refuses, this address's next new tokens are refused before any verification.
+        if refused_by(platform, &check).await {
+            ratelimit::block(&check.key, now);
+        }
+    }
+    let mut response = auth_failure(config, req, &refusal.error, &auth.policy.required_scopes);
+    response.log.remembered = refusal.remembered;
+    Err(response)
+}
+
+/// Counts `check.key` in its binding; true when the binding refuses it. A missing
+/// binding limits nothing (said once, when the configuration is read); a failing one lets
+/// the request through: the limit saves cost, it is not access control.
+async fn refused_by(platform: &dyn Platform, check: &Check) -> bool {
+    match platform.rate_limit(check.limit.binding(), &check.key).await {
+        Limiter::Refused => true,
+        Limiter::Allowed | Limiter::Unbound => false,
+        Limiter::Failed(e) => {
+            platform.console(
+                Severity::Error,
+                &format!(
+                    "the {} rate limiter failed, request served unlimited: {e}",
+                    check.limit.binding()
+                ),
+            );
+            false
+        }
+    }
+}
+
+/// Fetches the identity provider's key set when the authenticator says one is due.
+async fn refresh_keys(
+    auth: &Authenticator,
+    authorization: Option<&str>,
+    now: i64,
+    platform: &dyn Platform,
+) {
+    let Some(url) = auth.jwks_fetch_due(authorization, now) else {
+        return;
+    };
+    let result = platform.fetch_key_set(&url).await;
+    for line in auth.jwks_fetched(result, now) {
+        platform.console(Severity::Warning, &line);
+    }
 }
 
 /// The `429` for a request a rate limit refused (see [`crate::ratelimit`]): a JSON-RPC
 /// error that says what to do, and `Retry-After`.
-pub fn rate_limited(req: &Request, limit: Limit) -> Response {
+fn rate_limited(req: &Request, limit: Limit) -> Response {
     let message = limit.to_string();
     let err = RpcError {
         code: RATE_LIMITED,
@@ -329,11 +444,7 @@ pub fn rate_limited(req: &Request, limit: Limit) -> Response {
         data: Some(json!({ "limit": limit.as_str(), "retryAfterSeconds": RETRY_AFTER_SECS })),
     };
     let body = jsonrpc::error(None, &err, request_era(req));
-    let mut response = with_common_headers(
-        Response::json(429, &body).with("retry-after", RETRY_AFTER_SECS.to_string()),
-        req.header("origin"),
-    );
-    response.log.status = response.status;
+    let mut response = Response::json(429, &body).with("retry-after", RETRY_AFTER_SECS.to_string());
     response.log.rpc_error = Some(RATE_LIMITED);
     response.log.rate_limited = Some(limit.as_str());
     response.log.auth = match limit {
@@ -383,7 +494,6 @@ async fn mcp_endpoint(
     req: &Request,
     now: i64,
     platform: Rc<dyn Platform>,
-    verifier: &dyn Verifier,
 ) -> Response {
     match req.method.as_str() {
         "POST" => {
@@ -391,16 +501,10 @@ async fn mcp_endpoint(
             let (outcome, caller) = match &config.auth {
                 Auth::Disabled => (AuthOutcome::Disabled, None),
                 Auth::Bearer(auth) => {
-                    match auth.check(req.header("authorization"), now, verifier).await {
+                    match authenticate(config, auth, req, now, &*platform).await {
                         Ok(a) if a.cached => (AuthOutcome::Cached, Some(a.principal)),
                         Ok(a) => (AuthOutcome::Verified, Some(a.principal)),
-                        Err(r) => {
-                            let mut response =
-                                auth_failure(config, req, &r.error, &auth.policy.required_scopes);
-                            response.log.remembered = r.remembered;
-                            response.forged_token = r.forged;
-                            return response;
-                        }
+                        Err(refused) => return refused,
                     }
                 }
             };

@@ -1,9 +1,10 @@
 //! dice-mcp: a stateless MCP server with a `roll_dice` tool, for Cloudflare Workers, and a
 //! base for MCP servers of your own.
 //!
-//! `src/adapter.rs` is the only file that knows workers-rs: it turns a `worker::Request`
-//! into an [`http::Request`], calls [`http::handle`], and turns the answer back.
-//! Everything else is plain Rust, tested on the host with `cargo test`.
+//! `src/adapter.rs` is the file that knows workers-rs: it turns a `worker::Request` into
+//! an [`http::Request`], hands [`http::handle`] the platform, and turns the answer back.
+//! Everything else is plain Rust, tested on the host with `cargo test` (`bindings` names
+//! workers-rs's binding types for tools, and `durable` is the Durable Object's face).
 //!
 //! # Layers
 //!
@@ -14,7 +15,8 @@
 //! 3. The server, `mcp`: capabilities, dispatch, streaming, input rounds, `tasks/*`.
 //! 4. `auth`, `config`, `ratelimit` and `log`, composed with the server by `http`, the
 //!    pipeline.
-//! 5. `adapter` and `durable`, the workers-rs faces; `testing`, the host helpers.
+//! 5. `adapter` and `durable`, the workers-rs faces; `bindings`, a tool's typed way to
+//!    the worker's bindings; `testing`, the host helpers.
 //!
 //! What still points upward, and why (docs/layout.md says more):
 //! - A registry points at the server code that serves it: `resources::Registry`,
@@ -33,6 +35,7 @@ extern crate self as dice_mcp;
 
 pub mod apps;
 pub mod auth;
+pub mod bindings;
 pub mod completion;
 pub mod config;
 pub mod http;
