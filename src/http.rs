@@ -7,6 +7,8 @@
 //! [`handle`]: the limiter bindings, the key set fetch, the signature check, the console.
 //! So the whole pipeline runs on the host with a fake platform.
 
+use std::borrow::Cow;
+
 use serde_json::{json, Value};
 
 use crate::auth::{metadata, AuthError, Authenticated, Authenticator, Cost, Credentials};
@@ -19,7 +21,7 @@ use crate::protocol::jsonrpc::{
     PARSE_ERROR, UNSUPPORTED_PROTOCOL_VERSION,
 };
 use crate::protocol::version::{Era, Version};
-use crate::protocol::{find_header, McpHeaders};
+use crate::protocol::McpHeaders;
 use crate::ratelimit::{self, Check, Limit, RETRY_AFTER_SECS};
 use crate::tools::context::{Limiter, Severity};
 use crate::tools::Platform;
@@ -39,7 +41,8 @@ pub const MCP_PATHS: [&str; 2] = ["/mcp", "/mcp/"];
 const ALLOW: &str = "POST, OPTIONS";
 const ALLOWED_REQUEST_HEADERS: &str = "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Session-Id, Last-Event-ID";
 
-/// A request as the core sees it. Header names are lower-case.
+/// A request as the core sees it. Header names are lower-case (as the runtime gives them;
+/// [`Request::header`] relies on it).
 #[derive(Clone, Debug, Default)]
 pub struct Request {
     pub method: String,
@@ -74,15 +77,23 @@ pub fn origin_of(url: &str) -> &str {
 }
 
 impl Request {
+    /// The first value of header `name`, given in lower case as the names are: compared
+    /// byte for byte, not case-insensitively (the pipeline asks for about ten headers a
+    /// request; issue 19).
     pub fn header(&self, name: &str) -> Option<&str> {
-        find_header(&self.headers, name)
+        debug_assert!(!name.bytes().any(|b| b.is_ascii_uppercase()), "{name}");
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
 #[derive(Debug, PartialEq)]
 pub struct Response {
     pub status: u16,
-    pub headers: Vec<(&'static str, String)>,
+    /// Most values are constants: borrowed, not a fresh `String` each (issue 19).
+    pub headers: Vec<(&'static str, Cow<'static, str>)>,
     pub body: Vec<u8>,
     /// An answer that streams: SSE events still being produced, sent after `body`
     /// (see [`sse_event`] for the framing).
@@ -110,7 +121,7 @@ impl Response {
             .with_body(serde_json::to_vec(body).unwrap_or_default())
     }
 
-    fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+    fn with(mut self, name: &'static str, value: impl Into<Cow<'static, str>>) -> Self {
         self.headers.push((name, value.into()));
         self
     }
@@ -121,7 +132,10 @@ impl Response {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        find_header(&self.headers, name)
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
     }
 }
 
@@ -478,7 +492,7 @@ fn with_common_headers(mut response: Response, origin: Option<&str>) -> Response
     }
     if let Some(o) = origin {
         response = response
-            .with("access-control-allow-origin", o)
+            .with("access-control-allow-origin", o.to_owned())
             .with(
                 "access-control-expose-headers",
                 "WWW-Authenticate, Retry-After",
@@ -547,7 +561,7 @@ fn preflight(req: &Request) -> Response {
     Response::new(204)
         .with("allow", ALLOW)
         .with("access-control-allow-methods", ALLOW)
-        .with("access-control-allow-headers", requested)
+        .with("access-control-allow-headers", requested.to_owned())
         .with("access-control-max-age", "86400")
 }
 
