@@ -1,8 +1,9 @@
 //! The one place that knows workers-rs: a `worker::Request` becomes an [`http::HttpRequest`],
-//! [`http::handle`] answers it, and the answer becomes a `worker::Response`. Tools reach
-//! the platform through [`WorkersPlatform`]; everything behind this file is plain Rust.
+//! [`http::handle`] answers it, and the answer becomes a `worker::Response` (or a stream,
+//! logged when it ends). The core gets the outside world once, as [`WorkersPlatform`]:
+//! variables, `fetch`, the rate limiter bindings, the key set fetch, WebCrypto, the
+//! console and the bindings. It decides nothing itself; everything behind it is plain Rust.
 
-use std::any::Any;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Once, OnceLock};
@@ -12,19 +13,16 @@ use futures_util::StreamExt;
 use worker::wasm_bindgen::JsCast;
 use worker::{web_sys, Env, Headers, Request, Response, Result};
 
+use crate::auth::jwks;
 use crate::auth::keys::Alg;
 use crate::auth::signature::{SignatureCheck, Verifier, VerifierError, VerifyFuture};
-use crate::auth::{jwks, Authenticator};
-use crate::config::{Auth, Config, ConfigError};
+use crate::config::{Config, ConfigError};
 use crate::http::{self, Body, MAX_BODY_BYTES};
 use crate::log::RequestLog;
 use crate::mcp::stream::Streaming;
 use crate::mcp::Server;
-use crate::primitives::MAX_FETCH_BYTES;
-use crate::ratelimit::{self, Limit};
-use crate::tools::{
-    BoxFuture, Context, FetchError, FetchRequest, FetchResponse, Platform, ToolError,
-};
+use crate::primitives::{KeySetFetch, Limiter, Severity, MAX_FETCH_BYTES};
+use crate::tools::{BoxFuture, FetchError, FetchRequest, FetchResponse, Platform};
 
 /// Read once per isolate: variables cannot change without a new deployment.
 static CONFIG: OnceLock<std::result::Result<Config, ConfigError>> = OnceLock::new();
@@ -35,22 +33,9 @@ static PANIC_HOOK: Once = Once::new();
 pub async fn serve(server: &'static Server, mut req: Request, env: Env) -> Result<Response> {
     let started = now_ms();
     PANIC_HOOK.call_once(chain_panic_hook);
-    let config = CONFIG.get_or_init(|| {
-        let loaded = Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string()))
-            .and_then(|c| c.require_input_key(server.asks_for_input()))
-            .and_then(|c| server.check().map(|()| c).map_err(ConfigError::server));
-        match &loaded {
-            Ok(c) => c
-                .warnings
-                .iter()
-                .for_each(|w| worker::console_warn!("dice-mcp: {w}")),
-            Err(e) => {
-                worker::console_error!("dice-mcp: {e}. Every request gets 500 until it is fixed.")
-            }
-        }
-        loaded
-    });
-    let config = match config {
+    // Tools may hold the platform after the answer (streams, tasks).
+    let platform = Rc::new(WorkersPlatform { env });
+    let config = match CONFIG.get_or_init(|| http::configure(server, &*platform)) {
         Ok(c) => c,
         Err(e) => {
             let response = http::config_error(e);
@@ -61,26 +46,7 @@ pub async fn serve(server: &'static Server, mut req: Request, env: Env) -> Resul
     };
     let now = (now_ms() / 1000) as i64;
     let request = read_request(&mut req).await?;
-    let check = http::rate_limit_check(config, &request, now);
-    if let Some(limit) = limited_before(&env, check.as_ref(), now).await {
-        let response = http::rate_limited(&request, limit);
-        log_request(&response, &request.method, &request.path, started);
-        return into_worker(response);
-    }
-    if let Auth::Bearer(auth) = &config.auth {
-        refresh_keys(auth, request.header("authorization"), now).await;
-    }
-    // Tools hold the platform after the answer (streams); the limiter is asked here.
-    let limiter_env = env.clone();
-    let platform = Rc::new(WorkersPlatform { env });
-    let mut response = http::handle(server, config, &request, now, platform, &WebCrypto).await;
-    if let Some(check) = check.filter(|c| response.forged_token && c.limit == Limit::Address) {
-        // Counted after the fact (the binding cannot be asked without counting): once it
-        // refuses, this address's next new tokens are refused before any verification.
-        if refused_by(&limiter_env, &check).await {
-            BLOCKED.with(|b| b.borrow_mut().block(&check.key, now));
-        }
-    }
+    let mut response = http::handle(server, config, &request, now, platform).await;
     let Some(stream) = response.stream.take() else {
         log_request(&response, &request.method, &request.path, started);
         return into_worker(response);
@@ -170,58 +136,6 @@ fn now_ms() -> u64 {
     worker::js_sys::Date::now() as u64
 }
 
-thread_local! {
-    /// Addresses the address limit refused, per isolate (see `crate::ratelimit`).
-    static BLOCKED: std::cell::RefCell<ratelimit::Blocked> = Default::default();
-}
-
-/// The limit that refuses this request before it is served, if one does: the caller
-/// limit through its binding, the address limit from the isolate's memory of refused
-/// addresses (no binding call: a valid token must not be counted).
-async fn limited_before(env: &Env, check: Option<&ratelimit::Check>, now: i64) -> Option<Limit> {
-    warn_unbound_once(env);
-    let check = check?;
-    let refused = match check.limit {
-        Limit::Address => BLOCKED.with(|b| b.borrow_mut().is_blocked(&check.key, now)),
-        Limit::Caller => refused_by(env, check).await,
-    };
-    refused.then_some(check.limit)
-}
-
-fn warn_unbound_once(env: &Env) {
-    static UNBOUND_LOGGED: Once = Once::new();
-    UNBOUND_LOGGED.call_once(|| {
-        for limit in ratelimit::Limit::ALL {
-            if env.rate_limiter(limit.binding()).is_err() {
-                worker::console_warn!(
-                    "dice-mcp: no {} binding ([[ratelimits]] in wrangler.toml): requests are not rate-limited per {}",
-                    limit.binding(),
-                    limit.as_str()
-                );
-            }
-        }
-    });
-}
-
-/// Counts `check.key` in its binding; true when the binding refuses it. A missing
-/// binding limits nothing (logged once per isolate); a failing one lets the request
-/// through: the limit saves cost, it is not access control.
-async fn refused_by(env: &Env, check: &ratelimit::Check) -> bool {
-    let Ok(limiter) = env.rate_limiter(check.limit.binding()) else {
-        return false;
-    };
-    match ask_limiter(&limiter, &check.key).await {
-        Ok(allowed) => !allowed,
-        Err(e) => {
-            worker::console_error!(
-                "dice-mcp: the {} rate limiter failed, request served unlimited: {e}",
-                check.limit.binding()
-            );
-            false
-        }
-    }
-}
-
 /// `limiter.limit({ key })`, called directly: `RateLimiter::limit` converts through
 /// serde-wasm-bindgen, which measured several KiB of the gzipped upload.
 async fn ask_limiter(limiter: &worker::RateLimiter, key: &str) -> Result<bool> {
@@ -232,17 +146,6 @@ async fn ask_limiter(limiter: &worker::RateLimiter, key: &str) -> Result<bool> {
     let sys: &worker::worker_sys::RateLimiter = limiter.as_ref().unchecked_ref();
     let outcome = worker::wasm_bindgen_futures::JsFuture::from(sys.limit(options)?).await?;
     Ok(Reflect::get(&outcome, &"success".into())?.as_bool() != Some(false))
-}
-
-/// Fetches the identity provider's key set when the authenticator says one is due.
-async fn refresh_keys(auth: &Authenticator, authorization: Option<&str>, now: i64) {
-    let Some(url) = auth.jwks_fetch_due(authorization, now) else {
-        return;
-    };
-    let result = fetch_jwks(&url).await;
-    for line in auth.jwks_fetched(result, now) {
-        worker::console_warn!("dice-mcp: {line}");
-    }
 }
 
 /// Fetches the key set, giving up after `jwks::FETCH_TIMEOUT_MS` (headers and body
@@ -500,7 +403,8 @@ fn into_worker(response: http::Response) -> Result<Response> {
     })
 }
 
-/// The worker's side of [`Platform`]: its variables and secrets, and `fetch`.
+/// The worker's side of [`Platform`]: its variables and secrets, `fetch`, the rate
+/// limiter bindings, the key set fetch, WebCrypto, the console and the bindings.
 pub struct WorkersPlatform {
     pub env: Env,
 }
@@ -518,42 +422,40 @@ impl Platform for WorkersPlatform {
         Box::pin(async move { send(request).await })
     }
 
-    fn as_any(&self) -> &dyn Any {
-        self
+    fn env(&self) -> Option<&Env> {
+        Some(&self.env)
     }
-}
 
-/// A tool's way to the worker's bindings (KV, D1, R2, service bindings…), on wasm32 only:
-/// `use dice_mcp::adapter::WorkerEnv;` then `ctx.env()?.kv("CACHE")?`.
-pub trait WorkerEnv {
-    fn env(&self) -> std::result::Result<&Env, ToolError>;
-}
-
-impl WorkerEnv for Context {
-    fn env(&self) -> std::result::Result<&Env, ToolError> {
-        self.platform()
-            .as_any()
-            .downcast_ref::<WorkersPlatform>()
-            .map(|p| &p.env)
-            .ok_or_else(|| ToolError::new("the worker's environment is not available here"))
+    fn has_rate_limiter(&self, binding: &str) -> bool {
+        self.env.rate_limiter(binding).is_ok()
     }
-}
 
-/// Errors from workers-rs (a missing binding, a failed D1 query or R2 read) as the model
-/// sees them, so that `?` works on them in a tool.
-impl From<worker::Error> for ToolError {
-    fn from(e: worker::Error) -> Self {
-        // The runtime's words may name tables, keys or URLs: they go to the operator's
-        // log, and the model learns where to look.
-        worker::console_error!("dice-mcp: a tool's platform call failed: {e}");
-        ToolError::new("The platform refused the operation; the server's log has the details.")
+    fn rate_limit<'a>(&'a self, binding: &'static str, key: &'a str) -> BoxFuture<'a, Limiter> {
+        Box::pin(async move {
+            let Ok(limiter) = self.env.rate_limiter(binding) else {
+                return Limiter::Unbound;
+            };
+            match ask_limiter(&limiter, key).await {
+                Ok(true) => Limiter::Allowed,
+                Ok(false) => Limiter::Refused,
+                Err(e) => Limiter::Failed(e.to_string()),
+            }
+        })
     }
-}
 
-/// Workers KV has an error type of its own.
-impl From<worker::KvError> for ToolError {
-    fn from(e: worker::KvError) -> Self {
-        ToolError::from(worker::Error::from(e))
+    fn fetch_key_set<'a>(&'a self, url: &'a str) -> BoxFuture<'a, KeySetFetch> {
+        Box::pin(fetch_jwks(url))
+    }
+
+    fn verifier(&self) -> &dyn Verifier {
+        &WebCrypto
+    }
+
+    fn console(&self, severity: Severity, line: &str) {
+        match severity {
+            Severity::Warning => worker::console_warn!("dice-mcp: {line}"),
+            Severity::Error => worker::console_error!("dice-mcp: {line}"),
+        }
     }
 }
 

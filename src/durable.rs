@@ -36,8 +36,7 @@ impl Backend for Binding {
 
     fn open(&self, platform: &Rc<dyn Platform>) -> Option<Rc<dyn Store>> {
         static MISSING_LOGGED: Once = Once::new();
-        let env = &platform.as_any().downcast_ref::<WorkersPlatform>()?.env;
-        match env.durable_object(self.0) {
+        match platform.env()?.durable_object(self.0) {
             Ok(namespace) => Some(Rc::new(Namespace(namespace))),
             Err(_) => {
                 MISSING_LOGGED.call_once(|| {

@@ -1,21 +1,29 @@
-//! Streamable HTTP: routes, methods, Origin and CORS, content negotiation, size limits,
-//! and the one mapping from MCP outcomes to HTTP status codes.
+//! The pipeline: one request, top to bottom. Routes and methods, Origin and CORS, then
+//! for the MCP endpoint the rate limits, authentication (the key set fetched when due, the
+//! token checked, a forged one counted against its address), content negotiation and
+//! size limits, MCP, and the one mapping from MCP outcomes to HTTP status codes.
+//!
+//! Everything outside the process is reached through the [`Platform`] the adapter hands
+//! [`handle`]: the limiter bindings, the key set fetch, the signature check, the console.
+//! So the whole pipeline runs on the host with a fake platform.
+
+use std::borrow::Cow;
 
 use serde_json::{json, Value};
 
-use crate::auth::signature::Verifier;
-use crate::auth::{metadata, AuthError};
+use crate::auth::{metadata, AuthError, Authenticated, Authenticator, Cost, Credentials};
 use crate::config::{Auth, Config, ConfigError};
 use crate::log::{AuthOutcome, RequestLog};
 use crate::mcp::stream::Streaming;
 use crate::mcp::{self, PostOutcome, Server};
+use crate::primitives::context::{Limiter, Severity};
 use crate::protocol::jsonrpc::{
     self, RpcError, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND,
     PARSE_ERROR, UNSUPPORTED_PROTOCOL_VERSION,
 };
 use crate::protocol::version::{Era, Version};
 use crate::protocol::wire::{self, Message, WithMeta};
-use crate::protocol::{find_header, McpHeaders};
+use crate::protocol::McpHeaders;
 use crate::ratelimit::{self, Check, Limit, RETRY_AFTER_SECS};
 use crate::tools::{CallResult, Platform};
 use std::rc::Rc;
@@ -34,8 +42,8 @@ pub const MCP_PATHS: [&str; 2] = ["/mcp", "/mcp/"];
 const ALLOW: &str = "POST, OPTIONS";
 const ALLOWED_REQUEST_HEADERS: &str = "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Session-Id, Last-Event-ID";
 
-/// An HTTP request as the core sees it, built by the adapter from a `worker::Request`.
-/// Header names are lower-case.
+/// A request as the core sees it. Header names are lower-case (as the runtime gives them;
+/// [`HttpRequest::header`] relies on it).
 #[derive(Clone, Debug, Default)]
 pub struct HttpRequest {
     pub method: String,
@@ -70,24 +78,29 @@ pub fn origin_of(url: &str) -> &str {
 }
 
 impl HttpRequest {
+    /// The first value of header `name`, given in lower case as the names are: compared
+    /// byte for byte, not case-insensitively (the pipeline asks for about ten headers a
+    /// request; issue 19).
     pub fn header(&self, name: &str) -> Option<&str> {
-        find_header(&self.headers, name)
+        debug_assert!(!name.bytes().any(|b| b.is_ascii_uppercase()), "{name}");
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
 #[derive(Debug, PartialEq)]
 pub struct Response {
     pub status: u16,
-    pub headers: Vec<(&'static str, String)>,
+    /// Most values are constants: borrowed, not a fresh `String` each (issue 19).
+    pub headers: Vec<(&'static str, Cow<'static, str>)>,
     pub body: Vec<u8>,
     /// An answer that streams: SSE events still being produced, sent after `body`
     /// (see [`sse_event`] for the framing).
     pub stream: Option<Streaming>,
     /// What the operator's log says about this request (never a token or key).
     pub log: RequestLog,
-    /// A token was checked for this request and proven forged or unparsable: the adapter
-    /// counts it against the client's address (see [`crate::ratelimit`]).
-    pub forged_token: bool,
 }
 
 impl Response {
@@ -98,7 +111,6 @@ impl Response {
             body: Vec::new(),
             stream: None,
             log: RequestLog::default(),
-            forged_token: false,
         }
     }
 
@@ -117,7 +129,7 @@ impl Response {
             .with_body(body.into_bytes())
     }
 
-    fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+    fn with(mut self, name: &'static str, value: impl Into<Cow<'static, str>>) -> Self {
         self.headers.push((name, value.into()));
         self
     }
@@ -128,22 +140,58 @@ impl Response {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        find_header(&self.headers, name)
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
     }
 }
 
+/// Reads the configuration for `server` from the platform's variables, and checks the
+/// server's registries against it: what the adapter keeps for the isolate's life. What
+/// an operator should know goes to the console once, here: warnings, a missing rate
+/// limiter binding, or the error that makes every request a 500.
+pub fn configure(server: &Server, platform: &dyn Platform) -> Result<Config, ConfigError> {
+    let loaded = Config::from_vars(|name| platform.var(name))
+        .and_then(|c| c.require_input_key(server.asks_for_input()))
+        .and_then(|c| server.check().map(|()| c).map_err(ConfigError::server));
+    match &loaded {
+        Ok(c) => {
+            for w in &c.warnings {
+                platform.console(Severity::Warning, w);
+            }
+        }
+        Err(e) => platform.console(
+            Severity::Error,
+            &format!("{e}. Every request gets 500 until it is fixed."),
+        ),
+    }
+    for limit in Limit::ALL {
+        if !platform.has_rate_limiter(limit.binding()) {
+            platform.console(
+                Severity::Warning,
+                &format!(
+                    "no {} binding ([[ratelimits]] in wrangler.toml): requests are not rate-limited per {}",
+                    limit.binding(),
+                    limit.as_str()
+                ),
+            );
+        }
+    }
+    loaded
+}
+
 /// Serves one request for `server`. `now` is the current Unix time in seconds; `platform`
-/// is what tools reach the outside world through; `verifier` checks the signature of a
-/// token not seen before (WebCrypto in the worker, the `rsa` crate on the host).
+/// is the outside world, for the pipeline and for the tools (which may hold it after the
+/// answer, while it streams).
 pub async fn handle(
     server: &'static Server,
     config: &Config,
     req: &HttpRequest,
     now: i64,
     platform: Rc<dyn Platform>,
-    verifier: &dyn Verifier,
 ) -> Response {
-    let mut response = route(server, config, req, now, platform, verifier).await;
+    let mut response = route(server, config, req, now, platform).await;
     response.log.status = response.status;
     response
 }
@@ -154,7 +202,6 @@ async fn route(
     req: &HttpRequest,
     now: i64,
     platform: Rc<dyn Platform>,
-    verifier: &dyn Verifier,
 ) -> Response {
     let origin = req.header("origin");
     // Protected resource metadata is public and read by browser-based clients from any
@@ -181,7 +228,7 @@ async fn route(
         }
     }
     let response = if MCP_PATHS.contains(&req.path.as_str()) {
-        mcp_endpoint(server, config, req, now, platform, verifier).await
+        mcp_endpoint(server, config, req, now, platform).await
     } else {
         Response::json(
             404,
@@ -306,36 +353,98 @@ fn auth_failure(
     response
 }
 
-/// The rate limit this request must pass before it is served, if any (see
-/// [`crate::ratelimit`]). Only requests that reach authentication meet one: the MCP
-/// endpoint's POSTs from an allowed Origin (anything else is refused or answered without
-/// a token).
-pub fn rate_limit_check(config: &Config, req: &HttpRequest, now: i64) -> Option<Check> {
-    let Auth::Bearer(auth) = &config.auth else {
-        return None;
-    };
-    let origin_ok = req
-        .header("origin")
-        .is_none_or(|o| config.origins.allows(o));
-    if req.method != "POST" || !MCP_PATHS.contains(&req.path.as_str()) || !origin_ok {
-        return None;
-    }
+/// Rate limits, then the token, for a POST to the MCP endpoint from an allowed origin
+/// (see [`crate::ratelimit`]): the limit its cost calls for, the key set when one is due,
+/// the check, and a forged token counted against its address. The token is hashed once,
+/// for the limiter's question and the check alike.
+async fn authenticate(
+    config: &Config,
+    auth: &Authenticator,
+    req: &HttpRequest,
+    now: i64,
+    platform: &dyn Platform,
+) -> Result<Authenticated, Response> {
+    let authorization = req.header("authorization");
+    let credentials = Credentials::read(authorization);
+    let cost = auth.cost(&credentials, now);
     let body = match &req.body {
         Body::Bytes(bytes) => Some(bytes.as_slice()),
         Body::TooLarge => None,
     };
-    ratelimit::check(
-        auth,
-        req.header("authorization"),
-        req.header("cf-connecting-ip"),
-        body,
-        now,
-    )
+    let check = ratelimit::check(&cost, req.header("cf-connecting-ip"), body);
+    if let Some(check) = &check {
+        let refused = match check.limit {
+            // No binding call: a valid token must not be counted.
+            Limit::Address => ratelimit::is_blocked(&check.key, now),
+            Limit::Caller => refused_by(platform, check).await,
+        };
+        if refused {
+            return Err(rate_limited(req, check.limit));
+        }
+    }
+    refresh_keys(auth, authorization, now, platform).await;
+    let checked = match cost {
+        Cost::Known(principal) => auth.check_known(principal),
+        _ => {
+            auth.check_credentials(&credentials, now, platform.verifier())
+                .await
+        }
+    };
+    let refusal = match checked {
+        Ok(authenticated) => return Ok(authenticated),
+        Err(r) => r,
+    };
+    if let Some(check) = check.filter(|c| refusal.forged && c.limit == Limit::Address) {
+        // Counted after the fact (the binding cannot be asked without counting): once it
+        // refuses, this address's next new tokens are refused before any verification.
+        if refused_by(platform, &check).await {
+            ratelimit::block(&check.key, now);
+        }
+    }
+    let mut response = auth_failure(config, req, &refusal.error, &auth.policy.required_scopes);
+    response.log.remembered = refusal.remembered;
+    Err(response)
+}
+
+/// Counts `check.key` in its binding; true when the binding refuses it. A missing
+/// binding limits nothing (said once, when the configuration is read); a failing one lets
+/// the request through: the limit saves cost, it is not access control.
+async fn refused_by(platform: &dyn Platform, check: &Check) -> bool {
+    match platform.rate_limit(check.limit.binding(), &check.key).await {
+        Limiter::Refused => true,
+        Limiter::Allowed | Limiter::Unbound => false,
+        Limiter::Failed(e) => {
+            platform.console(
+                Severity::Error,
+                &format!(
+                    "the {} rate limiter failed, request served unlimited: {e}",
+                    check.limit.binding()
+                ),
+            );
+            false
+        }
+    }
+}
+
+/// Fetches the identity provider's key set when the authenticator says one is due.
+async fn refresh_keys(
+    auth: &Authenticator,
+    authorization: Option<&str>,
+    now: i64,
+    platform: &dyn Platform,
+) {
+    let Some(url) = auth.jwks_fetch_due(authorization, now) else {
+        return;
+    };
+    let result = platform.fetch_key_set(&url).await;
+    for line in auth.jwks_fetched(result, now) {
+        platform.console(Severity::Warning, &line);
+    }
 }
 
 /// The `429` for a request a rate limit refused (see [`crate::ratelimit`]): a JSON-RPC
 /// error that says what to do, and `Retry-After`.
-pub fn rate_limited(req: &HttpRequest, limit: Limit) -> Response {
+fn rate_limited(req: &HttpRequest, limit: Limit) -> Response {
     let message = limit.to_string();
     let err = RpcError {
         code: RATE_LIMITED,
@@ -343,11 +452,8 @@ pub fn rate_limited(req: &HttpRequest, limit: Limit) -> Response {
         data: Some(json!({ "limit": limit.as_str(), "retryAfterSeconds": RETRY_AFTER_SECS })),
     };
     let body = wire::error(None, &err, request_era(req));
-    let mut response = with_common_headers(
-        Response::message(429, body).with("retry-after", RETRY_AFTER_SECS.to_string()),
-        req.header("origin"),
-    );
-    response.log.status = response.status;
+    let mut response =
+        Response::message(429, body).with("retry-after", RETRY_AFTER_SECS.to_string());
     response.log.rpc_error = Some(RATE_LIMITED);
     response.log.rate_limited = Some(limit.as_str());
     response.log.auth = match limit {
@@ -381,7 +487,7 @@ fn with_common_headers(mut response: Response, origin: Option<&str>) -> Response
     }
     if let Some(o) = origin {
         response = response
-            .with("access-control-allow-origin", o)
+            .with("access-control-allow-origin", o.to_owned())
             .with(
                 "access-control-expose-headers",
                 "WWW-Authenticate, Retry-After",
@@ -397,7 +503,6 @@ async fn mcp_endpoint(
     req: &HttpRequest,
     now: i64,
     platform: Rc<dyn Platform>,
-    verifier: &dyn Verifier,
 ) -> Response {
     match req.method.as_str() {
         "POST" => {
@@ -405,16 +510,10 @@ async fn mcp_endpoint(
             let (outcome, caller) = match &config.auth {
                 Auth::Disabled => (AuthOutcome::Disabled, None),
                 Auth::Bearer(auth) => {
-                    match auth.check(req.header("authorization"), now, verifier).await {
+                    match authenticate(config, auth, req, now, &*platform).await {
                         Ok(a) if a.cached => (AuthOutcome::Cached, Some(a.principal)),
                         Ok(a) => (AuthOutcome::Verified, Some(a.principal)),
-                        Err(r) => {
-                            let mut response =
-                                auth_failure(config, req, &r.error, &auth.policy.required_scopes);
-                            response.log.remembered = r.remembered;
-                            response.forged_token = r.forged;
-                            return response;
-                        }
+                        Err(refused) => return refused,
                     }
                 }
             };
@@ -458,7 +557,7 @@ fn preflight(req: &HttpRequest) -> Response {
     Response::new(204)
         .with("allow", ALLOW)
         .with("access-control-allow-methods", ALLOW)
-        .with("access-control-allow-headers", requested)
+        .with("access-control-allow-headers", requested.to_owned())
         .with("access-control-max-age", "86400")
 }
 

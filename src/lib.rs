@@ -21,10 +21,12 @@
 //! - [`apps`] (MCP Apps views) and [`skills`] (Agent Skills, SEP-2640).
 //! - [`mcp::Server`]: a server's name, instructions and registries; [`SERVER`] is the
 //!   product's.
+//! - [`bindings`]: the worker's bindings, typed, as methods of the `Context`
+//!   (`ctx.kv("NOTES")?`, `ctx.d1(…)`, `ctx.bucket(…)`, `ctx.durable_object(…)`,
+//!   `ctx.service(…)`, `ctx.env()`); on the host they answer an error naming the binding.
 //! - In the worker (wasm32, so not on this host-built page): `adapter::serve` answers a
-//!   request for a `Server` (for a worker entry of your own), `adapter::WorkerEnv` reaches
-//!   the worker's bindings, and `durable::Binding` with `task_object!` keep tasks in a
-//!   Durable Object.
+//!   request for a `Server` (for a worker entry of your own), and `durable::Binding` with
+//!   `task_object!` keep tasks in a Durable Object.
 //! - [`testing`]: host helpers to run a tool, resource or prompt in `cargo test`
 //!   (docs/testing.md).
 //!
@@ -33,9 +35,10 @@
 //! targets and `dice-token` can reach them, hidden from these docs, and free to change in
 //! any commit. Don't build on them.
 //!
-//! `src/adapter.rs` is the only file that knows workers-rs: it turns a `worker::Request`
-//! into an `http::HttpRequest`, calls `http::handle`, and turns the answer back.
-//! Everything else is plain Rust, tested on the host with `cargo test`.
+//! `src/adapter.rs` is the file that knows workers-rs: it turns a `worker::Request` into
+//! an `http::HttpRequest`, hands `http::handle` the platform, and turns the answer back.
+//! Everything else is plain Rust, tested on the host with `cargo test` (`bindings` names
+//! workers-rs's binding types for tools, and `durable` is the Durable Object's face).
 //!
 //! # Layers
 //!
@@ -47,8 +50,8 @@
 //! 3. The server, `mcp`: capabilities, dispatch, streaming, input rounds, `tasks/*`.
 //! 4. `auth`, `config`, `ratelimit` and `log`, composed with the server by `http`, the
 //!    pipeline.
-//! 5. `adapter` and `durable`, the workers-rs faces; this file, the product; `testing`,
-//!    the host helpers.
+//! 5. `adapter` and `durable`, the workers-rs faces; `bindings`, a tool's typed way to
+//!    the worker's bindings; this file, the product; `testing`, the host helpers.
 //!
 //! `tests/layers.rs` holds this order and fails on a use that points up. What still
 //! points upward, and why (docs/layout.md says more):
@@ -66,6 +69,7 @@ extern crate self as dice_mcp;
 
 // The author's API, documented.
 pub mod apps;
+pub mod bindings;
 pub mod completion;
 pub mod mcp;
 pub mod primitives;

@@ -1,8 +1,8 @@
-//! Which Cloudflare rate limit a request must pass before it is served. The core decides
-//! (this module, from what the HTTP layer reads of the request: `http::rate_limit_check`);
-//! the adapter asks the binding (`Env::rate_limiter`) and, when the limit refuses, answers
-//! with HTTP's 429 (`http::rate_limited`). This module knows no HTTP type: `http` uses it,
-//! not the other way round.
+//! Which Cloudflare rate limit a request must pass before it is served. This module
+//! decides which, from what authentication will cost ([`check`]) and the isolate's memory
+//! of refused addresses ([`is_blocked`], [`block`]); the HTTP pipeline asks the binding
+//! through the platform (`Platform::rate_limit`) and, when the limit refuses, answers with
+//! HTTP's 429. This module knows no HTTP type: `http` uses it, not the other way round.
 //!
 //! Two limits, each a `[[ratelimits]]` binding in `wrangler.toml`:
 //! - per client address (`CF-Connecting-IP`), counting the tokens from it that were
@@ -15,13 +15,13 @@
 //! - per caller (the verified token's `sub`), on requests that call a tool, asked before
 //!   the request is served.
 //!
-//! An unbound limit limits nothing (the adapter says so once in the log).
+//! An unbound limit limits nothing (the log says so once, when the configuration is read).
 
 use std::fmt;
 
 use serde_json::Value;
 
-use crate::auth::{Authenticator, Cost};
+use crate::auth::Cost;
 
 /// What a limited client is told to wait, in seconds: the longest period the binding
 /// supports (it counts in fixed windows of 10 or 60 s), so it is never too short.
@@ -85,17 +85,11 @@ pub struct Check {
 }
 
 /// The limit a request that reaches authentication must pass before it is served, if any,
-/// from its `Authorization` header, its client address (`CF-Connecting-IP`) and its body
-/// (`None` when too large to read). Cheap: a hash of the token and, for a known caller, a
-/// scan of the body for the method.
-pub fn check(
-    auth: &Authenticator,
-    authorization: Option<&str>,
-    address: Option<&str>,
-    body: Option<&[u8]>,
-    now: i64,
-) -> Option<Check> {
-    match auth.cost(authorization, now) {
+/// from what its token will cost to check (`Authenticator::cost`), its client address
+/// (`CF-Connecting-IP`) and its body (`None` when too large to read). Cheap: for a known
+/// caller, a scan of the body for the method.
+pub fn check(cost: &Cost, address: Option<&str>, body: Option<&[u8]>) -> Option<Check> {
+    match cost {
         Cost::Cheap => None,
         Cost::Verification => Some(Check {
             limit: Limit::Address,
@@ -109,6 +103,22 @@ pub fn check(
             })
         }
     }
+}
+
+thread_local! {
+    /// Addresses the address limit refused, per isolate (a worker isolate runs one thread;
+    /// each host test too).
+    static BLOCKED: std::cell::RefCell<Blocked> = Default::default();
+}
+
+/// Is `address` refused now, from this isolate's memory (no binding asked)?
+pub fn is_blocked(address: &str, now: i64) -> bool {
+    BLOCKED.with(|b| b.borrow_mut().is_blocked(address, now))
+}
+
+/// The binding refused `address`: remember it in this isolate (see [`Blocked::block`]).
+pub fn block(address: &str, now: i64) {
+    BLOCKED.with(|b| b.borrow_mut().block(address, now));
 }
 
 /// Addresses the address limit has refused, each until its window is over: per isolate,

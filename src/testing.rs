@@ -1,6 +1,7 @@
 //! Host-side helpers for testing tools and the server with `cargo test`: a platform whose
-//! variables and outbound HTTP a test controls, and a way to run a tool or the HTTP core
-//! to completion without a runtime.
+//! variables, outbound HTTP, rate limiters and key set a test controls (and which keeps
+//! what the core asked of it and wrote to the console), and a way to run a tool or the
+//! HTTP core to completion without a runtime.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use std::task::{Context as TaskContext, Poll, Waker};
 use serde_json::Value;
 
 use crate::mcp::methods::ScopeRefusal;
+use crate::primitives::{KeySetFetch, Limiter, Severity};
 use crate::protocol::version::Version;
 use crate::tools::{
     CallResult, Caller, Context, DynTool, FetchError, FetchRequest, FetchResponse, Platform,
@@ -37,14 +39,24 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 }
 
 type Responder = Box<dyn Fn(&FetchRequest) -> Result<FetchResponse, FetchError>>;
+type LimiterFn = Box<dyn Fn(&str, &str) -> Limiter>;
+type KeySetFn = Box<dyn Fn(&str) -> KeySetFetch>;
 
 /// A platform for host tests: variables from a map, outbound requests answered by a
-/// function the test gives, and every request remembered.
+/// function the test gives, and every request remembered; likewise the rate limiter
+/// bindings and the key set (`JWT_JWKS_URL`) the HTTP pipeline asks for, and the lines it
+/// writes to the console. It has no bindings: [`Context::kv`] and the rest answer an
+/// error naming the binding.
 #[derive(Default)]
 pub struct TestPlatform {
     pub vars: HashMap<String, String>,
     responder: Option<Responder>,
     sent: RefCell<Vec<FetchRequest>>,
+    limiter: Option<LimiterFn>,
+    limited: RefCell<Vec<(String, String)>>,
+    key_set: Option<KeySetFn>,
+    key_set_fetches: RefCell<Vec<String>>,
+    console: RefCell<Vec<(Severity, String)>>,
 }
 
 impl TestPlatform {
@@ -66,6 +78,34 @@ impl TestPlatform {
     pub fn sent(&self) -> Vec<FetchRequest> {
         self.sent.borrow().clone()
     }
+
+    /// Binds both rate limiters: `limit(binding, key)` answers each question. Without
+    /// this, no limiter is bound.
+    pub fn limiting(mut self, limit: impl Fn(&str, &str) -> Limiter + 'static) -> Self {
+        self.limiter = Some(Box::new(limit));
+        self
+    }
+
+    /// The limiter questions asked so far, in order: `(binding, key)`.
+    pub fn limited(&self) -> Vec<(String, String)> {
+        self.limited.borrow().clone()
+    }
+
+    /// Answers key set fetches with `serve(url)`: the body and its max-age, or an error.
+    pub fn serving_key_set(mut self, serve: impl Fn(&str) -> KeySetFetch + 'static) -> Self {
+        self.key_set = Some(Box::new(serve));
+        self
+    }
+
+    /// The key set URLs fetched so far.
+    pub fn key_set_fetches(&self) -> Vec<String> {
+        self.key_set_fetches.borrow().clone()
+    }
+
+    /// The console lines written so far.
+    pub fn console_lines(&self) -> Vec<(Severity, String)> {
+        self.console.borrow().clone()
+    }
 }
 
 impl Platform for TestPlatform {
@@ -85,8 +125,38 @@ impl Platform for TestPlatform {
         Box::pin(async move { answer })
     }
 
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
+    fn has_rate_limiter(&self, _: &str) -> bool {
+        self.limiter.is_some()
+    }
+
+    fn rate_limit<'a>(
+        &'a self,
+        binding: &'static str,
+        key: &'a str,
+    ) -> crate::tools::BoxFuture<'a, Limiter> {
+        let answer = match &self.limiter {
+            Some(limit) => {
+                self.limited
+                    .borrow_mut()
+                    .push((binding.to_owned(), key.to_owned()));
+                limit(binding, key)
+            }
+            None => Limiter::Unbound,
+        };
+        Box::pin(std::future::ready(answer))
+    }
+
+    fn fetch_key_set<'a>(&'a self, url: &'a str) -> crate::tools::BoxFuture<'a, KeySetFetch> {
+        self.key_set_fetches.borrow_mut().push(url.to_owned());
+        let answer = match &self.key_set {
+            Some(serve) => serve(url),
+            None => Err("this test platform has no network".into()),
+        };
+        Box::pin(std::future::ready(answer))
+    }
+
+    fn console(&self, severity: Severity, line: &str) {
+        self.console.borrow_mut().push((severity, line.to_owned()));
     }
 }
 
@@ -166,13 +236,23 @@ pub fn handle(
     req: &crate::http::HttpRequest,
     now: i64,
 ) -> crate::http::Response {
+    handle_on(config, req, now, Rc::new(TestPlatform::default()))
+}
+
+/// [`handle`] on a platform of the test's (keep an `Rc` of your [`TestPlatform`] to look
+/// at what the pipeline asked of it).
+pub fn handle_on(
+    config: &crate::config::Config,
+    req: &crate::http::HttpRequest,
+    now: i64,
+    platform: Rc<dyn Platform>,
+) -> crate::http::Response {
     block_on(crate::http::handle(
         &crate::SERVER,
         config,
         req,
         now,
-        Rc::new(TestPlatform::default()),
-        &crate::auth::signature::RsaVerifier,
+        platform,
     ))
 }
 

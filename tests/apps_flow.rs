@@ -40,7 +40,6 @@ fn rpc_to(server: &'static Server, method: &str, params: Value) -> Value {
         },
         1_800_000_000,
         Rc::new(TestPlatform::default()),
-        &dice_mcp::auth::signature::RsaVerifier,
     ));
     serde_json::from_slice(&response.body).expect("a JSON body")
 }

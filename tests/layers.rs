@@ -37,6 +37,8 @@ const LAYERS: &[&str] = &[
     // 5. The workers-rs faces, the product, the host helpers.
     "adapter",
     "durable",
+    // A tool's typed bindings: methods on the context, naming workers-rs's types.
+    "bindings",
     "lib",
     "testing",
 ];

@@ -90,35 +90,19 @@ impl Tool for ListNotes {
     }
 }
 
-/// Bindings exist only in the worker (wasm32). On the host, where `cargo test` runs, the
-/// tools compile against a stand-in, so everything before the store is testable there.
-#[cfg(target_arch = "wasm32")]
+/// The notes live in Workers KV, bound as `NOTES`. In a host test the platform has no
+/// bindings: `ctx.kv` answers a tool error naming the binding, and everything before it
+/// is tested as in the worker.
 mod store {
-    use dice_mcp::adapter::WorkerEnv;
     use dice_mcp::tools::{Context, ToolError};
 
     pub async fn load(ctx: &Context, key: &str) -> Result<Vec<String>, ToolError> {
-        let kv = ctx.env()?.kv("NOTES")?;
+        let kv = ctx.kv("NOTES")?;
         Ok(kv.get(key).json::<Vec<String>>().await?.unwrap_or_default())
     }
 
     pub async fn save(ctx: &Context, key: &str, notes: &[String]) -> Result<(), ToolError> {
-        ctx.env()?.kv("NOTES")?.put(key, notes)?.execute().await?;
+        ctx.kv("NOTES")?.put(key, notes)?.execute().await?;
         Ok(())
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-mod store {
-    use dice_mcp::tools::{Context, ToolError};
-
-    const NO_KV: &str = "Workers KV exists only in the worker";
-
-    pub async fn load(_: &Context, _: &str) -> Result<Vec<String>, ToolError> {
-        Err(ToolError::new(NO_KV))
-    }
-
-    pub async fn save(_: &Context, _: &str, _: &[String]) -> Result<(), ToolError> {
-        Err(ToolError::new(NO_KV))
     }
 }

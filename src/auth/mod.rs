@@ -71,6 +71,23 @@ impl From<AuthError> for Refused {
     }
 }
 
+/// A request's `Authorization` header, read once: its bearer token and the token's
+/// SHA-256, which both token memories are keyed by. The rate limiter's question
+/// ([`Authenticator::cost`]) and the check itself share it, so a request hashes its
+/// token once.
+#[derive(Clone, Debug)]
+pub struct Credentials<'a> {
+    token: Result<(&'a str, TokenDigest), AuthError>,
+}
+
+impl<'a> Credentials<'a> {
+    pub fn read(authorization: Option<&'a str>) -> Self {
+        Credentials {
+            token: token::bearer(authorization).map(|t| (t, cache::digest(t))),
+        }
+    }
+}
+
 /// What answering a request's `Authorization` header will cost, known before doing it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cost {
@@ -260,8 +277,18 @@ impl Authenticator {
         now: i64,
         verifier: &dyn Verifier,
     ) -> Result<Authenticated, Refused> {
-        let token = token::bearer(authorization)?;
-        let key = cache::digest(token);
+        self.check_credentials(&Credentials::read(authorization), now, verifier)
+            .await
+    }
+
+    /// [`Authenticator::check`] of credentials read already (their token hashed once).
+    pub async fn check_credentials(
+        &self,
+        credentials: &Credentials<'_>,
+        now: i64,
+        verifier: &dyn Verifier,
+    ) -> Result<Authenticated, Refused> {
+        let (token, key) = credentials.token.clone()?;
         let hit = lock(&self.cache).get(&key, now);
         let cached = hit.is_some();
         let principal = match hit {
@@ -272,17 +299,26 @@ impl Authenticator {
         Ok(Authenticated { principal, cached })
     }
 
-    /// What [`Authenticator::check`] would cost for this header now, without doing it:
-    /// lets the adapter rate-limit exactly the requests that would need RSA work.
-    pub fn cost(&self, authorization: Option<&str>, now: i64) -> Cost {
-        let Ok(token) = token::bearer(authorization) else {
+    /// [`Authenticator::check`] of a token [`Authenticator::cost`] found verified
+    /// before: only the scopes are left to check.
+    pub fn check_known(&self, principal: Arc<Principal>) -> Result<Authenticated, Refused> {
+        self.policy.authorize(&principal)?;
+        Ok(Authenticated {
+            principal,
+            cached: true,
+        })
+    }
+
+    /// What [`Authenticator::check`] would cost for these credentials now, without doing
+    /// it: lets the pipeline rate-limit exactly the requests that would need RSA work.
+    pub fn cost(&self, credentials: &Credentials<'_>, now: i64) -> Cost {
+        let Ok((_, key)) = &credentials.token else {
             return Cost::Cheap;
         };
-        let key = cache::digest(token);
-        if let Some(p) = lock(&self.cache).get(&key, now) {
+        if let Some(p) = lock(&self.cache).get(key, now) {
             return Cost::Known(p);
         }
-        if lock(&self.refused).get(&key, now).is_some() {
+        if lock(&self.refused).get(key, now).is_some() {
             return Cost::Cheap;
         }
         Cost::Verification

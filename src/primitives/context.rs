@@ -3,10 +3,10 @@
 //!
 //! The platform behind a [`Context`] is a trait, so the same tool runs in the worker (the
 //! adapter in `src/adapter.rs` implements it with workers-rs) and in a host unit test
-//! ([`crate::testing::TestPlatform`]). Bindings that only exist in a worker (KV, D1, R2,
-//! service bindings) are reached through `dice_mcp::adapter::WorkerEnv::env` on wasm32.
+//! ([`crate::testing::TestPlatform`]). Bindings (KV, D1, R2, Durable Objects, service
+//! bindings) are typed methods of the context (`src/bindings.rs`): in the worker they
+//! give the binding, in a host test an error that names it.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use super::input::{Exchange, InputKind, InputRequest};
+use crate::auth::signature::Verifier;
 use crate::auth::Principal;
 use crate::protocol::version::{Era, Version};
 
@@ -28,7 +29,12 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 /// Who made the request: the verified token's subject, scopes and claims.
 pub type Caller = Principal;
 
-/// The outside world, as the runtime provides it.
+/// The outside world, as the runtime provides it: the one object the core gets from the
+/// adapter for a request. Tools use the first two (through [`Context`]) and the bindings
+/// ([`Context::kv`] and the rest, from `src/bindings.rs`); the HTTP pipeline uses the
+/// rest, in order: the rate limiters, the identity provider's key set, the signature
+/// check, the operator's console. Everything but `var` and `fetch` has a default, so a
+/// test's platform gives only what it needs.
 pub trait Platform {
     /// A variable or secret of the worker (`[vars]`, `wrangler secret put`, `.dev.vars`).
     fn var(&self, name: &str) -> Option<String>;
@@ -37,9 +43,86 @@ pub trait Platform {
         &'a self,
         request: FetchRequest,
     ) -> BoxFuture<'a, Result<FetchResponse, FetchError>>;
-    /// The concrete platform, for adapters that offer more than this trait (the worker's
-    /// bindings).
-    fn as_any(&self) -> &dyn Any;
+    /// The worker's bindings (KV, D1, R2, Durable Objects, services…), as workers-rs's
+    /// `Env`; `None` where there are none (host tests).
+    fn env(&self) -> Option<&worker::Env> {
+        None
+    }
+    /// Whether a `[[ratelimits]]` binding called `binding` exists (asked once per
+    /// isolate, when the configuration is read).
+    fn has_rate_limiter(&self, binding: &str) -> bool {
+        let _ = binding;
+        false
+    }
+    /// Counts `key` in the `[[ratelimits]]` binding called `binding` and says whether it
+    /// may go on. A limiter cannot be asked without counting.
+    fn rate_limit<'a>(&'a self, binding: &'static str, key: &'a str) -> BoxFuture<'a, Limiter> {
+        let _ = (binding, key);
+        Box::pin(std::future::ready(Limiter::Unbound))
+    }
+    /// Fetches the identity provider's key set (`JWT_JWKS_URL`): its body and the answer's
+    /// `Cache-Control` max-age, or what went wrong, in words for the operator's log. The
+    /// platform gives up after `auth::jwks::FETCH_TIMEOUT_MS` and as soon as the body
+    /// passes `auth::jwks::MAX_BYTES`.
+    fn fetch_key_set<'a>(&'a self, url: &'a str) -> BoxFuture<'a, KeySetFetch> {
+        let _ = url;
+        Box::pin(std::future::ready(Err(
+            "this platform fetches no key sets".to_owned()
+        )))
+    }
+    /// Checks token signatures: WebCrypto in the worker; on the host the `rsa` crate
+    /// ([`RsaVerifier`](crate::auth::signature::RsaVerifier)), which the worker never
+    /// links.
+    fn verifier(&self) -> &dyn Verifier {
+        DEFAULT_VERIFIER
+    }
+    /// Writes a line to the operator's log (the worker's console), apart from the
+    /// request's own log line: configuration warnings, key set fetches, limiter failures.
+    fn console(&self, severity: Severity, line: &str) {
+        let _ = (severity, line);
+    }
+}
+
+/// A fetched key set document and its `Cache-Control` max-age, or why the fetch failed.
+pub type KeySetFetch = Result<(Vec<u8>, Option<i64>), String>;
+
+/// What a rate limiter binding answered ([`Platform::rate_limit`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Limiter {
+    Allowed,
+    Refused,
+    /// No such binding: nothing is limited.
+    Unbound,
+    /// The binding failed; the words are for the operator's log.
+    Failed(String),
+}
+
+/// How much a line of [`Platform::console`] matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+const DEFAULT_VERIFIER: &dyn Verifier = &crate::auth::signature::RsaVerifier;
+#[cfg(target_arch = "wasm32")]
+const DEFAULT_VERIFIER: &dyn Verifier = &NoVerifier;
+
+/// A platform with no crypto of its own refuses to answer (a 503, never a pass).
+#[cfg(target_arch = "wasm32")]
+struct NoVerifier;
+
+#[cfg(target_arch = "wasm32")]
+impl Verifier for NoVerifier {
+    fn verify<'a>(
+        &'a self,
+        _: crate::auth::signature::SignatureCheck<'a>,
+    ) -> crate::auth::signature::VerifyFuture<'a> {
+        Box::pin(std::future::ready(Err(
+            crate::auth::signature::VerifierError("this platform checks no signatures".into()),
+        )))
+    }
 }
 
 /// The severity of a log message sent to the client (RFC 5424 levels, as MCP names them).
@@ -378,7 +461,7 @@ impl Context {
         self.version.as_str()
     }
 
-    /// The platform itself, for adapters' extension traits.
+    /// The platform itself.
     pub fn platform(&self) -> &dyn Platform {
         &*self.platform
     }

@@ -295,6 +295,24 @@ mod tests {
     }
 
     #[test]
+    fn on_the_host_the_notes_binding_is_an_error_that_names_it() {
+        let out = call_tool_with(
+            &notes::SaveNote,
+            json!({"text": "buy milk"}),
+            Some(caller(Some("u"), &["notes:write"])),
+            Rc::new(TestPlatform::default()),
+        );
+        assert!(out.is_error);
+        let Content::Text(text) = &out.content[0] else {
+            panic!()
+        };
+        assert!(
+            text.contains("Workers KV namespace NOTES") && text.contains("only the worker"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn export_report_starts_a_job_and_follows_it_to_its_link() {
         use std::cell::Cell;
         let polls = Rc::new(Cell::new(0));
