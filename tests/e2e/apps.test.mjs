@@ -277,9 +277,11 @@ test("the view is listed and read as one HTML document of at most 8 KiB with its
   const init = await post(initialize("2025-11-25"));
   assert.deepEqual(init.json.result.capabilities.resources, { listChanged: false, subscribe: false });
   const listed = (await post(rpc("resources/list"), V("2025-11-25"))).json.result.resources;
-  assert.deepEqual(listed.map((r) => r.uri), [VIEW_URI]);
-  assert.equal(listed[0].mimeType, MIME);
-  assert.deepEqual(listed[0]._meta, VIEW_META);
+  // Found by its URI: resources added to the product break nothing here.
+  const view = listed.find((r) => r.uri === VIEW_URI);
+  assert.ok(view, JSON.stringify(listed.map((r) => r.uri)));
+  assert.equal(view.mimeType, MIME);
+  assert.deepEqual(view._meta, VIEW_META);
   const read = await post(rpc("resources/read", { uri: VIEW_URI }), V("2025-11-25"));
   const [contents] = read.json.result.contents;
   assert.equal(read.json.result.contents.length, 1);
@@ -288,10 +290,12 @@ test("the view is listed and read as one HTML document of at most 8 KiB with its
   assert.deepEqual(contents._meta, VIEW_META);
   assert.match(contents.text, /^<!doctype html>/i);
   assert.ok(Buffer.byteLength(contents.text) <= 8192, `${Buffer.byteLength(contents.text)} bytes`);
-  assert.equal(listed[0].size, Buffer.byteLength(contents.text));
+  assert.equal(view.size, Buffer.byteLength(contents.text));
   assert.doesNotMatch(contents.text, /\b(?:src|href)=["']?(?:https?:)?\/\//i, "nothing loaded from elsewhere");
   const templates = await post(rpc("resources/templates/list"), V("2025-11-25"));
-  assert.deepEqual(templates.json.result.resourceTemplates, [], "answered, not -32601 (Claude asks)");
+  // Answered, not -32601 (Claude asks), whatever templates the product has.
+  assert.equal(templates.json.error, undefined, templates.text);
+  assert.ok(Array.isArray(templates.json.result.resourceTemplates), templates.text);
 });
 
 test("2026-07-28: a client without the UI extension gets the same tools and the same call", async () => {
@@ -300,7 +304,7 @@ test("2026-07-28: a client without the UI extension gets the same tools and the 
     _meta: { [META_CAPS]: { extensions: { "io.modelcontextprotocol/ui": { mimeTypes: [MIME] } } } },
   });
   assert.deepEqual(without.json.result.tools, withUi.json.result.tools, "tools/list does not depend on the client");
-  assert.deepEqual(without.json.result.tools.map((t) => t.name), ["roll_dice"], "roll_dice is never hidden");
+  assert.ok(without.json.result.tools.some((t) => t.name === "roll_dice"), "roll_dice is never hidden");
   const call = await postModern("tools/call", { name: "roll_dice", arguments: { n_dice: 2 } });
   assert.equal(call.json.result.structuredContent.result.length, 2);
   const read = await postModern("resources/read", { uri: VIEW_URI }, { headers: { "mcp-name": VIEW_URI } });

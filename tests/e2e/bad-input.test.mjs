@@ -201,9 +201,10 @@ const rows = {
     rpcError(await post(tooMany), 400, -32600, { message: /at most 100/ });
   },
   "unknown method": async () => {
-    rpcError(await post(rpc("prompts/list", undefined, "q"), V), 200, -32601, { id: "q" });
-    // The dice server has resources (roll_dice's view) but no prompts.
-    const modern = await postModern("prompts/list", {});
+    // A method no server has: prompts/list would pin the product to having no prompts
+    // (tests/apps_flow.rs checks that answer on a server built without them).
+    rpcError(await post(rpc("dice/unknown", undefined, "q"), V), 200, -32601, { id: "q" });
+    const modern = await postModern("dice/unknown", {});
     rpcError(modern, 404, -32601, { id: 1 });
   },
   "unknown tool": async () => {
