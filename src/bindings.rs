@@ -11,7 +11,7 @@
 
 use worker::{Bucket, D1Database, Env, Fetcher, KvStore, ObjectNamespace};
 
-use crate::primitives::Severity;
+use crate::primitives::{Error, Severity};
 use crate::tools::{Context, ToolError};
 
 /// A kind of binding: what the model and the operator are told it is, and where
@@ -127,5 +127,41 @@ impl From<worker::Error> for ToolError {
 impl From<worker::KvError> for ToolError {
     fn from(e: worker::KvError) -> Self {
         ToolError::from(worker::Error::from(e))
+    }
+}
+
+/// The same for a resource's `read` and a prompt's `get` (`ResourceError` and
+/// `PromptError` are this `Error`): `?` on a binding's call works there too, with the
+/// same words for the client and the log.
+impl From<worker::Error> for Error {
+    fn from(e: worker::Error) -> Self {
+        Error::from(ToolError::from(e))
+    }
+}
+
+impl From<worker::KvError> for Error {
+    fn from(e: worker::KvError) -> Self {
+        Error::from(ToolError::from(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workers_rs_errors_convert_for_every_primitive_with_the_same_words() {
+        fn read() -> Result<(), Error> {
+            Err(worker::Error::RustError("table notes is missing".into()))?
+        }
+        fn get() -> Result<(), Error> {
+            Err(worker::KvError::InvalidKvStore("NOTES".into()))?
+        }
+        for e in [read().unwrap_err(), get().unwrap_err()] {
+            assert_eq!(
+                e.message(),
+                "The platform refused the operation; the server's log has the details."
+            );
+        }
     }
 }
