@@ -19,7 +19,7 @@ fn main() {
     let policy = ClaimPolicy {
         audiences: vec!["dice-server".into()],
         issuer: None,
-        required_scopes: vec![],
+        required_scopes: Vec::new().into(),
         leeway_secs: 60,
     };
     let now = 1_800_000_000i64;

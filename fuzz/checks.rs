@@ -119,7 +119,7 @@ fn policy() -> ClaimPolicy {
     ClaimPolicy {
         audiences: vec!["dice-server".into()],
         issuer: None,
-        required_scopes: vec![],
+        required_scopes: Vec::new().into(),
         leeway_secs: 60,
     }
 }
@@ -328,8 +328,10 @@ pub fn task_request(data: &[u8]) {
             platform: Rc::new(dice_mcp::testing::TestPlatform::default()),
             sse: false,
             now: NOW,
-            input_state_key: Some(Rc::from(&b"0123456789abcdef0123456789abcdef"[..])),
-            required_scopes: Vec::new(),
+            input_state_key: Some(std::sync::Arc::from(
+                &b"0123456789abcdef0123456789abcdef"[..],
+            )),
+            required_scopes: None,
         };
         let headers = McpHeaders {
             protocol_version: Some("2026-07-28"),

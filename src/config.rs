@@ -1,6 +1,7 @@
 //! Worker variables and secrets, read once per isolate into a checked [`Config`].
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::auth::keys::KeySet;
 use crate::auth::policy::ClaimPolicy;
@@ -18,7 +19,7 @@ pub struct Config {
     pub authorization_servers: Vec<String>,
     /// The key that seals 2026-07-28 `requestState` (`INPUT_STATE_KEY`); needed only by a
     /// server with a tool that asks the client for input.
-    pub input_state_key: Option<Vec<u8>>,
+    pub input_state_key: Option<Arc<[u8]>>,
     /// Things an operator should know, logged once when the configuration is read.
     pub warnings: Vec<String>,
 }
@@ -227,7 +228,7 @@ impl Config {
             let policy = ClaimPolicy {
                 audiences,
                 issuer: get(JWT_ISSUER).map(|i| i.trim().to_owned()),
-                required_scopes: words(get(REQUIRED_SCOPES)),
+                required_scopes: words(get(REQUIRED_SCOPES)).into(),
                 leeway_secs,
             };
             Auth::Bearer(Box::new(Authenticator::new(static_keys, jwks_url, policy)))
@@ -236,7 +237,7 @@ impl Config {
         let input_state_key = match get(INPUT_STATE_KEY) {
             None => None,
             Some(k) if k.trim().len() >= crate::mcp::state::MIN_KEY_BYTES => {
-                Some(k.trim().as_bytes().to_vec())
+                Some(Arc::from(k.trim().as_bytes()))
             }
             Some(_) => {
                 return Err(err(

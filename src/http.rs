@@ -523,8 +523,12 @@ async fn mcp_endpoint(
                 platform,
                 sse: accept.1 > 0.0,
                 now,
-                input_state_key: config.input_state_key.as_deref().map(Rc::from),
-                required_scopes: config.required_scopes().to_vec(),
+                // Shared with the configuration, not copied per request.
+                input_state_key: config.input_state_key.clone(),
+                required_scopes: match &config.auth {
+                    Auth::Bearer(auth) => Some(auth.policy.required_scopes.clone()),
+                    Auth::Disabled => None,
+                },
             };
             let mut response = post(server, config, req, &call, format_of(accept)).await;
             if response.log.auth == AuthOutcome::NotRequired {
@@ -639,7 +643,7 @@ async fn post(
 /// had (2025-11-25 basic/authorization "Scope Challenge Handling", recommended approach).
 fn scope_challenge(config: &Config, req: &HttpRequest, scopes: &mcp::MissingScopes) -> Response {
     let required = match &config.auth {
-        Auth::Bearer(auth) => auth.policy.required_scopes.as_slice(),
+        Auth::Bearer(auth) => &auth.policy.required_scopes[..],
         Auth::Disabled => &[],
     };
     let err = AuthError::InsufficientScope {

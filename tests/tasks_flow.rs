@@ -191,8 +191,10 @@ fn send(
         platform: Rc::new(TestPlatform::default()),
         sse: false,
         now: NOW,
-        input_state_key: Some(Rc::from(&b"0123456789abcdef0123456789abcdef"[..])),
-        required_scopes: Vec::new(),
+        input_state_key: Some(std::sync::Arc::from(
+            &b"0123456789abcdef0123456789abcdef"[..],
+        )),
+        required_scopes: None,
     };
     let headers = McpHeaders {
         protocol_version: Some("2026-07-28"),
@@ -623,7 +625,7 @@ fn a_task_only_tool_tells_a_legacy_client_the_revision_it_needs() {
             sse: false,
             now: NOW,
             input_state_key: None,
-            required_scopes: Vec::new(),
+            required_scopes: None,
         };
         let headers = McpHeaders {
             protocol_version: Some(version),

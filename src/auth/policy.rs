@@ -1,5 +1,7 @@
 //! What a verified token's claims must say: audience, issuer, time window, scopes.
 
+use std::sync::Arc;
+
 use jwt_compact::Claims;
 use serde_json::{Map, Value};
 
@@ -13,7 +15,7 @@ pub struct ClaimPolicy {
     /// When set, `iss` must equal it exactly.
     pub issuer: Option<String>,
     /// Every one must be granted by `scope` (space-separated) or `scp` (array or string).
-    pub required_scopes: Vec<String>,
+    pub required_scopes: Arc<[String]>,
     /// Clock skew tolerated for `nbf` and `iat` in the future. Expiry has none: a token
     /// is dead at `exp`.
     pub leeway_secs: i64,
@@ -136,7 +138,7 @@ mod tests {
         ClaimPolicy {
             audiences: vec!["dice-server".into()],
             issuer: Some("https://issuer.example".into()),
-            required_scopes: vec!["dice:roll".into()],
+            required_scopes: Arc::from(["dice:roll".to_string()]),
             leeway_secs: 60,
         }
     }

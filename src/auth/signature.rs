@@ -144,7 +144,7 @@ mod tests {
         let policy = ClaimPolicy {
             audiences: vec!["dice-server".into()],
             issuer: None,
-            required_scopes: vec![],
+            required_scopes: std::sync::Arc::from([]),
             leeway_secs: 60,
         };
         Authenticator::new(Some(set), None, policy)

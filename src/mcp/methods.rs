@@ -252,11 +252,11 @@ fn tools_list(
 ) -> Result<Reply, RpcError> {
     let page = server.tools.page(cursor(params)?).map_err(unknown_cursor)?;
     // Without a caller the server runs without authentication: `noauth`.
-    // One copy of the required scopes for every tool of the page.
-    let required: Option<std::rc::Rc<[String]>> = request
+    // The configuration's own list, shared by every tool of the page.
+    let required = request
         .caller
         .as_ref()
-        .map(|_| request.required_scopes.as_slice().into());
+        .and_then(|_| request.required_scopes.clone());
     let tools: Vec<lists::Tool<'static>> = page
         .tools
         .iter()
@@ -326,7 +326,7 @@ fn describe(
     tool: &'static dyn DynTool,
     def: &'static Definition,
     version: Version,
-    required: Option<std::rc::Rc<[String]>>,
+    required: Option<std::sync::Arc<[String]>>,
 ) -> lists::Tool<'static> {
     lists::Tool {
         name: tool.name(),

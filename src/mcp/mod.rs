@@ -147,10 +147,10 @@ pub struct Post {
     /// Unix seconds.
     pub now: i64,
     /// Seals and opens `requestState` (`INPUT_STATE_KEY`), when configured.
-    pub input_state_key: Option<Rc<[u8]>>,
+    pub input_state_key: Option<Arc<[u8]>>,
     /// The scopes every token must hold (`REQUIRED_SCOPES`), which a tool's
-    /// `securitySchemes` lists beside its own.
-    pub required_scopes: Vec<String>,
+    /// `securitySchemes` lists beside its own; `None` without authentication.
+    pub required_scopes: Option<Arc<[String]>>,
 }
 
 #[doc(hidden)]

@@ -4,7 +4,7 @@
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::{Object, Shape};
 use crate::protocol::version::Version;
@@ -54,7 +54,7 @@ pub struct Tool<'a> {
     /// `Some((required, own))`: signing in with OAuth 2 grants the scopes every token
     /// needs (`REQUIRED_SCOPES`) and the tool's own, listed once each; `None`: a server
     /// without tokens (`noauth`).
-    pub scopes: Option<(Rc<[String]>, &'a [&'a str])>,
+    pub scopes: Option<(Arc<[String]>, &'a [&'a str])>,
     pub meta: Option<&'a Value>,
     pub version: Version,
 }
@@ -375,7 +375,7 @@ mod tests {
             input_schema: &input,
             output_schema: Some(&output),
             annotations: Some(&annotations),
-            scopes: Some((Rc::from(Vec::new()), &["a"])),
+            scopes: Some((Arc::from(Vec::new()), &["a"])),
             meta: None,
             version: v,
         })

@@ -443,8 +443,8 @@ mod primitives_flow {
             platform: Rc::new(TestPlatform::default()),
             sse: false,
             now: 1_800_000_000,
-            input_state_key: Some(Rc::from(KEY)),
-            required_scopes: Vec::new(),
+            input_state_key: Some(std::sync::Arc::from(KEY)),
+            required_scopes: None,
         }
     }
 
