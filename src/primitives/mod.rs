@@ -227,6 +227,22 @@ impl From<ToolError> for Error {
     }
 }
 
+/// Cursors the server never issues for 5 items in pages of 2: empty, malformed, not on a
+/// page boundary, past the end, too large. Every registry's paging test refuses them all.
+#[cfg(test)]
+pub(crate) const FOREIGN_CURSORS: &[&str] = &[
+    "",
+    "p",
+    "p0",
+    "p1",
+    "p6",
+    "p-2",
+    "2",
+    "p+2",
+    "p2x",
+    "p99999999999999999999999",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,18 +252,7 @@ mod tests {
         assert_eq!(page(5, 2, None), Ok((0..2, Some("p2".into()))));
         assert_eq!(page(5, 2, Some("p4")), Ok((4..5, None)));
         assert_eq!(page(0, 2, None), Ok((0..0, None)));
-        for bad in [
-            "",
-            "p",
-            "p0",
-            "p1",
-            "p6",
-            "p-2",
-            "2",
-            "p+2",
-            "p2x",
-            "p99999999999999999999999",
-        ] {
+        for &bad in FOREIGN_CURSORS {
             assert_eq!(page(5, 2, Some(bad)), Err(InvalidCursor), "{bad:?}");
         }
     }
