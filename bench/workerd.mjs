@@ -41,10 +41,12 @@ class Ratelimit {
 /** `ratelimits`: [{ name, limit, period }], as `[[ratelimits]]` in wrangler.toml. */
 /** `localFetch`: the worker may fetch loopback addresses (workerd's default outbound
  *  allows public addresses only), for tests whose tools call a server of the test's. */
+/** `v8Flags`: V8 flags for the run (workerd's `v8Flags`), e.g. `--perf-basic-prof` for a profile.
+ *  `wrapper`: a command to run workerd under, e.g. `["valgrind", "--tool=callgrind", ...]`. */
 /** `durableObjects`: [{ name, className }], as `[[durable_objects.bindings]]` with a
  *  `new_sqlite_classes` migration: SQLite-backed objects of a class the worker exports,
  *  stored on disk in the run's temporary folder (alarms included), as `wrangler dev` does. */
-export async function startWorkerd({ dir, main = "index.js", vars = {}, flags = [], ratelimits = [], durableObjects = [], durableObjectsInMemory = false, compatibilityDate = "2026-11-01", localFetch = false }) {
+export async function startWorkerd({ dir, main = "index.js", vars = {}, flags = [], ratelimits = [], durableObjects = [], durableObjectsInMemory = false, compatibilityDate = "2026-11-01", localFetch = false, v8Flags = [], wrapper = [] }) {
   const port = await freePort();
   // capnp embeds files relative to the config: copy the bundle beside it.
   const tmp = mkdtempSync(path.join(tmpdir(), "dice-workerd-"));
@@ -68,7 +70,7 @@ export async function startWorkerd({ dir, main = "index.js", vars = {}, flags = 
   if (onDisk) mkdirSync(doStorage);
   writeFileSync(path.join(tmp, "ratelimit.mjs"), RATELIMIT_MODULE);
   const config = `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
+const config :Workerd.Config = (${v8Flags.length ? `\n  v8Flags = [ ${v8Flags.map(quote).join(", ")} ],` : ""}
   services = [ (name = "main", worker = .worker)${localFetch ? ', (name = "local", network = (allow = ["public", "private", "local"]))' : ""}${onDisk ? `, (name = "do-disk", disk = (path = ${quote(doStorage)}, writable = true))` : ""} ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
   extensions = [ ( modules = [ (name = "dice-bench:ratelimit", esModule = embed "ratelimit.mjs", internal = true) ] ) ],
@@ -84,8 +86,8 @@ const worker :Workerd.Worker = (
   writeFileSync(file, config);
   const server = await startServer({
     name: "workerd",
-    command: WORKERD,
-    args: ["serve", file, "--experimental"],
+    command: wrapper.length ? wrapper[0] : WORKERD,
+    args: [...wrapper.slice(1), ...(wrapper.length ? [WORKERD] : []), "serve", file, "--experimental"],
     // workerd prints nothing when it listens: it is ready when the worker answers.
     readyUrl: `http://127.0.0.1:${port}`,
     readyMethod: "OPTIONS",
