@@ -66,6 +66,19 @@ pub fn http_request(data: &[u8]) {
     };
     let res = dice_mcp::testing::handle(open_config(), &req, NOW);
 
+    // The adapter's side: the same head as its glue writes it, read back, and the URL cut.
+    let mut glue = format!("{method}\nhttp://127.0.0.1:8787{path}\n");
+    for (name, value) in &req.headers {
+        glue.push_str(&format!("{name}\n{value}\n"));
+    }
+    // No line here holds a line break (they came from `lines()`), as in the Fetch API.
+    let (m, url, read) = dice_mcp::http::read_head(&glue);
+    assert_eq!(m, method);
+    assert_eq!(read, req.headers);
+    assert!(dice_mcp::http::path_of(url).starts_with('/'));
+    assert!(dice_mcp::http::path_of(path).starts_with('/'));
+    let _ = dice_mcp::http::origin_of(path);
+
     // No 401 (this configuration asks for no token) and no 5xx: nothing here may fail.
     const STATUSES: [u16; 10] = [200, 202, 204, 400, 403, 404, 405, 406, 413, 415];
     assert!(

@@ -70,11 +70,79 @@ impl Default for Body {
 /// `scheme://host[:port]` of an absolute, serialised URL: everything before its path,
 /// query or fragment.
 pub fn origin_of(url: &str) -> &str {
-    let host_start = url.find("://").map_or(0, |i| i + 3);
+    let host_start = host_start(url);
     let end = url[host_start..]
         .find(['/', '?', '#'])
         .map_or(url.len(), |i| host_start + i);
     &url[..end]
+}
+
+/// Where the host begins: after the first `://`, or at 0 without one. A byte scan, not
+/// `str::find`, whose substring searcher costs more to set up than this whole scan.
+fn host_start(url: &str) -> usize {
+    let b = url.as_bytes();
+    (0..b.len().saturating_sub(2))
+        .find(|&i| b[i] == b':' && b[i + 1] == b'/' && b[i + 2] == b'/')
+        .map_or(0, |i| i + 3)
+}
+
+/// The path of an already serialised (WHATWG) URL, as the runtime gives it: from the
+/// first `/` after the host to the query or fragment, `/` when there is none. The
+/// serialisation never leaves a `?` or `#` unencoded inside the path.
+pub fn path_of(url: &str) -> &str {
+    let host_start = host_start(url);
+    let Some(start) = url[host_start..]
+        .find(['/', '?', '#'])
+        .map(|i| host_start + i)
+    else {
+        return "/";
+    };
+    let rest = &url[start..];
+    if !rest.starts_with('/') {
+        return "/";
+    }
+    &rest[..rest.find(['?', '#']).unwrap_or(rest.len())]
+}
+
+/// The adapter's request head, `method \n url \n (name \n value \n)*` as its JavaScript
+/// glue writes it (the Fetch API allows no line break in any of them): the method, the
+/// URL and the headers. A line without its pair is dropped. Scanned with
+/// [`find_newline`]: `str::split` measured several times dearer in wasm.
+pub fn read_head(head: &str) -> (&str, &str, Vec<(String, String)>) {
+    let mut rest = head;
+    let mut line = || {
+        let i = find_newline(rest.as_bytes())?;
+        let l = &rest[..i];
+        rest = &rest[i + 1..];
+        Some(l)
+    };
+    let method = line().unwrap_or_default();
+    let url = line().unwrap_or_default();
+    let mut headers = Vec::with_capacity(16);
+    while let (Some(name), Some(value)) = (line(), line()) {
+        headers.push((name.to_owned(), value.to_owned()));
+    }
+    (method, url, headers)
+}
+
+/// Where the first `\n` of `bytes` is. Eight bytes a step (wasm has 64-bit integers but
+/// here no SIMD): the adapter scans every request's head with it, a bearer token included,
+/// and a byte-by-byte loop measured 9,000 instructions a request in workerd.
+pub fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        // A zero byte in `word ^ "\n\n\n\n\n\n\n\n"` is a line end in the chunk.
+        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'\n'));
+        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
+            break;
+        }
+        i += 8;
+    }
+    bytes[i..].iter().position(|&b| b == b'\n').map(|p| i + p)
 }
 
 impl HttpRequest {
@@ -894,6 +962,63 @@ mod tests {
             ("https://a.example", "https://a.example"),
         ] {
             assert_eq!(origin_of(url), origin, "{url}");
+        }
+    }
+
+    #[test]
+    fn a_newline_is_found_wherever_it_is() {
+        for len in 0..40 {
+            let mut bytes = vec![b'a'; len];
+            assert_eq!(find_newline(&bytes), None, "{len}");
+            for at in 0..len {
+                bytes.fill(0xff);
+                bytes[at] = b'\n';
+                if at + 1 < len {
+                    bytes[at + 1] = b'\n';
+                }
+                assert_eq!(find_newline(&bytes), Some(at), "{len} {at}");
+            }
+        }
+        // Bytes next to 0x0a (0x0b, 0x8a) are not line ends.
+        assert_eq!(
+            find_newline(&[0x0b, 0x8a, 0x09, 0x0b, 0x8a, 0x09, 0x0b, 0x8a, 0x0a]),
+            Some(8)
+        );
+    }
+
+    #[test]
+    fn a_head_gives_method_url_and_header_pairs() {
+        let (m, u, h) = read_head("POST\nhttp://a/mcp/\naccept\napplication/json\nx-empty\n\n");
+        assert_eq!((m, u), ("POST", "http://a/mcp/"));
+        assert_eq!(
+            h,
+            [
+                ("accept".into(), "application/json".into()),
+                ("x-empty".into(), String::new())
+            ]
+        );
+        let (m, u, h) = read_head("GET\nhttp://a/\nlonely\n");
+        assert_eq!(
+            (m, u, h.len()),
+            ("GET", "http://a/", 0),
+            "a name without a value is dropped"
+        );
+        assert_eq!(read_head(""), ("", "", vec![]));
+    }
+
+    #[test]
+    fn the_path_runs_from_the_host_to_the_query() {
+        for (url, path) in [
+            ("https://dice.example.com/mcp/", "/mcp/"),
+            ("http://127.0.0.1:8787/mcp?x=/y", "/mcp"),
+            ("http://[::1]:8787/.well-known/x#a/b", "/.well-known/x"),
+            ("https://a.example/a%3Fb/c", "/a%3Fb/c"),
+            ("https://a.example?q=/1", "/"),
+            ("https://a.example#/f", "/"),
+            ("https://a.example", "/"),
+            ("https://a.example/", "/"),
+        ] {
+            assert_eq!(path_of(url), path, "{url}");
         }
     }
 

@@ -125,10 +125,10 @@ pub static SERVER: mcp::Server = mcp::Server {
 #[cfg(all(target_arch = "wasm32", feature = "entry"))]
 #[worker::event(fetch)]
 async fn fetch(
-    req: worker::Request,
+    req: worker::web_sys::Request,
     env: worker::Env,
     _ctx: worker::Context,
-) -> worker::Result<worker::Response> {
+) -> worker::Result<worker::web_sys::Response> {
     adapter::serve(&SERVER, req, env).await
 }
 

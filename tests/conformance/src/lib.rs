@@ -123,10 +123,10 @@ dice_mcp::task_object!(TaskObject, SERVER);
 #[cfg(target_arch = "wasm32")]
 #[worker::event(fetch)]
 async fn fetch(
-    req: worker::Request,
+    req: worker::web_sys::Request,
     env: worker::Env,
     _ctx: worker::Context,
-) -> worker::Result<worker::Response> {
+) -> worker::Result<worker::web_sys::Response> {
     dice_mcp::adapter::serve(&SERVER, req, env).await
 }
 
