@@ -72,7 +72,7 @@ impl From<AuthError> for Refused {
 }
 
 /// A request's `Authorization` header, read once: its bearer token and the token's
-/// SHA-256, which both token memories are keyed by. The rate limiter's question
+/// keyed digest ([`cache::digest`]), which both token memories are keyed by. The rate limiter's question
 /// ([`Authenticator::cost`]) and the check itself share it, so a request hashes its
 /// token once.
 #[derive(Clone, Debug)]
