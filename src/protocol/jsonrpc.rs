@@ -128,6 +128,10 @@ impl Id {
 
 /// Cuts a client-supplied string for an error message, on a character boundary.
 pub fn truncate(s: &str, max_chars: usize) -> String {
+    // No more bytes than `max_chars` means no more characters: nothing to count.
+    if s.len() <= max_chars {
+        return s.to_owned();
+    }
     match s.char_indices().nth(max_chars) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_owned(),
@@ -163,5 +167,8 @@ mod tests {
     fn truncate_respects_char_boundaries() {
         assert_eq!(truncate("ééééé", 2), "éé…");
         assert_eq!(truncate("abc", 5), "abc");
+        assert_eq!(truncate("abc", 3), "abc");
+        assert_eq!(truncate("éé", 2), "éé");
+        assert_eq!(truncate("abcd", 3), "abc…");
     }
 }
