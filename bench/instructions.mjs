@@ -1,6 +1,9 @@
 // Instructions per cached tools/call inside workerd, counted by valgrind's callgrind: the
-// whole process (runtime, JavaScript glue, wasm), repeatable to about 1% where CPU time on
-// a shared 2-core machine moves by 15%. For judging a change to the worker's hot path.
+// whole process (runtime, JavaScript glue, wasm). Per-function counts repeat exactly from
+// run to run; totals move by a few percent (up to 10% for the tiny floor worker: garbage
+// collections and compiler jobs land in the measured window or not), where CPU time on a
+// shared 2-core machine moves by 15% or more. For judging a change to the hot path: run
+// each build twice, and compare functions, not only totals.
 //   npx wrangler deploy --dry-run --outdir /tmp/a    (and /tmp/b for the other build)
 //   node bench/instructions.mjs /tmp/a [/tmp/b ...]  [--requests 1000] [--warm 10000] [--path /mcp/] [--keep]
 // Needs valgrind (Debian: apt-get install valgrind). V8 runs with --no-liftoff, so every
@@ -56,7 +59,8 @@ for (const dir of args) {
   const w = await startWorkerd({
     dir,
     vars: { JWT_PUBLIC_KEY: key.publicPem },
-    v8Flags: ["--perf-basic-prof", ...(COLD ? [] : ["--no-liftoff"])],
+    // --perf-basic-prof also starts V8's log: into the run's folder, not the working one.
+    v8Flags: ["--perf-basic-prof", `--logfile=${out}/v8.log`, ...(COLD ? [] : ["--no-liftoff"])],
     wrapper: ["valgrind", "--tool=callgrind", "--smc-check=all-non-file", `--callgrind-out-file=${out}/callgrind.%p`, "--compress-strings=no"],
   });
   try {
