@@ -41,15 +41,21 @@ pub async fn serve(
     PANIC_HOOK.call_once(chain_panic_hook);
     // Tools may hold the platform after the answer (streams, tasks).
     let platform = Rc::new(WorkersPlatform { env });
-    let request = read_request(&req).await?;
+    let mut request = read_head(&req);
     let config = match CONFIG.get_or_init(|| http::configure(server, &*platform)) {
         Ok(c) => c,
         Err(e) => {
+            // A misconfigured worker reads no body: it answers the same 500 to everything.
             let response = http::config_error(e);
             log_request(&response, &request.method, &request.path, started);
             return Ok(into_runtime(response));
         }
     };
+    if request.method == "POST" {
+        let declared = crate::protocol::find_header(&request.headers, "content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        request.body = read_body(&req, declared).await?;
+    }
     let now = (now_ms() / 1000) as i64;
     let mut response = http::handle(server, config, &request, now, platform).await;
     let Some(stream) = response.stream.take() else {
@@ -374,27 +380,20 @@ export function response(status, headers, body) {
     }
 }
 
-async fn read_request(req: &web_sys::Request) -> Result<http::HttpRequest> {
-    let head = String::from_utf8(glue::request_head(req)).map_err(|_| {
-        worker::Error::RustError("the runtime gave a request head that is not UTF-8".into())
-    })?;
+/// The request without its body (read once the configuration is known to be good).
+fn read_head(req: &web_sys::Request) -> http::HttpRequest {
+    // TextEncoder writes UTF-8 only; a replacement character could not arise here.
+    let head = String::from_utf8_lossy(&glue::request_head(req)).into_owned();
     let (method, url, headers) = http::read_head(&head);
-    let body = if method == "POST" {
-        let declared = crate::protocol::find_header(&headers, "content-length")
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        read_body(req, declared).await?
-    } else {
-        Body::default()
-    };
     // The runtime's URL is already serialised (WHATWG): its origin is what precedes the
     // path, so no URL parser is needed (see fetch_jwks).
-    Ok(http::HttpRequest {
+    http::HttpRequest {
         base_url: http::origin_of(url).to_owned(),
         path: http::path_of(url).to_owned(),
         method: method.to_owned(),
         headers,
-        body,
-    })
+        body: Body::default(),
+    }
 }
 
 /// Reads at most MAX_BODY_BYTES, stopping as soon as the body proves longer.
@@ -449,6 +448,16 @@ fn worker_headers(response: &http::Response) -> Headers {
 
 /// The runtime's response for an answer that does not stream, made in one call.
 fn into_runtime(response: http::Response) -> web_sys::Response {
+    // The glue splits the headers at line breaks: a name or value holding one (a
+    // misconfigured PUBLIC_URL in a challenge, say) takes the header-by-header path,
+    // where the runtime refuses just that header.
+    let one_call = response.headers.iter().all(|(name, value)| {
+        http::find_newline(name.as_bytes()).is_none()
+            && http::find_newline(value.as_bytes()).is_none()
+    });
+    if !one_call {
+        return by_header(response);
+    }
     let mut headers = String::with_capacity(256);
     for (name, value) in &response.headers {
         headers.push_str(name);
@@ -458,20 +467,25 @@ fn into_runtime(response: http::Response) -> web_sys::Response {
     }
     match glue::response(response.status, &headers, &response.body) {
         Ok(r) => r,
-        // The core only emits ASCII values without line breaks; if the runtime still
-        // refuses one, the header-by-header path drops just that header and logs it.
-        Err(_) => {
-            let builder = Response::builder()
-                .with_status(response.status)
-                .with_headers(worker_headers(&response));
-            let r = if response.body.is_empty() {
-                builder.empty()
-            } else {
-                builder.fixed(response.body)
-            };
-            r.into()
+        // The runtime refused a header: the header-by-header path drops just that one
+        // and logs it.
+        Err(e) => {
+            worker::console_error!("dice-mcp: the one-call response failed: {}", js_message(&e));
+            by_header(response)
         }
     }
+}
+
+fn by_header(response: http::Response) -> web_sys::Response {
+    let builder = Response::builder()
+        .with_status(response.status)
+        .with_headers(worker_headers(&response));
+    let r = if response.body.is_empty() {
+        builder.empty()
+    } else {
+        builder.fixed(response.body)
+    };
+    r.into()
 }
 
 /// The worker's side of [`Platform`]: its variables and secrets, `fetch`, the rate

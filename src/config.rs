@@ -267,6 +267,13 @@ fn words(v: Option<String>) -> Vec<String> {
 
 /// An absolute http(s) URL. Plain http only for loopback hosts, where `https_only` is set.
 fn check_url(url: &str, https_only: bool) -> Result<(), String> {
+    // These URLs go into response headers (challenges, metadata links) and the logs.
+    if url.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(format!(
+            "'{}' holds a space or a control character; write the URL alone",
+            url.escape_debug()
+        ));
+    }
     let ok = match url.split_once("://") {
         Some(("https", rest)) => !rest.is_empty(),
         Some(("http", rest)) if !https_only => !rest.is_empty(),
@@ -453,6 +460,10 @@ mod tests {
             (JWT_JWKS_URL, "http://idp.example/jwks"),
             (JWT_LEEWAY_SECONDS, "3600"),
             (PUBLIC_URL, "dice.example.com"),
+            // It goes into response headers: no line break may ride along.
+            (PUBLIC_URL, "https://dice.example.com\nx-injected\nyes"),
+            (PUBLIC_URL, "https://dice.example.com/a b"),
+            (JWT_JWKS_URL, "https://idp.example/jw\r\nks"),
         ];
         for (var, value) in bad {
             let mut vars = vec![(var, value)];

@@ -121,7 +121,9 @@ pub static SERVER: mcp::Server = mcp::Server {
 
 /// The product's worker entry. A crate that builds its own server from this one (the
 /// conformance fixture worker) turns the `entry` feature off and calls
-/// [`adapter::serve`] from an entry of its own.
+/// [`adapter::serve`] from an entry of its own, with this same signature: the runtime's
+/// `web_sys::Request` in, its `web_sys::Response` out (workers-rs's `Request` and
+/// `Response` wrappers would copy the request head and the answer once more).
 #[cfg(all(target_arch = "wasm32", feature = "entry"))]
 #[worker::event(fetch)]
 async fn fetch(
