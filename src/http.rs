@@ -86,18 +86,11 @@ fn host_start(url: &str) -> usize {
         .map_or(0, |i| i + 3)
 }
 
-/// The path of an already serialised (WHATWG) URL, as the runtime gives it: from the
-/// first `/` after the host to the query or fragment, `/` when there is none. The
-/// serialisation never leaves a `?` or `#` unencoded inside the path.
+/// The path of an already serialised (WHATWG) URL, as the runtime gives it: what follows
+/// [`origin_of`] up to the query or fragment, `/` when there is none. The serialisation
+/// never leaves a `?` or `#` unencoded inside the path.
 pub fn path_of(url: &str) -> &str {
-    let host_start = host_start(url);
-    let Some(start) = url[host_start..]
-        .find(['/', '?', '#'])
-        .map(|i| host_start + i)
-    else {
-        return "/";
-    };
-    let rest = &url[start..];
+    let rest = &url[origin_of(url).len()..];
     if !rest.starts_with('/') {
         return "/";
     }

@@ -80,7 +80,7 @@ impl RequestLog {
         let mut line = Line(Vec::with_capacity(192));
         line.str("auth", self.auth.as_str());
         if let Some(n) = self.batch {
-            line.num("batch", n as u64);
+            line.num("batch", n);
         }
         if self.cancelled {
             line.yes("cancelled");
@@ -109,10 +109,9 @@ impl RequestLog {
             line.yes("remembered");
         }
         if let Some(c) = self.rpc_error {
-            line.key("rpc_error");
-            let _ = serde_json::to_writer(&mut line.0, &c);
+            line.num("rpc_error", c);
         }
-        line.num("status", u64::from(self.status));
+        line.num("status", self.status);
         if self.streamed {
             line.yes("streamed");
         }
@@ -146,7 +145,7 @@ impl Line {
         let _ = serde_json::to_writer(&mut self.0, value);
     }
 
-    fn num(&mut self, key: &str, value: u64) {
+    fn num(&mut self, key: &str, value: impl serde::Serialize) {
         self.key(key);
         let _ = serde_json::to_writer(&mut self.0, &value);
     }
