@@ -71,10 +71,17 @@ impl Default for Body {
 /// query or fragment.
 pub fn origin_of(url: &str) -> &str {
     let host_start = host_start(url);
-    let end = url[host_start..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |i| host_start + i);
-    &url[..end]
+    &url[..find_byte(url, host_start, |b| matches!(b, b'/' | b'?' | b'#'))]
+}
+
+/// The first byte at or after `from` that `stop` takes (an ASCII byte), or the end. A
+/// byte loop: `str::find` with a char array measured 5,000 instructions a request in
+/// workerd, and a `contains` on a byte set calls `memchr` for every byte.
+fn find_byte(s: &str, from: usize, stop: impl Fn(u8) -> bool) -> usize {
+    s.as_bytes()[from..]
+        .iter()
+        .position(|&b| stop(b))
+        .map_or(s.len(), |i| from + i)
 }
 
 /// Where the host begins: after the first `://`, or at 0 without one. A byte scan, not
@@ -94,7 +101,7 @@ pub fn path_of(url: &str) -> &str {
     if !rest.starts_with('/') {
         return "/";
     }
-    &rest[..rest.find(['?', '#']).unwrap_or(rest.len())]
+    &rest[..find_byte(rest, 0, |b| matches!(b, b'?' | b'#'))]
 }
 
 /// The adapter's request head, `method \n url \n (name \n value \n)*` as its JavaScript
@@ -136,6 +143,20 @@ pub fn find_newline(bytes: &[u8]) -> Option<usize> {
         i += 8;
     }
     bytes[i..].iter().position(|&b| b == b'\n').map(|p| i + p)
+}
+
+/// Whether every byte is ASCII, eight at a time: the adapter's check that the request
+/// head is UTF-8. `str::from_utf8` measured 4,000 instructions a request in workerd for
+/// a head with a bearer token (it steps four bytes at a time on wasm32).
+pub fn all_ascii(bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    while let Some((word, tail)) = rest.split_first_chunk::<8>() {
+        if u64::from_le_bytes(*word) & 0x8080_8080_8080_8080 != 0 {
+            return false;
+        }
+        rest = tail;
+    }
+    rest.is_ascii()
 }
 
 impl HttpRequest {
@@ -942,6 +963,21 @@ mod tests {
         assert!(!is_header_name_list("authorization\u{1}"));
         assert!(!is_header_name_list("mcp-protocol\u{fffd}version"));
         assert!(!is_header_name_list("a\"b"));
+    }
+
+    #[test]
+    fn all_ascii_sees_a_non_ascii_byte_anywhere() {
+        let ascii: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for len in 0..ascii.len() {
+            assert!(all_ascii(&ascii[..len]));
+            for at in 0..len {
+                let mut b = ascii[..len].to_vec();
+                b[at] = 0xc3;
+                assert!(!all_ascii(&b), "{len} {at}");
+                b[at] = 0x80;
+                assert!(!all_ascii(&b), "{len} {at}");
+            }
+        }
     }
 
     #[test]
