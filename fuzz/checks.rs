@@ -18,7 +18,7 @@ pub const NOW: i64 = 1_800_000_000;
 pub type Check = fn(&[u8]);
 
 /// The targets, by name: the folder names under fuzz/seeds and fuzz/regressions.
-pub const TARGETS: [(&str, Check); 9] = [
+pub const TARGETS: [(&str, Check); 10] = [
     ("http_request", http_request),
     ("bearer_token", bearer_token),
     ("token_claims", token_claims),
@@ -28,6 +28,7 @@ pub const TARGETS: [(&str, Check); 9] = [
     ("uri_template", uri_template),
     ("param_headers", param_headers),
     ("skill_uri", skill_uri),
+    ("jsonrpc_envelope", jsonrpc_envelope),
 ];
 
 fn open_config() -> &'static Config {
@@ -36,6 +37,15 @@ fn open_config() -> &'static Config {
         Config::from_vars(|name| (name == "ALLOW_UNAUTHENTICATED").then(|| "true".to_owned()))
             .expect("the fuzz configuration is valid")
     })
+}
+
+/// A POST body, read by the envelope's fast reader and by the full path: whatever the
+/// fast reader takes, the full path takes too and reads the same id, method and params.
+pub fn jsonrpc_envelope(data: &[u8]) {
+    if let Some(fast) = dice_mcp::mcp::read_envelope(data, true) {
+        let full = dice_mcp::mcp::read_envelope(data, false);
+        assert_eq!(Some(&fast), full.as_ref(), "the two readers disagree");
+    }
 }
 
 /// A whole HTTP request in a readable form: a first line `METHOD PATH`, then `name: value`

@@ -253,6 +253,37 @@ async fn handle_message(
     let header_version = headers.protocol_version.and_then(Version::parse);
     let header_era = header_version.map_or(Era::Legacy, Version::era);
 
+    // The common case, a well-formed request or notification, skips the `Value` tree of
+    // its envelope; anything else (a batch, a response, a bad field) takes the full path
+    // below, which says what is wrong.
+    if headers.protocol_version.is_none() || header_version.is_some() {
+        if let Some(message) = Envelope::parse(body) {
+            summary.version = header_version;
+            summary.method = Some(truncate(message.method, 64));
+            let Some(id) = message.id else {
+                return PostOutcome::Accepted;
+            };
+            if !can_reply {
+                return PostOutcome::NotAcceptable;
+            }
+            let params = message.params.as_ref();
+            let incoming = Incoming::Request {
+                id,
+                method: message.method,
+                params,
+            };
+            return handle_request(
+                server,
+                request,
+                Ok(incoming),
+                headers,
+                header_version,
+                summary,
+            )
+            .await
+            .unwrap_or(PostOutcome::Accepted);
+        }
+    }
     let message: Value = match parse(body) {
         Ok(v) => v,
         Err(err) => return PostOutcome::error(None, err, header_era),
@@ -296,6 +327,114 @@ fn parse(body: &[u8]) -> Result<Value, RpcError> {
     }
     // serde_json rejects invalid UTF-8 and nesting deeper than 128 levels.
     serde_json::from_slice(body).map_err(RpcError::parse_error)
+}
+
+/// A request or notification whose envelope is what MCP requires: `jsonrpc` "2.0", a
+/// `method` string, an `id` (when present) that is a string or an integer, `params` (when
+/// present) an object or null. Read straight from the body, without a `Value` tree for
+/// the envelope: 8,000 fewer instructions for a cached `tools/call` in workerd (issue 19).
+#[derive(Default)]
+struct Envelope<'a> {
+    jsonrpc: Option<&'a str>,
+    /// `null` stays `Some(Null)`, which [`Id::from_value`] refuses.
+    id: Option<Value>,
+    method: Option<&'a str>,
+    params: Option<Value>,
+}
+
+/// Reads only an object, each member once; a member it does not use is skipped unread.
+/// Written by hand: serde's derive also reads a struct from an array, which this never
+/// needs (the derived reader cost 3.3 KiB of the gzipped upload, this one 2.9).
+impl<'de> serde::Deserialize<'de> for Envelope<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = Envelope<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON-RPC message")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut m: M,
+            ) -> Result<Envelope<'de>, M::Error> {
+                let mut e = Envelope::default();
+                while let Some(key) = m.next_key::<&'de str>()? {
+                    let fresh = match key {
+                        "jsonrpc" => e.jsonrpc.replace(m.next_value()?).is_none(),
+                        "id" => e.id.replace(m.next_value()?).is_none(),
+                        "method" => e.method.replace(m.next_value()?).is_none(),
+                        "params" => e.params.replace(m.next_value()?).is_none(),
+                        _ => {
+                            m.next_value::<serde::de::IgnoredAny>()?;
+                            true
+                        }
+                    };
+                    if !fresh {
+                        return Err(serde::de::Error::custom("a repeated member"));
+                    }
+                }
+                Ok(e)
+            }
+        }
+        d.deserialize_map(Members)
+    }
+}
+
+/// What [`Envelope::parse`] gives: only the messages it is sure of.
+struct Checked<'a> {
+    id: Option<Id>,
+    method: &'a str,
+    params: Option<Map<String, Value>>,
+}
+
+impl<'a> Envelope<'a> {
+    /// `None` for anything but one well-formed request or notification: a batch, a
+    /// response, a field of the wrong type, a repeated field, an escaped method name.
+    fn parse(body: &'a [u8]) -> Option<Checked<'a>> {
+        let envelope: Envelope = serde_json::from_slice(body).ok()?;
+        let id = match &envelope.id {
+            None => None,
+            Some(raw) => Some(Id::from_value(raw)?),
+        };
+        let params = match envelope.params {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(p)) => Some(p),
+            Some(_) => return None,
+        };
+        match (envelope.jsonrpc, envelope.method) {
+            (Some("2.0"), Some(method)) => Some(Checked { id, method, params }),
+            _ => None,
+        }
+    }
+}
+
+#[doc(hidden)]
+/// A request or notification as [`read_envelope`] gives it: id, method, params.
+pub type EnvelopeRead = (Option<Id>, String, Option<Map<String, Value>>);
+
+#[doc(hidden)]
+/// A request or notification as one of the two readers sees it: the envelope's reader
+/// (`fast`) or the full path's, for the fuzz check that both agree. `None`: not a request
+/// or notification that reader would run (for the full path: an error or a response).
+pub fn read_envelope(body: &[u8], fast: bool) -> Option<EnvelopeRead> {
+    if fast {
+        let m = Envelope::parse(body)?;
+        return Some((m.id, m.method.to_owned(), m.params));
+    }
+    let Ok(Value::Object(obj)) = parse(body) else {
+        return None;
+    };
+    match classify(&obj) {
+        Ok(Incoming::Request { id, method, params }) => {
+            Some((Some(id), method.to_owned(), params.cloned()))
+        }
+        Ok(Incoming::Notification) => Some((
+            None,
+            obj.get("method")?.as_str()?.to_owned(),
+            obj.get("params").and_then(Value::as_object).cloned(),
+        )),
+        _ => None,
+    }
 }
 
 fn expects_reply(obj: &Map<String, Value>) -> bool {
@@ -367,8 +506,28 @@ async fn handle_single(
     header_version: Option<Version>,
     summary: &mut Summary,
 ) -> Option<PostOutcome> {
+    handle_request(
+        server,
+        request,
+        classify(obj),
+        headers,
+        header_version,
+        summary,
+    )
+    .await
+}
+
+/// One message, once classified: a request runs, a notification or response is taken.
+async fn handle_request(
+    server: &'static Server,
+    request: &Post,
+    message: Result<Incoming<'_>, (Option<Id>, RpcError)>,
+    headers: &McpHeaders<'_>,
+    header_version: Option<Version>,
+    summary: &mut Summary,
+) -> Option<PostOutcome> {
     let header_era = header_version.map_or(Era::Legacy, Version::era);
-    let (id, method, params) = match classify(obj) {
+    let (id, method, params) = match message {
         Ok(Incoming::Request { id, method, params }) => (id, method, params),
         // 2026-07-28 defines no client notifications over HTTP; the transport still takes
         // them with 202 (basic/transports/streamable-http "Sending Messages").
@@ -598,6 +757,58 @@ mod tests {
     static NO_TOOLS: Registry = Registry::new(&[]);
     static VIEWLESS: Registry = Registry::new(&[&crate::tools::dice::RollDice]);
     static EMPTY_PROMPTS: crate::prompts::Registry = crate::prompts::Registry::EMPTY;
+
+    /// The envelope's reader takes only what the full path would run, and reads it the
+    /// same; the rest it leaves to the full path, whose errors say what is wrong.
+    #[test]
+    fn the_envelope_reader_agrees_with_the_full_path() {
+        let taken = [
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"roll_dice","arguments":{"n_dice":3}}}"#,
+            r#" {"method":"ping","jsonrpc":"2.0","id":"a\"b"} "#,
+            r#"{"jsonrpc":"2.0","id":-7,"method":"ping","params":null}"#,
+            r#"{"jsonrpc":"2.0","id":18446744073709551615,"method":"ping","extra":[1,{"x":2}]}"#,
+            r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"x","result":{}}"#,
+        ];
+        for body in taken {
+            let fast = read_envelope(body.as_bytes(), true);
+            assert!(fast.is_some(), "{body}");
+            assert_eq!(fast, read_envelope(body.as_bytes(), false), "{body}");
+        }
+        let left = [
+            "",
+            "  ",
+            "[]",
+            r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#,
+            r#"["2.0",1,"ping"]"#,
+            r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":18446744073709551616,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":[1],"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":7}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":null}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"p\u0069ng"}"#,
+            r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#,
+            r#"{"jsonrpc":null,"id":1,"method":"ping"}"#,
+            r#"{"id":1,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":[1]}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":"x"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping"} x"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping""#,
+        ];
+        for body in left {
+            assert_eq!(read_envelope(body.as_bytes(), true), None, "{body}");
+        }
+        // Where the full path runs one of those, it reads it as the first table would.
+        assert_eq!(
+            read_envelope(br#"{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}"#, false)
+                .unwrap()
+                .0,
+            Id::from_value(&serde_json::json!(2))
+        );
+    }
 
     /// What the worker checks before serving: every registry and the views, not only the
     /// tools and skills.
