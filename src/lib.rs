@@ -30,7 +30,7 @@
 //! - [`testing`]: host helpers to run a tool, resource or prompt in `cargo test`
 //!   (docs/testing.md).
 //!
-//! The other modules (`protocol`, `auth`, `config`, `ratelimit`, `log`, `http`, `tasks`)
+//! The other modules (`alloc`, `protocol`, `auth`, `config`, `ratelimit`, `log`, `http`, `tasks`)
 //! are the server's own: public only so this repository's host tests, benchmarks, fuzz
 //! targets and `dice-token` can reach them, hidden from these docs, and free to change in
 //! any commit. Don't build on them.
@@ -43,6 +43,7 @@
 //! # Layers
 //!
 //! A module imports only the ones below it. From the bottom:
+//! 0. `alloc`: the worker's allocator, which imports nothing of the crate.
 //! 1. `protocol`: the JSON-RPC envelope and codes, the revisions, MCP's header rules.
 //! 2. The primitives' API, in this order: `primitives` (what they all share: the
 //!    handler's context, input requests, errors, paging), `apps`, `completion`, `tools`,
@@ -88,6 +89,8 @@ pub mod testing;
 // The server's own modules (docs/layout.md "What is public"): `pub` only for this
 // repository's tests, benchmarks, fuzz targets and tools, hidden from the docs.
 #[doc(hidden)]
+pub mod alloc;
+#[doc(hidden)]
 pub mod auth;
 #[doc(hidden)]
 pub mod config;
@@ -118,6 +121,12 @@ pub static SERVER: mcp::Server = mcp::Server {
     // roll_dice answers at once.
     tasks: None,
 };
+
+/// The product's allocator: dlmalloc with freed small blocks kept by size class
+/// (`src/alloc.rs`).
+#[cfg(all(target_arch = "wasm32", feature = "entry"))]
+#[global_allocator]
+static ALLOCATOR: alloc::Worker = alloc::Worker(alloc::SizeClasses::new(std::alloc::System));
 
 /// The product's worker entry. A crate that builds its own server from this one (the
 /// conformance fixture worker) turns the `entry` feature off and calls

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 /// The modules of `src/`, bottom first; each may use the ones before it. `lib` is the
 /// crate root (src/lib.rs: the product's `SERVER` and the worker entry).
 const LAYERS: &[&str] = &[
+    // 0. The worker's allocator, which uses nothing of the crate.
+    "alloc",
     // 1. The protocol: JSON-RPC, revisions, MCP's header rules.
     "protocol",
     // 2. The primitives' API, bottom up: what every primitive shares (the handler's
