@@ -131,23 +131,24 @@ pub fn read_head(head: &str) -> (&str, &str, Vec<(String, String)>) {
 pub fn find_newline(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
+    let mut rest = bytes;
+    // `split_first_chunk`, not a `get(i..i + 8)` copied into a word: at opt-level z that
+    // cost 2,600 more instructions a request in workerd.
+    while let Some((word, tail)) = rest.split_first_chunk::<8>() {
         // A zero byte in `word ^ "\n\n\n\n\n\n\n\n"` is a line end in the chunk.
-        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'\n'));
+        let x = u64::from_le_bytes(*word) ^ (ONES * u64::from(b'\n'));
         if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
             break;
         }
-        i += 8;
+        rest = tail;
     }
-    bytes[i..].iter().position(|&b| b == b'\n').map(|p| i + p)
+    let i = bytes.len() - rest.len();
+    rest.iter().position(|&b| b == b'\n').map(|p| i + p)
 }
 
 /// Whether every byte is ASCII, eight at a time: the adapter's check that the request
-/// head is UTF-8. `str::from_utf8` measured 4,000 instructions a request in workerd for
-/// a head with a bearer token (it steps four bytes at a time on wasm32).
+/// head is UTF-8. `str::from_utf8` measured 1,400 instructions a request in workerd for
+/// a head with a bearer token, this 900 (it steps four bytes at a time on wasm32).
 pub fn all_ascii(bytes: &[u8]) -> bool {
     let mut rest = bytes;
     while let Some((word, tail)) = rest.split_first_chunk::<8>() {
