@@ -142,16 +142,7 @@ impl Line {
     /// so client text cannot start a second line.
     fn str(&mut self, key: &str, value: &str) {
         self.key(key);
-        // Most values need no escape: copied as they are, which is what serde_json would
-        // write for them (it escapes only `"`, `\` and control characters) at a fraction
-        // of its cost per string.
-        if value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-            self.0.push(b'"');
-            self.0.extend_from_slice(value.as_bytes());
-            self.0.push(b'"');
-        } else {
-            let _ = serde_json::to_writer(&mut self.0, value);
-        }
+        crate::protocol::wire::write_str(&mut self.0, value);
     }
 
     fn num(&mut self, key: &str, value: impl serde::Serialize) {

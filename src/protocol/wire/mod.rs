@@ -23,7 +23,6 @@ use std::cell::OnceCell;
 use std::fmt;
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-use serde_json::ser::{CompactFormatter, Compound};
 use serde_json::{Map, Value};
 
 use super::jsonrpc::{Id, RpcError};
@@ -111,12 +110,26 @@ impl PartialEq for Message {
     }
 }
 
-type Map_<'s> = Compound<'s, &'s mut Vec<u8>, CompactFormatter>;
+/// Writes `s` as a JSON string. As it is when nothing in it needs an escape (serde_json
+/// escapes only `"`, `\` and control characters, so the bytes are the same), else through
+/// serde_json: its escaper steps through a string one out-of-line call per byte at
+/// opt-level z, and keys and most values need no escape (issue 19).
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+}
 
 /// The result object being written: a [`Shape`] adds its members, for the revision the
 /// request speaks ([`Object::version`]).
 pub struct Object<'s> {
-    map: Map_<'s>,
+    out: &'s mut Vec<u8>,
+    first: bool,
     version: Version,
 }
 
@@ -129,8 +142,15 @@ impl Object<'_> {
     // Inlined: a wrapper per value type would cost the upload more than the calls do.
     #[inline(always)]
     pub fn member<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) {
+        self.out.push(if std::mem::take(&mut self.first) {
+            b'{'
+        } else {
+            b','
+        });
+        write_str(self.out, key);
+        self.out.push(b':');
         // Writing into a Vec cannot fail, nor can our shapes or a `Value` (string keys).
-        let _ = self.map.serialize_entry(key, value);
+        let _ = value.serialize(&mut serde_json::Serializer::new(&mut *self.out));
     }
 
     /// Writes `key` when `value` is there.
@@ -167,15 +187,19 @@ pub fn seq<I: ExactSizeIterator<Item: Serialize>>(items: I) -> impl Serialize {
 }
 
 /// Writes one object into `out`, letting `fill` add its members.
+/// The members go in as serde_json's compact map would write them (`{`, `,`, `:`, no
+/// space), keys through [`write_str`].
 fn write_object(out: &mut Vec<u8>, version: Version, fill: impl FnOnce(&mut Object<'_>)) {
-    let mut ser = serde_json::Serializer::new(out);
-    // Opening a map on a Vec cannot fail.
-    let Ok(map) = (&mut ser).serialize_map(None) else {
-        return;
+    let mut object = Object {
+        out,
+        first: true,
+        version,
     };
-    let mut object = Object { map, version };
     fill(&mut object);
-    let _ = SerializeMap::end(object.map);
+    if object.first {
+        object.out.push(b'{');
+    }
+    object.out.push(b'}');
 }
 
 /// A result: what a method answers, as the members of the `result` object.
@@ -388,6 +412,36 @@ mod tests {
         title: "S",
         version: "1",
     };
+
+    /// The hand-written object and strings are the bytes serde_json writes for the
+    /// same value, keys that need escapes included.
+    #[test]
+    fn objects_and_strings_are_written_as_serde_json_writes_them() {
+        for s in [
+            "",
+            "text",
+            "a\"b",
+            "back\\slash",
+            "line\nend",
+            "\u{0}\u{1f}\u{7f}",
+            "é✓",
+            "/",
+        ] {
+            let mut out = Vec::new();
+            write_str(&mut out, s);
+            assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+        for value in [
+            json!({}),
+            json!({"a": 1}),
+            json!({"content": [{"type": "text", "text": "{\"x\":1}"}], "isError": false}),
+            json!({"we\"ird\nkey": {"k\\": [null, true, 1.5, "s"]}, "": ""}),
+        ] {
+            let mut out = Vec::new();
+            write_object(&mut out, Version::LATEST_LEGACY, |obj| value.members(obj));
+            assert_eq!(out, serde_json::to_vec(&value).unwrap(), "{value}");
+        }
+    }
 
     fn id(v: Value) -> Id {
         Id::from_value(&v).unwrap()
