@@ -28,6 +28,11 @@ use crate::tools::{BoxFuture, FetchError, FetchRequest, FetchResponse, Platform}
 static CONFIG: OnceLock<std::result::Result<Config, ConfigError>> = OnceLock::new();
 static PANIC_HOOK: Once = Once::new();
 
+thread_local! {
+    /// The server whose header names the glue holds (its address; 0 for none yet).
+    static HEADER_NAMES_OF: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Serves one request for `server`: the whole worker, for a `#[event(fetch)]` handler to
 /// call (the product's is in `lib.rs`; the conformance fixture worker has its own). It
 /// takes and gives the runtime's own request and response: workers-rs's wrappers would
@@ -41,6 +46,12 @@ pub async fn serve(
     PANIC_HOOK.call_once(chain_panic_hook);
     // Tools may hold the platform after the answer (streams, tasks).
     let platform = Rc::new(WorkersPlatform { env });
+    // The headers to read are the server's: set again only if another server is served.
+    let id = server as *const Server as usize;
+    if HEADER_NAMES_OF.get() != id {
+        glue::set_header_names(&http::request_header_names(server));
+        HEADER_NAMES_OF.set(id);
+    }
     let mut request = read_head(&req);
     let config = match CONFIG.get_or_init(|| http::configure(server, &*platform)) {
         Ok(c) => c,
@@ -346,15 +357,30 @@ fn chain_panic_hook() {
 /// would fetch each header's name and value as a string of its own, and wasm-bindgen
 /// copies a string into wasm one UTF-16 unit at a time in JavaScript (a bearer token is
 /// hundreds of them). `TextEncoder` writes the whole head at once; measured under
-/// callgrind in workerd (issue 19, docs/benchmarks.md).
+/// callgrind in workerd (issue 19, docs/benchmarks.md). Only the headers the server reads
+/// are asked for, by name (`http::request_header_names`, set once per isolate):
+/// `Headers.forEach` copied every header, and a request through Cloudflare's edge carries
+/// a dozen the server never reads.
 mod glue {
     use worker::wasm_bindgen::{self, prelude::*};
 
     #[wasm_bindgen(inline_js = r#"
 const encoder = new TextEncoder();
+let names = null;
+export function set_header_names(list) {
+  names = list.split("\n");
+}
 export function request_head(request) {
   let head = request.method + "\n" + request.url + "\n";
-  request.headers.forEach((value, name) => { head += name + "\n" + value + "\n"; });
+  const headers = request.headers;
+  if (names === null) {
+    headers.forEach((value, name) => { head += name + "\n" + value + "\n"; });
+  } else {
+    for (const name of names) {
+      const value = headers.get(name);
+      if (value !== null) head += name + "\n" + value + "\n";
+    }
+  }
   return encoder.encode(head);
 }
 export function response(status, headers, body) {
@@ -365,6 +391,10 @@ export function response(status, headers, body) {
 }
 "#)]
     extern "C" {
+        /// The headers `request_head` asks for from now on, one name per line; before
+        /// it is called, every header.
+        pub fn set_header_names(names: &str);
+
         /// `method \n url \n (name \n value \n)*`, UTF-8: the Fetch API allows no line
         /// break in a method, a serialised URL, a header name or a header value.
         pub fn request_head(request: &worker::web_sys::Request) -> Vec<u8>;

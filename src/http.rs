@@ -160,12 +160,52 @@ pub fn all_ascii(bytes: &[u8]) -> bool {
     rest.is_ascii()
 }
 
+/// Every request header the server reads, in lower case, besides the `Mcp-Param-*`
+/// headers its tools declare ([`request_header_names`]). The worker takes only these
+/// from the runtime: asking for each by name costs the same whatever else the request
+/// carries, where copying every header cost more with each one a proxy or client adds
+/// (issue 19). [`HttpRequest::header`] refuses, in debug builds, a name not listed here.
+pub const READ_HEADERS: &[&str] = &[
+    "accept",
+    "access-control-request-headers",
+    "authorization",
+    "cf-connecting-ip",
+    "content-length",
+    "content-type",
+    "mcp-method",
+    "mcp-name",
+    "mcp-protocol-version",
+    "origin",
+];
+
+/// The names of the request headers `server` reads, one per line: [`READ_HEADERS`] and
+/// the `Mcp-Param-*` header of every parameter its tools mirror (2026-07-28).
+pub fn request_header_names(server: &Server) -> String {
+    let mut names: Vec<String> = READ_HEADERS.iter().map(|n| (*n).to_owned()).collect();
+    for tool in server.tools.all() {
+        let Some((_, definition)) = server.tools.get(tool.name()) else {
+            continue;
+        };
+        for p in &definition.param_headers {
+            let name = p.header_name().to_ascii_lowercase();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names.join("\n")
+}
+
 impl HttpRequest {
     /// The first value of header `name`, given in lower case as the names are: compared
     /// byte for byte, not case-insensitively (the pipeline asks for about ten headers a
     /// request; issue 19).
     pub fn header(&self, name: &str) -> Option<&str> {
         debug_assert!(!name.bytes().any(|b| b.is_ascii_uppercase()), "{name}");
+        debug_assert!(
+            READ_HEADERS.contains(&name),
+            "{name} is not in http::READ_HEADERS: the worker would never receive it"
+        );
         self.headers
             .iter()
             .find(|(k, _)| k == name)
@@ -964,6 +1004,45 @@ mod tests {
         assert!(!is_header_name_list("authorization\u{1}"));
         assert!(!is_header_name_list("mcp-protocol\u{fffd}version"));
         assert!(!is_header_name_list("a\"b"));
+    }
+
+    /// What the worker asks the runtime for: every header the pipeline reads, and each
+    /// `Mcp-Param-*` header a tool declares, once and in lower case.
+    #[test]
+    fn the_header_names_are_the_pipeline_s_and_the_tools_mirrored_ones() {
+        use crate::tools::{Context, NoArgs, Registry, Tool, ToolError};
+        struct Mirrors;
+        impl Tool for Mirrors {
+            const NAME: &'static str = "mirrors";
+            const DESCRIPTION: &'static str = "mirrors two arguments into headers";
+            type Args = NoArgs;
+            type Output = String;
+            fn input_schema() -> serde_json::Value {
+                json!({"type": "object", "properties": {
+                    "region": {"type": "string", "x-mcp-header": "Region"},
+                    "dry": {"type": "boolean", "x-mcp-header": "Dry-Run"}
+                }})
+            }
+            async fn call(&self, _: NoArgs, _: &Context) -> Result<String, ToolError> {
+                Ok(String::new())
+            }
+        }
+        static TOOLS: Registry = Registry::new(&[&Mirrors, &Mirrors]);
+        let server = Server {
+            tools: &TOOLS,
+            ..crate::SERVER
+        };
+        let names = request_header_names(&server);
+        let names: Vec<&str> = names.split('\n').collect();
+        assert_eq!(names[..READ_HEADERS.len()], *READ_HEADERS);
+        assert_eq!(
+            names[READ_HEADERS.len()..],
+            ["mcp-param-dry-run", "mcp-param-region"]
+        );
+        assert_eq!(
+            request_header_names(&crate::SERVER),
+            READ_HEADERS.join("\n")
+        );
     }
 
     #[test]
