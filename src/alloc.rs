@@ -103,29 +103,10 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for SizeClasses<A> {
     }
 }
 
-/// The product's allocator (installed in `lib.rs`).
-#[cfg(target_arch = "wasm32")]
-pub struct Worker(pub SizeClasses<std::alloc::System>);
-
-// SAFETY: a worker's wasm runs on one thread; nothing shares the lists across threads.
-#[cfg(target_arch = "wasm32")]
-unsafe impl Sync for Worker {}
-
-#[cfg(target_arch = "wasm32")]
-// SAFETY: the same allocator, reached through the wrapper.
-unsafe impl GlobalAlloc for Worker {
-    #[inline]
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.0.alloc(layout)
-    }
-    #[inline]
-    unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
-        self.0.dealloc(block, layout)
-    }
-    unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        self.0.realloc(block, layout, new_size)
-    }
-}
+// SAFETY: a worker's wasm runs on one thread (no `atomics`, so no shared memory): nothing
+// reaches the lists from two threads. This is what lets it be the global allocator.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+unsafe impl<A: Sync> Sync for SizeClasses<A> {}
 
 #[cfg(test)]
 mod tests {

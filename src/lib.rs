@@ -126,7 +126,8 @@ pub static SERVER: mcp::Server = mcp::Server {
 /// (`src/alloc.rs`).
 #[cfg(all(target_arch = "wasm32", feature = "entry"))]
 #[global_allocator]
-static ALLOCATOR: alloc::Worker = alloc::Worker(alloc::SizeClasses::new(std::alloc::System));
+static ALLOCATOR: alloc::SizeClasses<std::alloc::System> =
+    alloc::SizeClasses::new(std::alloc::System);
 
 /// The product's worker entry. A crate that builds its own server from this one (the
 /// conformance fixture worker) turns the `entry` feature off and calls
