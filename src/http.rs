@@ -182,15 +182,10 @@ pub const READ_HEADERS: &[&str] = &[
 /// the `Mcp-Param-*` header of every parameter its tools mirror (2026-07-28).
 pub fn request_header_names(server: &Server) -> String {
     let mut names: Vec<String> = READ_HEADERS.iter().map(|n| (*n).to_owned()).collect();
-    for tool in server.tools.all() {
-        let Some((_, definition)) = server.tools.get(tool.name()) else {
-            continue;
-        };
-        for p in &definition.param_headers {
-            let name = p.header_name().to_ascii_lowercase();
-            if !names.contains(&name) {
-                names.push(name);
-            }
+    for p in server.tools.param_headers() {
+        let name = p.header_name().to_ascii_lowercase();
+        if !names.contains(&name) {
+            names.push(name);
         }
     }
     names.join("\n")

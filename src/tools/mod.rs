@@ -314,6 +314,12 @@ impl Registry {
         self.tools
     }
 
+    /// The arguments every tool mirrors into `Mcp-Param-*` headers (2026-07-28
+    /// `x-mcp-header`), tool by tool.
+    pub fn param_headers(&self) -> impl Iterator<Item = &ParamHeader> {
+        self.definitions().iter().flat_map(|d| &d.param_headers)
+    }
+
     /// Some tool may ask the client for input.
     pub fn asks_for_input(&self) -> bool {
         self.tools.iter().any(|t| t.asks_for_input())
@@ -366,7 +372,9 @@ impl Registry {
                     "tool name {name:?}: use 1 to 128 of A-Z a-z 0-9 _ - ."
                 ));
             }
-            let def = tool.definition();
+            // The definitions the registry keeps: built here once, at start-up, not again
+            // for the first listing or call.
+            let def = &self.definitions()[i];
             if def.input_schema["type"] != "object" {
                 return Err(format!("{name}: inputSchema must have type object"));
             }
