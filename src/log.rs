@@ -5,6 +5,9 @@
 //! method or tool name, the reason a token was refused) are cut short, and serialising
 //! them as JSON escapes anything that could forge a second line.
 
+use crate::protocol::jsonrpc::truncate;
+use crate::protocol::wire::Members;
+
 /// How authentication went for one request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum AuthOutcome {
@@ -77,23 +80,24 @@ impl RequestLog {
     /// when it was built as a `serde_json::Value` map, which cost about 36,000 of a cached
     /// call's instructions in workerd; issue 19).
     pub fn to_line(&self, http_method: &str, path: &str, duration_ms: Option<u64>) -> String {
-        let mut line = Line(Vec::with_capacity(192));
+        let mut out = Vec::with_capacity(192);
+        let mut line = Members::new(&mut out);
         line.str("auth", self.auth.as_str());
         if let Some(n) = self.batch {
-            line.num("batch", n);
+            line.member("batch", &n);
         }
         if self.cancelled {
-            line.yes("cancelled");
+            line.member("cancelled", &true);
         }
         line.str("http", &truncate(http_method, 16));
         if self.input_required {
-            line.yes("input_required");
+            line.member("input_required", &true);
         }
         if let Some(m) = &self.method {
             line.str("method", m);
         }
         if let Some(ms) = duration_ms {
-            line.num("ms", ms);
+            line.member("ms", &ms);
         }
         line.str("path", &truncate(path, 128));
         if let Some(p) = self.protocol {
@@ -106,58 +110,25 @@ impl RequestLog {
             line.str("reason", &truncate(r, 300));
         }
         if self.remembered {
-            line.yes("remembered");
+            line.member("remembered", &true);
         }
         if let Some(c) = self.rpc_error {
-            line.num("rpc_error", c);
+            line.member("rpc_error", &c);
         }
-        line.num("status", self.status);
+        line.member("status", &self.status);
         if self.streamed {
-            line.yes("streamed");
+            line.member("streamed", &true);
         }
         if let Some(t) = &self.tool {
             line.str("tool", t);
         }
         if self.tool_error {
-            line.yes("tool_error");
+            line.member("tool_error", &true);
         }
-        line.0.push(b'}');
-        // Only JSON written by serde_json and ASCII keys went in.
-        String::from_utf8(line.0).unwrap_or_default()
+        line.end();
+        // Only `str`s and serde_json's output went in: UTF-8.
+        String::from_utf8(out).unwrap_or_default()
     }
-}
-
-/// A JSON object being written: `{` before the first key, `,` before the others.
-struct Line(Vec<u8>);
-
-impl Line {
-    fn key(&mut self, key: &str) {
-        self.0.push(if self.0.is_empty() { b'{' } else { b',' });
-        self.0.push(b'"');
-        self.0.extend_from_slice(key.as_bytes());
-        self.0.extend_from_slice(b"\":");
-    }
-
-    /// A string value, escaped by serde_json: no control character survives unescaped,
-    /// so client text cannot start a second line.
-    fn str(&mut self, key: &str, value: &str) {
-        self.key(key);
-        crate::protocol::wire::write_str(&mut self.0, value);
-    }
-
-    fn num(&mut self, key: &str, value: impl serde::Serialize) {
-        self.key(key);
-        let _ = serde_json::to_writer(&mut self.0, &value);
-    }
-
-    fn yes(&mut self, key: &str) {
-        self.key(key);
-        self.0.extend_from_slice(b"true");
-    }
-}
-
-fn truncate(s: &str, max_chars: usize) -> String {
-    crate::protocol::jsonrpc::truncate(s, max_chars)
 }
 
 #[cfg(test)]

@@ -125,11 +125,59 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// A JSON object written straight into bytes as serde_json's compact map writes it: `{`
+/// before the first key, `,` before the others, `:` after each, no space; keys through
+/// [`write_str`]. The result object below and the request log line (`crate::log`) are
+/// written with it.
+pub struct Members<'s> {
+    out: &'s mut Vec<u8>,
+    first: bool,
+}
+
+impl<'s> Members<'s> {
+    pub fn new(out: &'s mut Vec<u8>) -> Self {
+        Members { out, first: true }
+    }
+
+    #[inline(always)]
+    fn key(&mut self, key: &str) {
+        self.out.push(if std::mem::take(&mut self.first) {
+            b'{'
+        } else {
+            b','
+        });
+        write_str(self.out, key);
+        self.out.push(b':');
+    }
+
+    /// One member, its value written by serde_json. Keys go in the order given.
+    // Inlined: a wrapper per value type would cost the upload more than the calls do.
+    #[inline(always)]
+    pub fn member<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) {
+        self.key(key);
+        // Writing into a Vec cannot fail, nor can our shapes or a `Value` (string keys).
+        let _ = value.serialize(&mut serde_json::Serializer::new(&mut *self.out));
+    }
+
+    /// One member whose value is a string, through [`write_str`].
+    pub fn str(&mut self, key: &str, value: &str) {
+        self.key(key);
+        write_str(self.out, value);
+    }
+
+    /// Closes the object (`{}` when it has no member).
+    pub fn end(self) {
+        if self.first {
+            self.out.push(b'{');
+        }
+        self.out.push(b'}');
+    }
+}
+
 /// The result object being written: a [`Shape`] adds its members, for the revision the
 /// request speaks ([`Object::version`]).
 pub struct Object<'s> {
-    out: &'s mut Vec<u8>,
-    first: bool,
+    members: Members<'s>,
     version: Version,
 }
 
@@ -139,18 +187,9 @@ impl Object<'_> {
     }
 
     /// Writes one member. Keys are written in the order given, each once.
-    // Inlined: a wrapper per value type would cost the upload more than the calls do.
     #[inline(always)]
     pub fn member<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) {
-        self.out.push(if std::mem::take(&mut self.first) {
-            b'{'
-        } else {
-            b','
-        });
-        write_str(self.out, key);
-        self.out.push(b':');
-        // Writing into a Vec cannot fail, nor can our shapes or a `Value` (string keys).
-        let _ = value.serialize(&mut serde_json::Serializer::new(&mut *self.out));
+        self.members.member(key, value);
     }
 
     /// Writes `key` when `value` is there.
@@ -186,20 +225,14 @@ pub fn seq<I: ExactSizeIterator<Item: Serialize>>(items: I) -> impl Serialize {
     Items(std::cell::Cell::new(Some(items)))
 }
 
-/// Writes one object into `out`, letting `fill` add its members.
-/// The members go in as serde_json's compact map would write them (`{`, `,`, `:`, no
-/// space), keys through [`write_str`].
+/// Writes one object into `out`, letting `fill` add its members ([`Members`]).
 fn write_object(out: &mut Vec<u8>, version: Version, fill: impl FnOnce(&mut Object<'_>)) {
     let mut object = Object {
-        out,
-        first: true,
+        members: Members::new(out),
         version,
     };
     fill(&mut object);
-    if object.first {
-        object.out.push(b'{');
-    }
-    object.out.push(b'}');
+    object.members.end();
 }
 
 /// A result: what a method answers, as the members of the `result` object.
