@@ -260,17 +260,16 @@ async fn handle_message(
         if let Some(message) = Envelope::parse(body) {
             summary.version = header_version;
             summary.method = Some(truncate(message.method, 64));
-            let Some(id) = message.id else {
-                return PostOutcome::Accepted;
-            };
-            if !can_reply {
+            if !can_reply && message.id.is_some() {
                 return PostOutcome::NotAcceptable;
             }
-            let params = message.params.as_ref();
-            let incoming = Incoming::Request {
-                id,
-                method: message.method,
-                params,
+            let incoming = match message.id {
+                Some(id) => Incoming::Request {
+                    id,
+                    method: message.method,
+                    params: message.params.as_ref(),
+                },
+                None => Incoming::Notification,
             };
             return handle_request(
                 server,
@@ -303,10 +302,9 @@ async fn handle_message(
             if !can_reply && expects_reply(&obj) {
                 return PostOutcome::NotAcceptable;
             }
-            match handle_single(server, request, &obj, headers, header_version, summary).await {
-                Some(reply) => reply,
-                None => PostOutcome::Accepted,
-            }
+            handle_single(server, request, &obj, headers, header_version, summary)
+                .await
+                .unwrap_or(PostOutcome::Accepted)
         }
         Value::Array(items) => {
             summary.batch = Some(items.len());
