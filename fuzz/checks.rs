@@ -18,7 +18,7 @@ pub const NOW: i64 = 1_800_000_000;
 pub type Check = fn(&[u8]);
 
 /// The targets, by name: the folder names under fuzz/seeds and fuzz/regressions.
-pub const TARGETS: [(&str, Check); 10] = [
+pub const TARGETS: [(&str, Check); 11] = [
     ("http_request", http_request),
     ("bearer_token", bearer_token),
     ("token_claims", token_claims),
@@ -29,6 +29,7 @@ pub const TARGETS: [(&str, Check); 10] = [
     ("param_headers", param_headers),
     ("skill_uri", skill_uri),
     ("jsonrpc_envelope", jsonrpc_envelope),
+    ("calls_a_tool", calls_a_tool),
 ];
 
 fn open_config() -> &'static Config {
@@ -46,6 +47,22 @@ pub fn jsonrpc_envelope(data: &[u8]) {
         let full = dice_mcp::mcp::read_envelope(data, false);
         assert_eq!(Some(&fast), full.as_ref(), "the two readers disagree");
     }
+}
+
+/// A POST body, as the per-caller rate limit asks whether it calls a tool: the envelope's
+/// reader (or, failing it, a `Value` tree) says what a `Value` tree says.
+pub fn calls_a_tool(data: &[u8]) {
+    let answer = dice_mcp::mcp::PostBody::new(data).calls_a_tool();
+    let is_call = |m: &Value| m.get("method").and_then(Value::as_str) == Some("tools/call");
+    let tree = match serde_json::from_slice::<Value>(data) {
+        Ok(Value::Array(batch)) => batch.iter().any(is_call),
+        Ok(message) => is_call(&message),
+        Err(_) => false,
+    };
+    assert_eq!(
+        answer, tree,
+        "the envelope's reader and the Value tree disagree"
+    );
 }
 
 /// A whole HTTP request in a readable form: a first line `METHOD PATH`, then `name: value`

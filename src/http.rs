@@ -479,17 +479,15 @@ async fn authenticate(
     config: &Config,
     auth: &Authenticator,
     req: &HttpRequest,
+    body: Option<&mcp::PostBody<'_>>,
     now: i64,
     platform: &dyn Platform,
 ) -> Result<Authenticated, Response> {
     let authorization = req.header("authorization");
     let credentials = Credentials::read(authorization);
     let cost = auth.cost(&credentials, now);
-    let body = match &req.body {
-        Body::Bytes(bytes) => Some(bytes.as_slice()),
-        Body::TooLarge => None,
-    };
-    let check = ratelimit::check(&cost, req.header("cf-connecting-ip"), body);
+    let calls_a_tool = || body.is_some_and(mcp::PostBody::calls_a_tool);
+    let check = ratelimit::check(&cost, req.header("cf-connecting-ip"), calls_a_tool);
     if let Some(check) = &check {
         let refused = match check.limit {
             // No binding call: a valid token must not be counted.
@@ -624,11 +622,16 @@ async fn mcp_endpoint(
 ) -> Response {
     match req.method.as_str() {
         "POST" => {
+            // Read once, by the rate limit or the server, whichever asks first.
+            let body = match &req.body {
+                Body::Bytes(bytes) => Some(mcp::PostBody::new(bytes)),
+                Body::TooLarge => None,
+            };
             // Every POST needs a token; OPTIONS (the CORS preflight) does not.
             let (outcome, caller) = match &config.auth {
                 Auth::Disabled => (AuthOutcome::Disabled, None),
                 Auth::Bearer(auth) => {
-                    match authenticate(config, auth, req, now, &*platform).await {
+                    match authenticate(config, auth, req, body.as_ref(), now, &*platform).await {
                         Ok(a) if a.cached => (AuthOutcome::Cached, Some(a.principal)),
                         Ok(a) => (AuthOutcome::Verified, Some(a.principal)),
                         Err(refused) => return refused,
@@ -648,7 +651,7 @@ async fn mcp_endpoint(
                     Auth::Disabled => None,
                 },
             };
-            let mut response = post(server, config, req, &call, format_of(accept)).await;
+            let mut response = post(server, config, req, body, &call, format_of(accept)).await;
             if response.log.auth == AuthOutcome::NotRequired {
                 response.log.auth = outcome;
             }
@@ -683,10 +686,12 @@ fn preflight(req: &HttpRequest) -> Response {
         .with("access-control-max-age", "86400")
 }
 
+/// `body` is `None` when it was too large to read.
 async fn post(
     server: &'static Server,
     config: &Config,
     req: &HttpRequest,
+    body: Option<mcp::PostBody<'_>>,
     call: &mcp::Post,
     format: Option<Format>,
 ) -> Response {
@@ -698,27 +703,25 @@ async fn post(
             era,
         );
     }
-    let body = match &req.body {
-        Body::Bytes(b) => b,
-        Body::TooLarge => {
-            return transport_error(
-                413,
-                &format!("The body is larger than {MAX_BODY_BYTES} bytes"),
-                era,
-            )
-        }
+    let Some(body) = body else {
+        return transport_error(
+            413,
+            &format!("The body is larger than {MAX_BODY_BYTES} bytes"),
+            era,
+        );
     };
+    let bytes = body.bytes();
     let headers = McpHeaders {
         protocol_version: req.header("mcp-protocol-version"),
         method: req.header("mcp-method"),
         name: req.header("mcp-name"),
         all: &req.headers,
     };
-    let handled = mcp::handle(server, call, body, &headers, format.is_some()).await;
+    let handled = mcp::handle_body(server, call, body, &headers, format.is_some()).await;
     let mut response = match handled.outcome {
         PostOutcome::ScopeRequired(scopes) => {
             let challenge = scope_challenge(config, req, &scopes);
-            match chatgpt_tool_call(body) {
+            match chatgpt_tool_call(bytes) {
                 Some(id) => scope_tool_error(server, req, challenge, &id, format),
                 None => challenge,
             }

@@ -19,8 +19,6 @@
 
 use std::fmt;
 
-use serde_json::Value;
-
 use crate::auth::Cost;
 
 /// What a limited client is told to wait, in seconds: the longest period the binding
@@ -86,9 +84,13 @@ pub struct Check {
 
 /// The limit a request that reaches authentication must pass before it is served, if any,
 /// from what its token will cost to check (`Authenticator::cost`), its client address
-/// (`CF-Connecting-IP`) and its body (`None` when too large to read). Cheap: for a known
-/// caller, a scan of the body for the method.
-pub fn check(cost: &Cost, address: Option<&str>, body: Option<&[u8]>) -> Option<Check> {
+/// (`CF-Connecting-IP`) and, asked only for a known caller, whether its body calls a tool
+/// (the server reads the body's envelope once, for this and for its answer).
+pub fn check(
+    cost: &Cost,
+    address: Option<&str>,
+    calls_a_tool: impl FnOnce() -> bool,
+) -> Option<Check> {
     match cost {
         Cost::Cheap => None,
         Cost::Verification => Some(Check {
@@ -97,7 +99,7 @@ pub fn check(cost: &Cost, address: Option<&str>, body: Option<&[u8]>) -> Option<
         }),
         Cost::Known(principal) => {
             let subject = principal.subject.as_ref()?;
-            calls_a_tool(body).then(|| Check {
+            calls_a_tool().then(|| Check {
                 limit: Limit::Caller,
                 key: subject.clone(),
             })
@@ -165,45 +167,37 @@ impl Blocked {
     }
 }
 
-/// Whether a body is a `tools/call`, or a batch holding one (which counts once). Anything
-/// that does not parse is not: the core refuses it without running a tool. Parsed into a
-/// `Value` (already linked for the core) rather than a struct of its own: measured 2 KiB
-/// less to upload.
-fn calls_a_tool(body: Option<&[u8]>) -> bool {
-    let Some(bytes) = body else {
-        return false;
-    };
-    let is_call = |m: &Value| m.get("method").and_then(Value::as_str) == Some("tools/call");
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Array(batch)) => batch.iter().any(is_call),
-        Ok(message) => is_call(&message),
-        Err(_) => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn bytes(s: &str) -> Option<&[u8]> {
-        Some(s.as_bytes())
-    }
-
     #[test]
-    fn a_tool_call_is_found_alone_or_in_a_batch() {
-        let call =
-            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"roll_dice"}}"#;
-        assert!(calls_a_tool(bytes(call)));
-        assert!(calls_a_tool(bytes(&format!(
-            r#" [{{"jsonrpc":"2.0","method":"ping","id":2}}, {call}]"#
-        ))));
-        assert!(!calls_a_tool(bytes(
-            r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#
-        )));
-        assert!(!calls_a_tool(bytes(r#"{"method": 5}"#)));
-        assert!(!calls_a_tool(bytes(&"[".repeat(10_000))));
-        assert!(!calls_a_tool(bytes("")));
-        assert!(!calls_a_tool(None));
+    fn only_a_known_caller_is_limited_and_only_when_it_calls_a_tool() {
+        let known = |subject: Option<&str>| {
+            Cost::Known(std::sync::Arc::new(crate::auth::Principal {
+                subject: subject.map(str::to_owned),
+                scopes: Vec::new(),
+                claims: Default::default(),
+            }))
+        };
+        let unasked = || -> bool { panic!("the body was read for a caller that is not known") };
+        assert_eq!(check(&Cost::Cheap, Some("192.0.2.1"), unasked), None);
+        assert_eq!(
+            check(&Cost::Verification, Some(" 192.0.2.1 "), unasked),
+            Some(Check {
+                limit: Limit::Address,
+                key: "192.0.2.1".into()
+            })
+        );
+        assert_eq!(check(&known(None), None, unasked), None);
+        assert_eq!(check(&known(Some("alice")), None, || false), None);
+        assert_eq!(
+            check(&known(Some("alice")), None, || true),
+            Some(Check {
+                limit: Limit::Caller,
+                key: "alice".into()
+            })
+        );
     }
 
     #[test]
