@@ -42,10 +42,18 @@ fn open_config() -> &'static Config {
 
 /// A POST body, read by the envelope's fast reader and by the full path: whatever the
 /// fast reader takes, the full path takes too and reads the same id, method and params.
+/// Any params it reads are written back by `wire::write_value` as serde_json writes them.
 pub fn jsonrpc_envelope(data: &[u8]) {
     if let Some(fast) = dice_mcp::mcp::read_envelope(data, true) {
         let full = dice_mcp::mcp::read_envelope(data, false);
         assert_eq!(Some(&fast), full.as_ref(), "the two readers disagree");
+        if let Some(params) = fast.2 {
+            let params = Value::Object(params);
+            let mut ours = Vec::new();
+            dice_mcp::protocol::wire::write_value(&mut ours, &params);
+            let theirs = serde_json::to_vec(&params).expect("a Value serialises");
+            assert_eq!(ours, theirs, "write_value and serde_json disagree");
+        }
     }
 }
 

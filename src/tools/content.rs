@@ -229,11 +229,11 @@ impl CallResult {
     /// A structured result and, for clients that read only content, its JSON as text
     /// (2025-06-18 server/tools "Structured Content").
     pub fn structured(value: Value) -> Self {
+        let mut text = Vec::with_capacity(64);
+        protocol_wire::write_value(&mut text, &value);
         CallResult {
-            // Serialising a `Value` cannot fail; `to_string` skips Display's fmt adapter.
-            content: vec![Content::Text(
-                serde_json::to_string(&value).unwrap_or_default(),
-            )],
+            // `write_value` writes only UTF-8.
+            content: vec![Content::Text(String::from_utf8(text).unwrap_or_default())],
             structured: Some(value),
             is_error: false,
         }

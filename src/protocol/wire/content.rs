@@ -170,7 +170,7 @@ pub fn call_tool_result<C: AsBlock>(
     let version = out.version();
     out.member("content", &Blocks(content, version));
     if let Some(s) = structured.filter(|_| version.has_structured_output()) {
-        out.member("structuredContent", s);
+        out.value("structuredContent", s);
     }
     out.member("isError", &is_error);
 }
