@@ -255,9 +255,11 @@ pub async fn handle_body(
 }
 
 #[doc(hidden)]
-/// A POST body and, once read, its envelope: read at most once per request, by whichever
-/// asks first, the per-caller rate limit (does it call a tool?) or the server. Reading it
-/// twice measured 21,000 instructions per cached `tools/call` in workerd (issue 19).
+/// A POST body and, once read, its envelope: the envelope is read at most once per
+/// request, by whichever asks first, the per-caller rate limit (does it call a tool?) or
+/// the server. Reading it twice measured 21,000 instructions per cached `tools/call` in
+/// workerd (issue 19). A body the envelope's reader does not take (a batch, an odd body)
+/// is parsed as a tree once for each question, as before.
 pub struct PostBody<'a> {
     bytes: &'a [u8],
     envelope: std::cell::OnceCell<Option<Checked<'a>>>,
@@ -823,8 +825,6 @@ mod tests {
     static VIEWLESS: Registry = Registry::new(&[&crate::tools::dice::RollDice]);
     static EMPTY_PROMPTS: crate::prompts::Registry = crate::prompts::Registry::EMPTY;
 
-    /// The envelope's reader takes only what the full path would run, and reads it the
-    /// same; the rest it leaves to the full path, whose errors say what is wrong.
     /// The rate limit's question, for bodies of every kind: the envelope's reader answers
     /// the well-formed ones, a `Value` tree the rest, and the tree's answer is the rule.
     #[test]
@@ -900,6 +900,8 @@ mod tests {
         assert_eq!(envelope.id, Id::from_value(&serde_json::json!(7)));
     }
 
+    /// The envelope's reader takes only what the full path would run, and reads it the
+    /// same; the rest it leaves to the full path, whose errors say what is wrong.
     #[test]
     fn the_envelope_reader_agrees_with_the_full_path() {
         let taken = [

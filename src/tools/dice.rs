@@ -162,6 +162,8 @@ impl Pool {
             return fill(buf);
         }
         if self.left < buf.len() {
+            // Nothing of a refill that fails is handed out, whatever it wrote.
+            self.left = 0;
             fill(&mut self.bytes)?;
             self.left = Pool::SIZE;
         }
