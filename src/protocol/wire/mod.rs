@@ -27,6 +27,7 @@ use serde_json::{Map, Value};
 
 use super::jsonrpc::{Id, RpcError};
 use super::version::{Era, Version};
+use super::words;
 
 /// One JSON-RPC message as written (or a 2025-03-26 batch's array of them).
 ///
@@ -125,28 +126,14 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// Whether a byte of `bytes` is one that JSON escapes: `"`, `\` or a control character. Eight
-/// bytes a step, as `http::find_newline` does: the byte-by-byte check cost about 36
+/// Whether a byte of `bytes` is one that JSON escapes: `"`, `\` or a control character.
+/// Eight bytes a step (`protocol::words`): the byte-by-byte check cost about 36
 /// instructions a byte in workerd (issue 19).
 fn needs_escape(bytes: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // `(w - ONES * n) & !w & HIGHS` is non-zero exactly when a byte of `w` is below
-    // `n` (for `n` up to 128): below 1 is zero, so a byte equal to `b` is a zero of
-    // `w ^ ONES * b`.
-    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w;
-    let mut rest = bytes;
-    while let Some((word, tail)) = rest.split_first_chunk::<8>() {
-        let w = u64::from_le_bytes(*word);
-        let hits = below(w, 0x20)
-            | below(w ^ (ONES * u64::from(b'"')), 1)
-            | below(w ^ (ONES * u64::from(b'\\')), 1);
-        if hits & HIGHS != 0 {
-            return true;
-        }
-        rest = tail;
-    }
-    rest.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    let hit = |w| words::below(w, 0x20) || words::has(w, b'"') || words::has(w, b'\\');
+    words::from_first_hit(bytes, hit)
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// Writes `v` as compact JSON, byte for byte what `serde_json::to_writer` writes (a host
