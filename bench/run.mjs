@@ -253,6 +253,9 @@ async function cpuPerRequest(server, url, request, amount) {
   return { us: (cpu * 1e6) / answered, answered, wrong };
 }
 
+/** The middle value of `xs` (the upper one of the two middles for an even count). */
+const median = (xs) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
+
 /** CPU_ROUNDS runs of `measure`: the median run, with every run's µs kept as `rounds`. */
 async function medianCpu(measure) {
   const runs = [];
@@ -287,8 +290,7 @@ async function pairedCpu([a, b]) {
     }
   }
   const ratios = us[0].map((x, r) => x / us[1][r]);
-  const med = (xs) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
-  const out = { dice: us[0], floorRs: us[1], ratios, ratio: med(ratios), diceUs: med(us[0]), floorRsUs: med(us[1]), wrong };
+  const out = { dice: us[0], floorRs: us[1], ratios, ratio: median(ratios), diceUs: median(us[0]), floorRsUs: median(us[1]), wrong };
   log(`paired CPU: ratios ${ratios.map((x) => x.toFixed(2)).join(", ")}; median ${out.ratio.toFixed(2)}×`);
   return out;
 }
@@ -307,8 +309,7 @@ async function pairedColdStart([a, b]) {
     }
   }
   const ratios = ms[0].map((x, r) => x / ms[1][r]);
-  const med = (xs) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
-  const out = { dice: ms[0], floorRs: ms[1], ratios, ratio: med(ratios), diceMs: med(ms[0]), floorRsMs: med(ms[1]) };
+  const out = { dice: ms[0], floorRs: ms[1], ratios, ratio: median(ratios), diceMs: median(ms[0]), floorRsMs: median(ms[1]) };
   log(`paired cold start: ratios ${ratios.map((x) => x.toFixed(2)).join(", ")}; median ${out.ratio.toFixed(2)}×`);
   return out;
 }
@@ -521,8 +522,7 @@ async function measure(c) {
     colds.push(s.coldStartMs);
     await s.stop();
   }
-  colds.sort((a, b) => a - b);
-  row.coldStartMs = colds[Math.floor(colds.length / 2)];
+  row.coldStartMs = median(colds);
   return row;
 }
 
