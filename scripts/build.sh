@@ -6,7 +6,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
-force="" crate="$ROOT" sources=(src Cargo.toml Cargo.lock)
+force="" crate="$ROOT" sources=(src Cargo.toml Cargo.lock scripts/build.sh)
 while [ $# -gt 0 ]; do
   case "$1" in
     --force) force=1; shift ;;
@@ -16,7 +16,7 @@ while [ $# -gt 0 ]; do
       shift ;;
     --crate)
       crate="$ROOT/$2"
-      sources=("$2" Cargo.lock)
+      sources=("$2" Cargo.lock scripts/build.sh)
       shift 2 ;;
     *) break ;;
   esac
