@@ -277,8 +277,10 @@ async function pairedCpu([a, b]) {
   let wrong = 0;
   const us = [[], []];
   for (let r = 0; r < PAIRS; r++) {
-    const servers = [await a.start(), await b.start()];
+    const servers = [];
     try {
+      servers.push(await a.start());
+      servers.push(await b.start());
       // Every other round measures the floor first.
       const order = r % 2 ? [1, 0] : [0, 1];
       for (const i of order) wrong += (await cpuPerRequest(servers[i], servers[i].url, requests[i], CPU_PAIR_WARM)).wrong;
@@ -300,10 +302,10 @@ async function pairedCpu([a, b]) {
 /** Cold starts of dice-mcp and the workers-rs floor, alternating, COLD_PAIRS of each: the
  *  table's medians are taken minutes apart, each after its own load runs, and the floor's
  *  moved from 47 to 33 ms between two runs with no change to it. Every other pair starts
- *  the floor first. After each start, two `tools/call`s (checked; a fresh token for
- *  dice-mcp's new isolate): V8 compiles each wasm function on its first call, so the first
- *  call of an isolate pays for compiling the code it runs, which the first answer (an
- *  `OPTIONS`) does not. */
+ *  the floor first. After each start, two `tools/call`s (checked; the run's token, not yet
+ *  cached in the new isolate): V8 compiles each wasm function on its first call, so the
+ *  first call of an isolate pays for compiling the code it runs, which the first answer
+ *  (an `OPTIONS`, whose connection the first call may not reuse) does not. */
 async function pairedColdStart([a, b]) {
   log("paired cold start: dice-mcp and the workers-rs floor, alternating");
   const ms = [[], []];
@@ -335,7 +337,7 @@ async function pairedColdStart([a, b]) {
     firstCall: { dice: firstCall[0], floorRs: firstCall[1], ratios: callRatios, ratio: median(callRatios), diceMs: median(firstCall[0]), floorRsMs: median(firstCall[1]), secondDiceMs: median(secondCall[0]), secondFloorRsMs: median(secondCall[1]) },
   };
   log(`paired cold start: ratios ${ratios.map((x) => x.toFixed(2)).join(", ")}; median ${out.ratio.toFixed(2)}×`);
-  log(`first tools/call of each isolate: medians ${out.firstCall.diceMs.toFixed(1)} and ${out.firstCall.floorRsMs.toFixed(1)} ms, ${out.firstCall.ratio.toFixed(2)}×; the second ${out.firstCall.secondDiceMs.toFixed(1)} and ${out.firstCall.secondFloorRsMs.toFixed(1)} ms`);
+  log(`first tools/call of each isolate: medians ${out.firstCall.diceMs.toFixed(1)} and ${out.firstCall.floorRsMs.toFixed(1)} ms, pairs' median ratio ${out.firstCall.ratio.toFixed(2)}×; the second ${out.firstCall.secondDiceMs.toFixed(1)} and ${out.firstCall.secondFloorRsMs.toFixed(1)} ms`);
   return out;
 }
 
@@ -697,7 +699,7 @@ function markdown(result) {
     const c = p?.cold;
     if (c) {
       lines.push(`- cold start at most 1.3× the workers-rs floor's: ${c.ratio.toFixed(2)}×, ${mark(c.ratio <= 1.3)} (median of ${c.ratios.length} alternating pairs of starts, ${c.ratios.map((x) => x.toFixed(2)).join(", ")}; medians ${Math.round(c.diceMs)} and ${Math.round(c.floorRsMs)} ms${d.coldStartMs && rs?.coldStartMs ? `; the table's medians, taken apart, give ${(d.coldStartMs / rs.coldStartMs).toFixed(2)}×` : ""}).`);
-      if (c.firstCall) lines.push(`- not a target, for the record: the first \`tools/call\` of each of those fresh isolates took ${c.firstCall.diceMs.toFixed(1)} ms for dice-mcp (a fresh token: key import and signature check included) against ${c.firstCall.floorRsMs.toFixed(1)} ms for the floor, ${c.firstCall.ratio.toFixed(2)}× (medians; the second call took ${c.firstCall.secondDiceMs.toFixed(1)} and ${c.firstCall.secondFloorRsMs.toFixed(1)} ms). V8 compiles each wasm function on its first call: this is the code of a tool call, compiled.`);
+      if (c.firstCall) lines.push(`- not a target, for the record: the first \`tools/call\` of each of those fresh isolates took ${c.firstCall.diceMs.toFixed(1)} ms for dice-mcp (its token not yet cached in the new isolate: key import and signature check included) against ${c.firstCall.floorRsMs.toFixed(1)} ms for the floor (medians), ${c.firstCall.ratio.toFixed(2)}× by the median of the pairs' ratios (the second call took ${c.firstCall.secondDiceMs.toFixed(1)} and ${c.firstCall.secondFloorRsMs.toFixed(1)} ms). V8 compiles each wasm function on its first call: this is the code of a tool call, compiled.`);
     } else if (d.coldStartMs && rs?.coldStartMs) {
       lines.push(`- cold start at most 1.3× the workers-rs floor's: ${(d.coldStartMs / rs.coldStartMs).toFixed(2)}×, ${mark(d.coldStartMs <= 1.3 * rs.coldStartMs)}.`);
     }

@@ -6,7 +6,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
-force="" crate="$ROOT" sources=(src Cargo.toml Cargo.lock scripts/build.sh)
+force="" crate="$ROOT" sources=(src Cargo.toml Cargo.lock scripts/build.sh scripts/lib.sh)
 while [ $# -gt 0 ]; do
   case "$1" in
     --force) force=1; shift ;;
@@ -16,7 +16,7 @@ while [ $# -gt 0 ]; do
       shift ;;
     --crate)
       crate="$ROOT/$2"
-      sources=("$2" Cargo.lock scripts/build.sh)
+      sources=("$2" Cargo.lock scripts/build.sh scripts/lib.sh)
       shift 2 ;;
     *) break ;;
   esac
@@ -32,12 +32,15 @@ tool_overrides
 # worker-build's own wasm-opt step is off (Cargo.toml): it always keeps the function-names
 # section, 109 KB of the wasm (35 KB gzipped) that only makes panic stacks readable.
 # The features are the ones worker-build enables, no newer encodings than workerd reads.
-# -ocimfs=20: a function is not inlined only because it has one caller (wasm-opt's default
-# inlines every such function, whatever its size). That default merged the pipeline into
-# a few functions of up to 49 KB, which V8 compiles whole on the first call, every branch;
-# kept apart, the product's wasm is 8 KB smaller gzipped and its first answer compiles
-# less (issue 19, docs/benchmarks.md "Cold start"). 20 measured smallest of 0 to 1000.
+# -ocimfs=20: a function with one caller is inlined only if it is small (20 in wasm-opt's
+# own size measure); by default wasm-opt inlines every such function, whatever its size.
+# That default merged the pipeline into a few functions of up to 49 KB, which V8 compiles
+# whole, every branch, on their first call. Kept apart: the upload is 6.9 KiB smaller
+# gzipped and the first answer compiles less, the first tools/call a little more (issue
+# 19, docs/benchmarks.md "The fifth pass: cold start"). Of 0, 3, 5, 10, 20, 40, 100 and
+# 1000, 20 gave the smallest gzip.
+# A failed wasm-opt leaves no build behind: the unoptimised wasm would look fresh.
 wasm-opt -O -ocimfs=20 --strip-debug --strip-producers \
   --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling \
-  "$out/index_bg.wasm" -o "$out/index_bg.wasm"
+  "$out/index_bg.wasm" -o "$out/index_bg.wasm" || { rm -f "$out/index_bg.wasm"; exit 1; }
