@@ -256,6 +256,15 @@ async function cpuPerRequest(server, url, request, amount) {
 /** The middle value of `xs` (the upper one of the two middles for an even count). */
 const median = (xs) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
 
+/** Round `r`'s order of the pair's two workers (indices): the floor first every other round. */
+const turns = (r) => (r % 2 ? [1, 0] : [0, 1]);
+
+/** Each round's ratio of `xs` to `ys` (dice-mcp's figure to the floor's), and their median. */
+function pairRatios(xs, ys) {
+  const ratios = xs.map((x, r) => x / ys[r]);
+  return { ratios, ratio: median(ratios) };
+}
+
 /** CPU_ROUNDS runs of `measure`: the median run, with every run's µs kept as `rounds`. */
 async function medianCpu(measure) {
   const runs = [];
@@ -281,8 +290,7 @@ async function pairedCpu([a, b]) {
     try {
       servers.push(await a.start());
       servers.push(await b.start());
-      // Every other round measures the floor first.
-      const order = r % 2 ? [1, 0] : [0, 1];
+      const order = turns(r);
       for (const i of order) wrong += (await cpuPerRequest(servers[i], servers[i].url, requests[i], CPU_PAIR_WARM)).wrong;
       for (const i of order) {
         const m = await cpuPerRequest(servers[i], servers[i].url, requests[i], CPU_PAIR_REQUESTS);
@@ -293,9 +301,8 @@ async function pairedCpu([a, b]) {
       for (const s of servers) await s.stop();
     }
   }
-  const ratios = us[0].map((x, r) => x / us[1][r]);
-  const out = { dice: us[0], floorRs: us[1], ratios, ratio: median(ratios), diceUs: median(us[0]), floorRsUs: median(us[1]), wrong };
-  log(`paired CPU: ratios ${ratios.map((x) => x.toFixed(2)).join(", ")}; median ${out.ratio.toFixed(2)}×`);
+  const out = { dice: us[0], floorRs: us[1], ...pairRatios(us[0], us[1]), diceUs: median(us[0]), floorRsUs: median(us[1]), wrong };
+  log(`paired CPU: ratios ${out.ratios.map((x) => x.toFixed(2)).join(", ")}; median ${out.ratio.toFixed(2)}×`);
   return out;
 }
 
@@ -313,7 +320,7 @@ async function pairedColdStart([a, b]) {
   const secondCall = [[], []];
   const headers = { ...LEGACY, authorization: `Bearer ${token}` };
   for (let r = 0; r < COLD_PAIRS; r++) {
-    for (const i of r % 2 ? [1, 0] : [0, 1]) {
+    for (const i of turns(r)) {
       const c = [a, b][i];
       const s = await c.start();
       try {
@@ -330,13 +337,11 @@ async function pairedColdStart([a, b]) {
       }
     }
   }
-  const ratios = ms[0].map((x, r) => x / ms[1][r]);
-  const callRatios = firstCall[0].map((x, r) => x / firstCall[1][r]);
   const out = {
-    dice: ms[0], floorRs: ms[1], ratios, ratio: median(ratios), diceMs: median(ms[0]), floorRsMs: median(ms[1]),
-    firstCall: { dice: firstCall[0], floorRs: firstCall[1], ratios: callRatios, ratio: median(callRatios), diceMs: median(firstCall[0]), floorRsMs: median(firstCall[1]), secondDiceMs: median(secondCall[0]), secondFloorRsMs: median(secondCall[1]) },
+    dice: ms[0], floorRs: ms[1], ...pairRatios(ms[0], ms[1]), diceMs: median(ms[0]), floorRsMs: median(ms[1]),
+    firstCall: { dice: firstCall[0], floorRs: firstCall[1], ...pairRatios(firstCall[0], firstCall[1]), diceMs: median(firstCall[0]), floorRsMs: median(firstCall[1]), secondDiceMs: median(secondCall[0]), secondFloorRsMs: median(secondCall[1]) },
   };
-  log(`paired cold start: ratios ${ratios.map((x) => x.toFixed(2)).join(", ")}; median ${out.ratio.toFixed(2)}×`);
+  log(`paired cold start: ratios ${out.ratios.map((x) => x.toFixed(2)).join(", ")}; median ${out.ratio.toFixed(2)}×`);
   log(`first tools/call of each isolate: medians ${out.firstCall.diceMs.toFixed(1)} and ${out.firstCall.floorRsMs.toFixed(1)} ms, pairs' median ratio ${out.firstCall.ratio.toFixed(2)}×; the second ${out.firstCall.secondDiceMs.toFixed(1)} and ${out.firstCall.secondFloorRsMs.toFixed(1)} ms`);
   return out;
 }

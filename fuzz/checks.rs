@@ -61,12 +61,7 @@ pub fn jsonrpc_envelope(data: &[u8]) {
 /// reader (or, failing it, a `Value` tree) says what a `Value` tree says.
 pub fn calls_a_tool(data: &[u8]) {
     let answer = dice_mcp::mcp::PostBody::new(data).calls_a_tool();
-    let is_call = |m: &Value| m.get("method").and_then(Value::as_str) == Some("tools/call");
-    let tree = match serde_json::from_slice::<Value>(data) {
-        Ok(Value::Array(batch)) => batch.iter().any(is_call),
-        Ok(message) => is_call(&message),
-        Err(_) => false,
-    };
+    let tree = dice_mcp::mcp::calls_a_tool_by_tree(data);
     assert_eq!(
         answer, tree,
         "the envelope's reader and the Value tree disagree"

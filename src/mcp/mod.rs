@@ -285,12 +285,7 @@ impl<'a> PostBody<'a> {
         }
         // Anything but one well-formed message (a batch, an escaped method name) is rare:
         // it is read as a tree, as the server's full path reads it.
-        let is_call = |m: &Value| m.get("method").and_then(Value::as_str) == Some("tools/call");
-        match serde_json::from_slice::<Value>(self.bytes) {
-            Ok(Value::Array(batch)) => batch.iter().any(is_call),
-            Ok(message) => is_call(&message),
-            Err(_) => false,
-        }
+        calls_a_tool_by_tree(self.bytes)
     }
 
     /// The envelope, read now unless it was already.
@@ -299,6 +294,19 @@ impl<'a> PostBody<'a> {
             Some(read) => read,
             None => Envelope::parse(self.bytes),
         }
+    }
+}
+
+#[doc(hidden)]
+/// The rule [`PostBody::calls_a_tool`] answers, on a `Value` tree of the whole body: a
+/// `tools/call`, or a batch holding one; a body that does not parse is not. The envelope's
+/// reader must agree with it (its unit test and the `calls_a_tool` fuzz target).
+pub fn calls_a_tool_by_tree(body: &[u8]) -> bool {
+    let is_call = |m: &Value| m.get("method").and_then(Value::as_str) == Some("tools/call");
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Array(batch)) => batch.iter().any(is_call),
+        Ok(message) => is_call(&message),
+        Err(_) => false,
     }
 }
 
@@ -829,14 +837,6 @@ mod tests {
     /// the well-formed ones, a `Value` tree the rest, and the tree's answer is the rule.
     #[test]
     fn a_tool_call_is_found_alone_or_in_a_batch() {
-        let reference = |body: &str| -> bool {
-            let is_call = |m: &Value| m.get("method").and_then(Value::as_str) == Some("tools/call");
-            match serde_json::from_str::<Value>(body) {
-                Ok(Value::Array(batch)) => batch.iter().any(is_call),
-                Ok(message) => is_call(&message),
-                Err(_) => false,
-            }
-        };
         for (body, call) in [
             (
                 r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"roll_dice"}}"#,
@@ -879,7 +879,7 @@ mod tests {
                 "{body}"
             );
             assert_eq!(
-                reference(body),
+                calls_a_tool_by_tree(body.as_bytes()),
                 call,
                 "the Value tree disagrees about {body}"
             );
