@@ -267,7 +267,7 @@ const MAX_IMPORTED_KEYS: usize = 64;
 thread_local! {
     /// Rate limiter bindings this isolate found missing (see `rate_limit`).
     static UNBOUND_LIMITERS: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
-    static IMPORTED: std::cell::RefCell<std::collections::HashMap<[u8; 32], ImportedKey>> =
+    static IMPORTED: std::cell::RefCell<std::collections::HashMap<[u8; 16], ImportedKey>> =
         Default::default();
 }
 

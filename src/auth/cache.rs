@@ -45,10 +45,16 @@ fn key() -> Option<[u64; 2]> {
 }
 
 pub fn digest(token: &str) -> TokenDigest {
+    keyed_digest(token.as_bytes())
+}
+
+/// The same keyed digest of any bytes, for what else this isolate keeps by content (the
+/// platform's imported form of each verifying key, `keys::VerifyingKey::id`).
+pub fn keyed_digest(bytes: &[u8]) -> [u8; 16] {
     match key() {
-        Some([k0, k1]) => siphash128(k0, k1, token.as_bytes()),
+        Some([k0, k1]) => siphash128(k0, k1, bytes),
         None => {
-            let full: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+            let full: [u8; 32] = Sha256::digest(bytes).into();
             let mut d = [0u8; 16];
             d.copy_from_slice(&full[..16]);
             d

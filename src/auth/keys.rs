@@ -5,7 +5,6 @@ pub mod der;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use std::fmt;
 use std::sync::Arc;
 
@@ -83,9 +82,11 @@ pub struct VerifyingKey {
     /// The public exponent, big-endian, without leading zeros; odd, 3 to
     /// [`MAX_RSA_EXPONENT`].
     pub e: Vec<u8>,
-    /// SHA-256 of the algorithm, modulus and exponent: the same for the same key wherever
-    /// it was loaded from, so a platform verifier can keep its own form of the key under it.
-    pub id: [u8; 32],
+    /// The isolate's keyed digest (`cache::keyed_digest`) of the algorithm, modulus and
+    /// exponent: the same for the same key wherever it was loaded from, so a platform
+    /// verifier can keep its own form of the key under it. Not SHA-256: that compiled
+    /// 26 KB of machine code at every isolate's start for this alone (issue 19).
+    pub id: [u8; 16],
 }
 
 /// What is wrong with a key's numbers: too short, or unusable (the text says why).
@@ -141,17 +142,18 @@ impl VerifyingKey {
                 "the public exponent must be odd, from 3 to {MAX_RSA_EXPONENT}"
             )));
         }
-        let mut hash = Sha256::new();
+        // Each part after its length, so that no two keys give the same bytes.
+        let mut content = Vec::with_capacity(12 + 8 + n.len() + e.len());
         for part in [alg.name().as_bytes(), n, e] {
-            hash.update((part.len() as u32).to_be_bytes());
-            hash.update(part);
+            content.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            content.extend_from_slice(part);
         }
         Ok(VerifyingKey {
             kid,
             alg,
             n: n.to_vec(),
             e: e.to_vec(),
-            id: hash.finalize().into(),
+            id: super::cache::keyed_digest(&content),
         })
     }
 
