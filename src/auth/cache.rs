@@ -10,7 +10,8 @@
 //! keyed PRF gives that without SHA-256's cost, which was 31,000 instructions of every
 //! cached request in workerd for a 450-byte token (issue 19; two passes of std's 64-bit
 //! SipHash, the step before this one, cost 8,700). Without randomness the digest is the
-//! first 128 bits of SHA-256, as before.
+//! first 128 bits of SHA-256, as before. The same digest keys the platform's imported
+//! form of each verifying key (`keys::VerifyingKey::id`).
 
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
