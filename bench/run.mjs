@@ -242,19 +242,25 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
-/** The server's own CPU time per request, in µs, over `amount` requests (each checked). */
-async function cpuPerRequest(server, url, request, amount) {
+/** `request` POSTed to `url` by autocannon (`options`: `amount` or `duration`, and any
+ *  other of its options; CPU_CONNECTIONS connections unless given), every answer checked:
+ *  how many were answered and how many of those were wrong. */
+async function checkedLoad(url, request, options) {
   let wrong = 0;
   const u = new URL(url);
   const { check, ...r } = request;
-  const before = cpuSeconds(server.pid);
   const result = await autocannon({
-    url: u.origin, connections: CPU_CONNECTIONS, amount,
+    url: u.origin, connections: CPU_CONNECTIONS, ...options,
     requests: [{ method: "POST", path: u.pathname, ...r, onResponse: (status, body) => { if (!check(status, body)) wrong++; } }],
   });
-  const cpu = cpuSeconds(server.pid) - before;
-  const answered = result.requests.total;
-  return { us: (cpu * 1e6) / answered, answered, wrong };
+  return { answered: result.requests.total, errors: result.errors, wrong };
+}
+
+/** The server's own CPU time per request, in µs, over `amount` requests (each checked). */
+async function cpuPerRequest(server, url, request, amount) {
+  const before = cpuSeconds(server.pid);
+  const { answered, wrong } = await checkedLoad(url, request, { amount });
+  return { us: ((cpuSeconds(server.pid) - before) * 1e6) / answered, answered, wrong };
 }
 
 /** The middle value of `xs` (the upper one of the two middles for an even count). */
@@ -318,21 +324,11 @@ async function pairedCpu([a, b]) {
  *  seconds of the machine for each. */
 async function cpuTogether(servers, requests, seconds) {
   const before = servers.map((s) => cpuSeconds(s.pid));
-  const wrong = servers.map(() => 0);
-  const results = await Promise.all(
-    servers.map((server, i) => {
-      const u = new URL(server.url);
-      const { check, ...r } = requests[i];
-      return autocannon({
-        url: u.origin, connections: CPU_CONNECTIONS / 2, duration: seconds,
-        requests: [{ method: "POST", path: u.pathname, ...r, onResponse: (status, body) => { if (!check(status, body)) wrong[i]++; } }],
-      });
-    }),
-  );
+  const loads = await Promise.all(servers.map((s, i) => checkedLoad(s.url, requests[i], { connections: CPU_CONNECTIONS / 2, duration: seconds })));
   return servers.map((s, i) => {
-    const answered = results[i].requests.total;
-    if (!answered) throw new Error(`${s.url} answered nothing in ${seconds} s (${results[i].errors} errors)`);
-    return { us: ((cpuSeconds(s.pid) - before[i]) * 1e6) / answered, answered, wrong: wrong[i] };
+    const { answered, errors, wrong } = loads[i];
+    if (!answered) throw new Error(`${s.url} answered nothing in ${seconds} s (${errors} errors)`);
+    return { us: ((cpuSeconds(s.pid) - before[i]) * 1e6) / answered, answered, wrong };
   });
 }
 
@@ -718,7 +714,7 @@ function markdown(result) {
     lines.push("Targets of issue 19 in this run:");
     const p = result.paired;
     if (p) {
-      lines.push(`- cached tools/call CPU per request at most 1.4× the workers-rs floor's: ${p.ratio.toFixed(2)}×, ${mark(p.ratio <= 1.4)} (median of ${p.ratios.length} rounds, each with both workers freshly started${p.method === "together" ? ` and loaded at once for ${p.seconds} s` : ""}, ${p.ratios.map((x) => x.toFixed(2)).join(", ")}; medians ${Math.round(p.diceUs)} and ${Math.round(p.floorRsUs)} µs; the table's figures, measured one after the other, give ${(d.cpu.us / rs.cpu.us).toFixed(2)}×).`);
+      lines.push(`- cached tools/call CPU per request at most 1.4× the workers-rs floor's: ${p.ratio.toFixed(2)}×, ${mark(p.ratio <= 1.4)} (median of ${p.ratios.length} rounds, each with both workers freshly started and loaded at once for ${p.seconds} s, ${p.ratios.map((x) => x.toFixed(2)).join(", ")}; medians ${Math.round(p.diceUs)} and ${Math.round(p.floorRsUs)} µs; the table's figures, measured one after the other, give ${(d.cpu.us / rs.cpu.us).toFixed(2)}×).`);
     } else if (d.cpu && rs?.cpu) {
       lines.push(`- cached tools/call CPU per request at most 1.4× the workers-rs floor's: ${(d.cpu.us / rs.cpu.us).toFixed(2)}×, ${mark(d.cpu.us <= 1.4 * rs.cpu.us)}.`);
     }
