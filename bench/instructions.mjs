@@ -60,7 +60,9 @@ for (const dir of args) {
     dir,
     vars: { JWT_PUBLIC_KEY: key.publicPem },
     // --perf-basic-prof also starts V8's log: into the run's folder, not the working one.
-    v8Flags: ["--perf-basic-prof", `--logfile=${out}/v8.log`, ...(COLD ? [] : ["--no-liftoff"])],
+    // Lazily compiled wasm functions never reach the perf map: warm runs compile the
+    // module whole, up front (the same TurboFan code), so that the map names every one.
+    v8Flags: ["--perf-basic-prof", `--logfile=${out}/v8.log`, ...(COLD ? [] : ["--no-liftoff", "--no-wasm-lazy-compilation"])],
     wrapper: ["valgrind", "--tool=callgrind", "--smc-check=all-non-file", `--callgrind-out-file=${out}/callgrind.%p`, "--compress-strings=no"],
   });
   try {

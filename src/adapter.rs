@@ -49,7 +49,13 @@ pub async fn serve(
     // The headers to read are the server's: set again only if another server is served.
     let id = server as *const Server as usize;
     if HEADER_NAMES_OF.get() != id {
-        glue::set_header_names(&http::request_header_names(server));
+        let names = http::request_header_names(server);
+        glue::set_header_names(
+            &names.every.join("\n"),
+            &names.preflight.join("\n"),
+            &names.modern.join("\n"),
+            &names.legacy_versions.join("\n"),
+        );
         HEADER_NAMES_OF.set(id);
     }
     let mut request = read_head(&req);
@@ -360,27 +366,41 @@ fn chain_panic_hook() {
 /// callgrind in workerd (issue 19, docs/benchmarks.md). Only the headers the server reads
 /// are asked for, by name (`http::request_header_names`, set once per isolate):
 /// `Headers.forEach` copied every header, and a request through Cloudflare's edge carries
-/// a dozen the server never reads.
+/// a dozen the server never reads. The preflight's header is asked for only on `OPTIONS`,
+/// and the 2026-07-28 ones only when `MCP-Protocol-Version` is there and names no earlier
+/// revision.
 mod glue {
     use worker::wasm_bindgen::{self, prelude::*};
 
     #[wasm_bindgen(inline_js = r#"
 const encoder = new TextEncoder();
-let names = null;
-export function set_header_names(list) {
-  names = list.split("\n");
+let every = null, preflight, modern, legacy;
+export function set_header_names(e, p, m, l) {
+  const list = (s) => (s === "" ? [] : s.split("\n"));
+  every = list(e);
+  preflight = list(p);
+  modern = list(m);
+  legacy = list(l);
 }
 export function request_head(request) {
-  let head = request.method + "\n" + request.url + "\n";
+  const method = request.method;
+  let head = method + "\n" + request.url + "\n";
   const headers = request.headers;
-  if (names === null) {
+  if (every === null) {
     headers.forEach((value, name) => { head += name + "\n" + value + "\n"; });
-  } else {
+    return encoder.encode(head);
+  }
+  const add = (names) => {
     for (const name of names) {
       const value = headers.get(name);
       if (value !== null) head += name + "\n" + value + "\n";
     }
-  }
+  };
+  const version = headers.get("mcp-protocol-version");
+  if (version !== null) head += "mcp-protocol-version\n" + version + "\n";
+  add(every);
+  if (method === "OPTIONS") add(preflight);
+  if (version !== null && !legacy.includes(version)) add(modern);
   return encoder.encode(head);
 }
 export function response(status, headers, body) {
@@ -391,9 +411,12 @@ export function response(status, headers, body) {
 }
 "#)]
     extern "C" {
-        /// The headers `request_head` asks for from now on, one name per line; before
-        /// it is called, every header.
-        pub fn set_header_names(names: &str);
+        /// The headers `request_head` asks for from now on, each list one name per
+        /// line (`http::HeaderNames`): on every request (besides `mcp-protocol-version`,
+        /// which it always reads first), on `OPTIONS` only, and when
+        /// `mcp-protocol-version` is there and is not exactly one of the legacy
+        /// revisions. Before it is called, every header.
+        pub fn set_header_names(every: &str, preflight: &str, modern: &str, legacy: &str);
 
         /// `method \n url \n (name \n value \n)*`, UTF-8: the Fetch API allows no line
         /// break in a method, a serialised URL, a header name or a header value.

@@ -159,17 +159,56 @@ pub const READ_HEADERS: &[&str] = &[
     "origin",
 ];
 
-/// The names of the request headers `server` reads, one per line: [`READ_HEADERS`] and
-/// the `Mcp-Param-*` header of every parameter its tools mirror (2026-07-28).
-pub fn request_header_names(server: &Server) -> String {
-    let mut names: Vec<String> = READ_HEADERS.iter().map(|n| (*n).to_owned()).collect();
+/// Of [`READ_HEADERS`], the one only a CORS preflight (`OPTIONS`) reads: the worker asks
+/// for it on no other request.
+pub const PREFLIGHT_HEADERS: &[&str] = &["access-control-request-headers"];
+
+/// Of [`READ_HEADERS`], those only a 2026-07-28 request reads (`headers::check_modern`;
+/// the `Mcp-Param-*` headers join them). The worker asks for them only when
+/// `MCP-Protocol-Version` is there and names no earlier revision: a request that names
+/// one is answered in it or refused as a mismatch (`headers::request_version`), and a
+/// 2026-07-28 request without the header is refused for that (`headers::request_version`;
+/// tests/e2e/http-rules.test.mjs holds both). Each name asked for and absent cost about
+/// 2,500 instructions in workerd (issue 19).
+pub const MODERN_HEADERS: &[&str] = &["mcp-method", "mcp-name"];
+
+/// The request headers the worker asks the runtime for, by when it asks. The glue
+/// reads `mcp-protocol-version` first, on every request, and decides by it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct HeaderNames {
+    /// On every request, besides `mcp-protocol-version`.
+    pub every: Vec<&'static str>,
+    /// Only on `OPTIONS`.
+    pub preflight: Vec<&'static str>,
+    /// When `MCP-Protocol-Version` is there and is not exactly one of `legacy_versions`.
+    pub modern: Vec<String>,
+    /// The revisions before 2026-07-28, as a header names them.
+    pub legacy_versions: Vec<&'static str>,
+}
+
+/// The request headers `server` reads: [`READ_HEADERS`], and the `Mcp-Param-*` header of
+/// every parameter its tools mirror (2026-07-28), each once, in lower case.
+pub fn request_header_names(server: &Server) -> HeaderNames {
+    let later = |n: &&str| {
+        *n == "mcp-protocol-version" || PREFLIGHT_HEADERS.contains(n) || MODERN_HEADERS.contains(n)
+    };
+    let mut modern: Vec<String> = MODERN_HEADERS.iter().map(|n| (*n).to_owned()).collect();
     for p in server.tools.param_headers() {
         let name = p.header_name().to_ascii_lowercase();
-        if !names.contains(&name) {
-            names.push(name);
+        if !modern.contains(&name) && !READ_HEADERS.contains(&name.as_str()) {
+            modern.push(name);
         }
     }
-    names.join("\n")
+    HeaderNames {
+        every: READ_HEADERS.iter().copied().filter(|n| !later(n)).collect(),
+        preflight: PREFLIGHT_HEADERS.to_vec(),
+        modern,
+        legacy_versions: Version::ALL
+            .iter()
+            .filter(|v| v.era() == Era::Legacy)
+            .map(|v| v.as_str())
+            .collect(),
+    }
 }
 
 impl HttpRequest {
@@ -1044,15 +1083,27 @@ mod tests {
             ..crate::SERVER
         };
         let names = request_header_names(&server);
-        let names: Vec<&str> = names.split('\n').collect();
-        assert_eq!(names[..READ_HEADERS.len()], *READ_HEADERS);
         assert_eq!(
-            names[READ_HEADERS.len()..],
-            ["mcp-param-dry-run", "mcp-param-region"]
+            names.modern,
+            [
+                "mcp-method",
+                "mcp-name",
+                "mcp-param-dry-run",
+                "mcp-param-region"
+            ]
         );
+        let plain = request_header_names(&crate::SERVER);
+        assert_eq!(plain.modern, MODERN_HEADERS);
+        // Every name the pipeline reads is asked for at one of the moments.
+        let mut all: Vec<&str> = plain.every.clone();
+        all.push("mcp-protocol-version");
+        all.extend(&plain.preflight);
+        all.extend(plain.modern.iter().map(String::as_str));
+        all.sort_unstable();
+        assert_eq!(all, READ_HEADERS);
         assert_eq!(
-            request_header_names(&crate::SERVER),
-            READ_HEADERS.join("\n")
+            plain.legacy_versions,
+            ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"]
         );
     }
 

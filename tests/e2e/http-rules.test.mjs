@@ -203,6 +203,26 @@ describe("2026-07-28 (modern)", () => {
     assert.equal(r.status, 200);
   });
 
+  // The worker asks the runtime for the 2026-07-28 headers only when MCP-Protocol-Version
+  // is there and names no earlier revision (src/adapter.rs, http::MODERN_HEADERS): these
+  // two hold that nothing else needs them.
+  test("a request in an earlier revision is answered whatever Mcp-Method and Mcp-Name say", async () => {
+    const body = rpc("tools/call", { name: "roll_dice", arguments: { n_dice: 1 } });
+    const r = await post(body, { "mcp-protocol-version": "2025-11-25", "mcp-method": "tools/list", "mcp-name": "other" });
+    assert.equal(r.status, 200);
+    assert.equal(r.json.result.structuredContent.result.length, 1);
+  });
+
+  test("a 2026-07-28 body without the version header is refused for that header, Mcp-Method or not", async () => {
+    const body = rpc("tools/list", { _meta: { [META_VERSION]: MODERN, "io.modelcontextprotocol/clientCapabilities": {} } });
+    for (const headers of [{}, { "mcp-method": "tools/list" }, { "mcp-method": "tools/call" }]) {
+      const r = await post(body, headers);
+      assert.equal(r.status, 400, JSON.stringify(headers));
+      assert.equal(r.json.error.code, -32020);
+      assert.match(r.json.error.message, /MCP-Protocol-Version header is missing/);
+    }
+  });
+
   test("an unsupported version in header and _meta alike is 400 -32022 with the supported list", async () => {
     const body = rpc("tools/list", { _meta: { [META_VERSION]: "2099-01-01", "io.modelcontextprotocol/clientCapabilities": {} } });
     const r = await post(body, { "mcp-protocol-version": "2099-01-01", "mcp-method": "tools/list" });
