@@ -160,6 +160,22 @@ impl<C: AsBlock> Serialize for Blocks<'_, C> {
     }
 }
 
+/// `[{"type":"text","text":…},…]` for blocks that are all text.
+fn write_text_blocks<C: AsBlock>(w: &mut Vec<u8>, content: &[C]) {
+    w.push(b'[');
+    for (i, c) in content.iter().enumerate() {
+        if i > 0 {
+            w.push(b',');
+        }
+        if let Block::Text(text) = c.block() {
+            w.extend_from_slice(br#"{"type":"text","text":"#);
+            super::write_str(w, text);
+            w.push(b'}');
+        }
+    }
+    w.push(b']');
+}
+
 /// `CallToolResult`: the content, `isError`, and from 2025-06-18 `structuredContent`.
 pub fn call_tool_result<C: AsBlock>(
     out: &mut Object<'_>,
@@ -168,7 +184,15 @@ pub fn call_tool_result<C: AsBlock>(
     is_error: bool,
 ) {
     let version = out.version();
-    out.member("content", &Blocks(content, version));
+    if content.iter().all(|c| matches!(c.block(), Block::Text(_))) {
+        // Text alone, the common answer, without serde's serializer: its string escaper
+        // makes an out-of-line call per byte at opt-level z, and a tool's text is often
+        // its structured result as JSON, quotes and all (issue 19). The bytes are the
+        // ones `Blocks` writes (a host test holds that).
+        out.raw("content", |w| write_text_blocks(w, content));
+    } else {
+        out.member("content", &Blocks(content, version));
+    }
     if let Some(s) = structured.filter(|_| version.has_structured_output()) {
         out.value("structuredContent", s);
     }
@@ -253,6 +277,32 @@ mod tests {
         description: Some("the a"),
         mime_type: None,
     };
+
+    /// Text blocks written by hand are the bytes serde writes for them, escapes and all.
+    #[test]
+    fn text_blocks_are_written_as_serde_writes_them() {
+        struct T(&'static str);
+        impl AsBlock for T {
+            fn block(&self) -> Block<'_> {
+                Block::Text(self.0)
+            }
+        }
+        let cases: [&[T]; 4] = [
+            &[],
+            &[T("{\"result\":[3,1,4]}")],
+            &[T("a\nb\u{1}\\"), T(""), T("\u{e9}\u{1F3B2}")],
+            &[T("plain")],
+        ];
+        for content in cases {
+            let mut ours = Vec::new();
+            write_text_blocks(&mut ours, content);
+            let theirs = serde_json::to_vec(&Blocks(content, Version::V2025_11_25)).unwrap();
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(theirs).unwrap()
+            );
+        }
+    }
 
     #[test]
     fn audio_from_2025_03_26_and_text_before() {

@@ -111,29 +111,83 @@ impl PartialEq for Message {
     }
 }
 
-/// Writes `s` as a JSON string. As it is when nothing in it needs an escape (serde_json
-/// escapes only `"`, `\` and control characters, so the bytes are the same), else through
-/// serde_json: its escaper steps through a string one out-of-line call per byte at
-/// opt-level z, and keys and most values need no escape (issue 19).
+/// Writes `s` as a JSON string, byte for byte what serde_json writes (a host test holds
+/// that): serde_json escapes only `"`, `\` and control characters, so a string without
+/// them is written as it is, and one with them as runs copied whole between escapes.
+/// serde_json's own escaper steps through a string one out-of-line call per byte at
+/// opt-level z; a tool's text result (its structured result as JSON text) is most of the
+/// escaping of a `tools/call` (issue 19).
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    if !needs_escape(s.as_bytes()) {
-        out.reserve(s.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-    } else {
-        let _ = serde_json::to_writer(&mut *out, s);
+    let bytes = s.as_bytes();
+    let first = escape_at(bytes);
+    if first == bytes.len() {
+        return quoted(out, bytes);
+    }
+    out.reserve(bytes.len() + 8);
+    out.push(b'"');
+    let (mut run, mut rest) = bytes.split_at(first);
+    loop {
+        out.extend_from_slice(run);
+        let Some((&b, tail)) = rest.split_first() else {
+            break;
+        };
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            }
+        }
+        (run, rest) = tail.split_at(escape_at(tail));
+    }
+    out.push(b'"');
+}
+
+/// Where the first byte JSON escapes is in `bytes` (`"`, `\` or a control character),
+/// or its length: eight bytes a step (`protocol::words`), the byte-by-byte check cost
+/// about 36 instructions a byte in workerd (issue 19).
+fn escape_at(bytes: &[u8]) -> usize {
+    let hit = |w| words::below(w, 0x20) || words::has(w, b'"') || words::has(w, b'\\');
+    let rest = words::from_first_hit(bytes, hit);
+    let at = bytes.len() - rest.len();
+    at + rest
+        .iter()
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .unwrap_or(rest.len())
+}
+
+/// Appends `bytes` between quotes with one capacity check: at opt-level z `Vec::push`
+/// and `extend_from_slice` stay out-of-line calls that each check capacity again, about
+/// 140 instructions a string in workerd, where [`write_str`] runs some twenty times a
+/// `tools/call` (issue 19).
+fn quoted(out: &mut Vec<u8>, bytes: &[u8]) {
+    let n = bytes.len();
+    out.reserve(n + 2);
+    let len = out.len();
+    // SAFETY: `reserve` made room for `n + 2` more bytes past `len`; all of them are
+    // written before the length covers them, and `bytes` cannot overlap `out`'s spare
+    // capacity (it is borrowed while `out` is borrowed mutably).
+    unsafe {
+        let end = out.as_mut_ptr().add(len);
+        end.write(b'"');
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), end.add(1), n);
+        end.add(n + 1).write(b'"');
+        out.set_len(len + n + 2);
     }
 }
 
-/// Whether a byte of `bytes` is one that JSON escapes: `"`, `\` or a control character.
-/// Eight bytes a step (`protocol::words`): the byte-by-byte check cost about 36
-/// instructions a byte in workerd (issue 19).
+/// Whether a byte of `bytes` is one that JSON escapes.
+#[cfg(test)]
 fn needs_escape(bytes: &[u8]) -> bool {
-    let hit = |w| words::below(w, 0x20) || words::has(w, b'"') || words::has(w, b'\\');
-    words::from_first_hit(bytes, hit)
-        .iter()
-        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    escape_at(bytes) < bytes.len()
 }
 
 /// Writes `v` as compact JSON, byte for byte what `serde_json::to_writer` writes (a host
@@ -248,6 +302,12 @@ impl Object<'_> {
     #[inline(always)]
     pub fn value(&mut self, key: &str, value: &Value) {
         self.members.value(key, value);
+    }
+
+    /// Writes a member whose value `write` writes, as JSON, straight into the bytes.
+    pub fn raw(&mut self, key: &str, write: impl FnOnce(&mut Vec<u8>)) {
+        self.members.key(key);
+        write(self.members.out);
     }
 
     /// Writes `key` when `value` is there.
@@ -532,6 +592,39 @@ mod tests {
                 serde_json::to_string(&v).unwrap(),
                 "{v:?}"
             );
+        }
+    }
+
+    /// Strings are written as serde_json writes them: every character below 0x80 (each
+    /// escape, and the bytes that need none) at each position of short strings and among
+    /// runs of other text, and text beyond ASCII.
+    #[test]
+    fn write_str_writes_what_serde_json_writes() {
+        let serde = |s: &str| serde_json::to_string(s).unwrap();
+        let ours = |s: &str| {
+            let mut out = b"x".to_vec();
+            write_str(&mut out, s);
+            String::from_utf8(out[1..].to_vec()).unwrap()
+        };
+        let mut cases: Vec<String> = vec![
+            String::new(),
+            "{\"result\":[3,1,4]}".into(),
+            "\u{e9}\"\u{1F3B2}\\".into(),
+            "\"".repeat(40),
+            "ab\ncd\r\tef\u{8}\u{c}\u{0}\u{1f}\u{7f}".into(),
+        ];
+        for c in 0u8..0x80 {
+            let c = char::from(c);
+            for at in 0..10 {
+                let mut s: String = "abcdefghi".into();
+                s.insert(at, c);
+                cases.push(s);
+            }
+            cases.push(format!("{c}{c}{c}"));
+            cases.push(format!("{}{c}{}", "é".repeat(5), "long run ".repeat(3)));
+        }
+        for s in &cases {
+            assert_eq!(ours(s), serde(s), "{s:?}");
         }
     }
 
