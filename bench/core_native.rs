@@ -83,19 +83,16 @@ fn main() {
         base_url: "http://127.0.0.1:8787".into(),
         path: "/mcp/".into(),
         headers: vec![
-            ("content-type".into(), "application/json".into()),
-            (
-                "accept".into(),
-                "application/json, text/event-stream".into(),
-            ),
-            ("mcp-protocol-version".into(), "2025-11-25".into()),
-        ],
+            ("content-type", "application/json"),
+            ("accept", "application/json, text/event-stream"),
+            ("mcp-protocol-version", "2025-11-25"),
+        ]
+        .into(),
         body: dice_mcp::http::Body::Bytes(body),
     };
     if let Some(t) = bearer {
-        req.headers.push(("authorization".into(), t));
-        req.headers
-            .push(("cf-connecting-ip".into(), "192.0.2.1".into()));
+        req.headers.push("authorization", &t);
+        req.headers.push("cf-connecting-ip", "192.0.2.1");
     }
     for round in 0..3 {
         let n: u32 = std::env::args()

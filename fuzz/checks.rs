@@ -98,7 +98,7 @@ pub fn http_request(data: &[u8]) {
 
     // The adapter's side: the same head as its glue writes it, read back, and the URL cut.
     let mut glue = format!("{method}\nhttp://127.0.0.1:8787{path}\n");
-    for (name, value) in &req.headers {
+    for (name, value) in req.headers.iter() {
         glue.push_str(&format!("{name}\n{value}\n"));
     }
     // No line here holds a line break (they came from `lines()`), as in the Fetch API.

@@ -69,7 +69,9 @@ pub async fn serve(
         }
     };
     if request.method == "POST" {
-        let declared = crate::protocol::find_header(&request.headers, "content-length")
+        let declared = request
+            .headers
+            .get("content-length")
             .and_then(|v| v.trim().parse::<u64>().ok());
         request.body = read_body(&req, declared).await?;
     }

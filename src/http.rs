@@ -23,6 +23,8 @@ use crate::protocol::jsonrpc::{
 };
 use crate::protocol::version::{Era, Version};
 use crate::protocol::wire::{self, Message, WithMeta};
+pub use crate::protocol::words::find_newline;
+pub use crate::protocol::Headers;
 use crate::protocol::{words, McpHeaders};
 use crate::ratelimit::{self, Check, Limit, RETRY_AFTER_SECS};
 use crate::tools::{CallResult, Platform};
@@ -50,7 +52,7 @@ pub struct HttpRequest {
     /// `scheme://host[:port]` of the URL the request was sent to.
     pub base_url: String,
     pub path: String,
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
     pub body: Body,
 }
 
@@ -106,9 +108,10 @@ pub fn path_of(url: &str) -> &str {
 
 /// The adapter's request head, `method \n url \n (name \n value \n)*` as its JavaScript
 /// glue writes it (the Fetch API allows no line break in any of them): the method, the
-/// URL and the headers. A line without its pair is dropped. Scanned with
-/// [`find_newline`]: `str::split` measured several times dearer in wasm.
-pub fn read_head(head: &str) -> (&str, &str, Vec<(String, String)>) {
+/// URL and the headers, these copied once into one buffer ([`Headers`]). A line without
+/// its pair is dropped. Scanned with [`find_newline`]: `str::split` measured several times
+/// dearer in wasm.
+pub fn read_head(head: &str) -> (&str, &str, Headers) {
     let mut rest = head;
     let mut line = || {
         let i = find_newline(rest.as_bytes())?;
@@ -118,20 +121,7 @@ pub fn read_head(head: &str) -> (&str, &str, Vec<(String, String)>) {
     };
     let method = line().unwrap_or_default();
     let url = line().unwrap_or_default();
-    let mut headers = Vec::with_capacity(16);
-    while let (Some(name), Some(value)) = (line(), line()) {
-        headers.push((name.to_owned(), value.to_owned()));
-    }
-    (method, url, headers)
-}
-
-/// Where the first `\n` of `bytes` is, eight bytes a step (`protocol::words`): the adapter
-/// scans every request's head with it, a bearer token included, and a byte-by-byte loop
-/// measured 9,000 instructions a request in workerd.
-pub fn find_newline(bytes: &[u8]) -> Option<usize> {
-    let rest = words::from_first_hit(bytes, |w| words::has(w, b'\n'));
-    let i = bytes.len() - rest.len();
-    rest.iter().position(|&b| b == b'\n').map(|p| i + p)
+    (method, url, Headers::read(rest))
 }
 
 /// Whether every byte is ASCII, eight at a time: the adapter's check that the request
@@ -221,10 +211,7 @@ impl HttpRequest {
             READ_HEADERS.contains(&name),
             "{name} is not in http::READ_HEADERS: the worker would never receive it"
         );
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name)
     }
 }
 
@@ -1162,19 +1149,29 @@ mod tests {
         let (m, u, h) = read_head("POST\nhttp://a/mcp/\naccept\napplication/json\nx-empty\n\n");
         assert_eq!((m, u), ("POST", "http://a/mcp/"));
         assert_eq!(
-            h,
-            [
-                ("accept".into(), "application/json".into()),
-                ("x-empty".into(), String::new())
-            ]
+            h.iter().collect::<Vec<_>>(),
+            [("accept", "application/json"), ("x-empty", "")]
         );
+        assert_eq!(
+            h,
+            vec![("accept", "application/json"), ("x-empty", "")].into()
+        );
+        assert_eq!(h.get("x-empty"), Some(""));
+        assert_eq!(h.get("Accept"), None, "names are compared byte for byte");
+        assert_eq!(h.find("Accept"), Some("application/json"));
         let (m, u, h) = read_head("GET\nhttp://a/\nlonely\n");
         assert_eq!(
             (m, u, h.len()),
             ("GET", "http://a/", 0),
             "a name without a value is dropped"
         );
-        assert_eq!(read_head(""), ("", "", vec![]));
+        assert_eq!(read_head(""), ("", "", Headers::new()));
+        let (_, _, h) = read_head("GET\nhttp://a/\nx\n1\nlonely\n");
+        assert_eq!(
+            h,
+            vec![("x", "1")].into(),
+            "a name without a value is dropped"
+        );
     }
 
     #[test]

@@ -28,13 +28,11 @@ fn rpc_to(server: &'static Server, method: &str, params: Value) -> Value {
             method: "POST".into(),
             path: "/mcp/".into(),
             headers: vec![
-                ("content-type".into(), "application/json".into()),
-                (
-                    "accept".into(),
-                    "application/json, text/event-stream".into(),
-                ),
-                ("mcp-protocol-version".into(), "2025-11-25".into()),
-            ],
+                ("content-type", "application/json"),
+                ("accept", "application/json, text/event-stream"),
+                ("mcp-protocol-version", "2025-11-25"),
+            ]
+            .into(),
             body: Body::Bytes(body.to_string().into_bytes()),
             ..HttpRequest::default()
         },

@@ -93,7 +93,7 @@ fn ping_request(authorization: Option<&str>) -> HttpRequest {
         method: "POST".into(),
         base_url: "http://internal:8787".into(),
         path: "/mcp".into(),
-        headers,
+        headers: headers.into(),
         body: Body::Bytes(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#.to_vec()),
     }
 }

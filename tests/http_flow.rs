@@ -27,7 +27,7 @@ fn post(body: Value, headers: &[(&str, &str)]) -> Response {
         &HttpRequest {
             method: "POST".into(),
             path: "/mcp/".into(),
-            headers: all,
+            headers: all.into(),
             body: Body::Bytes(body.to_string().into_bytes()),
             ..HttpRequest::default()
         },
@@ -47,7 +47,7 @@ fn raw_with_type(content_type: &str, body: Body) -> Response {
         &HttpRequest {
             method: "POST".into(),
             path: "/mcp".into(),
-            headers: vec![("content-type".into(), content_type.into())],
+            headers: vec![("content-type", content_type)].into(),
             body,
             ..HttpRequest::default()
         },

@@ -101,10 +101,11 @@ fn post(authorization: &str, body: &str, address: &str) -> HttpRequest {
         base_url: "http://internal:8787".into(),
         path: "/mcp/".into(),
         headers: vec![
-            ("content-type".into(), "application/json".into()),
-            ("authorization".into(), authorization.into()),
-            ("cf-connecting-ip".into(), address.into()),
-        ],
+            ("content-type", "application/json"),
+            ("authorization", authorization),
+            ("cf-connecting-ip", address),
+        ]
+        .into(),
         body: Body::Bytes(body.as_bytes().to_vec()),
     }
 }
@@ -176,8 +177,7 @@ fn the_origin_is_checked_before_any_limit_or_key() {
             .serving_key_set(|_| Ok((key_set(), None))),
     );
     let mut req = post(&forged(0), PING, "192.0.2.2");
-    req.headers
-        .push(("origin".into(), "https://evil.example".into()));
+    req.headers.push("origin", "https://evil.example");
     let r = serve(&config, &platform, &req, NOW);
     assert_eq!(r.status, 403);
     assert!(platform.limited().is_empty());

@@ -684,7 +684,7 @@ fn check_param_headers(
     let arguments = params
         .and_then(|p| p.get("arguments"))
         .and_then(Value::as_object);
-    let lookup = |name: &str| crate::protocol::find_header(headers.all, name);
+    let lookup = |name: &str| headers.all.find(name);
     param_headers::check(&definition.param_headers, lookup, arguments)
 }
 
