@@ -109,17 +109,30 @@ const worker :Workerd.Worker = (
 export async function startServer({ name, command, args, env = process.env, readyUrl, readyMethod }) {
   const startedAt = process.hrtime.bigint();
   const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  // Keep the tail only: a soak logs a line per request.
-  let output = "";
+  // Keep the tail only: a soak, and dice-mcp under load, log a line per request. The
+  // chunks are kept as they come and joined only when the tail is asked for or they pass
+  // four times its size: cutting a fresh 64 KiB string from every chunk cost this process
+  // (which also drives the load) enough CPU to slow the measured worker (issue 19).
+  const TAIL = 64 * 1024;
+  let chunks = [];
+  let size = 0;
+  const output = () => {
+    const tail = Buffer.concat(chunks).subarray(-TAIL);
+    chunks = [tail];
+    size = tail.length;
+    return tail.toString();
+  };
   const watchers = new Set();
   const keep = (c) => {
-    output = (output + c).slice(-64 * 1024);
+    chunks.push(c);
+    size += c.length;
+    if (size > 4 * TAIL) output();
     for (const w of watchers) w();
   };
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}):\n${output}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}):\n${output()}`);
     try {
       await fetch(readyUrl, { method: readyMethod });
       break;
@@ -131,19 +144,20 @@ export async function startServer({ name, command, args, env = process.env, read
     url: readyUrl,
     pid: child.pid,
     coldStartMs: Number(process.hrtime.bigint() - startedAt) / 1e6,
-    output: () => output,
+    output,
     /** Resolves when the output matches `pattern` (a log line written after an answer). */
     waitForOutput: (pattern, timeoutMs = 10_000) =>
       new Promise((resolve, reject) => {
         const check = () => {
-          if (!pattern.test(output)) return;
+          const text = output();
+          if (!pattern.test(text)) return;
           watchers.delete(check);
           clearTimeout(timer);
-          resolve(output);
+          resolve(text);
         };
         const timer = setTimeout(() => {
           watchers.delete(check);
-          reject(new Error(`${name} printed nothing matching ${pattern} within ${timeoutMs} ms:\n${output}`));
+          reject(new Error(`${name} printed nothing matching ${pattern} within ${timeoutMs} ms:\n${output()}`));
         }, timeoutMs);
         watchers.add(check);
         check();
