@@ -11,6 +11,11 @@
 // first let the JavaScript glue reach its optimised tiers. One connection, so each request
 // is its own turn of workerd's event loop. With --keep the callgrind files stay (and V8's
 // perf map beside them, naming the JIT code) for callgrind_annotate or a script of yours.
+// A wasm function's cost is filed under the address its callers jump to, its slot in V8's
+// jump table (8 bytes a slot in this V8 on x64, in function order after the imported ones), not under
+// its code: the map names each function's code with its index ("…-2421-turbofan"), so a
+// slot's index is the import count plus (address - table start) / 8 (in this pass's runs
+// the table began at the page of the lowest such address; docs/benchmarks.md).
 // Cold start: instructions to the first answer, with V8's default tiers (--liftoff-cold).
 import autocannon from "autocannon";
 import { execFileSync } from "node:child_process";

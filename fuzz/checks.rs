@@ -96,6 +96,38 @@ pub fn http_request(data: &[u8]) {
     };
     let res = dice_mcp::testing::handle(open_config(), &req, NOW);
 
+    // The worker takes from the runtime only the headers the server reads, and three of
+    // them only when they can matter (`http::HeaderNames`, the adapter's glue): the same
+    // request with only those is answered the same.
+    let names = dice_mcp::http::request_header_names(&dice_mcp::SERVER);
+    let modern = req
+        .headers
+        .get("mcp-protocol-version")
+        .is_some_and(|v| !names.legacy_versions.contains(&v));
+    let taken = req
+        .headers
+        .iter()
+        .filter(|&(n, _)| {
+            n == "mcp-protocol-version"
+                || names.every.contains(&n)
+                || (req.method == "OPTIONS" && names.preflight.contains(&n))
+                || (modern && names.modern.iter().any(|m| m == n))
+        })
+        .collect();
+    let seen = dice_mcp::testing::handle(
+        open_config(),
+        &HttpRequest {
+            headers: taken,
+            ..req.clone()
+        },
+        NOW,
+    );
+    assert_eq!(
+        (seen.status, &seen.log),
+        (res.status, &res.log),
+        "the headers the worker does not take changed the answer"
+    );
+
     // The adapter's side: the same head as its glue writes it, read back, and the URL cut.
     let mut glue = format!("{method}\nhttp://127.0.0.1:8787{path}\n");
     for (name, value) in req.headers.iter() {

@@ -133,7 +133,8 @@ pub fn all_ascii(bytes: &[u8]) -> bool {
 
 /// Every request header the server reads, in lower case, besides the `Mcp-Param-*`
 /// headers its tools declare ([`request_header_names`]). The worker takes only these
-/// from the runtime: asking for each by name costs the same whatever else the request
+/// from the runtime, and three of them only when they can matter ([`PREFLIGHT_HEADERS`],
+/// [`MODERN_HEADERS`]): asking for each by name costs the same whatever else the request
 /// carries, where copying every header cost more with each one a proxy or client adds
 /// (issue 19). [`HttpRequest::header`] refuses, in debug builds, a name not listed here.
 pub const READ_HEADERS: &[&str] = &[

@@ -19,8 +19,9 @@ pub struct McpHeaders<'a> {
     pub method: Option<&'a str>,
     /// `Mcp-Name` (2026-07-28), possibly in the `=?base64?…?=` form.
     pub name: Option<&'a str>,
-    /// Every header of the request: read only for a `tools/call` of a tool that mirrors
-    /// arguments into `Mcp-Param-{Name}` headers (2026-07-28).
+    /// The request's headers as the worker took them (the ones the server reads; the
+    /// `Mcp-Param-*` ones only for a 2026-07-28 request): read only for a `tools/call` of
+    /// a tool that mirrors arguments into `Mcp-Param-{Name}` headers (2026-07-28).
     pub all: &'a Headers,
 }
 
@@ -58,7 +59,7 @@ impl Headers {
     }
 
     /// The headers of `lines`, `(name \n value \n)*`, copied once into one buffer; a
-    /// name without its value (the last line, without a line break after it) is dropped.
+    /// last pair without both its line breaks is dropped.
     pub fn read(lines: &str) -> Self {
         let bytes = lines.as_bytes();
         let mut spans = Vec::with_capacity(16);

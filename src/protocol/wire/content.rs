@@ -160,7 +160,8 @@ impl<C: AsBlock> Serialize for Blocks<'_, C> {
     }
 }
 
-/// `[{"type":"text","text":…},…]` for blocks that are all text.
+/// `[{"type":"text","text":…},…]` for blocks that are all text (the caller checks; any
+/// other block would be left out).
 fn write_text_blocks<C: AsBlock>(w: &mut Vec<u8>, content: &[C]) {
     w.push(b'[');
     for (i, c) in content.iter().enumerate() {
