@@ -116,17 +116,19 @@ export async function startServer({ name, command, args, env = process.env, read
   const TAIL = 64 * 1024;
   let chunks = [];
   let size = 0;
-  const output = () => {
-    const tail = Buffer.concat(chunks).subarray(-TAIL);
+  // A copy of the tail, so that the joined buffer it was cut from is not kept alive.
+  const trim = () => {
+    const tail = Buffer.from(Buffer.concat(chunks).subarray(-TAIL));
     chunks = [tail];
     size = tail.length;
-    return tail.toString();
+    return tail;
   };
+  const output = () => trim().toString();
   const watchers = new Set();
   const keep = (c) => {
     chunks.push(c);
     size += c.length;
-    if (size > 4 * TAIL) output();
+    if (size > 4 * TAIL) trim();
     for (const w of watchers) w();
   };
   child.stdout.on("data", keep);

@@ -100,19 +100,11 @@ pub fn http_request(data: &[u8]) {
     // them only when they can matter (`http::HeaderNames`, the adapter's glue): the same
     // request with only those is answered the same.
     let names = dice_mcp::http::request_header_names(&dice_mcp::SERVER);
-    let modern = req
-        .headers
-        .get("mcp-protocol-version")
-        .is_some_and(|v| !names.legacy_versions.contains(&v));
+    let version = req.headers.get("mcp-protocol-version");
     let taken = req
         .headers
         .iter()
-        .filter(|&(n, _)| {
-            n == "mcp-protocol-version"
-                || names.every.contains(&n)
-                || (req.method == "OPTIONS" && names.preflight.contains(&n))
-                || (modern && names.modern.iter().any(|m| m == n))
-        })
+        .filter(|&(n, _)| names.takes(&req.method, version, n))
         .collect();
     let seen = dice_mcp::testing::handle(
         open_config(),

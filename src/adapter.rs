@@ -370,7 +370,7 @@ fn chain_panic_hook() {
 /// `Headers.forEach` copied every header, and a request through Cloudflare's edge carries
 /// a dozen the server never reads. The preflight's header is asked for only on `OPTIONS`,
 /// and the 2026-07-28 ones only when `MCP-Protocol-Version` is there and names no earlier
-/// revision.
+/// revision (`http::HeaderNames::takes` states the same rule for the fuzz check).
 mod glue {
     use worker::wasm_bindgen::{self, prelude::*};
 

@@ -177,6 +177,20 @@ pub struct HeaderNames {
     pub legacy_versions: Vec<&'static str>,
 }
 
+impl HeaderNames {
+    /// Whether the worker takes header `name` (lower case) from a request with this
+    /// method and `MCP-Protocol-Version`: the rule the adapter's glue follows in
+    /// JavaScript, stated here for the fuzz check that such a request is answered as the
+    /// whole one is.
+    pub fn takes(&self, method: &str, version: Option<&str>, name: &str) -> bool {
+        name == "mcp-protocol-version"
+            || self.every.contains(&name)
+            || (method == "OPTIONS" && self.preflight.contains(&name))
+            || (version.is_some_and(|v| !self.legacy_versions.contains(&v))
+                && self.modern.iter().any(|m| m == name))
+    }
+}
+
 /// The request headers `server` reads: [`READ_HEADERS`], and the `Mcp-Param-*` header of
 /// every parameter its tools mirror (2026-07-28), each once, in lower case.
 pub fn request_header_names(server: &Server) -> HeaderNames {
@@ -186,7 +200,7 @@ pub fn request_header_names(server: &Server) -> HeaderNames {
     let mut modern: Vec<String> = MODERN_HEADERS.iter().map(|n| (*n).to_owned()).collect();
     for p in server.tools.param_headers() {
         let name = p.header_name().to_ascii_lowercase();
-        if !modern.contains(&name) && !READ_HEADERS.contains(&name.as_str()) {
+        if !modern.contains(&name) {
             modern.push(name);
         }
     }
