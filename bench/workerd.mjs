@@ -4,7 +4,7 @@
 // the soak run; the tests use `wrangler dev` (tests/e2e/harness.mjs), as a developer does.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, cpSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, watch, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -107,34 +107,41 @@ const worker :Workerd.Worker = (
  * module compilation. Used for workerd and for the FastMCP peer alike.
  */
 export async function startServer({ name, command, args, env = process.env, readyUrl, readyMethod }) {
+  // The server writes its output to a file, read back only when asked for: dice-mcp
+  // under load logs a line per request, and a pipe to this process (which also drives
+  // the load) woke it for every line, on the same two cores as the measured worker. A
+  // file is also nearer to where a deployed worker's logs go: not to a process beside it.
+  const logDir = mkdtempSync(path.join(tmpdir(), "bench-output-"));
+  const logFile = path.join(logDir, "output.log");
+  const fd = openSync(logFile, "a");
   const startedAt = process.hrtime.bigint();
-  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  // Keep the tail only: a soak, and dice-mcp under load, log a line per request. The
-  // chunks are kept as they come and joined only when the tail is asked for or they pass
-  // four times its size: cutting a fresh 64 KiB string from every chunk cost this process
-  // (which also drives the load) enough CPU to slow the measured worker (issue 19).
+  const child = spawn(command, args, { env, stdio: ["ignore", fd, fd] });
+  closeSync(fd);
   const TAIL = 64 * 1024;
-  let chunks = [];
-  let size = 0;
-  // A copy of the tail, so that the joined buffer it was cut from is not kept alive.
-  const trim = () => {
-    const tail = Buffer.from(Buffer.concat(chunks).subarray(-TAIL));
-    chunks = [tail];
-    size = tail.length;
-    return tail;
+  /** The last 64 KiB written (a soak writes hundreds of MB). */
+  const output = () => {
+    let f;
+    try {
+      f = openSync(logFile, "r");
+    } catch {
+      return "";
+    }
+    try {
+      const size = fstatSync(f).size;
+      const length = Math.min(size, TAIL);
+      const buffer = Buffer.alloc(length);
+      readSync(f, buffer, 0, length, size - length);
+      return buffer.toString();
+    } finally {
+      closeSync(f);
+    }
   };
-  const output = () => trim().toString();
-  const watchers = new Set();
-  const keep = (c) => {
-    chunks.push(c);
-    size += c.length;
-    if (size > 4 * TAIL) trim();
-    for (const w of watchers) w();
-  };
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}):\n${output()}`);
+    if (child.exitCode !== null) {
+      const text = output();
+      rmSync(logDir, { recursive: true, force: true });
+      throw new Error(`${name} exited (${child.exitCode}):\n${text}`);
+    }
     try {
       await fetch(readyUrl, { method: readyMethod });
       break;
@@ -150,18 +157,20 @@ export async function startServer({ name, command, args, env = process.env, read
     /** Resolves when the output matches `pattern` (a log line written after an answer). */
     waitForOutput: (pattern, timeoutMs = 10_000) =>
       new Promise((resolve, reject) => {
+        // Woken by the file's changes (inotify), not by polling.
+        const watcher = watch(logFile);
         const check = () => {
           const text = output();
           if (!pattern.test(text)) return;
-          watchers.delete(check);
+          watcher.close();
           clearTimeout(timer);
           resolve(text);
         };
         const timer = setTimeout(() => {
-          watchers.delete(check);
+          watcher.close();
           reject(new Error(`${name} printed nothing matching ${pattern} within ${timeoutMs} ms:\n${output()}`));
         }, timeoutMs);
-        watchers.add(check);
+        watcher.on("change", check);
         check();
       }),
     rssMiB: () => {
@@ -177,6 +186,7 @@ export async function startServer({ name, command, args, env = process.env, read
         child.kill("SIGTERM");
         await exited;
       }
+      rmSync(logDir, { recursive: true, force: true });
     },
   };
 }
