@@ -101,7 +101,7 @@ pub async fn serve(
 /// its end. Dropped early (the client closed the stream), it drops the tool's future,
 /// which stops the tool, and logs `"cancelled": true`.
 struct LoggedStream {
-    stream: Streaming,
+    stream: Box<Streaming>,
     log: RequestLog,
     method: String,
     path: String,

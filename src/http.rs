@@ -238,7 +238,9 @@ pub struct Response {
     pub body: Vec<u8>,
     /// An answer that streams: SSE events still being produced, sent after `body`
     /// (see [`sse_event`] for the framing).
-    pub stream: Option<Streaming>,
+    /// Boxed: inline it made every `Response` 416 bytes (natively), moved into and out of
+    /// each builder call on every answer (issue 19).
+    pub stream: Option<Box<Streaming>>,
     /// What the operator's log says about this request (never a token or key).
     pub log: RequestLog,
 }
@@ -756,7 +758,7 @@ async fn post(
         ),
         PostOutcome::Stream(stream) => {
             let mut r = sse_headers(Response::new(200));
-            r.stream = Some(stream);
+            r.stream = Some(Box::new(stream));
             r.log.streamed = true;
             r
         }
