@@ -393,7 +393,6 @@ mod glue {
     use worker::wasm_bindgen::{self, prelude::*};
 
     #[wasm_bindgen(inline_js = r#"
-const encoder = new TextEncoder();
 let every = null, preflight, modern, legacy;
 export function set_header_names(e, p, m, l) {
   const list = (s) => (s === "" ? [] : s.split("\n"));
@@ -408,7 +407,7 @@ export function request_head(request) {
   const headers = request.headers;
   if (every === null) {
     headers.forEach((value, name) => { head += name + "\n" + value + "\n"; });
-    return encoder.encode(head);
+    return head;
   }
   const add = (names) => {
     for (const name of names) {
@@ -421,7 +420,7 @@ export function request_head(request) {
   add(every);
   if (method === "OPTIONS") add(preflight);
   if (version !== null && !legacy.includes(version)) add(modern);
-  return encoder.encode(head);
+  return head;
 }
 // Statuses and header sets the worker answers with again and again, each made once
 // (`define_head`) as a Response's init holding a Headers object, which the runtime copies
@@ -466,7 +465,7 @@ export function response(status, headers, body, line, error) {
 
         /// `method \n url \n (name \n value \n)*`, UTF-8: the Fetch API allows no line
         /// break in a method, a serialised URL, a header name or a header value.
-        pub fn request_head(request: &worker::web_sys::Request) -> Vec<u8>;
+        pub fn request_head(request: &worker::web_sys::Request) -> String;
 
         /// Makes head `k`, a status and headers given as `name \n value \n` pairs, for
         /// [`response_with`]: an error if the runtime refuses a name or value (then `k`
@@ -499,18 +498,9 @@ export function response(status, headers, body, line, error) {
 
 /// The request without its body (read once the configuration is known to be good).
 fn read_head(req: &web_sys::Request) -> http::HttpRequest {
-    // TextEncoder writes UTF-8 only, so the bytes become the string without a copy; the
-    // lossy copy is there only so that nothing could panic. (`from_utf8_lossy` on every
-    // request measured 10,000 instructions in workerd, issue 19.) A head is nearly
-    // always ASCII, which is checked faster than UTF-8 is.
-    let bytes = glue::request_head(req);
-    let head = if http::all_ascii(&bytes) {
-        // SAFETY: ASCII bytes are UTF-8.
-        unsafe { String::from_utf8_unchecked(bytes) }
-    } else {
-        String::from_utf8(bytes)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-    };
+    // wasm-bindgen writes the string into our memory as UTF-8 itself: no byte array in
+    // between, no check here (issue 19).
+    let head = glue::request_head(req);
     let (method, url, headers) = http::read_head(&head);
     // The runtime's URL is already serialised (WHATWG): its origin is what precedes the
     // path, so no URL parser is needed (see fetch_jwks).
