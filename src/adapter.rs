@@ -380,10 +380,11 @@ fn chain_panic_hook() {
 }
 
 /// The request's method, URL and headers in one call across the boundary: workers-rs
-/// would fetch each header's name and value as a string of its own, and wasm-bindgen
-/// copies a string into wasm one UTF-16 unit at a time in JavaScript (a bearer token is
-/// hundreds of them). `TextEncoder` writes the whole head at once; measured under
-/// callgrind in workerd (issue 19, docs/benchmarks.md). Only the headers the server reads
+/// would fetch each header's name and value as a string of its own, each a crossing and
+/// a copy. The head comes back as one string, which wasm-bindgen copies into wasm (a loop
+/// over its UTF-16 units in JavaScript, about 1.5 µs a call sampled; `TextEncoder`'s bytes
+/// and their copy measured the same CPU time, issue 19's ninth pass in
+/// docs/benchmarks.md). Only the headers the server reads
 /// are asked for, by name (`http::request_header_names`, set once per isolate):
 /// `Headers.forEach` copied every header, and a request through Cloudflare's edge carries
 /// a dozen the server never reads. The preflight's header is asked for only on `OPTIONS`,
@@ -433,16 +434,22 @@ export function define_head(k, status, headers) {
   for (let i = 0; i + 1 < parts.length; i += 2) h.append(parts[i], parts[i + 1]);
   heads[k] = { status, headers: h };
 }
-export function response_with(k, body, line, error) {
+export function response_with(k, status, body, line, error) {
   (error ? console.error : console.log)(line);
-  return new Response(body.length ? body.slice() : null, heads[k]);
+  const head = heads[k];
+  // Never expected: a wrong slot fails loudly (the adapter answers header by header)
+  // instead of answering with another head, or with none.
+  if (head === undefined || head.status !== status) throw new Error(`head ${k} is not for status ${status}`);
+  return new Response(body.length ? body.slice() : null, head);
 }
+// The way for a head the runtime refused as `define_head` made it (the adapter then
+// answers header by header); before the heads were kept, the way of every answer. Chosen
+// over a Headers object with an append per header for its 7,000 fewer instructions a
+// call, a saving the ninth pass's time profile did not find (issue 19).
 export function response(status, headers, body, line, error) {
   (error ? console.error : console.log)(line);
   const parts = headers.split("\n");
-  // A record, converted by the runtime in one go: a Headers object and an append per
-  // header cost about 7,000 more instructions a call (issue 19). A name given twice
-  // needs the Headers object.
+  // A name given twice needs the Headers object.
   let h = {};
   for (let i = 0; i + 1 < parts.length; i += 2) {
     if (parts[i] in h) {
@@ -473,10 +480,12 @@ export function response(status, headers, body, line, error) {
         #[wasm_bindgen(catch)]
         pub fn define_head(k: u32, status: u16, headers: &str) -> std::result::Result<(), JsValue>;
 
-        /// As [`response`], with head `k` (made by [`define_head`]).
+        /// As [`response`], with head `k` (made by [`define_head`]); an error if that
+        /// head is not for `status`.
         #[wasm_bindgen(catch)]
         pub fn response_with(
             k: u32,
+            status: u16,
             body: &[u8],
             line: &str,
             error: bool,
@@ -563,7 +572,8 @@ fn worker_headers(response: &http::Response) -> Headers {
     headers
 }
 
-/// The runtime's response for an answer that does not stream, made in one call.
+/// The runtime's response for an answer that does not stream: one call into the runtime,
+/// two the first time its head is seen ([`head_slot`]).
 fn into_runtime(response: http::Response, line: LogLine) -> web_sys::Response {
     // The glue splits the headers at line breaks: a name or value holding one (a
     // misconfigured PUBLIC_URL in a challenge, say) takes the header-by-header path,
@@ -584,7 +594,7 @@ fn into_runtime(response: http::Response, line: LogLine) -> web_sys::Response {
         headers.push('\n');
     }
     let answer = match head_slot(response.status, &headers) {
-        Some(k) => glue::response_with(k, &response.body, &line.text, line.error),
+        Some(k) => glue::response_with(k, response.status, &response.body, &line.text, line.error),
         None => glue::response(
             response.status,
             &headers,
@@ -595,8 +605,9 @@ fn into_runtime(response: http::Response, line: LogLine) -> web_sys::Response {
     };
     match answer {
         Ok(r) => r,
-        // The runtime refused a header: the header-by-header path drops just that one
-        // and logs it. The glue wrote the line before it built the answer.
+        // The runtime refused a header (or, never expected, a kept head was not the
+        // answer's): the header-by-header path drops just a refused header and logs it.
+        // The glue wrote the line before it built the answer.
         Err(e) => {
             worker::console_error!("dice-mcp: the one-call response failed: {}", js_message(&e));
             by_header(response)
@@ -605,31 +616,51 @@ fn into_runtime(response: http::Response, line: LogLine) -> web_sys::Response {
 }
 
 /// How many heads (a status and its headers) the glue keeps, each a few hundred bytes.
-/// Most answers have one of a handful (a JSON answer, a stream, an error, each with or
-/// without CORS); one whose values vary (an echoed origin, a `Retry-After`) fills a slot,
-/// and once all are taken the rest go by the record path.
+/// Most answers have one of a handful (a JSON result, SSE, `202`, the usual refusals,
+/// each with or without CORS). Heads that carry request text (an echoed origin, the
+/// preflight's echoed headers, a token challenge naming what was wrong) can be many, so
+/// once all slots are taken a new head replaces the oldest one made: a client sending
+/// new ones costs a head's making per answer, not the common heads' place for good.
 const HEADS: usize = 16;
 
-thread_local! {
-    /// The heads defined in the glue, in the order of their slots.
-    static HEAD_SLOTS: std::cell::RefCell<Vec<(u16, String)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+/// The heads made in the glue, slot by slot, and the slot the next new head replaces
+/// once every slot is taken.
+struct HeadSlots {
+    slots: Vec<(u16, String)>,
+    next: usize,
 }
 
-/// The glue's slot for `status` with `headers` (`name \n value \n` pairs), defining it
-/// on first sight; `None` when the table is full or the runtime refused the headers.
+thread_local! {
+    static HEAD_SLOTS: std::cell::RefCell<HeadSlots> =
+        const { std::cell::RefCell::new(HeadSlots { slots: Vec::new(), next: 0 }) };
+}
+
+/// The glue's slot for `status` with `headers` (`name \n value \n` pairs), made on
+/// first sight; `None` when the runtime refused the headers (the slot keeps what it had,
+/// in the glue and here).
 fn head_slot(status: u16, headers: &str) -> Option<u32> {
-    HEAD_SLOTS.with_borrow_mut(|slots| {
-        if let Some(k) = slots.iter().position(|(s, h)| *s == status && h == headers) {
+    HEAD_SLOTS.with_borrow_mut(|table| {
+        if let Some(k) = table
+            .slots
+            .iter()
+            .position(|(s, h)| *s == status && h == headers)
+        {
             return Some(k as u32);
         }
-        if slots.len() == HEADS {
-            return None;
+        let k = if table.slots.len() < HEADS {
+            table.slots.len()
+        } else {
+            table.next
+        };
+        glue::define_head(k as u32, status, headers).ok()?;
+        let head = (status, headers.to_owned());
+        if k == table.slots.len() {
+            table.slots.push(head);
+        } else {
+            table.slots[k] = head;
+            table.next = (k + 1) % HEADS;
         }
-        let k = slots.len() as u32;
-        glue::define_head(k, status, headers).ok()?;
-        slots.push((status, headers.to_owned()));
-        Some(k)
+        Some(k as u32)
     })
 }
 

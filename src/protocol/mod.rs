@@ -173,7 +173,7 @@ pub fn find_header<'a, K: AsRef<str>>(headers: &'a [(K, String)], name: &str) ->
 }
 
 /// Byte scans eight bytes a step: wasm has 64-bit integers but here no SIMD. The request
-/// head's line ends and ASCII check (`http`) and JSON's escapes ([`wire::write_str`]) are
+/// head's line ends (`http`) and JSON's escapes ([`wire::write_str`]) are
 /// found so; byte by byte, each cost several times more in workerd (issue 19).
 pub mod words {
     /// A one in every byte.
