@@ -442,25 +442,6 @@ export function response_with(k, status, body, line, error) {
   if (head === undefined || head.status !== status) throw new Error(`head ${k} is not for status ${status}`);
   return new Response(body.length ? body.slice() : null, head);
 }
-// The way for a head the runtime refused as `define_head` made it (the adapter then
-// answers header by header); before the heads were kept, the way of every answer. Chosen
-// over a Headers object with an append per header for its 7,000 fewer instructions a
-// call, a saving the ninth pass's time profile did not find (issue 19).
-export function response(status, headers, body, line, error) {
-  (error ? console.error : console.log)(line);
-  const parts = headers.split("\n");
-  // A name given twice needs the Headers object.
-  let h = {};
-  for (let i = 0; i + 1 < parts.length; i += 2) {
-    if (parts[i] in h) {
-      h = new Headers();
-      for (let j = 0; j + 1 < parts.length; j += 2) h.append(parts[j], parts[j + 1]);
-      break;
-    }
-    h[parts[i]] = parts[i + 1];
-  }
-  return new Response(body.length ? body.slice() : null, { status, headers: h });
-}
 "#)]
     extern "C" {
         /// The headers `request_head` asks for from now on, each list one name per
@@ -475,29 +456,19 @@ export function response(status, headers, body, line, error) {
         pub fn request_head(request: &worker::web_sys::Request) -> String;
 
         /// Makes head `k`, a status and headers given as `name \n value \n` pairs, for
-        /// [`response_with`]: an error if the runtime refuses a name or value (then `k`
-        /// stays undefined).
+        /// [`response_with`]: an error if the runtime refuses a name or value (then slot
+        /// `k` keeps what it held).
         #[wasm_bindgen(catch)]
         pub fn define_head(k: u32, status: u16, headers: &str) -> std::result::Result<(), JsValue>;
 
-        /// As [`response`], with head `k` (made by [`define_head`]); an error if that
-        /// head is not for `status`.
+        /// A response with head `k` (made by [`define_head`]) and `body` (copied; empty
+        /// means none), after writing the request's log line to the console (at error
+        /// level if `error`): one call into the runtime for both. An error if that head
+        /// is not for `status`.
         #[wasm_bindgen(catch)]
         pub fn response_with(
             k: u32,
             status: u16,
-            body: &[u8],
-            line: &str,
-            error: bool,
-        ) -> std::result::Result<worker::web_sys::Response, JsValue>;
-
-        /// A response from its status, its headers as `name \n value \n` pairs and its
-        /// body (copied; empty means none), after writing the request's log line to the
-        /// console (at error level if `error`): one call into the runtime for both.
-        #[wasm_bindgen(catch)]
-        pub fn response(
-            status: u16,
-            headers: &str,
             body: &[u8],
             line: &str,
             error: bool,
@@ -593,25 +564,23 @@ fn into_runtime(response: http::Response, line: LogLine) -> web_sys::Response {
         headers.push_str(value);
         headers.push('\n');
     }
-    let answer = match head_slot(response.status, &headers) {
-        Some(k) => glue::response_with(k, response.status, &response.body, &line.text, line.error),
-        None => glue::response(
-            response.status,
-            &headers,
-            &response.body,
-            &line.text,
-            line.error,
-        ),
+    // The runtime refused a header (or, never expected, a kept head was not the answer's):
+    // the header-by-header path drops just a refused header and logs it.
+    let refused = |e: worker::wasm_bindgen::JsValue, response| {
+        worker::console_error!("dice-mcp: the one-call response failed: {}", js_message(&e));
+        by_header(response)
     };
-    match answer {
-        Ok(r) => r,
-        // The runtime refused a header (or, never expected, a kept head was not the
-        // answer's): the header-by-header path drops just a refused header and logs it.
-        // The glue wrote the line before it built the answer.
+    let k = match head_slot(response.status, &headers) {
+        Ok(k) => k,
         Err(e) => {
-            worker::console_error!("dice-mcp: the one-call response failed: {}", js_message(&e));
-            by_header(response)
+            console_line(&line);
+            return refused(e, response);
         }
+    };
+    // The glue writes the line before it builds the answer.
+    match glue::response_with(k, response.status, &response.body, &line.text, line.error) {
+        Ok(r) => r,
+        Err(e) => refused(e, response),
     }
 }
 
@@ -636,23 +605,26 @@ thread_local! {
 }
 
 /// The glue's slot for `status` with `headers` (`name \n value \n` pairs), made on
-/// first sight; `None` when the runtime refused the headers (the slot keeps what it had,
-/// in the glue and here).
-fn head_slot(status: u16, headers: &str) -> Option<u32> {
+/// first sight; the runtime's error if it refused the headers (the slot keeps what it
+/// had, in the glue and here).
+fn head_slot(
+    status: u16,
+    headers: &str,
+) -> std::result::Result<u32, worker::wasm_bindgen::JsValue> {
     HEAD_SLOTS.with_borrow_mut(|table| {
         if let Some(k) = table
             .slots
             .iter()
             .position(|(s, h)| *s == status && h == headers)
         {
-            return Some(k as u32);
+            return Ok(k as u32);
         }
         let k = if table.slots.len() < HEADS {
             table.slots.len()
         } else {
             table.next
         };
-        glue::define_head(k as u32, status, headers).ok()?;
+        glue::define_head(k as u32, status, headers)?;
         let head = (status, headers.to_owned());
         if k == table.slots.len() {
             table.slots.push(head);
@@ -660,7 +632,7 @@ fn head_slot(status: u16, headers: &str) -> Option<u32> {
             table.slots[k] = head;
             table.next = (k + 1) % HEADS;
         }
-        Some(k as u32)
+        Ok(k as u32)
     })
 }
 
