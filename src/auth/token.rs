@@ -87,7 +87,7 @@ pub fn inspect(token: &str) -> Result<JoseHeader, AuthError> {
     let alg = Alg::parse(alg_name).ok_or_else(|| {
         AuthError::invalid(format!(
             "the token's algorithm '{}' is not accepted",
-            crate::protocol::jsonrpc::truncate(alg_name, 16)
+            crate::protocol::jsonrpc::echo(alg_name)
         ))
     })?;
     if let Some(typ) = fields.get("typ") {

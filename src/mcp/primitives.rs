@@ -7,7 +7,7 @@
 
 use super::methods::{Params, Reply};
 use super::{completion, prompts, resources, Post, Server};
-use crate::protocol::jsonrpc::{truncate, RpcError};
+use crate::protocol::jsonrpc::{echo, RpcError};
 use crate::protocol::version::Version;
 use crate::tools::BoxFuture;
 
@@ -65,7 +65,7 @@ fn dispatch<'a>(
             "completion/complete" if server.completes() => {
                 completion::complete(server, request, params, version).await
             }
-            _ => Err(RpcError::method_not_found(&truncate(method, 64), version)),
+            _ => Err(RpcError::method_not_found(&echo(method), version)),
         }
     })
 }
@@ -130,5 +130,5 @@ fn scopes(server: &Server, method: &str, params: Params<'_>) -> Option<&'static 
 /// exist there (`-32601`), as before they were built, and as the conformance suite's
 /// `server-stateless` wants of a server that declares no `resources` or `prompts`.
 pub(super) fn none_registered(method: &str, version: Version) -> RpcError {
-    RpcError::method_not_found(&truncate(method, 64), version)
+    RpcError::method_not_found(&echo(method), version)
 }

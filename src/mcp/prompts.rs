@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::methods::{self, Params, Reply};
 use super::{Post, Server};
 use crate::prompts::{DynPrompt, Info};
-use crate::protocol::jsonrpc::{truncate, RpcError};
+use crate::protocol::jsonrpc::{echo, RpcError};
 use crate::protocol::version::Version;
 use crate::protocol::wire::lists;
 use crate::tools::Context;
@@ -57,7 +57,7 @@ pub(super) fn named(
         let known: Vec<_> = server.prompts.all().iter().map(|p| p.info().name).collect();
         RpcError::invalid_params(format!(
             "Unknown prompt: '{}'. Available prompts: {}",
-            truncate(name, 64),
+            echo(name),
             if known.is_empty() {
                 "none".to_owned()
             } else {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::methods::{self, Params, Reply};
 use super::{Post, Server};
 use crate::primitives::{resource_not_found, CacheHint};
-use crate::protocol::jsonrpc::{truncate, RpcError};
+use crate::protocol::jsonrpc::{echo, RpcError};
 use crate::protocol::version::Version;
 use crate::protocol::wire::content::read_resource_result;
 use crate::protocol::wire::lists;
@@ -129,7 +129,7 @@ async fn read_found(
             uri,
             format!(
                 "no resource has the URI '{}' and no template matches it; list resources/list and resources/templates/list for the URIs this server serves",
-                truncate(uri, 64)
+                echo(uri)
             ),
         ));
     };

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::methods::{self, Params, Reply};
 use super::Server;
 use crate::primitives::CacheHint;
-use crate::protocol::jsonrpc::{truncate, RpcError};
+use crate::protocol::jsonrpc::{echo, RpcError};
 use crate::protocol::version::Version;
 use crate::protocol::wire::lists::{self, Cached, DirectoryEntry};
 use crate::resources::ResourceContents;
@@ -43,7 +43,7 @@ fn dispatch(
         "skills/list" => list(server, params),
         "skills/get" => get(server, params),
         "resources/directory/read" => directory_read(server, params),
-        _ => Err(RpcError::method_not_found(&truncate(method, 64), v)),
+        _ => Err(RpcError::method_not_found(&echo(method), v)),
     }
 }
 
@@ -79,7 +79,7 @@ fn get(server: &Server, params: Params) -> Result<Reply, RpcError> {
     let skill = server.skills.by_uri(uri).ok_or_else(|| {
         RpcError::invalid_params(format!(
             "no skill has the URI '{}'; a skill's URI is skill://<name>/SKILL.md, as skills/list gives it",
-            truncate(uri, 256)
+            echo(uri)
         ))
     })?;
     Ok(Box::new(Cached {
@@ -94,7 +94,7 @@ fn directory_read(server: &Server, params: Params) -> Result<Reply, RpcError> {
     let children = server.skills.directory(uri).ok_or_else(|| {
         RpcError::invalid_params(format!(
             "'{}' is not a directory of a skill; directories are skill://<name> and the folders below it",
-            truncate(uri, 256)
+            echo(uri)
         ))
     })?;
     let (range, next) = methods::page_of(children.len(), PAGE_SIZE, params)?;

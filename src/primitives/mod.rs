@@ -198,10 +198,7 @@ pub(crate) fn resource_not_found(version: Version, uri: &str, detail: String) ->
         RESOURCE_NOT_FOUND
     };
     let mut data = Map::new();
-    data.insert(
-        "uri".into(),
-        crate::protocol::jsonrpc::truncate(uri, 64).into(),
-    );
+    data.insert("uri".into(), crate::protocol::jsonrpc::echo(uri).into());
     RpcError {
         code,
         message: format!("Resource not found: {detail}"),

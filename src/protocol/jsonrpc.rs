@@ -126,7 +126,17 @@ impl Id {
     }
 }
 
-/// Cuts a client-supplied string for an error message, on a character boundary.
+/// The most characters of what a client sent that any answer repeats back
+/// (docs/bad-input.md promises it).
+pub const ECHO_CHARS: usize = 64;
+
+/// A client-supplied string as an answer may repeat it: at most [`ECHO_CHARS`]
+/// characters. Every echo in an error message goes through this one function.
+pub fn echo(s: &str) -> String {
+    truncate(s, ECHO_CHARS)
+}
+
+/// Cuts a string on a character boundary (for the log's own limits; answers use [`echo`]).
 pub fn truncate(s: &str, max_chars: usize) -> String {
     // No more bytes than `max_chars` means no more characters: nothing to count.
     if s.len() <= max_chars {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Number, Value};
 
 use super::ToolError;
-use crate::protocol::jsonrpc::truncate;
+use crate::protocol::jsonrpc::echo;
 
 /// A type with its JSON Schema (2020-12) declared beside it: a tool's arguments or its
 /// structured result. The schema is published exactly as this returns it.
@@ -98,8 +98,8 @@ impl std::fmt::Display for Path<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Path::Root => f.write_str("arguments"),
-            Path::Field(Path::Root, name) => f.write_str(&truncate(name, 64)),
-            Path::Field(parent, name) => write!(f, "{parent}.{}", truncate(name, 64)),
+            Path::Field(Path::Root, name) => f.write_str(&echo(name)),
+            Path::Field(parent, name) => write!(f, "{parent}.{}", echo(name)),
             Path::Item(parent, i) => write!(f, "{parent}[{i}]"),
         }
     }
@@ -211,7 +211,7 @@ fn check_object(
     let properties = k.properties.unwrap_or(&empty);
     if k.closed {
         if let Some(stray) = fields.keys().find(|k| !properties.contains_key(*k)) {
-            let stray = truncate(stray, 64);
+            let stray = echo(stray);
             let known: Vec<&str> = properties.keys().map(String::as_str).collect();
             let known = known.join(", ");
             return Err(ToolError::new(match (path, known.is_empty()) {
@@ -384,7 +384,7 @@ fn describe(v: &Value) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("the boolean {b}"),
         Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the string \"{}\"", truncate(s, 32)),
+        Value::String(s) => format!("the string \"{}\"", echo(s)),
         Value::Array(_) => "an array".into(),
         Value::Object(_) => "an object".into(),
     }
