@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::jsonrpc::{truncate, RpcError};
+use super::jsonrpc::{echo, RpcError};
 use super::version::{Era, Version};
 use super::McpHeaders;
 
@@ -56,8 +56,8 @@ pub fn request_version(
 fn mismatch(header: &str, body: &str) -> RpcError {
     RpcError::header_mismatch(format!(
         "MCP-Protocol-Version header '{}' does not match _meta protocol version '{}'",
-        truncate(header, 32),
-        truncate(body, 32)
+        echo(header),
+        echo(body)
     ))
 }
 
@@ -86,18 +86,24 @@ pub fn check_modern(
     method: &str,
     params: Option<&Map<String, Value>>,
 ) -> Result<(), RpcError> {
+    if let Some(raw) = headers.method {
+        plain_value("Mcp-Method", raw)?;
+    }
+    if let Some(raw) = headers.name {
+        plain_value("Mcp-Name", raw)?;
+    }
     match headers.method {
         None => {
             return Err(RpcError::header_mismatch(format!(
                 "the Mcp-Method header is missing; send 'Mcp-Method: {}'",
-                truncate(method, 64)
+                echo(method)
             )))
         }
         Some(h) if h != method => {
             return Err(RpcError::header_mismatch(format!(
                 "Mcp-Method header '{}' does not match body method '{}'",
-                truncate(h, 64),
-                truncate(method, 64)
+                echo(h),
+                echo(method)
             )))
         }
         Some(_) => {}
@@ -116,8 +122,8 @@ pub fn check_modern(
             if decoded != body_name {
                 return Err(RpcError::header_mismatch(format!(
                     "Mcp-Name header '{}' does not match body value '{}'",
-                    truncate(&decoded, 64),
-                    truncate(body_name, 64)
+                    echo(&decoded),
+                    echo(body_name)
                 )));
             }
         }
@@ -137,6 +143,19 @@ pub fn check_modern(
         )));
     }
     Ok(())
+}
+
+/// A routing header's value must be visible ASCII, spaces and tabs: 2026-07-28
+/// basic/transports/streamable-http lists invalid characters in a header value among the
+/// failures answered `400`, `-32020`; other values travel as `=?base64?…?=`. Raw bytes
+/// past ASCII reach the worker as non-ASCII characters, so they fail here too.
+pub fn plain_value(name: &str, raw: &str) -> Result<(), RpcError> {
+    if raw.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b)) {
+        return Ok(());
+    }
+    Err(RpcError::header_mismatch(format!(
+        "the {name} header holds characters a header may not carry; send such values as =?base64?…?="
+    )))
 }
 
 /// The body field that `Mcp-Name` mirrors, for the methods that have one.
@@ -248,6 +267,44 @@ mod tests {
     #[test]
     fn no_header_means_2025_03_26() {
         assert_eq!(request_version(None, None), Ok(Version::V2025_03_26));
+    }
+
+    /// Raw bytes past ASCII arrive as non-ASCII characters: refused as `-32020` on every
+    /// routing header, even where they decode to the body's value (2026-07-28
+    /// basic/transports/streamable-http: such values travel base64-encoded).
+    #[test]
+    fn routing_headers_carry_visible_ascii_only() {
+        let body = params(json!({
+            "name": "dé",
+            "_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {}}
+        }));
+        let hdr = |method, name| McpHeaders {
+            protocol_version: Some("2026-07-28"),
+            method: Some(method),
+            name: Some(name),
+            ..McpHeaders::default()
+        };
+        for (method, name) in [
+            ("tools/call", "dé"),
+            ("tools/call", "d\u{0}"),
+            ("tools/call", "d\u{7f}"),
+            ("tools/call\u{a0}", "=?base64?ZMOp?="),
+        ] {
+            let err = check_modern(&hdr(method, name), "tools/call", Some(&body)).unwrap_err();
+            assert_eq!(err.code, HEADER_MISMATCH, "{method:?} {name:?}");
+            assert!(
+                err.message.contains("characters a header may not carry"),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            check_modern(
+                &hdr("tools/call", "=?base64?ZMOp?="),
+                "tools/call",
+                Some(&body)
+            ),
+            Ok(())
+        );
     }
 
     #[test]

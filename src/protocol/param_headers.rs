@@ -10,7 +10,7 @@
 use serde_json::{Map, Value};
 
 use super::headers::decode_header_value;
-use super::jsonrpc::{truncate, RpcError};
+use super::jsonrpc::{echo, RpcError};
 
 const KEYWORD: &str = "x-mcp-header";
 const PREFIX: &str = "mcp-param-";
@@ -128,7 +128,7 @@ fn annotation(
     if name.is_empty() || !name.bytes().all(is_tchar) {
         return Err(format!(
             "x-mcp-header {:?} of {at} must be a non-empty HTTP token: letters, digits and !#$%&'*+-.^_`|~",
-            truncate(name, 64)
+            echo(name)
         ));
     }
     let kind = match schema.get("type").and_then(Value::as_str) {
@@ -202,12 +202,7 @@ fn value_at<'a>(args: &'a Map<String, Value>, path: &[String]) -> Option<&'a Val
 fn compare(p: &ParamHeader, raw: &str, body: &Value) -> Result<(), RpcError> {
     // Optional whitespace around a field value is not part of it (RFC 9110 section 5.5).
     let raw = raw.trim_matches([' ', '\t']);
-    if !raw.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b)) {
-        return Err(RpcError::header_mismatch(format!(
-            "the {} header holds characters a header may not carry; send such values as =?base64?…?=",
-            p.header_name()
-        )));
-    }
+    super::headers::plain_value(&p.header_name(), raw)?;
     let Some(decoded) = decode_header_value(raw) else {
         return Err(RpcError::header_mismatch(format!(
             "the {} header has a malformed =?base64?…?= value (padded standard Base64 of UTF-8 is expected)",
@@ -231,9 +226,9 @@ fn compare(p: &ParamHeader, raw: &str, body: &Value) -> Result<(), RpcError> {
     Err(RpcError::header_mismatch(format!(
         "the {} header '{}' does not match arguments.{} ({})",
         p.header_name(),
-        truncate(&decoded, 64),
+        echo(&decoded),
         p.path.join("."),
-        truncate(&body.to_string(), 64)
+        echo(&body.to_string())
     )))
 }
 
