@@ -356,7 +356,7 @@ async fn route(
                 403,
                 &format!(
                     "Origin '{}' is not allowed; add it to ALLOWED_ORIGINS to let browser pages from it call this server",
-                    crate::protocol::jsonrpc::truncate(o, 100)
+                    crate::protocol::jsonrpc::echo(o)
                 ),
                 request_era(req),
             );
@@ -675,17 +675,33 @@ async fn mcp_endpoint(
             response
         }
         "OPTIONS" => preflight(req),
-        // No standalone SSE stream (GET) and no sessions to end (DELETE): this server is
-        // stateless (2025-11-25 basic/transports "Listening for Messages"; 2026-07-28
-        // "Backward Compatibility").
-        method => transport_error(
-            405,
-            &format!(
-                "{method} is not supported on the MCP endpoint; send JSON-RPC messages with POST"
-            ),
-            request_era(req),
-        )
-        .with("allow", ALLOW),
+        method => {
+            // A request without a valid token gets the 401 challenge whatever its method
+            // (2025-11-25 basic/authorization "Token Handling", "Error Handling"): a client that opens
+            // with a GET (mcp-remote does) must learn where the metadata is from it.
+            let mut outcome = AuthOutcome::NotRequired;
+            if let Auth::Bearer(auth) = &config.auth {
+                match authenticate(config, auth, req, None, now, &*platform).await {
+                    Ok(a) if a.cached => outcome = AuthOutcome::Cached,
+                    Ok(_) => outcome = AuthOutcome::Verified,
+                    Err(refused) => return refused,
+                }
+            }
+            // No standalone SSE stream (GET) and no sessions to end (DELETE): this server
+            // is stateless (2025-11-25 basic/transports "Listening for Messages";
+            // 2026-07-28 "Backward Compatibility").
+            let mut response = transport_error(
+                405,
+                &format!(
+                    "{} is not supported on the MCP endpoint; send JSON-RPC messages with POST",
+                    crate::protocol::jsonrpc::echo(method)
+                ),
+                request_era(req),
+            )
+            .with("allow", ALLOW);
+            response.log.auth = outcome;
+            response
+        }
     }
 }
 

@@ -297,3 +297,50 @@ fn an_expired_token_is_remembered() {
     assert_eq!(again.status, 401);
     assert!(again.log.remembered);
 }
+
+/// Whatever the method, a request without a valid token gets the 401 challenge first
+/// (mcp-remote opens with a GET and reads `resource_metadata` from it), on both paths;
+/// only a valid token learns that the method is not served.
+#[test]
+fn other_methods_are_challenged_before_they_are_refused() {
+    let send = |method: &str, path: &str, authorization: Option<&str>| {
+        let mut headers = vec![("accept", "text/event-stream")];
+        if let Some(a) = authorization {
+            headers.push(("authorization", a));
+        }
+        handle(
+            config(),
+            &HttpRequest {
+                method: method.into(),
+                base_url: "http://internal:8787".into(),
+                path: path.into(),
+                headers: headers.into(),
+                ..HttpRequest::default()
+            },
+            NOW,
+        )
+    };
+    let good = format!("Bearer {}", token(good_claims()));
+    for path in ["/mcp", "/mcp/"] {
+        for method in ["GET", "DELETE", "PUT", "HEAD"] {
+            for bad in [None, Some("Bearer not-a-token"), Some("Basic dTpw")] {
+                let r = send(method, path, bad);
+                assert_eq!(r.status, 401, "{method} {path} {bad:?}");
+                let challenge = r.header("www-authenticate").unwrap();
+                assert!(
+                    challenge.contains(&format!(
+                        "resource_metadata=\"https://dice.example.com/.well-known/oauth-protected-resource{path}\""
+                    )),
+                    "{challenge}"
+                );
+            }
+            let r = send(method, path, Some(&good));
+            assert_eq!(r.status, 405, "{method} {path}");
+            assert_eq!(r.header("allow"), Some("POST, OPTIONS"));
+            assert!(matches!(
+                r.log.auth,
+                AuthOutcome::Verified | AuthOutcome::Cached
+            ));
+        }
+    }
+}
