@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::methods::{Params, Reply};
 use super::{prompts, Post, Server};
 use crate::completion::{Completer, CompletionRequest};
-use crate::protocol::jsonrpc::{truncate, RpcError};
+use crate::protocol::jsonrpc::{echo, RpcError};
 use crate::protocol::version::Version;
 use crate::resources::{DynTemplate, UriTemplate};
 use crate::tools::Context;
@@ -58,7 +58,7 @@ pub(super) fn target(server: &Server, params: Params) -> Result<Target, RpcError
                         .collect();
                     RpcError::invalid_params(format!(
                         "No resource template is '{}'. Templates: {}",
-                        truncate(uri, 64),
+                        echo(uri),
                         if known.is_empty() {
                             "none".to_owned()
                         } else {
@@ -97,7 +97,7 @@ pub(super) async fn complete(
                 return Err(RpcError::invalid_params(format!(
                     "The prompt {} has no argument '{}'. Its arguments: {}",
                     info.name,
-                    truncate(name, 64),
+                    echo(name),
                     if known.is_empty() {
                         "none".to_owned()
                     } else {
@@ -115,7 +115,7 @@ pub(super) async fn complete(
             if !vars.iter().any(|v| v == name) {
                 return Err(RpcError::invalid_params(format!(
                     "The template {raw} has no variable '{}'. Its variables: {}",
-                    truncate(name, 64),
+                    echo(name),
                     vars.join(", ")
                 )));
             }
@@ -140,9 +140,18 @@ pub(super) async fn complete(
     };
     let ctx = Context::new(request.caller.clone(), request.platform.clone(), version)
         .with_streaming(false);
-    let completion = completer
-        .complete(&req, &ctx)
-        .await
-        .map_err(|e| e.into_rpc(version, None))?;
+    let exchange = ctx.exchange();
+    let completion = completer.complete(&req, &ctx).await.map_err(|e| {
+        // No revision lets a completion ask for input (2026-07-28 basic/patterns/mrtr
+        // names tools/call, resources/read and prompts/get): not the client's fault, and
+        // no reason for a 5xx either; the client can still fill the argument by hand.
+        if exchange.borrow().undeclared {
+            RpcError::invalid_params(
+                "This completer asks the client for input, which completion/complete cannot carry in any MCP revision; it has no suggestions for this argument",
+            )
+        } else {
+            e.into_rpc(version, None)
+        }
+    })?;
     Ok(Box::new(completion))
 }

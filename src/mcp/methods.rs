@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 use super::state;
 use super::stream::{self, Started, Streaming};
 use super::{Post, Server};
-use crate::protocol::jsonrpc::{truncate, Id, RpcError};
+use crate::protocol::jsonrpc::{echo, Id, RpcError};
 use crate::protocol::version::{Era, Version};
 use crate::protocol::wire::lists::{self, List};
 use crate::protocol::wire::server::{Capabilities, Discover, Initialize, InputRequired};
@@ -59,7 +59,7 @@ pub async fn dispatch(
         },
         (_, m) if super::skills::METHOD_NAMES.contains(&m) => match server.skills.serve() {
             Some(serve) => (serve.dispatch)(server, m, params, version),
-            None => Err(RpcError::method_not_found(&truncate(m, 64), version)),
+            None => Err(RpcError::method_not_found(&echo(m), version)),
         },
         _ => {
             if let Some(backend) = server.tasks {
@@ -70,7 +70,7 @@ pub async fn dispatch(
                     return answer.map(|task| Answer::Result(Box::new(task)));
                 }
             }
-            Err(RpcError::method_not_found(&truncate(method, 64), version))
+            Err(RpcError::method_not_found(&echo(method), version))
         }
     }?;
     Ok(Answer::Result(result))
@@ -315,7 +315,13 @@ pub(super) async fn run_with_input(
         )?;
     }
     let finalize = input_outcome(server, request, call.key, call.arguments, &exchange);
-    finalize(work.await)
+    let result = work.await;
+    // A read or prompt whose client cannot take input is told what would work, as a
+    // client error: the request is well formed, but this client cannot be asked.
+    if let Some(why) = exchange.borrow_mut().refusal.take() {
+        return Err(RpcError::invalid_params(why));
+    }
+    finalize(result)
 }
 
 /// A tool's definition as `protocol::wire::lists::Tool` writes it for `version`, with
@@ -362,7 +368,7 @@ async fn tools_call(
         let known: Vec<_> = server.tools.all().iter().map(|t| t.name()).collect();
         RpcError::invalid_params(format!(
             "Unknown tool: '{}'. Available tools: {}",
-            truncate(name, 64),
+            echo(name),
             known.join(", ")
         ))
     })?;
@@ -453,6 +459,8 @@ pub(super) fn prepare_input(
         .and_then(|m| m.get("io.modelcontextprotocol/clientCapabilities"))
         .cloned()
         .unwrap_or_default();
+    let owner = crate::tasks::owner_of(request.caller.as_deref());
+    ex.unbound = owner.is_none();
     if let Some(sealed) = params.and_then(|p| p.get("requestState")) {
         let sealed = sealed
             .as_str()
@@ -462,11 +470,16 @@ pub(super) fn prepare_input(
                 "'requestState' was not issued by this server, which asks for no input",
             )
         })?;
+        let owner = owner.ok_or_else(|| {
+            RpcError::invalid_params(
+                "'requestState' cannot be this caller's: an input round belongs to the token's subject ('sub') or, without one, its client ('client_id' or 'azp'), and this token names neither",
+            )
+        })?;
         let binding = state::Binding {
             server: server.name,
             tool,
             arguments,
-            subject: request.caller.as_ref().and_then(|c| c.subject.as_deref()),
+            owner: &owner,
         };
         let carried = state::open(key, &binding, sealed, request.now)
             .map_err(|e| RpcError::invalid_params(e.to_string()))?;
@@ -525,7 +538,7 @@ pub(super) fn input_outcome(
     let exchange = exchange.clone();
     let key = request.input_state_key.clone();
     let now = request.now;
-    let subject = request.caller.as_ref().and_then(|c| c.subject.clone());
+    let owner = crate::tasks::owner_of(request.caller.as_deref());
     move |result: Result<Reply, RpcError>| {
         let mut ex = exchange.borrow_mut();
         if let Some(err) = ex.error() {
@@ -534,13 +547,16 @@ pub(super) fn input_outcome(
         if ex.requests.is_empty() {
             return result;
         }
-        // Fails closed earlier (http::handle) when a tool may ask and no key is set.
-        let key = key.ok_or_else(RpcError::internal)?;
+        // Fails closed earlier (http::handle) when a tool may ask and no key is set, and
+        // `Context::input` asks nothing for a caller without an owner.
+        let (Some(key), Some(owner)) = (key, owner) else {
+            return Err(RpcError::internal());
+        };
         let binding = state::Binding {
             server: server.name,
             tool: &tool,
             arguments: &arguments,
-            subject: subject.as_deref(),
+            owner: &owner,
         };
         let carried = state::Carried {
             responses: std::mem::take(&mut ex.used),

@@ -5,10 +5,13 @@
 //! The client must not be able to change it or move it to another call, so it is sealed:
 //! `base64url(payload) "." base64url(HMAC-SHA256(key, payload))`, with the key from the
 //! `INPUT_STATE_KEY` secret. The payload names the server, the tool, a hash of the
-//! arguments and the caller's subject, and an expiry; a state that fails any of these is
-//! refused before the tool runs. Without a subject (no `sub`, or no authentication) it
-//! binds to the call alone. It is signed, not encrypted: the client can read it (it holds the client's
-//! own answers and what the tool chose to keep).
+//! arguments, the caller and an expiry; a state that fails any of these is refused before
+//! the tool runs. The caller is the principal tasks belong to too (`tasks::owner_of`:
+//! issuer and subject, or issuer and client), because 2026-07-28 basic/patterns/mrtr says
+//! servers SHOULD reject state presented by a different principal, and a `sub` alone is
+//! unique only within its issuer. A token naming neither gets no input round at all.
+//! It is signed, not encrypted: the client can read it (it holds the client's own answers
+//! and what the tool chose to keep).
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use hmac::{Hmac, Mac};
@@ -37,7 +40,8 @@ pub struct Binding<'a> {
     pub server: &'a str,
     pub tool: &'a str,
     pub arguments: &'a Value,
-    pub subject: Option<&'a str>,
+    /// The caller, as `tasks::owner_of` names it (`"anyone"` without authentication).
+    pub owner: &'a str,
 }
 
 impl Binding<'_> {
@@ -82,7 +86,7 @@ pub fn seal(key: &[u8], binding: &Binding, carried: &Carried, now: i64) -> Strin
         "server": binding.server,
         "tool": binding.tool,
         "args": binding.args_hash(),
-        "sub": binding.subject,
+        "owner": binding.owner,
         "exp": now + TTL_SECS,
         "responses": carried.responses,
         "pending": carried.pending,
@@ -122,7 +126,7 @@ pub fn open(key: &[u8], binding: &Binding, sealed: &str, now: i64) -> Result<Car
     let same_call = payload["server"] == binding.server
         && payload["tool"] == binding.tool
         && payload["args"] == binding.args_hash().as_str()
-        && payload["sub"].as_str() == binding.subject;
+        && payload["owner"] == binding.owner;
     if !same_call {
         return Err(StateError::OtherCall);
     }
@@ -160,7 +164,7 @@ mod tests {
             server: "s",
             tool: "weather",
             arguments: args,
-            subject: Some("alice"),
+            owner: r#"["sub","https://as","alice"]"#,
         }
     }
 
@@ -227,11 +231,23 @@ mod tests {
             open(KEY, &binding(&b), &sealed, NOW),
             Err(StateError::OtherCall)
         );
-        let bob = Binding {
-            subject: Some("bob"),
-            ..binding(&a)
-        };
-        assert_eq!(open(KEY, &bob, &sealed, NOW), Err(StateError::OtherCall));
+        // The same subject from another issuer is another principal.
+        for other in [
+            r#"["sub","https://as","bob"]"#,
+            r#"["sub","https://other-as","alice"]"#,
+            r#"["client","https://as","alice"]"#,
+            "anyone",
+        ] {
+            let who = Binding {
+                owner: other,
+                ..binding(&a)
+            };
+            assert_eq!(
+                open(KEY, &who, &sealed, NOW),
+                Err(StateError::OtherCall),
+                "{other}"
+            );
+        }
         let tool = Binding {
             tool: "other",
             ..binding(&a)

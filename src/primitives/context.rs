@@ -300,21 +300,32 @@ impl Context {
         let kind = request.kind().capability();
         let mut ex = self.exchange.borrow_mut();
         if !ex.enabled {
+            ex.undeclared = true;
             return Err(super::ToolError::new(
-                "This tool asks for input but does not declare it: its author must set `const ASKS_FOR_INPUT: bool = true;`.",
+                "This handler asks for input but does not declare it: its author must set `const ASKS_FOR_INPUT: bool = true;`.",
             ));
         }
-        if !ex.modern {
-            return Err(super::ToolError::new(format!(
-                "This tool needs to ask the client for input ({kind}), which takes MCP protocol 2026-07-28; this client speaks {}. Use a client that speaks 2026-07-28.",
+        let refusal = if !ex.modern {
+            Some(format!(
+                "This needs to ask the client for input ({kind}), which takes MCP protocol 2026-07-28; this client speaks {}. Use a client that speaks 2026-07-28.",
                 self.version
-            )));
+            ))
+        } else if ex.unbound {
+            Some(format!(
+                "This needs to ask the client for input ({kind}), and an input round belongs to the token's subject ('sub') or, without one, its client ('client_id' or 'azp'); this token names neither. Use a token that does."
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = refusal {
+            ex.refusal = Some(why.clone());
+            return Err(super::ToolError::new(why));
         }
         if let Some(answer) = ex.responses.get(key).cloned() {
             if !request.accepts(&answer) {
                 ex.invalid = Some(format!(
                     "inputResponses.{} is not a {kind} result",
-                    crate::protocol::jsonrpc::truncate(key, 64)
+                    crate::protocol::jsonrpc::echo(key)
                 ));
                 return Err(super::ToolError::new("invalid input response"));
             }

@@ -122,6 +122,16 @@ pub struct Exchange {
     pub invalid: Option<String>,
     /// A protocol error the tool ended with (`Context::protocol_error`).
     pub failed: Option<RpcError>,
+    /// The caller's token names neither a subject nor a client, so no input round can be
+    /// bound to it (see `tasks::owner_of`): asking for input is refused.
+    pub unbound: bool,
+    /// Why this request cannot carry input, when a handler asked anyway: its revision is
+    /// older than 2026-07-28, or its caller cannot be bound. The client can fix it, so a
+    /// prompt or a resource read answers it as `-32602`; a tool, as a tool error.
+    pub refusal: Option<String>,
+    /// A handler whose request cannot take input in any revision asked for it (a
+    /// completer: 2026-07-28 carries input only in tools, reads and prompts).
+    pub undeclared: bool,
 }
 
 impl Exchange {

@@ -104,7 +104,8 @@ impl From<StoredCaller> for Caller {
     }
 }
 
-/// The owner of a task the caller creates, or `None` when the caller can own none.
+/// The owner of a task the caller creates, or `None` when the caller can own none. An
+/// input round's `requestState` is bound to the same principal (`mcp::state`).
 ///
 /// A token names its holder by issuer and subject (`iss`, `sub`); one without `sub` (a
 /// client-credentials token) by issuer and client (`client_id`, else `azp`). The issuer
