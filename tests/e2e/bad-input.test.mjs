@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT, startFixture } from "./harness.mjs";
-import { URL_MCP, BASE, AUTH, post, read, rpc, initialize, postModern, modern, META_VERSION } from "./client.mjs";
+import { URL_MCP, BASE, AUTH, post, read, rpc, initialize, postModern, modern, META_VERSION, META_CAPS } from "./client.mjs";
 import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { importKeys, newKey, mint, claims, b64url, AUDIENCE, ISSUER } from "./tokens.mjs";
@@ -106,6 +106,25 @@ const rows = {
       assert.equal(r.status, 405, method);
       assert.equal(r.headers.get("allow"), "POST, OPTIONS");
       assert.match(r.json.error.message, /send JSON-RPC messages with POST/);
+    }
+  },
+  "wrong HTTP method without a valid token": async () => {
+    // The challenge comes first whatever the method: mcp-remote opens with a GET and must
+    // find resource_metadata for the path the user typed, slash or not.
+    const stranger = mint(newKey("stranger"));
+    for (const p of ["/mcp", "/mcp/"]) {
+      for (const method of ["GET", "DELETE", "PUT"]) {
+        for (const authorization of [undefined, "Bearer not-a-token", `Bearer ${stranger}`]) {
+          // Refused tokens count against their address: one of this row's own.
+          const headers = { "cf-connecting-ip": `2001:db8:${run}::7`, ...(authorization ? { authorization } : {}) };
+          const r = await read(await fetch(BASE + p, { method, headers }));
+          assert.equal(r.status, 401, `${method} ${p} ${authorization}`);
+          const challenge = r.headers.get("www-authenticate");
+          assert.match(challenge, /^Bearer resource_metadata="/);
+          assert.ok(challenge.includes(`/.well-known/oauth-protected-resource${p}"`), challenge);
+          assert.equal(r.headers.get("allow"), null);
+        }
+      }
     }
   },
   "wrong path": async () => {
@@ -315,6 +334,81 @@ const rows = {
     }
     const { body, headers } = modern("skills/get", { uri: "skill://nothing/SKILL.md" });
     rpcError(await post(body, { authorization: null, ...headers }, url), 400, -32602);
+  },
+  "2026-07-28 requestState of another principal": async () => {
+    // A state is bound to issuer and subject (or issuer and client), as tasks are: the
+    // same `sub` from another issuer sharing the key set is someone else.
+    const key = newKey("bad-input-state");
+    const authed = await startFixture({ vars: { ALLOW_UNAUTHENTICATED: "", JWT_PUBLIC_KEY: JSON.stringify({ keys: [key.jwk] }) } });
+    try {
+      const url = `${authed.base}/mcp`;
+      const as = (who, params) => {
+        const { body, headers } = modern("prompts/get", { name: "test_input_required_result_prompt", ...params }, { headers: {} });
+        body.params._meta[META_CAPS] = { elicitation: {} };
+        return post(body, { ...headers, authorization: `Bearer ${mint(key, claims(who))}` }, url);
+      };
+      const alice = { sub: "alice", iss: "https://one.example" };
+      const first = await as(alice, {});
+      assert.equal(first.status, 200, first.text);
+      const requestState = first.json.result.requestState;
+      const inputResponses = { user_context: { action: "accept", content: { context: "dice" } } };
+      for (const other of [{ sub: "alice", iss: "https://two.example" }, { sub: undefined, client_id: "alice", iss: "https://one.example" }]) {
+        rpcError(await as(other, { requestState, inputResponses }), 400, -32602, { message: /belongs to another/ });
+      }
+      // A token naming neither subject nor client gets no round, and no state is its own.
+      const nobody = { sub: undefined, iss: "https://one.example" };
+      rpcError(await as(nobody, {}), 400, -32602, { message: /this token names neither/ });
+      rpcError(await as(nobody, { requestState, inputResponses }), 400, -32602, { message: /names neither/ });
+      const done = await as(alice, { requestState, inputResponses });
+      assert.equal(done.json.result.messages[0].content.text, "Use this context: dice", done.text);
+    } finally {
+      await authed.stop();
+    }
+  },
+  "input asked of a client before 2026-07-28": async () => {
+    // A prompt or a read that asks for input: the client is told the revision it takes,
+    // as a client error (-32602, in a 200 before 2026-07-28), never a 500.
+    const url = await fixtureUrl();
+    for (const [method, params] of [
+      ["prompts/get", { name: "test_input_required_result_prompt" }],
+      ["resources/read", { uri: "test://confirmed" }],
+    ]) {
+      const r = await post(rpc(method, params), { authorization: null, ...V }, url);
+      rpcError(r, 200, -32602, { message: /takes MCP protocol 2026-07-28; this client speaks 2025-11-25/ });
+    }
+    // No revision lets a completion ask for input: a client error there too.
+    const complete = { ref: { type: "ref/resource", uri: "test://manual{#section}" }, argument: { name: "section", value: "" } };
+    rpcError(await atFixture("completion/complete", complete), 200, -32602, { message: /completion\/complete cannot carry/ });
+    rpcError(await atFixture("completion/complete", complete, "2026-07-28"), 400, -32602, { message: /completion\/complete cannot carry/ });
+  },
+  "2026-07-28 routing header with characters past ASCII": async () => {
+    // Raw bytes past ASCII (here the UTF-8 of "dé", sent byte for byte) are refused in
+    // Mcp-Name and Mcp-Method alike, even where they decode to the body's value; such
+    // values travel as =?base64?…?=.
+    const raw = Buffer.from("dé").toString("latin1");
+    const { body, headers } = modern("prompts/get", { name: "dé" });
+    rpcError(await post(body, { ...headers, "mcp-name": raw }), 400, -32020, { message: /Mcp-Name header holds characters a header may not carry/ });
+    rpcError(await post(body, { ...headers, "mcp-method": `prompts/get${raw}` }), 400, -32020, { message: /Mcp-Method header holds characters/ });
+    // The encoded form is accepted: the request gets as far as the prompt lookup.
+    rpcError(await post(body, { ...headers, "mcp-name": `=?base64?${Buffer.from("dé").toString("base64")}?=` }), 400, -32602, { message: /Unknown prompt/ });
+  },
+  "long values echoed": async () => {
+    // No answer repeats more than 64 characters of what the client sent.
+    const long = "x".repeat(300);
+    const url = await fixtureUrl();
+    const answers = [
+      await post(rpc("skills/get", { uri: `skill://${long}/SKILL.md` }), { authorization: null, ...V }, url),
+      await post(rpc("resources/directory/read", { uri: `skill://${long}` }), { authorization: null, ...V }, url),
+      await post(rpc("resources/read", { uri: `test://${long}` }), { authorization: null, ...V }, url),
+      await post(rpc(long, {}), V),
+      await callDice({ n_dice: 1, [long]: true }),
+      await post(rpc("tools/call", { name: long, arguments: {} }), V),
+    ];
+    for (const r of answers) {
+      assert.ok(r.json.error || r.json.result?.isError, r.text);
+      assert.ok(!r.text.includes("x".repeat(65)), r.text);
+      assert.ok(r.text.includes("x".repeat(64)) || r.text.includes("…"), r.text);
+    }
   },
   "2026-07-28 bad requestState": async () => {
     const roll = { name: "roll_dice", arguments: { n_dice: 1 } };

@@ -84,8 +84,16 @@ pub static RESOURCES: resources::Registry = resources::Registry::new(
         &whoami::WhoAmI,
         &dice::VIEW,
         &greeting::GREETING_VIEW,
+        &primitives::ScopedPlans,
+        &primitives::ConfirmedResource,
     ],
-    &[&primitives::TemplateData, &dice_rules::DiceRules],
+    &[
+        &primitives::TemplateData,
+        &dice_rules::DiceRules,
+        &primitives::DiceNotation,
+        &primitives::FilePath,
+        &primitives::ManualSection,
+    ],
 );
 
 pub static PROMPTS: prompts::Registry = prompts::Registry::new(&[
@@ -94,6 +102,7 @@ pub static PROMPTS: prompts::Registry = prompts::Registry::new(&[
     &primitives::PromptWithEmbeddedResource,
     &primitives::PromptWithImage,
     &primitives::InputRequiredPrompt,
+    &primitives::ScopedBriefing,
     &roll_for::RollFor,
 ]);
 
@@ -449,7 +458,27 @@ mod primitives_flow {
     }
 
     /// Sends `method` with `params` at `version` and returns the reply body.
-    fn send(version: &str, method: &str, mut params: Value) -> Value {
+    fn send(version: &str, method: &str, params: Value) -> Value {
+        send_as(None, version, method, params)
+    }
+
+    /// A verified caller with these claims (`sub` taken from them).
+    fn principal(claims: Value) -> dice_mcp::auth::Principal {
+        let claims = claims.as_object().cloned().unwrap_or_default();
+        dice_mcp::auth::Principal {
+            subject: claims.get("sub").and_then(Value::as_str).map(str::to_owned),
+            scopes: Vec::new(),
+            claims,
+        }
+    }
+
+    /// [`send`] as `caller`.
+    fn send_as(
+        caller: Option<dice_mcp::auth::Principal>,
+        version: &str,
+        method: &str,
+        mut params: Value,
+    ) -> Value {
         let modern = version == "2026-07-28";
         if modern {
             params["_meta"] = json!({
@@ -469,9 +498,13 @@ mod primitives_flow {
             name: name.as_deref().filter(|_| modern),
             ..McpHeaders::default()
         };
+        let req = Post {
+            caller: caller.map(std::sync::Arc::new),
+            ..request()
+        };
         let handled = block_on(handle(
             &SERVER,
-            &request(),
+            &req,
             body.to_string().as_bytes(),
             &headers,
             true,
@@ -480,6 +513,239 @@ mod primitives_flow {
             PostOutcome::Reply { body, .. } => body.into_value(),
             other => panic!("{other:?}"),
         }
+    }
+
+    const ASKING_PROMPT: &str = "test_input_required_result_prompt";
+
+    fn answered(state: &str) -> Value {
+        json!({
+            "name": ASKING_PROMPT,
+            "requestState": state,
+            "inputResponses": {"user_context": {"action": "accept", "content": {"context": "dice"}}},
+        })
+    }
+
+    /// 2026-07-28 basic/patterns/mrtr: state presented by another principal is refused.
+    /// A principal is issuer and subject, or issuer and client, as for tasks.
+    #[test]
+    fn an_input_round_belongs_to_the_principal_that_started_it() {
+        let alice = || principal(json!({"iss": "https://one.example", "sub": "alice"}));
+        let first = send_as(
+            Some(alice()),
+            "2026-07-28",
+            "prompts/get",
+            json!({"name": ASKING_PROMPT}),
+        );
+        let state = first["result"]["requestState"].as_str().unwrap().to_owned();
+        for other in [
+            json!({"iss": "https://two.example", "sub": "alice"}),
+            json!({"iss": "https://one.example", "sub": "bob"}),
+            json!({"iss": "https://one.example", "client_id": "alice"}),
+        ] {
+            let r = send_as(
+                Some(principal(other.clone())),
+                "2026-07-28",
+                "prompts/get",
+                answered(&state),
+            );
+            assert_eq!(r["error"]["code"], -32602, "{other}: {r}");
+            assert!(r["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("belongs to another"));
+        }
+        // Without authentication nobody is told apart: the state is the caller-less one's.
+        let r = send("2026-07-28", "prompts/get", answered(&state));
+        assert_eq!(r["error"]["code"], -32602, "{r}");
+        let r = send_as(Some(alice()), "2026-07-28", "prompts/get", answered(&state));
+        assert_eq!(
+            r["result"]["messages"][0]["content"]["text"], "Use this context: dice",
+            "{r}"
+        );
+        // Tokens without `sub` are told apart by issuer and client.
+        let app = |iss: &str| principal(json!({"iss": iss, "client_id": "app"}));
+        let first = send_as(
+            Some(app("https://one.example")),
+            "2026-07-28",
+            "prompts/get",
+            json!({"name": ASKING_PROMPT}),
+        );
+        let state = first["result"]["requestState"].as_str().unwrap().to_owned();
+        let r = send_as(
+            Some(app("https://two.example")),
+            "2026-07-28",
+            "prompts/get",
+            answered(&state),
+        );
+        assert_eq!(r["error"]["code"], -32602, "{r}");
+        let r = send_as(
+            Some(app("https://one.example")),
+            "2026-07-28",
+            "prompts/get",
+            answered(&state),
+        );
+        assert!(r["result"]["messages"].is_array(), "{r}");
+    }
+
+    /// A token that names neither subject nor client could be anyone's: no input round is
+    /// started for it, and no state is accepted from it.
+    #[test]
+    fn a_token_naming_nobody_gets_no_input_round() {
+        let nobody = || Some(principal(json!({"iss": "https://one.example"})));
+        let r = send_as(
+            nobody(),
+            "2026-07-28",
+            "prompts/get",
+            json!({"name": ASKING_PROMPT}),
+        );
+        assert_eq!(r["error"]["code"], -32602, "{r}");
+        assert!(r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("this token names neither"));
+        let r = send_as(
+            nobody(),
+            "2026-07-28",
+            "tools/call",
+            json!({"name": "test_input_required_result_elicitation", "arguments": {}}),
+        );
+        assert_eq!(r["result"]["isError"], true, "{r}");
+        assert!(r["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("this token names neither"));
+        let issued = send("2026-07-28", "prompts/get", json!({"name": ASKING_PROMPT}));
+        let state = issued["result"]["requestState"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let r = send_as(nobody(), "2026-07-28", "prompts/get", answered(&state));
+        assert_eq!(r["error"]["code"], -32602, "{r}");
+        assert!(r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("names neither"));
+    }
+
+    /// Before 2026-07-28 no client can be asked: a read or a prompt that asks says which
+    /// revision it takes, as a client error (`-32602`, never `-32603` and a 500).
+    #[test]
+    fn an_older_client_asked_for_input_gets_a_client_error_naming_the_revision() {
+        for (method, params) in [
+            ("prompts/get", json!({"name": ASKING_PROMPT})),
+            ("resources/read", json!({"uri": "test://confirmed"})),
+        ] {
+            for version in ["2025-11-25", "2025-06-18", "2024-11-05"] {
+                let r = send(version, method, params.clone());
+                assert_eq!(r["error"]["code"], -32602, "{method} {version}: {r}");
+                let message = r["error"]["message"].as_str().unwrap();
+                assert!(
+                    message.contains("takes MCP protocol 2026-07-28"),
+                    "{message}"
+                );
+                assert!(message.contains(version), "{message}");
+            }
+        }
+        // The resource asks, and reads once answered.
+        let first = send(
+            "2026-07-28",
+            "resources/read",
+            json!({"uri": "test://confirmed"}),
+        );
+        let state = first["result"]["requestState"].as_str().unwrap();
+        let second = send(
+            "2026-07-28",
+            "resources/read",
+            json!({"uri": "test://confirmed", "requestState": state,
+                   "inputResponses": {"confirm": {"action": "accept", "content": {"ok": true}}}}),
+        );
+        assert_eq!(second["result"]["contents"][0]["text"], "confirmed content");
+        // No revision lets a completion ask: a client error, not a 500.
+        for version in ["2025-11-25", "2026-07-28"] {
+            let r = send(
+                version,
+                "completion/complete",
+                json!({"ref": {"type": "ref/resource", "uri": "test://manual{#section}"},
+                       "argument": {"name": "section", "value": ""}}),
+            );
+            assert_eq!(r["error"]["code"], -32602, "{version}: {r}");
+            assert!(r["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("completion/complete cannot carry"));
+        }
+    }
+
+    /// docs/bad-input.md: no answer repeats more than 64 characters of what the client
+    /// sent, whichever method repeats it.
+    #[test]
+    fn every_echo_is_cut_to_64_characters() {
+        let long = "x".repeat(300);
+        let too_much = "x".repeat(65);
+        for version in ["2025-11-25", "2026-07-28"] {
+            for (method, params) in [
+                (
+                    "skills/get",
+                    json!({"uri": format!("skill://{long}/SKILL.md")}),
+                ),
+                (
+                    "resources/directory/read",
+                    json!({"uri": format!("skill://{long}")}),
+                ),
+                ("resources/read", json!({"uri": format!("test://{long}")})),
+                ("prompts/get", json!({"name": long})),
+                ("tools/call", json!({"name": long, "arguments": {}})),
+                (
+                    "tools/call",
+                    json!({"name": "roll_dice", "arguments": {"n_dice": 1, long.clone(): 1}}),
+                ),
+                (long.as_str(), json!({})),
+            ] {
+                let r = send(version, method, params.clone());
+                let refused = r["error"].is_object() || r["result"]["isError"] == true;
+                assert!(refused, "{method}: {r}");
+                assert!(
+                    !r.to_string().contains(&too_much),
+                    "{version} {method}: {r}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn templates_with_typed_reserved_and_fragment_variables() {
+        let read = |uri: &str| send("2025-11-25", "resources/read", json!({ "uri": uri }));
+        let r = read("test://dice/3d6");
+        let body: Value =
+            serde_json::from_str(r["result"]["contents"][0]["text"].as_str().unwrap()).unwrap();
+        assert_eq!(body, json!({"count": 3, "sides": 6, "min": 3, "max": 18}));
+        // Typed: not an integer, or out of range, is the template's -32602.
+        for bad in [
+            "test://dice/xd6",
+            "test://dice/0d6",
+            "test://dice/3d1",
+            "test://dice/1.5d6",
+        ] {
+            let r = read(bad);
+            assert_eq!(r["error"]["code"], -32602, "{bad}: {r}");
+        }
+        // {+path} takes slashes and percent-escapes; `..` is refused by the read.
+        let r = read("test://files/a/b%20c/d.txt");
+        assert_eq!(
+            r["result"]["contents"][0]["text"], "path: a/b c/d.txt",
+            "{r}"
+        );
+        let r = read("test://files/a/../../etc");
+        assert_eq!(r["error"]["code"], -32602, "{r}");
+        // {#section}: after the '#'.
+        let r = read("test://manual#rolling/dice");
+        assert_eq!(
+            r["result"]["contents"][0]["text"], "section: rolling/dice",
+            "{r}"
+        );
+        // Without the '#' nothing matches: the revision's not-found.
+        let r = read("test://manualrolling");
+        assert_eq!(r["error"]["code"], -32002, "{r}");
     }
 
     #[test]
@@ -629,69 +895,20 @@ mod primitives_flow {
             .contains("2026-07-28"));
     }
 
-    struct Secret;
-    impl dice_mcp::resources::Resource for Secret {
-        const URI: &'static str = "secret://plans";
-        const NAME: &'static str = "plans";
-        const DESCRIPTION: &'static str = "needs a scope";
-        const SCOPES: &'static [&'static str] = &["plans:read"];
-        type Output = &'static str;
-        async fn read(
-            &self,
-            _: &dice_mcp::tools::Context,
-        ) -> Result<&'static str, dice_mcp::resources::ResourceError> {
-            Ok("the plans")
-        }
-    }
-
-    struct Briefing;
-    #[derive(serde::Deserialize, schemars::JsonSchema)]
-    struct Topic {
-        #[allow(dead_code)]
-        topic: Option<String>,
-    }
-    impl dice_mcp::prompts::Prompt for Briefing {
-        const NAME: &'static str = "briefing";
-        const DESCRIPTION: &'static str = "needs a scope";
-        const SCOPES: &'static [&'static str] = &["brief"];
-        const ARGUMENTS: &'static [dice_mcp::prompts::Argument] =
-            &[dice_mcp::prompts::Argument::optional("topic", "what about")];
-        type Args = Topic;
-        async fn get(
-            &self,
-            _: Topic,
-            _: &dice_mcp::tools::Context,
-        ) -> Result<dice_mcp::prompts::PromptResult, dice_mcp::prompts::PromptError> {
-            Ok(dice_mcp::prompts::PromptResult::user("brief"))
-        }
-    }
-
     // Its Args were NoArgs beside a declared `topic`: a get with a topic failed in serde.
     #[test]
-    fn briefing_arguments_match_their_type() {
-        let topic = dice_mcp::derived_schema!(Topic);
-        dice_mcp::testing::assert_prompt_arguments_match(&Briefing, topic);
+    fn the_scoped_prompt_takes_its_argument() {
         let caller = dice_mcp::testing::caller(None, &["brief"]);
         let platform = std::rc::Rc::new(dice_mcp::testing::TestPlatform::default());
         let args = json!({"topic": "dice"});
-        let got = dice_mcp::testing::get_prompt_with(&Briefing, args, Some(caller), platform);
+        let got = dice_mcp::testing::get_prompt_with(
+            &primitives::ScopedBriefing,
+            args,
+            Some(caller),
+            platform,
+        );
         assert!(got.is_ok());
     }
-
-    static SCOPED_RESOURCES: resources::Registry = resources::Registry::new(&[&Secret], &[]);
-    static SCOPED_PROMPTS: prompts::Registry = prompts::Registry::new(&[&Briefing]);
-    static SCOPED: Server = Server {
-        name: "scoped",
-        title: "scoped",
-        version: "0",
-        instructions: "",
-        tools: &TOOLS,
-        resources: &SCOPED_RESOURCES,
-        prompts: &SCOPED_PROMPTS,
-        skills: &dice_mcp::skills::NONE,
-        logging: false,
-        tasks: None,
-    };
 
     fn as_caller(scopes: &[&str], method: &str, params: Value) -> PostOutcome {
         let caller = dice_mcp::auth::Principal {
@@ -709,7 +926,7 @@ mod primitives_flow {
             ..McpHeaders::default()
         };
         block_on(handle(
-            &SCOPED,
+            &SERVER,
             &req,
             body.to_string().as_bytes(),
             &headers,
@@ -720,7 +937,7 @@ mod primitives_flow {
 
     #[test]
     fn scopes_on_resources_prompts_and_completion_step_up_as_tools_do() {
-        let read = json!({"uri": "secret://plans"});
+        let read = json!({"uri": "test://scoped/plans"});
         let PostOutcome::ScopeRequired(m) = as_caller(&[], "resources/read", read.clone()) else {
             panic!("a read without the scope runs")
         };
@@ -732,12 +949,12 @@ mod primitives_flow {
             as_caller(&["plans:read"], "resources/read", read),
             PostOutcome::Reply { error: None, .. }
         ));
-        let get = json!({"name": "briefing"});
+        let get = json!({"name": "test_scoped_prompt"});
         assert!(matches!(
             as_caller(&[], "prompts/get", get),
             PostOutcome::ScopeRequired(_)
         ));
-        let complete = json!({"ref": {"type": "ref/prompt", "name": "briefing"}, "argument": {"name": "topic", "value": ""}});
+        let complete = json!({"ref": {"type": "ref/prompt", "name": "test_scoped_prompt"}, "argument": {"name": "topic", "value": ""}});
         assert!(matches!(
             as_caller(&["mcp"], "completion/complete", complete.clone()),
             PostOutcome::ScopeRequired(_)
@@ -752,7 +969,7 @@ mod primitives_flow {
             PostOutcome::Reply { error: None, .. }
         ));
         // scopes_supported lists them beside the tools' scopes.
-        let all = SCOPED.scopes();
+        let all = SERVER.scopes();
         assert!(
             all.contains(&"plans:read") && all.contains(&"brief") && all.contains(&"upstream:ask"),
             "{all:?}"
@@ -760,11 +977,11 @@ mod primitives_flow {
         // The host helpers enforce them too.
         use dice_mcp::testing::{get_prompt, read_resource, Refused};
         assert_eq!(
-            read_resource(&SCOPED_RESOURCES, "secret://plans"),
+            read_resource(&RESOURCES, "test://scoped/plans"),
             Err(Refused::MissingScopes(vec!["plans:read"]))
         );
         assert_eq!(
-            get_prompt(&Briefing, json!({})),
+            get_prompt(&primitives::ScopedBriefing, json!({})),
             Err(Refused::MissingScopes(vec!["brief"]))
         );
     }
@@ -775,11 +992,11 @@ mod primitives_flow {
     #[test]
     fn without_authentication_a_scoped_read_says_why_it_cannot_run() {
         for (method, params) in [
-            ("resources/read", json!({"uri": "secret://plans"})),
-            ("prompts/get", json!({"name": "briefing"})),
+            ("resources/read", json!({"uri": "test://scoped/plans"})),
+            ("prompts/get", json!({"name": "test_scoped_prompt"})),
             (
                 "completion/complete",
-                json!({"ref": {"type": "ref/prompt", "name": "briefing"}, "argument": {"name": "topic", "value": ""}}),
+                json!({"ref": {"type": "ref/prompt", "name": "test_scoped_prompt"}, "argument": {"name": "topic", "value": ""}}),
             ),
         ] {
             let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
@@ -788,7 +1005,7 @@ mod primitives_flow {
                 ..McpHeaders::default()
             };
             let out = block_on(handle(
-                &SCOPED,
+                &SERVER,
                 &request(),
                 body.to_string().as_bytes(),
                 &headers,

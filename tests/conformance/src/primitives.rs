@@ -4,10 +4,10 @@
 
 use dice_mcp::prompts::{Argument, Completer, Prompt, PromptError, PromptMessage, PromptResult};
 use dice_mcp::resources::{
-    Annotations, CacheHint, Icon, Resource, ResourceBody, ResourceContents, ResourceError,
-    ResourceTemplate, Role,
+    Annotations, CacheHint, Completion, CompletionRequest, Icon, Resource, ResourceBody,
+    ResourceContents, ResourceError, ResourceTemplate, Role,
 };
-use dice_mcp::tools::{Content, Context, InputRequest, NoArgs, Schema};
+use dice_mcp::tools::{BoxFuture, Content, Context, InputRequest, NoArgs, Schema};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -234,5 +234,227 @@ impl Prompt for InputRequiredPrompt {
         )?;
         let context = answer["content"]["context"].as_str().unwrap_or("(none)");
         Ok(PromptResult::user(format!("Use this context: {context}")))
+    }
+}
+
+/// A resource that needs a scope of its own: a caller without `plans:read` gets the
+/// `insufficient_scope` challenge before `read` runs.
+pub struct ScopedPlans;
+
+impl Resource for ScopedPlans {
+    const URI: &'static str = "test://scoped/plans";
+    const NAME: &'static str = "scoped-plans";
+    const DESCRIPTION: &'static str = "A resource only tokens with plans:read may read";
+    const MIME_TYPE: Option<&'static str> = Some("text/plain");
+    const SCOPES: &'static [&'static str] = &["plans:read"];
+    type Output = String;
+
+    async fn read(&self, ctx: &Context) -> Result<String, ResourceError> {
+        let who = ctx.caller().and_then(|c| c.subject.as_deref());
+        Ok(format!("the plans, for {}", who.unwrap_or("nobody")))
+    }
+}
+
+/// A prompt that needs a scope of its own, with an argument whose completion needs it too.
+pub struct ScopedBriefing;
+
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Topic {
+    topic: Option<String>,
+}
+
+impl Prompt for ScopedBriefing {
+    const NAME: &'static str = "test_scoped_prompt";
+    const DESCRIPTION: &'static str = "A prompt only tokens with brief may get";
+    const SCOPES: &'static [&'static str] = &["brief"];
+    const ARGUMENTS: &'static [Argument] = &[Argument::optional("topic", "What about")];
+    type Args = Topic;
+
+    fn completer(argument: &str) -> Completer {
+        match argument {
+            "topic" => Completer::List(&["dice", "cards"]),
+            _ => Completer::None,
+        }
+    }
+
+    async fn get(&self, args: Topic, _: &Context) -> Result<PromptResult, PromptError> {
+        Ok(PromptResult::user(format!(
+            "Brief me on {}.",
+            args.topic.as_deref().unwrap_or("everything")
+        )))
+    }
+}
+
+/// A template with typed variables: `count` and `sides` arrive as strings in the URI and
+/// are read as the integers the schema says before `read` runs.
+pub struct DiceNotation;
+
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Notation {
+    #[cfg_attr(test, schemars(range(min = 1, max = 100)))]
+    count: u32,
+    #[cfg_attr(test, schemars(range(min = 2, max = 1000)))]
+    sides: u32,
+}
+
+impl Schema for Notation {
+    fn schema() -> Value {
+        json!({
+            "type": "object",
+            "properties": {
+                "count": { "type": "integer", "format": "uint32", "minimum": 1, "maximum": 100 },
+                "sides": { "type": "integer", "format": "uint32", "minimum": 2, "maximum": 1000 }
+            },
+            "required": ["count", "sides"],
+            "additionalProperties": false
+        })
+    }
+}
+
+impl ResourceTemplate for DiceNotation {
+    const URI_TEMPLATE: &'static str = "test://dice/{count}d{sides}";
+    const NAME: &'static str = "dice-notation";
+    const DESCRIPTION: &'static str = "What a roll in dice notation can come to (typed variables)";
+    const MIME_TYPE: Option<&'static str> = Some("application/json");
+    type Vars = Notation;
+    type Output = String;
+
+    async fn read(&self, _: &str, n: Notation, _: &Context) -> Result<String, ResourceError> {
+        Ok(json!({
+            "count": n.count,
+            "sides": n.sides,
+            "min": n.count,
+            "max": u64::from(n.count) * u64::from(n.sides),
+        })
+        .to_string())
+    }
+}
+
+/// A template with a reserved expansion: `{+path}` matches `/` too.
+pub struct FilePath;
+
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PathVar {
+    #[cfg_attr(test, schemars(length(max = 256)))]
+    path: String,
+}
+
+impl Schema for PathVar {
+    fn schema() -> Value {
+        json!({
+            "type": "object",
+            "properties": { "path": { "type": "string", "maxLength": 256 } },
+            "required": ["path"],
+            "additionalProperties": false
+        })
+    }
+}
+
+impl ResourceTemplate for FilePath {
+    const URI_TEMPLATE: &'static str = "test://files/{+path}";
+    const NAME: &'static str = "file-path";
+    const DESCRIPTION: &'static str = "Echoes a path of several segments ({+path})";
+    const MIME_TYPE: Option<&'static str> = Some("text/plain");
+    type Vars = PathVar;
+    type Output = String;
+
+    async fn read(&self, _: &str, v: PathVar, _: &Context) -> Result<String, ResourceError> {
+        if v.path.split('/').any(|segment| segment == "..") {
+            return Err(ResourceError::invalid("a path may not climb with '..'"));
+        }
+        Ok(format!("path: {}", v.path))
+    }
+}
+
+/// A template with a fragment expansion, `{#section}`, whose completer asks the client
+/// for input: no revision lets a completion do that, so the client is told so.
+pub struct ManualSection;
+
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SectionVar {
+    #[cfg_attr(test, schemars(length(min = 1, max = 64)))]
+    section: String,
+}
+
+impl Schema for SectionVar {
+    fn schema() -> Value {
+        json!({
+            "type": "object",
+            "properties": { "section": { "type": "string", "minLength": 1, "maxLength": 64 } },
+            "required": ["section"],
+            "additionalProperties": false
+        })
+    }
+}
+
+fn ask_which_section<'a>(
+    _: &'a CompletionRequest,
+    ctx: &'a Context,
+) -> BoxFuture<'a, Result<Completion, ResourceError>> {
+    Box::pin(async move {
+        let answer = ctx.input(
+            "section",
+            InputRequest::elicit(
+                "Which section?",
+                json!({"type": "object", "properties": {"section": {"type": "string"}}}),
+            ),
+        )?;
+        let section = answer["content"]["section"].as_str().unwrap_or_default();
+        Ok(Completion::from_values(vec![section.to_owned()]))
+    })
+}
+
+impl ResourceTemplate for ManualSection {
+    const URI_TEMPLATE: &'static str = "test://manual{#section}";
+    const NAME: &'static str = "manual-section";
+    const DESCRIPTION: &'static str = "One section of the manual ({#section})";
+    const MIME_TYPE: Option<&'static str> = Some("text/plain");
+    type Vars = SectionVar;
+    type Output = String;
+
+    fn completer(variable: &str) -> Completer {
+        match variable {
+            "section" => Completer::Dynamic(ask_which_section),
+            _ => Completer::None,
+        }
+    }
+
+    async fn read(&self, _: &str, v: SectionVar, _: &Context) -> Result<String, ResourceError> {
+        Ok(format!("section: {}", v.section))
+    }
+}
+
+/// A resource whose read asks the user to confirm first (2026-07-28 `input_required` on
+/// `resources/read`); older clients are told which revision it takes.
+pub struct ConfirmedResource;
+
+impl Resource for ConfirmedResource {
+    const URI: &'static str = "test://confirmed";
+    const NAME: &'static str = "confirmed";
+    const DESCRIPTION: &'static str = "A resource read only after the user confirms";
+    const MIME_TYPE: Option<&'static str> = Some("text/plain");
+    const ASKS_FOR_INPUT: bool = true;
+    type Output = &'static str;
+
+    async fn read(&self, ctx: &Context) -> Result<&'static str, ResourceError> {
+        let answer = ctx.input(
+            "confirm",
+            InputRequest::elicit(
+                "Read the confirmed resource?",
+                json!({"type": "object", "properties": {"ok": {"type": "boolean"}}}),
+            ),
+        )?;
+        if answer["action"] == "accept" {
+            Ok("confirmed content")
+        } else {
+            Err(ResourceError::invalid("the user did not confirm"))
+        }
     }
 }

@@ -73,3 +73,18 @@ fn the_prompts_without_arguments() {
     assert_prompt_arguments_match(&primitives::PromptWithImage, no_args_derived());
     assert_prompt_arguments_match(&primitives::InputRequiredPrompt, no_args_derived());
 }
+
+#[test]
+fn typed_reserved_and_fragment_templates() {
+    let notation = derived_schema!(primitives::Notation);
+    assert_template_schema_matches(&primitives::DiceNotation, notation);
+    assert_template_schema_matches(&primitives::FilePath, derived_schema!(primitives::PathVar));
+    let section = derived_schema!(primitives::SectionVar);
+    assert_template_schema_matches(&primitives::ManualSection, section);
+}
+
+#[test]
+fn test_scoped_prompt() {
+    let topic = derived_schema!(primitives::Topic);
+    assert_prompt_arguments_match(&primitives::ScopedBriefing, topic);
+}
