@@ -386,11 +386,11 @@ const rows = {
     // Mcp-Name and Mcp-Method alike, even where they decode to the body's value; such
     // values travel as =?base64?…?=.
     const raw = Buffer.from("dé").toString("latin1");
-    const { body, headers } = modern("prompts/get", { name: "dé" });
+    const { body, headers } = modern("tools/call", { name: "dé", arguments: {} });
     rpcError(await post(body, { ...headers, "mcp-name": raw }), 400, -32020, { message: /Mcp-Name header holds characters a header may not carry/ });
-    rpcError(await post(body, { ...headers, "mcp-method": `prompts/get${raw}` }), 400, -32020, { message: /Mcp-Method header holds characters/ });
-    // The encoded form is accepted: the request gets as far as the prompt lookup.
-    rpcError(await post(body, { ...headers, "mcp-name": `=?base64?${Buffer.from("dé").toString("base64")}?=` }), 400, -32602, { message: /Unknown prompt/ });
+    rpcError(await post(body, { ...headers, "mcp-method": `tools/call${raw}` }), 400, -32020, { message: /Mcp-Method header holds characters/ });
+    // The encoded form is accepted: the request gets as far as the tool lookup.
+    rpcError(await post(body, { ...headers, "mcp-name": `=?base64?${Buffer.from("dé").toString("base64")}?=` }), 400, -32602, { message: /Unknown tool/ });
   },
   "long values echoed": async () => {
     // No answer repeats more than 64 characters of what the client sent.

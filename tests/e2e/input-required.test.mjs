@@ -40,10 +40,10 @@ const accept = (content) => ({ action: "accept", content });
 const b64url = (b) => Buffer.from(b).toString("base64url");
 
 /** A requestState made the way the server seals one (src/mcp/state.rs). */
-function forgeState(key, { tool, exp, args = {}, sub = null }) {
+function forgeState(key, { tool, exp, args = {}, owner = "anyone" }) {
   const payload = JSON.stringify({
     args: b64url(createHash("sha256").update(JSON.stringify(args)).digest()),
-    exp, pending: ["confirm"], responses: {}, server: "dice-mcp-conformance", state: null, sub, tool, v: 1,
+    exp, owner, pending: ["confirm"], responses: {}, server: "dice-mcp-conformance", state: null, tool, v: 1,
   });
   return `${b64url(payload)}.${b64url(createHmac("sha256", key).update(payload).digest())}`;
 }
