@@ -343,18 +343,7 @@ mod task_server {
         tools: &TOOLS,
         bound: true,
     };
-    pub static SERVER: Server = Server {
-        name: "fuzz-tasks",
-        title: "fuzz",
-        version: "0",
-        instructions: "",
-        tools: &TOOLS,
-        resources: &dice_mcp::resources::Registry::EMPTY,
-        skills: &dice_mcp::skills::NONE,
-        prompts: &dice_mcp::prompts::Registry::EMPTY,
-        logging: false,
-        tasks: Some(&TASKS),
-    };
+    pub static SERVER: Server = Server::new("fuzz-tasks", "0").tools(&TOOLS).tasks(&TASKS);
 }
 
 /// A 2026-07-28 request to a server with tasks (kept in memory), one task of which is

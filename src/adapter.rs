@@ -33,6 +33,18 @@ thread_local! {
     static HEADER_NAMES_OF: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// The name the worker's own console lines start with: its server's, set by the first
+/// request (or the task object's start), so that an operator's log names their server.
+static LOG_NAME: OnceLock<&'static str> = OnceLock::new();
+
+pub(crate) fn log_name() -> &'static str {
+    LOG_NAME.get().copied().unwrap_or("mcp")
+}
+
+pub(crate) fn name_logs(server: &'static Server) {
+    let _ = LOG_NAME.set(server.name);
+}
+
 /// Serves one request for `server`: the whole worker, for a `#[event(fetch)]` handler to
 /// call (the product's is in `lib.rs`; the conformance fixture worker has its own). It
 /// takes and gives the runtime's own request and response: workers-rs's wrappers would
@@ -57,6 +69,7 @@ pub async fn serve(
             &names.legacy_versions.join("\n"),
         );
         HEADER_NAMES_OF.set(id);
+        let _ = LOG_NAME.set(server.name);
     }
     let mut request = read_head(&req);
     let config = match CONFIG.get_or_init(|| http::configure(server, &*platform)) {
@@ -537,7 +550,7 @@ fn worker_headers(response: &http::Response) -> Headers {
     for (name, value) in &response.headers {
         // The core only emits ASCII values; a refusal here is a bug to log, not a 500.
         if let Err(e) = headers.append(name, value) {
-            worker::console_error!("dice-mcp: dropped response header {name}: {e}");
+            worker::console_error!("{}: dropped response header {name}: {e}", log_name());
         }
     }
     headers
@@ -567,7 +580,11 @@ fn into_runtime(response: http::Response, line: LogLine) -> web_sys::Response {
     // The runtime refused a header (or, never expected, a kept head was not the answer's):
     // the header-by-header path drops just a refused header and logs it.
     let refused = |e: worker::wasm_bindgen::JsValue, response| {
-        worker::console_error!("dice-mcp: the one-call response failed: {}", js_message(&e));
+        worker::console_error!(
+            "{}: the one-call response failed: {}",
+            log_name(),
+            js_message(&e)
+        );
         by_header(response)
     };
     let k = match head_slot(response.status, &headers) {
@@ -704,8 +721,8 @@ impl Platform for WorkersPlatform {
 
     fn console(&self, severity: Severity, line: &str) {
         match severity {
-            Severity::Warning => worker::console_warn!("dice-mcp: {line}"),
-            Severity::Error => worker::console_error!("dice-mcp: {line}"),
+            Severity::Warning => worker::console_warn!("{}: {line}", log_name()),
+            Severity::Error => worker::console_error!("{}: {line}", log_name()),
         }
     }
 }
@@ -715,7 +732,7 @@ async fn send(request: FetchRequest) -> std::result::Result<FetchResponse, Fetch
     // to the operator's log; the tool and the model see the origin only.
     let origin = crate::http::origin_of(&request.url).to_owned();
     let fail = |e: worker::Error| {
-        worker::console_error!("dice-mcp: a tool's request to {origin} failed: {e}");
+        worker::console_error!("{}: a tool's request to {origin} failed: {e}", log_name());
         FetchError(format!(
             "the request to {origin} failed; the server's log has the details"
         ))
@@ -734,7 +751,8 @@ async fn send(request: FetchRequest) -> std::result::Result<FetchResponse, Fetch
     }
     let outbound = web_sys::Request::new_with_str_and_init(&request.url, &init).map_err(|e| {
         worker::console_error!(
-            "dice-mcp: a tool built an invalid request: {}",
+            "{}: a tool built an invalid request: {}",
+            log_name(),
             js_message(&e)
         );
         FetchError(

@@ -21,9 +21,10 @@ use worker::{web_sys, Env, Request, Response, Result};
 
 use crate::adapter::WorkersPlatform;
 use crate::mcp::tasks::Backend;
+use crate::mcp::Server;
 use crate::tasks::object::{Object, Storage};
 use crate::tasks::Store;
-use crate::tools::{BoxFuture, Platform, Registry};
+use crate::tools::{BoxFuture, Platform};
 
 /// A Durable Object namespace binding that keeps a server's tasks:
 /// `tasks: Some(&dice_mcp::durable::Binding("TASKS"))` in the `mcp::Server`.
@@ -41,7 +42,7 @@ impl Backend for Binding {
             Err(_) => {
                 MISSING_LOGGED.call_once(|| {
                     worker::console_warn!(
-                        "dice-mcp: no Durable Object binding {} ([[durable_objects.bindings]] in wrangler.toml): the tasks extension is not offered, and tools that need tasks are refused",
+                        "{}: no Durable Object binding {} ([[durable_objects.bindings]] in wrangler.toml): the tasks extension is not offered, and tools that need tasks are refused", crate::adapter::log_name(),
                         self.0
                     )
                 });
@@ -73,7 +74,10 @@ impl Store for Namespace {
             }
             .await;
             let fail = |e: String| {
-                worker::console_error!("dice-mcp: the task object failed: {e}");
+                worker::console_error!(
+                    "{}: the task object failed: {e}",
+                    crate::adapter::log_name()
+                );
                 e
             };
             match answer {
@@ -127,10 +131,11 @@ fn now_ms() -> u64 {
 }
 
 /// The object's logic for a new instance of the class (see [`task_object!`]).
-pub fn object(state: worker::State, env: Env, tools: &'static Registry) -> Object {
+pub fn object(state: worker::State, env: Env, server: &'static Server) -> Object {
+    crate::adapter::name_logs(server);
     let storage = Rc::new(ObjectStorage(state.storage()));
     let platform = Rc::new(WorkersPlatform { env });
-    Object::new(storage, tools, platform, now_ms)
+    Object::new(storage, server.tools, platform, now_ms)
 }
 
 /// The object's `fetch`: one operation from the worker, as JSON.
@@ -151,7 +156,7 @@ pub async fn alarm(object: &Object) -> Result<Response> {
         Ok(()) => Response::empty(),
         // An error makes the runtime deliver the alarm again, with backoff.
         Err(e) => {
-            worker::console_error!("dice-mcp: a task's alarm failed: {e}");
+            worker::console_error!("{}: a task's alarm failed: {e}", crate::adapter::log_name());
             Err(worker::Error::RustError(e))
         }
     }
@@ -183,7 +188,7 @@ macro_rules! task_object {
         impl ::worker::DurableObject for $class {
             fn new(state: ::worker::State, env: ::worker::Env) -> Self {
                 $class {
-                    object: $crate::durable::object(state, env, $server.tools),
+                    object: $crate::durable::object(state, env, &$server),
                 }
             }
 

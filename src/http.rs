@@ -400,6 +400,7 @@ fn protected_resource_metadata(
             let resource = format!("{}{}", base_url(config, req), resource_path);
             let doc = metadata::document(
                 &resource,
+                server.title,
                 &config.authorization_servers,
                 &all_scopes(&auth.policy.required_scopes, &server.scopes()),
             );
@@ -1091,10 +1092,7 @@ mod tests {
             }
         }
         static TOOLS: Registry = Registry::new(&[&Mirrors, &Mirrors]);
-        let server = Server {
-            tools: &TOOLS,
-            ..crate::SERVER
-        };
+        let server = Server::new("mirrors", "0").tools(&TOOLS);
         let names = request_header_names(&server);
         assert_eq!(
             names.modern,

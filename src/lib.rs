@@ -106,21 +106,16 @@ pub mod ratelimit;
 pub mod tasks;
 
 /// The product: the dice server and its tools (`tools::REGISTRY`).
-pub static SERVER: mcp::Server = mcp::Server {
-    name: "dice-mcp",
-    title: "Dice Roller",
-    version: env!("CARGO_PKG_VERSION"),
-    instructions: "Call roll_dice with n_dice (1 to 100) to roll fair six-sided dice; the results come back as a list of integers.",
-    tools: &tools::REGISTRY,
-    // roll_dice's view (MCP Apps) is the one resource.
-    resources: &resources::Registry::new(&[&tools::dice::VIEW], &[]),
-    skills: &skills::NONE,
-    prompts: &prompts::Registry::EMPTY,
-    // roll_dice sends no log messages.
-    logging: false,
-    // roll_dice answers at once.
-    tasks: None,
-};
+pub static SERVER: mcp::Server = mcp::Server::new("dice-mcp", env!("CARGO_PKG_VERSION"))
+    .title("Dice Roller")
+    .instructions("Call roll_dice with n_dice (1 to 100) to roll fair six-sided dice; the results come back as a list of integers.")
+    .tools(&tools::REGISTRY)
+    // roll_dice's view (MCP Apps) is the one resource. No prompts, no skills, no log
+    // messages, no tasks: roll_dice answers at once.
+    .resources(&PRODUCT_RESOURCES);
+
+static PRODUCT_RESOURCES: resources::Registry =
+    resources::Registry::new(&[&tools::dice::VIEW], &[]);
 
 /// The product's allocator: dlmalloc with freed small blocks kept by size class
 /// (`src/alloc.rs`).

@@ -67,12 +67,10 @@ fn the_view_is_listed_and_read_with_its_meta() {
 
 /// A server with resources but no templates and no prompts, as the product is today: built
 /// here, so that the product may gain templates or prompts without breaking this test.
-static WITHOUT_TEMPLATES_OR_PROMPTS: Server = Server {
-    resources: &resources::Registry::new(&[&tools::dice::VIEW], &[]),
-    prompts: &prompts::Registry::EMPTY,
-    skills: &dice_mcp::skills::NONE,
-    ..dice_mcp::SERVER
-};
+static VIEW_ONLY: resources::Registry = resources::Registry::new(&[&tools::dice::VIEW], &[]);
+static WITHOUT_TEMPLATES_OR_PROMPTS: Server = Server::new("dice-mcp", "0")
+    .tools(&tools::REGISTRY)
+    .resources(&VIEW_ONLY);
 
 #[test]
 fn without_templates_or_prompts_templates_list_empty_and_prompts_do_not_exist() {
@@ -150,12 +148,11 @@ impl Prompt for Pick {
     }
 }
 
-static WITH_PROMPTS: Server = Server {
-    prompts: &prompts::Registry::new(&[&Pick]),
-    resources: &resources::Registry::new(&[&tools::dice::VIEW], &[]),
-    skills: &dice_mcp::skills::NONE,
-    ..dice_mcp::SERVER
-};
+static PICK: prompts::Registry = prompts::Registry::new(&[&Pick]);
+static WITH_PROMPTS: Server = Server::new("dice-mcp", "0")
+    .tools(&tools::REGISTRY)
+    .resources(&VIEW_ONLY)
+    .prompts(&PICK);
 
 #[test]
 fn views_beside_prompts_are_served_by_the_full_methods() {

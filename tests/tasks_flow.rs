@@ -109,42 +109,9 @@ static UNBOUND: MemoryTasks = MemoryTasks {
     tools: &TOOLS,
     bound: false,
 };
-static SERVER: Server = Server {
-    name: "tasks-test",
-    title: "tasks test",
-    version: "0",
-    instructions: "",
-    tools: &TOOLS,
-    resources: &dice_mcp::resources::Registry::EMPTY,
-    skills: &dice_mcp::skills::NONE,
-    prompts: &dice_mcp::prompts::Registry::EMPTY,
-    logging: false,
-    tasks: Some(&BOUND),
-};
-static NO_TASKS: Server = Server {
-    name: "tasks-test",
-    title: "tasks test",
-    version: "0",
-    instructions: "",
-    tools: &TOOLS,
-    resources: &dice_mcp::resources::Registry::EMPTY,
-    skills: &dice_mcp::skills::NONE,
-    prompts: &dice_mcp::prompts::Registry::EMPTY,
-    logging: false,
-    tasks: None,
-};
-static NO_BINDING: Server = Server {
-    name: "tasks-test",
-    title: "tasks test",
-    version: "0",
-    instructions: "",
-    tools: &TOOLS,
-    resources: &dice_mcp::resources::Registry::EMPTY,
-    skills: &dice_mcp::skills::NONE,
-    prompts: &dice_mcp::prompts::Registry::EMPTY,
-    logging: false,
-    tasks: Some(&UNBOUND),
-};
+static SERVER: Server = Server::new("tasks-test", "0").tools(&TOOLS).tasks(&BOUND);
+static NO_TASKS: Server = Server::new("tasks-test", "0").tools(&TOOLS);
+static NO_BINDING: Server = Server::new("tasks-test", "0").tools(&TOOLS).tasks(&UNBOUND);
 
 fn caller(sub: &str) -> Option<Arc<Principal>> {
     Some(Arc::new(Principal {

@@ -8,15 +8,9 @@ static TOOLS: Registry = Registry::new(&[&RollDice]);
 static RESOURCES: resources::Registry = resources::Registry::new(&[&WhoAmI], &[&DiceRules]);
 static PROMPTS: prompts::Registry = prompts::Registry::new(&[&RollFor]);
 
-pub static SERVER: Server = Server {
-    name: "my-dice-server",
-    title: "My dice server",
-    version: env!("CARGO_PKG_VERSION"),
-    instructions: "Roll dice with roll_dice; read the rules at rules://dice/{game}.",
-    tools: &TOOLS,
-    resources: &RESOURCES,
-    prompts: &PROMPTS,
-    skills: &dice_mcp::skills::NONE,
-    logging: false,
-    tasks: None,
-};
+pub static SERVER: Server = Server::new("my-dice-server", env!("CARGO_PKG_VERSION"))
+    .title("My dice server")
+    .instructions("Roll dice with roll_dice; read the rules at rules://dice/{game}.")
+    .tools(&TOOLS)
+    .resources(&RESOURCES)
+    .prompts(&PROMPTS);

@@ -35,12 +35,18 @@ pub fn url_for(base: &str, path: &str) -> String {
     format!("{base}{WELL_KNOWN}{path}")
 }
 
-/// The metadata document for `resource` (an absolute URL).
-pub fn document(resource: &str, authorization_servers: &[String], scopes: &[String]) -> Value {
+/// The metadata document for `resource` (an absolute URL), named `name` for people
+/// (the server's title).
+pub fn document(
+    resource: &str,
+    name: &str,
+    authorization_servers: &[String],
+    scopes: &[String],
+) -> Value {
     let mut doc = json!({
         "resource": resource,
         "bearer_methods_supported": ["header"],
-        "resource_name": "Dice Roller",
+        "resource_name": name,
     });
     if !authorization_servers.is_empty() {
         doc["authorization_servers"] = json!(authorization_servers);

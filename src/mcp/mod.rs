@@ -30,29 +30,125 @@ use stream::Streaming;
 
 use crate::tools::{Caller, Platform, Registry};
 
-/// A server: what it says about itself and the tools it offers. The product is
-/// `dice_mcp::SERVER`; the conformance fixture worker builds its own from the same parts.
+/// A server: what it says about itself and what it offers. Built in a `static` with
+/// [`Server::new`] and its `const` builder methods, so that a field added later breaks
+/// no server:
+///
+/// ```
+/// use dice_mcp::mcp::Server;
+/// use dice_mcp::tools::Registry;
+///
+/// static TOOLS: Registry = Registry::new(&[]);
+/// static SERVER: Server = Server::new("my-server", "1.0.0")
+///     .title("My server")
+///     .instructions("What the model should know about using it.")
+///     .tools(&TOOLS);
+/// ```
 pub struct Server {
-    pub name: &'static str,
-    /// A human-readable name (sent from 2025-06-18 on).
-    pub title: &'static str,
-    pub version: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) version: &'static str,
+    pub(crate) instructions: &'static str,
+    pub(crate) tools: &'static Registry,
+    pub(crate) resources: &'static crate::resources::Registry,
+    pub(crate) prompts: &'static crate::prompts::Registry,
+    pub(crate) skills: &'static crate::skills::Skills,
+    pub(crate) logging: bool,
+    pub(crate) tasks: Option<&'static dyn tasks::Backend>,
+}
+
+static NO_TOOLS: Registry = Registry::new(&[]);
+static NO_RESOURCES: crate::resources::Registry = crate::resources::Registry::EMPTY;
+static NO_PROMPTS: crate::prompts::Registry = crate::prompts::Registry::EMPTY;
+
+impl Server {
+    /// A server named `name` (its `serverInfo.name`, and the name its log lines and
+    /// sealed states carry) at `version`, offering nothing yet.
+    pub const fn new(name: &'static str, version: &'static str) -> Server {
+        Server {
+            name,
+            title: name,
+            version,
+            instructions: "",
+            tools: &NO_TOOLS,
+            resources: &NO_RESOURCES,
+            prompts: &NO_PROMPTS,
+            skills: &crate::skills::NONE,
+            logging: false,
+            tasks: None,
+        }
+    }
+
+    /// A human-readable name (sent from 2025-06-18 on, and the RFC 9728 metadata's
+    /// `resource_name`); the name by default.
+    pub const fn title(mut self, title: &'static str) -> Server {
+        self.title = title;
+        self
+    }
+
     /// What the model is told about using the server.
-    pub instructions: &'static str,
-    pub tools: &'static Registry,
-    /// Resources and resource templates; `&resources::Registry::EMPTY` for none.
-    pub resources: &'static crate::resources::Registry,
-    /// Prompts; `&prompts::Registry::EMPTY` for none.
-    pub prompts: &'static crate::prompts::Registry,
-    /// Agent Skills (the SEP-2640 extension), served as `skill://` resources;
-    /// `&skills::NONE` for none.
-    pub skills: &'static crate::skills::Skills,
+    pub const fn instructions(mut self, instructions: &'static str) -> Server {
+        self.instructions = instructions;
+        self
+    }
+
+    /// The tools.
+    pub const fn tools(mut self, tools: &'static Registry) -> Server {
+        self.tools = tools;
+        self
+    }
+
+    /// Resources and resource templates (app views among them).
+    pub const fn resources(mut self, resources: &'static crate::resources::Registry) -> Server {
+        self.resources = resources;
+        self
+    }
+
+    /// Prompts.
+    pub const fn prompts(mut self, prompts: &'static crate::prompts::Registry) -> Server {
+        self.prompts = prompts;
+        self
+    }
+
+    /// Agent Skills (the SEP-2640 extension), served as `skill://` resources.
+    pub const fn skills(mut self, skills: &'static crate::skills::Skills) -> Server {
+        self.skills = skills;
+        self
+    }
+
     /// Declares the `logging` capability and sends tools' log messages to clients that
-    /// ask for them (`logging/setLevel`, `_meta` `logLevel`).
-    pub logging: bool,
+    /// ask for them (`logging/setLevel`, `_meta` `logLevel`). Off by default.
+    pub const fn logging(mut self, logging: bool) -> Server {
+        self.logging = logging;
+        self
+    }
+
     /// Where tool calls that outlive the request are kept (`io.modelcontextprotocol/tasks`;
-    /// docs/tasks.md). `None`: no tool runs as a task.
-    pub tasks: Option<&'static dyn tasks::Backend>,
+    /// docs/tasks.md). Without one no tool runs as a task.
+    pub const fn tasks(mut self, tasks: &'static dyn tasks::Backend) -> Server {
+        self.tasks = Some(tasks);
+        self
+    }
+
+    /// The server's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The tools it offers.
+    pub fn tool_registry(&self) -> &'static Registry {
+        self.tools
+    }
+
+    /// The resources and templates it offers.
+    pub fn resource_registry(&self) -> &'static crate::resources::Registry {
+        self.resources
+    }
+
+    /// The prompts it offers.
+    pub fn prompt_registry(&self) -> &'static crate::prompts::Registry {
+        self.prompts
+    }
 }
 
 impl Server {
@@ -816,18 +912,10 @@ mod tests {
         prompts: &'static crate::prompts::Registry,
         tools: &'static Registry,
     ) -> Server {
-        Server {
-            name: "t",
-            title: "t",
-            version: "0",
-            instructions: "",
-            tools,
-            resources,
-            prompts,
-            skills: &crate::skills::NONE,
-            logging: false,
-            tasks: None,
-        }
+        Server::new("t", "0")
+            .tools(tools)
+            .resources(resources)
+            .prompts(prompts)
     }
     static NO_TOOLS: Registry = Registry::new(&[]);
     static VIEWLESS: Registry = Registry::new(&[&crate::tools::dice::RollDice]);

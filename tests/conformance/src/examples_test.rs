@@ -20,8 +20,12 @@ static RESOURCES: Registry = Registry::new(&[&WhoAmI], &[&DiceRules]);
 
 #[test]
 fn the_example_server_is_valid() {
-    crate::example_server::SERVER.resources.assert_valid();
-    crate::example_server::SERVER.prompts.assert_valid();
+    crate::example_server::SERVER
+        .resource_registry()
+        .assert_valid();
+    crate::example_server::SERVER
+        .prompt_registry()
+        .assert_valid();
     RESOURCES.assert_valid();
 }
 

@@ -106,20 +106,26 @@ pub static PROMPTS: prompts::Registry = prompts::Registry::new(&[
     &roll_for::RollFor,
 ]);
 
-pub static SERVER: Server = Server {
-    name: "dice-mcp-conformance",
-    title: "dice-mcp conformance fixtures",
-    version: env!("CARGO_PKG_VERSION"),
-    instructions: "Fixture tools for the MCP conformance suite.",
-    tools: &TOOLS,
-    skills: &skills::SKILLS,
-    resources: &RESOURCES,
-    prompts: &PROMPTS,
-    logging: true,
-    tasks: TASKS,
-};
+pub static SERVER: Server = with_tasks(
+    Server::new("dice-mcp-conformance", env!("CARGO_PKG_VERSION"))
+        .title("dice-mcp conformance fixtures")
+        .instructions("Fixture tools for the MCP conformance suite.")
+        .tools(&TOOLS)
+        .skills(&skills::SKILLS)
+        .resources(&RESOURCES)
+        .prompts(&PROMPTS)
+        .logging(true),
+);
 
-/// Tasks live in the Durable Object class below, bound as `TASKS` in wrangler.toml.
+/// Tasks live in the Durable Object class below, bound as `TASKS` in wrangler.toml; the
+/// host tests have no Durable Objects.
+const fn with_tasks(server: Server) -> Server {
+    match TASKS {
+        Some(tasks) => server.tasks(tasks),
+        None => server,
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 const TASKS: Option<&'static dyn dice_mcp::mcp::tasks::Backend> =
     Some(&dice_mcp::durable::Binding("TASKS"));
