@@ -5,8 +5,8 @@
 use std::time::Instant;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use dice_mcp::auth::{keys::KeySet, policy::ClaimPolicy, Authenticator};
 use jwt_compact::{alg::Rsa, Algorithm, AlgorithmSignature};
+use mcp_worker::auth::{keys::KeySet, policy::ClaimPolicy, Authenticator};
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::RsaPrivateKey;
 
@@ -67,7 +67,7 @@ fn main() {
     let t = Instant::now();
     let mut sink = 0u8;
     for _ in 0..10_000 {
-        sink ^= dice_mcp::auth::cache::digest(std::hint::black_box(bearer))[0];
+        sink ^= mcp_worker::auth::cache::digest(std::hint::black_box(bearer))[0];
     }
     let hash = t.elapsed() / 10_000;
     println!(

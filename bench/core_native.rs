@@ -40,14 +40,14 @@ impl rsa::rand_core::RngCore for Fixed {
 impl rsa::rand_core::CryptoRng for Fixed {}
 
 /// A configuration that requires tokens, and a token it accepts (for `sub` "bench").
-fn with_token() -> (dice_mcp::config::Config, String) {
+fn with_token() -> (mcp_worker::config::Config, String) {
     let key = rsa::RsaPrivateKey::new(&mut Fixed(0x9e37_79b9_7f4a_7c15), 2048).unwrap();
     let pem = key
         .to_public_key()
         .to_public_key_pem(LineEnding::LF)
         .unwrap();
     let config =
-        dice_mcp::config::Config::from_vars(|n| (n == "JWT_PUBLIC_KEY").then(|| pem.clone()))
+        mcp_worker::config::Config::from_vars(|n| (n == "JWT_PUBLIC_KEY").then(|| pem.clone()))
             .unwrap();
     let input = format!(
         "{}.{}",
@@ -71,14 +71,14 @@ fn main() {
         let (c, t) = with_token();
         (c, Some(t))
     } else {
-        let c = dice_mcp::config::Config::from_vars(|n| {
+        let c = mcp_worker::config::Config::from_vars(|n| {
             (n == "ALLOW_UNAUTHENTICATED").then(|| "true".to_owned())
         })
         .unwrap();
         (c, None)
     };
     let body = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"roll_dice","arguments":{"n_dice":3}}}"#.to_vec();
-    let mut req = dice_mcp::http::HttpRequest {
+    let mut req = mcp_worker::http::HttpRequest {
         method: "POST".into(),
         base_url: "http://127.0.0.1:8787".into(),
         path: "/mcp/".into(),
@@ -88,7 +88,7 @@ fn main() {
             ("mcp-protocol-version", "2025-11-25"),
         ]
         .into(),
-        body: dice_mcp::http::Body::Bytes(body),
+        body: mcp_worker::http::Body::Bytes(body),
     };
     if let Some(t) = bearer {
         req.headers.push("authorization", &t);
@@ -102,7 +102,7 @@ fn main() {
         let t = Instant::now();
         let mut ok = 0;
         for _ in 0..n {
-            let r = dice_mcp::testing::handle(&config, &req, 1_800_000_000);
+            let r = mcp_worker::testing::handle(&dice_mcp::SERVER, &config, &req, 1_800_000_000);
             if r.status == 200 {
                 ok += 1;
             }

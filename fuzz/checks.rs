@@ -5,11 +5,11 @@
 
 use std::sync::OnceLock;
 
-use dice_mcp::auth::keys::KeySet;
-use dice_mcp::auth::policy::{ClaimPolicy, TokenClaims};
-use dice_mcp::auth::{AuthError, Authenticator};
-use dice_mcp::config::Config;
-use dice_mcp::http::{Body, HttpRequest};
+use mcp_worker::auth::keys::KeySet;
+use mcp_worker::auth::policy::{ClaimPolicy, TokenClaims};
+use mcp_worker::auth::{AuthError, Authenticator};
+use mcp_worker::config::Config;
+use mcp_worker::http::{Body, HttpRequest};
 use serde_json::Value;
 
 pub const NOW: i64 = 1_800_000_000;
@@ -44,13 +44,13 @@ fn open_config() -> &'static Config {
 /// fast reader takes, the full path takes too and reads the same id, method and params.
 /// Any params it reads are written back by `wire::write_value` as serde_json writes them.
 pub fn jsonrpc_envelope(data: &[u8]) {
-    if let Some(fast) = dice_mcp::mcp::read_envelope(data, true) {
-        let full = dice_mcp::mcp::read_envelope(data, false);
+    if let Some(fast) = mcp_worker::mcp::read_envelope(data, true) {
+        let full = mcp_worker::mcp::read_envelope(data, false);
         assert_eq!(Some(&fast), full.as_ref(), "the two readers disagree");
         if let Some(params) = fast.2 {
             let params = Value::Object(params);
             let mut ours = Vec::new();
-            dice_mcp::protocol::wire::write_value(&mut ours, &params);
+            mcp_worker::protocol::wire::write_value(&mut ours, &params);
             let theirs = serde_json::to_vec(&params).expect("a Value serialises");
             assert_eq!(ours, theirs, "write_value and serde_json disagree");
         }
@@ -60,8 +60,8 @@ pub fn jsonrpc_envelope(data: &[u8]) {
 /// A POST body, as the per-caller rate limit asks whether it calls a tool: the envelope's
 /// reader (or, failing it, a `Value` tree) says what a `Value` tree says.
 pub fn calls_a_tool(data: &[u8]) {
-    let answer = dice_mcp::mcp::PostBody::new(data).calls_a_tool();
-    let tree = dice_mcp::mcp::calls_a_tool_by_tree(data);
+    let answer = mcp_worker::mcp::PostBody::new(data).calls_a_tool();
+    let tree = mcp_worker::mcp::calls_a_tool_by_tree(data);
     assert_eq!(
         answer, tree,
         "the envelope's reader and the Value tree disagree"
@@ -94,19 +94,20 @@ pub fn http_request(data: &[u8]) {
         headers,
         body: Body::Bytes(body.to_vec()),
     };
-    let res = dice_mcp::testing::handle(open_config(), &req, NOW);
+    let res = mcp_worker::testing::handle(&dice_mcp::SERVER, open_config(), &req, NOW);
 
     // The worker takes from the runtime only the headers the server reads, and three of
     // them only when they can matter (`http::HeaderNames`, the adapter's glue): the same
     // request with only those is answered the same.
-    let names = dice_mcp::http::request_header_names(&dice_mcp::SERVER);
+    let names = mcp_worker::http::request_header_names(&dice_mcp::SERVER);
     let version = req.headers.get("mcp-protocol-version");
     let taken = req
         .headers
         .iter()
         .filter(|&(n, _)| names.takes(&req.method, version, n))
         .collect();
-    let seen = dice_mcp::testing::handle(
+    let seen = mcp_worker::testing::handle(
+        &dice_mcp::SERVER,
         open_config(),
         &HttpRequest {
             headers: taken,
@@ -126,12 +127,12 @@ pub fn http_request(data: &[u8]) {
         glue.push_str(&format!("{name}\n{value}\n"));
     }
     // No line here holds a line break (they came from `lines()`), as in the Fetch API.
-    let (m, url, read) = dice_mcp::http::read_head(&glue);
+    let (m, url, read) = mcp_worker::http::read_head(&glue);
     assert_eq!(m, method);
     assert_eq!(read, req.headers);
-    assert!(dice_mcp::http::path_of(url).starts_with('/'));
-    assert!(dice_mcp::http::path_of(path).starts_with('/'));
-    let _ = dice_mcp::http::origin_of(path);
+    assert!(mcp_worker::http::path_of(url).starts_with('/'));
+    assert!(mcp_worker::http::path_of(path).starts_with('/'));
+    let _ = mcp_worker::http::origin_of(path);
 
     // No 401 (this configuration asks for no token) and no 5xx: nothing here may fail.
     const STATUSES: [u16; 10] = [200, 202, 204, 400, 403, 404, 405, 406, 413, 415];
@@ -254,7 +255,7 @@ pub fn key_material(data: &[u8]) {
     };
     if let Ok((set, _warnings)) = KeySet::parse(text) {
         assert!(
-            (1..=dice_mcp::auth::keys::MAX_KEYS).contains(&set.len()),
+            (1..=mcp_worker::auth::keys::MAX_KEYS).contains(&set.len()),
             "a key set of {} keys",
             set.len()
         );
@@ -265,7 +266,7 @@ pub fn key_material(data: &[u8]) {
 /// DER decoders, which the host still links: both accept the same PKCS#1 and SPKI
 /// structures and read the same numbers, and ours never panics.
 pub fn key_der(data: &[u8]) {
-    use dice_mcp::auth::keys::der;
+    use mcp_worker::auth::keys::der;
     use rsa::pkcs8::der::{asn1::AnyRef, asn1::Null, Decode};
     use rsa::pkcs8::SubjectPublicKeyInfoRef;
 
@@ -318,9 +319,11 @@ pub fn key_der(data: &[u8]) {
 }
 
 mod task_server {
-    use dice_mcp::mcp::Server;
-    use dice_mcp::testing::MemoryTasks;
-    use dice_mcp::tools::{Context, InputRequest, NoArgs, Registry, TaskSupport, Tool, ToolError};
+    use mcp_worker::mcp::Server;
+    use mcp_worker::testing::MemoryTasks;
+    use mcp_worker::tools::{
+        Context, InputRequest, NoArgs, Registry, TaskSupport, Tool, ToolError,
+    };
 
     /// A task tool that asks one question.
     pub struct Ask;
@@ -351,9 +354,9 @@ mod task_server {
 /// body, so the task methods' own parsing is reached. A successful `tasks/get` must be of
 /// that task, and nothing may panic.
 pub fn task_request(data: &[u8]) {
-    use dice_mcp::mcp::{self, PostOutcome};
-    use dice_mcp::protocol::McpHeaders;
-    use dice_mcp::testing::{block_on, set_clock_ms, MemoryTasks};
+    use mcp_worker::mcp::{self, PostOutcome};
+    use mcp_worker::protocol::McpHeaders;
+    use mcp_worker::testing::{block_on, set_clock_ms, MemoryTasks};
     use std::rc::Rc;
 
     thread_local! {
@@ -381,7 +384,7 @@ pub fn task_request(data: &[u8]) {
         let name = field("taskId").or_else(|| field("name"));
         let request = mcp::Post {
             caller: None,
-            platform: Rc::new(dice_mcp::testing::TestPlatform::default()),
+            platform: Rc::new(mcp_worker::testing::TestPlatform::default()),
             sse: false,
             now: NOW,
             input_state_key: Some(std::sync::Arc::from(
@@ -427,7 +430,7 @@ pub fn task_request(data: &[u8]) {
 /// rest, as a client sends it to `resources/read`). Whatever matches must give each of
 /// the template's variables once, non-empty, and the literal parts must be in the URI.
 pub fn uri_template(data: &[u8]) {
-    use dice_mcp::resources::UriTemplate;
+    use mcp_worker::resources::UriTemplate;
     let text = String::from_utf8_lossy(data);
     let (template, uri) = text.split_once('\n').unwrap_or((&text, ""));
     let Ok(t) = UriTemplate::parse(template) else {
@@ -440,7 +443,7 @@ pub fn uri_template(data: &[u8]) {
     let found: Vec<&str> = vars.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, found, "the variables of {template:?} in {uri:?}");
     assert!(vars.iter().all(|(_, v)| !v.is_empty()), "an empty variable");
-    assert!(uri.len() <= dice_mcp::resources::template::MAX_URI_LEN);
+    assert!(uri.len() <= mcp_worker::resources::template::MAX_URI_LEN);
     let literal_prefix: String = template.chars().take_while(|c| *c != '{').collect();
     assert!(
         uri.starts_with(&literal_prefix),
@@ -453,7 +456,7 @@ pub fn uri_template(data: &[u8]) {
 /// never panic, refuse only with HeaderMismatch, and accept what a conforming client
 /// sends (the headers derived from the arguments by 2026-07-28 "Value Encoding").
 pub fn param_headers(data: &[u8]) {
-    use dice_mcp::protocol::param_headers::{check, from_schema, ParamType};
+    use mcp_worker::protocol::param_headers::{check, from_schema, ParamType};
     let text = String::from_utf8_lossy(data);
     let mut parts = text.splitn(3, "\n\n");
     let (Some(schema), headers, args) = (parts.next(), parts.next(), parts.next()) else {
@@ -548,7 +551,7 @@ fn encode(s: &str) -> String {
 /// directory lists only what is below it, and what the frontmatter reader accepts is a
 /// mapping whose top-level values are scalars or one level of scalar maps.
 pub fn skill_uri(data: &[u8]) {
-    use dice_mcp::skills::{frontmatter, Skill, SkillFile, Skills};
+    use mcp_worker::skills::{frontmatter, Skill, SkillFile, Skills};
     static SKILL: Skill = Skill {
         skill_md: "---\nname: pdf\ndescription: PDFs\n---\nBody\n",
         files: &[

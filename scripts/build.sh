@@ -6,7 +6,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
-force="" crate="$ROOT" sources=(src Cargo.toml Cargo.lock scripts/build.sh scripts/lib.sh)
+force="" crate="$ROOT" sources=(src crates Cargo.toml Cargo.lock scripts/build.sh scripts/lib.sh)
 while [ $# -gt 0 ]; do
   case "$1" in
     --force) force=1; shift ;;

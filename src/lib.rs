@@ -1,134 +1,40 @@
-//! dice-mcp: a stateless MCP server with a `roll_dice` tool, for Cloudflare Workers, and a
-//! base for MCP servers of your own.
-//!
-//! # Writing a server
-//!
-//! A tool, a resource or a prompt is a type in one file, registered in one line; the core
-//! does listing, paging, argument checks, revision shaping, scope challenges and errors
-//! for all of them. What an author uses:
-//!
-//! - [`tools`]: the [`Tool`](tools::Tool) trait, [`ToolError`](tools::ToolError), typed
-//!   arguments ([`Schema`](tools::Schema)), results ([`Json`](tools::Json),
-//!   [`Content`](tools::Content)), the [`Registry`](tools::Registry); a tool's
-//!   [`TaskSupport`](tools::TaskSupport) for calls that outlive the request (docs/tasks.md).
-//! - [`resources`] and [`prompts`]: the [`Resource`](resources::Resource),
-//!   [`ResourceTemplate`](resources::ResourceTemplate) and [`Prompt`](prompts::Prompt)
-//!   traits and their registries; [`completion`] for their arguments and variables.
-//! - [`primitives`]: what every handler gets and shares: the
-//!   [`Context`](primitives::Context) (the caller, variables and secrets, `fetch`,
-//!   progress, logging, input requests), errors, icons, cache hints. Each primitive's
-//!   module re-exports what it needs (`tools::Context` is this `Context`).
-//! - [`apps`] (MCP Apps views) and [`skills`] (Agent Skills, SEP-2640).
-//! - [`mcp::Server`]: a server's name, instructions and registries; [`SERVER`] is the
-//!   product's.
-//! - [`bindings`]: the worker's bindings, typed, as methods of the `Context`
-//!   (`ctx.kv("NOTES")?`, `ctx.d1(…)`, `ctx.bucket(…)`, `ctx.durable_object(…)`,
-//!   `ctx.service(…)`, `ctx.env()`); on the host they answer an error naming the binding.
-//! - In the worker (wasm32, so not on this host-built page): `adapter::serve` answers a
-//!   request for a `Server` (for a worker entry of your own), and `durable::Binding` with
-//!   `task_object!` keep tasks in a Durable Object.
-//! - [`testing`]: host helpers to run a tool, resource or prompt in `cargo test`
-//!   (docs/testing.md).
-//!
-//! The other modules (`alloc`, `protocol`, `auth`, `config`, `ratelimit`, `log`, `http`, `tasks`)
-//! are the server's own: public only so this repository's host tests, benchmarks, fuzz
-//! targets and `dice-token` can reach them, hidden from these docs, and free to change in
-//! any commit. Don't build on them.
-//!
-//! `src/adapter.rs` is the file that knows workers-rs: it turns a `worker::Request` into
-//! an `http::HttpRequest`, hands `http::handle` the platform, and turns the answer back.
-//! Everything else is plain Rust, tested on the host with `cargo test` (`bindings` names
-//! workers-rs's binding types for tools, and `durable` is the Durable Object's face).
-//!
-//! # Layers
-//!
-//! A module imports only the ones below it. From the bottom:
-//! 0. `alloc`: the worker's allocator, which imports nothing of the crate.
-//! 1. `protocol`: the JSON-RPC envelope and codes, the revisions, MCP's header rules.
-//! 2. The primitives' API, in this order: `primitives` (what they all share: the
-//!    handler's context, input requests, errors, paging), `apps`, `completion`, `tools`,
-//!    `resources`, `prompts`, `skills`, `tasks` (the task record, the task object).
-//! 3. The server, `mcp`: capabilities, dispatch, streaming, input rounds, `tasks/*`.
-//! 4. `auth`, `config`, `ratelimit` and `log`, composed with the server by `http`, the
-//!    pipeline.
-//! 5. `adapter` and `durable`, the workers-rs faces; `bindings`, a tool's typed way to
-//!    the worker's bindings; this file, the product; `testing`, the host helpers.
-//!
-//! `tests/layers.rs` holds this order and fails on a use that points up. What still
-//! points upward, and why (docs/layout.md says more):
-//! - A registry points at the server code that serves it: `resources::Registry`,
-//!   `prompts::Registry` and `skills::Skills` hold a reference to `mcp`'s methods for
-//!   them, set by their `new` and absent from `EMPTY` and `NONE`. A server that registers
-//!   none of them links none of that code: a deliberate size trade (the dice server has
-//!   one resource, no prompt and no skill).
-//! - The context holds the caller as an `auth::Principal`, a plain value; `auth`
-//!   imports only `protocol`, so this makes no circle.
+//! dice-mcp: a stateless MCP server with one tool, `roll_dice`, for Cloudflare Workers;
+//! an app on the `mcp-worker` library (crates/mcp-worker).
 
-// Lets a tool file say `use dice_mcp::tools::…` whether it is compiled in this crate or in
-// one built on it (the docs' example tools are compiled in both ways).
-extern crate self as dice_mcp;
+pub mod dice;
 
-// The author's API, documented.
-pub mod apps;
-pub mod bindings;
-pub mod completion;
-pub mod mcp;
-pub mod primitives;
-pub mod prompts;
-pub mod resources;
-pub mod skills;
-pub mod tools;
+use mcp_worker::mcp::Server;
+use mcp_worker::resources;
+use mcp_worker::tools::Registry;
 
-#[cfg(target_arch = "wasm32")]
-pub mod adapter;
-#[cfg(target_arch = "wasm32")]
-pub mod durable;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod testing;
+/// What the model is told about using the server.
+pub const INSTRUCTIONS: &str = "Call roll_dice with n_dice (1 to 100) to roll fair six-sided dice; the results come back as a list of integers.";
 
-// The server's own modules (docs/layout.md "What is public"): `pub` only for this
-// repository's tests, benchmarks, fuzz targets and tools, hidden from the docs.
-#[doc(hidden)]
-pub mod alloc;
-#[doc(hidden)]
-pub mod auth;
-#[doc(hidden)]
-pub mod config;
-#[doc(hidden)]
-pub mod http;
-#[doc(hidden)]
-pub mod log;
-#[doc(hidden)]
-pub mod protocol;
-#[doc(hidden)]
-pub mod ratelimit;
-#[doc(hidden)]
-pub mod tasks;
+/// The server's tools, in the order `tools/list` returns them.
+pub static TOOLS: Registry = Registry::new(&[&dice::RollDice]);
 
-/// The product: the dice server and its tools (`tools::REGISTRY`).
-pub static SERVER: mcp::Server = mcp::Server::new("dice-mcp", env!("CARGO_PKG_VERSION"))
+/// roll_dice's view (MCP Apps) is the one resource.
+pub static RESOURCES: resources::Registry = resources::Registry::new(&[&dice::VIEW], &[]);
+
+/// The dice server. No prompts, no skills, no log messages, no tasks: roll_dice answers
+/// at once.
+pub static SERVER: Server = Server::new("dice-mcp", env!("CARGO_PKG_VERSION"))
     .title("Dice Roller")
-    .instructions("Call roll_dice with n_dice (1 to 100) to roll fair six-sided dice; the results come back as a list of integers.")
-    .tools(&tools::REGISTRY)
-    // roll_dice's view (MCP Apps) is the one resource. No prompts, no skills, no log
-    // messages, no tasks: roll_dice answers at once.
-    .resources(&PRODUCT_RESOURCES);
+    .instructions(INSTRUCTIONS)
+    .tools(&TOOLS)
+    .resources(&RESOURCES);
 
-static PRODUCT_RESOURCES: resources::Registry =
-    resources::Registry::new(&[&tools::dice::VIEW], &[]);
-
-/// The product's allocator: dlmalloc with freed small blocks kept by size class
-/// (`src/alloc.rs`).
+/// The worker's allocator: dlmalloc with freed small blocks kept by size class
+/// (`mcp_worker`'s `alloc` module), measured faster for this server's small answers.
 #[cfg(all(target_arch = "wasm32", feature = "entry"))]
 #[global_allocator]
-static ALLOCATOR: alloc::SizeClasses<std::alloc::System> =
-    alloc::SizeClasses::new(std::alloc::System);
+static ALLOCATOR: mcp_worker::alloc::SizeClasses<std::alloc::System> =
+    mcp_worker::alloc::SizeClasses::new(std::alloc::System);
 
-/// The product's worker entry. A crate that builds its own server from this one (the
-/// conformance fixture worker) turns the `entry` feature off and calls
-/// [`adapter::serve`] from an entry of its own, with this same signature: the runtime's
-/// `web_sys::Request` in, its `web_sys::Response` out (workers-rs's `Request` and
-/// `Response` wrappers would copy the request head and the answer once more).
+/// The worker's entry. A crate that serves this server's tools in a worker of its own
+/// (the conformance fixture worker) turns the `entry` feature off. It takes and gives the
+/// runtime's own `web_sys` request and response: workers-rs's `Request` and `Response`
+/// wrappers would copy the request head and the answer once more.
 #[cfg(all(target_arch = "wasm32", feature = "entry"))]
 #[worker::event(fetch)]
 async fn fetch(
@@ -136,13 +42,28 @@ async fn fetch(
     env: worker::Env,
     _ctx: worker::Context,
 ) -> worker::Result<worker::web_sys::Response> {
-    adapter::serve(&SERVER, req, env).await
+    mcp_worker::adapter::serve(&SERVER, req, env).await
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use serde_json::json;
+
     #[test]
-    fn the_product_server_is_valid_and_serves_roll_dice_s_view() {
-        super::SERVER.assert_valid();
+    fn the_server_is_valid_and_serves_roll_dice_s_view() {
+        SERVER.assert_valid();
+    }
+
+    #[test]
+    fn the_tools_are_valid_and_mirror_no_argument() {
+        TOOLS.assert_valid();
+        let page = TOOLS.page(None).unwrap();
+        assert!(page.next_cursor.is_none());
+        assert!(page.tools.iter().all(|(_, d)| d.param_headers.is_empty()));
+        assert_eq!(
+            TOOLS.get("roll_dice").unwrap().1.input_schema["required"],
+            json!(["n_dice"])
+        );
     }
 }

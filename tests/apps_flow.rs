@@ -1,12 +1,12 @@
 //! The dice server's MCP Apps view through the HTTP core on the host: served as a resource
 //! by the registry path that links no template or prompt code (the product's upload).
 
-use dice_mcp::config::Config;
-use dice_mcp::http::{Body, HttpRequest};
-use dice_mcp::mcp::Server;
-use dice_mcp::prompts::{self, Argument, Completer, Context, Prompt, PromptError, PromptResult};
-use dice_mcp::testing::{block_on, TestPlatform};
-use dice_mcp::{resources, tools};
+use mcp_worker::config::Config;
+use mcp_worker::http::{Body, HttpRequest};
+use mcp_worker::mcp::Server;
+use mcp_worker::prompts::{self, Argument, Completer, Context, Prompt, PromptError, PromptResult};
+use mcp_worker::resources;
+use mcp_worker::testing::{block_on, TestPlatform};
 use serde_json::{json, Value};
 use std::rc::Rc;
 
@@ -21,7 +21,7 @@ fn rpc_to(server: &'static Server, method: &str, params: Value) -> Value {
         Config::from_vars(|name| (name == "ALLOW_UNAUTHENTICATED").then(|| "true".to_owned()))
             .expect("valid");
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-    let response = block_on(dice_mcp::http::handle(
+    let response = block_on(mcp_worker::http::handle(
         server,
         &config,
         &HttpRequest {
@@ -67,9 +67,9 @@ fn the_view_is_listed_and_read_with_its_meta() {
 
 /// A server with resources but no templates and no prompts, as the product is today: built
 /// here, so that the product may gain templates or prompts without breaking this test.
-static VIEW_ONLY: resources::Registry = resources::Registry::new(&[&tools::dice::VIEW], &[]);
+static VIEW_ONLY: resources::Registry = resources::Registry::new(&[&dice_mcp::dice::VIEW], &[]);
 static WITHOUT_TEMPLATES_OR_PROMPTS: Server = Server::new("dice-mcp", "0")
-    .tools(&tools::REGISTRY)
+    .tools(&dice_mcp::TOOLS)
     .resources(&VIEW_ONLY);
 
 #[test]
@@ -150,7 +150,7 @@ impl Prompt for Pick {
 
 static PICK: prompts::Registry = prompts::Registry::new(&[&Pick]);
 static WITH_PROMPTS: Server = Server::new("dice-mcp", "0")
-    .tools(&tools::REGISTRY)
+    .tools(&dice_mcp::TOOLS)
     .resources(&VIEW_ONLY)
     .prompts(&PICK);
 

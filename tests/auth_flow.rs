@@ -4,14 +4,14 @@
 use std::sync::OnceLock;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use dice_mcp::config::Config;
+use mcp_worker::config::Config;
 use std::rc::Rc;
 
-use dice_mcp::http::{Body, HttpRequest, Response};
-use dice_mcp::log::AuthOutcome;
-use dice_mcp::primitives::Limiter;
-use dice_mcp::testing::{handle, handle_on, TestPlatform};
 use jwt_compact::{alg::Rsa, Algorithm, AlgorithmSignature};
+use mcp_worker::http::{Body, HttpRequest, Response};
+use mcp_worker::log::AuthOutcome;
+use mcp_worker::primitives::Limiter;
+use mcp_worker::testing::{handle, handle_on, TestPlatform};
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
@@ -68,6 +68,7 @@ fn ping(authorization: Option<&str>) -> Response {
 fn ping_counted(authorization: Option<&str>) -> (Response, bool) {
     let platform = Rc::new(TestPlatform::default().limiting(|_, _| Limiter::Allowed));
     let r = handle_on(
+        &dice_mcp::SERVER,
         config(),
         &ping_request(authorization),
         NOW,
@@ -81,7 +82,12 @@ fn ping_counted(authorization: Option<&str>) -> (Response, bool) {
 }
 
 fn ping_at(authorization: Option<&str>, now: i64) -> Response {
-    handle(config(), &ping_request(authorization), now)
+    handle(
+        &dice_mcp::SERVER,
+        config(),
+        &ping_request(authorization),
+        now,
+    )
 }
 
 fn ping_request(authorization: Option<&str>) -> HttpRequest {
@@ -135,7 +141,7 @@ fn the_challenge_points_at_the_public_urls_metadata() {
 fn the_challenge_follows_the_path_used() {
     let mut req = ping_request(None);
     req.path = "/mcp/".into();
-    let r = handle(config(), &req, NOW);
+    let r = handle(&dice_mcp::SERVER, config(), &req, NOW);
     assert_eq!(r.status, 401);
     assert!(r.header("www-authenticate").unwrap().starts_with(
         r#"Bearer resource_metadata="https://dice.example.com/.well-known/oauth-protected-resource/mcp/""#
@@ -198,6 +204,7 @@ fn a_missing_scope_is_403_insufficient_scope() {
 #[test]
 fn metadata_names_the_resource_and_its_authorization_server() {
     let r = handle(
+        &dice_mcp::SERVER,
         config(),
         &HttpRequest {
             method: "GET".into(),
@@ -309,6 +316,7 @@ fn other_methods_are_challenged_before_they_are_refused() {
             headers.push(("authorization", a));
         }
         handle(
+            &dice_mcp::SERVER,
             config(),
             &HttpRequest {
                 method: method.into(),

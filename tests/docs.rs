@@ -280,7 +280,7 @@ fn check_layout(b: &Block) -> Result<(), String> {
 #[test]
 fn every_code_block_in_the_docs_is_checked() {
     let code = sources(
-        &["examples", "src", "tests", "scripts"],
+        &["examples", "src", "crates", "tests", "scripts"],
         &[".rs", ".py", ".mjs", ".js", ".html"],
     );
     let configs = sources(&[".", "tests", "examples", "bench"], &["wrangler.toml"]);

@@ -1,9 +1,9 @@
 //! Whole conversations through the HTTP core on the host, as a client would hold them:
 //! the same code the worker runs, minus workers-rs.
 
-use dice_mcp::config::Config;
-use dice_mcp::http::{Body, HttpRequest, Response};
-use dice_mcp::testing::handle;
+use mcp_worker::config::Config;
+use mcp_worker::http::{Body, HttpRequest, Response};
+use mcp_worker::testing::handle;
 use serde_json::{json, Value};
 
 const NOW: i64 = 1_800_000_000;
@@ -23,6 +23,7 @@ fn post(body: Value, headers: &[(&str, &str)]) -> Response {
     ];
     all.extend(headers.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     handle(
+        &dice_mcp::SERVER,
         &config(),
         &HttpRequest {
             method: "POST".into(),
@@ -43,6 +44,7 @@ fn raw(body: Body) -> Response {
 /// A POST to /mcp with the given body and only this content type.
 fn raw_with_type(content_type: &str, body: Body) -> Response {
     handle(
+        &dice_mcp::SERVER,
         &config(),
         &HttpRequest {
             method: "POST".into(),

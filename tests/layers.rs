@@ -1,4 +1,5 @@
-//! The crate's layers point one way (docs/layout.md, "Layers"): a module of `src/` uses
+//! The library's layers point one way (docs/layout.md, "Layers"): a module of
+//! `crates/mcp-worker/src/` (written `src/` below) uses
 //! only the modules listed before it in [`LAYERS`], and the few exceptions in [`UPWARD`],
 //! each with its reason. The exceptions together must not close a circle either.
 //!
@@ -11,8 +12,9 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The modules of `src/`, bottom first; each may use the ones before it. `lib` is the
-/// crate root (src/lib.rs: the product's `SERVER` and the worker entry).
+/// The modules of the library's `src/`, bottom first; each may use the ones before it.
+/// `lib` is the crate root (its module list). Apps (the dice server in the repository's
+/// own `src/`) sit above all of it and reach it as any other crate does.
 const LAYERS: &[&str] = &[
     // 0. The worker's allocator, which uses nothing of the crate.
     "alloc",
@@ -36,7 +38,7 @@ const LAYERS: &[&str] = &[
     "ratelimit",
     "log",
     "http",
-    // 5. The workers-rs faces, the product, the host helpers.
+    // 5. The workers-rs faces, the crate root, the host helpers.
     "adapter",
     "durable",
     // A tool's typed bindings: methods on the context, naming workers-rs's types.
@@ -63,6 +65,10 @@ const UPWARD: &[(&str, &str, Circle)] = &[
 enum Circle {
     Refused,
     SizeTrade,
+}
+
+fn library_src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/mcp-worker/src")
 }
 
 fn rank(module: &str) -> Option<usize> {
@@ -228,7 +234,7 @@ fn targets(line: &str, path: &[String]) -> Vec<String> {
 }
 
 fn uses() -> Vec<Use> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let src = library_src();
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     let mut all = Vec::new();
@@ -253,7 +259,7 @@ fn uses() -> Vec<Use> {
                     all.push(Use {
                         from: from.clone(),
                         to,
-                        file: format!("src/{}", rel.display()),
+                        file: format!("crates/mcp-worker/src/{}", rel.display()),
                         line: n + 1,
                         text: originals[n].trim().to_owned(),
                     });
@@ -266,7 +272,7 @@ fn uses() -> Vec<Use> {
 
 #[test]
 fn every_module_of_src_has_a_layer() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let src = library_src();
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     for file in files {
@@ -275,7 +281,7 @@ fn every_module_of_src_has_a_layer() {
         if let Some(m) = first.filter(|m| m != "bin") {
             assert!(
                 rank(&m).is_some(),
-                "src/{}: module `{m}` has no place in tests/layers.rs LAYERS; add it where it belongs (and to docs/layout.md)",
+                "crates/mcp-worker/src/{}: module `{m}` has no place in tests/layers.rs LAYERS; add it where it belongs (and to docs/layout.md)",
                 rel.display()
             );
         }

@@ -9,12 +9,12 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use dice_mcp::config::Config;
-use dice_mcp::http::{configure, Body, HttpRequest, Response};
-use dice_mcp::log::AuthOutcome;
-use dice_mcp::primitives::{Limiter, Severity};
-use dice_mcp::testing::{handle_on, TestPlatform};
 use jwt_compact::{alg::Rsa, Algorithm, AlgorithmSignature};
+use mcp_worker::config::Config;
+use mcp_worker::http::{configure, Body, HttpRequest, Response};
+use mcp_worker::log::AuthOutcome;
+use mcp_worker::primitives::{Limiter, Severity};
+use mcp_worker::testing::{handle_on, TestPlatform};
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::traits::PublicKeyParts;
 use rsa::RsaPrivateKey;
@@ -111,7 +111,7 @@ fn post(authorization: &str, body: &str, address: &str) -> HttpRequest {
 }
 
 fn serve(config: &Config, platform: &Rc<TestPlatform>, req: &HttpRequest, now: i64) -> Response {
-    handle_on(config, req, now, platform.clone())
+    handle_on(&dice_mcp::SERVER, config, req, now, platform.clone())
 }
 
 fn asked(platform: &TestPlatform, binding: &str) -> Vec<String> {

@@ -4,18 +4,18 @@
 #[path = "../examples/tools/notes.rs"]
 mod notes;
 
-use dice_mcp::derived_schema;
-use dice_mcp::testing::{
+use mcp_worker::derived_schema;
+use mcp_worker::testing::{
     assert_tool_schemas_match, call_tool, call_tool_with, caller, no_args_derived, TestPlatform,
     INSUFFICIENT_SCOPE,
 };
-use dice_mcp::tools::{Content, Registry};
+use mcp_worker::tools::{Content, Registry};
 use serde_json::json;
 use std::rc::Rc;
 
 // The registry your server serves, checked as the worker checks it before serving.
 static TOOLS: Registry = Registry::new(&[
-    &dice_mcp::tools::dice::RollDice,
+    &dice_mcp::dice::RollDice,
     &notes::SaveNote,
     &notes::ListNotes,
 ]);

@@ -1,15 +1,15 @@
 //! The tasks extension (SEP-2663) through the MCP core on the host: the same server logic
 //! and task object the worker runs, with tasks kept in memory
-//! (`dice_mcp::testing::MemoryTasks`), alarms fired and the clock moved by the test.
+//! (`mcp_worker::testing::MemoryTasks`), alarms fired and the clock moved by the test.
 
 use std::rc::Rc;
 use std::sync::Arc;
 
-use dice_mcp::auth::Principal;
-use dice_mcp::mcp::{self, PostOutcome, Server};
-use dice_mcp::protocol::McpHeaders;
-use dice_mcp::testing::{block_on, set_clock_ms, MemoryTasks, TestPlatform};
-use dice_mcp::tools::{Context, InputRequest, NoArgs, Registry, TaskSupport, Tool, ToolError};
+use mcp_worker::auth::Principal;
+use mcp_worker::mcp::{self, PostOutcome, Server};
+use mcp_worker::protocol::McpHeaders;
+use mcp_worker::testing::{block_on, set_clock_ms, MemoryTasks, TestPlatform};
+use mcp_worker::tools::{Context, InputRequest, NoArgs, Registry, TaskSupport, Tool, ToolError};
 use serde_json::{json, Value};
 
 const NOW: i64 = 1_800_000_000;
@@ -622,7 +622,7 @@ fn a_task_only_tool_tells_a_legacy_client_the_revision_it_needs() {
 
 #[test]
 fn the_poll_interval_sent_is_the_one_the_cost_docs_count() {
-    let poll = dice_mcp::tasks::POLL_INTERVAL_MS;
+    let poll = mcp_worker::tasks::POLL_INTERVAL_MS;
     let created = send(
         &SERVER,
         caller("alice"),
@@ -655,7 +655,7 @@ fn after_three_runs_that_did_not_finish_the_task_ends_failed() {
     let id = start("alice", "stuck");
     // Each run is cut short while the tool waits; the alarm is retried, and the task
     // stays working for the next run.
-    for run in 1..=dice_mcp::tasks::MAX_RUNS {
+    for run in 1..=mcp_worker::tasks::MAX_RUNS {
         MemoryTasks::cut_short_alarms(&TOOLS);
         let t = get("alice", &id).unwrap();
         assert_eq!(t["status"], "working", "after run {run}: {t}");

@@ -1,5 +1,5 @@
-use dice_mcp::apps::{Csp, View, Visibility};
-use dice_mcp::tools::{Context, Json, Schema, Tool, ToolError};
+use mcp_worker::apps::{Csp, View, Visibility};
+use mcp_worker::tools::{Context, Json, Schema, Tool, ToolError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 

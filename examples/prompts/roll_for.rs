@@ -1,5 +1,5 @@
-use dice_mcp::prompts::{Argument, Completer, Context, Prompt, PromptError, PromptResult};
-use dice_mcp::tools::dice::MAX_DICE;
+use dice_mcp::dice::MAX_DICE;
+use mcp_worker::prompts::{Argument, Completer, Context, Prompt, PromptError, PromptResult};
 use serde::Deserialize;
 
 /// Asks the model to settle something with a roll of the dice.

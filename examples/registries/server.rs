@@ -1,7 +1,8 @@
 use super::{dice_rules::DiceRules, roll_for::RollFor, whoami::WhoAmI};
-use dice_mcp::mcp::Server;
-use dice_mcp::tools::{dice::RollDice, Registry};
-use dice_mcp::{prompts, resources};
+use dice_mcp::dice::RollDice;
+use mcp_worker::mcp::Server;
+use mcp_worker::tools::Registry;
+use mcp_worker::{prompts, resources};
 
 static TOOLS: Registry = Registry::new(&[&RollDice]);
 // Resources first, then templates.

@@ -1,4 +1,4 @@
-use dice_mcp::resources::{Completer, Context, ResourceError, ResourceTemplate, Schema};
+use mcp_worker::resources::{Completer, Context, ResourceError, ResourceTemplate, Schema};
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -1,4 +1,4 @@
-use dice_mcp::resources::{CacheHint, Context, Resource, ResourceError};
+use mcp_worker::resources::{CacheHint, Context, Resource, ResourceError};
 
 /// Who the server thinks is asking: the token's subject and scopes.
 pub struct WhoAmI;

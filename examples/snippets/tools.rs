@@ -1,7 +1,7 @@
 //! Excerpts of docs/tools.md that are not whole example files: each tool here is complete
 //! and compiled (the fixture crate's tests build this file), and the docs quote it.
 
-use dice_mcp::tools::{Context, FetchRequest, InputRequest, Schema, Tool, ToolError};
+use mcp_worker::tools::{Context, FetchRequest, InputRequest, Schema, Tool, ToolError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 

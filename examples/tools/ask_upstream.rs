@@ -1,4 +1,4 @@
-use dice_mcp::tools::{Context, FetchRequest, Json, Schema, Tool, ToolError};
+use mcp_worker::tools::{Context, FetchRequest, Json, Schema, Tool, ToolError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 

@@ -1,4 +1,4 @@
-use dice_mcp::tools::{Context, FetchRequest, Schema, TaskSupport, Tool, ToolError};
+use mcp_worker::tools::{Context, FetchRequest, Schema, TaskSupport, Tool, ToolError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -1,4 +1,4 @@
-use dice_mcp::tools::{Context, Json, NoArgs, Schema, Tool, ToolError};
+use mcp_worker::tools::{Context, Json, NoArgs, Schema, Tool, ToolError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -94,7 +94,7 @@ impl Tool for ListNotes {
 /// bindings: `ctx.kv` answers a tool error naming the binding, and everything before it
 /// is tested as in the worker.
 mod store {
-    use dice_mcp::tools::{Context, ToolError};
+    use mcp_worker::tools::{Context, ToolError};
 
     pub async fn load(ctx: &Context, key: &str) -> Result<Vec<String>, ToolError> {
         let kv = ctx.kv("NOTES")?;

@@ -1,7 +1,7 @@
 //! The fixture tools the conformance suite's `tools-*` and `json-schema-2020-12`
 //! scenarios call, with the contents they check.
 
-use dice_mcp::tools::{
+use mcp_worker::tools::{
     CallResult, Content, Context, FetchRequest, NoArgs, Schema, Tool, ToolError,
 };
 use serde::Deserialize;

@@ -4,7 +4,7 @@
 //! picks the first tool with a string-typed annotated property and calls it with headers
 //! that agree, disagree, are malformed or are missing.
 
-use dice_mcp::tools::{Context, Schema, Tool, ToolError};
+use mcp_worker::tools::{Context, Schema, Tool, ToolError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 

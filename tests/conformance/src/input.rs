@@ -1,7 +1,7 @@
 //! Fixture tools that ask the client for input (2026-07-28 input_required), as the
 //! conformance suite's `input-required-result-*` and `server-stateless` scenarios call them.
 
-use dice_mcp::tools::{Context, InputKind, InputRequest, NoArgs, Tool, ToolError};
+use mcp_worker::tools::{Context, InputKind, InputRequest, NoArgs, Tool, ToolError};
 use serde_json::{json, Value};
 
 fn name_form(message: &str) -> InputRequest {

@@ -31,9 +31,10 @@ mod schemas_test;
 #[path = "../../../examples/resources/whoami.rs"]
 pub mod whoami;
 
-use dice_mcp::mcp::Server;
-use dice_mcp::tools::{dice, dice::RollDice, Registry};
-use dice_mcp::{prompts, resources};
+use dice_mcp::dice::{self, RollDice};
+use mcp_worker::mcp::Server;
+use mcp_worker::tools::Registry;
+use mcp_worker::{prompts, resources};
 
 pub static TOOLS: Registry = Registry::new(&[
     &fixtures::SimpleText,
@@ -127,13 +128,13 @@ const fn with_tasks(server: Server) -> Server {
 }
 
 #[cfg(target_arch = "wasm32")]
-const TASKS: Option<&'static dyn dice_mcp::mcp::tasks::Backend> =
-    Some(&dice_mcp::durable::Binding("TASKS"));
+const TASKS: Option<&'static dyn mcp_worker::mcp::tasks::Backend> =
+    Some(&mcp_worker::durable::Binding("TASKS"));
 #[cfg(not(target_arch = "wasm32"))]
-const TASKS: Option<&'static dyn dice_mcp::mcp::tasks::Backend> = None;
+const TASKS: Option<&'static dyn mcp_worker::mcp::tasks::Backend> = None;
 
 #[cfg(target_arch = "wasm32")]
-dice_mcp::task_object!(TaskObject, SERVER);
+mcp_worker::task_object!(TaskObject, SERVER);
 
 #[cfg(target_arch = "wasm32")]
 #[worker::event(fetch)]
@@ -142,7 +143,7 @@ async fn fetch(
     env: worker::Env,
     _ctx: worker::Context,
 ) -> worker::Result<worker::web_sys::Response> {
-    dice_mcp::adapter::serve(&SERVER, req, env).await
+    mcp_worker::adapter::serve(&SERVER, req, env).await
 }
 
 // docs/tools.md's excerpts, compiled and tested here.
@@ -153,8 +154,10 @@ mod snippets;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dice_mcp::testing::{call_tool, call_tool_with, caller, TestPlatform, INSUFFICIENT_SCOPE};
-    use dice_mcp::tools::{Content, FetchResponse};
+    use mcp_worker::testing::{
+        call_tool, call_tool_with, caller, TestPlatform, INSUFFICIENT_SCOPE,
+    };
+    use mcp_worker::tools::{Content, FetchResponse};
     use serde_json::json;
     use std::rc::Rc;
 
@@ -200,13 +203,13 @@ mod tests {
 
     #[test]
     fn progress_goes_out_only_when_the_request_asked_for_it() {
-        use dice_mcp::testing::call_tool_in;
-        use dice_mcp::tools::Context;
+        use mcp_worker::testing::call_tool_in;
+        use mcp_worker::tools::Context;
         let ctx = |token: Option<serde_json::Value>| {
             Context::new(
                 None,
                 Rc::new(TestPlatform::default()),
-                dice_mcp::protocol::version::Version::V2025_11_25,
+                mcp_worker::protocol::version::Version::V2025_11_25,
             )
             .with_progress_token(token)
         };
@@ -230,13 +233,13 @@ mod tests {
 
     #[test]
     fn log_messages_go_out_at_the_level_asked_for() {
-        use dice_mcp::testing::call_tool_in;
-        use dice_mcp::tools::{Context, LogLevel};
+        use mcp_worker::testing::call_tool_in;
+        use mcp_worker::tools::{Context, LogLevel};
         let ctx = |level| {
             Context::new(
                 None,
                 Rc::new(TestPlatform::default()),
-                dice_mcp::protocol::version::Version::V2026_07_28,
+                mcp_worker::protocol::version::Version::V2026_07_28,
             )
             .with_log_level(level)
         };
@@ -444,9 +447,9 @@ mod tests {
 #[cfg(test)]
 mod primitives_flow {
     use super::*;
-    use dice_mcp::mcp::{handle, Post, PostOutcome};
-    use dice_mcp::protocol::McpHeaders;
-    use dice_mcp::testing::{block_on, TestPlatform};
+    use mcp_worker::mcp::{handle, Post, PostOutcome};
+    use mcp_worker::protocol::McpHeaders;
+    use mcp_worker::testing::{block_on, TestPlatform};
     use serde_json::{json, Value};
     use std::rc::Rc;
 
@@ -469,9 +472,9 @@ mod primitives_flow {
     }
 
     /// A verified caller with these claims (`sub` taken from them).
-    fn principal(claims: Value) -> dice_mcp::auth::Principal {
+    fn principal(claims: Value) -> mcp_worker::auth::Principal {
         let claims = claims.as_object().cloned().unwrap_or_default();
-        dice_mcp::auth::Principal {
+        mcp_worker::auth::Principal {
             subject: claims.get("sub").and_then(Value::as_str).map(str::to_owned),
             scopes: Vec::new(),
             claims,
@@ -480,7 +483,7 @@ mod primitives_flow {
 
     /// [`send`] as `caller`.
     fn send_as(
-        caller: Option<dice_mcp::auth::Principal>,
+        caller: Option<mcp_worker::auth::Principal>,
         version: &str,
         method: &str,
         mut params: Value,
@@ -904,10 +907,10 @@ mod primitives_flow {
     // Its Args were NoArgs beside a declared `topic`: a get with a topic failed in serde.
     #[test]
     fn the_scoped_prompt_takes_its_argument() {
-        let caller = dice_mcp::testing::caller(None, &["brief"]);
-        let platform = std::rc::Rc::new(dice_mcp::testing::TestPlatform::default());
+        let caller = mcp_worker::testing::caller(None, &["brief"]);
+        let platform = std::rc::Rc::new(mcp_worker::testing::TestPlatform::default());
         let args = json!({"topic": "dice"});
-        let got = dice_mcp::testing::get_prompt_with(
+        let got = mcp_worker::testing::get_prompt_with(
             &primitives::ScopedBriefing,
             args,
             Some(caller),
@@ -917,7 +920,7 @@ mod primitives_flow {
     }
 
     fn as_caller(scopes: &[&str], method: &str, params: Value) -> PostOutcome {
-        let caller = dice_mcp::auth::Principal {
+        let caller = mcp_worker::auth::Principal {
             subject: Some("s".into()),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
@@ -981,7 +984,7 @@ mod primitives_flow {
             "{all:?}"
         );
         // The host helpers enforce them too.
-        use dice_mcp::testing::{get_prompt, read_resource, Refused};
+        use mcp_worker::testing::{get_prompt, read_resource, Refused};
         assert_eq!(
             read_resource(&RESOURCES, "test://scoped/plans"),
             Err(Refused::MissingScopes(vec!["plans:read"]))

@@ -2,12 +2,12 @@
 //! `prompts-*`, `completion-complete`, `caching` and
 //! `input-required-result-non-tool-request` scenarios read, with the contents they check.
 
-use dice_mcp::prompts::{Argument, Completer, Prompt, PromptError, PromptMessage, PromptResult};
-use dice_mcp::resources::{
+use mcp_worker::prompts::{Argument, Completer, Prompt, PromptError, PromptMessage, PromptResult};
+use mcp_worker::resources::{
     Annotations, CacheHint, Completion, CompletionRequest, Icon, Resource, ResourceBody,
     ResourceContents, ResourceError, ResourceTemplate, Role,
 };
-use dice_mcp::tools::{BoxFuture, Content, Context, InputRequest, NoArgs, Schema};
+use mcp_worker::tools::{BoxFuture, Content, Context, InputRequest, NoArgs, Schema};
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -2,8 +2,8 @@
 //! hand) against the one schemars derives from its type.
 
 use crate::{fixtures, headers, primitives, tasks};
-use dice_mcp::derived_schema;
-use dice_mcp::testing::{
+use mcp_worker::derived_schema;
+use mcp_worker::testing::{
     assert_prompt_arguments_match, assert_template_schema_matches, assert_tool_schemas_match,
     no_args_derived, NoOutput,
 };

@@ -2,7 +2,7 @@
 //! A skill is its SKILL.md and the other files of its folder, each included at build time;
 //! the `sep-2640-skills-*` scenarios of the conformance suite list, read and walk them.
 
-use dice_mcp::skills::{Skill, SkillFile, Skills};
+use mcp_worker::skills::{Skill, SkillFile, Skills};
 
 pub static PDF_PROCESSING: Skill = Skill {
     skill_md: include_str!("skills/pdf-processing/SKILL.md"),

@@ -2,7 +2,7 @@
 //! behaviour each scenario checks, and `await_upstream`, which the e2e tests use to decide
 //! when a task's work finishes.
 
-use dice_mcp::tools::{
+use mcp_worker::tools::{
     Context, FetchRequest, InputRequest, NoArgs, Schema, TaskSupport, Tool, ToolError,
 };
 use serde::Deserialize;

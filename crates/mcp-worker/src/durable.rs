@@ -27,7 +27,7 @@ use crate::tasks::Store;
 use crate::tools::{BoxFuture, Platform};
 
 /// A Durable Object namespace binding that keeps a server's tasks:
-/// `tasks: Some(&dice_mcp::durable::Binding("TASKS"))` in the `mcp::Server`.
+/// `tasks: Some(&mcp_worker::durable::Binding("TASKS"))` in the `mcp::Server`.
 pub struct Binding(pub &'static str);
 
 impl Backend for Binding {
@@ -166,7 +166,7 @@ pub async fn alarm(object: &Object) -> Result<Response> {
 /// `wrangler.toml` to bind:
 ///
 /// ```ignore
-/// dice_mcp::task_object!(TaskObject, SERVER);
+/// mcp_worker::task_object!(TaskObject, SERVER);
 /// ```
 ///
 /// ```toml

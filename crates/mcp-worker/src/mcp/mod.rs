@@ -35,8 +35,8 @@ use crate::tools::{Caller, Platform, Registry};
 /// no server:
 ///
 /// ```
-/// use dice_mcp::mcp::Server;
-/// use dice_mcp::tools::Registry;
+/// use mcp_worker::mcp::Server;
+/// use mcp_worker::tools::Registry;
 ///
 /// static TOOLS: Registry = Registry::new(&[]);
 /// static SERVER: Server = Server::new("my-server", "1.0.0")
@@ -918,7 +918,32 @@ mod tests {
             .prompts(prompts)
     }
     static NO_TOOLS: Registry = Registry::new(&[]);
-    static VIEWLESS: Registry = Registry::new(&[&crate::tools::dice::RollDice]);
+    /// A tool that names a view no registry here serves.
+    struct Drawn;
+    static DRAWING: crate::apps::View = crate::apps::View {
+        uri: "ui://t/drawing.html",
+        name: "drawing",
+        title: None,
+        description: "draws",
+        html: "<!doctype html><p>drawn</p>",
+        csp: crate::apps::Csp::NONE,
+        prefers_border: false,
+    };
+    impl crate::tools::Tool for Drawn {
+        const NAME: &'static str = "drawn";
+        const DESCRIPTION: &'static str = "has a view";
+        const VIEW: Option<&'static crate::apps::View> = Some(&DRAWING);
+        type Args = crate::tools::NoArgs;
+        type Output = String;
+        async fn call(
+            &self,
+            _: crate::tools::NoArgs,
+            _: &crate::tools::Context,
+        ) -> Result<String, crate::tools::ToolError> {
+            Ok(String::new())
+        }
+    }
+    static VIEWLESS: Registry = Registry::new(&[&Drawn]);
     static EMPTY_PROMPTS: crate::prompts::Registry = crate::prompts::Registry::EMPTY;
 
     /// The rate limit's question, for bodies of every kind: the envelope's reader answers
@@ -1072,7 +1097,8 @@ mod tests {
             (server(&NO_VIEW, &EMPTY_PROMPTS, &VIEWLESS), "its view"),
         ] {
             // The old start-up check (tools and skills) let each of these through.
-            assert!(server.tools.check().is_ok() && server.skills.check().is_ok());
+            assert_eq!(server.tools.check(), Ok(()));
+            assert!(server.skills.check().is_ok());
             let err = server.check().unwrap_err();
             assert!(err.contains(says), "{err}");
             let check = std::panic::AssertUnwindSafe(|| server.assert_valid());

@@ -229,31 +229,27 @@ pub fn call_tool_in(
     (result, sent)
 }
 
-/// Serves `req` with the product's server ([`crate::SERVER`]) on an empty platform: the
-/// whole HTTP core, as the worker runs it, minus workers-rs.
+/// Serves `req` with `server` on an empty platform: the whole HTTP core, as the worker
+/// runs it, minus workers-rs.
 pub fn handle(
+    server: &'static crate::mcp::Server,
     config: &crate::config::Config,
     req: &crate::http::HttpRequest,
     now: i64,
 ) -> crate::http::Response {
-    handle_on(config, req, now, Rc::new(TestPlatform::default()))
+    handle_on(server, config, req, now, Rc::new(TestPlatform::default()))
 }
 
 /// [`handle`] on a platform of the test's (keep an `Rc` of your [`TestPlatform`] to look
 /// at what the pipeline asked of it).
 pub fn handle_on(
+    server: &'static crate::mcp::Server,
     config: &crate::config::Config,
     req: &crate::http::HttpRequest,
     now: i64,
     platform: Rc<dyn Platform>,
 ) -> crate::http::Response {
-    block_on(crate::http::handle(
-        &crate::SERVER,
-        config,
-        req,
-        now,
-        platform,
-    ))
+    block_on(crate::http::handle(server, config, req, now, platform))
 }
 
 /// Tasks kept in memory, for host tests of servers with task-supporting tools: the same

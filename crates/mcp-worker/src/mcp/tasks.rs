@@ -16,8 +16,8 @@ use crate::tools::{BoxFuture, CallResult, Context, Definition, DynTool, Platform
 type Params<'a> = Option<&'a Map<String, Value>>;
 
 /// Where a server keeps its tasks: on Workers, a Durable Object namespace binding
-/// (`dice_mcp::durable::Binding`); in host tests, memory
-/// (`dice_mcp::testing::MemoryTasks`).
+/// (`mcp_worker::durable::Binding`); in host tests, memory
+/// (`mcp_worker::testing::MemoryTasks`).
 ///
 /// The provided methods hold the extension's logic. They are reached only through a
 /// server's backend, so a server without one (the dice server) links none of it.

@@ -4,8 +4,8 @@
 //! a Rust type with the schema declared beside it ([`Schema`]), the scopes it needs, and
 //! an async handler that gets the arguments and a [`Context`]. Listing, paging, argument
 //! checking, revision shaping, content blocks and scope challenges are done here and in
-//! `crate::mcp` for every tool. To add one, write `src/tools/my_tool.rs` and add
-//! `&my_tool::MyTool` to [`REGISTRY`]. A tool may name an MCP Apps view that draws its
+//! `crate::mcp` for every tool. A server lists its tools in a [`Registry`], which its
+//! `mcp::Server` names. A tool may name an MCP Apps view that draws its
 //! results (`const VIEW`, see `crate::apps` and docs/apps.md).
 
 use serde::de::DeserializeOwned;
@@ -17,7 +17,6 @@ use crate::protocol::param_headers::{self, ParamHeader};
 
 pub(crate) mod args;
 pub(crate) mod content;
-pub mod dice;
 
 pub use args::{NoArgs, Schema};
 pub use content::{CallResult, Content, IntoCallResult, Json, ResourceLink};
@@ -28,9 +27,6 @@ pub use crate::primitives::{
     BoxFuture, Caller, Context, FetchError, FetchRequest, FetchResponse, InputKind, InputRequest,
     LogLevel, Platform, ToolError,
 };
-
-/// Every tool this server offers, in the order `tools/list` returns them.
-pub static REGISTRY: Registry = Registry::new(&[&dice::RollDice]);
 
 /// One tool. Implement it for a unit struct and register `&YourTool`.
 ///
@@ -510,27 +506,7 @@ mod tests {
     }
 
     #[test]
-    fn the_dice_tools_mirror_no_argument() {
-        assert!(REGISTRY
-            .page(None)
-            .unwrap()
-            .tools
-            .iter()
-            .all(|(_, d)| d.param_headers.is_empty()));
-    }
-
-    #[test]
     fn scopes_are_listed_once() {
         assert_eq!(Registry::new(&FIVE).scopes(), vec!["a", "b"]);
-    }
-
-    #[test]
-    fn the_real_registry_is_valid() {
-        REGISTRY.assert_valid();
-        assert!(REGISTRY.page(None).unwrap().next_cursor.is_none());
-        assert_eq!(
-            REGISTRY.get("roll_dice").unwrap().1.input_schema["required"],
-            json!(["n_dice"])
-        );
     }
 }

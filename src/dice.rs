@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{Context, Json, Schema, Tool, ToolError};
-use crate::apps::{Csp, View};
+use mcp_worker::apps::{Csp, View};
+use mcp_worker::tools::{Context, Json, Schema, Tool, ToolError};
 
 /// How many dice one call may roll.
 pub const MAX_DICE: u8 = 100;
@@ -290,8 +290,8 @@ mod tests {
         assert!(chi2 < 45.0, "chi-square {chi2:.1} for counts {counts:?}");
     }
 
-    fn call(args: serde_json::Value) -> crate::tools::CallResult {
-        crate::testing::call_tool(&RollDice, args)
+    fn call(args: serde_json::Value) -> mcp_worker::tools::CallResult {
+        mcp_worker::testing::call_tool(&RollDice, args)
     }
 
     #[test]
@@ -313,7 +313,7 @@ mod tests {
             assert!(out.is_error);
             assert_eq!(
                 out.content,
-                vec![crate::tools::Content::text(format!(
+                vec![mcp_worker::tools::Content::text(format!(
                     "'n_dice' must be from 1 to {MAX_DICE}; got {n}."
                 ))]
             );
@@ -322,10 +322,10 @@ mod tests {
 
     #[test]
     fn the_schemas_match_the_types() {
-        crate::testing::assert_tool_schemas_match(
+        mcp_worker::testing::assert_tool_schemas_match(
             &RollDice,
-            crate::derived_schema!(RollArgs),
-            crate::derived_schema!(output Rolls),
+            mcp_worker::derived_schema!(RollArgs),
+            mcp_worker::derived_schema!(output Rolls),
         );
     }
 
@@ -342,20 +342,14 @@ mod tests {
                 "the n_dice description",
                 n_dice["description"].as_str().unwrap(),
             ),
-            (
-                "SERVER.instructions (src/lib.rs)",
-                crate::SERVER.instructions,
-            ),
+            ("INSTRUCTIONS (src/lib.rs)", crate::INSTRUCTIONS),
         ];
         for (what, text) in texts {
             assert!(text.contains(&range), "{what} must say {range:?}: {text}");
         }
         for (what, text) in [
             ("RollDice::DESCRIPTION", RollDice::DESCRIPTION),
-            (
-                "SERVER.instructions (src/lib.rs)",
-                crate::SERVER.instructions,
-            ),
+            ("INSTRUCTIONS (src/lib.rs)", crate::INSTRUCTIONS),
         ] {
             assert!(text.contains("n_dice"), "{what} must name n_dice: {text}");
         }

@@ -1,0 +1,102 @@
+//! mcp-worker: stateless Model Context Protocol servers for Cloudflare Workers, in Rust.
+//!
+//! # Writing a server
+//!
+//! A tool, a resource or a prompt is a type in one file, registered in one line; the core
+//! does listing, paging, argument checks, revision shaping, scope challenges and errors
+//! for all of them. What an author uses:
+//!
+//! - [`tools`]: the [`Tool`](tools::Tool) trait, [`ToolError`](tools::ToolError), typed
+//!   arguments ([`Schema`](tools::Schema)), results ([`Json`](tools::Json),
+//!   [`Content`](tools::Content)), the [`Registry`](tools::Registry); a tool's
+//!   [`TaskSupport`](tools::TaskSupport) for calls that outlive the request (docs/tasks.md).
+//! - [`resources`] and [`prompts`]: the [`Resource`](resources::Resource),
+//!   [`ResourceTemplate`](resources::ResourceTemplate) and [`Prompt`](prompts::Prompt)
+//!   traits and their registries; [`completion`] for their arguments and variables.
+//! - [`primitives`]: what every handler gets and shares: the
+//!   [`Context`](primitives::Context) (the caller, variables and secrets, `fetch`,
+//!   progress, logging, input requests), errors, icons, cache hints. Each primitive's
+//!   module re-exports what it needs (`tools::Context` is this `Context`).
+//! - [`apps`] (MCP Apps views) and [`skills`] (Agent Skills, SEP-2640).
+//! - [`mcp::Server`]: a server's name, instructions and registries, built in a `static`.
+//! - [`bindings`]: the worker's bindings, typed, as methods of the `Context`
+//!   (`ctx.kv("NOTES")?`, `ctx.d1(…)`, `ctx.bucket(…)`, `ctx.durable_object(…)`,
+//!   `ctx.service(…)`, `ctx.env()`); on the host they answer an error naming the binding.
+//! - In the worker (wasm32, so not on this host-built page): `adapter::serve` answers a
+//!   request for a `Server` (for a worker entry of your own), and `durable::Binding` with
+//!   `task_object!` keep tasks in a Durable Object.
+//! - [`testing`]: host helpers to run a tool, resource or prompt in `cargo test`
+//!   (docs/testing.md).
+//!
+//! The other modules (`alloc`, `protocol`, `auth`, `config`, `ratelimit`, `log`, `http`, `tasks`)
+//! are the server's own: public only so this repository's host tests, benchmarks, fuzz
+//! targets and the dice server's `dice-token` can reach them, hidden from these docs, and
+//! free to change in any commit. Don't build on them.
+//!
+//! `adapter.rs` is the file that knows workers-rs: it turns a `worker::Request` into
+//! an `http::HttpRequest`, hands `http::handle` the platform, and turns the answer back.
+//! Everything else is plain Rust, tested on the host with `cargo test` (`bindings` names
+//! workers-rs's binding types for tools, and `durable` is the Durable Object's face).
+//!
+//! # Layers
+//!
+//! A module imports only the ones below it. From the bottom:
+//! 0. `alloc`: the worker's allocator, which imports nothing of the crate.
+//! 1. `protocol`: the JSON-RPC envelope and codes, the revisions, MCP's header rules.
+//! 2. The primitives' API, in this order: `primitives` (what they all share: the
+//!    handler's context, input requests, errors, paging), `apps`, `completion`, `tools`,
+//!    `resources`, `prompts`, `skills`, `tasks` (the task record, the task object).
+//! 3. The server, `mcp`: capabilities, dispatch, streaming, input rounds, `tasks/*`.
+//! 4. `auth`, `config`, `ratelimit` and `log`, composed with the server by `http`, the
+//!    pipeline.
+//! 5. `adapter` and `durable`, the workers-rs faces; `bindings`, a tool's typed way to
+//!    the worker's bindings; `testing`, the host helpers.
+//!
+//! `tests/layers.rs` holds this order and fails on a use that points up. What still
+//! points upward, and why (docs/layout.md says more):
+//! - A registry points at the server code that serves it: `resources::Registry`,
+//!   `prompts::Registry` and `skills::Skills` hold a reference to `mcp`'s methods for
+//!   them, set by their `new` and absent from `EMPTY` and `NONE`. A server that registers
+//!   none of them links none of that code: a deliberate size trade.
+//! - The context holds the caller as an `auth::Principal`, a plain value; `auth`
+//!   imports only `protocol`, so this makes no circle.
+
+// Lets the crate's own macros and doc examples name it `mcp_worker` from inside too.
+extern crate self as mcp_worker;
+
+// The author's API, documented.
+pub mod apps;
+pub mod bindings;
+pub mod completion;
+pub mod mcp;
+pub mod primitives;
+pub mod prompts;
+pub mod resources;
+pub mod skills;
+pub mod tools;
+
+#[cfg(target_arch = "wasm32")]
+pub mod adapter;
+#[cfg(target_arch = "wasm32")]
+pub mod durable;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
+
+// The server's own modules (docs/layout.md "What is public"): `pub` only for this
+// repository's tests, benchmarks, fuzz targets and tools, hidden from the docs.
+#[doc(hidden)]
+pub mod alloc;
+#[doc(hidden)]
+pub mod auth;
+#[doc(hidden)]
+pub mod config;
+#[doc(hidden)]
+pub mod http;
+#[doc(hidden)]
+pub mod log;
+#[doc(hidden)]
+pub mod protocol;
+#[doc(hidden)]
+pub mod ratelimit;
+#[doc(hidden)]
+pub mod tasks;
