@@ -1,14 +1,17 @@
-// Checks that a URL (local or deployed) really answers as dice-mcp with your token, before
-// you wire OpenAI to it: OpenAI's only feedback is a terse 424 external_connector_error.
+// Checks that a URL (local or deployed) really answers as an MCP server with your token,
+// before you wire OpenAI to it: OpenAI's only feedback is a terse 424
+// external_connector_error. Any server on mcp-worker: it calls roll_dice where the server
+// has it, else the tool --tool names (with --args, a JSON object), else none.
 //
 //   npm run smoke -- https://dice-mcp.example.workers.dev/mcp/ [--token T] [--origin O]
+//                    [--tool NAME [--args JSON]]
 //
 // The token comes from --token, else DICE_MCP_TOKEN, else TOKEN. Each check prints a line;
 // a failure also prints what is most likely wrong. Exits 0 only when every check passed.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
-const USAGE = "usage: npm run smoke -- <url> [--token TOKEN] [--origin ORIGIN]";
+const USAGE = "usage: npm run smoke -- <url> [--token TOKEN] [--origin ORIGIN] [--tool NAME [--args JSON]]";
 const TIMEOUT_MS = 15_000;
 
 function parseArgs(argv) {
@@ -21,6 +24,15 @@ function parseArgs(argv) {
     };
     if (a === "--token") opts.token = value();
     else if (a === "--origin") opts.origin = value();
+    else if (a === "--tool") opts.tool = value();
+    else if (a === "--args") {
+      const text = value();
+      try {
+        opts.args = JSON.parse(text);
+      } catch {
+        throw new Error(`--args takes a JSON object, e.g. '{"a": 2}'; got ${text}\n${USAGE}`);
+      }
+    }
     else if (a.startsWith("--token=")) opts.token = a.slice(8);
     else if (a.startsWith("--origin=")) opts.origin = a.slice(9);
     else if (a === "-h" || a === "--help") throw new Error(USAGE);
@@ -153,7 +165,7 @@ async function main() {
   }
   const { url, token, origin } = opts;
   const extra = origin ? { origin } : {};
-  console.log(`dice-mcp smoke check of ${url.href}${origin ? ` as Origin ${origin}` : ""}`);
+  console.log(`MCP smoke check of ${url.href}${origin ? ` as Origin ${origin}` : ""}`);
 
   // 1. Without a token: the endpoint must exist and refuse, pointing at its metadata.
   const anon = await request(url, { headers: { ...JSON_HEADERS, ...extra }, body: INITIALIZE });
@@ -225,14 +237,25 @@ async function main() {
     pass("MCP handshake (official TypeScript SDK)", `${server?.name} ${server?.version}, protocol ${transport.protocolVersion}`);
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
-    if (names.includes("roll_dice")) pass("tools/list", names.join(", "));
-    else fail("tools/list", `roll_dice is not among the tools: ${names.join(", ") || "none"}`);
-    const result = await client.callTool({ name: "roll_dice", arguments: { n_dice: 3 } });
-    const dice = result.structuredContent?.result;
-    if (!result.isError && Array.isArray(dice) && dice.length === 3 && dice.every((d) => Number.isInteger(d) && d >= 1 && d <= 6)) {
-      pass("tools/call roll_dice", `rolled ${dice.join(", ")}`);
+    pass("tools/list", names.join(", ") || "no tools");
+    const tool = opts.tool ?? (names.includes("roll_dice") ? "roll_dice" : undefined);
+    if (!tool) {
+      skip("tools/call", "name a tool to call with --tool NAME (and --args JSON)");
+    } else if (!names.includes(tool)) {
+      fail(`tools/call ${tool}`, `${tool} is not among the tools: ${names.join(", ") || "none"}`);
     } else {
-      fail("tools/call roll_dice", `unexpected result: ${JSON.stringify(result).slice(0, 300)}`);
+      const args = opts.args ?? (tool === "roll_dice" ? { n_dice: 3 } : {});
+      const result = await client.callTool({ name: tool, arguments: args });
+      const dice = result.structuredContent?.result;
+      if (result.isError) {
+        fail(`tools/call ${tool}`, `a tool error: ${JSON.stringify(result.content).slice(0, 300)}`);
+      } else if (tool !== "roll_dice") {
+        pass(`tools/call ${tool}`, JSON.stringify(result.structuredContent ?? result.content).slice(0, 120));
+      } else if (Array.isArray(dice) && dice.length === 3 && dice.every((d) => Number.isInteger(d) && d >= 1 && d <= 6)) {
+        pass("tools/call roll_dice", `rolled ${dice.join(", ")}`);
+      } else {
+        fail("tools/call roll_dice", `unexpected result: ${JSON.stringify(result).slice(0, 300)}`);
+      }
     }
   } catch (e) {
     fail("MCP session with the official TypeScript SDK", e.message);

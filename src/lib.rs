@@ -31,19 +31,10 @@ pub static SERVER: Server = Server::new("dice-mcp", env!("CARGO_PKG_VERSION"))
 static ALLOCATOR: mcp_worker::alloc::SizeClasses<std::alloc::System> =
     mcp_worker::alloc::SizeClasses::new(std::alloc::System);
 
-/// The worker's entry. A crate that serves this server's tools in a worker of its own
-/// (the conformance fixture worker) turns the `entry` feature off. It takes and gives the
-/// runtime's own `web_sys` request and response: workers-rs's `Request` and `Response`
-/// wrappers would copy the request head and the answer once more.
-#[cfg(all(target_arch = "wasm32", feature = "entry"))]
-#[worker::event(fetch)]
-async fn fetch(
-    req: worker::web_sys::Request,
-    env: worker::Env,
-    _ctx: worker::Context,
-) -> worker::Result<worker::web_sys::Response> {
-    mcp_worker::adapter::serve(&SERVER, req, env).await
-}
+// The worker's entry. A crate that serves roll_dice in a worker of its own (the
+// conformance fixture worker) turns the `entry` feature off.
+#[cfg(feature = "entry")]
+mcp_worker::entry!(SERVER);
 
 #[cfg(test)]
 mod tests {

@@ -62,7 +62,10 @@ struct Block {
 }
 
 fn pages() -> Vec<PathBuf> {
-    let mut pages = vec![root().join("README.md")];
+    let mut pages = vec![
+        root().join("README.md"),
+        root().join("crates/mcp-worker/README.md"),
+    ];
     let mut docs: Vec<PathBuf> = fs::read_dir(root().join("docs"))
         .expect("docs/ exists")
         .map(|e| e.unwrap().path())
@@ -280,10 +283,11 @@ fn check_layout(b: &Block) -> Result<(), String> {
 #[test]
 fn every_code_block_in_the_docs_is_checked() {
     let code = sources(
-        &["examples", "src", "crates", "tests", "scripts"],
+        &["examples", "src", "crates", "starter", "tests", "scripts"],
         &[".rs", ".py", ".mjs", ".js", ".html"],
     );
-    let configs = sources(&[".", "tests", "examples", "bench"], &["wrangler.toml"]);
+    let mut configs = sources(&[".", "tests", "examples", "bench"], &["wrangler.toml"]);
+    configs.extend(sources(&["starter"], &["wrangler.toml", "Cargo.toml"]));
     let mut problems = Vec::new();
     let mut count = 0;
     for page in pages() {

@@ -32,7 +32,7 @@ export async function freePort() {
 /**
  * `vars` may be a function of the worker's base URL (`http://127.0.0.1:PORT`), for
  * variables that name it (PUBLIC_URL).
- * @param {{ vars?: Record<string,string> | ((base: string) => Record<string,string>), args?: string[], envFile?: string }} options
+ * @param {{ vars?: Record<string,string> | ((base: string) => Record<string,string>), args?: string[], envFile?: string, cwd?: string }} options
  * @returns {Promise<{ base: string, url: string, stop: () => Promise<void>, logs: () => string }>}
  */
 export async function startWorker(options = {}) {
@@ -47,7 +47,7 @@ export async function startWorker(options = {}) {
   }
 }
 
-async function startWorkerOnce({ vars = {}, args = [], envFile, persistTo } = {}) {
+async function startWorkerOnce({ vars = {}, args = [], envFile, persistTo, cwd = ROOT } = {}) {
   const port = await freePort();
   const inspectorPort = await freePort();
   // Local state (the rate limiters' counters) of this worker only: counts must not carry
@@ -74,7 +74,7 @@ async function startWorkerOnce({ vars = {}, args = [], envFile, persistTo } = {}
       ...args,
     ],
     {
-      cwd: ROOT,
+      cwd,
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,

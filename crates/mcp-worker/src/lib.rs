@@ -64,6 +64,32 @@
 // Lets the crate's own macros and doc examples name it `mcp_worker` from inside too.
 extern crate self as mcp_worker;
 
+/// Declares the worker's fetch handler: every request goes to `$server`, a `static`
+/// [`mcp::Server`]. One line in an app's `lib.rs`:
+///
+/// ```ignore
+/// mcp_worker::entry!(SERVER);
+/// ```
+///
+/// It expands to workers-rs's `#[event(fetch)]` on wasm32 (so the app depends on
+/// `worker` too) and to nothing on the host, where `cargo test` runs. It hands the
+/// runtime's own request to the server and its answer back, without workers-rs's
+/// `Request` and `Response` wrappers (which would copy the head and the answer once more).
+#[macro_export]
+macro_rules! entry {
+    ($server:path) => {
+        #[cfg(target_arch = "wasm32")]
+        #[::worker::event(fetch)]
+        async fn fetch(
+            req: ::worker::web_sys::Request,
+            env: ::worker::Env,
+            _ctx: ::worker::Context,
+        ) -> ::worker::Result<::worker::web_sys::Response> {
+            $crate::adapter::serve(&$server, req, env).await
+        }
+    };
+}
+
 // The author's API, documented.
 pub mod apps;
 pub mod bindings;

@@ -136,15 +136,7 @@ const TASKS: Option<&'static dyn mcp_worker::mcp::tasks::Backend> = None;
 #[cfg(target_arch = "wasm32")]
 mcp_worker::task_object!(TaskObject, SERVER);
 
-#[cfg(target_arch = "wasm32")]
-#[worker::event(fetch)]
-async fn fetch(
-    req: worker::web_sys::Request,
-    env: worker::Env,
-    _ctx: worker::Context,
-) -> worker::Result<worker::web_sys::Response> {
-    mcp_worker::adapter::serve(&SERVER, req, env).await
-}
+mcp_worker::entry!(SERVER);
 
 // docs/tools.md's excerpts, compiled and tested here.
 #[cfg(test)]
