@@ -36,9 +36,9 @@ tool_overrides
 # own size measure); by default wasm-opt inlines every such function, whatever its size.
 # That default merged the pipeline into a few functions of up to 49 KB, which V8 compiles
 # whole, every branch, on their first call. Kept apart: the upload is 6.9 KiB smaller
-# gzipped and the first answer compiles less, the first tools/call a little more (issue
-# 19, docs/benchmarks.md "The fifth pass: cold start"). Of 0, 3, 5, 10, 20, 40, 100 and
-# 1000, 20 gave the smallest gzip.
+# gzipped and the first answer compiles less, the first tools/call a little more (the
+# measurements are in the history of docs/benchmarks.md). Of 0, 3, 5, 10, 20, 40, 100
+# and 1000, 20 gave the smallest gzip.
 # A failed wasm-opt leaves no build behind: the unoptimised wasm would look fresh.
 wasm-opt -O -ocimfs=20 --strip-debug --strip-producers \
   --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \

@@ -22,3 +22,6 @@ cargo test --quiet
 wasm_build_env
 tool_overrides
 worker-build --release
+# What that build ran with, for `wrangler dev` to rebuild the same way with the starter's
+# own build command: the tools above instead of downloads, and the same target folder.
+env | grep -E '^(PATH|CARGO_TARGET_DIR|RUSTUP_TOOLCHAIN|RUSTC_BOOTSTRAP|CARGO_UNSTABLE_BUILD_STD|WASM_BINDGEN_BIN|WASM_OPT_BIN|ESBUILD_BIN)=' > "$dir/.build-env"

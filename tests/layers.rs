@@ -389,3 +389,126 @@ fn the_scanner_sees_what_it_must() {
     let seen: Vec<String> = code.iter().flat_map(|l| targets(l, &path)).collect();
     assert_eq!(seen, ["a", "e"]);
 }
+
+/// What the library hides from its documentation: `mcp_worker::PATH` for each item marked
+/// `#[doc(hidden)]` (a module, or an item inside a documented one), read from the
+/// library's own files so the list cannot drift from them.
+fn hidden_paths() -> Vec<String> {
+    let src = library_src();
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut hidden = Vec::new();
+    for file in files {
+        let module = module_path(file.strip_prefix(&src).unwrap());
+        let text = fs::read_to_string(&file).unwrap();
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            if line.trim() != "#[doc(hidden)]" {
+                continue;
+            }
+            // The item the attribute is on: past doc comments and other attributes.
+            let item = lines
+                .by_ref()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with("///") && !l.starts_with("#["));
+            let Some(rest) = item.and_then(|l| l.strip_prefix("pub ")) else {
+                continue;
+            };
+            let rest = rest.trim_start_matches("async ");
+            let Some((_, after)) = rest.split_once(' ') else {
+                continue;
+            };
+            let name: String = after
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let mut path = vec!["mcp_worker".to_owned()];
+            path.extend(module.iter().cloned());
+            path.push(name);
+            hidden.push(path.join("::"));
+        }
+    }
+    hidden
+}
+
+/// Apps, examples, the starter and the docs' snippets use only the library's documented
+/// API: what is hidden is the library's own, free to change in any release. Host tests,
+/// benchmarks, fuzz targets and the dice server's token tool may reach further.
+#[test]
+fn apps_examples_and_snippets_use_only_the_documented_api() {
+    let hidden = hidden_paths();
+    for must in [
+        "mcp_worker::auth",
+        "mcp_worker::http",
+        "mcp_worker::mcp::handle",
+    ] {
+        assert!(hidden.iter().any(|h| h == must), "{must} in {hidden:?}");
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src", "examples", "starter/src", "tests/conformance/src"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    files.retain(|f| {
+        let rel = f.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+        // The repository's own tools and the fixture's test files reach further.
+        !rel.starts_with("src/bin/") && !rel.ends_with("_test.rs")
+    });
+    let mut texts: Vec<(String, Vec<String>)> = files
+        .iter()
+        .map(|f| {
+            let rel = f.strip_prefix(root).unwrap().display().to_string();
+            (rel, code_lines(&fs::read_to_string(f).unwrap()))
+        })
+        .collect();
+    // The rust blocks of the docs and of the library's README.
+    let mut pages = vec![
+        root.join("README.md"),
+        root.join("crates/mcp-worker/README.md"),
+    ];
+    for e in fs::read_dir(root.join("docs")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "md") {
+            pages.push(p);
+        }
+    }
+    for page in pages {
+        let text = fs::read_to_string(&page).unwrap();
+        let mut in_rust = false;
+        let mut block = String::new();
+        for line in text.lines() {
+            if line.trim_start().starts_with("```") {
+                if in_rust {
+                    let rel = page.strip_prefix(root).unwrap().display().to_string();
+                    texts.push((rel, code_lines(&block)));
+                    block.clear();
+                }
+                in_rust = !in_rust && line.trim_start() == "```rust";
+                continue;
+            }
+            if in_rust {
+                block.push_str(line);
+                block.push('\n');
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for (file, lines) in &texts {
+        for (i, line) in lines.iter().enumerate() {
+            for h in &hidden {
+                let used = line.match_indices(h.as_str()).any(|(at, _)| {
+                    let next = line[at + h.len()..].chars().next();
+                    !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                });
+                if used {
+                    problems.push(format!(
+                        "{file}:{}: uses {h}, which the library hides (not part of its API): {}",
+                        i + 1,
+                        line.trim()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -22,6 +22,12 @@ let worker;
 
 before(async () => {
   execFileSync("bash", [path.join(ROOT, "scripts/starter.sh"), dir], { stdio: "inherit" });
+  // wrangler dev runs the starter's build command again: with the tools the script used
+  // (no downloads here) and its target folder, so it only re-links.
+  for (const line of readFileSync(path.join(dir, ".build-env"), "utf8").split("\n")) {
+    const at = line.indexOf("=");
+    if (at > 0) process.env[line.slice(0, at)] = line.slice(at + 1);
+  }
   // Served as docs/start.md says to before deploying: tokens required, verified
   // against a key of the test's (the library's default audience, no issuer).
   worker = await startWorker({ cwd: dir, vars: { JWT_PUBLIC_KEY: JSON.stringify({ keys: [key.jwk] }) } });

@@ -28,7 +28,10 @@
 //! - [`testing`]: host helpers to run a tool, resource or prompt in `cargo test`
 //!   (docs/testing.md).
 //!
-//! The other modules (`alloc`, `protocol`, `auth`, `config`, `ratelimit`, `log`, `http`, `tasks`)
+//! - [`alloc`]: an allocator for a worker's many small, short-lived blocks, which an app
+//!   may install as its `#[global_allocator]` (the dice server does).
+//!
+//! The other modules (`protocol`, `auth`, `config`, `ratelimit`, `log`, `http`, `tasks`)
 //! are the server's own: public only so this repository's host tests, benchmarks, fuzz
 //! targets and the dice server's `dice-token` can reach them, hidden from these docs, and
 //! free to change in any commit. Don't build on them.
@@ -91,6 +94,7 @@ macro_rules! entry {
 }
 
 // The author's API, documented.
+pub mod alloc;
 pub mod apps;
 pub mod bindings;
 pub mod completion;
@@ -110,8 +114,6 @@ pub mod testing;
 
 // The server's own modules (docs/layout.md "What is public"): `pub` only for this
 // repository's tests, benchmarks, fuzz targets and tools, hidden from the docs.
-#[doc(hidden)]
-pub mod alloc;
 #[doc(hidden)]
 pub mod auth;
 #[doc(hidden)]

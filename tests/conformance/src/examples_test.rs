@@ -6,8 +6,8 @@ use crate::dice_rules::{DiceRules, Game};
 use crate::roll_for::{RollFor, RollForArgs};
 use crate::whoami::WhoAmI;
 use crate::{ask_upstream, export_report, greeting, snippets};
-use mcp_worker::auth::Principal;
 use mcp_worker::derived_schema;
+use mcp_worker::primitives::Principal;
 use mcp_worker::resources::{Registry, ResourceBody, ResourceTemplate};
 use mcp_worker::testing::{
     assert_prompt_arguments_match, assert_template_schema_matches, assert_tool_schemas_match,
