@@ -21,6 +21,9 @@ else
   log "clippy is not installed; skipping lints"
 fi
 
+log "the library's API docs (every public item documented, no broken links)"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked -p mcp-worker --no-deps --quiet
+
 log "host unit tests"
 cargo test --locked --workspace --quiet
 

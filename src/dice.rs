@@ -128,7 +128,7 @@ pub fn roll<E>(n: usize, mut fill: impl FnMut(&mut [u8]) -> Result<(), E>) -> Re
 
 /// The platform's random bytes, fetched [`Pool::SIZE`] at a time: one call to
 /// `crypto.getRandomValues` then serves about 36 rolls of three dice. That call cost
-/// 3,200 instructions per roll in workerd (issue 19). Each byte is handed out once and
+/// 3,200 instructions per roll in workerd. Each byte is handed out once and
 /// zeroed; the pool lives in the isolate's memory only.
 fn pooled_random(buf: &mut [u8]) -> Result<(), getrandom::Error> {
     thread_local! {

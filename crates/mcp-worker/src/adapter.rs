@@ -396,8 +396,7 @@ fn chain_panic_hook() {
 /// would fetch each header's name and value as a string of its own, each a crossing and
 /// a copy. The head comes back as one string, which wasm-bindgen copies into wasm (a loop
 /// over its UTF-16 units in JavaScript, about 1.5 µs a call sampled; `TextEncoder`'s bytes
-/// and their copy measured the same CPU time, issue 19's ninth pass in
-/// docs/benchmarks.md). Only the headers the server reads
+/// and their copy measured the same CPU time in a time profile). Only the headers the server reads
 /// are asked for, by name (`http::request_header_names`, set once per isolate):
 /// `Headers.forEach` copied every header, and a request through Cloudflare's edge carries
 /// a dozen the server never reads. The preflight's header is asked for only on `OPTIONS`,
@@ -439,7 +438,7 @@ export function request_head(request) {
 // Statuses and header sets the worker answers with again and again, each made once
 // (`define_head`) as a Response's init holding a Headers object, which the runtime copies
 // into each Response: a cached call took about 7% less CPU time than with the headers as
-// a record, whose properties the runtime reads and checks anew each time (issue 19).
+// a record, whose properties the runtime reads and checks anew each time (measured).
 const heads = [];
 export function define_head(k, status, headers) {
   const h = new Headers();
@@ -492,7 +491,7 @@ export function response_with(k, status, body, line, error) {
 /// The request without its body (read once the configuration is known to be good).
 fn read_head(req: &web_sys::Request) -> http::HttpRequest {
     // wasm-bindgen writes the string into our memory as UTF-8 itself: no byte array in
-    // between, no check here (issue 19).
+    // between, no check here (measured).
     let head = glue::request_head(req);
     let (method, url, headers) = http::read_head(&head);
     // The runtime's URL is already serialised (WHATWG): its origin is what precedes the
@@ -668,6 +667,7 @@ fn by_header(response: http::Response) -> web_sys::Response {
 /// The worker's side of [`Platform`]: its variables and secrets, `fetch`, the rate
 /// limiter bindings, the key set fetch, WebCrypto, the console and the bindings.
 pub struct WorkersPlatform {
+    /// The worker's environment: its variables, secrets and bindings.
     pub env: Env,
 }
 

@@ -30,6 +30,7 @@ pub struct View {
     pub uri: &'static str,
     /// The resource's name in `resources/list`.
     pub name: &'static str,
+    /// A human-readable name for its `resources/list` entry.
     pub title: Option<&'static str>,
     /// What the view shows; also ChatGPT's `openai/widgetDescription`, which its model reads.
     pub description: &'static str,
@@ -85,9 +86,13 @@ impl Visibility {
 /// What a tool says about views, gathered from its `Tool` constants.
 #[derive(Clone, Copy, Default)]
 pub struct ToolUi {
+    /// The view that draws the tool's results (`Tool::VIEW`).
     pub view: Option<&'static View>,
+    /// Who may call the tool (`Tool::VISIBILITY`).
     pub visibility: Visibility,
+    /// ChatGPT's status text while the tool runs (`Tool::INVOKING`).
     pub invoking: Option<&'static str>,
+    /// ChatGPT's status text once the tool is done (`Tool::INVOKED`).
     pub invoked: Option<&'static str>,
 }
 

@@ -116,9 +116,12 @@ impl From<worker::Error> for ToolError {
         // The runtime's words may name tables, keys or URLs: they go to the operator's
         // log, and the model learns where to look.
         #[cfg(target_arch = "wasm32")]
-        worker::console_error!("dice-mcp: a tool's platform call failed: {e}");
+        worker::console_error!(
+            "{}: a tool's platform call failed: {e}",
+            crate::adapter::log_name()
+        );
         #[cfg(not(target_arch = "wasm32"))]
-        eprintln!("dice-mcp: a tool's platform call failed: {e}");
+        eprintln!("a tool's platform call failed: {e}");
         ToolError::new("The platform refused the operation; the server's log has the details.")
     }
 }

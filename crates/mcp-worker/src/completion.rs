@@ -55,8 +55,11 @@ impl CompletionRequest {
 /// The suggestions: at most [`MAX_VALUES`], with how many exist in all.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Completion {
+    /// The values suggested, at most [`MAX_VALUES`].
     pub values: Vec<String>,
+    /// How many values match in all, when known (`total`).
     pub total: Option<usize>,
+    /// More values match than are sent (`hasMore`).
     pub has_more: bool,
 }
 

@@ -129,7 +129,7 @@ pub fn read_head(head: &str) -> (&str, &str, Headers) {
 /// from the runtime, and three of them only when they can matter ([`PREFLIGHT_HEADERS`],
 /// [`MODERN_HEADERS`]): asking for each by name costs the same whatever else the request
 /// carries, where copying every header cost more with each one a proxy or client adds
-/// (issue 19). [`HttpRequest::header`] refuses, in debug builds, a name not listed here.
+/// (measured). [`HttpRequest::header`] refuses, in debug builds, a name not listed here.
 pub const READ_HEADERS: &[&str] = &[
     "accept",
     "access-control-request-headers",
@@ -153,7 +153,7 @@ pub const PREFLIGHT_HEADERS: &[&str] = &["access-control-request-headers"];
 /// one is answered in it or refused as a mismatch (`headers::request_version`), and a
 /// 2026-07-28 request without the header is refused for that (`headers::request_version`;
 /// tests/e2e/http-rules.test.mjs holds both). Each name asked for and absent cost about
-/// 2,500 instructions in workerd (issue 19).
+/// 2,500 instructions in workerd.
 pub const MODERN_HEADERS: &[&str] = &["mcp-method", "mcp-name"];
 
 /// The request headers the worker asks the runtime for, by when it asks. The glue
@@ -212,7 +212,7 @@ pub fn request_header_names(server: &Server) -> HeaderNames {
 impl HttpRequest {
     /// The first value of header `name`, given in lower case as the names are: compared
     /// byte for byte, not case-insensitively (the pipeline asks for about ten headers a
-    /// request; issue 19).
+    /// request).
     pub fn header(&self, name: &str) -> Option<&str> {
         debug_assert!(!name.bytes().any(|b| b.is_ascii_uppercase()), "{name}");
         debug_assert!(
@@ -226,13 +226,13 @@ impl HttpRequest {
 #[derive(Debug, PartialEq)]
 pub struct Response {
     pub status: u16,
-    /// Most values are constants: borrowed, not a fresh `String` each (issue 19).
+    /// Most values are constants: borrowed, not a fresh `String` each (measured).
     pub headers: Vec<(&'static str, Cow<'static, str>)>,
     pub body: Vec<u8>,
     /// An answer that streams: SSE events still being produced, sent after `body`
     /// (see [`sse_event`] for the framing).
     /// Boxed: inline it made every `Response` 416 bytes (natively), moved into and out of
-    /// each builder call on every answer (issue 19).
+    /// each builder call on every answer (measured).
     pub stream: Option<Box<Streaming>>,
     /// What the operator's log says about this request (never a token or key).
     pub log: RequestLog,
@@ -911,7 +911,7 @@ fn is_header_name_list(value: &str) -> bool {
 
 fn is_json_content_type(value: Option<&str>) -> bool {
     value.is_some_and(|v| {
-        // What every MCP client sends, answered without splitting (issue 19).
+        // What every MCP client sends, answered without splitting (measured).
         v == "application/json"
             || v.split(';')
                 .next()
@@ -951,7 +951,7 @@ const COMMON_ACCEPT: &str = "application/json, text/event-stream";
 fn accepted(accept: Option<&str>) -> (f32, f32) {
     // What the MCP SDKs and OpenAI's client send (2025-11-25 basic/transports: a POST lists
     // both types), answered without parsing: the full parse cost 4,000 instructions per
-    // request in workerd (issue 19). A unit test holds that both give the same answer.
+    // request in workerd. A unit test holds that both give the same answer.
     if accept == Some(COMMON_ACCEPT) {
         return (1.0, 1.0);
     }

@@ -64,6 +64,8 @@
 //! - The context holds the caller as an `auth::Principal`, a plain value; `auth`
 //!   imports only `protocol`, so this makes no circle.
 
+#![deny(missing_docs)]
+
 // Lets the crate's own macros and doc examples name it `mcp_worker` from inside too.
 extern crate self as mcp_worker;
 

@@ -78,7 +78,7 @@ impl RequestLog {
     ///
     /// Written straight into the line, keys in alphabetical order (the order the line had
     /// when it was built as a `serde_json::Value` map, which cost about 36,000 of a cached
-    /// call's instructions in workerd; issue 19).
+    /// call's instructions in workerd).
     pub fn to_line(&self, http_method: &str, path: &str, duration_ms: Option<u64>) -> String {
         let mut out = Vec::with_capacity(192);
         let mut line = Members::new(&mut out);
@@ -155,7 +155,7 @@ mod tests {
         );
     }
 
-    /// The line as it was built before issue 19: a `Value` map, serialised.
+    /// The line built as a `Value` map and serialised: the reference the writer is tested against.
     fn reference_line(log: &RequestLog, http: &str, path: &str, ms: Option<u64>) -> String {
         let mut m = serde_json::Map::new();
         let mut put = |k: &str, v: Value| {

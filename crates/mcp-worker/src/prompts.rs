@@ -22,14 +22,18 @@ use crate::tools::{args, BoxFuture};
 /// One argument of a prompt. Arguments are strings on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Argument {
+    /// The argument's name, as clients send it.
     pub name: &'static str,
     /// A human-readable name (sent from 2025-06-18 on).
     pub title: Option<&'static str>,
+    /// What the argument is, for the user; `""` sends none.
     pub description: &'static str,
+    /// Whether every `prompts/get` must give it.
     pub required: bool,
 }
 
 impl Argument {
+    /// A required argument, without a title.
     pub const fn required(name: &'static str, description: &'static str) -> Self {
         Argument {
             name,
@@ -39,6 +43,7 @@ impl Argument {
         }
     }
 
+    /// An optional argument, without a title.
     pub const fn optional(name: &'static str, description: &'static str) -> Self {
         Argument {
             name,
@@ -66,8 +71,11 @@ impl Argument {
 pub trait Prompt: Sync + 'static {
     /// Unique in the server.
     const NAME: &'static str;
+    /// A human-readable name (sent from 2025-06-18 on).
     const TITLE: Option<&'static str> = None;
+    /// What the prompt does, for the user choosing it; `""` sends none.
     const DESCRIPTION: &'static str;
+    /// The arguments it takes, in order; none by default.
     const ARGUMENTS: &'static [Argument] = &[];
     /// Icons clients may show (sent from 2025-11-25 on).
     const ICONS: &'static [Icon] = &[];
@@ -87,17 +95,22 @@ pub trait Prompt: Sync + 'static {
         Completer::None
     }
 
+    /// Builds the messages. An `Err` answers the `prompts/get` with a JSON-RPC error (see
+    /// [`PromptError`]).
     async fn get(&self, args: Self::Args, ctx: &Context) -> Result<PromptResult, PromptError>;
 }
 
 /// One message of a prompt.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PromptMessage {
+    /// Who speaks: the user or the assistant.
     pub role: Role,
+    /// What is said: one content block.
     pub content: Content,
 }
 
 impl PromptMessage {
+    /// A message from the user.
     pub fn user(content: Content) -> Self {
         PromptMessage {
             role: Role::User,
@@ -105,6 +118,7 @@ impl PromptMessage {
         }
     }
 
+    /// A message from the assistant.
     pub fn assistant(content: Content) -> Self {
         PromptMessage {
             role: Role::Assistant,
@@ -116,11 +130,14 @@ impl PromptMessage {
 /// What `prompts/get` returns: an optional description and the messages.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PromptResult {
+    /// The result's `description`, if any.
     pub description: Option<String>,
+    /// The messages, in order.
     pub messages: Vec<PromptMessage>,
 }
 
 impl PromptResult {
+    /// These messages, without a description.
     pub fn new(messages: Vec<PromptMessage>) -> Self {
         PromptResult {
             description: None,
@@ -133,11 +150,13 @@ impl PromptResult {
         Self::new(vec![PromptMessage::user(Content::text(text))])
     }
 
+    /// Adds a message.
     pub fn with(mut self, message: PromptMessage) -> Self {
         self.messages.push(message);
         self
     }
 
+    /// Sets the description.
     pub fn with_description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
@@ -164,18 +183,27 @@ impl Shape for PromptResult {
 /// What a listing says about a prompt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Info {
+    /// The prompt's `name`.
     pub name: &'static str,
+    /// Its human-readable `title`, if any.
     pub title: Option<&'static str>,
+    /// Its `description`; `""` sends none.
     pub description: &'static str,
+    /// The arguments it takes.
     pub arguments: &'static [Argument],
+    /// The `icons` clients may show.
     pub icons: &'static [Icon],
+    /// Scopes a token must grant to get it.
     pub scopes: &'static [&'static str],
+    /// Its `get` may ask the client for input.
     pub asks_for_input: bool,
 }
 
 /// A [`Prompt`] behind a pointer, as the registry holds it.
 pub trait DynPrompt: Sync {
+    /// What a listing says about it.
     fn info(&self) -> Info;
+    /// How `argument` is completed (`Prompt::completer`).
     fn completer(&self, argument: &str) -> Completer;
     /// Checks and deserializes `args`, then runs `get`.
     fn get(
@@ -244,6 +272,8 @@ pub struct Registry {
 }
 
 impl Registry {
+    /// How many prompts one page of `prompts/list` holds, unless
+    /// [`Registry::with_page_size`] says otherwise.
     pub const PAGE_SIZE: usize = 50;
 
     /// No prompts: the server declares no `prompts` capability.
@@ -253,6 +283,7 @@ impl Registry {
         methods: None,
     };
 
+    /// The registry of `prompts`, in listing order. It links the code that serves them.
     pub const fn new(prompts: &'static [&'static dyn DynPrompt]) -> Self {
         Registry {
             prompts,
@@ -266,33 +297,41 @@ impl Registry {
         self.methods
     }
 
+    /// The same registry with pages of `page_size` prompts ([`Registry::check`] refuses 0).
     pub const fn with_page_size(mut self, page_size: usize) -> Self {
         self.page_size = page_size;
         self
     }
 
+    /// Whether it holds no prompts.
     pub fn is_empty(&self) -> bool {
         self.prompts.is_empty()
     }
 
+    /// Every prompt, in listing order.
     pub fn all(&self) -> &'static [&'static dyn DynPrompt] {
         self.prompts
     }
 
+    /// How many prompts one page of `prompts/list` holds.
     pub fn page_size(&self) -> usize {
         self.page_size
     }
 
+    /// The prompt named `name`.
     pub fn get(&self, name: &str) -> Option<&'static dyn DynPrompt> {
         self.prompts.iter().copied().find(|p| p.info().name == name)
     }
 
+    /// Every scope some prompt requires; a scope several prompts require comes once for
+    /// each.
     pub fn scopes(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.prompts
             .iter()
             .flat_map(|p| p.info().scopes.iter().copied())
     }
 
+    /// Whether some prompt may ask the client for input.
     pub fn asks_for_input(&self) -> bool {
         self.prompts.iter().any(|p| p.info().asks_for_input)
     }

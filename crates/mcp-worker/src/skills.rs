@@ -38,12 +38,16 @@ pub struct Skill {
 
 /// A file of a skill other than `SKILL.md`.
 pub struct SkillFile {
+    /// Its path from the skill's root (`references/FORMS.md`).
     pub path: &'static str,
+    /// Its MIME type.
     pub mime_type: &'static str,
+    /// Its contents.
     pub text: &'static str,
 }
 
 impl SkillFile {
+    /// A text file at `path` in the skill.
     pub const fn text(path: &'static str, mime_type: &'static str, text: &'static str) -> Self {
         SkillFile {
             path,
@@ -56,8 +60,11 @@ impl SkillFile {
 /// A file of a served skill, ready to list and read.
 #[derive(Debug)]
 pub struct File {
+    /// `skill://<name>/<path>`.
     pub uri: String,
+    /// Its MIME type (`text/markdown` for `SKILL.md`).
     pub mime_type: &'static str,
+    /// Its contents.
     pub text: &'static str,
     /// [`digest`] of `text`, computed once when the skills are loaded.
     pub digest: String,
@@ -66,9 +73,13 @@ pub struct File {
 /// A skill once checked: its frontmatter as JSON and its files (`SKILL.md` first).
 #[derive(Debug)]
 pub struct Loaded {
+    /// The frontmatter's `name`.
     pub name: String,
+    /// The frontmatter's `description`.
     pub description: String,
+    /// The whole frontmatter.
     pub frontmatter: Map<String, Value>,
+    /// Its files: `SKILL.md`, then the others in the order the skill lists them.
     pub files: Vec<File>,
 }
 
@@ -139,6 +150,8 @@ pub struct Skills {
 }
 
 impl Skills {
+    /// These skills, checked and indexed when first asked for (`Server::check` asks before
+    /// any request is served). Unlike [`NONE`], it links the code that serves them.
     pub const fn new(skills: &'static [&'static Skill]) -> Self {
         Skills {
             skills,
@@ -173,6 +186,7 @@ impl Skills {
         self.check().unwrap_or(&[])
     }
 
+    /// Whether it holds no skills.
     pub fn is_empty(&self) -> bool {
         self.skills.is_empty()
     }
@@ -231,8 +245,11 @@ impl Skills {
 /// One entry of a directory listing.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Child {
+    /// The child's URI.
     pub uri: String,
+    /// The last segment of its path.
     pub name: String,
+    /// Its MIME type; [`DIRECTORY_MIME`] for a directory.
     pub mime_type: &'static str,
 }
 

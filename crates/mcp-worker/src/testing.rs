@@ -49,6 +49,7 @@ type KeySetFn = Box<dyn Fn(&str) -> KeySetFetch>;
 /// error naming the binding.
 #[derive(Default)]
 pub struct TestPlatform {
+    /// The worker's variables and secrets, by name.
     pub vars: HashMap<String, String>,
     responder: Option<Responder>,
     sent: RefCell<Vec<FetchRequest>>,
@@ -60,6 +61,7 @@ pub struct TestPlatform {
 }
 
 impl TestPlatform {
+    /// Sets the variable or secret `name` to `value`.
     pub fn with_var(mut self, name: &str, value: &str) -> Self {
         self.vars.insert(name.into(), value.into());
         self
@@ -257,6 +259,7 @@ pub fn handle_on(
 /// that fire only when the test calls [`MemoryTasks::run_alarms`] and a clock the test
 /// sets ([`set_clock_ms`]). One set of tasks per thread (each test has its own).
 pub struct MemoryTasks {
+    /// The tools the tasks run: the server's tool registry.
     pub tools: &'static crate::tools::Registry,
     /// `false` behaves as a missing Durable Object binding.
     pub bound: bool,

@@ -8,9 +8,9 @@
 //! isolate can aim at, since they do not know the key. Two tokens with one digest would
 //! share a cache entry, so the digest must not collide for anyone who wants it to; a
 //! keyed PRF gives that without SHA-256's cost, which was 31,000 instructions of every
-//! cached request in workerd for a 450-byte token (issue 19; two passes of std's 64-bit
-//! SipHash, the step before this one, cost 8,700). Without randomness the digest is the
-//! first 128 bits of SHA-256, as before. The same digest keys the platform's imported
+//! cached request in workerd for a 450-byte token (two passes of std's 64-bit
+//! SipHash, measured too, cost 8,700). Without randomness the digest is the
+//! first 128 bits of SHA-256. The same digest keys the platform's imported
 //! form of each verifying key (`keys::VerifyingKey::id`).
 
 use sha2::{Digest, Sha256};
@@ -90,7 +90,7 @@ fn compress(v: &mut [u64; 4], m: u64) {
 /// SipHash-2-4 with 128-bit output (Aumasson and Bernstein, "SipHash: a fast short-input
 /// PRF", and the reference implementation's 128-bit mode): one pass over the input. The
 /// helpers are inlined by force: at the profile's `opt-level = "z"` a call per word and
-/// per round cost more than the rounds (measured in workerd, issue 19).
+/// per round cost more than the rounds (measured in workerd).
 fn siphash128(k0: u64, k1: u64, input: &[u8]) -> [u8; 16] {
     let mut v = [
         k0 ^ 0x736f_6d65_7073_6575,

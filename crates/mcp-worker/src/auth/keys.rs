@@ -87,7 +87,7 @@ pub struct VerifyingKey {
     /// from, so a platform verifier can keep its own form of the key under it. Each
     /// isolate has its own hash key: never store an id or compare it across isolates.
     /// Not SHA-256, which added 15 KB to the machine code V8 compiled for every isolate's
-    /// first answer, for this alone (issue 19).
+    /// first answer, for this alone (measured).
     pub id: [u8; 16],
 }
 

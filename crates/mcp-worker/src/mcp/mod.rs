@@ -354,8 +354,8 @@ pub async fn handle_body(
 /// A POST body and, once read, its envelope: the envelope is read at most once per
 /// request, by whichever asks first, the per-caller rate limit (does it call a tool?) or
 /// the server. Reading it twice measured 21,000 instructions per cached `tools/call` in
-/// workerd (issue 19). A body the envelope's reader does not take (a batch, an odd body)
-/// is parsed as a tree once for each question, as before.
+/// workerd. A body the envelope's reader does not take (a batch, an odd body)
+/// is parsed as a tree once for each question.
 pub struct PostBody<'a> {
     bytes: &'a [u8],
     envelope: std::cell::OnceCell<Option<Checked<'a>>>,
@@ -496,7 +496,7 @@ fn parse(body: &[u8]) -> Result<Value, RpcError> {
 /// A request or notification whose envelope is what MCP requires: `jsonrpc` "2.0", a
 /// `method` string, an `id` (when present) that is a string or an integer, `params` (when
 /// present) an object or null. Read straight from the body, without a `Value` tree for
-/// the envelope: 8,000 fewer instructions for a cached `tools/call` in workerd (issue 19).
+/// the envelope: 8,000 fewer instructions for a cached `tools/call` in workerd.
 #[derive(Default)]
 struct Envelope<'a> {
     jsonrpc: Option<&'a str>,
@@ -1096,7 +1096,7 @@ mod tests {
             (server(&OK, &PROMPTS_0, &NO_TOOLS), "page size"),
             (server(&NO_VIEW, &EMPTY_PROMPTS, &VIEWLESS), "its view"),
         ] {
-            // The old start-up check (tools and skills) let each of these through.
+            // Each registry alone passes its own check: only the server-wide one sees these.
             assert_eq!(server.tools.check(), Ok(()));
             assert!(server.skills.check().is_ok());
             let err = server.check().unwrap_err();

@@ -127,7 +127,7 @@ fn scopes(server: &Server, method: &str, params: Params<'_>) -> Option<&'static 
 }
 
 /// The answer of a server with no resource, template or prompt: the methods do not
-/// exist there (`-32601`), as before they were built, and as the conformance suite's
+/// exist there (`-32601`), as the conformance suite's
 /// `server-stateless` wants of a server that declares no `resources` or `prompts`.
 pub(super) fn none_registered(method: &str, version: Version) -> RpcError {
     RpcError::method_not_found(&echo(method), version)

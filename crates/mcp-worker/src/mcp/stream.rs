@@ -60,7 +60,7 @@ pub enum Started {
 }
 
 /// Runs `future` until it finishes or emits its first notification, whichever comes
-/// first. A tool that emits nothing is answered exactly as before streaming existed.
+/// first. A tool that emits nothing is answered as one JSON body, as if nothing streamed.
 pub async fn start(
     id: Id,
     version: Version,

@@ -89,7 +89,9 @@ pub type KeySetFetch = Result<(Vec<u8>, Option<i64>), String>;
 /// What a rate limiter binding answered ([`Platform::rate_limit`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Limiter {
+    /// The key is within its limit: the request goes on.
     Allowed,
+    /// The key is over its limit.
     Refused,
     /// No such binding: nothing is limited.
     Unbound,
@@ -100,7 +102,11 @@ pub enum Limiter {
 /// How much a line of [`Platform::console`] matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
+    /// Worth the operator's notice, such as a configuration warning or a missing rate
+    /// limiter binding.
     Warning,
+    /// Something failed, such as a rate limiter, a binding a tool needs, or the
+    /// configuration (then every request gets a 500).
     Error,
 }
 
@@ -128,17 +134,26 @@ impl Verifier for NoVerifier {
 /// The severity of a log message sent to the client (RFC 5424 levels, as MCP names them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LogLevel {
+    /// `debug`: detail for debugging.
     Debug,
+    /// `info`: informational messages.
     Info,
+    /// `notice`: normal but significant events.
     Notice,
+    /// `warning`: warning conditions.
     Warning,
+    /// `error`: error conditions.
     Error,
+    /// `critical`: critical conditions.
     Critical,
+    /// `alert`: action must be taken at once.
     Alert,
+    /// `emergency`: the system is unusable.
     Emergency,
 }
 
 impl LogLevel {
+    /// Every level, from the least severe to the most.
     pub const ALL: [LogLevel; 8] = [
         LogLevel::Debug,
         LogLevel::Info,
@@ -150,6 +165,7 @@ impl LogLevel {
         LogLevel::Emergency,
     ];
 
+    /// The level's name as MCP writes it (`"debug"` to `"emergency"`).
     pub fn as_str(self) -> &'static str {
         match self {
             LogLevel::Debug => "debug",
@@ -163,6 +179,8 @@ impl LogLevel {
         }
     }
 
+    /// The level MCP names `s` (as `logging/setLevel` and a request's `_meta` send it);
+    /// `None` for any other string.
     pub fn parse(s: &str) -> Option<LogLevel> {
         LogLevel::ALL.into_iter().find(|l| l.as_str() == s)
     }
@@ -229,6 +247,8 @@ impl TaskSignals {
 }
 
 impl Context {
+    /// A context for a request in `version` from `caller` (`None` without authentication)
+    /// on `platform`: no progress token, no log messages, notifications on, input off.
     pub fn new(caller: Option<Arc<Caller>>, platform: Rc<dyn Platform>, version: Version) -> Self {
         Context {
             caller,
@@ -484,13 +504,18 @@ pub const MAX_FETCH_BYTES: usize = 8 << 20;
 /// An outbound HTTP request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FetchRequest {
+    /// The HTTP method: `GET`, `POST`…
     pub method: String,
+    /// The URL to send it to.
     pub url: String,
+    /// Header names and values, in order.
     pub headers: Vec<(String, String)>,
+    /// The body, if any.
     pub body: Option<Vec<u8>>,
 }
 
 impl FetchRequest {
+    /// A GET of `url`, with no headers and no body.
     pub fn get(url: impl Into<String>) -> Self {
         FetchRequest {
             method: "GET".into(),
@@ -509,6 +534,7 @@ impl FetchRequest {
         }
     }
 
+    /// Adds a header.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
@@ -518,13 +544,16 @@ impl FetchRequest {
 /// The answer to a [`FetchRequest`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FetchResponse {
+    /// The HTTP status code.
     pub status: u16,
     /// Header names in lower case.
     pub headers: Vec<(String, String)>,
+    /// The body's bytes.
     pub body: Vec<u8>,
 }
 
 impl FetchResponse {
+    /// The first value of header `name`, compared case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
         crate::protocol::find_header(&self.headers, name)
     }

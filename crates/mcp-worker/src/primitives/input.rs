@@ -13,8 +13,11 @@ use crate::protocol::jsonrpc::RpcError;
 /// The kinds of input, by the client capability each needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InputKind {
+    /// A form for the user to fill in (`elicitation/create`).
     Elicitation,
+    /// A message from the client's model (`sampling/createMessage`).
     Sampling,
+    /// The client's roots (`roots/list`).
     Roots,
 }
 
@@ -77,6 +80,7 @@ impl InputRequest {
         }
     }
 
+    /// The kind of input it asks for.
     pub fn kind(&self) -> InputKind {
         self.kind
     }

@@ -29,6 +29,7 @@ pub use crate::protocol::version::Version;
 pub struct ToolError(pub String);
 
 impl ToolError {
+    /// A tool error with this message.
     pub fn new(message: impl Into<String>) -> Self {
         ToolError(message.into())
     }
@@ -82,6 +83,8 @@ pub use crate::protocol::wire::lists::{Annotations, Icon, Role};
 /// (2026-07-28 server/utilities/caching). Sent only in 2026-07-28.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CacheHint {
+    /// How long a client may keep it, in milliseconds (`ttlMs`); 0: fetch it again every
+    /// time.
     pub ttl_ms: u64,
     /// `true`: the same for every caller (`cacheScope: "public"`); `false`: it may depend
     /// on who asks (`"private"`).
@@ -95,6 +98,7 @@ impl CacheHint {
         public: false,
     };
 
+    /// Kept for `ttl_ms` milliseconds, the same for every caller (`cacheScope: "public"`).
     pub const fn public(ttl_ms: u64) -> Self {
         CacheHint {
             ttl_ms,
@@ -102,6 +106,7 @@ impl CacheHint {
         }
     }
 
+    /// Kept for `ttl_ms` milliseconds, for this caller only (`cacheScope: "private"`).
     pub const fn private(ttl_ms: u64) -> Self {
         CacheHint {
             ttl_ms,
@@ -109,6 +114,7 @@ impl CacheHint {
         }
     }
 
+    /// The `cacheScope` the hint sends: `"public"` or `"private"`.
     pub fn scope(&self) -> &'static str {
         if self.public {
             "public"
@@ -165,10 +171,12 @@ impl Error {
         }
     }
 
+    /// The message the client is told.
     pub fn message(&self) -> &str {
         &self.message
     }
 
+    /// Whether it says that what was asked for does not exist ([`Error::not_found`]).
     pub fn is_not_found(&self) -> bool {
         self.kind == ErrorKind::NotFound
     }

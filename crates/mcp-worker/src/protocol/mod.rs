@@ -39,7 +39,7 @@ impl Default for McpHeaders<'_> {
 
 /// A request's headers in one buffer, with where each name and value lies in it: a
 /// `String` pair per header cost two allocations each, 14 for the bench's cached
-/// `tools/call` in workerd (issue 19). Names are lower case as the runtime gives them
+/// `tools/call` in workerd. Names are lower case as the runtime gives them
 /// (the HTTP layer's `read_head` reads them from the adapter's head); built from pairs
 /// for tests: `vec![("accept", "application/json")].into()`.
 #[derive(Clone, Default)]
@@ -100,7 +100,7 @@ impl Headers {
         // its line breaks (`push` and `read` make the only spans), which are ASCII, so
         // char boundaries; and within `text`, which never shrinks.
         // Checked slicing here, once per header and lookup, measured about 6,000
-        // instructions a cached `tools/call` in workerd (issue 19).
+        // instructions a cached `tools/call` in workerd.
         unsafe {
             (
                 self.text.get_unchecked(start..end),
@@ -174,7 +174,7 @@ pub fn find_header<'a, K: AsRef<str>>(headers: &'a [(K, String)], name: &str) ->
 
 /// Byte scans eight bytes a step: wasm has 64-bit integers but here no SIMD. The request
 /// head's line ends (`http`) and JSON's escapes ([`wire::write_str`]) are
-/// found so; byte by byte, each cost several times more in workerd (issue 19).
+/// found so; byte by byte, each cost several times more in workerd.
 pub mod words {
     /// A one in every byte.
     pub const ONES: u64 = 0x0101_0101_0101_0101;

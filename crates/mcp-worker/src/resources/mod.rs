@@ -45,9 +45,12 @@ pub trait Resource: Sync + 'static {
     const TITLE: Option<&'static str> = None;
     /// What it holds, for the model and the user; `""` sends none.
     const DESCRIPTION: &'static str;
+    /// The MIME type listed for the resource, and given to text or a [`Blob`] that `read`
+    /// returns.
     const MIME_TYPE: Option<&'static str> = None;
     /// The size in bytes, when known before reading (sent from 2025-03-26 on).
     const SIZE: Option<u64> = None;
+    /// Hints for clients (`audience`, `priority`, `lastModified`) sent with the resource.
     const ANNOTATIONS: Annotations = Annotations::NONE;
     /// Icons clients may show (sent from 2025-11-25 on).
     const ICONS: &'static [Icon] = &[];
@@ -69,6 +72,8 @@ pub trait Resource: Sync + 'static {
         None
     }
 
+    /// Reads the resource. An `Err` answers the `resources/read` with a JSON-RPC error (see
+    /// [`ResourceError`]).
     async fn read(&self, ctx: &Context) -> Result<Self::Output, ResourceError>;
 }
 
@@ -78,15 +83,24 @@ pub trait Resource: Sync + 'static {
 pub trait ResourceTemplate: Sync + 'static {
     /// `notes://{id}`, `file:///{+path}`.
     const URI_TEMPLATE: &'static str;
+    /// A short name clients show.
     const NAME: &'static str;
+    /// A human-readable name (sent from 2025-06-18 on).
     const TITLE: Option<&'static str> = None;
+    /// What its resources hold, for the model and the user; `""` sends none.
     const DESCRIPTION: &'static str;
     /// The MIME type of every resource the template serves, when they share one.
     const MIME_TYPE: Option<&'static str> = None;
+    /// Hints for clients (`audience`, `priority`, `lastModified`) sent with the template.
     const ANNOTATIONS: Annotations = Annotations::NONE;
+    /// Icons clients may show (sent from 2025-11-25 on).
     const ICONS: &'static [Icon] = &[];
+    /// Scopes a token must grant to read any of its resources, beyond `REQUIRED_SCOPES`, as
+    /// for [`Resource::SCOPES`].
     const SCOPES: &'static [&'static str] = &[];
+    /// The read may ask the client for input (`ctx.input`, 2026-07-28).
     const ASKS_FOR_INPUT: bool = false;
+    /// How long clients may keep what `read` returns (2026-07-28 `ttlMs`, `cacheScope`).
     const CACHE: CacheHint = CacheHint::NONE;
 
     /// The template's variables, deserialized from the URI after they pass the schema's
@@ -94,8 +108,12 @@ pub trait ResourceTemplate: Sync + 'static {
     /// `boolean`, the string is read as one first. Its properties are the template's
     /// variables, each once.
     type Vars: DeserializeOwned + Schema;
+    /// What `read` returns, as for [`Resource::Output`]; text and a [`Blob`] get the URI
+    /// read and the template's MIME type.
     type Output: IntoContents;
 
+    /// `_meta` of the template's definition, also set on each of its contents that has none
+    /// of its own.
     fn meta() -> Option<Value> {
         None
     }
@@ -122,6 +140,8 @@ pub struct Blob(pub Vec<u8>);
 /// What a `read` may return. `uri` and `mime_type` are the resource's, for outputs that
 /// do not carry their own.
 pub trait IntoContents {
+    /// The contents to send; `uri` and `mime_type` are the resource's, for an output that
+    /// carries none of its own.
     fn into_contents(self, uri: &str, mime_type: Option<&str>) -> Vec<ResourceContents>;
 }
 
@@ -158,15 +178,25 @@ impl IntoContents for Vec<ResourceContents> {
 /// What a listing says about a resource or template, read from its constants.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Info {
+    /// The `name` clients show.
     pub name: &'static str,
+    /// The human-readable `title`, if any.
     pub title: Option<&'static str>,
+    /// The `description`; `""` sends none.
     pub description: &'static str,
+    /// The `mimeType`, if declared.
     pub mime_type: Option<&'static str>,
+    /// The `size` in bytes, when known; always `None` for a template.
     pub size: Option<u64>,
+    /// The `annotations` sent with the definition.
     pub annotations: Annotations,
+    /// The `icons` clients may show.
     pub icons: &'static [Icon],
+    /// Scopes a token must grant to read it.
     pub scopes: &'static [&'static str],
+    /// Its read may ask the client for input.
     pub asks_for_input: bool,
+    /// How long clients may keep what a read returns.
     pub cache: CacheHint,
 }
 
@@ -175,8 +205,11 @@ pub type ReadOutcome = Result<Vec<ResourceContents>, ResourceError>;
 
 /// A [`Resource`] behind a pointer, as the registry holds it.
 pub trait DynResource: Sync {
+    /// The resource's URI (`Resource::URI`).
     fn uri(&self) -> &'static str;
+    /// What a listing says about it.
     fn info(&self) -> Info;
+    /// `_meta` of its definition (`Resource::meta`).
     fn meta(&self) -> Option<Value>;
     /// Runs the read; the future owns what it needs.
     fn read(&'static self, ctx: Context) -> BoxFuture<'static, ReadOutcome>;
@@ -184,10 +217,15 @@ pub trait DynResource: Sync {
 
 /// A [`ResourceTemplate`] behind a pointer, as the registry holds it.
 pub trait DynTemplate: Sync {
+    /// The RFC 6570 template (`ResourceTemplate::URI_TEMPLATE`).
     fn uri_template(&self) -> &'static str;
+    /// What a listing says about it.
     fn info(&self) -> Info;
+    /// `_meta` of its definition (`ResourceTemplate::meta`).
     fn meta(&self) -> Option<Value>;
+    /// The JSON Schema of its variables, declared beside its `Vars`.
     fn vars_schema(&self) -> Value;
+    /// How `variable` is completed (`ResourceTemplate::completer`).
     fn completer(&self, variable: &str) -> Completer;
     /// Checks and deserializes `vars` (from the URI), then runs the read.
     fn read(
@@ -320,11 +358,14 @@ pub struct Registry {
 
 /// What a URI names: a resource, or a template with the URI's variables.
 pub enum Found {
+    /// A resource whose URI is exactly the one asked for.
     Resource(&'static dyn DynResource),
+    /// A template the URI matches, with the variables read from the URI, by name.
     Template(&'static dyn DynTemplate, Vec<(String, String)>),
 }
 
 impl Found {
+    /// What a listing says about what was found.
     pub fn info(&self) -> Info {
         match self {
             Found::Resource(r) => r.info(),
@@ -334,6 +375,8 @@ impl Found {
 }
 
 impl Registry {
+    /// How many items one page of a listing holds, unless [`Registry::with_page_size`] says
+    /// otherwise.
     pub const PAGE_SIZE: usize = 50;
 
     /// No resources and no templates: the server declares no `resources` capability.
@@ -344,6 +387,8 @@ impl Registry {
         methods: None,
     };
 
+    /// The registry of `resources` and `templates`, each in listing order. It links the
+    /// code that serves them; without templates, only what fixed resources need.
     pub const fn new(
         resources: &'static [&'static dyn DynResource],
         templates: &'static [&'static dyn DynTemplate],
@@ -366,23 +411,28 @@ impl Registry {
         self.methods
     }
 
+    /// The same registry with pages of `page_size` items ([`Registry::check`] refuses 0).
     pub const fn with_page_size(mut self, page_size: usize) -> Self {
         self.page_size = page_size;
         self
     }
 
+    /// Whether it holds no resources and no templates.
     pub fn is_empty(&self) -> bool {
         self.resources.is_empty() && self.templates.is_empty()
     }
 
+    /// The resources, in listing order.
     pub fn resources(&self) -> &'static [&'static dyn DynResource] {
         self.resources
     }
 
+    /// The templates, in listing order.
     pub fn templates(&self) -> &'static [&'static dyn DynTemplate] {
         self.templates
     }
 
+    /// How many items one page of a listing holds.
     pub fn page_size(&self) -> usize {
         self.page_size
     }
@@ -423,6 +473,7 @@ impl Registry {
         self.infos().flat_map(|i| i.scopes.iter().copied())
     }
 
+    /// Whether some resource or template may ask the client for input.
     pub fn asks_for_input(&self) -> bool {
         self.infos().any(|i| i.asks_for_input)
     }

@@ -73,12 +73,14 @@ macro_rules! derived_schema {
 /// What a type accepts, as schemars derives it ([`derived_schema!`](crate::derived_schema)).
 /// The type parameter lets the compiler check it is the primitive's own `Args` or `Vars`.
 pub struct Derived<T: ?Sized> {
+    /// The schema schemars derived.
     pub schema: Value,
     of: PhantomData<fn() -> T>,
 }
 
 /// What a type produces, as schemars derives it (`derived_schema!(output T)`).
 pub struct DerivedOutput<T: ?Sized> {
+    /// The schema schemars derived.
     pub schema: Value,
     of: PhantomData<fn() -> T>,
 }
@@ -117,6 +119,7 @@ pub struct NoOutput;
 /// What [`assert_tool_schemas_match`] takes as the tool's output: [`NoOutput`], or
 /// `derived_schema!(output T)` for a tool whose `Output` is `Json<T>`.
 pub trait OutputOf<T: Tool> {
+    /// The output's derived schema; `None` for a tool that publishes no `outputSchema`.
     fn schema(self) -> Option<Value>;
 }
 

@@ -18,6 +18,7 @@ use crate::protocol::jsonrpc::echo;
 /// A type with its JSON Schema (2020-12) declared beside it: a tool's arguments or its
 /// structured result. The schema is published exactly as this returns it.
 pub trait Schema {
+    /// The JSON Schema, exactly as it is published.
     fn schema() -> Value;
 }
 

@@ -15,15 +15,20 @@ use crate::protocol::wire::{self as protocol_wire, Object, Shape};
 /// One content block of a tool result.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Content {
+    /// A text block.
     Text(String),
     /// Base64 data and its MIME type, e.g. `image/png`.
     Image {
+        /// The image, base64-encoded.
         data: String,
+        /// Its MIME type.
         mime_type: String,
     },
     /// Base64 data and its MIME type, e.g. `audio/wav`.
     Audio {
+        /// The audio, base64-encoded.
         data: String,
+        /// Its MIME type.
         mime_type: String,
     },
     /// A resource's contents carried in the result.
@@ -36,14 +41,18 @@ pub enum Content {
 /// `resources/read` returns, and what an embedded resource block carries.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResourceContents {
+    /// The resource's URI.
     pub uri: String,
+    /// Its MIME type, if known.
     pub mime_type: Option<String>,
+    /// Its text or base64 bytes.
     pub body: ResourceBody,
     /// `_meta` of the contents (MCP Apps put `ui` here, for example).
     pub meta: Option<Value>,
 }
 
 impl ResourceContents {
+    /// Text contents.
     pub fn text(uri: impl Into<String>, mime_type: Option<&str>, text: impl Into<String>) -> Self {
         ResourceContents {
             uri: uri.into(),
@@ -63,6 +72,7 @@ impl ResourceContents {
         }
     }
 
+    /// Sets the contents' `_meta`.
     pub fn with_meta(mut self, meta: Value) -> Self {
         self.meta = Some(meta);
         self
@@ -93,8 +103,10 @@ impl AsContents for ResourceContents {
     }
 }
 
+/// The body of [`ResourceContents`]: `text`, or bytes as a base64 `blob`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResourceBody {
+    /// Text, sent as `text`.
     Text(String),
     /// Base64.
     Blob(String),
@@ -103,14 +115,20 @@ pub enum ResourceBody {
 /// A resource link (2025-06-18 `ResourceLink`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceLink {
+    /// The linked resource's URI.
     pub uri: String,
+    /// The name clients show.
     pub name: String,
+    /// A human-readable name, if any.
     pub title: Option<String>,
+    /// A description of the resource, if any.
     pub description: Option<String>,
+    /// Its MIME type, if known.
     pub mime_type: Option<String>,
 }
 
 impl Content {
+    /// A text block.
     pub fn text(text: impl Into<String>) -> Self {
         Content::Text(text.into())
     }
@@ -206,6 +224,7 @@ impl AsBlock for Content {
 /// A whole tool result.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CallResult {
+    /// The content blocks (`content`).
     pub content: Vec<Content>,
     /// The structured result (2025-06-18 `structuredContent`), matching the tool's
     /// output schema.
@@ -215,6 +234,7 @@ pub struct CallResult {
 }
 
 impl CallResult {
+    /// A result of these blocks.
     pub fn new(content: Vec<Content>) -> Self {
         CallResult {
             content,
@@ -222,6 +242,7 @@ impl CallResult {
         }
     }
 
+    /// A result of one text block.
     pub fn text(text: impl Into<String>) -> Self {
         Self::new(vec![Content::text(text)])
     }
@@ -239,11 +260,13 @@ impl CallResult {
         }
     }
 
+    /// Adds a block.
     pub fn with(mut self, block: Content) -> Self {
         self.content.push(block);
         self
     }
 
+    /// A tool error (`isError: true`) whose one text block is `message`.
     pub fn error(message: impl Into<String>) -> Self {
         CallResult {
             is_error: true,
@@ -281,6 +304,7 @@ impl From<ToolError> for CallResult {
 
 /// What a tool's handler may return.
 pub trait IntoCallResult {
+    /// The result to send.
     fn into_call_result(self) -> CallResult;
     /// The JSON Schema of `structuredContent`, when the result has one.
     fn output_schema() -> Option<Value> {

@@ -66,6 +66,8 @@ pub trait Tool: Sync + 'static {
     /// Short status text ChatGPT shows while the tool runs and once it is done (at most 64
     /// characters each; `openai/toolInvocation/invoking` and `…/invoked`).
     const INVOKING: Option<&'static str> = None;
+    /// The status text ChatGPT shows once the tool is done
+    /// (`openai/toolInvocation/invoked`, at most 64 characters).
     const INVOKED: Option<&'static str> = None;
 
     /// The arguments, deserialized after they pass the schema's checks.
@@ -121,15 +123,24 @@ pub enum TaskSupport {
 pub const DEFAULT_TASK_TTL_MS: u64 = 3_600_000;
 /// A [`Tool`] behind a pointer, as the registry holds it. Implemented for every `Tool`.
 pub trait DynTool: Sync {
+    /// The tool's name (`Tool::NAME`).
     fn name(&self) -> &'static str;
+    /// Its human-readable name (`Tool::TITLE`).
     fn title(&self) -> Option<&'static str>;
+    /// Its description (`Tool::DESCRIPTION`).
     fn description(&self) -> &'static str;
+    /// Scopes a token must grant to call it (`Tool::SCOPES`).
     fn scopes(&self) -> &'static [&'static str];
+    /// Whether it may ask the client for input (`Tool::ASKS_FOR_INPUT`).
     fn asks_for_input(&self) -> bool;
     /// The tool's task side; `None` for a tool whose `TASK_SUPPORT` is `Forbidden` (then
     /// none of it is linked into the worker).
     fn task(&'static self) -> Option<&'static dyn TaskTool>;
+    /// What it says about MCP Apps views: its `VIEW`, `VISIBILITY`, `INVOKING` and
+    /// `INVOKED`.
     fn ui(&self) -> ToolUi;
+    /// The JSON parts of its definition: schemas, annotations, `_meta` and `x-mcp-header`
+    /// parameters.
     fn definition(&self) -> Definition;
     /// Checks and deserializes `args` against `input_schema`, then runs the tool. The
     /// future owns what it needs, so it can outlive the request handler while it streams.
@@ -213,7 +224,10 @@ impl<T: Tool> DynTool for T {
 
 /// The task side of a [`Tool`] whose calls may become tasks.
 pub trait TaskTool: Sync {
+    /// Whether its calls may or must become tasks (`Tool::TASK_SUPPORT`).
     fn support(&self) -> TaskSupport;
+    /// How long a task of this tool is kept after it was created, in milliseconds
+    /// (`Tool::TASK_TTL_MS`).
     fn ttl_ms(&self) -> u64;
     /// Checks the arguments and runs [`Tool::prepare`]: `Some` is the call's answer
     /// when it must stop there (bad arguments, or the tool's error).
@@ -255,8 +269,11 @@ impl<T: Tool> TaskTool for T {
 /// The JSON parts of a tool's definition, built once per isolate.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Definition {
+    /// The `inputSchema`.
     pub input_schema: Value,
+    /// The `outputSchema`, when the result is structured.
     pub output_schema: Option<Value>,
+    /// Behaviour hints such as `readOnlyHint` (`annotations`), if any.
     pub annotations: Option<Value>,
     /// The definition's `_meta`: what MCP Apps hosts read (`crate::apps`).
     pub meta: Option<Value>,
@@ -274,19 +291,26 @@ pub struct Registry {
 
 /// One page of `tools/list`: each tool with its definition.
 pub struct Page<'a> {
+    /// The page's tools, in registry order, each with its definition.
     pub tools: Vec<(&'static dyn DynTool, &'a Definition)>,
+    /// The `nextCursor` of the following page; `None` on the last.
     pub next_cursor: Option<String>,
 }
 
 pub use crate::primitives::InvalidCursor;
 
 impl Registry {
+    /// How many tools one page of `tools/list` holds, unless [`Registry::with_page_size`]
+    /// says otherwise.
     pub const PAGE_SIZE: usize = 50;
 
+    /// The registry of `tools`, in listing order, in pages of [`Registry::PAGE_SIZE`].
     pub const fn new(tools: &'static [&'static dyn DynTool]) -> Self {
         Self::with_page_size(tools, Self::PAGE_SIZE)
     }
 
+    /// The registry of `tools`, in listing order, in pages of `page_size`
+    /// ([`Registry::check`] refuses 0).
     pub const fn with_page_size(tools: &'static [&'static dyn DynTool], page_size: usize) -> Self {
         Registry {
             tools,
@@ -306,6 +330,7 @@ impl Registry {
         Some((self.tools[i], &self.definitions()[i]))
     }
 
+    /// Every tool, in registry order.
     pub fn all(&self) -> &'static [&'static dyn DynTool] {
         self.tools
     }

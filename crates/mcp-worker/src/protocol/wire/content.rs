@@ -188,7 +188,7 @@ pub fn call_tool_result<C: AsBlock>(
     if content.iter().all(|c| matches!(c.block(), Block::Text(_))) {
         // Text alone, the common answer, without serde's serializer: its string escaper
         // makes an out-of-line call per byte at opt-level z, and a tool's text is often
-        // its structured result as JSON, quotes and all (issue 19). The bytes are the
+        // its structured result as JSON, quotes and all (measured). The bytes are the
         // ones `Blocks` writes (a host test holds that).
         out.raw("content", |w| write_text_blocks(w, content));
     } else {

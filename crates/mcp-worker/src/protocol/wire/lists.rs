@@ -225,11 +225,14 @@ fn icons(icons: &[Icon], v: Version) -> Option<&[Icon]> {
 /// Who a resource or content is meant for (`Role` in the schema).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
+    /// The person using the client.
     User,
+    /// The model.
     Assistant,
 }
 
 impl Role {
+    /// The name the schema gives the role (`"user"`, `"assistant"`).
     pub fn as_str(self) -> &'static str {
         match self {
             Role::User => "user",
@@ -249,13 +252,16 @@ impl Serialize for Role {
 /// timestamp, sent from 2025-06-18 on.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Annotations {
+    /// Whom it is meant for; empty says nothing.
     pub audience: &'static [Role],
     /// 0.0 (entirely optional) to 1.0 (effectively required).
     pub priority: Option<f64>,
+    /// When it last changed, as an ISO 8601 timestamp.
     pub last_modified: Option<&'static str>,
 }
 
 impl Annotations {
+    /// No annotations (none are sent).
     pub const NONE: Annotations = Annotations {
         audience: &[],
         priority: None,
@@ -303,6 +309,7 @@ impl Serialize for Annotated<'_> {
 pub struct Icon {
     /// An `https:` or `data:` URI.
     pub src: &'static str,
+    /// The image's MIME type, when the URI does not say it.
     pub mime_type: Option<&'static str>,
     /// Sizes such as `"48x48"` or `"any"`.
     pub sizes: &'static [&'static str],
@@ -311,6 +318,7 @@ pub struct Icon {
 }
 
 impl Icon {
+    /// An icon at `src`, with no MIME type, sizes or theme.
     pub const fn new(src: &'static str) -> Self {
         Icon {
             src,

@@ -116,7 +116,7 @@ impl PartialEq for Message {
 /// them is written as it is, and one with them as runs copied whole between escapes.
 /// serde_json's own escaper steps through a string one out-of-line call per byte at
 /// opt-level z; a tool's text result (its structured result as JSON text) is most of the
-/// escaping of a `tools/call` (issue 19).
+/// escaping of a `tools/call` (measured).
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let first = escape_at(bytes);
@@ -153,7 +153,7 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 
 /// Where the first byte JSON escapes is in `bytes` (`"`, `\` or a control character),
 /// or its length: eight bytes a step (`protocol::words`), the byte-by-byte check cost
-/// about 36 instructions a byte in workerd (issue 19).
+/// about 36 instructions a byte in workerd.
 fn escape_at(bytes: &[u8]) -> usize {
     let hit = |w| words::below(w, 0x20) || words::has(w, b'"') || words::has(w, b'\\');
     let rest = words::from_first_hit(bytes, hit);
@@ -167,7 +167,7 @@ fn escape_at(bytes: &[u8]) -> usize {
 /// Appends `bytes` between quotes with one capacity check: at opt-level z `Vec::push`
 /// and `extend_from_slice` stay out-of-line calls that each check capacity again, about
 /// 140 instructions a string in workerd, where [`write_str`] runs some twenty times a
-/// `tools/call` (issue 19).
+/// `tools/call` (measured).
 fn quoted(out: &mut Vec<u8>, bytes: &[u8]) {
     let n = bytes.len();
     out.reserve(n + 2);
@@ -193,7 +193,7 @@ fn needs_escape(bytes: &[u8]) -> bool {
 /// Writes `v` as compact JSON, byte for byte what `serde_json::to_writer` writes (a host
 /// test holds that), without serde's serializer per value: for a tool's small structured
 /// result that was about 3,900 instructions in workerd, twice a call (its text and its
-/// `structuredContent`; issue 19). Strings go through [`write_str`]; numbers through
+/// `structuredContent`). Strings go through [`write_str`]; numbers through
 /// serde_json, which formats them.
 pub fn write_value(out: &mut Vec<u8>, v: &Value) {
     match v {
