@@ -16,6 +16,8 @@ pub struct Add;
 /// Its arguments, as a Rust type with the JSON Schema clients see declared beside it.
 /// The schema is checked before `call` runs, so `call` gets only valid arguments.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct AddArgs {
     a: f64,
     b: f64,
@@ -69,6 +71,7 @@ impl Resource for About {
 pub struct Explain;
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ExplainArgs {
     topic: String,
 }
@@ -105,12 +108,24 @@ mcp_worker::entry!(SERVER);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mcp_worker::testing::{call_tool, get_prompt, read_resource};
+    use mcp_worker::testing::{
+        assert_prompt_arguments_match, assert_tool_schemas_match, call_tool, get_prompt,
+        read_resource, NoOutput,
+    };
     use mcp_worker::tools::Content;
 
     #[test]
     fn the_server_is_valid() {
         SERVER.assert_valid();
+    }
+
+    /// The schemas written by hand say what the Rust types take.
+    #[test]
+    fn the_schemas_match_the_types() {
+        let add = mcp_worker::derived_schema!(AddArgs);
+        assert_tool_schemas_match(&Add, add, NoOutput);
+        let explain = mcp_worker::derived_schema!(ExplainArgs);
+        assert_prompt_arguments_match(&Explain, explain);
     }
 
     #[test]
