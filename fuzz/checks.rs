@@ -35,8 +35,10 @@ pub const TARGETS: [(&str, Check); 11] = [
 fn open_config() -> &'static Config {
     static CONFIG: OnceLock<Config> = OnceLock::new();
     CONFIG.get_or_init(|| {
-        Config::from_vars(|name| (name == "ALLOW_UNAUTHENTICATED").then(|| "true".to_owned()))
-            .expect("the fuzz configuration is valid")
+        Config::from_vars(dice_mcp::SERVER.token_audience(), |name| {
+            (name == "ALLOW_UNAUTHENTICATED").then(|| "true".to_owned())
+        })
+        .expect("the fuzz configuration is valid")
     })
 }
 

@@ -20,6 +20,8 @@ pub static RESOURCES: resources::Registry = resources::Registry::new(&[&dice::VI
 /// at once.
 pub static SERVER: Server = Server::new("dice-mcp", env!("CARGO_PKG_VERSION"))
     .title("Dice Roller")
+    // The seed's tokens (FastMCP's RSAKeyPair.create_token(audience="dice-server")).
+    .audience("dice-server")
     .instructions(INSTRUCTIONS)
     .tools(&TOOLS)
     .resources(&RESOURCES);

@@ -17,9 +17,10 @@ fn rpc(method: &str, params: Value) -> Value {
 }
 
 fn rpc_to(server: &'static Server, method: &str, params: Value) -> Value {
-    let config =
-        Config::from_vars(|name| (name == "ALLOW_UNAUTHENTICATED").then(|| "true".to_owned()))
-            .expect("valid");
+    let config = Config::from_vars(dice_mcp::SERVER.token_audience(), |name| {
+        (name == "ALLOW_UNAUTHENTICATED").then(|| "true".to_owned())
+    })
+    .expect("valid");
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
     let response = block_on(mcp_worker::http::handle(
         server,

@@ -9,8 +9,10 @@ use serde_json::{json, Value};
 const NOW: i64 = 1_800_000_000;
 
 fn config() -> Config {
-    Config::from_vars(|name| (name == "ALLOW_UNAUTHENTICATED").then(|| "true".to_owned()))
-        .expect("valid")
+    Config::from_vars(dice_mcp::SERVER.token_audience(), |name| {
+        (name == "ALLOW_UNAUTHENTICATED").then(|| "true".to_owned())
+    })
+    .expect("valid")
 }
 
 fn post(body: Value, headers: &[(&str, &str)]) -> Response {
@@ -197,4 +199,33 @@ fn the_log_record_says_what_was_asked_and_how_it_ended() {
         .as_deref()
         .unwrap()
         .contains("Content-Type"));
+}
+
+/// `testing::Client`, the host client any app's tests can use, through this server.
+#[test]
+fn the_testing_client_speaks_each_revision_through_the_whole_pipeline() {
+    use mcp_worker::testing::Client;
+    let roll = json!({"name": "roll_dice", "arguments": {"n_dice": 3}});
+    for version in ["2025-11-25", "2026-07-28"] {
+        let client = Client::new(&dice_mcp::SERVER).protocol(version);
+        let answer = client.call("tools/call", roll.clone());
+        assert_eq!(answer.status, 200, "{version}: {answer:?}");
+        let dice = answer.result()["structuredContent"]["result"].clone();
+        assert_eq!(
+            dice.as_array().map(Vec::len),
+            Some(3),
+            "{version}: {answer:?}"
+        );
+    }
+    // 2026-07-28 errors carry their HTTP status.
+    let unknown = Client::new(&dice_mcp::SERVER)
+        .protocol("2026-07-28")
+        .call("tools/call", json!({"name": "nope", "arguments": {}}));
+    assert_eq!((unknown.status, unknown.error_code()), (400, Some(-32602)));
+    // Authentication back on, and no key: the worker's fail-closed 500.
+    let keyless = Client::new(&dice_mcp::SERVER)
+        .var("ALLOW_UNAUTHENTICATED", "")
+        .call("tools/list", json!({}));
+    assert_eq!(keyless.status, 500, "{keyless:?}");
+    assert_eq!(keyless.body["error"], "server_misconfigured");
 }

@@ -110,7 +110,7 @@ mod tests {
     use super::*;
     use mcp_worker::testing::{
         assert_prompt_arguments_match, assert_tool_schemas_match, call_tool, get_prompt,
-        read_resource, NoOutput,
+        read_resource, Client, NoOutput,
     };
     use mcp_worker::tools::Content;
 
@@ -143,5 +143,17 @@ mod tests {
         assert_eq!(contents[0].uri, "docs://about");
         let prompt = get_prompt(&Explain, json!({"topic": "dice"})).unwrap();
         assert_eq!(prompt.messages.len(), 1);
+    }
+
+    /// The whole server as a client meets it: the same pipeline the worker runs.
+    #[test]
+    fn a_client_lists_and_calls_the_tool() {
+        let client = Client::new(&SERVER);
+        let listed = client.call("tools/list", json!({}));
+        assert_eq!(listed.result()["tools"][0]["name"], "add");
+        let sum = client.call("tools/call", json!({"name": "add", "arguments": {"a": 1, "b": 2}}));
+        assert_eq!(sum.result()["content"][0]["text"], "3");
+        let unknown = client.call("tools/call", json!({"name": "nope", "arguments": {}}));
+        assert_eq!(unknown.error_code(), Some(-32602));
     }
 }

@@ -17,7 +17,8 @@ import { newKey, mint, claims } from "./tokens.mjs";
 const outside = mkdtempSync(path.join(tmpdir(), "starter-"));
 const dir = path.join(outside, "my-mcp-server");
 const key = newKey("starter");
-const token = mint(key, claims({ iss: undefined, scope: undefined }));
+// The library's default audience is the server's name.
+const token = mint(key, claims({ iss: undefined, scope: undefined, aud: "my-mcp-server" }));
 let worker;
 
 before(async () => {

@@ -72,9 +72,6 @@ pub const PUBLIC_URL: &str = "PUBLIC_URL";
 pub const AUTHORIZATION_SERVERS: &str = "AUTHORIZATION_SERVERS";
 pub const INPUT_STATE_KEY: &str = "INPUT_STATE_KEY";
 
-/// The audience tokens must carry when neither `JWT_AUDIENCE` nor an authorization
-/// server is set (the seed's development tokens).
-pub const DEFAULT_AUDIENCE: &str = "dice-server";
 pub const DEFAULT_LEEWAY_SECS: i64 = 60;
 const MAX_LEEWAY_SECS: i64 = 300;
 
@@ -107,8 +104,13 @@ impl Config {
     }
 
     /// Builds the configuration from a lookup of variables and secrets (`Env::var` in the
-    /// worker). Blank values count as unset.
-    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    /// worker). Blank values count as unset. `audience` is what tokens must name when
+    /// neither `JWT_AUDIENCE` nor an authorization server is set: the server's
+    /// (`Server::token_audience`).
+    pub fn from_vars(
+        audience: &str,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
         let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
         let mut warnings = Vec::new();
 
@@ -209,7 +211,7 @@ impl Config {
                     })?;
                     crate::auth::metadata::resources(base).into()
                 }
-                None => vec![DEFAULT_AUDIENCE.into()],
+                None => vec![audience.into()],
             };
             let leeway_secs = match get(JWT_LEEWAY_SECONDS) {
                 None => DEFAULT_LEEWAY_SECS,
@@ -394,7 +396,7 @@ mod tests {
     #[test]
     fn a_server_that_asks_for_input_needs_the_state_key() {
         let open = |key: Option<&str>| {
-            Config::from_vars(|n| match n {
+            Config::from_vars(TEST_AUDIENCE, |n| match n {
                 ALLOW_UNAUTHENTICATED => Some("true".into()),
                 INPUT_STATE_KEY => key.map(str::to_owned),
                 _ => None,
@@ -409,7 +411,7 @@ mod tests {
     }
 
     fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_vars(|name| {
+        Config::from_vars(TEST_AUDIENCE, |name| {
             vars.iter()
                 .chain(&[(ALLOW_UNAUTHENTICATED, "true")])
                 .find(|(k, _)| *k == name)
@@ -418,7 +420,7 @@ mod tests {
     }
 
     fn strict(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_vars(|name| {
+        Config::from_vars(TEST_AUDIENCE, |name| {
             vars.iter()
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_string())
@@ -474,15 +476,17 @@ mod tests {
         }
     }
 
+    const TEST_AUDIENCE: &str = "the-server";
+
     fn audiences(c: &Config) -> Vec<String> {
         let Auth::Bearer(a) = &c.auth else { panic!() };
         a.policy.audiences.clone()
     }
 
     #[test]
-    fn without_an_authorization_server_the_seeds_audience_is_the_default() {
+    fn without_an_authorization_server_the_servers_audience_is_the_default() {
         let c = strict(&[(JWT_JWKS_URL, "https://idp.example/jwks")]).unwrap();
-        assert_eq!(audiences(&c), vec![DEFAULT_AUDIENCE.to_owned()]);
+        assert_eq!(audiences(&c), vec![TEST_AUDIENCE.to_owned()]);
         let Auth::Bearer(a) = &c.auth else { panic!() };
         assert_eq!(a.policy.leeway_secs, DEFAULT_LEEWAY_SECS);
         assert!(c.authorization_servers.is_empty());

@@ -287,7 +287,7 @@ impl Response {
 /// an operator should know goes to the console once, here: warnings, a missing rate
 /// limiter binding, or the error that makes every request a 500.
 pub fn configure(server: &Server, platform: &dyn Platform) -> Result<Config, ConfigError> {
-    let loaded = Config::from_vars(|name| platform.var(name))
+    let loaded = Config::from_vars(server.token_audience(), |name| platform.var(name))
         .and_then(|c| c.require_input_key(server.asks_for_input()))
         .and_then(|c| server.check().map(|()| c).map_err(ConfigError::server));
     match &loaded {

@@ -517,3 +517,167 @@ pub fn complete(
     let ctx = Context::new(None, Rc::new(TestPlatform::default()), Version::ALL[0]);
     block_on(completer.complete(&req, &ctx))
 }
+
+/// A client for host tests of a whole server: each request goes through the same HTTP
+/// pipeline the worker runs (routing, limits, authentication, MCP, the answer's shape),
+/// minus workers-rs, on a [`TestPlatform`]. Without authentication unless variables say
+/// otherwise.
+///
+/// ```ignore
+/// let client = mcp_worker::testing::Client::new(&SERVER);
+/// let answer = client.call("tools/call", json!({"name": "add", "arguments": {"a": 1, "b": 2}}));
+/// assert_eq!(answer.result()["content"][0]["text"], "3");
+/// ```
+pub struct Client {
+    server: &'static crate::mcp::Server,
+    version: &'static str,
+    platform: Rc<TestPlatform>,
+}
+
+/// What a [`Client`] request was answered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The JSON-RPC answer (or, for a refusal before MCP, the JSON error body); `Null`
+    /// when there was none (a `202` to a notification).
+    pub body: Value,
+}
+
+impl Answer {
+    /// The JSON-RPC `result`; panics, showing the answer, when there is none.
+    #[track_caller]
+    pub fn result(&self) -> &Value {
+        match self.body.get("result") {
+            Some(r) => r,
+            None => panic!("no result in the answer ({}): {}", self.status, self.body),
+        }
+    }
+
+    /// The JSON-RPC error's code, if the answer is an error.
+    pub fn error_code(&self) -> Option<i64> {
+        self.body.get("error")?.get("code")?.as_i64()
+    }
+}
+
+impl Client {
+    /// A client of `server`, speaking protocol 2025-11-25, to a worker without
+    /// authentication (`ALLOW_UNAUTHENTICATED=true`).
+    pub fn new(server: &'static crate::mcp::Server) -> Client {
+        Client {
+            server,
+            version: "2025-11-25",
+            platform: Rc::new(TestPlatform::default().with_var("ALLOW_UNAUTHENTICATED", "true")),
+        }
+    }
+
+    /// The worker's variable or secret `name` set to `value` (as `wrangler.toml`'s
+    /// `[vars]` or `wrangler secret put` would); `("ALLOW_UNAUTHENTICATED", "")` turns
+    /// authentication back on.
+    pub fn var(mut self, name: &str, value: &str) -> Client {
+        Rc::get_mut(&mut self.platform)
+            .expect("set variables before sharing the platform")
+            .vars
+            .insert(name.to_owned(), value.to_owned());
+        self
+    }
+
+    /// Speaks `version` (`"2024-11-05"` to `"2026-07-28"`): 2026-07-28 requests carry the
+    /// `_meta` fields and the `Mcp-Method`/`Mcp-Name` headers that revision requires.
+    pub fn protocol(mut self, version: &'static str) -> Client {
+        self.version = version;
+        self
+    }
+
+    /// Serves on `platform` instead: its variables (all of them: set
+    /// `ALLOW_UNAUTHENTICATED` there for no authentication), its `fetch` answers, and
+    /// what the server asked of it.
+    pub fn platform(mut self, platform: Rc<TestPlatform>) -> Client {
+        self.platform = platform;
+        self
+    }
+
+    /// Sends one JSON-RPC request (`id` 1) and returns the answer. A bad configuration
+    /// (a variable the worker would refuse) is answered `500`, as in the worker.
+    pub fn call(&self, method: &str, params: Value) -> Answer {
+        self.send(method, params, None)
+    }
+
+    /// [`Client::call`] with `Authorization: Bearer <token>`.
+    pub fn call_with_token(&self, token: &str, method: &str, params: Value) -> Answer {
+        self.send(method, params, Some(token))
+    }
+
+    fn send(&self, method: &str, mut params: Value, token: Option<&str>) -> Answer {
+        let modern = self.version == "2026-07-28";
+        let mut headers = vec![
+            ("content-type".to_owned(), "application/json".to_owned()),
+            (
+                "accept".to_owned(),
+                "application/json, text/event-stream".to_owned(),
+            ),
+            ("mcp-protocol-version".to_owned(), self.version.to_owned()),
+        ];
+        if let Some(t) = token {
+            headers.push(("authorization".to_owned(), format!("Bearer {t}")));
+        }
+        if modern {
+            if !params.is_object() {
+                params = Value::Object(Default::default());
+            }
+            let meta = params
+                .as_object_mut()
+                .map(|p| p.entry("_meta").or_insert_with(|| serde_json::json!({})));
+            if let Some(Value::Object(meta)) = meta {
+                meta.entry("io.modelcontextprotocol/protocolVersion")
+                    .or_insert_with(|| self.version.into());
+                meta.entry("io.modelcontextprotocol/clientCapabilities")
+                    .or_insert_with(|| serde_json::json!({}));
+            }
+            headers.push(("mcp-method".to_owned(), method.to_owned()));
+            let name = crate::protocol::headers::name_field(method)
+                .and_then(|field| params.get(field))
+                .and_then(Value::as_str);
+            if let Some(name) = name {
+                headers.push(("mcp-name".to_owned(), name.to_owned()));
+            }
+        }
+        let body =
+            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let req = crate::http::HttpRequest {
+            method: "POST".into(),
+            base_url: "http://127.0.0.1:8787".into(),
+            path: "/mcp/".into(),
+            headers: headers.into(),
+            body: crate::http::Body::Bytes(body.to_string().into_bytes()),
+        };
+        // The configuration as the worker reads it, with the server's own checks: a bad
+        // variable, or a server that fails its check, answers every request 500.
+        let response = match crate::http::configure(self.server, &*self.platform) {
+            Ok(config) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                block_on(crate::http::handle(
+                    self.server,
+                    &config,
+                    &req,
+                    now,
+                    self.platform.clone(),
+                ))
+            }
+            Err(e) => crate::http::config_error(&e),
+        };
+        let text = String::from_utf8_lossy(&response.body);
+        // An SSE answer carries its JSON-RPC message in the last event's data.
+        let json = text
+            .rsplit("data: ")
+            .next()
+            .filter(|_| text.starts_with("event:") || text.starts_with("data:"))
+            .unwrap_or(&text);
+        Answer {
+            status: response.status,
+            body: serde_json::from_str(json.trim()).unwrap_or(Value::Null),
+        }
+    }
+}

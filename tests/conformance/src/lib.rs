@@ -110,6 +110,8 @@ pub static PROMPTS: prompts::Registry = prompts::Registry::new(&[
 pub static SERVER: Server = with_tasks(
     Server::new("dice-mcp-conformance", env!("CARGO_PKG_VERSION"))
         .title("dice-mcp conformance fixtures")
+        // The tests' tokens name the dice server's audience.
+        .audience("dice-server")
         .instructions("Fixture tools for the MCP conformance suite.")
         .tools(&TOOLS)
         .skills(&skills::SKILLS)

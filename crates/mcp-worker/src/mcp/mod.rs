@@ -55,6 +55,7 @@ pub struct Server {
     pub(crate) skills: &'static crate::skills::Skills,
     pub(crate) logging: bool,
     pub(crate) tasks: Option<&'static dyn tasks::Backend>,
+    pub(crate) audience: Option<&'static str>,
 }
 
 static NO_TOOLS: Registry = Registry::new(&[]);
@@ -76,6 +77,7 @@ impl Server {
             skills: &crate::skills::NONE,
             logging: false,
             tasks: None,
+            audience: None,
         }
     }
 
@@ -128,6 +130,19 @@ impl Server {
     pub const fn tasks(mut self, tasks: &'static dyn tasks::Backend) -> Server {
         self.tasks = Some(tasks);
         self
+    }
+
+    /// The audience a token must name (`aud`) when the operator sets neither
+    /// `JWT_AUDIENCE` nor an authorization server; the server's name by default. With an
+    /// authorization server, tokens name this server's URL instead (RFC 8707).
+    pub const fn audience(mut self, audience: &'static str) -> Server {
+        self.audience = Some(audience);
+        self
+    }
+
+    /// The audience tokens must name by default: [`Server::audience`], else the name.
+    pub fn token_audience(&self) -> &'static str {
+        self.audience.unwrap_or(self.name)
     }
 
     /// The server's name.
@@ -918,6 +933,16 @@ mod tests {
             .prompts(prompts)
     }
     static NO_TOOLS: Registry = Registry::new(&[]);
+
+    #[test]
+    fn tokens_name_the_servers_audience_or_else_its_name() {
+        static NAMED: Server = Server::new("my-server", "1");
+        static SET: Server = Server::new("my-server", "1").audience("api://mine");
+        assert_eq!(NAMED.token_audience(), "my-server");
+        assert_eq!(SET.token_audience(), "api://mine");
+        assert_eq!(SET.name(), "my-server");
+    }
+
     /// A tool that names a view no registry here serves.
     struct Drawn;
     static DRAWING: crate::apps::View = crate::apps::View {

@@ -159,7 +159,7 @@ pub fn plain_value(name: &str, raw: &str) -> Result<(), RpcError> {
 }
 
 /// The body field that `Mcp-Name` mirrors, for the methods that have one.
-fn name_field(method: &str) -> Option<&'static str> {
+pub(crate) fn name_field(method: &str) -> Option<&'static str> {
     match method {
         "tools/call" | "prompts/get" => Some("name"),
         "resources/read" => Some("uri"),
