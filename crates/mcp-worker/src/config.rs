@@ -97,7 +97,7 @@ impl Config {
         if needed && self.input_state_key.is_none() {
             return Err(err(
                 INPUT_STATE_KEY,
-                "a tool of this server asks the client for input, and the key that seals its requestState is not set. Set it with `openssl rand -hex 32 | npx wrangler secret put INPUT_STATE_KEY` (npm run dev writes a development one to .dev.vars)",
+                "a tool of this server asks the client for input, and the key that seals its requestState is not set. Set it with `openssl rand -hex 32 | npx wrangler secret put INPUT_STATE_KEY` (for `wrangler dev`, a line INPUT_STATE_KEY=... in .dev.vars)",
             ));
         }
         Ok(self)
