@@ -10,6 +10,11 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+/// Only this crate implements [`DynPrompt`] (for every [`Prompt`]): its methods may change.
+mod sealed {
+    pub trait Sealed {}
+}
+
 pub use crate::completion::{Completer, Completion, CompletionRequest};
 pub use crate::primitives::{Icon, PromptError, Role};
 pub use crate::tools::{Content, Context, NoArgs};
@@ -200,7 +205,7 @@ pub struct Info {
 }
 
 /// A [`Prompt`] behind a pointer, as the registry holds it.
-pub trait DynPrompt: Sync {
+pub trait DynPrompt: sealed::Sealed + Sync {
     /// What a listing says about it.
     fn info(&self) -> Info;
     /// How `argument` is completed (`Prompt::completer`).
@@ -212,6 +217,8 @@ pub trait DynPrompt: Sync {
         ctx: Context,
     ) -> BoxFuture<'static, Result<PromptResult, PromptError>>;
 }
+
+impl<T: Prompt> sealed::Sealed for T {}
 
 impl<T: Prompt> DynPrompt for T {
     fn info(&self) -> Info {

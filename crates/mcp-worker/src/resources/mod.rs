@@ -11,6 +11,13 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+/// Only this crate implements [`DynResource`] and [`DynTemplate`] (for every
+/// [`Resource`], [`ResourceTemplate`] and app view): their methods may change.
+pub(crate) mod sealed {
+    pub trait Resource {}
+    pub trait Template {}
+}
+
 #[doc(hidden)]
 pub mod template;
 mod view;
@@ -204,7 +211,7 @@ pub struct Info {
 pub type ReadOutcome = Result<Vec<ResourceContents>, ResourceError>;
 
 /// A [`Resource`] behind a pointer, as the registry holds it.
-pub trait DynResource: Sync {
+pub trait DynResource: sealed::Resource + Sync {
     /// The resource's URI (`Resource::URI`).
     fn uri(&self) -> &'static str;
     /// What a listing says about it.
@@ -216,7 +223,7 @@ pub trait DynResource: Sync {
 }
 
 /// A [`ResourceTemplate`] behind a pointer, as the registry holds it.
-pub trait DynTemplate: Sync {
+pub trait DynTemplate: sealed::Template + Sync {
     /// The RFC 6570 template (`ResourceTemplate::URI_TEMPLATE`).
     fn uri_template(&self) -> &'static str;
     /// What a listing says about it.
@@ -245,6 +252,8 @@ fn with_meta(mut contents: Vec<ResourceContents>, meta: Option<Value>) -> Vec<Re
     }
     contents
 }
+
+impl<T: Resource> sealed::Resource for T {}
 
 impl<T: Resource> DynResource for T {
     fn uri(&self) -> &'static str {
@@ -277,6 +286,8 @@ impl<T: Resource> DynResource for T {
         })
     }
 }
+
+impl<T: ResourceTemplate> sealed::Template for T {}
 
 impl<T: ResourceTemplate> DynTemplate for T {
     fn uri_template(&self) -> &'static str {

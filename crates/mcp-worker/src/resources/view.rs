@@ -12,6 +12,8 @@ use crate::tools::{BoxFuture, Context};
 /// the same for every caller: clients may keep it a day (2026-07-28 `ttlMs`).
 const VIEW_CACHE: CacheHint = CacheHint::public(86_400_000);
 
+impl super::sealed::Resource for View {}
+
 impl DynResource for View {
     fn uri(&self) -> &'static str {
         self.uri

@@ -16,6 +16,10 @@ use crate::apps::{ToolUi, View, Visibility};
 use crate::protocol::param_headers::{self, ParamHeader};
 
 pub(crate) mod args;
+/// Only this crate implements [`DynTool`] (for every [`Tool`]): its methods may change.
+mod sealed {
+    pub trait Sealed {}
+}
 pub(crate) mod content;
 
 pub use args::{NoArgs, Schema};
@@ -122,7 +126,7 @@ pub enum TaskSupport {
 /// otherwise (`Tool::TASK_TTL_MS`): one hour.
 pub const DEFAULT_TASK_TTL_MS: u64 = 3_600_000;
 /// A [`Tool`] behind a pointer, as the registry holds it. Implemented for every `Tool`.
-pub trait DynTool: Sync {
+pub trait DynTool: sealed::Sealed + Sync {
     /// The tool's name (`Tool::NAME`).
     fn name(&self) -> &'static str;
     /// Its human-readable name (`Tool::TITLE`).
@@ -151,6 +155,8 @@ pub trait DynTool: Sync {
         ctx: Context,
     ) -> BoxFuture<'static, CallResult>;
 }
+
+impl<T: Tool> sealed::Sealed for T {}
 
 impl<T: Tool> DynTool for T {
     fn name(&self) -> &'static str {
