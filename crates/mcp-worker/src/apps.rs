@@ -66,6 +66,7 @@ impl Csp {
 
 /// Who may call a tool (ext-apps `McpUiToolMeta.visibility`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Visibility {
     /// The model and views (the default).
     #[default]

@@ -13,6 +13,7 @@ pub const MAX_VALUES: usize = 100;
 
 /// How one argument or variable is completed.
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub enum Completer {
     /// No suggestions (the answer is an empty list).
     None,

@@ -422,6 +422,7 @@ impl crate::mcp::tasks::Backend for MemoryTasks {
 
 /// Why a host read or prompt did not produce a result.
 #[derive(Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Refused {
     /// The caller's token lacks these scopes: the server answers `403` with a challenge.
     /// Without a caller (no authentication), every scope is missing.

@@ -12,6 +12,7 @@ use crate::protocol::jsonrpc::RpcError;
 
 /// The kinds of input, by the client capability each needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum InputKind {
     /// A form for the user to fill in (`elicitation/create`).
     Elicitation,

@@ -14,6 +14,7 @@ use crate::protocol::wire::{self as protocol_wire, Object, Shape};
 
 /// One content block of a tool result.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Content {
     /// A text block.
     Text(String),

@@ -112,6 +112,7 @@ pub trait Tool: Sync + 'static {
 
 /// Whether a tool's calls may become tasks (the extension's `taskSupport`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TaskSupport {
     /// Always answered in the request (the default).
     #[default]
