@@ -224,7 +224,14 @@ pub fn call_tool_in(
     let Value::Object(args) = args else {
         panic!("tool arguments are a JSON object");
     };
-    let schema: &'static Value = Box::leak(Box::new(tool.definition().input_schema));
+    // `run` borrows the schema for the life of the tool's future, as a registry's
+    // definitions live: each distinct schema is kept once per thread, not leaked per call.
+    let input_schema = tool.definition().input_schema;
+    let schema: &'static Value = SCHEMAS.with_borrow_mut(|schemas| {
+        *schemas
+            .entry(input_schema.to_string())
+            .or_insert_with(|| Box::leak(Box::new(input_schema)))
+    });
     let outbox = ctx.outbox();
     let result = block_on(tool.run(args, schema, ctx));
     let sent = outbox.borrow_mut().drain(..).collect();
@@ -268,6 +275,7 @@ pub struct MemoryTasks {
 type MemoryObject = (Rc<crate::tasks::object::Object>, Rc<MemoryStorage>);
 
 thread_local! {
+    static SCHEMAS: RefCell<HashMap<String, &'static Value>> = RefCell::new(HashMap::new());
     static OBJECTS: RefCell<HashMap<String, MemoryObject>> = RefCell::new(HashMap::new());
     static CLOCK_MS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
