@@ -69,8 +69,21 @@ const fixtureUrl = async () => {
 };
 
 /** POSTs `count` chunks of `size` bytes with chunked transfer encoding, stopping as soon as
- *  the server answers; resolves to the answer's status and JSON body. */
-function chunkedUntilAnswered(url, headers, size, count) {
+ *  the server answers; resolves to the answer's status and JSON body. The server answers
+ *  and closes while the client is still sending, so the client's write can fail (EPIPE,
+ *  ECONNRESET) before it has read the answer, a race of HTTP/1.1 itself that a loaded
+ *  machine makes likelier: then the request is made again, a few times at most. */
+async function chunkedUntilAnswered(url, headers, size, count) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await chunkedOnce(url, headers, size, count);
+    } catch (e) {
+      if (attempt >= 5 || !["EPIPE", "ECONNRESET"].includes(e.code)) throw e;
+    }
+  }
+}
+
+function chunkedOnce(url, headers, size, count) {
   return new Promise((resolve, reject) => {
     let answered = false;
     const req = httpRequest(url, { method: "POST", headers }, (res) => {
