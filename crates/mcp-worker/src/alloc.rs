@@ -3,7 +3,7 @@
 //!
 //! A cached `tools/call` makes about a hundred small allocations (strings, JSON maps,
 //! futures) and frees them all before the answer. dlmalloc spent 12,000 of the call's
-//! instructions in workerd on them (measured for the dice server's cached call). Here a block of up to
+//! instructions in workerd on them (measured for a cached `tools/call`). Here a block of up to
 //! 1 KiB is rounded up to a power of two from 16 bytes, and a freed one goes onto its
 //! class's list, so the next allocation of that class is a pop. Larger blocks, and
 //! alignments above 16, go straight to the allocator behind.

@@ -29,11 +29,11 @@
 //!   (docs/testing.md).
 //!
 //! - [`alloc`]: an allocator for a worker's many small, short-lived blocks, which an app
-//!   may install as its `#[global_allocator]` (the dice server does).
+//!   may install as its `#[global_allocator]`.
 //!
 //! The other modules (`protocol`, `auth`, `config`, `ratelimit`, `log`, `http`, `tasks`)
 //! are the server's own: public only so this repository's host tests, benchmarks, fuzz
-//! targets and the dice server's `dice-token` can reach them, hidden from these docs, and
+//! targets and tools can reach them, hidden from these docs, and
 //! free to change in any commit. Don't build on them.
 //!
 //! `adapter.rs` is the file that knows workers-rs: it turns a `worker::Request` into

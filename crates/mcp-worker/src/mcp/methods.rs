@@ -419,7 +419,7 @@ async fn tools_call(
         let run = tool.run(args, &def.input_schema, ctx);
         Box::pin(async move { finalize(Ok(Box::new(run.await))) })
     } else {
-        // A tool that never asks for input (roll_dice) skips all of it.
+        // A tool that never asks for input skips all of it.
         if version.era() == Era::Modern {
             refuse_input(params)?;
         }

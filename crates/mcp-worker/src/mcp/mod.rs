@@ -772,7 +772,7 @@ async fn handle_request(
 }
 
 /// The `Mcp-Param-{Name}` headers of a 2026-07-28 `tools/call`, for a tool that declares
-/// some; a tool without `x-mcp-header` parameters (the dice server's) costs a lookup.
+/// some; a tool without `x-mcp-header` parameters costs a lookup.
 fn check_param_headers(
     server: &Server,
     headers: &McpHeaders<'_>,

@@ -2,7 +2,7 @@
 //!
 //! Their code comes with the registries that need it: `resources::Registry::new` and
 //! `prompts::Registry::new` hold a reference to [`METHODS`], `Registry::EMPTY` holds none,
-//! so a server that registers no resource and no prompt (the dice server) links none of
+//! so a server that registers no resource and no prompt links none of
 //! it and uploads none of it; it answers [`none_registered`] instead.
 
 use super::methods::{Params, Reply};
@@ -71,7 +71,7 @@ fn dispatch<'a>(
 }
 
 /// What a registry of resources without templates links when the server has no prompts
-/// (the dice server and its view): listing and reading fixed URIs, and an empty template
+/// (a server whose one resource is a tool's view): listing and reading fixed URIs, and an empty template
 /// list (hosts such as Claude ask for it; connectors.md). Prompts and completion do not
 /// exist there.
 pub const RESOURCES_ONLY: Methods = Methods {

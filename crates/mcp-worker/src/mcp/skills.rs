@@ -19,7 +19,7 @@ pub(crate) const METHOD_NAMES: [&str; 3] =
     ["skills/list", "skills/get", "resources/directory/read"];
 
 /// The entry points into this code. `Skills::new` holds a reference to [`METHODS`] and
-/// `skills::NONE` none, so a server without skills (the dice server) links none of it.
+/// `skills::NONE` none, so a server without skills links none of it.
 pub struct Methods {
     pub(crate) dispatch: fn(&'static Server, &str, Params<'_>, Version) -> Result<Reply, RpcError>,
     pub(crate) load: fn(&[&'static skills::Skill]) -> Result<Vec<Loaded>, String>,

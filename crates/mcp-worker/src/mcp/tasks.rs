@@ -20,7 +20,7 @@ type Params<'a> = Option<&'a Map<String, Value>>;
 /// (`mcp_worker::testing::MemoryTasks`).
 ///
 /// The provided methods hold the extension's logic. They are reached only through a
-/// server's backend, so a server without one (the dice server) links none of it.
+/// server's backend, so a server without one links none of it.
 pub trait Backend: Sync {
     /// The binding's name, for the operator's messages.
     fn binding(&self) -> &'static str;

@@ -151,7 +151,7 @@ pub enum Flow {
 /// with the one derived from `T` of its `Json<T>` result (the compiler holds you to
 /// those types):
 ///
-/// `assert_tool_schemas_match(&RollDice, derived_schema!(RollArgs), derived_schema!(output Rolls))`
+/// `assert_tool_schemas_match(&Add, derived_schema!(AddArgs), derived_schema!(output Sum))`
 ///
 /// A tool whose result is a `String`, `Content` or `CallResult` passes [`NoOutput`].
 #[track_caller]
@@ -198,7 +198,7 @@ pub fn assert_prompt_arguments_match<P: Prompt>(_prompt: &P, args: Derived<P::Ar
 
 /// Panics, naming every difference and how to mend it, unless the hand-written input
 /// schema `hand` agrees with `derived` on what a client acts on (see the module's
-/// documentation). `what` names the schema in the message: `"roll_dice inputSchema"`.
+/// documentation). `what` names the schema in the message: `"add inputSchema"`.
 #[track_caller]
 pub fn assert_input_schema_matches(what: &str, hand: &Value, derived: &Value) {
     fail_on(what, schema_drift(hand, derived, Flow::Input));
@@ -797,7 +797,7 @@ mod tests {
     fn each_kind_of_drift_is_named_with_its_place_and_its_fix() {
         let cases = [
             (
-                // The spelling of a property: the drift of n_dice this check was made for.
+                // The spelling of a property, the drift this check was first made for.
                 with("/properties/count", None),
                 vec![
                     "property 'count': a field of the type, missing from the schema's \"properties\"; add it there",

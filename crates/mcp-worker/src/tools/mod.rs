@@ -35,12 +35,12 @@ pub use crate::primitives::{
 /// One tool. Implement it for a unit struct and register `&YourTool`.
 ///
 /// ```ignore
-/// impl Tool for RollDice {
-///     const NAME: &'static str = "roll_dice";
-///     const DESCRIPTION: &'static str = "Roll `n_dice` 6-sided dice and return the results.";
-///     type Args = RollArgs;          // Deserialize + Schema
-///     type Output = Json<Rolls>;     // Serialize + Schema: structuredContent
-///     async fn call(&self, args: RollArgs, ctx: &Context) -> Result<Json<Rolls>, ToolError> { /* … */ }
+/// impl Tool for Add {
+///     const NAME: &'static str = "add";
+///     const DESCRIPTION: &'static str = "Add two numbers, a and b, and return the sum.";
+///     type Args = AddArgs;           // Deserialize + Schema
+///     type Output = Json<Sum>;       // Serialize + Schema: structuredContent
+///     async fn call(&self, args: AddArgs, ctx: &Context) -> Result<Json<Sum>, ToolError> { /* … */ }
 /// }
 /// ```
 #[allow(async_fn_in_trait)] // a worker is single-threaded: tool futures need not be Send
