@@ -69,7 +69,7 @@ pub async fn serve(
             &names.legacy_versions.join("\n"),
         );
         HEADER_NAMES_OF.set(id);
-        let _ = LOG_NAME.set(server.name);
+        name_logs(server);
     }
     let mut request = read_head(&req);
     let config = match CONFIG.get_or_init(|| http::configure(server, &*platform)) {

@@ -650,8 +650,7 @@ async fn mcp_endpoint(
                 Auth::Disabled => (AuthOutcome::Disabled, None),
                 Auth::Bearer(auth) => {
                     match authenticate(config, auth, req, body.as_ref(), now, &*platform).await {
-                        Ok(a) if a.cached => (AuthOutcome::Cached, Some(a.principal)),
-                        Ok(a) => (AuthOutcome::Verified, Some(a.principal)),
+                        Ok(a) => (outcome_of(&a), Some(a.principal)),
                         Err(refused) => return refused,
                     }
                 }
@@ -683,8 +682,7 @@ async fn mcp_endpoint(
             let mut outcome = AuthOutcome::NotRequired;
             if let Auth::Bearer(auth) = &config.auth {
                 match authenticate(config, auth, req, None, now, &*platform).await {
-                    Ok(a) if a.cached => outcome = AuthOutcome::Cached,
-                    Ok(_) => outcome = AuthOutcome::Verified,
+                    Ok(a) => outcome = outcome_of(&a),
                     Err(refused) => return refused,
                 }
             }
@@ -703,6 +701,15 @@ async fn mcp_endpoint(
             response.log.auth = outcome;
             response
         }
+    }
+}
+
+/// What the log says of a request that passed authentication.
+fn outcome_of(authenticated: &Authenticated) -> AuthOutcome {
+    if authenticated.cached {
+        AuthOutcome::Cached
+    } else {
+        AuthOutcome::Verified
     }
 }
 

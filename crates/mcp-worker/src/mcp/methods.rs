@@ -538,7 +538,7 @@ pub(super) fn input_outcome(
     let exchange = exchange.clone();
     let key = request.input_state_key.clone();
     let now = request.now;
-    let owner = crate::tasks::owner_of(request.caller.as_deref());
+    let caller = request.caller.clone();
     move |result: Result<Reply, RpcError>| {
         let mut ex = exchange.borrow_mut();
         if let Some(err) = ex.error() {
@@ -548,7 +548,9 @@ pub(super) fn input_outcome(
             return result;
         }
         // Fails closed earlier (http::handle) when a tool may ask and no key is set, and
-        // `Context::input` asks nothing for a caller without an owner.
+        // `Context::input` asks nothing for a caller without an owner. The owner is worked
+        // out only here, for a round that is sealed.
+        let owner = crate::tasks::owner_of(caller.as_deref());
         let (Some(key), Some(owner)) = (key, owner) else {
             return Err(RpcError::internal());
         };
