@@ -46,8 +46,8 @@ fn open_config() -> &'static Config {
 /// fast reader takes, the full path takes too and reads the same id, method and params.
 /// Any params it reads are written back by `wire::write_value` as serde_json writes them.
 pub fn jsonrpc_envelope(data: &[u8]) {
-    if let Some(fast) = mcp_worker::mcp::read_envelope(data, true) {
-        let full = mcp_worker::mcp::read_envelope(data, false);
+    if let Some(fast) = mcp_worker::mcp::envelope::read_envelope(data, true) {
+        let full = mcp_worker::mcp::envelope::read_envelope(data, false);
         assert_eq!(Some(&fast), full.as_ref(), "the two readers disagree");
         if let Some(params) = fast.2 {
             let params = Value::Object(params);
@@ -62,8 +62,8 @@ pub fn jsonrpc_envelope(data: &[u8]) {
 /// A POST body, as the per-caller rate limit asks whether it calls a tool: the envelope's
 /// reader (or, failing it, a `Value` tree) says what a `Value` tree says.
 pub fn calls_a_tool(data: &[u8]) {
-    let answer = mcp_worker::mcp::PostBody::new(data).calls_a_tool();
-    let tree = mcp_worker::mcp::calls_a_tool_by_tree(data);
+    let answer = mcp_worker::mcp::post::PostBody::new(data).calls_a_tool();
+    let tree = mcp_worker::mcp::post::calls_a_tool_by_tree(data);
     assert_eq!(
         answer, tree,
         "the envelope's reader and the Value tree disagree"
@@ -356,7 +356,7 @@ mod task_server {
 /// body, so the task methods' own parsing is reached. A successful `tasks/get` must be of
 /// that task, and nothing may panic.
 pub fn task_request(data: &[u8]) {
-    use mcp_worker::mcp::{self, PostOutcome};
+    use mcp_worker::mcp::post::{self as mcp, PostOutcome};
     use mcp_worker::protocol::McpHeaders;
     use mcp_worker::testing::{block_on, set_clock_ms, MemoryTasks};
     use std::rc::Rc;
@@ -384,7 +384,7 @@ pub fn task_request(data: &[u8]) {
             .and_then(|b| b["method"].as_str())
             .map(str::to_owned);
         let name = field("taskId").or_else(|| field("name"));
-        let request = mcp::Post {
+        let request = mcp::Request {
             caller: None,
             platform: Rc::new(mcp_worker::testing::TestPlatform::default()),
             sse: false,

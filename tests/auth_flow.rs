@@ -8,9 +8,9 @@ use mcp_worker::config::Config;
 use std::rc::Rc;
 
 use jwt_compact::{alg::Rsa, Algorithm, AlgorithmSignature};
+use mcp_worker::http::Limiter;
 use mcp_worker::http::{Body, HttpRequest, Response};
 use mcp_worker::log::AuthOutcome;
-use mcp_worker::primitives::Limiter;
 use mcp_worker::testing::{handle, handle_on, TestPlatform};
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::RsaPrivateKey;

@@ -16,8 +16,10 @@ use std::path::{Path, PathBuf};
 /// `lib` is the crate root (its module list). Apps (the dice server in the repository's
 /// own `src/`) sit above all of it and reach it as any other crate does.
 const LAYERS: &[&str] = &[
-    // 0. The worker's allocator, which uses nothing of the crate.
+    // 0. The worker's allocator and the names of the worker's variables, which use
+    //    nothing of the crate.
     "alloc",
+    "vars",
     // 1. The protocol: JSON-RPC, revisions, MCP's header rules.
     "protocol",
     // 2. The primitives' API, bottom up: what every primitive shares (the handler's
@@ -390,9 +392,10 @@ fn the_scanner_sees_what_it_must() {
     assert_eq!(seen, ["a", "e"]);
 }
 
-/// What the library hides from its documentation: `mcp_worker::PATH` for each item marked
-/// `#[doc(hidden)]` (a module, or an item inside a documented one), read from the
-/// library's own files so the list cannot drift from them.
+/// What is not the library's API: `mcp_worker::PATH` for each module declared with
+/// `internal_modules!` (public only with the `unstable` feature), and each item marked
+/// `#[doc(hidden)]` or there only with the feature, read from the library's own files so
+/// the list cannot drift from them.
 fn hidden_paths() -> Vec<String> {
     let src = library_src();
     let mut files = Vec::new();
@@ -400,10 +403,25 @@ fn hidden_paths() -> Vec<String> {
     let mut hidden = Vec::new();
     for file in files {
         let module = module_path(file.strip_prefix(&src).unwrap());
+        let in_module = |name: &str| {
+            let mut path = vec!["mcp_worker".to_owned()];
+            path.extend(module.iter().cloned());
+            path.push(name.to_owned());
+            path.join("::")
+        };
         let text = fs::read_to_string(&file).unwrap();
+        // Modules public only with the `unstable` feature: `internal_modules!(a, b);`.
+        for call in text.split("\ninternal_modules!(").skip(1) {
+            let list = call.split(')').next().unwrap_or("");
+            for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                hidden.push(in_module(name));
+            }
+        }
+        // Items hidden from the docs, or there only with the feature (or in tests).
         let mut lines = text.lines();
         while let Some(line) = lines.next() {
-            if line.trim() != "#[doc(hidden)]" {
+            let line = line.trim();
+            if line != "#[doc(hidden)]" && line != r#"#[cfg(any(test, feature = "unstable"))]"# {
                 continue;
             }
             // The item the attribute is on: past doc comments and other attributes.
@@ -414,18 +432,29 @@ fn hidden_paths() -> Vec<String> {
             let Some(rest) = item.and_then(|l| l.strip_prefix("pub ")) else {
                 continue;
             };
-            let rest = rest.trim_start_matches("async ");
-            let Some((_, after)) = rest.split_once(' ') else {
-                continue;
+            let name: String = match rest.strip_prefix("use ") {
+                // `pub use a::b::Name;`: the name it is known by here.
+                Some(path) => path
+                    .trim_end_matches(';')
+                    .rsplit("::")
+                    .next()
+                    .unwrap_or("")
+                    .to_owned(),
+                None => {
+                    let rest = rest.trim_start_matches("async ");
+                    let Some((_, after)) = rest.split_once(' ') else {
+                        continue;
+                    };
+                    after
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect()
+                }
             };
-            let name: String = after
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            let mut path = vec!["mcp_worker".to_owned()];
-            path.extend(module.iter().cloned());
-            path.push(name);
-            hidden.push(path.join("::"));
+            // (`$name` in a macro's body names nothing.)
+            if !name.is_empty() {
+                hidden.push(in_module(&name));
+            }
         }
     }
     hidden
@@ -433,14 +462,19 @@ fn hidden_paths() -> Vec<String> {
 
 /// Apps, examples, the starter and the docs' snippets use only the library's documented
 /// API: what is hidden is the library's own, free to change in any release. Host tests,
-/// benchmarks, fuzz targets and the dice server's token tool may reach further.
+/// benchmarks and fuzz targets may reach further, with the `unstable` feature. An app's
+/// worker build does not turn the feature on (see the next test), so the compiler holds
+/// the rule for its code; this reads what the compiler does not build without it: the
+/// docs' snippets, and code that builds only in tests.
 #[test]
 fn apps_examples_and_snippets_use_only_the_documented_api() {
     let hidden = hidden_paths();
     for must in [
         "mcp_worker::auth",
         "mcp_worker::http",
-        "mcp_worker::mcp::handle",
+        "mcp_worker::mcp::post",
+        "mcp_worker::durable::Object",
+        "mcp_worker::testing::handle",
     ] {
         assert!(hidden.iter().any(|h| h == must), "{must} in {hidden:?}");
     }
@@ -507,6 +541,37 @@ fn apps_examples_and_snippets_use_only_the_documented_api() {
                         line.trim()
                     ));
                 }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The apps' workers build without the library's `unstable` feature: only a
+/// `[dev-dependencies]` entry (host tests, benchmarks) may turn it on, and Cargo leaves
+/// dev-dependencies' features out of the worker's build.
+#[test]
+fn apps_build_without_the_unstable_feature() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut problems = Vec::new();
+    for manifest in [
+        "Cargo.toml",
+        "tests/conformance/Cargo.toml",
+        "starter/Cargo.toml",
+    ] {
+        let text = fs::read_to_string(root.join(manifest)).unwrap();
+        let mut section = String::new();
+        for (i, line) in text.lines().enumerate() {
+            let code = line.split('#').next().unwrap_or("").trim();
+            if code.starts_with('[') {
+                section = code.to_owned();
+                continue;
+            }
+            if code.contains("unstable") && section != "[dev-dependencies]" {
+                problems.push(format!(
+                    "{manifest}:{}: {section} turns on `unstable`: {code}",
+                    i + 1
+                ));
             }
         }
     }

@@ -117,7 +117,7 @@ fn run(o: &Options) -> Result<(), String> {
 /// `requestState`: adds a random development one to `.dev.vars` unless one is there.
 fn ensure_state_key(path: &Path) -> Result<(), String> {
     let existing = fs::read_to_string(path).unwrap_or_default();
-    let name = mcp_worker::config::INPUT_STATE_KEY;
+    let name = mcp_worker::vars::INPUT_STATE_KEY;
     if existing.lines().any(|l| l.starts_with(&format!("{name}="))) {
         return Ok(());
     }
@@ -188,7 +188,7 @@ fn ensure_dev_vars(path: &Path, public_pem: &str) -> Result<(), String> {
                 .is_some_and(|v| !v.trim().trim_matches('"').is_empty())
         })
     };
-    if !existing.contains(&format!("{VAR}=")) && sets(mcp_worker::config::JWT_JWKS_URL) {
+    if !existing.contains(&format!("{VAR}=")) && sets(mcp_worker::vars::JWT_JWKS_URL) {
         eprintln!(
             "dice-token: {} sets JWT_JWKS_URL, so the development key is not added to it: \
              the server verifies tokens from your identity provider, and this token will be refused",

@@ -11,7 +11,7 @@
 
 use worker::{Bucket, D1Database, Env, Fetcher, KvStore, ObjectNamespace};
 
-use crate::primitives::{Error, Severity};
+use crate::primitives::Error;
 use crate::tools::{Context, ToolError};
 
 /// A kind of binding: what the model and the operator are told it is, and where
@@ -103,7 +103,8 @@ impl Context {
                 "This tool needs the {} {name}, which this worker does not have: the operator declares it in wrangler.toml under {} with {} = \"{name}\".",
                 kind.what, kind.section, kind.key
             );
-            self.platform().console(Severity::Error, &fix);
+            #[cfg(target_arch = "wasm32")]
+            worker::console_error!("{}: {fix}", crate::adapter::log_name());
             ToolError::new(fix)
         })
     }

@@ -60,17 +60,7 @@ impl ConfigError {
     }
 }
 
-pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
-pub const JWT_PUBLIC_KEY: &str = "JWT_PUBLIC_KEY";
-pub const JWT_JWKS_URL: &str = "JWT_JWKS_URL";
-pub const JWT_AUDIENCE: &str = "JWT_AUDIENCE";
-pub const JWT_ISSUER: &str = "JWT_ISSUER";
-pub const REQUIRED_SCOPES: &str = "REQUIRED_SCOPES";
-pub const JWT_LEEWAY_SECONDS: &str = "JWT_LEEWAY_SECONDS";
-pub const ALLOW_UNAUTHENTICATED: &str = "ALLOW_UNAUTHENTICATED";
-pub const PUBLIC_URL: &str = "PUBLIC_URL";
-pub const AUTHORIZATION_SERVERS: &str = "AUTHORIZATION_SERVERS";
-pub const INPUT_STATE_KEY: &str = "INPUT_STATE_KEY";
+pub use crate::vars::*;
 
 pub const DEFAULT_LEEWAY_SECS: i64 = 60;
 const MAX_LEEWAY_SECS: i64 = 300;
@@ -83,6 +73,7 @@ fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
 }
 
 impl Config {
+#[cfg(any(test, feature = "unstable"))]
     /// The scopes every token must hold (`REQUIRED_SCOPES`); none without authentication.
     pub fn required_scopes(&self) -> &[String] {
         match &self.auth {

@@ -20,22 +20,23 @@ use serde_json::Value;
 use worker::{web_sys, Env, Request, Response, Result};
 
 use crate::adapter::WorkersPlatform;
-use crate::mcp::tasks::Backend;
 use crate::mcp::Server;
-use crate::tasks::object::{Object, Storage};
-use crate::tasks::Store;
+#[doc(hidden)]
+pub use crate::tasks::object::Object;
+use crate::tasks::object::Storage;
+use crate::tasks::{TaskChannel, TaskStore};
 use crate::tools::{BoxFuture, Platform};
 
 /// A Durable Object namespace binding that keeps a server's tasks:
 /// `tasks: Some(&mcp_worker::durable::Binding("TASKS"))` in the `mcp::Server`.
 pub struct Binding(pub &'static str);
 
-impl Backend for Binding {
+impl TaskStore for Binding {
     fn binding(&self) -> &'static str {
         self.0
     }
 
-    fn open(&self, platform: &Rc<dyn Platform>) -> Option<Rc<dyn Store>> {
+    fn open(&self, platform: &Rc<dyn Platform>) -> Option<Rc<dyn TaskChannel>> {
         static MISSING_LOGGED: Once = Once::new();
         match platform.env()?.durable_object(self.0) {
             Ok(namespace) => Some(Rc::new(Namespace(namespace))),
@@ -54,7 +55,7 @@ impl Backend for Binding {
 
 struct Namespace(worker::ObjectNamespace);
 
-impl Store for Namespace {
+impl TaskChannel for Namespace {
     fn send<'a>(
         &'a self,
         task_id: &'a str,
@@ -182,7 +183,7 @@ macro_rules! task_object {
     ($class:ident, $server:path) => {
         #[::worker::durable_object(alarm)]
         pub struct $class {
-            object: $crate::tasks::object::Object,
+            object: $crate::durable::Object,
         }
 
         impl ::worker::DurableObject for $class {

@@ -19,27 +19,30 @@
 //!   module re-exports what it needs (`tools::Context` is this `Context`).
 //! - [`apps`] (MCP Apps views) and [`skills`] (Agent Skills, SEP-2640).
 //! - [`mcp::Server`]: a server's name, instructions and registries, built in a `static`.
+//! - [`tasks`]: where a server keeps tool calls that outlive the request
+//!   ([`TaskStore`](tasks::TaskStore); docs/tasks.md).
 //! - [`bindings`]: the worker's bindings, typed, as methods of the `Context`
 //!   (`ctx.kv("NOTES")?`, `ctx.d1(…)`, `ctx.bucket(…)`, `ctx.durable_object(…)`,
 //!   `ctx.service(…)`, `ctx.env()`); on the host they answer an error naming the binding.
+//! - [`vars`]: the names of the worker variables and secrets the library reads.
 //! - In the worker (wasm32, so not on this host-built page): `adapter::serve` answers a
 //!   request for a `Server` (for a worker entry of your own), and `durable::Binding` with
 //!   `task_object!` keep tasks in a Durable Object.
-//! - [`testing`]: host helpers to run a tool, resource or prompt in `cargo test`
-//!   (docs/testing.md).
-//!
+//! - [`testing`]: host helpers to run a tool, resource or prompt in `cargo test`, and a
+//!   [`Client`](testing::Client) that calls a whole server (docs/testing.md).
 //! - [`alloc`]: an allocator for a worker's many small, short-lived blocks, which an app
 //!   may install as its `#[global_allocator]`.
 //!
-//! The other modules (`protocol`, `auth`, `config`, `ratelimit`, `log`, `http`, `tasks`)
-//! are the server's own: public only so this repository's host tests, benchmarks, fuzz
-//! targets and tools can reach them, hidden from these docs, and
-//! free to change in any commit. Don't build on them.
+//! The other modules (`protocol`, `auth`, `config`, `ratelimit`, `log`, `http`, and a
+//! few inside the ones above) are the library's own: crate-private, and public (hidden
+//! from these docs) only with the `unstable` feature, which this repository's host tests,
+//! benchmarks and fuzz targets turn on. They change in any release. An app never needs
+//! the feature.
 //!
-//! `adapter.rs` is the file that knows workers-rs: it turns a `worker::Request` into
-//! an `http::HttpRequest`, hands `http::handle` the platform, and turns the answer back.
-//! Everything else is plain Rust, tested on the host with `cargo test` (`bindings` names
-//! workers-rs's binding types for tools, and `durable` is the Durable Object's face).
+//! `adapter` is the module that knows workers-rs: it turns the runtime's request into the
+//! pipeline's, hands the pipeline the platform, and turns the answer back. Everything else
+//! is plain Rust, tested on the host with `cargo test` (`bindings` names workers-rs's
+//! binding types for tools, and `durable` is the Durable Object's face).
 //!
 //! # Layers
 //!
@@ -68,6 +71,23 @@
 
 // Lets the crate's own macros and doc examples name it `mcp_worker` from inside too.
 extern crate self as mcp_worker;
+
+// The library's own modules (docs/layout.md "What is public"): crate-private, and public
+// (hidden from the docs) only with the `unstable` feature, which this repository's host
+// tests, benchmarks and fuzz targets turn on. An app that turns it on builds on what any
+// release may change.
+macro_rules! internal_modules {
+    ($($name:ident),* $(,)?) => {$(
+        #[cfg(feature = "unstable")]
+        #[doc(hidden)]
+        pub mod $name;
+        // On the host, what only the worker's adapter uses looks dead; the wasm32 lint,
+        // without this feature, sees every use.
+        #[cfg(not(feature = "unstable"))]
+        #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+        pub(crate) mod $name;
+    )*};
+}
 
 /// Declares the worker's fetch handler: every request goes to `$server`, a `static`
 /// [`mcp::Server`]. One line in an app's `lib.rs`:
@@ -105,7 +125,9 @@ pub mod primitives;
 pub mod prompts;
 pub mod resources;
 pub mod skills;
+pub mod tasks;
 pub mod tools;
+pub mod vars;
 
 #[cfg(target_arch = "wasm32")]
 pub mod adapter;
@@ -114,19 +136,4 @@ pub mod durable;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 
-// The server's own modules (docs/layout.md "What is public"): `pub` only for this
-// repository's tests, benchmarks, fuzz targets and tools, hidden from the docs.
-#[doc(hidden)]
-pub mod auth;
-#[doc(hidden)]
-pub mod config;
-#[doc(hidden)]
-pub mod http;
-#[doc(hidden)]
-pub mod log;
-#[doc(hidden)]
-pub mod protocol;
-#[doc(hidden)]
-pub mod ratelimit;
-#[doc(hidden)]
-pub mod tasks;
+internal_modules!(auth, config, http, log, protocol, ratelimit);

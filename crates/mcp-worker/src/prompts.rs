@@ -275,7 +275,7 @@ pub struct Registry {
     prompts: &'static [&'static dyn DynPrompt],
     page_size: usize,
     /// The server code that serves them: linked by `new`, not by `EMPTY`.
-    methods: Option<&'static crate::mcp::primitives::Methods>,
+    methods: Option<&'static crate::mcp::primitive_methods::Methods>,
 }
 
 impl Registry {
@@ -295,12 +295,12 @@ impl Registry {
         Registry {
             prompts,
             page_size: Self::PAGE_SIZE,
-            methods: Some(&crate::mcp::primitives::METHODS),
+            methods: Some(&crate::mcp::primitive_methods::METHODS),
         }
     }
 
     /// The code that serves the registry; `None` for [`Registry::EMPTY`].
-    pub fn methods(&self) -> Option<&'static crate::mcp::primitives::Methods> {
+    pub(crate) fn methods(&self) -> Option<&'static crate::mcp::primitive_methods::Methods> {
         self.methods
     }
 

@@ -165,7 +165,7 @@ impl Skills {
     }
 
     /// Skill files are resources: a server with skills serves `resources/*`.
-    pub(crate) fn primitives(&self) -> Option<&'static crate::mcp::primitives::Methods> {
+    pub(crate) fn primitives(&self) -> Option<&'static crate::mcp::primitive_methods::Methods> {
         self.serve.map(|s| s.resources)
     }
 

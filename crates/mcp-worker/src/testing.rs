@@ -13,8 +13,8 @@ use std::task::{Context as TaskContext, Poll, Waker};
 
 use serde_json::Value;
 
+use crate::http::{Host, KeySetFetch, Limiter, Severity};
 use crate::mcp::methods::ScopeRefusal;
-use crate::primitives::{KeySetFetch, Limiter, Severity};
 use crate::protocol::version::Version;
 use crate::tools::{
     CallResult, Caller, Context, DynTool, FetchError, FetchRequest, FetchResponse, Platform,
@@ -81,6 +81,8 @@ impl TestPlatform {
         self.sent.borrow().clone()
     }
 
+    #[cfg(any(test, feature = "unstable"))]
+    #[doc(hidden)]
     /// Binds both rate limiters: `limit(binding, key)` answers each question. Without
     /// this, no limiter is bound.
     pub fn limiting(mut self, limit: impl Fn(&str, &str) -> Limiter + 'static) -> Self {
@@ -88,22 +90,30 @@ impl TestPlatform {
         self
     }
 
+    #[cfg(any(test, feature = "unstable"))]
+    #[doc(hidden)]
     /// The limiter questions asked so far, in order: `(binding, key)`.
     pub fn limited(&self) -> Vec<(String, String)> {
         self.limited.borrow().clone()
     }
 
+    #[cfg(any(test, feature = "unstable"))]
+    #[doc(hidden)]
     /// Answers key set fetches with `serve(url)`: the body and its max-age, or an error.
     pub fn serving_key_set(mut self, serve: impl Fn(&str) -> KeySetFetch + 'static) -> Self {
         self.key_set = Some(Box::new(serve));
         self
     }
 
+    #[cfg(any(test, feature = "unstable"))]
+    #[doc(hidden)]
     /// The key set URLs fetched so far.
     pub fn key_set_fetches(&self) -> Vec<String> {
         self.key_set_fetches.borrow().clone()
     }
 
+    #[cfg(any(test, feature = "unstable"))]
+    #[doc(hidden)]
     /// The console lines written so far.
     pub fn console_lines(&self) -> Vec<(Severity, String)> {
         self.console.borrow().clone()
@@ -126,7 +136,9 @@ impl Platform for TestPlatform {
         self.sent.borrow_mut().push(request);
         Box::pin(async move { answer })
     }
+}
 
+impl Host for TestPlatform {
     fn has_rate_limiter(&self, _: &str) -> bool {
         self.limiter.is_some()
     }
@@ -233,13 +245,20 @@ pub fn call_tool_in(
             .or_insert_with(|| Box::leak(Box::new(input_schema)))
     });
     let outbox = ctx.outbox();
-    let result = block_on(tool.run(args, schema, ctx));
+    let result = block_on(tool.run(crate::tools::RunCall {
+        args,
+        input_schema: schema,
+        ctx,
+    }));
     let sent = outbox.borrow_mut().drain(..).collect();
     (result, sent)
 }
 
 /// Serves `req` with `server` on an empty platform: the whole HTTP core, as the worker
-/// runs it, minus workers-rs.
+/// runs it, minus workers-rs. The library's own (its `unstable` feature): an app's
+/// tests use [`Client`].
+#[cfg(any(test, feature = "unstable"))]
+#[doc(hidden)]
 pub fn handle(
     server: &'static crate::mcp::Server,
     config: &crate::config::Config,
@@ -251,18 +270,20 @@ pub fn handle(
 
 /// [`handle`] on a platform of the test's (keep an `Rc` of your [`TestPlatform`] to look
 /// at what the pipeline asked of it).
+#[cfg(any(test, feature = "unstable"))]
+#[doc(hidden)]
 pub fn handle_on(
     server: &'static crate::mcp::Server,
     config: &crate::config::Config,
     req: &crate::http::HttpRequest,
     now: i64,
-    platform: Rc<dyn Platform>,
+    platform: Rc<dyn Host>,
 ) -> crate::http::Response {
     block_on(crate::http::handle(server, config, req, now, platform))
 }
 
 /// Tasks kept in memory, for host tests of servers with task-supporting tools: the same
-/// object logic the Durable Object runs ([`crate::tasks::object::Object`]), with alarms
+/// object logic the Durable Object runs (the `tasks::object::Object`), with alarms
 /// that fire only when the test calls [`MemoryTasks::run_alarms`] and a clock the test
 /// sets ([`set_clock_ms`]). One set of tasks per thread (each test has its own).
 pub struct MemoryTasks {
@@ -399,7 +420,7 @@ struct MemoryStore {
     tools: &'static crate::tools::Registry,
 }
 
-impl crate::tasks::Store for MemoryStore {
+impl crate::tasks::TaskChannel for MemoryStore {
     fn send<'a>(
         &'a self,
         task_id: &'a str,
@@ -418,13 +439,14 @@ impl crate::tasks::Store for MemoryStore {
     }
 }
 
-impl crate::mcp::tasks::Backend for MemoryTasks {
+impl crate::tasks::TaskStore for MemoryTasks {
     fn binding(&self) -> &'static str {
         "TASKS"
     }
-    fn open(&self, _: &Rc<dyn Platform>) -> Option<Rc<dyn crate::tasks::Store>> {
-        self.bound
-            .then(|| Rc::new(MemoryStore { tools: self.tools }) as Rc<dyn crate::tasks::Store>)
+    fn open(&self, _: &Rc<dyn Platform>) -> Option<Rc<dyn crate::tasks::TaskChannel>> {
+        self.bound.then(|| {
+            Rc::new(MemoryStore { tools: self.tools }) as Rc<dyn crate::tasks::TaskChannel>
+        })
     }
 }
 

@@ -130,10 +130,10 @@ const fn with_tasks(server: Server) -> Server {
 }
 
 #[cfg(target_arch = "wasm32")]
-const TASKS: Option<&'static dyn mcp_worker::mcp::tasks::Backend> =
+const TASKS: Option<&'static dyn mcp_worker::tasks::TaskStore> =
     Some(&mcp_worker::durable::Binding("TASKS"));
 #[cfg(not(target_arch = "wasm32"))]
-const TASKS: Option<&'static dyn mcp_worker::mcp::tasks::Backend> = None;
+const TASKS: Option<&'static dyn mcp_worker::tasks::TaskStore> = None;
 
 #[cfg(target_arch = "wasm32")]
 mcp_worker::task_object!(TaskObject, SERVER);
@@ -441,7 +441,7 @@ mod tests {
 #[cfg(test)]
 mod primitives_flow {
     use super::*;
-    use mcp_worker::mcp::{handle, Post, PostOutcome};
+    use mcp_worker::mcp::post::{handle, PostOutcome, Request};
     use mcp_worker::protocol::McpHeaders;
     use mcp_worker::testing::{block_on, TestPlatform};
     use serde_json::{json, Value};
@@ -449,8 +449,8 @@ mod primitives_flow {
 
     const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
 
-    fn request() -> Post {
-        Post {
+    fn request() -> Request {
+        Request {
             caller: None,
             platform: Rc::new(TestPlatform::default()),
             sse: false,
@@ -501,7 +501,7 @@ mod primitives_flow {
             name: name.as_deref().filter(|_| modern),
             ..McpHeaders::default()
         };
-        let req = Post {
+        let req = Request {
             caller: caller.map(std::sync::Arc::new),
             ..request()
         };
@@ -919,7 +919,7 @@ mod primitives_flow {
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
         };
-        let req = Post {
+        let req = Request {
             caller: Some(std::sync::Arc::new(caller)),
             ..request()
         };

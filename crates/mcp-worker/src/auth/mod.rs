@@ -251,7 +251,7 @@ impl Authenticator {
 
     /// Authenticates and authorizes one request on the host, verifying signatures with
     /// [`signature::RsaVerifier`] (whose answer never waits).
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(all(not(target_arch = "wasm32"), any(test, feature = "unstable")))]
     pub fn authenticate(
         &self,
         authorization: Option<&str>,
@@ -269,6 +269,7 @@ impl Authenticator {
         }
     }
 
+#[cfg(any(test, feature = "unstable"))]
     /// Authenticates and authorizes one request, saying also whether a refusal came from
     /// memory. A token seen before costs a hash; a new one, one question to `verifier`.
     pub async fn check(

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::methods::{Params, Reply};
-use super::{prompts, Post, Server};
+use super::{prompts, Request, Server};
 use crate::completion::{Completer, CompletionRequest};
 use crate::protocol::jsonrpc::{echo, RpcError};
 use crate::protocol::version::Version;
@@ -75,7 +75,7 @@ pub(super) fn target(server: &Server, params: Params) -> Result<Target, RpcError
 
 pub(super) async fn complete(
     server: &Server,
-    request: &Post,
+    request: &Request,
     params: Params<'_>,
     version: Version,
 ) -> Result<Reply, RpcError> {

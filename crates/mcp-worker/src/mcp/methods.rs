@@ -4,7 +4,7 @@ use serde_json::{json, Map, Value};
 
 use super::state;
 use super::stream::{self, Started, Streaming};
-use super::{Post, Server};
+use super::{Request, Server};
 use crate::protocol::jsonrpc::{echo, Id, RpcError};
 use crate::protocol::version::{Era, Version};
 use crate::protocol::wire::lists::{self, List};
@@ -32,7 +32,7 @@ pub enum Answer {
 /// Runs one request. `in_batch` is true inside a 2025-03-26 batch, where nothing streams.
 pub async fn dispatch(
     server: &'static Server,
-    request: &Post,
+    request: &Request,
     id: &Id,
     method: &str,
     params: Params<'_>,
@@ -53,20 +53,24 @@ pub async fn dispatch(
             return tools_call(server, request, id, params, version, stream).await;
         }
         // After tools/call: the hot path compares no more names than before.
-        (_, m) if super::primitives::METHODS_NAMES.contains(&m) => match server.primitives() {
+        (_, m) if super::primitive_methods::PRIMITIVE_METHOD_NAMES.contains(&m) => match server.primitives() {
             Some(p) => (p.dispatch)(server, request, m, params, version).await,
-            None => Err(super::primitives::none_registered(m, version)),
+            None => Err(super::primitive_methods::none_registered(m, version)),
         },
-        (_, m) if super::skills::METHOD_NAMES.contains(&m) => match server.skills.serve() {
+        (_, m) if super::skills::SKILL_METHOD_NAMES.contains(&m) => match server.skills.serve() {
             Some(serve) => (serve.dispatch)(server, m, params, version),
             None => Err(RpcError::method_not_found(&echo(m), version)),
         },
         _ => {
-            if let Some(backend) = server.tasks {
-                if let Some(answer) = backend
-                    .method(server, request, method, params, version)
-                    .await
-                {
+            if let Some((store, tasks)) = server.tasks {
+                let call = super::tasks::MethodCall {
+                    store,
+                    request,
+                    method,
+                    params,
+                    version,
+                };
+                if let Some(answer) = (tasks.method)(call).await {
                     return answer.map(|task| Answer::Result(Box::new(task)));
                 }
             }
@@ -94,7 +98,7 @@ fn set_level(params: Params) -> Result<Reply, RpcError> {
 /// there is no token to ask for more; `tools_call` answers that case.
 pub fn missing_scopes(
     server: &Server,
-    request: &Post,
+    request: &Request,
     method: &str,
     params: Params<'_>,
 ) -> Option<super::MissingScopes> {
@@ -126,7 +130,7 @@ fn lacking(scopes: &'static [&'static str], caller: &Caller) -> Option<super::Mi
 pub enum ScopeRefusal {
     /// The token lacks some of the tool's scopes: `403` with an `insufficient_scope`
     /// challenge, before the tool runs.
-    Missing(super::MissingScopes),
+    Missing(#[cfg_attr(target_arch = "wasm32", allow(dead_code))] super::MissingScopes),
     /// The server runs without authentication and the tool needs a scope: a tool error.
     Unauthenticated(CallResult),
 }
@@ -188,12 +192,12 @@ fn initialize(server: &'static Server, params: Params) -> Result<Reply, RpcError
     }))
 }
 
-fn discover(server: &Server, request: &Post) -> Reply {
+fn discover(server: &Server, request: &Request) -> Reply {
     let mut capabilities = capabilities(server);
     // Advertised only when tasks can be kept (SEP-2663 "Capability Negotiation").
     if server
         .tasks
-        .is_some_and(|b| b.open(&request.platform).is_some())
+        .is_some_and(|(store, _)| store.open(&request.platform).is_some())
     {
         // Beside any extension `capabilities` already declares (skills; SEP-2133).
         capabilities
@@ -246,7 +250,7 @@ pub(super) fn list_result<T: serde::Serialize + 'static>(
 
 fn tools_list(
     server: &'static Server,
-    request: &Post,
+    request: &Request,
     params: Params,
     version: Version,
 ) -> Result<Reply, RpcError> {
@@ -289,7 +293,7 @@ pub(super) struct InputCall {
 /// becomes `input_required` after.
 pub(super) async fn run_with_input(
     server: &'static Server,
-    request: &Post,
+    request: &Request,
     params: Params<'_>,
     version: Version,
     call: InputCall,
@@ -349,7 +353,7 @@ fn describe(
 
 async fn tools_call(
     server: &'static Server,
-    request: &Post,
+    request: &Request,
     id: &Id,
     params: Params<'_>,
     version: Version,
@@ -379,11 +383,18 @@ async fn tools_call(
         }
     }
     match (tool.task(), server.tasks) {
-        (Some(task_tool), Some(backend)) => {
-            let call = backend.call(
-                server, request, params, version, tool, task_tool, def, &args,
-            );
-            if let Some(answer) = call.await {
+        (Some(task_tool), Some((store, tasks))) => {
+            let call = super::tasks::TaskCall {
+                server,
+                request,
+                params,
+                version,
+                tool,
+                task_tool,
+                def,
+                args: &args,
+            };
+            if let Some(answer) = (tasks.call)(store, call).await {
                 return answer;
             }
         }
@@ -416,7 +427,11 @@ async fn tools_call(
         }
         let exchange = ctx.exchange();
         let finalize = input_outcome(server, request, tool.name().into(), arguments, &exchange);
-        let run = tool.run(args, &def.input_schema, ctx);
+        let run = tool.run(crate::tools::RunCall {
+            args,
+            input_schema: &def.input_schema,
+            ctx,
+        });
         Box::pin(async move { finalize(Ok(Box::new(run.await))) })
     } else {
         // A tool that never asks for input skips all of it.
@@ -424,7 +439,11 @@ async fn tools_call(
             refuse_input(params)?;
         }
         let exchange = ctx.exchange();
-        let run = tool.run(args, &def.input_schema, ctx);
+        let run = tool.run(crate::tools::RunCall {
+            args,
+            input_schema: &def.input_schema,
+            ctx,
+        });
         Box::pin(async move {
             let result = run.await;
             if let Some(e) = exchange.borrow_mut().failed.take() {
@@ -447,7 +466,7 @@ async fn tools_call(
 /// before the tool runs.
 pub(super) fn prepare_input(
     server: &Server,
-    request: &Post,
+    request: &Request,
     params: Params<'_>,
     meta: Option<&Value>,
     tool: &str,
@@ -459,7 +478,7 @@ pub(super) fn prepare_input(
         .and_then(|m| m.get("io.modelcontextprotocol/clientCapabilities"))
         .cloned()
         .unwrap_or_default();
-    let owner = crate::tasks::owner_of(request.caller.as_deref());
+    let owner = crate::tasks::record::owner_of(request.caller.as_deref());
     ex.unbound = owner.is_none();
     if let Some(sealed) = params.and_then(|p| p.get("requestState")) {
         let sealed = sealed
@@ -530,7 +549,7 @@ pub(super) fn refuse_input(params: Params<'_>) -> Result<(), RpcError> {
 /// it asked for input nobody has given yet, else its result.
 pub(super) fn input_outcome(
     server: &'static Server,
-    request: &Post,
+    request: &Request,
     tool: String,
     arguments: Value,
     exchange: &SharedExchange,
@@ -550,7 +569,7 @@ pub(super) fn input_outcome(
         // Fails closed earlier (http::handle) when a tool may ask and no key is set, and
         // `Context::input` asks nothing for a caller without an owner. The owner is worked
         // out only here, for a round that is sealed.
-        let owner = crate::tasks::owner_of(caller.as_deref());
+        let owner = crate::tasks::record::owner_of(caller.as_deref());
         let (Some(key), Some(owner)) = (key, owner) else {
             return Err(RpcError::internal());
         };

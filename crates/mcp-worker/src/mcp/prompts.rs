@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::methods::{self, Params, Reply};
-use super::{Post, Server};
+use super::{Request, Server};
 use crate::prompts::{DynPrompt, Info};
 use crate::protocol::jsonrpc::{echo, RpcError};
 use crate::protocol::version::Version;
@@ -69,7 +69,7 @@ pub(super) fn named(
 
 pub(super) async fn get(
     server: &'static Server,
-    request: &Post,
+    request: &Request,
     params: Params<'_>,
     version: Version,
 ) -> Result<Reply, RpcError> {

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::methods::{self, Params, Reply};
-use super::{Post, Server};
+use super::{Request, Server};
 use crate::primitives::{resource_not_found, CacheHint};
 use crate::protocol::jsonrpc::{echo, RpcError};
 use crate::protocol::version::Version;
@@ -95,7 +95,7 @@ pub(super) fn uri_param<'a>(params: Params<'a>) -> Result<&'a str, RpcError> {
 
 pub(super) async fn read(
     server: &'static Server,
-    request: &Post,
+    request: &Request,
     params: Params<'_>,
     version: Version,
 ) -> Result<Reply, RpcError> {
@@ -105,7 +105,7 @@ pub(super) async fn read(
 /// `resources/read` for a registry without templates: only fixed URIs are looked up.
 pub(super) async fn read_fixed(
     server: &'static Server,
-    request: &Post,
+    request: &Request,
     params: Params<'_>,
     version: Version,
 ) -> Result<Reply, RpcError> {
@@ -114,7 +114,7 @@ pub(super) async fn read_fixed(
 
 async fn read_found(
     server: &'static Server,
-    request: &Post,
+    request: &Request,
     params: Params<'_>,
     version: Version,
     find: impl Fn(&Registry, &str) -> Option<Found>,

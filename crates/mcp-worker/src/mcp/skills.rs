@@ -15,7 +15,7 @@ use crate::resources::ResourceContents;
 use crate::skills::{self, Loaded};
 
 /// The methods of the extension, served only by a server with skills.
-pub(crate) const METHOD_NAMES: [&str; 3] =
+pub(crate) const SKILL_METHOD_NAMES: [&str; 3] =
     ["skills/list", "skills/get", "resources/directory/read"];
 
 /// The entry points into this code. `Skills::new` holds a reference to [`METHODS`] and
@@ -24,13 +24,13 @@ pub struct Methods {
     pub(crate) dispatch: fn(&'static Server, &str, Params<'_>, Version) -> Result<Reply, RpcError>,
     pub(crate) load: fn(&[&'static skills::Skill]) -> Result<Vec<Loaded>, String>,
     /// Skill files are resources: the code that lists and reads resources.
-    pub(crate) resources: &'static super::primitives::Methods,
+    pub(crate) resources: &'static super::primitive_methods::Methods,
 }
 
 pub const METHODS: Methods = Methods {
     dispatch,
     load: skills::load_all,
-    resources: &super::primitives::METHODS,
+    resources: &super::primitive_methods::METHODS,
 };
 
 fn dispatch(

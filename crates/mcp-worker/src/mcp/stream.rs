@@ -127,6 +127,7 @@ impl Streaming {
         }
     }
 
+    #[cfg(any(test, feature = "unstable"))]
     /// The tool has finished and everything has been handed out.
     pub fn is_finished(&self) -> bool {
         self.tool_error.is_some() && self.outbox.borrow().is_empty()

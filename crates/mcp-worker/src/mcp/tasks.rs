@@ -1,73 +1,86 @@
 //! The tasks extension's methods (SEP-2663, protocol 2026-07-28): a `tools/call` answered
 //! with a task, and `tasks/get`, `tasks/update`, `tasks/cancel`. Where the tasks live is
-//! the server's [`Backend`]; what a task does is [`crate::tasks::object`].
+//! the server's [`TaskStore`]; what a task does is [`crate::tasks::object`].
 
 use std::rc::Rc;
 
 use serde_json::{json, Map, Value};
 
 use super::methods::{self, Answer};
-use super::{Post, Server};
+use super::{Request, Server};
 use crate::protocol::jsonrpc::RpcError;
 use crate::protocol::version::{Era, Version};
-use crate::tasks::{self, Record, Status, Store, TaskSupport};
-use crate::tools::{BoxFuture, CallResult, Context, Definition, DynTool, Platform, TaskTool};
+use crate::tasks::record::{self, Record, Status};
+use crate::tasks::{self, TaskChannel, TaskStore, TaskSupport};
+use crate::tools::{BoxFuture, CallResult, Context, Definition, DynTool, TaskTool};
 
 type Params<'a> = Option<&'a Map<String, Value>>;
 
-/// Where a server keeps its tasks: on Workers, a Durable Object namespace binding
-/// (`mcp_worker::durable::Binding`); in host tests, memory
-/// (`mcp_worker::testing::MemoryTasks`).
-///
-/// The provided methods hold the extension's logic. They are reached only through a
-/// server's backend, so a server without one links none of it.
-pub trait Backend: Sync {
-    /// The binding's name, for the operator's messages.
-    fn binding(&self) -> &'static str;
-    /// The store for this request, or `None` when the binding is not configured.
-    fn open(&self, platform: &Rc<dyn Platform>) -> Option<Rc<dyn Store>>;
+/// A `tools/call` of a tool with task support: what the call knows when it may become a
+/// task.
+pub(crate) struct TaskCall<'a> {
+    pub server: &'static Server,
+    pub request: &'a Request,
+    pub params: Params<'a>,
+    pub version: Version,
+    pub tool: &'static dyn DynTool,
+    pub task_tool: &'static dyn TaskTool,
+    pub def: &'static Definition,
+    pub args: &'a Map<String, Value>,
+}
 
+/// The extension's code, reached only through a server's tasks
+/// ([`Server::tasks`](super::Server::tasks) points at [`METHODS`]), so a server that keeps
+/// no tasks links none of it.
+pub(crate) struct Methods {
     /// A `tools/call` of a tool with task support. `None`: answer it in the request as
     /// any other call (the client or the server cannot do tasks, and the tool allows it).
-    #[allow(clippy::too_many_arguments)]
-    fn call<'a>(
-        &'a self,
-        server: &'static Server,
-        request: &'a Post,
-        params: Params<'a>,
-        version: Version,
-        tool: &'static dyn DynTool,
-        task_tool: &'static dyn TaskTool,
-        def: &'static Definition,
-        args: &'a Map<String, Value>,
-    ) -> BoxFuture<'a, Option<Result<Answer, RpcError>>> {
-        let store = self.open(&request.platform);
-        let binding = self.binding();
-        Box::pin(call(
-            server, request, params, version, tool, task_tool, def, args, store, binding,
-        ))
-    }
-
+    pub call: for<'a> fn(&'a dyn TaskStore, TaskCall<'a>) -> BoxFuture<'a, CallAnswer>,
     /// `tasks/get`, `tasks/update` and `tasks/cancel`; `None` for other methods.
-    fn method<'a>(
-        &'a self,
-        _server: &'static Server,
-        request: &'a Post,
-        method: &'a str,
-        params: Params<'a>,
-        version: Version,
-    ) -> BoxFuture<'a, Option<Result<Value, RpcError>>> {
+    pub method: for<'a> fn(MethodCall<'a>) -> BoxFuture<'a, MethodAnswer>,
+}
+
+/// What [`Methods::call`] answers: `None` to answer in the request.
+pub(crate) type CallAnswer = Option<Result<Answer, RpcError>>;
+
+/// What [`Methods::method`] answers: `None` for a method that is not the extension's.
+pub(crate) type MethodAnswer = Option<Result<Value, RpcError>>;
+
+/// A `tasks/*` request, for [`Methods::method`].
+pub(crate) struct MethodCall<'a> {
+    pub store: &'a dyn TaskStore,
+    pub request: &'a Request,
+    pub method: &'a str,
+    pub params: Params<'a>,
+    pub version: Version,
+}
+
+pub(crate) static METHODS: Methods = Methods {
+    call: |store, call| {
         Box::pin(async move {
+            let channel = store.open(&call.request.platform);
+            self::call(call, channel, store.binding()).await
+        })
+    },
+    method: |call| {
+        Box::pin(async move {
+            let MethodCall {
+                store,
+                request,
+                method,
+                params,
+                version,
+            } = call;
             if !matches!(method, "tasks/get" | "tasks/update" | "tasks/cancel")
                 || version.era() != Era::Modern
             {
                 return None;
             }
-            let store = self.open(&request.platform);
-            Some(run_method(request, method, params, version, store).await)
+            let channel = store.open(&request.platform);
+            Some(run_method(request, method, params, version, channel).await)
         })
-    }
-}
+    },
+};
 
 /// Did this request's `clientCapabilities` declare the extension? Only 2026-07-28
 /// requests can (SEP-2663 "Backward Compatibility": not defined for 2025-11-25).
@@ -101,19 +114,18 @@ fn unknown_task() -> RpcError {
     )
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn call(
-    server: &'static Server,
-    request: &Post,
-    params: Params<'_>,
-    version: Version,
-    tool: &'static dyn DynTool,
-    task_tool: &'static dyn TaskTool,
-    def: &'static Definition,
-    args: &Map<String, Value>,
-    store: Option<Rc<dyn Store>>,
+    call: TaskCall<'_>,
+    store: Option<Rc<dyn TaskChannel>>,
     binding: &str,
 ) -> Option<Result<Answer, RpcError>> {
+    let TaskCall {
+        request,
+        params,
+        version,
+        task_tool,
+        ..
+    } = call;
     let required = task_tool.support() == TaskSupport::Required;
     let Some(store) = store else {
         if !required {
@@ -136,19 +148,14 @@ async fn call(
         // refuses a client that cannot take one.
         return required.then(|| Err(missing_extension()));
     }
-    if tasks::owner_of(request.caller.as_deref()).is_none() {
+    if record::owner_of(request.caller.as_deref()).is_none() {
         // Nobody could be told apart from this caller, so no task may be theirs.
         if !required {
             return None;
         }
         return refused("This tool runs only as a task, and a task belongs to the token's subject ('sub') or, without one, its client ('client_id' or 'azp'); this token names neither. Use a token that does.");
     }
-    Some(
-        create(
-            server, request, params, version, tool, task_tool, def, args, &*store,
-        )
-        .await,
-    )
+    Some(create(call, &*store).await)
 }
 
 /// A task-only tool that cannot run as a task for this call: a tool error saying why.
@@ -156,18 +163,17 @@ fn refused(why: impl Into<String>) -> Option<Result<Answer, RpcError>> {
     Some(Ok(Answer::Result(Box::new(CallResult::error(why.into())))))
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn create(
-    server: &'static Server,
-    request: &Post,
-    params: Params<'_>,
-    version: Version,
-    tool: &'static dyn DynTool,
-    task_tool: &'static dyn TaskTool,
-    def: &'static Definition,
-    args: &Map<String, Value>,
-    store: &dyn Store,
-) -> Result<Answer, RpcError> {
+async fn create(call: TaskCall<'_>, store: &dyn TaskChannel) -> Result<Answer, RpcError> {
+    let TaskCall {
+        server,
+        request,
+        params,
+        version,
+        tool,
+        task_tool,
+        def,
+        args,
+    } = call;
     let meta = params.and_then(|p| p.get("_meta"));
     let arguments = Value::Object(args.clone());
     let ctx = Context::new(request.caller.clone(), request.platform.clone(), version)
@@ -208,10 +214,10 @@ async fn create(
         (responses, ex.client_capabilities.clone())
     };
     let now_ms = u64::try_from(request.now).unwrap_or(0).saturating_mul(1000);
-    let id = tasks::new_id().map_err(|_| RpcError::internal())?;
+    let id = record::new_id().map_err(|_| RpcError::internal())?;
     let record = Record {
         id: id.clone(),
-        owner: tasks::owner_of(request.caller.as_deref()).ok_or_else(RpcError::internal)?,
+        owner: record::owner_of(request.caller.as_deref()).ok_or_else(RpcError::internal)?,
         tool: tool.name().into(),
         arguments: args.clone(),
         caller: request.caller.as_deref().map(Into::into),
@@ -237,11 +243,11 @@ async fn create(
 }
 
 async fn run_method(
-    request: &Post,
+    request: &Request,
     method: &str,
     params: Params<'_>,
     version: Version,
-    store: Option<Rc<dyn Store>>,
+    store: Option<Rc<dyn TaskChannel>>,
 ) -> Result<Value, RpcError> {
     // SEP-2663 "Protocol Errors": -32021 for clients that did not declare the extension.
     if !declared(params, version) {
@@ -258,7 +264,7 @@ async fn run_method(
     let op_name = &method["tasks/".len()..];
     // A caller who can own no task has none to see (and an op without an owner would
     // see every task).
-    let owner = tasks::owner_of(request.caller.as_deref()).ok_or_else(unknown_task)?;
+    let owner = record::owner_of(request.caller.as_deref()).ok_or_else(unknown_task)?;
     let mut op = json!({ "op": op_name, "owner": owner });
     if method == "tasks/update" {
         match params.and_then(|p| p.get("inputResponses")) {
@@ -270,7 +276,7 @@ async fn run_method(
             }
         }
     }
-    if !tasks::is_well_formed_id(id) {
+    if !record::is_well_formed_id(id) {
         return Err(unknown_task());
     }
     let store = store.ok_or_else(unknown_task)?;

@@ -19,7 +19,6 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use super::input::{Exchange, InputKind, InputRequest};
-use crate::auth::signature::Verifier;
 use crate::auth::Principal;
 use crate::protocol::version::{Era, Version};
 
@@ -29,12 +28,11 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 /// Who made the request: the verified token's subject, scopes and claims.
 pub type Caller = Principal;
 
-/// The outside world, as the runtime provides it: the one object the core gets from the
-/// adapter for a request. Tools use the first two (through [`Context`]) and the bindings
-/// ([`Context::kv`] and the rest, from `src/bindings.rs`); the HTTP pipeline uses the
-/// rest, in order: the rate limiters, the identity provider's key set, the signature
-/// check, the operator's console. Everything but `var` and `fetch` has a default, so a
-/// test's platform gives only what it needs.
+/// The outside world a handler reaches, as the runtime provides it: the worker's
+/// variables and secrets, outbound HTTP and its bindings. The worker's adapter gives one
+/// to every request; on the host, [`crate::testing::TestPlatform`] stands in, so the same
+/// tool runs in both. A handler reaches it through its [`Context`] (`ctx.var(…)`,
+/// `ctx.fetch(…)`, `ctx.kv(…)` and the other bindings).
 pub trait Platform {
     /// A variable or secret of the worker (`[vars]`, `wrangler secret put`, `.dev.vars`).
     fn var(&self, name: &str) -> Option<String>;
@@ -47,87 +45,6 @@ pub trait Platform {
     /// `Env`; `None` where there are none (host tests).
     fn env(&self) -> Option<&worker::Env> {
         None
-    }
-    /// Whether a `[[ratelimits]]` binding called `binding` exists (asked once per
-    /// isolate, when the configuration is read).
-    fn has_rate_limiter(&self, binding: &str) -> bool {
-        let _ = binding;
-        false
-    }
-    /// Counts `key` in the `[[ratelimits]]` binding called `binding` and says whether it
-    /// may go on. A limiter cannot be asked without counting.
-    fn rate_limit<'a>(&'a self, binding: &'static str, key: &'a str) -> BoxFuture<'a, Limiter> {
-        let _ = (binding, key);
-        Box::pin(std::future::ready(Limiter::Unbound))
-    }
-    /// Fetches the identity provider's key set (`JWT_JWKS_URL`): its body and the answer's
-    /// `Cache-Control` max-age, or what went wrong, in words for the operator's log. The
-    /// platform gives up after `auth::jwks::FETCH_TIMEOUT_MS` and as soon as the body
-    /// passes `auth::jwks::MAX_BYTES`.
-    fn fetch_key_set<'a>(&'a self, url: &'a str) -> BoxFuture<'a, KeySetFetch> {
-        let _ = url;
-        Box::pin(std::future::ready(Err(
-            "this platform fetches no key sets".to_owned()
-        )))
-    }
-    /// Checks token signatures: WebCrypto in the worker; on the host the `rsa` crate
-    /// ([`RsaVerifier`](crate::auth::signature::RsaVerifier)), which the worker never
-    /// links.
-    fn verifier(&self) -> &dyn Verifier {
-        DEFAULT_VERIFIER
-    }
-    /// Writes a line to the operator's log (the worker's console), apart from the
-    /// request's own log line: configuration warnings, key set fetches, limiter failures.
-    fn console(&self, severity: Severity, line: &str) {
-        let _ = (severity, line);
-    }
-}
-
-/// A fetched key set document and its `Cache-Control` max-age, or why the fetch failed.
-pub type KeySetFetch = Result<(Vec<u8>, Option<i64>), String>;
-
-/// What a rate limiter binding answered ([`Platform::rate_limit`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Limiter {
-    /// The key is within its limit: the request goes on.
-    Allowed,
-    /// The key is over its limit.
-    Refused,
-    /// No such binding: nothing is limited.
-    Unbound,
-    /// The binding failed; the words are for the operator's log.
-    Failed(String),
-}
-
-/// How much a line of [`Platform::console`] matters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Severity {
-    /// Worth the operator's notice, such as a configuration warning or a missing rate
-    /// limiter binding.
-    Warning,
-    /// Something failed, such as a rate limiter, a binding a tool needs, or the
-    /// configuration (then every request gets a 500).
-    Error,
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-const DEFAULT_VERIFIER: &dyn Verifier = &crate::auth::signature::RsaVerifier;
-#[cfg(target_arch = "wasm32")]
-const DEFAULT_VERIFIER: &dyn Verifier = &NoVerifier;
-
-/// A platform with no crypto of its own refuses to answer (a 503, never a pass).
-#[cfg(target_arch = "wasm32")]
-struct NoVerifier;
-
-#[cfg(target_arch = "wasm32")]
-impl Verifier for NoVerifier {
-    fn verify<'a>(
-        &'a self,
-        _: crate::auth::signature::SignatureCheck<'a>,
-    ) -> crate::auth::signature::VerifyFuture<'a> {
-        Box::pin(std::future::ready(Err(
-            crate::auth::signature::VerifierError("this platform checks no signatures".into()),
-        )))
     }
 }
 
@@ -268,7 +185,7 @@ impl Context {
 
     /// The call runs as a task: progress becomes its status message, and cancellation
     /// is visible through [`Context::is_cancelled`].
-    pub fn with_task(mut self, signals: Rc<TaskSignals>) -> Self {
+    pub(crate) fn with_task(mut self, signals: Rc<TaskSignals>) -> Self {
         self.task = Some(signals);
         self
     }
@@ -299,7 +216,7 @@ impl Context {
     }
 
     /// What the server and the tool share about input for this call.
-    pub fn exchange(&self) -> SharedExchange {
+    pub(crate) fn exchange(&self) -> SharedExchange {
         self.exchange.clone()
     }
 
@@ -394,19 +311,19 @@ impl Context {
 
     /// Whether the tool's notifications can reach the client (`false`: a JSON-only client,
     /// or a batch).
-    pub fn with_streaming(mut self, streams: bool) -> Self {
+    pub(crate) fn with_streaming(mut self, streams: bool) -> Self {
         self.streams = streams;
         self
     }
 
     /// The tool may ask the client for input (it declared `ASKS_FOR_INPUT`).
-    pub fn with_input(self, enabled: bool) -> Self {
+    pub(crate) fn with_input(self, enabled: bool) -> Self {
         self.exchange.borrow_mut().enabled = enabled;
         self
     }
 
     /// Where the tool's notifications wait for the transport.
-    pub fn outbox(&self) -> Outbox {
+    pub(crate) fn outbox(&self) -> Outbox {
         self.outbox.clone()
     }
 

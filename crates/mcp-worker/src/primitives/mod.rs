@@ -15,8 +15,8 @@ pub(crate) mod context;
 pub(crate) mod input;
 
 pub use context::{
-    BoxFuture, Caller, Context, FetchError, FetchRequest, FetchResponse, KeySetFetch, Limiter,
-    LogLevel, Platform, Severity, MAX_FETCH_BYTES,
+    BoxFuture, Caller, Context, FetchError, FetchRequest, FetchResponse, LogLevel, Platform,
+    MAX_FETCH_BYTES,
 };
 pub use input::{InputKind, InputRequest};
 // What a context is made of and hands out, for the docs to show beside it.

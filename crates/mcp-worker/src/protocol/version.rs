@@ -5,10 +5,15 @@ use std::fmt;
 /// A protocol revision we implement. Ordered oldest to newest, so `>=` reads as "at least".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Version {
+    /// 2024-11-05, the first revision.
     V2024_11_05,
+    /// 2025-03-26: Streamable HTTP, batches, tool annotations.
     V2025_03_26,
+    /// 2025-06-18: structured output, elicitation, resource links; no batches.
     V2025_06_18,
+    /// 2025-11-25: icons, URL elicitation, the newest with the `initialize` handshake.
     V2025_11_25,
+    /// 2026-07-28: stateless, every request carries its revision in `_meta`.
     V2026_07_28,
 }
 
@@ -16,7 +21,9 @@ pub enum Version {
 /// per-request `_meta` (modern, 2026-07-28 basic/versioning "Terminology").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Era {
+    /// After an `initialize` handshake: 2024-11-05 to 2025-11-25.
     Legacy,
+    /// Every request on its own: 2026-07-28.
     Modern,
 }
 
@@ -38,10 +45,12 @@ impl Version {
     /// (2025-06-18 and later, basic/transports "Protocol Version Header").
     pub const HEADERLESS_DEFAULT: Version = Version::V2025_03_26;
 
+    /// The revision a date string names, if we speak it.
     pub fn parse(s: &str) -> Option<Version> {
         Version::ALL.into_iter().find(|v| v.as_str() == s)
     }
 
+    /// The revision's date, as the protocol writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             Version::V2024_11_05 => "2024-11-05",
@@ -52,6 +61,7 @@ impl Version {
         }
     }
 
+    /// Whether the revision is served after a handshake or request by request.
     pub fn era(self) -> Era {
         if self >= Version::V2026_07_28 {
             Era::Modern
@@ -75,6 +85,7 @@ impl Version {
         self == Version::V2025_03_26
     }
 
+    /// Every supported revision's date, newest first.
     pub fn supported_list() -> Vec<&'static str> {
         Version::ALL.iter().map(|v| v.as_str()).collect()
     }

@@ -18,8 +18,7 @@ pub(crate) mod sealed {
     pub trait Template {}
 }
 
-#[doc(hidden)]
-pub mod template;
+internal_modules!(template);
 mod view;
 
 pub use crate::completion::{Completer, Completion, CompletionRequest};
@@ -84,7 +83,7 @@ pub trait Resource: Sync + 'static {
     async fn read(&self, ctx: &Context) -> Result<Self::Output, ResourceError>;
 }
 
-/// A family of resources whose URIs match an RFC 6570 template (see [`template`] for the
+/// A family of resources whose URIs match an RFC 6570 template (see [`UriTemplate`] for the
 /// operators supported). Register `&Yours` beside the resources.
 #[allow(async_fn_in_trait)]
 pub trait ResourceTemplate: Sync + 'static {
@@ -364,7 +363,7 @@ pub struct Registry {
     templates: &'static [&'static dyn DynTemplate],
     page_size: usize,
     /// The server code that serves them: linked by `new`, not by `EMPTY`.
-    methods: Option<&'static crate::mcp::primitives::Methods>,
+    methods: Option<&'static crate::mcp::primitive_methods::Methods>,
 }
 
 /// What a URI names: a resource, or a template with the URI's variables.
@@ -410,15 +409,15 @@ impl Registry {
             page_size: Self::PAGE_SIZE,
             // Without templates, none of their matching and completion code is linked.
             methods: Some(if templates.is_empty() {
-                &crate::mcp::primitives::RESOURCES_ONLY
+                &crate::mcp::primitive_methods::RESOURCES_ONLY
             } else {
-                &crate::mcp::primitives::METHODS
+                &crate::mcp::primitive_methods::METHODS
             }),
         }
     }
 
     /// The code that serves the registry; `None` for [`Registry::EMPTY`].
-    pub fn methods(&self) -> Option<&'static crate::mcp::primitives::Methods> {
+    pub(crate) fn methods(&self) -> Option<&'static crate::mcp::primitive_methods::Methods> {
         self.methods
     }
 
@@ -513,7 +512,7 @@ impl Registry {
             }
         }
         // The template checks come with the code that serves templates (see
-        // `crate::mcp::primitives`): a server without templates links neither.
+        // `crate::mcp::primitive_methods`): a server without templates links neither.
         match self.methods {
             Some(m) => (m.check_templates)(self, &mut uris),
             None => Ok(()),

@@ -12,7 +12,13 @@
 /// The longest URI a client may ask to match (longer ones match nothing).
 pub const MAX_URI_LEN: usize = 4096;
 
-/// A parsed template.
+/// A parsed RFC 6570 template, as far as resource templates use them: level 1 simple
+/// expansion `{var}` and level 2 reserved `{+var}` and fragment `{#var}` expansion, one
+/// variable per expression. A `{var}` matches one or more unreserved characters or
+/// percent-escapes (so never a `/`); `{+var}` and `{#var}` match any run of URI
+/// characters, `/` included. Values are percent-decoded. Other operators (`{?q}`,
+/// `{/p}`, `{.x}`, `{;p}`, `{&q}`), lists and modifiers (`{a,b}`, `{var*}`, `{var:3}`)
+/// are refused when the server's templates are checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UriTemplate {
     parts: Vec<Part>,

@@ -15,7 +15,8 @@ use std::task::Poll;
 
 use serde_json::{json, Map, Value};
 
-use super::{error_json, Record, Status, MAX_RUNS};
+use super::record::{error_json, Record, Status};
+use super::MAX_RUNS;
 use crate::primitives::context::TaskSignals;
 use crate::protocol::jsonrpc::{RpcError, INTERNAL_ERROR};
 use crate::protocol::version::Version;
@@ -54,6 +55,8 @@ fn ack() -> Value {
 }
 
 impl Object {
+    /// The object of one task: its storage, the tools it may run, the platform they
+    /// run on and its clock.
     pub fn new(
         storage: Rc<dyn Storage>,
         tools: &'static Registry,
@@ -285,7 +288,11 @@ impl Object {
             ex.client_capabilities = snapshot.client_capabilities;
             ex.responses = snapshot.responses;
         }
-        let mut future = tool.run(snapshot.arguments, &def.input_schema, ctx);
+        let mut future = tool.run(crate::tools::RunCall {
+            args: snapshot.arguments,
+            input_schema: &def.input_schema,
+            ctx,
+        });
         enum Step {
             Done(CallResult),
             Status,

@@ -17,8 +17,31 @@ use crate::protocol::param_headers::{self, ParamHeader};
 
 pub(crate) mod args;
 /// Only this crate implements [`DynTool`] (for every [`Tool`]): its methods may change.
-mod sealed {
+/// Running a tool is the server's job alone (a test runs one through `testing`).
+pub(crate) mod sealed {
+    use serde_json::{Map, Value};
+
+    use crate::primitives::{BoxFuture, Context};
+    use crate::tools::CallResult;
+
     pub trait Sealed {}
+
+    /// What one run of a tool takes. Only this crate can make one, so only the server
+    /// runs a tool, whatever reaches its `dyn DynTool`.
+    pub struct RunCall {
+        pub(crate) args: Map<String, Value>,
+        /// The tool's input schema, from its definition (kept for the isolate's life).
+        pub(crate) input_schema: &'static Value,
+        pub(crate) ctx: Context,
+    }
+
+    /// A tool's run, behind its registry entry.
+    pub trait Run {
+        /// Checks and deserializes the arguments against the input schema, then runs
+        /// the tool. The future owns what it needs, so it can outlive the request
+        /// handler while it streams.
+        fn run(&'static self, call: RunCall) -> BoxFuture<'static, CallResult>;
+    }
 }
 pub(crate) mod content;
 
@@ -31,6 +54,7 @@ pub use crate::primitives::{
     BoxFuture, Caller, Context, FetchError, FetchRequest, FetchResponse, InputKind, InputRequest,
     LogLevel, Platform, ToolError,
 };
+pub(crate) use sealed::RunCall;
 
 /// One tool. Implement it for a unit struct and register `&YourTool`.
 ///
@@ -127,7 +151,7 @@ pub enum TaskSupport {
 /// otherwise (`Tool::TASK_TTL_MS`): one hour.
 pub const DEFAULT_TASK_TTL_MS: u64 = 3_600_000;
 /// A [`Tool`] behind a pointer, as the registry holds it. Implemented for every `Tool`.
-pub trait DynTool: sealed::Sealed + Sync {
+pub trait DynTool: sealed::Sealed + sealed::Run + Sync {
     /// The tool's name (`Tool::NAME`).
     fn name(&self) -> &'static str;
     /// Its human-readable name (`Tool::TITLE`).
@@ -147,17 +171,37 @@ pub trait DynTool: sealed::Sealed + Sync {
     /// The JSON parts of its definition: schemas, annotations, `_meta` and `x-mcp-header`
     /// parameters.
     fn definition(&self) -> Definition;
-    /// Checks and deserializes `args` against `input_schema`, then runs the tool. The
-    /// future owns what it needs, so it can outlive the request handler while it streams.
-    fn run(
-        &'static self,
-        args: Map<String, Value>,
-        input_schema: &'static Value,
-        ctx: Context,
-    ) -> BoxFuture<'static, CallResult>;
 }
 
 impl<T: Tool> sealed::Sealed for T {}
+
+impl<T: Tool> sealed::Run for T {
+    fn run(&'static self, call: sealed::RunCall) -> BoxFuture<'static, CallResult> {
+        let sealed::RunCall {
+            args,
+            input_schema,
+            ctx,
+        } = call;
+        Box::pin(async move {
+            let args = match args::parse::<T::Args>(args, input_schema) {
+                Ok(a) => a,
+                Err(e) => return e.into(),
+            };
+            // A task tool answered in the request (a client or a server without tasks)
+            // settles first what it would settle before a task: `prepare`'s contract.
+            // In a task, `prepare` already ran in the request that created it.
+            if T::TASK_SUPPORT != TaskSupport::Forbidden && !ctx.in_task() {
+                if let Err(e) = Tool::prepare(self, &args, &ctx).await {
+                    return e.into();
+                }
+            }
+            match self.call(args, &ctx).await {
+                Ok(out) => out.into_call_result(),
+                Err(e) => e.into(),
+            }
+        })
+    }
+}
 
 impl<T: Tool> DynTool for T {
     fn name(&self) -> &'static str {
@@ -201,31 +245,6 @@ impl<T: Tool> DynTool for T {
             annotations: T::annotations(),
             meta: self.ui().meta(),
         }
-    }
-    fn run(
-        &'static self,
-        args: Map<String, Value>,
-        input_schema: &'static Value,
-        ctx: Context,
-    ) -> BoxFuture<'static, CallResult> {
-        Box::pin(async move {
-            let args = match args::parse::<T::Args>(args, input_schema) {
-                Ok(a) => a,
-                Err(e) => return e.into(),
-            };
-            // A task tool answered in the request (a client or a server without tasks)
-            // settles first what it would settle before a task: `prepare`'s contract.
-            // In a task, `prepare` already ran in the request that created it.
-            if T::TASK_SUPPORT != TaskSupport::Forbidden && !ctx.in_task() {
-                if let Err(e) = Tool::prepare(self, &args, &ctx).await {
-                    return e.into();
-                }
-            }
-            match self.call(args, &ctx).await {
-                Ok(out) => out.into_call_result(),
-                Err(e) => e.into(),
-            }
-        })
     }
 }
 

@@ -328,6 +328,7 @@ impl Icon {
         }
     }
 
+    /// The icon as the protocol's `Icon` object.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or_default()
     }

@@ -74,6 +74,7 @@ impl Message {
         self.bytes
     }
 
+    #[cfg(any(test, feature = "unstable"))]
     /// The message read back as JSON (for tests and checks; the server sends bytes).
     pub fn into_value(self) -> Value {
         match self.parsed.into_inner() {

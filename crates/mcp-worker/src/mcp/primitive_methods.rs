@@ -6,13 +6,13 @@
 //! it and uploads none of it; it answers [`none_registered`] instead.
 
 use super::methods::{Params, Reply};
-use super::{completion, prompts, resources, Post, Server};
+use super::{completion, prompts, resources, Request, Server};
 use crate::protocol::jsonrpc::{echo, RpcError};
 use crate::protocol::version::Version;
 use crate::tools::BoxFuture;
 
 /// The methods served here.
-pub const METHODS_NAMES: [&str; 6] = [
+pub const PRIMITIVE_METHOD_NAMES: [&str; 6] = [
     "resources/list",
     "resources/templates/list",
     "resources/read",
@@ -23,7 +23,7 @@ pub const METHODS_NAMES: [&str; 6] = [
 
 type Dispatch = for<'a> fn(
     &'static Server,
-    &'a Post,
+    &'a Request,
     &'a str,
     Params<'a>,
     Version,
@@ -50,7 +50,7 @@ pub const METHODS: Methods = Methods {
 
 fn dispatch<'a>(
     server: &'static Server,
-    request: &'a Post,
+    request: &'a Request,
     method: &'a str,
     params: Params<'a>,
     version: Version,
@@ -83,7 +83,7 @@ pub const RESOURCES_ONLY: Methods = Methods {
 
 fn dispatch_resources<'a>(
     server: &'static Server,
-    request: &'a Post,
+    request: &'a Request,
     method: &'a str,
     params: Params<'a>,
     version: Version,

@@ -1,0 +1,513 @@
+//! The pipeline: one request, top to bottom. Routes and methods, Origin and CORS, then
+//! for the MCP endpoint the rate limits, authentication (the key set fetched when due, the
+//! token checked, a forged one counted against its address), content negotiation and
+//! size limits, MCP, and the one mapping from MCP outcomes to HTTP status codes.
+//!
+//! Everything outside the process is reached through the [`Platform`] the adapter hands
+//! [`handle`]: the limiter bindings, the key set fetch, the signature check, the console.
+//! So the whole pipeline runs on the host with a fake platform.
+
+use std::borrow::Cow;
+
+use serde_json::{json, Value};
+
+use crate::auth::{metadata, AuthError, Authenticated, Authenticator, Cost, Credentials};
+use crate::config::{Auth, Config, ConfigError};
+use crate::log::{AuthOutcome, RequestLog};
+use crate::mcp::stream::Streaming;
+use crate::mcp::{self, PostOutcome, Server};
+use crate::protocol::jsonrpc::{
+    self, RpcError, HEADER_MISMATCH, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND,
+    PARSE_ERROR, UNSUPPORTED_PROTOCOL_VERSION,
+};
+use crate::protocol::version::{Era, Version};
+use crate::protocol::wire::{self, Message, WithMeta};
+use crate::protocol::McpHeaders;
+use crate::ratelimit::{self, Check, Limit, RETRY_AFTER_SECS};
+use crate::tools::CallResult;
+use std::rc::Rc;
+
+mod access;
+mod host;
+mod negotiate;
+mod request;
+mod response;
+
+use access::*;
+pub use host::*;
+pub use negotiate::*;
+pub use request::*;
+pub use response::*;
+pub use crate::protocol::words::find_newline;
+pub use crate::protocol::Headers;
+
+/// The JSON-RPC code of a rate-limited answer: the first of the implementation-defined
+/// server errors (JSON-RPC 2.0 section 5.1); the HTTP status and `data.limit` say more.
+pub const RATE_LIMITED: i64 = -32000;
+
+/// The largest request body read (1 MiB). Larger bodies get `413`.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// The MCP endpoint. `/mcp/` (the seed's path) is served too, without a redirect:
+/// some clients do not follow one on POST.
+pub const MCP_PATHS: [&str; 2] = ["/mcp", "/mcp/"];
+
+const ALLOW: &str = "POST, OPTIONS";
+
+const ALLOWED_REQUEST_HEADERS: &str = "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Session-Id, Last-Event-ID";
+
+/// Reads the configuration for `server` from the platform's variables, and checks the
+/// server's registries against it: what the adapter keeps for the isolate's life. What
+/// an operator should know goes to the console once, here: warnings, a missing rate
+/// limiter binding, or the error that makes every request a 500.
+pub fn configure(server: &Server, platform: &dyn Host) -> Result<Config, ConfigError> {
+    let loaded = Config::from_vars(server.token_audience(), |name| platform.var(name))
+        .and_then(|c| c.require_input_key(server.asks_for_input()))
+        .and_then(|c| server.check().map(|()| c).map_err(ConfigError::server));
+    match &loaded {
+        Ok(c) => {
+            for w in &c.warnings {
+                platform.console(Severity::Warning, w);
+            }
+        }
+        Err(e) => platform.console(
+            Severity::Error,
+            &format!("{e}. Every request gets 500 until it is fixed."),
+        ),
+    }
+    for limit in Limit::ALL {
+        if !platform.has_rate_limiter(limit.binding()) {
+            platform.console(
+                Severity::Warning,
+                &format!(
+                    "no {} binding ([[ratelimits]] in wrangler.toml): requests are not rate-limited per {}",
+                    limit.binding(),
+                    limit.as_str()
+                ),
+            );
+        }
+    }
+    loaded
+}
+
+/// Serves one request for `server`. `now` is the current Unix time in seconds; `platform`
+/// is the outside world, for the pipeline and for the tools (which may hold it after the
+/// answer, while it streams).
+pub async fn handle(
+    server: &'static Server,
+    config: &Config,
+    req: &HttpRequest,
+    now: i64,
+    platform: Rc<dyn Host>,
+) -> Response {
+    let mut response = route(server, config, req, now, platform).await;
+    response.log.status = response.status;
+    response
+}
+
+async fn route(
+    server: &'static Server,
+    config: &Config,
+    req: &HttpRequest,
+    now: i64,
+    platform: Rc<dyn Host>,
+) -> Response {
+    let origin = req.header("origin");
+    // Protected resource metadata is public and read by browser-based clients from any
+    // origin before they hold a token.
+    if let Some(resource) = metadata::resource_path(&req.path) {
+        return with_common_headers(
+            protected_resource_metadata(server, config, req, resource),
+            None,
+        )
+        .with("access-control-allow-origin", "*");
+    }
+    // DNS-rebinding protection (basic/transports "Security Warning", 2025-11-25 and later):
+    // a browser page from an origin we do not know gets 403 whatever it asks for.
+    if let Some(o) = origin {
+        if !config.origins.allows(o) {
+            return transport_error(
+                403,
+                &format!(
+                    "Origin '{}' is not allowed; add it to ALLOWED_ORIGINS to let browser pages from it call this server",
+                    crate::protocol::jsonrpc::echo(o)
+                ),
+                request_era(req),
+            );
+        }
+    }
+    let response = if MCP_PATHS.contains(&req.path.as_str()) {
+        mcp_endpoint(server, config, req, now, platform).await
+    } else {
+        Response::json(
+            404,
+            &json!({
+                "error": "not_found",
+                "error_description": format!("Nothing is served at this path. The MCP endpoint is {}.", MCP_PATHS[1]),
+            }),
+        )
+    };
+    with_common_headers(response, origin)
+}
+
+async fn mcp_endpoint(
+    server: &'static Server,
+    config: &Config,
+    req: &HttpRequest,
+    now: i64,
+    platform: Rc<dyn Host>,
+) -> Response {
+    match req.method.as_str() {
+        "POST" => {
+            // Read once, by the rate limit or the server, whichever asks first.
+            let body = match &req.body {
+                Body::Bytes(bytes) => Some(mcp::post::PostBody::new(bytes)),
+                Body::TooLarge => None,
+            };
+            // Every POST needs a token; OPTIONS (the CORS preflight) does not.
+            let (outcome, caller) = match &config.auth {
+                Auth::Disabled => (AuthOutcome::Disabled, None),
+                Auth::Bearer(auth) => {
+                    match authenticate(config, auth, req, body.as_ref(), now, &*platform).await {
+                        Ok(a) => (outcome_of(&a), Some(a.principal)),
+                        Err(refused) => return refused,
+                    }
+                }
+            };
+            let accept = accepted(req.header("accept"));
+            let call = mcp::Request {
+                caller,
+                platform,
+                sse: accept.1 > 0.0,
+                now,
+                // Shared with the configuration, not copied per request.
+                input_state_key: config.input_state_key.clone(),
+                required_scopes: match &config.auth {
+                    Auth::Bearer(auth) => Some(auth.policy.required_scopes.clone()),
+                    Auth::Disabled => None,
+                },
+            };
+            let mut response = post(server, config, req, body, &call, format_of(accept)).await;
+            if response.log.auth == AuthOutcome::NotRequired {
+                response.log.auth = outcome;
+            }
+            response
+        }
+        "OPTIONS" => preflight(req),
+        method => {
+            // A request without a valid token gets the 401 challenge whatever its method
+            // (2025-11-25 basic/authorization "Token Handling", "Error Handling"): a client that opens
+            // with a GET (mcp-remote does) must learn where the metadata is from it.
+            let mut outcome = AuthOutcome::NotRequired;
+            if let Auth::Bearer(auth) = &config.auth {
+                match authenticate(config, auth, req, None, now, &*platform).await {
+                    Ok(a) => outcome = outcome_of(&a),
+                    Err(refused) => return refused,
+                }
+            }
+            // No standalone SSE stream (GET) and no sessions to end (DELETE): this server
+            // is stateless (2025-11-25 basic/transports "Listening for Messages";
+            // 2026-07-28 "Backward Compatibility").
+            let mut response = transport_error(
+                405,
+                &format!(
+                    "{} is not supported on the MCP endpoint; send JSON-RPC messages with POST",
+                    crate::protocol::jsonrpc::echo(method)
+                ),
+                request_era(req),
+            )
+            .with("allow", ALLOW);
+            response.log.auth = outcome;
+            response
+        }
+    }
+}
+
+fn preflight(req: &HttpRequest) -> Response {
+    // Echo what the browser asks for only when it is a plain list of header names: any
+    // other byte would be refused by the runtime as a header value (found by fuzzing).
+    let requested = req
+        .header("access-control-request-headers")
+        .filter(|h| h.len() <= 1024 && is_header_name_list(h))
+        .unwrap_or(ALLOWED_REQUEST_HEADERS);
+    Response::new(204)
+        .with("allow", ALLOW)
+        .with("access-control-allow-methods", ALLOW)
+        .with("access-control-allow-headers", requested.to_owned())
+        .with("access-control-max-age", "86400")
+}
+
+/// `body` is `None` when it was too large to read.
+async fn post(
+    server: &'static Server,
+    config: &Config,
+    req: &HttpRequest,
+    body: Option<mcp::post::PostBody<'_>>,
+    call: &mcp::Request,
+    format: Option<Format>,
+) -> Response {
+    let era = request_era(req);
+    if !is_json_content_type(req.header("content-type")) {
+        return transport_error(
+            415,
+            "Content-Type must be application/json: the body is one JSON-RPC message",
+            era,
+        );
+    }
+    let Some(body) = body else {
+        return transport_error(
+            413,
+            &format!("The body is larger than {MAX_BODY_BYTES} bytes"),
+            era,
+        );
+    };
+    let bytes = body.bytes();
+    let headers = McpHeaders {
+        protocol_version: req.header("mcp-protocol-version"),
+        method: req.header("mcp-method"),
+        name: req.header("mcp-name"),
+        all: &req.headers,
+    };
+    let handled = mcp::post::handle_body(server, call, body, &headers, format.is_some()).await;
+    let mut response = match handled.outcome {
+        PostOutcome::ScopeRequired(scopes) => {
+            let challenge = scope_challenge(config, req, &scopes);
+            match chatgpt_tool_call(bytes) {
+                Some(id) => scope_tool_error(server, req, challenge, &id, format),
+                None => challenge,
+            }
+        }
+        PostOutcome::Accepted => Response::new(202),
+        PostOutcome::NotAcceptable => transport_error(
+            406,
+            "Accept must allow application/json or text/event-stream",
+            era,
+        ),
+        PostOutcome::Stream(stream) => {
+            let mut r = sse_headers(Response::new(200));
+            r.stream = Some(Box::new(stream));
+            r.log.streamed = true;
+            r
+        }
+        PostOutcome::Reply { body, era, error } => {
+            let status = status_for(era, error);
+            let mut r = match format {
+                Some(Format::Sse) => sse(status, &body),
+                _ => Response::message(status, body),
+            };
+            r.log.rpc_error = error;
+            r
+        }
+    };
+    let summary = handled.summary;
+    let log = &mut response.log;
+    log.method = summary.method;
+    log.tool = summary.tool;
+    log.protocol = summary.version.map(Version::as_str);
+    log.tool_error = summary.tool_error;
+    log.input_required = summary.input_required;
+    log.batch = summary.batch;
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_negotiation() {
+        assert_eq!(negotiate(None), Some(Format::Json));
+        assert_eq!(
+            negotiate(Some("application/json, text/event-stream")),
+            Some(Format::Json)
+        );
+        assert_eq!(negotiate(Some("text/event-stream")), Some(Format::Sse));
+        assert_eq!(negotiate(Some("*/*")), Some(Format::Json));
+        assert_eq!(negotiate(Some("application/*")), Some(Format::Json));
+        assert_eq!(negotiate(Some("text/html")), None);
+        assert_eq!(
+            negotiate(Some("application/json;q=0, text/event-stream")),
+            Some(Format::Sse)
+        );
+        assert_eq!(
+            negotiate(Some("*/*;q=0.1, application/json;q=0")),
+            Some(Format::Sse)
+        );
+        assert_eq!(negotiate(Some("garbage")), None);
+    }
+
+    /// The values nearly every client sends are answered without parsing, as parsing
+    /// them answers.
+    #[test]
+    fn the_common_headers_are_answered_as_parsed() {
+        assert_eq!(
+            accepted(Some(COMMON_ACCEPT)),
+            parse_accept(Some(COMMON_ACCEPT))
+        );
+        assert_eq!(accepted(Some(COMMON_ACCEPT)), (1.0, 1.0));
+        assert!(is_json_content_type(Some("application/json")));
+        assert!(is_json_content_type(Some(
+            " Application/JSON ; charset=utf-8"
+        )));
+        assert!(!is_json_content_type(Some("application/jsonl")));
+    }
+
+    #[test]
+    fn only_plain_header_name_lists_are_echoed_in_a_preflight() {
+        assert!(is_header_name_list("authorization, mcp-protocol-version"));
+        assert!(!is_header_name_list("authorization\u{1}"));
+        assert!(!is_header_name_list("mcp-protocol\u{fffd}version"));
+        assert!(!is_header_name_list("a\"b"));
+    }
+
+    /// What the worker asks the runtime for: every header the pipeline reads, and each
+    /// `Mcp-Param-*` header a tool declares, once and in lower case.
+    #[test]
+    fn the_header_names_are_the_pipeline_s_and_the_tools_mirrored_ones() {
+        use crate::tools::{Context, NoArgs, Registry, Tool, ToolError};
+        struct Mirrors;
+        impl Tool for Mirrors {
+            const NAME: &'static str = "mirrors";
+            const DESCRIPTION: &'static str = "mirrors two arguments into headers";
+            type Args = NoArgs;
+            type Output = String;
+            fn input_schema() -> serde_json::Value {
+                json!({"type": "object", "properties": {
+                    "region": {"type": "string", "x-mcp-header": "Region"},
+                    "dry": {"type": "boolean", "x-mcp-header": "Dry-Run"}
+                }})
+            }
+            async fn call(&self, _: NoArgs, _: &Context) -> Result<String, ToolError> {
+                Ok(String::new())
+            }
+        }
+        static TOOLS: Registry = Registry::new(&[&Mirrors, &Mirrors]);
+        let server = Server::new("mirrors", "0").tools(&TOOLS);
+        let names = request_header_names(&server);
+        assert_eq!(
+            names.modern,
+            [
+                "mcp-method",
+                "mcp-name",
+                "mcp-param-dry-run",
+                "mcp-param-region"
+            ]
+        );
+        static PLAIN: Server = Server::new("plain", "0");
+        let plain = request_header_names(&PLAIN);
+        assert_eq!(plain.modern, MODERN_HEADERS);
+        // Every name the pipeline reads is asked for at one of the moments.
+        let mut all: Vec<&str> = plain.every.clone();
+        all.push("mcp-protocol-version");
+        all.extend(&plain.preflight);
+        all.extend(plain.modern.iter().map(String::as_str));
+        all.sort_unstable();
+        assert_eq!(all, READ_HEADERS);
+        assert_eq!(
+            plain.legacy_versions,
+            ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"]
+        );
+    }
+
+    #[test]
+    fn the_origin_is_what_precedes_the_path() {
+        for (url, origin) in [
+            ("https://dice.example.com/mcp/", "https://dice.example.com"),
+            ("http://127.0.0.1:8787/mcp", "http://127.0.0.1:8787"),
+            ("http://[::1]:8787/.well-known/x", "http://[::1]:8787"),
+            ("https://a.example?q=1", "https://a.example"),
+            ("https://a.example#f", "https://a.example"),
+            ("https://a.example", "https://a.example"),
+        ] {
+            assert_eq!(origin_of(url), origin, "{url}");
+        }
+    }
+
+    #[test]
+    fn a_newline_is_found_wherever_it_is() {
+        for len in 0..40 {
+            let mut bytes = vec![b'a'; len];
+            assert_eq!(find_newline(&bytes), None, "{len}");
+            for at in 0..len {
+                bytes.fill(0xff);
+                bytes[at] = b'\n';
+                if at + 1 < len {
+                    bytes[at + 1] = b'\n';
+                }
+                assert_eq!(find_newline(&bytes), Some(at), "{len} {at}");
+            }
+        }
+        // Bytes next to 0x0a (0x0b, 0x8a) are not line ends.
+        assert_eq!(
+            find_newline(&[0x0b, 0x8a, 0x09, 0x0b, 0x8a, 0x09, 0x0b, 0x8a, 0x0a]),
+            Some(8)
+        );
+    }
+
+    #[test]
+    fn a_head_gives_method_url_and_header_pairs() {
+        let (m, u, h) = read_head("POST\nhttp://a/mcp/\naccept\napplication/json\nx-empty\n\n");
+        assert_eq!((m, u), ("POST", "http://a/mcp/"));
+        assert_eq!(
+            h.iter().collect::<Vec<_>>(),
+            [("accept", "application/json"), ("x-empty", "")]
+        );
+        assert_eq!(
+            h,
+            vec![("accept", "application/json"), ("x-empty", "")].into()
+        );
+        assert_eq!(h.get("x-empty"), Some(""));
+        assert_eq!(h.get("Accept"), None, "names are compared byte for byte");
+        assert_eq!(h.find("Accept"), Some("application/json"));
+        let (m, u, h) = read_head("GET\nhttp://a/\nlonely\n");
+        assert_eq!(
+            (m, u, h.len()),
+            ("GET", "http://a/", 0),
+            "a name without a value is dropped"
+        );
+        assert_eq!(read_head(""), ("", "", Headers::new()));
+        let (_, _, h) = read_head("GET\nhttp://a/\nx\n1\nlonely\n");
+        assert_eq!(
+            h,
+            vec![("x", "1")].into(),
+            "a name without a value is dropped"
+        );
+    }
+
+    #[test]
+    fn the_path_runs_from_the_host_to_the_query() {
+        for (url, path) in [
+            ("https://dice.example.com/mcp/", "/mcp/"),
+            ("http://127.0.0.1:8787/mcp?x=/y", "/mcp"),
+            ("http://[::1]:8787/.well-known/x#a/b", "/.well-known/x"),
+            ("https://a.example/a%3Fb/c", "/a%3Fb/c"),
+            ("https://a.example?q=/1", "/"),
+            ("https://a.example#/f", "/"),
+            ("https://a.example", "/"),
+            ("https://a.example/", "/"),
+        ] {
+            assert_eq!(path_of(url), path, "{url}");
+        }
+    }
+
+    #[test]
+    fn content_type_must_be_json() {
+        assert!(is_json_content_type(Some("application/json")));
+        assert!(is_json_content_type(Some(
+            "Application/JSON; charset=utf-8"
+        )));
+        assert!(!is_json_content_type(Some("text/plain")));
+        assert!(!is_json_content_type(Some("application/jsonx")));
+        assert!(!is_json_content_type(None));
+    }
+
+    #[test]
+    fn status_mapping() {
+        assert_eq!(status_for(Era::Modern, Some(METHOD_NOT_FOUND)), 404);
+        assert_eq!(status_for(Era::Legacy, Some(METHOD_NOT_FOUND)), 200);
+        assert_eq!(status_for(Era::Legacy, Some(PARSE_ERROR)), 400);
+        assert_eq!(status_for(Era::Modern, Some(-32602)), 400);
+        assert_eq!(status_for(Era::Legacy, Some(-32602)), 200);
+        assert_eq!(status_for(Era::Legacy, None), 200);
+    }
+}
