@@ -3,11 +3,10 @@
 
 use serde_json::{Map, Value};
 
-use super::methods::{Params, Reply};
-use super::{prompts, Request, Server};
+use super::methods::{Call, Params, Reply};
+use super::{prompts, Server};
 use crate::completion::{Completer, CompletionRequest};
 use crate::protocol::jsonrpc::{echo, RpcError};
-use crate::protocol::version::Version;
 use crate::resources::{DynTemplate, UriTemplate};
 use crate::tools::Context;
 
@@ -73,12 +72,13 @@ pub(super) fn target(server: &Server, params: Params) -> Result<Target, RpcError
     }
 }
 
-pub(super) async fn complete(
-    server: &Server,
-    request: &Request,
-    params: Params<'_>,
-    version: Version,
-) -> Result<Reply, RpcError> {
+pub(super) async fn complete(call: Call<'_>) -> Result<Reply, RpcError> {
+    let Call {
+        server,
+        request,
+        params,
+        version,
+    } = call;
     let target = target(server, params)?;
     let argument = params
         .and_then(|p| p.get("argument"))

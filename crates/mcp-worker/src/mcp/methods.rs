@@ -22,6 +22,16 @@ pub(super) type Params<'a> = Option<&'a Map<String, Value>>;
 /// A method's result, typed until the server writes it (`protocol::wire::result`).
 pub type Reply = Box<dyn Shape>;
 
+/// One request as the methods see it: the server, what came with the POST besides the
+/// body, the request's params, and the revision it is answered in.
+#[derive(Clone, Copy)]
+pub struct Call<'a> {
+    pub server: &'static Server,
+    pub request: &'a Request,
+    pub params: Params<'a>,
+    pub version: Version,
+}
+
 /// The answer to one request.
 pub enum Answer {
     Result(Reply),
@@ -31,14 +41,17 @@ pub enum Answer {
 
 /// Runs one request. `in_batch` is true inside a 2025-03-26 batch, where nothing streams.
 pub async fn dispatch(
-    server: &'static Server,
-    request: &Request,
+    call: Call<'_>,
     id: &Id,
     method: &str,
-    params: Params<'_>,
-    version: Version,
     in_batch: bool,
 ) -> Result<Answer, RpcError> {
+    let Call {
+        server,
+        request,
+        params,
+        version,
+    } = call;
     let result: Reply = match (version.era(), method) {
         (Era::Legacy, "initialize") if in_batch => Err(RpcError::invalid_request(
             "initialize must not be part of a JSON-RPC batch",
@@ -50,11 +63,11 @@ pub async fn dispatch(
         (_, "tools/list") => tools_list(server, request, params, version),
         (_, "tools/call") => {
             let stream = request.sse && !in_batch;
-            return tools_call(server, request, id, params, version, stream).await;
+            return tools_call(call, id, stream).await;
         }
         // After tools/call: the hot path compares no more names than before.
         (_, m) if super::primitive_methods::PRIMITIVE_METHOD_NAMES.contains(&m) => match server.primitives() {
-            Some(p) => (p.dispatch)(server, request, m, params, version).await,
+            Some(p) => (p.dispatch)(call, m).await,
             None => Err(super::primitive_methods::none_registered(m, version)),
         },
         (_, m) if super::skills::SKILL_METHOD_NAMES.contains(&m) => match server.skills.serve() {
@@ -65,10 +78,8 @@ pub async fn dispatch(
             if let Some((store, tasks)) = server.tasks {
                 let call = super::tasks::MethodCall {
                     store,
-                    request,
+                    call,
                     method,
-                    params,
-                    version,
                 };
                 if let Some(answer) = (tasks.method)(call).await {
                     return answer.map(|task| Answer::Result(Box::new(task)));
@@ -292,40 +303,94 @@ pub(super) struct InputCall {
 /// the retry's answers and state go into its exchange first, and what it asked for
 /// becomes `input_required` after.
 pub(super) async fn run_with_input(
-    server: &'static Server,
-    request: &Request,
-    params: Params<'_>,
-    version: Version,
-    call: InputCall,
+    call: Call<'_>,
+    input: InputCall,
     exchange: SharedExchange,
     work: impl std::future::Future<Output = Result<Reply, RpcError>>,
 ) -> Result<Reply, RpcError> {
-    if !call.asks {
-        if version.era() == Era::Modern {
-            refuse_input(params)?;
-        }
+    let InputCall {
+        key,
+        arguments,
+        asks,
+    } = input;
+    let finish = begin_input(call, asks, &exchange, move || (key, arguments))?;
+    if !asks {
         return work.await;
     }
-    if version.era() == Era::Modern {
-        let meta = params.and_then(|p| p.get("_meta"));
-        prepare_input(
-            server,
-            request,
-            params,
-            meta,
-            &call.key,
-            &call.arguments,
-            &exchange,
-        )?;
-    }
-    let finalize = input_outcome(server, request, call.key, call.arguments, &exchange);
     let result = work.await;
     // A read or prompt whose client cannot take input is told what would work, as a
     // client error: the request is well formed, but this client cannot be asked.
     if let Some(why) = exchange.borrow_mut().refusal.take() {
         return Err(RpcError::invalid_params(why));
     }
-    finalize(result)
+    finish.apply(result)
+}
+
+
+/// How a handler's answer is finished once it has run ([`begin_input`]).
+pub(super) enum Finish<F> {
+    /// The handler asks for no input: its answer, unless it ran into a protocol error.
+    Plain(SharedExchange),
+    /// The handler may ask: `input_required` when it asked for input not yet given.
+    Round(F),
+}
+
+impl<F: FnOnce(Result<Reply, RpcError>) -> Result<Reply, RpcError>> Finish<F> {
+    pub(super) fn apply(self, result: Result<Reply, RpcError>) -> Result<Reply, RpcError> {
+        match self {
+            Finish::Plain(exchange) => {
+                if let Some(e) = exchange.borrow_mut().failed.take() {
+                    return Err(e);
+                }
+                result
+            }
+            Finish::Round(finish) => finish(result),
+        }
+    }
+}
+
+/// Starts the input round of a tool call, a read or a prompt, before the handler runs
+/// (2026-07-28 basic/patterns/mrtr), the one way all three take part: one that never asks
+/// refuses a `requestState` (none can be for it) and checks `inputResponses`; one that
+/// may ask gets the retry's answers and carried state in its `exchange`, checked against
+/// what `bind` names (the key its `requestState` is bound to, and the arguments), and
+/// its answer is finished into `input_required` when it asked for more. Before
+/// 2026-07-28 there is no round: nothing is read, and a handler that asks is refused by
+/// its context.
+pub(super) fn begin_input(
+    round: Call<'_>,
+    asks: bool,
+    exchange: &SharedExchange,
+    bind: impl FnOnce() -> (String, Value),
+) -> Result<Finish<impl FnOnce(Result<Reply, RpcError>) -> Result<Reply, RpcError> + 'static>, RpcError>
+{
+    let modern = round.version.era() == Era::Modern;
+    if !asks {
+        if modern {
+            refuse_input(round.params)?;
+        }
+        return Ok(Finish::Plain(exchange.clone()));
+    }
+    let (key, arguments) = bind();
+    if modern {
+        let meta = round.params.and_then(|p| p.get("_meta"));
+        prepare_input(
+            round.server,
+            round.request,
+            round.params,
+            meta,
+            &key,
+            &arguments,
+            exchange,
+        )?;
+    }
+    Ok(Finish::Round(input_outcome(
+        round.server,
+        round.request,
+        key,
+        arguments,
+        exchange,
+    )))
 }
 
 /// A tool's definition as `protocol::wire::lists::Tool` writes it for `version`, with
@@ -351,14 +416,13 @@ fn describe(
     }
 }
 
-async fn tools_call(
-    server: &'static Server,
-    request: &Request,
-    id: &Id,
-    params: Params<'_>,
-    version: Version,
-    stream: bool,
-) -> Result<Answer, RpcError> {
+async fn tools_call(call: Call<'_>, id: &Id, stream: bool) -> Result<Answer, RpcError> {
+    let Call {
+        server,
+        request,
+        params,
+        version,
+    } = call;
     let name = params
         .and_then(|p| p.get("name"))
         .and_then(Value::as_str)
@@ -385,10 +449,7 @@ async fn tools_call(
     match (tool.task(), server.tasks) {
         (Some(task_tool), Some((store, tasks))) => {
             let call = super::tasks::TaskCall {
-                server,
-                request,
-                params,
-                version,
+                call,
                 tool,
                 task_tool,
                 def,
@@ -412,46 +473,16 @@ async fn tools_call(
         .with_streaming(stream)
         .with_input(tool.asks_for_input());
     let outbox = ctx.outbox();
-    let future: BoxFuture<'static, Result<Reply, RpcError>> = if tool.asks_for_input() {
-        let arguments = Value::Object(args.clone());
-        if version.era() == Era::Modern {
-            prepare_input(
-                server,
-                request,
-                params,
-                meta,
-                tool.name(),
-                &arguments,
-                &ctx.exchange(),
-            )?;
-        }
-        let exchange = ctx.exchange();
-        let finalize = input_outcome(server, request, tool.name().into(), arguments, &exchange);
-        let run = tool.run(crate::tools::RunCall {
-            args,
-            input_schema: &def.input_schema,
-            ctx,
-        });
-        Box::pin(async move { finalize(Ok(Box::new(run.await))) })
-    } else {
-        // A tool that never asks for input skips all of it.
-        if version.era() == Era::Modern {
-            refuse_input(params)?;
-        }
-        let exchange = ctx.exchange();
-        let run = tool.run(crate::tools::RunCall {
-            args,
-            input_schema: &def.input_schema,
-            ctx,
-        });
-        Box::pin(async move {
-            let result = run.await;
-            if let Some(e) = exchange.borrow_mut().failed.take() {
-                return Err(e);
-            }
-            Ok(Box::new(result) as Reply)
-        })
-    };
+    let finish = begin_input(call, tool.asks_for_input(), &ctx.exchange(), || {
+        (tool.name().into(), Value::Object(args.clone()))
+    })?;
+    let run = tool.run(crate::tools::RunCall {
+        args,
+        input_schema: &def.input_schema,
+        ctx,
+    });
+    let future: BoxFuture<'static, Result<Reply, RpcError>> =
+        Box::pin(async move { finish.apply(Ok(Box::new(run.await))) });
     if !stream {
         return future.await.map(Answer::Result);
     }
@@ -464,7 +495,7 @@ async fn tools_call(
 /// Reads a 2026-07-28 retry's `inputResponses` and `requestState` into the tool's
 /// context, refusing a state that is not this server's, this call's, or current
 /// before the tool runs.
-pub(super) fn prepare_input(
+fn prepare_input(
     server: &Server,
     request: &Request,
     params: Params<'_>,
@@ -536,7 +567,7 @@ fn input_responses(params: Params<'_>) -> Result<Option<&Map<String, Value>>, Rp
 
 /// For a tool that asks for no input: no state can be for it, and the answers are checked
 /// as for any tool.
-pub(super) fn refuse_input(params: Params<'_>) -> Result<(), RpcError> {
+fn refuse_input(params: Params<'_>) -> Result<(), RpcError> {
     if params.is_some_and(|p| p.contains_key("requestState")) {
         return Err(RpcError::invalid_params(
             "'requestState' was not issued for this tool, which asks for no input",
@@ -547,7 +578,7 @@ pub(super) fn refuse_input(params: Params<'_>) -> Result<(), RpcError> {
 
 /// Turns what the tool (or read, or prompt) returned into the answer: a protocol error it ran into (`-32021`, `-32602`), `input_required` when
 /// it asked for input nobody has given yet, else its result.
-pub(super) fn input_outcome(
+fn input_outcome(
     server: &'static Server,
     request: &Request,
     tool: String,

@@ -331,11 +331,11 @@ async fn handle_request(
         return Some(PostOutcome::ScopeRequired(scopes));
     }
     Some(
-        match methods::dispatch(server, request, &id, method, params, version, false).await {
+        match methods::dispatch(methods::Call { server, request, params, version }, &id, method, false).await {
             Ok(Answer::Stream(s)) => PostOutcome::Stream(s),
             Ok(Answer::Result(result)) => {
                 summary.tool_error = result.is_tool_error();
-                summary.input_required = result.result_type() == "input_required";
+                summary.input_required = result.result_type() == wire::ResultKind::InputRequired;
                 // The handshake's answer names the revision the client will speak from now on.
                 if method == "initialize" {
                     summary.version = methods::negotiate(params).ok();
@@ -436,7 +436,7 @@ async fn handle_batch(
         };
         let reply = match classify(obj) {
             Ok(Incoming::Request { id, method, params }) => Some(
-                match methods::dispatch(server, request, &id, method, params, version, true).await {
+                match methods::dispatch(methods::Call { server, request, params, version }, &id, method, true).await {
                     Ok(Answer::Result(result)) => {
                         wire::result(&id, &*result, &server.info(), version)
                     }

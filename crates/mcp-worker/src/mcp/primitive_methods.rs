@@ -5,8 +5,8 @@
 //! so a server that registers no resource and no prompt links none of
 //! it and uploads none of it; it answers [`none_registered`] instead.
 
-use super::methods::{Params, Reply};
-use super::{completion, prompts, resources, Request, Server};
+use super::methods::{Call, Params, Reply};
+use super::{completion, prompts, resources, Server};
 use crate::protocol::jsonrpc::{echo, RpcError};
 use crate::protocol::version::Version;
 use crate::tools::BoxFuture;
@@ -21,13 +21,7 @@ pub const PRIMITIVE_METHOD_NAMES: [&str; 6] = [
     "completion/complete",
 ];
 
-type Dispatch = for<'a> fn(
-    &'static Server,
-    &'a Request,
-    &'a str,
-    Params<'a>,
-    Version,
-) -> BoxFuture<'a, Result<Reply, RpcError>>;
+type Dispatch = for<'a> fn(Call<'a>, &'a str) -> BoxFuture<'a, Result<Reply, RpcError>>;
 
 type Scopes = fn(&Server, &str, Params<'_>) -> Option<&'static [&'static str]>;
 
@@ -48,23 +42,21 @@ pub const METHODS: Methods = Methods {
     check_templates: crate::resources::check_templates,
 };
 
-fn dispatch<'a>(
-    server: &'static Server,
-    request: &'a Request,
-    method: &'a str,
-    params: Params<'a>,
-    version: Version,
-) -> BoxFuture<'a, Result<Reply, RpcError>> {
+fn dispatch<'a>(call: Call<'a>, method: &'a str) -> BoxFuture<'a, Result<Reply, RpcError>> {
+    let Call {
+        server,
+        params,
+        version,
+        ..
+    } = call;
     Box::pin(async move {
         match method {
             "resources/list" => resources::list(server, params, version),
             "resources/templates/list" => resources::templates_list(server, params, version),
-            "resources/read" => resources::read(server, request, params, version).await,
+            "resources/read" => resources::read(call).await,
             "prompts/list" => prompts::list(server, params, version),
-            "prompts/get" => prompts::get(server, request, params, version).await,
-            "completion/complete" if server.completes() => {
-                completion::complete(server, request, params, version).await
-            }
+            "prompts/get" => prompts::get(call).await,
+            "completion/complete" if server.completes() => completion::complete(call).await,
             _ => Err(RpcError::method_not_found(&echo(method), version)),
         }
     })
@@ -82,17 +74,20 @@ pub const RESOURCES_ONLY: Methods = Methods {
 };
 
 fn dispatch_resources<'a>(
-    server: &'static Server,
-    request: &'a Request,
+    call: Call<'a>,
     method: &'a str,
-    params: Params<'a>,
-    version: Version,
 ) -> BoxFuture<'a, Result<Reply, RpcError>> {
+    let Call {
+        server,
+        params,
+        version,
+        ..
+    } = call;
     Box::pin(async move {
         match method {
             "resources/list" => resources::list(server, params, version),
             "resources/templates/list" => resources::templates_list(server, params, version),
-            "resources/read" => resources::read_fixed(server, request, params, version).await,
+            "resources/read" => resources::read_fixed(call).await,
             _ => Err(none_registered(method, version)),
         }
     })

@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value};
 
-use super::methods::{self, Params, Reply};
-use super::{Request, Server};
+use super::methods::{self, Call, Params, Reply};
+use super::Server;
 use crate::prompts::{DynPrompt, Info};
 use crate::protocol::jsonrpc::{echo, RpcError};
 use crate::protocol::version::Version;
@@ -67,12 +67,13 @@ pub(super) fn named(
     })
 }
 
-pub(super) async fn get(
-    server: &'static Server,
-    request: &Request,
-    params: Params<'_>,
-    version: Version,
-) -> Result<Reply, RpcError> {
+pub(super) async fn get(call: Call<'_>) -> Result<Reply, RpcError> {
+    let Call {
+        server,
+        request,
+        params,
+        version,
+    } = call;
     let prompt = named(
         server,
         params.and_then(|p| p.get("name")).and_then(Value::as_str),
@@ -106,5 +107,5 @@ pub(super) async fn get(
             .map(|r| Box::new(r) as Reply)
             .map_err(|e| e.into_rpc(version, None))
     };
-    methods::run_with_input(server, request, params, version, input, exchange, work).await
+    methods::run_with_input(call, input, exchange, work).await
 }

@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use super::methods::{self, Params, Reply};
-use super::{Request, Server};
+use super::methods::{self, Call, Params, Reply};
+use super::Server;
 use crate::primitives::{resource_not_found, CacheHint};
 use crate::protocol::jsonrpc::{echo, RpcError};
 use crate::protocol::version::Version;
@@ -93,32 +93,25 @@ pub(super) fn uri_param<'a>(params: Params<'a>) -> Result<&'a str, RpcError> {
         })
 }
 
-pub(super) async fn read(
-    server: &'static Server,
-    request: &Request,
-    params: Params<'_>,
-    version: Version,
-) -> Result<Reply, RpcError> {
-    read_found(server, request, params, version, Registry::find).await
+pub(super) async fn read(call: Call<'_>) -> Result<Reply, RpcError> {
+    read_found(call, Registry::find).await
 }
 
 /// `resources/read` for a registry without templates: only fixed URIs are looked up.
-pub(super) async fn read_fixed(
-    server: &'static Server,
-    request: &Request,
-    params: Params<'_>,
-    version: Version,
-) -> Result<Reply, RpcError> {
-    read_found(server, request, params, version, Registry::find_resource).await
+pub(super) async fn read_fixed(call: Call<'_>) -> Result<Reply, RpcError> {
+    read_found(call, Registry::find_resource).await
 }
 
 async fn read_found(
-    server: &'static Server,
-    request: &Request,
-    params: Params<'_>,
-    version: Version,
+    call: Call<'_>,
     find: impl Fn(&Registry, &str) -> Option<Found>,
 ) -> Result<Reply, RpcError> {
+    let Call {
+        server,
+        request,
+        params,
+        version,
+    } = call;
     let uri = uri_param(params)?;
     let Some(found) = find(server.resources, uri) else {
         if let Some(file) = super::skills::read(server, uri) {
@@ -147,8 +140,6 @@ async fn read_found(
         Found::Resource(r) => r.read(ctx),
         Found::Template(t, vars) => t.read(uri.to_owned(), vars, ctx),
     };
-    let key = format!("resource:{uri}");
-    let arguments = Value::Object(Map::new());
     let exchange = ctx.exchange();
     let work = async move {
         match run(ctx).await {
@@ -157,11 +148,11 @@ async fn read_found(
         }
     };
     let input = methods::InputCall {
-        key,
-        arguments,
+        key: format!("resource:{uri}"),
+        arguments: Value::Object(Map::new()),
         asks: info.asks_for_input,
     };
-    methods::run_with_input(server, request, params, version, input, exchange, work).await
+    methods::run_with_input(call, input, exchange, work).await
 }
 
 /// A `resources/read` result: the contents, and how long they may be cached.

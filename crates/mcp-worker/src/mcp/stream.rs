@@ -104,9 +104,9 @@ impl Streaming {
             }
             if let Some(result) = self.result.take() {
                 self.tool_error = Some(result.as_ref().is_ok_and(|r| r.is_tool_error()));
-                self.input_required = result
-                    .as_ref()
-                    .is_ok_and(|r| r.result_type() == "input_required");
+                self.input_required = result.as_ref().is_ok_and(|r| {
+                    r.result_type() == crate::protocol::wire::ResultKind::InputRequired
+                });
                 self.rpc_error = result.as_ref().err().map(|e| e.code);
                 return Poll::Ready(Some(match result {
                     Ok(body) => wire::result(&self.id, &*body, &self.server, self.version),

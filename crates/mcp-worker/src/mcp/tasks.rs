@@ -6,8 +6,8 @@ use std::rc::Rc;
 
 use serde_json::{json, Map, Value};
 
-use super::methods::{self, Answer};
-use super::{Request, Server};
+use super::methods::{self, Answer, Call};
+use super::Request;
 use crate::protocol::jsonrpc::RpcError;
 use crate::protocol::version::{Era, Version};
 use crate::tasks::record::{self, Record, Status};
@@ -19,10 +19,7 @@ type Params<'a> = Option<&'a Map<String, Value>>;
 /// A `tools/call` of a tool with task support: what the call knows when it may become a
 /// task.
 pub(crate) struct TaskCall<'a> {
-    pub server: &'static Server,
-    pub request: &'a Request,
-    pub params: Params<'a>,
-    pub version: Version,
+    pub call: Call<'a>,
     pub tool: &'static dyn DynTool,
     pub task_tool: &'static dyn TaskTool,
     pub def: &'static Definition,
@@ -49,16 +46,14 @@ pub(crate) type MethodAnswer = Option<Result<Value, RpcError>>;
 /// A `tasks/*` request, for [`Methods::method`].
 pub(crate) struct MethodCall<'a> {
     pub store: &'a dyn TaskStore,
-    pub request: &'a Request,
+    pub call: Call<'a>,
     pub method: &'a str,
-    pub params: Params<'a>,
-    pub version: Version,
 }
 
 pub(crate) static METHODS: Methods = Methods {
     call: |store, call| {
         Box::pin(async move {
-            let channel = store.open(&call.request.platform);
+            let channel = store.open(&call.call.request.platform);
             self::call(call, channel, store.binding()).await
         })
     },
@@ -66,10 +61,14 @@ pub(crate) static METHODS: Methods = Methods {
         Box::pin(async move {
             let MethodCall {
                 store,
-                request,
+                call:
+                    Call {
+                        request,
+                        params,
+                        version,
+                        ..
+                    },
                 method,
-                params,
-                version,
             } = call;
             if !matches!(method, "tasks/get" | "tasks/update" | "tasks/cancel")
                 || version.era() != Era::Modern
@@ -120,9 +119,13 @@ async fn call(
     binding: &str,
 ) -> Option<Result<Answer, RpcError>> {
     let TaskCall {
-        request,
-        params,
-        version,
+        call:
+            Call {
+                request,
+                params,
+                version,
+                ..
+            },
         task_tool,
         ..
     } = call;
@@ -165,33 +168,21 @@ fn refused(why: impl Into<String>) -> Option<Result<Answer, RpcError>> {
 
 async fn create(call: TaskCall<'_>, store: &dyn TaskChannel) -> Result<Answer, RpcError> {
     let TaskCall {
-        server,
-        request,
-        params,
-        version,
+        call,
         tool,
         task_tool,
         def,
         args,
     } = call;
-    let meta = params.and_then(|p| p.get("_meta"));
-    let arguments = Value::Object(args.clone());
+    let Call {
+        request, version, ..
+    } = call;
     let ctx = Context::new(request.caller.clone(), request.platform.clone(), version)
         .with_streaming(false)
         .with_input(tool.asks_for_input());
-    if tool.asks_for_input() {
-        methods::prepare_input(
-            server,
-            request,
-            params,
-            meta,
-            tool.name(),
-            &arguments,
-            &ctx.exchange(),
-        )?;
-    } else {
-        methods::refuse_input(params)?;
-    }
+    let finish = methods::begin_input(call, tool.asks_for_input(), &ctx.exchange(), || {
+        (tool.name().into(), Value::Object(args.clone()))
+    })?;
     // What must be settled before the work is handed off is settled here, in
     // input_required rounds of this call (SEP-2663 "Composition with Multi Round-Trip
     // Requests": resolved synchronously before the task is created).
@@ -202,10 +193,8 @@ async fn create(call: TaskCall<'_>, store: &dyn TaskChannel) -> Result<Answer, R
         !ex.requests.is_empty() || ex.error().is_some()
     };
     if stopped.is_some() || pending {
-        let finalize =
-            methods::input_outcome(server, request, tool.name().into(), arguments, &exchange);
         let stopped = stopped.unwrap_or_default();
-        return finalize(Ok(Box::new(stopped))).map(Answer::Result);
+        return finish.apply(Ok(Box::new(stopped))).map(Answer::Result);
     }
     let (responses, client_capabilities) = {
         let ex = exchange.borrow();

@@ -354,6 +354,29 @@ fn write_object(out: &mut Vec<u8>, version: Version, fill: impl FnOnce(&mut Obje
     object.members.end();
 }
 
+/// What kind of result a result is: its `resultType` (2026-07-28 basic/index "Result
+/// Responses"; `task` from the tasks extension, SEP-2663).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResultKind {
+    /// The method's own result.
+    Complete,
+    /// The server needs input from the client first (`inputRequests`, `requestState`).
+    InputRequired,
+    /// A handle to a task that runs on.
+    Task,
+}
+
+impl ResultKind {
+    /// The kind as `resultType` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultKind::Complete => "complete",
+            ResultKind::InputRequired => "input_required",
+            ResultKind::Task => "task",
+        }
+    }
+}
+
 /// A result: what a method answers, as the members of the `result` object.
 pub trait Shape {
     /// Adds the result's members for `out.version()`. Not `resultType` or `_meta`:
@@ -361,8 +384,8 @@ pub trait Shape {
     fn members(&self, out: &mut Object<'_>);
 
     /// `resultType` (2026-07-28 basic/index "Result Responses").
-    fn result_type(&self) -> &str {
-        "complete"
+    fn result_type(&self) -> ResultKind {
+        ResultKind::Complete
     }
 
     /// The result's own `_meta` members, if it has any.
@@ -387,10 +410,13 @@ impl Shape for Value {
         }
     }
 
-    fn result_type(&self) -> &str {
-        self.get("resultType")
-            .and_then(Value::as_str)
-            .unwrap_or("complete")
+    fn result_type(&self) -> ResultKind {
+        // Only the server's own values get here (a task record says "task").
+        match self.get("resultType").and_then(Value::as_str) {
+            Some("task") => ResultKind::Task,
+            Some("input_required") => ResultKind::InputRequired,
+            _ => ResultKind::Complete,
+        }
     }
 
     fn meta(&self) -> Option<&Map<String, Value>> {
@@ -411,7 +437,7 @@ impl Shape for WithMeta<'_> {
         self.0.members(out);
     }
 
-    fn result_type(&self) -> &str {
+    fn result_type(&self) -> ResultKind {
         self.0.result_type()
     }
 
@@ -488,8 +514,8 @@ pub fn result(id: &Id, shape: &dyn Shape, server: &ServerInfo<'_>, version: Vers
         shape.members(obj);
         let modern = version.era() == Era::Modern;
         let result_type = shape.result_type();
-        if modern || result_type != "complete" {
-            obj.member("resultType", result_type);
+        if modern || result_type != ResultKind::Complete {
+            obj.member("resultType", result_type.as_str());
         }
         let meta = Meta {
             own: shape.meta(),

@@ -119,8 +119,8 @@ impl Shape for InputRequired {
         out.member("requestState", &self.request_state);
     }
 
-    fn result_type(&self) -> &str {
-        "input_required"
+    fn result_type(&self) -> super::ResultKind {
+        super::ResultKind::InputRequired
     }
 }
 
