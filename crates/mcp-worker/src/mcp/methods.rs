@@ -22,6 +22,9 @@ pub(super) type Params<'a> = Option<&'a Map<String, Value>>;
 /// A method's result, typed until the server writes it (`protocol::wire::result`).
 pub type Reply = Box<dyn Shape>;
 
+/// What a handler's run gives: its result, or the protocol error it ran into.
+pub(super) type ReplyOrError = Result<Reply, RpcError>;
+
 /// One request as the methods see it: the server, what came with the POST besides the
 /// body, the request's params, and the revision it is answered in.
 #[derive(Clone, Copy)]
@@ -335,8 +338,9 @@ pub(super) enum Finish<F> {
     Round(F),
 }
 
-impl<F: FnOnce(Result<Reply, RpcError>) -> Result<Reply, RpcError>> Finish<F> {
-    pub(super) fn apply(self, result: Result<Reply, RpcError>) -> Result<Reply, RpcError> {
+impl<F: FnOnce(ReplyOrError) -> ReplyOrError> Finish<F> {
+    /// The answer, from what the handler gave.
+    pub(super) fn apply(self, result: ReplyOrError) -> ReplyOrError {
         match self {
             Finish::Plain(exchange) => {
                 if let Some(e) = exchange.borrow_mut().failed.take() {
@@ -362,8 +366,7 @@ pub(super) fn begin_input(
     asks: bool,
     exchange: &SharedExchange,
     bind: impl FnOnce() -> (String, Value),
-) -> Result<Finish<impl FnOnce(Result<Reply, RpcError>) -> Result<Reply, RpcError> + 'static>, RpcError>
-{
+) -> Result<Finish<impl FnOnce(ReplyOrError) -> ReplyOrError + 'static>, RpcError> {
     let modern = round.version.era() == Era::Modern;
     if !asks {
         if modern {
