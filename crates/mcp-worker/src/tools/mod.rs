@@ -220,7 +220,11 @@ impl<T: Tool> DynTool for T {
         T::ASKS_FOR_INPUT
     }
     fn task(&'static self) -> Option<&'static dyn TaskTool> {
-        if T::TASK_SUPPORT == TaskSupport::Forbidden {
+        // Decided at compile time (a `const` block, not `==`, which rustc's MIR does not
+        // fold): for a `Forbidden` tool the `Some` arm is gone before codegen, so its
+        // `TaskTool` vtable, and the `prepare` it points to, is never built. With `==`
+        // LLVM kept the vtable's address in the `None` it returns.
+        if const { matches!(T::TASK_SUPPORT, TaskSupport::Forbidden) } {
             None
         } else {
             Some(self)
