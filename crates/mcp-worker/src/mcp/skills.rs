@@ -25,12 +25,18 @@ pub struct Methods {
     pub(crate) load: fn(&[&'static skills::Skill]) -> Result<Vec<Loaded>, String>,
     /// Skill files are resources: the code that lists and reads resources.
     pub(crate) resources: &'static super::primitive_methods::Methods,
+    /// The skill files `resources/list` lists after the registry's resources.
+    listed: fn(&'static Server, Version) -> Vec<lists::Resource<'static>>,
+    /// The skill file `resources/read` answers for a URI no resource has.
+    read: fn(&Server, &str) -> Option<Reply>,
 }
 
 pub const METHODS: Methods = Methods {
     dispatch,
     load: skills::load_all,
     resources: &super::primitive_methods::METHODS,
+    listed: list_files,
+    read: read_file,
 };
 
 fn dispatch(
@@ -111,9 +117,18 @@ fn directory_read(server: &Server, params: Params) -> Result<Reply, RpcError> {
     Ok(methods::list_result("resources", items, next))
 }
 
+/// The skill files `resources/list` shows; none without skills. Reached through the
+/// set's [`Methods`], so a server without skills links none of [`list_files`].
+pub(super) fn listed(server: &'static Server, version: Version) -> Vec<lists::Resource<'static>> {
+    server
+        .skills
+        .serve()
+        .map_or_else(Vec::new, |m| (m.listed)(server, version))
+}
+
 /// Every skill file as `resources/list` shows it: `SKILL.md` named and described by its
 /// frontmatter (SEP-2640 "Resource Metadata"), the other files by their path.
-pub(super) fn listed(server: &'static Server, version: Version) -> Vec<lists::Resource<'static>> {
+fn list_files(server: &'static Server, version: Version) -> Vec<lists::Resource<'static>> {
     let mut out = Vec::new();
     for skill in server.skills.all() {
         for (i, f) in skill.files.iter().enumerate() {
@@ -140,8 +155,13 @@ pub(super) fn listed(server: &'static Server, version: Version) -> Vec<lists::Re
     out
 }
 
-/// `resources/read` of a skill file, if `uri` is one.
+/// `resources/read` of a skill file, if `uri` is one; `None` without skills (then
+/// [`read_file`] is not linked, as for [`listed`]).
 pub(super) fn read(server: &Server, uri: &str) -> Option<Reply> {
+    (server.skills.serve()?.read)(server, uri)
+}
+
+fn read_file(server: &Server, uri: &str) -> Option<Reply> {
     let file = server.skills.file(uri)?;
     let contents = ResourceContents::text(&file.uri, Some(file.mime_type), file.text);
     Some(Box::new(super::resources::Read {
