@@ -349,25 +349,12 @@ impl Registry {
         if self.page_size == 0 {
             return Err("a prompt registry's page size must be at least 1".into());
         }
-        let mut names: Vec<&str> = Vec::new();
-        for p in self.prompts {
-            let info = p.info();
-            if info.name.is_empty() {
-                return Err("a prompt's NAME is empty".into());
-            }
-            if names.contains(&info.name) {
-                return Err(format!("two prompts are named {}", info.name));
-            }
-            names.push(info.name);
-            let mut args: Vec<&str> = Vec::new();
-            for a in info.arguments {
-                if args.contains(&a.name) {
-                    return Err(format!("{}: two arguments are named {}", info.name, a.name));
-                }
-                args.push(a.name);
-            }
+        // The prompt checks come with the code that serves prompts (see
+        // `crate::mcp::primitives`): a server without prompts links neither.
+        match self.methods {
+            Some(m) => (m.check_prompts)(self.prompts),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// [`Registry::check`] for a unit test of each server's registry: panics with the
@@ -377,6 +364,29 @@ impl Registry {
             panic!("{problem}");
         }
     }
+}
+
+/// Unique prompt names, and unique argument names within each prompt.
+pub(crate) fn check_prompts(prompts: &[&'static dyn DynPrompt]) -> Result<(), String> {
+    let mut names: Vec<&str> = Vec::new();
+    for p in prompts {
+        let info = p.info();
+        if info.name.is_empty() {
+            return Err("a prompt's NAME is empty".into());
+        }
+        if names.contains(&info.name) {
+            return Err(format!("two prompts are named {}", info.name));
+        }
+        names.push(info.name);
+        let mut args: Vec<&str> = Vec::new();
+        for a in info.arguments {
+            if args.contains(&a.name) {
+                return Err(format!("{}: two arguments are named {}", info.name, a.name));
+            }
+            args.push(a.name);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -27,12 +27,16 @@ type Scopes = fn(&Server, &str, Params<'_>) -> Option<&'static [&'static str]>;
 
 type CheckTemplates = fn(&crate::resources::Registry, &mut Vec<&'static str>) -> Result<(), String>;
 
+type CheckPrompts = fn(&[&'static dyn crate::prompts::DynPrompt]) -> Result<(), String>;
+
 /// The entry points into that code.
 pub struct Methods {
     pub(crate) dispatch: Dispatch,
     pub(crate) scopes: Scopes,
     /// The start-up check of a registry's templates (`resources::Registry::check`).
     pub(crate) check_templates: CheckTemplates,
+    /// The start-up check of a registry's prompts (`prompts::Registry::check`).
+    pub(crate) check_prompts: CheckPrompts,
 }
 
 /// What a registry with something in it links.
@@ -40,6 +44,7 @@ pub const METHODS: Methods = Methods {
     dispatch,
     scopes,
     check_templates: crate::resources::check_templates,
+    check_prompts: crate::prompts::check_prompts,
 };
 
 fn dispatch<'a>(call: Call<'a>, method: &'a str) -> BoxFuture<'a, Result<Reply, RpcError>> {
@@ -71,6 +76,8 @@ pub const RESOURCES_ONLY: Methods = Methods {
     scopes: scopes_resources,
     // A registry without templates has none to check.
     check_templates: |_, _| Ok(()),
+    // Prompts are served by `METHODS` only.
+    check_prompts: |_| Ok(()),
 };
 
 fn dispatch_resources<'a>(
