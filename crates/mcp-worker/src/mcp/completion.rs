@@ -78,6 +78,7 @@ pub(super) async fn complete(call: Call<'_>) -> Result<Reply, RpcError> {
         request,
         params,
         version,
+        ..
     } = call;
     let target = target(server, params)?;
     let argument = params

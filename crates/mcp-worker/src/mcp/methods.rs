@@ -33,6 +33,31 @@ pub struct Call<'a> {
     pub request: &'a Request,
     pub params: Params<'a>,
     pub version: Version,
+    /// A `tools/call`'s params, when the server has read them already.
+    pub tools_call: Option<&'a ToolsCall<'a>>,
+}
+
+/// A `tools/call`'s params, read once: the operator's log, the `Mcp-Name` and
+/// `Mcp-Param-*` checks, the scope check and the call itself all look at the same tool.
+pub struct ToolsCall<'a> {
+    /// `params.name`, when it is a string.
+    pub name: Option<&'a str>,
+    /// The tool of that name, with its definition, when the server has one.
+    pub tool: Option<(&'static dyn DynTool, &'static Definition)>,
+    /// `params.arguments`, as sent.
+    pub arguments: Option<&'a Value>,
+}
+
+impl<'a> ToolsCall<'a> {
+    /// Reads a `tools/call`'s params (`None` when it has none).
+    pub fn read(server: &'static Server, params: Params<'a>) -> ToolsCall<'a> {
+        let name = params.and_then(|p| p.get("name")).and_then(Value::as_str);
+        ToolsCall {
+            name,
+            tool: name.and_then(|n| server.tools.get(n)),
+            arguments: params.and_then(|p| p.get("arguments")),
+        }
+    }
 }
 
 /// The answer to one request.
@@ -54,6 +79,7 @@ pub async fn dispatch(
         request,
         params,
         version,
+        ..
     } = call;
     let result: Reply = match (version.era(), method) {
         (Era::Legacy, "initialize") if in_batch => Err(RpcError::invalid_request(
@@ -111,16 +137,20 @@ fn set_level(params: Params) -> Result<Reply, RpcError> {
 /// (2025-11-25 basic/authorization "Scope Challenge Handling"). Without authentication
 /// there is no token to ask for more; `tools_call` answers that case.
 pub fn missing_scopes(
-    server: &Server,
+    server: &'static Server,
     request: &Request,
     method: &str,
     params: Params<'_>,
+    tools_call: Option<&ToolsCall<'_>>,
 ) -> Option<super::MissingScopes> {
     let caller = request.caller.as_deref()?;
     // Resources, templates and prompts need their scopes as tools do, and so does the
     // completion of a prompt's argument or a template's variable.
     let scopes = match method {
-        "tools/call" => server.tools.get(params?.get("name")?.as_str()?)?.0.scopes(),
+        "tools/call" => match tools_call {
+            Some(t) => t.tool?.0.scopes(),
+            None => ToolsCall::read(server, params).tool?.0.scopes(),
+        },
         m => (server.primitives()?.scopes)(server, m, params)?,
     };
     lacking(scopes, caller)
@@ -425,17 +455,25 @@ async fn tools_call(call: Call<'_>, id: &Id, stream: bool) -> Result<Answer, Rpc
         request,
         params,
         version,
+        ..
     } = call;
-    let name = params
-        .and_then(|p| p.get("name"))
-        .and_then(Value::as_str)
+    let read;
+    let tools_call = match call.tools_call {
+        Some(t) => t,
+        None => {
+            read = ToolsCall::read(server, params);
+            &read
+        }
+    };
+    let name = tools_call
+        .name
         .ok_or_else(|| RpcError::invalid_params("tools/call needs params.name, the tool's name"))?;
-    let args = match params.and_then(|p| p.get("arguments")) {
+    let args = match tools_call.arguments {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(a)) => a.clone(),
         Some(_) => return Err(RpcError::invalid_params("'arguments' must be an object")),
     };
-    let (tool, def) = server.tools.get(name).ok_or_else(|| {
+    let (tool, def) = tools_call.tool.ok_or_else(|| {
         let known: Vec<_> = server.tools.all().iter().map(|t| t.name()).collect();
         RpcError::invalid_params(format!(
             "Unknown tool: '{}'. Available tools: {}",
@@ -464,7 +502,7 @@ async fn tools_call(call: Call<'_>, id: &Id, stream: bool) -> Result<Answer, Rpc
         }
         (Some(t), None) if t.support() == crate::tasks::TaskSupport::Required => {
             return done(CallResult::error(
-                "This tool runs only as a task, and this server keeps no tasks (its mcp::Server has no `tasks` backend; see docs/tasks.md).",
+                "This tool runs only as a task, and this server keeps no tasks (its mcp::Server names no task store with `.tasks(..)`; see docs/tasks.md).",
             ));
         }
         _ => {}

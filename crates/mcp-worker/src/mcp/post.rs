@@ -308,11 +308,9 @@ async fn handle_request(
         }
         Err((id, err)) => return Some(PostOutcome::error(id.as_ref(), err, header_era)),
     };
-    if method == "tools/call" {
-        summary.tool = params
-            .and_then(|p| p.get("name"))
-            .and_then(Value::as_str)
-            .map(|t| truncate(t, 64));
+    let tools_call = (method == "tools/call").then(|| methods::ToolsCall::read(server, params));
+    if let Some(t) = &tools_call {
+        summary.tool = t.name.map(|name| truncate(name, 64));
     }
     let version = match headers::request_version(header_version, params) {
         Ok(v) => v,
@@ -322,16 +320,25 @@ async fn handle_request(
     let era = version.era();
     if era == Era::Modern {
         if let Err(err) = headers::check_modern(headers, method, params)
-            .and_then(|()| check_param_headers(server, headers, method, params))
+            .and_then(|()| check_param_headers(headers, tools_call.as_ref()))
         {
             return Some(PostOutcome::error(Some(&id), err, era));
         }
     }
-    if let Some(scopes) = methods::missing_scopes(server, request, method, params) {
+    if let Some(scopes) =
+        methods::missing_scopes(server, request, method, params, tools_call.as_ref())
+    {
         return Some(PostOutcome::ScopeRequired(scopes));
     }
+    let call = methods::Call {
+        server,
+        request,
+        params,
+        version,
+        tools_call: tools_call.as_ref(),
+    };
     Some(
-        match methods::dispatch(methods::Call { server, request, params, version }, &id, method, false).await {
+        match methods::dispatch(call, &id, method, false).await {
             Ok(Answer::Stream(s)) => PostOutcome::Stream(s),
             Ok(Answer::Result(result)) => {
                 summary.tool_error = result.is_tool_error();
@@ -354,27 +361,16 @@ async fn handle_request(
 /// The `Mcp-Param-{Name}` headers of a 2026-07-28 `tools/call`, for a tool that declares
 /// some; a tool without `x-mcp-header` parameters costs a lookup.
 fn check_param_headers(
-    server: &Server,
     headers: &McpHeaders<'_>,
-    method: &str,
-    params: Option<&Map<String, Value>>,
+    tools_call: Option<&methods::ToolsCall<'_>>,
 ) -> Result<(), RpcError> {
-    if method != "tools/call" {
-        return Ok(());
-    }
-    let Some((_, definition)) = params
-        .and_then(|p| p.get("name"))
-        .and_then(Value::as_str)
-        .and_then(|name| server.tools.get(name))
-    else {
+    let Some((_, definition)) = tools_call.and_then(|t| t.tool) else {
         return Ok(());
     };
     if definition.param_headers.is_empty() {
         return Ok(());
     }
-    let arguments = params
-        .and_then(|p| p.get("arguments"))
-        .and_then(Value::as_object);
+    let arguments = tools_call.and_then(|t| t.arguments?.as_object());
     let lookup = |name: &str| headers.all.find(name);
     param_headers::check(&definition.param_headers, lookup, arguments)
 }
@@ -419,7 +415,7 @@ async fn handle_batch(
     // A call the token may not make refuses the whole batch before any member runs.
     for obj in items.iter().filter_map(Value::as_object) {
         if let Ok(Incoming::Request { method, params, .. }) = classify(obj) {
-            if let Some(scopes) = methods::missing_scopes(server, request, method, params) {
+            if let Some(scopes) = methods::missing_scopes(server, request, method, params, None) {
                 return PostOutcome::ScopeRequired(scopes);
             }
         }
@@ -436,7 +432,20 @@ async fn handle_batch(
         };
         let reply = match classify(obj) {
             Ok(Incoming::Request { id, method, params }) => Some(
-                match methods::dispatch(methods::Call { server, request, params, version }, &id, method, true).await {
+                match methods::dispatch(
+                    methods::Call {
+                        server,
+                        request,
+                        params,
+                        version,
+                        tools_call: None,
+                    },
+                    &id,
+                    method,
+                    true,
+                )
+                .await
+                {
                     Ok(Answer::Result(result)) => {
                         wire::result(&id, &*result, &server.info(), version)
                     }

@@ -73,6 +73,7 @@ pub(super) async fn get(call: Call<'_>) -> Result<Reply, RpcError> {
         request,
         params,
         version,
+        ..
     } = call;
     let prompt = named(
         server,

@@ -111,6 +111,7 @@ async fn read_found(
         request,
         params,
         version,
+        ..
     } = call;
     let uri = uri_param(params)?;
     let Some(found) = find(server.resources, uri) else {
