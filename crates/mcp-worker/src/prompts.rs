@@ -19,6 +19,7 @@ pub use crate::completion::{Completer, Completion, CompletionRequest};
 pub use crate::primitives::{Icon, PromptError, Role};
 pub use crate::tools::{Content, Context, NoArgs};
 
+use crate::primitives::registry::{self, Entries, Entry};
 use crate::protocol::wire::content as wire;
 use crate::protocol::wire::content::AsBlock;
 use crate::protocol::wire::{Object, Shape};
@@ -272,10 +273,24 @@ pub fn arguments_schema(arguments: &[Argument]) -> Value {
 
 /// The prompts of a server, in the order `prompts/list` returns them.
 pub struct Registry {
-    prompts: &'static [&'static dyn DynPrompt],
-    page_size: usize,
+    prompts: Entries<dyn DynPrompt>,
     /// The server code that serves them: linked by `new`, not by `EMPTY`.
     methods: Option<&'static crate::mcp::primitive_methods::Methods>,
+}
+
+impl Entry for dyn DynPrompt {
+    #[inline]
+    fn key(&self) -> &'static str {
+        self.info().name
+    }
+    #[inline]
+    fn scopes(&self) -> &'static [&'static str] {
+        self.info().scopes
+    }
+    #[inline]
+    fn asks_for_input(&self) -> bool {
+        self.info().asks_for_input
+    }
 }
 
 impl Registry {
@@ -285,16 +300,14 @@ impl Registry {
 
     /// No prompts: the server declares no `prompts` capability.
     pub const EMPTY: Registry = Registry {
-        prompts: &[],
-        page_size: Self::PAGE_SIZE,
+        prompts: Entries::new(&[], Self::PAGE_SIZE),
         methods: None,
     };
 
     /// The registry of `prompts`, in listing order. It links the code that serves them.
     pub const fn new(prompts: &'static [&'static dyn DynPrompt]) -> Self {
         Registry {
-            prompts,
-            page_size: Self::PAGE_SIZE,
+            prompts: Entries::new(prompts, Self::PAGE_SIZE),
             methods: Some(&crate::mcp::primitive_methods::METHODS),
         }
     }
@@ -306,7 +319,7 @@ impl Registry {
 
     /// The same registry with pages of `page_size` prompts ([`Registry::check`] refuses 0).
     pub const fn with_page_size(mut self, page_size: usize) -> Self {
-        self.page_size = page_size;
+        self.prompts = self.prompts.with_page_size(page_size);
         self
     }
 
@@ -317,42 +330,40 @@ impl Registry {
 
     /// Every prompt, in listing order.
     pub fn all(&self) -> &'static [&'static dyn DynPrompt] {
-        self.prompts
+        self.prompts.all()
     }
 
     /// How many prompts one page of `prompts/list` holds.
     pub fn page_size(&self) -> usize {
-        self.page_size
+        self.prompts.page_size()
     }
 
     /// The prompt named `name`.
     pub fn get(&self, name: &str) -> Option<&'static dyn DynPrompt> {
-        self.prompts.iter().copied().find(|p| p.info().name == name)
+        self.prompts.get(name)
     }
 
     /// Every scope some prompt requires; a scope several prompts require comes once for
     /// each.
     pub fn scopes(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.prompts
-            .iter()
-            .flat_map(|p| p.info().scopes.iter().copied())
+        self.prompts.scopes()
     }
 
     /// Whether some prompt may ask the client for input.
     pub fn asks_for_input(&self) -> bool {
-        self.prompts.iter().any(|p| p.info().asks_for_input)
+        self.prompts.asks_for_input()
     }
 
     /// Checks unique names and argument names and a page size of at least 1. The worker
     /// runs it (through `Server::check`) before serving any request.
     pub fn check(&self) -> Result<(), String> {
-        if self.page_size == 0 {
+        if self.prompts.page_size() == 0 {
             return Err("a prompt registry's page size must be at least 1".into());
         }
         // The prompt checks come with the code that serves prompts (see
-        // `crate::mcp::primitives`): a server without prompts links neither.
+        // `crate::mcp::primitive_methods`): a server without prompts links neither.
         match self.methods {
-            Some(m) => (m.check_prompts)(self.prompts),
+            Some(m) => (m.check_prompts)(self.prompts.all()),
             None => Ok(()),
         }
     }
@@ -360,9 +371,7 @@ impl Registry {
     /// [`Registry::check`] for a unit test of each server's registry: panics with the
     /// problem.
     pub fn assert_valid(&self) {
-        if let Err(problem) = self.check() {
-            panic!("{problem}");
-        }
+        registry::assert_valid(self.check());
     }
 }
 

@@ -13,6 +13,7 @@ use crate::protocol::jsonrpc::RpcError;
 
 pub(crate) mod context;
 pub(crate) mod input;
+pub(crate) mod registry;
 
 pub use context::{
     BoxFuture, Caller, Context, FetchError, FetchRequest, FetchResponse, LogLevel, Platform,

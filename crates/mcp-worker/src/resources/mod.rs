@@ -26,6 +26,7 @@ pub use crate::primitives::{Annotations, CacheHint, Icon, ResourceError, Role};
 pub use crate::tools::content::{ResourceBody, ResourceContents};
 pub use template::UriTemplate;
 
+use crate::primitives::registry::{self, Entries, Entry};
 use crate::tools::{args, BoxFuture};
 pub use crate::tools::{Context, Schema};
 
@@ -359,9 +360,9 @@ pub fn parse_vars<T: DeserializeOwned>(
 
 /// The resources and templates of a server, in the order listings return them.
 pub struct Registry {
-    resources: &'static [&'static dyn DynResource],
-    templates: &'static [&'static dyn DynTemplate],
-    page_size: usize,
+    resources: Entries<dyn DynResource>,
+    /// Paged alike: `with_page_size` sets both lists' page size.
+    templates: Entries<dyn DynTemplate>,
     /// The server code that serves them: linked by `new`, not by `EMPTY`.
     methods: Option<&'static crate::mcp::primitive_methods::Methods>,
 }
@@ -384,6 +385,36 @@ impl Found {
     }
 }
 
+impl Entry for dyn DynResource {
+    #[inline]
+    fn key(&self) -> &'static str {
+        self.uri()
+    }
+    #[inline]
+    fn scopes(&self) -> &'static [&'static str] {
+        self.info().scopes
+    }
+    #[inline]
+    fn asks_for_input(&self) -> bool {
+        self.info().asks_for_input
+    }
+}
+
+impl Entry for dyn DynTemplate {
+    #[inline]
+    fn key(&self) -> &'static str {
+        self.uri_template()
+    }
+    #[inline]
+    fn scopes(&self) -> &'static [&'static str] {
+        self.info().scopes
+    }
+    #[inline]
+    fn asks_for_input(&self) -> bool {
+        self.info().asks_for_input
+    }
+}
+
 impl Registry {
     /// How many items one page of a listing holds, unless [`Registry::with_page_size`] says
     /// otherwise.
@@ -391,9 +422,8 @@ impl Registry {
 
     /// No resources and no templates: the server declares no `resources` capability.
     pub const EMPTY: Registry = Registry {
-        resources: &[],
-        templates: &[],
-        page_size: Self::PAGE_SIZE,
+        resources: Entries::new(&[], Self::PAGE_SIZE),
+        templates: Entries::new(&[], Self::PAGE_SIZE),
         methods: None,
     };
 
@@ -404,9 +434,8 @@ impl Registry {
         templates: &'static [&'static dyn DynTemplate],
     ) -> Self {
         Registry {
-            resources,
-            templates,
-            page_size: Self::PAGE_SIZE,
+            resources: Entries::new(resources, Self::PAGE_SIZE),
+            templates: Entries::new(templates, Self::PAGE_SIZE),
             // Without templates, none of their matching and completion code is linked.
             methods: Some(if templates.is_empty() {
                 &crate::mcp::primitive_methods::RESOURCES_ONLY
@@ -423,7 +452,8 @@ impl Registry {
 
     /// The same registry with pages of `page_size` items ([`Registry::check`] refuses 0).
     pub const fn with_page_size(mut self, page_size: usize) -> Self {
-        self.page_size = page_size;
+        self.resources = self.resources.with_page_size(page_size);
+        self.templates = self.templates.with_page_size(page_size);
         self
     }
 
@@ -434,17 +464,17 @@ impl Registry {
 
     /// The resources, in listing order.
     pub fn resources(&self) -> &'static [&'static dyn DynResource] {
-        self.resources
+        self.resources.all()
     }
 
     /// The templates, in listing order.
     pub fn templates(&self) -> &'static [&'static dyn DynTemplate] {
-        self.templates
+        self.templates.all()
     }
 
     /// How many items one page of a listing holds.
     pub fn page_size(&self) -> usize {
-        self.page_size
+        self.resources.page_size()
     }
 
     /// What `uri` names: a resource with exactly this URI, else the first template it
@@ -453,7 +483,7 @@ impl Registry {
         if let Some(found) = self.find_resource(uri) {
             return Some(found);
         }
-        self.templates.iter().find_map(|t| {
+        self.templates.all().iter().find_map(|t| {
             let vars = UriTemplate::parse(t.uri_template()).ok()?.matches(uri)?;
             Some(Found::Template(*t, vars))
         })
@@ -461,31 +491,22 @@ impl Registry {
 
     /// The resource with exactly this URI; templates are not consulted.
     pub fn find_resource(&self, uri: &str) -> Option<Found> {
-        let r = self.resources.iter().find(|r| r.uri() == uri)?;
-        Some(Found::Resource(*r))
+        self.resources.get(uri).map(Found::Resource)
     }
 
     /// A template by its `uriTemplate` (as `completion/complete` names it).
     pub fn template(&self, uri_template: &str) -> Option<&'static dyn DynTemplate> {
-        self.templates
-            .iter()
-            .copied()
-            .find(|t| t.uri_template() == uri_template)
-    }
-
-    fn infos(&self) -> impl Iterator<Item = Info> + '_ {
-        let r = self.resources.iter().map(|r| r.info());
-        r.chain(self.templates.iter().map(|t| t.info()))
+        self.templates.get(uri_template)
     }
 
     /// Every scope some resource or template requires.
     pub fn scopes(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.infos().flat_map(|i| i.scopes.iter().copied())
+        self.resources.scopes().chain(self.templates.scopes())
     }
 
     /// Whether some resource or template may ask the client for input.
     pub fn asks_for_input(&self) -> bool {
-        self.infos().any(|i| i.asks_for_input)
+        self.resources.asks_for_input() || self.templates.asks_for_input()
     }
 
     /// Checks what every registry must hold: unique URIs, names, templates that parse,
@@ -494,11 +515,11 @@ impl Registry {
     /// worker runs it (through `Server::check`) before serving any request, and refuses
     /// to serve when it fails.
     pub fn check(&self) -> Result<(), String> {
-        if self.page_size == 0 {
+        if self.page_size() == 0 {
             return Err("a resource registry's page size must be at least 1".into());
         }
         let mut uris: Vec<&str> = Vec::new();
-        for r in self.resources {
+        for r in self.resources.all() {
             let uri = r.uri();
             if uris.contains(&uri) {
                 return Err(format!("two resources have the URI {uri}"));
@@ -522,16 +543,14 @@ impl Registry {
     /// [`Registry::check`] for a unit test of each server's registry: panics with the
     /// problem.
     pub fn assert_valid(&self) {
-        if let Err(problem) = self.check() {
-            panic!("{problem}");
-        }
+        registry::assert_valid(self.check());
     }
 }
 
 /// The templates' part of [`Registry::check`]: each parses, is unique among `uris` (the
 /// resources' URIs so far), and its variables are its schema's properties.
 pub(crate) fn check_templates(reg: &Registry, uris: &mut Vec<&'static str>) -> Result<(), String> {
-    for t in reg.templates {
+    for t in reg.templates() {
         let raw = t.uri_template();
         let parsed = UriTemplate::parse(raw).map_err(|e| format!("URI template {raw:?}: {e}"))?;
         if uris.contains(&raw) {

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use std::sync::OnceLock;
 
 use crate::apps::{ToolUi, View, Visibility};
+use crate::primitives::registry::{self, Entries, Entry};
 use crate::protocol::param_headers::{self, ParamHeader};
 
 pub(crate) mod args;
@@ -314,9 +315,23 @@ pub struct Definition {
 
 /// The tools in a fixed order, served in pages.
 pub struct Registry {
-    tools: &'static [&'static dyn DynTool],
-    page_size: usize,
+    tools: Entries<dyn DynTool>,
     definitions: OnceLock<Vec<Definition>>,
+}
+
+impl Entry for dyn DynTool {
+    #[inline]
+    fn key(&self) -> &'static str {
+        self.name()
+    }
+    #[inline]
+    fn scopes(&self) -> &'static [&'static str] {
+        DynTool::scopes(self)
+    }
+    #[inline]
+    fn asks_for_input(&self) -> bool {
+        DynTool::asks_for_input(self)
+    }
 }
 
 /// One page of `tools/list`: each tool with its definition.
@@ -343,26 +358,25 @@ impl Registry {
     /// ([`Registry::check`] refuses 0).
     pub const fn with_page_size(tools: &'static [&'static dyn DynTool], page_size: usize) -> Self {
         Registry {
-            tools,
-            page_size,
+            tools: Entries::new(tools, page_size),
             definitions: OnceLock::new(),
         }
     }
 
     fn definitions(&self) -> &[Definition] {
         self.definitions
-            .get_or_init(|| self.tools.iter().map(|t| t.definition()).collect())
+            .get_or_init(|| self.tools.all().iter().map(|t| t.definition()).collect())
     }
 
     /// A tool by name, with its definition.
     pub fn get(&self, name: &str) -> Option<(&'static dyn DynTool, &Definition)> {
-        let i = self.tools.iter().position(|t| t.name() == name)?;
-        Some((self.tools[i], &self.definitions()[i]))
+        let i = self.tools.position(name)?;
+        Some((self.tools.all()[i], &self.definitions()[i]))
     }
 
     /// Every tool, in registry order.
     pub fn all(&self) -> &'static [&'static dyn DynTool] {
-        self.tools
+        self.tools.all()
     }
 
     /// The arguments every tool mirrors into `Mcp-Param-*` headers (2026-07-28
@@ -373,13 +387,13 @@ impl Registry {
 
     /// Some tool may ask the client for input.
     pub fn asks_for_input(&self) -> bool {
-        self.tools.iter().any(|t| t.asks_for_input())
+        self.tools.asks_for_input()
     }
 
     /// Every scope some tool requires, each once, in registry order.
     pub fn scopes(&self) -> Vec<&'static str> {
         let mut all: Vec<&'static str> = Vec::new();
-        for s in self.tools.iter().flat_map(|t| t.scopes()) {
+        for s in self.tools.all().iter().flat_map(|t| t.scopes()) {
             if !all.contains(s) {
                 all.push(s);
             }
@@ -389,11 +403,14 @@ impl Registry {
 
     /// One page, with the cursors every list uses (`primitives::page`).
     pub fn page(&self, cursor: Option<&str>) -> Result<Page<'_>, InvalidCursor> {
-        let (range, next_cursor) =
-            crate::primitives::page(self.tools.len(), self.page_size, cursor)?;
+        let (range, next_cursor) = self.tools.page(cursor)?;
         let definitions = &self.definitions()[range.clone()];
         Ok(Page {
-            tools: self.tools[range].iter().copied().zip(definitions).collect(),
+            tools: self.tools.all()[range]
+                .iter()
+                .copied()
+                .zip(definitions)
+                .collect(),
             next_cursor,
         })
     }
@@ -403,12 +420,12 @@ impl Registry {
     /// `x-mcp-header` declarations as 2026-07-28 server/tools "x-mcp-header" requires.
     /// The error names the tool and the rule.
     pub fn check(&self) -> Result<(), String> {
-        if self.page_size == 0 {
+        if self.tools.page_size() == 0 {
             return Err("a registry's page size must be at least 1".into());
         }
-        for (i, tool) in self.tools.iter().enumerate() {
+        for (i, tool) in self.tools.all().iter().enumerate() {
             let name = tool.name();
-            if self.tools[..i].iter().any(|t| t.name() == name) {
+            if self.tools.repeats(i, name) {
                 return Err(format!("two tools are named {name}"));
             }
             if let Some(problem) = tool.ui().problem() {
@@ -443,9 +460,7 @@ impl Registry {
 
     /// [`Registry::check`] as an assertion, for a unit test of each server's registry.
     pub fn assert_valid(&self) {
-        if let Err(problem) = self.check() {
-            panic!("{problem}");
-        }
+        registry::assert_valid(self.check());
     }
 }
 
