@@ -3,8 +3,9 @@
 //! token checked, a forged one counted against its address), content negotiation and
 //! size limits, MCP, and the one mapping from MCP outcomes to HTTP status codes.
 //!
-//! Everything outside the process is reached through the [`Platform`] the adapter hands
-//! [`handle`]: the limiter bindings, the key set fetch, the signature check, the console.
+//! Everything outside the process is reached through the [`Host`] the adapter hands
+//! [`handle`]: variables, the limiter bindings, the key set fetch, the signature check, the
+//! console.
 //! So the whole pipeline runs on the host with a fake platform.
 
 use std::borrow::Cow;
