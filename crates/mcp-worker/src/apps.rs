@@ -224,8 +224,8 @@ mod tests {
     fn a_tool_with_a_view_names_it_for_every_host() {
         let ui = ToolUi {
             view: Some(&VIEW),
-            invoking: Some("Rolling…"),
-            invoked: Some("Rolled"),
+            invoking: Some("Working…"),
+            invoked: Some("Done"),
             ..ToolUi::default()
         };
         assert_eq!(
@@ -234,8 +234,8 @@ mod tests {
                 "ui": { "resourceUri": "ui://test/view-v1.html" },
                 "openai/outputTemplate": "ui://test/view-v1.html",
                 "openai/widgetAccessible": true,
-                "openai/toolInvocation/invoking": "Rolling…",
-                "openai/toolInvocation/invoked": "Rolled",
+                "openai/toolInvocation/invoking": "Working…",
+                "openai/toolInvocation/invoked": "Done",
             })
         );
         assert_eq!(ui.problem(), None);

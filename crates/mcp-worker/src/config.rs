@@ -197,7 +197,7 @@ impl Config {
                     let base = public_url.as_deref().ok_or_else(|| {
                         err(
                             PUBLIC_URL,
-                            format!("{named_by} names an authorization server, so tokens must be issued for this server's URL, and that URL is not set. Set PUBLIC_URL to the origin users reach the server at (https://dice.example.com), or JWT_AUDIENCE to the audience your authorization server puts in its tokens"),
+                            format!("{named_by} names an authorization server, so tokens must be issued for this server's URL, and that URL is not set. Set PUBLIC_URL to the origin users reach the server at (https://mcp.example.com), or JWT_AUDIENCE to the audience your authorization server puts in its tokens"),
                         )
                     })?;
                     crate::auth::metadata::resources(base).into()
@@ -452,10 +452,10 @@ mod tests {
             (JWT_PUBLIC_KEY, "not a key"),
             (JWT_JWKS_URL, "http://idp.example/jwks"),
             (JWT_LEEWAY_SECONDS, "3600"),
-            (PUBLIC_URL, "dice.example.com"),
+            (PUBLIC_URL, "mcp.example.com"),
             // It goes into response headers: no line break may ride along.
-            (PUBLIC_URL, "https://dice.example.com\nx-injected\nyes"),
-            (PUBLIC_URL, "https://dice.example.com/a b"),
+            (PUBLIC_URL, "https://mcp.example.com\nx-injected\nyes"),
+            (PUBLIC_URL, "https://mcp.example.com/a b"),
             (JWT_JWKS_URL, "https://idp.example/jw\r\nks"),
         ];
         for (var, value) in bad {
@@ -489,16 +489,16 @@ mod tests {
             let c = strict(&[
                 (JWT_JWKS_URL, "https://idp.example/jwks"),
                 (named, "https://idp.example"),
-                (PUBLIC_URL, "https://dice.example/"),
+                (PUBLIC_URL, "https://mcp.example/"),
             ])
             .unwrap();
             assert_eq!(
                 audiences(&c),
                 [
-                    "https://dice.example/mcp/",
-                    "https://dice.example/mcp",
-                    "https://dice.example",
-                    "https://dice.example/"
+                    "https://mcp.example/mcp/",
+                    "https://mcp.example/mcp",
+                    "https://mcp.example",
+                    "https://mcp.example/"
                 ],
                 "{named}"
             );
@@ -511,10 +511,10 @@ mod tests {
         let c = strict(&[
             (JWT_JWKS_URL, "https://idp.example/jwks"),
             (AUTHORIZATION_SERVERS, "https://idp.example"),
-            (JWT_AUDIENCE, "https://api.example dice-server"),
+            (JWT_AUDIENCE, "https://api.example my-server"),
         ])
         .unwrap();
-        assert_eq!(audiences(&c), ["https://api.example", "dice-server"]);
+        assert_eq!(audiences(&c), ["https://api.example", "my-server"]);
     }
 
     #[test]
@@ -534,7 +534,7 @@ mod tests {
         for extra in [None, Some((ALLOW_UNAUTHENTICATED, "true"))] {
             let mut vars = vec![
                 (AUTHORIZATION_SERVERS, "https://idp.example"),
-                (PUBLIC_URL, "https://dice.example"),
+                (PUBLIC_URL, "https://mcp.example"),
             ];
             vars.extend(extra);
             let e = strict(&vars).unwrap_err();

@@ -142,7 +142,7 @@ mod tests {
             status: 200,
             auth: AuthOutcome::Cached,
             method: Some("tools/call".into()),
-            tool: Some("roll_dice".into()),
+            tool: Some("my_tool".into()),
             protocol: Some("2025-11-25"),
             ..RequestLog::default()
         };
@@ -151,7 +151,7 @@ mod tests {
         assert_eq!(
             v,
             serde_json::json!({"http": "POST", "path": "/mcp/", "status": 200, "auth": "cached",
-                "method": "tools/call", "tool": "roll_dice", "protocol": "2025-11-25", "ms": 3})
+                "method": "tools/call", "tool": "my_tool", "protocol": "2025-11-25", "ms": 3})
         );
     }
 
@@ -219,7 +219,7 @@ mod tests {
                     AuthOutcome::Cached
                 },
                 method: on(2).then(|| "tools/\"call\"\u{7}".into()),
-                tool: on(3).then(|| if on(0) { "roll_dice" } else { "a\\b\u{7f}é/" }.into()),
+                tool: on(3).then(|| if on(0) { "my_tool" } else { "a\\b\u{7f}é/" }.into()),
                 protocol: on(4).then_some("2025-11-25"),
                 rpc_error: on(5).then_some(-32602),
                 tool_error: on(6),

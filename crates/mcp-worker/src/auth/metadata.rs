@@ -63,12 +63,12 @@ mod tests {
 
     #[test]
     fn the_origin_is_a_resource_with_or_without_its_slash() {
-        let all = resources("https://dice.example");
+        let all = resources("https://mcp.example");
         for name in [
-            "https://dice.example/mcp/",
-            "https://dice.example/mcp",
-            "https://dice.example",
-            "https://dice.example/",
+            "https://mcp.example/mcp/",
+            "https://mcp.example/mcp",
+            "https://mcp.example",
+            "https://mcp.example/",
         ] {
             assert!(all.iter().any(|r| r == name), "{name}");
         }

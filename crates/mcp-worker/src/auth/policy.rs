@@ -136,9 +136,9 @@ mod tests {
 
     fn policy() -> ClaimPolicy {
         ClaimPolicy {
-            audiences: vec!["dice-server".into()],
+            audiences: vec!["my-server".into()],
             issuer: Some("https://issuer.example".into()),
-            required_scopes: Arc::from(["dice:roll".to_string()]),
+            required_scopes: Arc::from(["notes:write".to_string()]),
             leeway_secs: 60,
         }
     }
@@ -148,8 +148,8 @@ mod tests {
     }
 
     fn good() -> Value {
-        json!({"iss": "https://issuer.example", "sub": "u1", "aud": "dice-server",
-               "iat": NOW - 10, "exp": NOW + 3600, "scope": "dice:roll other"})
+        json!({"iss": "https://issuer.example", "sub": "u1", "aud": "my-server",
+               "iat": NOW - 10, "exp": NOW + 3600, "scope": "notes:write other"})
     }
 
     fn with(field: &str, value: Value) -> TokenClaims {
@@ -193,7 +193,7 @@ mod tests {
     #[test]
     fn audience_string_or_array_must_include_ours() {
         assert!(policy()
-            .check(&with("aud", json!(["x", "dice-server"])), NOW)
+            .check(&with("aud", json!(["x", "my-server"])), NOW)
             .is_ok());
         assert!(policy()
             .check(&with("aud", json!(["x", "y"])), NOW)
@@ -220,7 +220,7 @@ mod tests {
         for bad in [
             json!("https://d.example/mcp//"),
             json!("https://d.example"),
-            json!(["dice-server"]),
+            json!(["my-server"]),
         ] {
             let e = p.check(&with("aud", bad.clone()), NOW).unwrap_err();
             assert!(
@@ -251,12 +251,12 @@ mod tests {
         assert_eq!(
             p.authorize(&no_scope),
             Err(AuthError::InsufficientScope {
-                missing: "dice:roll".into()
+                missing: "notes:write".into()
             })
         );
         let mut v = good();
         v.as_object_mut().unwrap().remove("scope");
-        v["scp"] = json!(["dice:roll"]);
+        v["scp"] = json!(["notes:write"]);
         let (scp, _) = p.check(&claims(v), NOW).unwrap();
         assert_eq!(p.authorize(&scp), Ok(()));
     }

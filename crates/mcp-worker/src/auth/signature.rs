@@ -142,7 +142,7 @@ mod tests {
             .collect();
         let (set, _) = KeySet::parse(&json!({ "keys": keys }).to_string()).unwrap();
         let policy = ClaimPolicy {
-            audiences: vec!["dice-server".into()],
+            audiences: vec!["my-server".into()],
             issuer: None,
             required_scopes: std::sync::Arc::from([]),
             leeway_secs: 60,
@@ -152,7 +152,7 @@ mod tests {
 
     fn token(alg: Alg, sub: &str) -> String {
         // `exp` among the custom claims serialises as the registered claim.
-        let claims = Claims::new(json!({ "aud": "dice-server", "sub": sub, "exp": NOW + 3600 }));
+        let claims = Claims::new(json!({ "aud": "my-server", "sub": sub, "exp": NOW + 3600 }));
         let header = Header::empty().with_key_id(alg.name());
         alg.rsa().token(&header, &claims, &test_keys().0).unwrap()
     }

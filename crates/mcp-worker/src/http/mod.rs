@@ -413,7 +413,7 @@ mod tests {
     #[test]
     fn the_origin_is_what_precedes_the_path() {
         for (url, origin) in [
-            ("https://dice.example.com/mcp/", "https://dice.example.com"),
+            ("https://mcp.example.com/mcp/", "https://mcp.example.com"),
             ("http://127.0.0.1:8787/mcp", "http://127.0.0.1:8787"),
             ("http://[::1]:8787/.well-known/x", "http://[::1]:8787"),
             ("https://a.example?q=1", "https://a.example"),
@@ -478,7 +478,7 @@ mod tests {
     #[test]
     fn the_path_runs_from_the_host_to_the_query() {
         for (url, path) in [
-            ("https://dice.example.com/mcp/", "/mcp/"),
+            ("https://mcp.example.com/mcp/", "/mcp/"),
             ("http://127.0.0.1:8787/mcp?x=/y", "/mcp"),
             ("http://[::1]:8787/.well-known/x#a/b", "/.well-known/x"),
             ("https://a.example/a%3Fb/c", "/a%3Fb/c"),

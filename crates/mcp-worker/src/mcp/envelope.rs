@@ -199,7 +199,7 @@ mod tests {
     #[test]
     fn the_envelope_reader_agrees_with_the_full_path() {
         let taken = [
-            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"roll_dice","arguments":{"n_dice":3}}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"my_tool","arguments":{"count":3}}}"#,
             r#" {"method":"ping","jsonrpc":"2.0","id":"a\"b"} "#,
             r#"{"jsonrpc":"2.0","id":-7,"method":"ping","params":null}"#,
             r#"{"jsonrpc":"2.0","id":18446744073709551615,"method":"ping","extra":[1,{"x":2}]}"#,

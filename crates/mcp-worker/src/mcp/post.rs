@@ -481,7 +481,7 @@ mod tests {
     fn a_tool_call_is_found_alone_or_in_a_batch() {
         for (body, call) in [
             (
-                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"roll_dice"}}"#,
+                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"my_tool"}}"#,
                 true,
             ),
             (

@@ -210,8 +210,8 @@ mod tests {
             "=?base64?literal?="
         );
         assert_eq!(
-            decode_header_value("=?base64?cm9sbF9kaWNl?=").unwrap(),
-            "roll_dice"
+            decode_header_value("=?base64?bXlfdG9vbA==?=").unwrap(),
+            "my_tool"
         );
         assert!(decode_header_value("=?base64?not base64!?=").is_none());
         assert!(
@@ -310,13 +310,13 @@ mod tests {
     #[test]
     fn modern_requests_need_method_name_and_meta() {
         let good = params(json!({
-            "name": "roll_dice",
+            "name": "my_tool",
             "_meta": {META_VERSION: "2026-07-28", META_CAPABILITIES: {}}
         }));
         let hdr = McpHeaders {
             protocol_version: Some("2026-07-28"),
             method: Some("tools/call"),
-            name: Some("roll_dice"),
+            name: Some("my_tool"),
             ..McpHeaders::default()
         };
         assert_eq!(check_modern(&hdr, "tools/call", Some(&good)), Ok(()));
@@ -354,12 +354,12 @@ mod tests {
             );
         }
         let encoded = McpHeaders {
-            name: Some("=?base64?cm9sbF9kaWNl?="),
+            name: Some("=?base64?bXlfdG9vbA==?="),
             ..hdr
         };
         assert_eq!(check_modern(&encoded, "tools/call", Some(&good)), Ok(()));
 
-        let no_caps = params(json!({"name": "roll_dice", "_meta": {META_VERSION: "2026-07-28"}}));
+        let no_caps = params(json!({"name": "my_tool", "_meta": {META_VERSION: "2026-07-28"}}));
         let err = check_modern(&hdr, "tools/call", Some(&no_caps)).unwrap_err();
         assert_eq!(err.code, INVALID_PARAMS);
     }

@@ -734,7 +734,7 @@ mod tests {
         json!({
             "type": "object",
             "properties": {
-                "count": { "type": "integer", "minimum": 1, "maximum": 100, "description": "How many dice." },
+                "count": { "type": "integer", "minimum": 1, "maximum": 100, "description": "How many pages." },
                 "mode": { "type": "string", "enum": ["fast", "slow"] },
                 "label": { "type": "string", "maxLength": 20 },
                 "tags": {
@@ -859,12 +859,12 @@ mod tests {
 
     #[test]
     #[should_panic(
-        expected = "dice inputSchema has drifted from its Rust type (1 difference):\n- property 'count': the schema says maximum 50"
+        expected = "count inputSchema has drifted from its Rust type (1 difference):\n- property 'count': the schema says maximum 50"
     )]
     fn the_assertion_fails_on_drift() {
         let hand = with("/properties/count/maximum", Some(json!(50)));
         assert_input_schema_matches(
-            "dice inputSchema",
+            "count inputSchema",
             &hand,
             &crate::derived_schema!(Args).schema,
         );
@@ -927,7 +927,7 @@ mod tests {
     struct Named {
         /// What to do.
         action: String,
-        dice: Option<String>,
+        pages: Option<String>,
     }
 
     #[test]
@@ -943,18 +943,18 @@ mod tests {
         let derived = crate::derived_schema!(Named).schema;
         let ok = [
             Argument::required("action", "What to do"),
-            Argument::optional("dice", "How many"),
+            Argument::optional("pages", "How many"),
         ];
         assert_eq!(prompt_drift(&ok, &derived), Vec::<String>::new());
         let drifted = [
             Argument::optional("action", ""),
-            Argument::optional("die", "How many"),
+            Argument::optional("page", "How many"),
         ];
         assert_eq!(
             prompt_drift(&drifted, &derived),
             vec![
-                "property 'die': in the schema, but the type has no such field (its fields: action, dice); rename the property to the field's name as serde spells it, or add the field",
-                "property 'dice': a field of the type, missing from the schema's \"properties\"; add it there",
+                "property 'page': in the schema, but the type has no such field (its fields: action, pages); rename the property to the field's name as serde spells it, or add the field",
+                "property 'pages': a field of the type, missing from the schema's \"properties\"; add it there",
                 "property 'action': the type requires it (neither an Option nor #[serde(default)]), the schema's \"required\" lacks it; add it there, or make the field optional",
                 "property 'action': the field has a doc comment, the schema gives no \"description\"; add one (the model reads the schema's)",
             ]

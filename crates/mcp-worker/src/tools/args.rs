@@ -396,46 +396,46 @@ mod tests {
     use super::*;
 
     #[derive(Debug, Deserialize, PartialEq)]
-    struct Dice {
-        n_dice: u8,
+    struct Count {
+        count: u8,
     }
 
-    fn dice_schema() -> Value {
+    fn count_schema() -> Value {
         json!({
             "type": "object",
-            "properties": { "n_dice": { "type": "integer", "minimum": 1, "maximum": 100 } },
-            "required": ["n_dice"],
+            "properties": { "count": { "type": "integer", "minimum": 1, "maximum": 100 } },
+            "required": ["count"],
             "additionalProperties": false
         })
     }
 
-    fn parse_dice(v: Value) -> Result<Dice, String> {
-        parse(v.as_object().unwrap().clone(), &dice_schema()).map_err(|e| e.0)
+    fn parse_count(v: Value) -> Result<Count, String> {
+        parse(v.as_object().unwrap().clone(), &count_schema()).map_err(|e| e.0)
     }
 
     #[test]
     fn integers_and_integral_floats_deserialize() {
-        assert_eq!(parse_dice(json!({"n_dice": 3})), Ok(Dice { n_dice: 3 }));
-        assert_eq!(parse_dice(json!({"n_dice": 3.0})), Ok(Dice { n_dice: 3 }));
+        assert_eq!(parse_count(json!({"count": 3})), Ok(Count { count: 3 }));
+        assert_eq!(parse_count(json!({"count": 3.0})), Ok(Count { count: 3 }));
     }
 
     #[test]
     fn messages_say_what_to_send() {
         assert_eq!(
-            parse_dice(json!({"n_dice": 0})).unwrap_err(),
-            "'n_dice' must be from 1 to 100; got 0."
+            parse_count(json!({"count": 0})).unwrap_err(),
+            "'count' must be from 1 to 100; got 0."
         );
         assert_eq!(
-            parse_dice(json!({"n_dice": "3"})).unwrap_err(),
-            "'n_dice' must be an integer from 1 to 100; got the string \"3\"."
+            parse_count(json!({"count": "3"})).unwrap_err(),
+            "'count' must be an integer from 1 to 100; got the string \"3\"."
         );
         assert_eq!(
-            parse_dice(json!({})).unwrap_err(),
-            "Missing required argument 'n_dice': pass an integer from 1 to 100."
+            parse_count(json!({})).unwrap_err(),
+            "Missing required argument 'count': pass an integer from 1 to 100."
         );
         assert_eq!(
-            parse_dice(json!({"n_dice": 2, "sides": 20})).unwrap_err(),
-            "Unknown argument 'sides'; this tool takes only: n_dice."
+            parse_count(json!({"count": 2, "sides": 20})).unwrap_err(),
+            "Unknown argument 'sides'; this tool takes only: count."
         );
         for bad in [
             json!(2.5),
@@ -445,7 +445,7 @@ mod tests {
             json!({}),
             json!(1e20),
         ] {
-            let err = parse_dice(json!({ "n_dice": bad })).unwrap_err();
+            let err = parse_count(json!({ "count": bad })).unwrap_err();
             assert!(err.contains("must be an integer from 1 to 100"), "{err}");
         }
     }
