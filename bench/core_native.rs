@@ -46,7 +46,7 @@ fn with_token() -> (mcp_worker::config::Config, String) {
         .to_public_key()
         .to_public_key_pem(LineEnding::LF)
         .unwrap();
-    let config = mcp_worker::config::Config::from_vars(dice_mcp::SERVER.token_audience(), |n| {
+    let config = mcp_worker::config::Config::from_vars(&dice_mcp::SERVER, |n| {
         (n == "JWT_PUBLIC_KEY").then(|| pem.clone())
     })
     .unwrap();
@@ -72,7 +72,7 @@ fn main() {
         let (c, t) = with_token();
         (c, Some(t))
     } else {
-        let c = mcp_worker::config::Config::from_vars(dice_mcp::SERVER.token_audience(), |n| {
+        let c = mcp_worker::config::Config::from_vars(&dice_mcp::SERVER, |n| {
             (n == "ALLOW_UNAUTHENTICATED").then(|| "true".to_owned())
         })
         .unwrap();

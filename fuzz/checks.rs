@@ -35,7 +35,7 @@ pub const TARGETS: [(&str, Check); 11] = [
 fn open_config() -> &'static Config {
     static CONFIG: OnceLock<Config> = OnceLock::new();
     CONFIG.get_or_init(|| {
-        Config::from_vars(dice_mcp::SERVER.token_audience(), |name| {
+        Config::from_vars(&dice_mcp::SERVER, |name| {
             (name == "ALLOW_UNAUTHENTICATED").then(|| "true".to_owned())
         })
         .expect("the fuzz configuration is valid")

@@ -17,7 +17,7 @@ fn rpc(method: &str, params: Value) -> Value {
 }
 
 fn rpc_to(server: &'static Server, method: &str, params: Value) -> Value {
-    let config = Config::from_vars(dice_mcp::SERVER.token_audience(), |name| {
+    let config = Config::from_vars(&dice_mcp::SERVER, |name| {
         (name == "ALLOW_UNAUTHENTICATED").then(|| "true".to_owned())
     })
     .expect("valid");

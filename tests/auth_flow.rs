@@ -30,7 +30,7 @@ fn config() -> &'static Config {
             .to_public_key()
             .to_public_key_pem(LineEnding::LF)
             .unwrap();
-        Config::from_vars(dice_mcp::SERVER.token_audience(), |name| match name {
+        Config::from_vars(&dice_mcp::SERVER, |name| match name {
             "JWT_PUBLIC_KEY" => Some(pem.clone()),
             "REQUIRED_SCOPES" => Some("dice:roll".into()),
             "PUBLIC_URL" => Some("https://dice.example.com/".into()),

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 const NOW: i64 = 1_800_000_000;
 
 fn config() -> Config {
-    Config::from_vars(dice_mcp::SERVER.token_audience(), |name| {
+    Config::from_vars(&dice_mcp::SERVER, |name| {
         (name == "ALLOW_UNAUTHENTICATED").then(|| "true".to_owned())
     })
     .expect("valid")

@@ -40,7 +40,7 @@ fn pem() -> String {
 }
 
 fn config(vars: &[(&str, String)]) -> Config {
-    Config::from_vars(dice_mcp::SERVER.token_audience(), |name| {
+    Config::from_vars(&dice_mcp::SERVER, |name| {
         vars.iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.clone())

@@ -94,14 +94,15 @@ impl Config {
         Ok(self)
     }
 
-    /// Builds the configuration from a lookup of variables and secrets (`Env::var` in the
-    /// worker). Blank values count as unset. `audience` is what tokens must name when
-    /// neither `JWT_AUDIENCE` nor an authorization server is set: the server's
-    /// (`Server::token_audience`).
+    /// Builds `server`'s configuration from a lookup of variables and secrets (`Env::var`
+    /// in the worker). Blank values count as unset. Tokens must name the server's audience
+    /// (`Server::token_audience`) when neither `JWT_AUDIENCE` nor an authorization server
+    /// is set, and its endpoint's URLs when an authorization server is.
     pub fn from_vars(
-        audience: &str,
+        server: &crate::mcp::Server,
         get: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
+        let audience = server.token_audience();
         let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
         let mut warnings = Vec::new();
 
@@ -200,7 +201,7 @@ impl Config {
                             format!("{named_by} names an authorization server, so tokens must be issued for this server's URL, and that URL is not set. Set PUBLIC_URL to the origin users reach the server at (https://mcp.example.com), or JWT_AUDIENCE to the audience your authorization server puts in its tokens"),
                         )
                     })?;
-                    crate::auth::metadata::resources(base).into()
+                    crate::auth::metadata::resources(base, server.endpoint_path()).into()
                 }
                 None => vec![audience.into()],
             };
@@ -387,7 +388,7 @@ mod tests {
     #[test]
     fn a_server_that_asks_for_input_needs_the_state_key() {
         let open = |key: Option<&str>| {
-            Config::from_vars(TEST_AUDIENCE, |n| match n {
+            Config::from_vars(&TEST_SERVER, |n| match n {
                 ALLOW_UNAUTHENTICATED => Some("true".into()),
                 INPUT_STATE_KEY => key.map(str::to_owned),
                 _ => None,
@@ -402,7 +403,7 @@ mod tests {
     }
 
     fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_vars(TEST_AUDIENCE, |name| {
+        Config::from_vars(&TEST_SERVER, |name| {
             vars.iter()
                 .chain(&[(ALLOW_UNAUTHENTICATED, "true")])
                 .find(|(k, _)| *k == name)
@@ -411,7 +412,7 @@ mod tests {
     }
 
     fn strict(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_vars(TEST_AUDIENCE, |name| {
+        Config::from_vars(&TEST_SERVER, |name| {
             vars.iter()
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_string())
@@ -468,6 +469,7 @@ mod tests {
     }
 
     const TEST_AUDIENCE: &str = "the-server";
+    static TEST_SERVER: crate::mcp::Server = crate::mcp::Server::new(TEST_AUDIENCE, "0");
 
     fn audiences(c: &Config) -> Vec<String> {
         let Auth::Bearer(a) = &c.auth else { panic!() };

@@ -678,7 +678,7 @@ impl Client {
         let req = crate::http::HttpRequest {
             method: "POST".into(),
             base_url: "http://127.0.0.1:8787".into(),
-            path: "/mcp/".into(),
+            path: format!("{}/", self.server.endpoint_path()),
             headers: headers.into(),
             body: crate::http::Body::Bytes(body.to_string().into_bytes()),
         };

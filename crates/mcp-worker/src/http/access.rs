@@ -56,6 +56,7 @@ pub(super) fn all_scopes(required: &[String], more: &[&str]) -> Vec<String> {
 /// The `401`/`403`/`503` for a refused request, with the RFC 6750 challenge pointing at
 /// the protected resource metadata (RFC 9728 section 5.1).
 pub(super) fn auth_failure(
+    server: &Server,
     config: &Config,
     req: &HttpRequest,
     err: &AuthError,
@@ -64,14 +65,14 @@ pub(super) fn auth_failure(
     // The metadata of the path the client used, so that its `resource` is the URL the
     // user typed (2025-11-25 basic/authorization "Protected Resource Metadata Discovery
     // Requirements"; Claude compares the two exactly).
-    let path = if MCP_PATHS.contains(&req.path.as_str()) {
-        req.path.as_str()
+    let path = if server.serves(&req.path) {
+        Cow::Borrowed(req.path.as_str())
     } else {
-        MCP_PATHS[1]
+        Cow::Owned(format!("{}/", server.endpoint_path()))
     };
     let mut challenge = format!(
         "Bearer resource_metadata=\"{}\"",
-        metadata::url_for(base_url(config, req), path)
+        metadata::url_for(base_url(config, req), &path)
     );
     // A quoted-string may not hold quotes, backslashes or control characters, and a header
     // value must be ASCII: client-supplied text in a reason is folded to '?'.
@@ -121,6 +122,7 @@ pub(super) fn auth_failure(
 /// the check, and a forged token counted against its address. The token is hashed once,
 /// for the limiter's question and the check alike.
 pub(super) async fn authenticate(
+    server: &Server,
     config: &Config,
     auth: &Authenticator,
     req: &HttpRequest,
@@ -162,7 +164,7 @@ pub(super) async fn authenticate(
             ratelimit::block(&check.key, now);
         }
     }
-    let mut response = auth_failure(config, req, &refusal.error, &auth.policy.required_scopes);
+    let mut response = auth_failure(server, config, req, &refusal.error, &auth.policy.required_scopes);
     response.log.remembered = refusal.remembered;
     Err(response)
 }
@@ -238,7 +240,7 @@ pub(super) fn outcome_of(authenticated: &Authenticated) -> AuthOutcome {
 /// The `403` for a call whose tool needs scopes the token lacks. The challenge names the
 /// scopes every token needs plus the tool's, so that a client stepping up keeps what it
 /// had (2025-11-25 basic/authorization "Scope Challenge Handling", recommended approach).
-pub(super) fn scope_challenge(config: &Config, req: &HttpRequest, scopes: &mcp::MissingScopes) -> Response {
+pub(super) fn scope_challenge(server: &Server, config: &Config, req: &HttpRequest, scopes: &mcp::MissingScopes) -> Response {
     let required = match &config.auth {
         Auth::Bearer(auth) => &auth.policy.required_scopes[..],
         Auth::Disabled => &[],
@@ -246,7 +248,7 @@ pub(super) fn scope_challenge(config: &Config, req: &HttpRequest, scopes: &mcp::
     let err = AuthError::InsufficientScope {
         missing: scopes.missing.join(" "),
     };
-    auth_failure(config, req, &err, &all_scopes(required, scopes.tool))
+    auth_failure(server, config, req, &err, &all_scopes(required, scopes.tool))
 }
 
 /// The id of a `tools/call` sent by ChatGPT, which marks its calls with `openai/…` keys

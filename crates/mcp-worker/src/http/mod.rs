@@ -49,10 +49,6 @@ pub const RATE_LIMITED: i64 = -32000;
 /// The largest request body read (1 MiB). Larger bodies get `413`.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
-/// The MCP endpoint. `/mcp/` (the seed's path) is served too, without a redirect:
-/// some clients do not follow one on POST.
-pub const MCP_PATHS: [&str; 2] = ["/mcp", "/mcp/"];
-
 const ALLOW: &str = "POST, OPTIONS";
 
 const ALLOWED_REQUEST_HEADERS: &str = "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Session-Id, Last-Event-ID";
@@ -62,7 +58,7 @@ const ALLOWED_REQUEST_HEADERS: &str = "Authorization, Content-Type, Accept, MCP-
 /// an operator should know goes to the console once, here: warnings, a missing rate
 /// limiter binding, or the error that makes every request a 500.
 pub fn configure(server: &Server, platform: &dyn Host) -> Result<Config, ConfigError> {
-    let loaded = Config::from_vars(server.token_audience(), |name| platform.var(name))
+    let loaded = Config::from_vars(server, |name| platform.var(name))
         .and_then(|c| c.require_input_key(server.asks_for_input()))
         .and_then(|c| server.check().map(|()| c).map_err(ConfigError::server));
     match &loaded {
@@ -116,7 +112,7 @@ async fn route(
     let origin = req.header("origin");
     // Protected resource metadata is public and read by browser-based clients from any
     // origin before they hold a token.
-    if let Some(resource) = metadata::resource_path(&req.path) {
+    if let Some(resource) = metadata::resource_path(&req.path, server.endpoint_path()) {
         return with_common_headers(
             protected_resource_metadata(server, config, req, resource),
             None,
@@ -137,14 +133,14 @@ async fn route(
             );
         }
     }
-    let response = if MCP_PATHS.contains(&req.path.as_str()) {
+    let response = if server.serves(&req.path) {
         mcp_endpoint(server, config, req, now, platform).await
     } else {
         Response::json(
             404,
             &json!({
                 "error": "not_found",
-                "error_description": format!("Nothing is served at this path. The MCP endpoint is {}.", MCP_PATHS[1]),
+                "error_description": format!("Nothing is served at this path. The MCP endpoint is {}/.", server.endpoint_path()),
             }),
         )
     };
@@ -169,7 +165,7 @@ async fn mcp_endpoint(
             let (outcome, caller) = match &config.auth {
                 Auth::Disabled => (AuthOutcome::Disabled, None),
                 Auth::Bearer(auth) => {
-                    match authenticate(config, auth, req, body.as_ref(), now, &*platform).await {
+                    match authenticate(server, config, auth, req, body.as_ref(), now, &*platform).await {
                         Ok(a) => (outcome_of(&a), Some(a.principal)),
                         Err(refused) => return refused,
                     }
@@ -201,7 +197,7 @@ async fn mcp_endpoint(
             // with a GET (mcp-remote does) must learn where the metadata is from it.
             let mut outcome = AuthOutcome::NotRequired;
             if let Auth::Bearer(auth) = &config.auth {
-                match authenticate(config, auth, req, None, now, &*platform).await {
+                match authenticate(server, config, auth, req, None, now, &*platform).await {
                     Ok(a) => outcome = outcome_of(&a),
                     Err(refused) => return refused,
                 }
@@ -272,7 +268,7 @@ async fn post(
     let handled = mcp::post::handle_body(server, call, body, &headers, format.is_some()).await;
     let mut response = match handled.outcome {
         PostOutcome::ScopeRequired(scopes) => {
-            let challenge = scope_challenge(config, req, &scopes);
+            let challenge = scope_challenge(server, config, req, &scopes);
             match chatgpt_tool_call(bytes) {
                 Some(id) => scope_tool_error(server, req, challenge, &id, format),
                 None => challenge,
@@ -351,6 +347,65 @@ mod tests {
             " Application/JSON ; charset=utf-8"
         )));
         assert!(!is_json_content_type(Some("application/jsonl")));
+    }
+
+    /// A server at an endpoint of its own: MCP there (with or without a `/` after), its
+    /// metadata and challenges name it, and the default path is nothing.
+    #[test]
+    fn the_endpoint_is_the_server_s() {
+        use rsa::pkcs8::{EncodePublicKey, LineEnding};
+        static API: Server = Server::new("api", "0").endpoint("/api/mcp");
+        let pem = crate::auth::keys::tests::test_keys()
+            .0
+            .to_public_key()
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap();
+        let keyed = Config::from_vars(&API, |name| {
+            (name == crate::vars::JWT_PUBLIC_KEY).then(|| pem.clone())
+        })
+        .unwrap();
+        let open = Config::from_vars(&API, |name| {
+            (name == crate::vars::ALLOW_UNAUTHENTICATED).then(|| "true".into())
+        })
+        .unwrap();
+        let get = |path: &str, config: &Config| {
+            let headers = vec![
+                ("accept".to_owned(), "application/json".to_owned()),
+                ("content-type".to_owned(), "application/json".to_owned()),
+            ];
+            let body = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+            let req = HttpRequest {
+                method: if path.starts_with("/.well-known") { "GET" } else { "POST" }.into(),
+                base_url: "https://api.example".into(),
+                path: path.into(),
+                headers: headers.into(),
+                body: Body::Bytes(body.into()),
+            };
+            crate::testing::handle(&API, config, &req, 1_800_000_000)
+        };
+        let metadata = get("/.well-known/oauth-protected-resource/api/mcp", &keyed);
+        assert_eq!(metadata.status, 200);
+        let doc: Value = serde_json::from_slice(&metadata.body).unwrap();
+        assert_eq!(doc["resource"], "https://api.example/api/mcp");
+        assert_eq!(get("/.well-known/oauth-protected-resource/mcp", &keyed).status, 404);
+        for path in ["/api/mcp", "/api/mcp/"] {
+            let refused = get(path, &keyed);
+            assert_eq!(refused.status, 401, "{path}");
+            let challenge = refused.header("www-authenticate").unwrap();
+            assert!(
+                challenge.contains(&format!(
+                    "https://api.example/.well-known/oauth-protected-resource{path}\""
+                )),
+                "{challenge}"
+            );
+        }
+        let elsewhere = get("/mcp/", &keyed);
+        assert_eq!(elsewhere.status, 404);
+        assert!(String::from_utf8_lossy(&elsewhere.body).contains("The MCP endpoint is /api/mcp/."));
+        assert_eq!(get("/api/mcp", &open).status, 200);
+        assert_eq!(get("/mcp", &open).status, 404);
+        let bad = Server::new("bad", "0").endpoint("/mcp/");
+        assert!(bad.check().unwrap_err().contains("\"/mcp/\""));
     }
 
     #[test]

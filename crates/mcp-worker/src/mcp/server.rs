@@ -34,6 +34,7 @@ pub struct Server {
         &'static tasks::Methods,
     )>,
     pub(crate) audience: Option<&'static str>,
+    pub(crate) endpoint: &'static str,
 }
 
 static NO_TOOLS: Registry = Registry::new(&[]);
@@ -56,6 +57,7 @@ impl Server {
             logging: false,
             tasks: None,
             audience: None,
+            endpoint: "/mcp",
         }
     }
 
@@ -116,6 +118,25 @@ impl Server {
     pub const fn audience(mut self, audience: &'static str) -> Server {
         self.audience = Some(audience);
         self
+    }
+
+    /// The path the MCP endpoint is served at, `/mcp` by default: requests to it and to
+    /// the same path with a `/` after it are MCP, and its protected resource metadata is
+    /// at `/.well-known/oauth-protected-resource` followed by either. It starts with `/`
+    /// and does not end with one (the server's check says so at start).
+    pub const fn endpoint(mut self, path: &'static str) -> Server {
+        self.endpoint = path;
+        self
+    }
+
+    /// The path of the MCP endpoint ([`Server::endpoint`]).
+    pub fn endpoint_path(&self) -> &'static str {
+        self.endpoint
+    }
+
+    /// Whether `path` is the MCP endpoint: the endpoint's path, or it with a `/` after.
+    pub(crate) fn serves(&self, path: &str) -> bool {
+        path.strip_suffix('/').unwrap_or(path) == self.endpoint
     }
 
     /// The audience tokens must name by default: [`Server::audience`], else the name.
@@ -194,6 +215,12 @@ impl Server {
     /// tool names is served among the resources, as hosts will ask for it. The worker
     /// runs it before serving any request, and refuses to serve when it fails.
     pub fn check(&self) -> Result<(), String> {
+        let e = self.endpoint;
+        if !e.starts_with('/') || e.ends_with('/') || e.contains(['?', '#', ' ']) {
+            return Err(format!(
+                "the endpoint {e:?} is not a path the server can be reached at: it starts with '/', does not end with one, and holds no '?', '#' or space, such as \"/mcp\""
+            ));
+        }
         self.tools.check()?;
         self.resources.check()?;
         self.prompts.check()?;
