@@ -25,6 +25,11 @@ log "the library's API docs (every public item documented, no broken links)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked -p mcp-worker --no-deps --quiet
 # The library's own modules too, as its tests see them: their links must hold.
 RUSTDOCFLAGS="-D warnings" cargo doc --locked -p mcp-worker --no-deps --features unstable --quiet
+# And as a worker builds it: the adapter, durable::Binding and task_object! exist on
+# wasm32 only.
+if rustup_has_wasm_target; then
+  RUSTDOCFLAGS="-D warnings" cargo doc --locked -p mcp-worker --no-deps --target wasm32-unknown-unknown --quiet
+fi
 
 log "host unit tests"
 cargo test --locked --workspace --quiet

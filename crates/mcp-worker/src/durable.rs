@@ -4,7 +4,7 @@
 //! One Durable Object per task, named by the task id (`id_from_name`): the object's
 //! storage holds the task's record, its one alarm first runs the tool, then deletes the
 //! task when its TTL has passed. The worker reaches the object through the namespace
-//! binding ([`Binding`]); a server declares the object class with [`task_object!`] and
+//! binding ([`Binding`]); a server declares the object class with [`task_object!`](crate::task_object!) and
 //! binds it in `wrangler.toml` (docs/tasks.md).
 //!
 //! The tool runs in the alarm handler, not in `waitUntil`: an alarm is durable (the
@@ -131,7 +131,7 @@ fn now_ms() -> u64 {
     worker::js_sys::Date::now() as u64
 }
 
-/// The object's logic for a new instance of the class (see [`task_object!`]).
+/// The object's logic for a new instance of the class (see [`task_object!`](crate::task_object!)).
 pub fn object(state: worker::State, env: Env, server: &'static Server) -> Object {
     crate::adapter::name_logs(server);
     let storage = Rc::new(ObjectStorage(state.storage()));

@@ -28,8 +28,9 @@
 //! - In the worker (wasm32, so not on this host-built page): `adapter::serve` answers a
 //!   request for a `Server` (for a worker entry of your own), and `durable::Binding` with
 //!   `task_object!` keep tasks in a Durable Object.
-//! - [`testing`]: host helpers to run a tool, resource or prompt in `cargo test`, and a
-//!   [`Client`](testing::Client) that calls a whole server (docs/testing.md).
+//! - `testing` (on the host only, so not on a wasm32-built page): helpers to run a tool,
+//!   resource or prompt in `cargo test`, and a `testing::Client` that calls a whole
+//!   server (docs/testing.md).
 //! - [`alloc`]: an allocator for a worker's many small, short-lived blocks, which an app
 //!   may install as its `#[global_allocator]`.
 //!

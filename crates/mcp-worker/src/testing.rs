@@ -614,7 +614,10 @@ impl Client {
     }
 
     /// Speaks `version` (`"2024-11-05"` to `"2026-07-28"`): 2026-07-28 requests carry the
-    /// `_meta` fields and the `Mcp-Method`/`Mcp-Name` headers that revision requires.
+    /// `_meta` fields and the `Mcp-Method`/`Mcp-Name` headers that revision requires. A
+    /// `_meta` in the params you pass is kept, and `protocolVersion` and an empty
+    /// `clientCapabilities` are added to it when absent: pass `clientCapabilities` to
+    /// declare some (an extension, elicitation).
     pub fn protocol(mut self, version: &'static str) -> Client {
         self.version = version;
         self

@@ -107,33 +107,28 @@ pub static PROMPTS: prompts::Registry = prompts::Registry::new(&[
     &roll_for::RollFor,
 ]);
 
-pub static SERVER: Server = with_tasks(
-    Server::new("dice-mcp-conformance", env!("CARGO_PKG_VERSION"))
-        .title("dice-mcp conformance fixtures")
-        // The tests' tokens name the dice server's audience.
-        .audience("dice-server")
-        .instructions("Fixture tools for the MCP conformance suite.")
-        .tools(&TOOLS)
-        .skills(&skills::SKILLS)
-        .resources(&RESOURCES)
-        .prompts(&PROMPTS)
-        .logging(true),
-);
+pub static SERVER: Server = Server::new("dice-mcp-conformance", env!("CARGO_PKG_VERSION"))
+    .title("dice-mcp conformance fixtures")
+    // The tests' tokens name the dice server's audience.
+    .audience("dice-server")
+    .instructions("Fixture tools for the MCP conformance suite.")
+    .tools(&TOOLS)
+    .skills(&skills::SKILLS)
+    .resources(&RESOURCES)
+    .prompts(&PROMPTS)
+    .logging(true)
+    .tasks(&TASKS);
 
-/// Tasks live in the Durable Object class below, bound as `TASKS` in wrangler.toml; the
-/// host tests have no Durable Objects.
-const fn with_tasks(server: Server) -> Server {
-    match TASKS {
-        Some(tasks) => server.tasks(tasks),
-        None => server,
-    }
-}
-
+/// Tasks live in the Durable Object class below, bound as `TASKS` in wrangler.toml.
 #[cfg(target_arch = "wasm32")]
-const TASKS: Option<&'static dyn mcp_worker::tasks::TaskStore> =
-    Some(&mcp_worker::durable::Binding("TASKS"));
+static TASKS: mcp_worker::durable::Binding = mcp_worker::durable::Binding("TASKS");
+/// On the host, where `cargo test` runs, in memory: a test runs them with
+/// `MemoryTasks::run_alarms()`.
 #[cfg(not(target_arch = "wasm32"))]
-const TASKS: Option<&'static dyn mcp_worker::tasks::TaskStore> = None;
+static TASKS: mcp_worker::testing::MemoryTasks = mcp_worker::testing::MemoryTasks {
+    tools: &TOOLS,
+    bound: true,
+};
 
 #[cfg(target_arch = "wasm32")]
 mcp_worker::task_object!(TaskObject, SERVER);
@@ -154,6 +149,37 @@ mod tests {
     use mcp_worker::tools::{Content, FetchResponse};
     use serde_json::json;
     use std::rc::Rc;
+
+    /// A task tool as a 2026-07-28 client that declares the extension calls it: the call
+    /// answers a task, which works until its alarm runs, then holds the result.
+    #[test]
+    fn a_task_runs_when_its_alarm_does() {
+        use mcp_worker::testing::{Client, MemoryTasks};
+        // The fixture has tools that ask for input, so it needs the key that seals them.
+        let client = Client::new(&SERVER)
+            .protocol("2026-07-28")
+            .var("INPUT_STATE_KEY", "0123456789abcdef0123456789abcdef");
+        let meta = json!({
+            "io.modelcontextprotocol/clientCapabilities": {
+                "extensions": { "io.modelcontextprotocol/tasks": {} }
+            }
+        });
+        let created = client.call(
+            "tools/call",
+            json!({"name": "slow_compute", "arguments": {"seconds": 1}, "_meta": meta}),
+        );
+        assert_eq!(created.result()["resultType"], "task");
+        let id = created.result()["taskId"].as_str().unwrap().to_owned();
+        let get = || client.call("tasks/get", json!({"taskId": id, "_meta": meta}));
+        assert_eq!(get().result()["status"], "working");
+        MemoryTasks::run_alarms();
+        let done = get();
+        assert_eq!(done.result()["status"], "completed");
+        assert!(!done.result()["result"]["content"]
+            .as_array()
+            .unwrap()
+            .is_empty());
+    }
 
     #[test]
     fn the_registry_is_valid() {

@@ -1,5 +1,5 @@
-//! The one place that knows workers-rs: a `worker::Request` becomes an [`http::HttpRequest`],
-//! [`http::handle`] answers it, and the answer becomes a `worker::Response` (or a stream,
+//! The one place that knows workers-rs: a `worker::Request` becomes the pipeline's request,
+//! the pipeline (`http::handle`) answers it, and the answer becomes a `worker::Response` (or a stream,
 //! logged when it ends). The core gets the outside world once, as [`WorkersPlatform`]:
 //! variables, `fetch`, the rate limiter bindings, the key set fetch, WebCrypto, the
 //! console and the bindings. It decides nothing itself; everything behind it is plain Rust.

@@ -30,7 +30,7 @@ pub type Caller = Principal;
 
 /// The outside world a handler reaches, as the runtime provides it: the worker's
 /// variables and secrets, outbound HTTP and its bindings. The worker's adapter gives one
-/// to every request; on the host, [`crate::testing::TestPlatform`] stands in, so the same
+/// to every request; on the host, `mcp_worker::testing::TestPlatform` stands in, so the same
 /// tool runs in both. A handler reaches it through its [`Context`] (`ctx.var(…)`,
 /// `ctx.fetch(…)`, `ctx.kv(…)` and the other bindings).
 pub trait Platform {
