@@ -14,6 +14,8 @@ if cargo clippy --version >/dev/null 2>&1; then
   # wasm32: lint there too.
   if rustup_has_wasm_target; then
     cargo clippy --locked --workspace --lib --target wasm32-unknown-unknown --quiet -- -D warnings
+    # The authorization server's parts, which no worker here builds yet.
+    cargo clippy --locked -p mcp-worker --lib --features oauth --target wasm32-unknown-unknown --quiet -- -D warnings
   else
     log "no rustup wasm32 target (Debian toolchain); the adapter is not linted"
   fi

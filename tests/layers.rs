@@ -39,6 +39,8 @@ const LAYERS: &[&str] = &[
     "config",
     "ratelimit",
     "log",
+    // The authorization server's parts (the `oauth` feature), which the pipeline serves.
+    "oauth",
     "http",
     // 5. The workers-rs faces, the crate root, the host helpers.
     "adapter",

@@ -138,3 +138,7 @@ pub mod durable;
 pub mod testing;
 
 internal_modules!(auth, config, http, log, protocol, ratelimit);
+
+// The authorization server's parts, built and tested on the host; not yet served.
+#[cfg(feature = "oauth")]
+internal_modules!(oauth);

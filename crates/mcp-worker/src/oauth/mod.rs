@@ -1,0 +1,23 @@
+//! An OAuth 2.1 authorization server for the worker (the library's `oauth` feature): the
+//! parts that decide, each plain Rust tested on the host. What each follows is named in
+//! its file; `../shared/reference/authorization-server.md` in the project's notes holds
+//! the facts they rest on.
+//!
+//! - `form`: `application/x-www-form-urlencoded` bodies and queries, read once.
+//! - `error`: the OAuth errors, with their HTTP status and where each may be sent.
+//! - `pkce`: RFC 7636 S256.
+//! - `redirect`: redirect URIs: which a client may register, and which match.
+//! - `request`: the authorization and token requests, read into typed values.
+//! - `client`: clients: RFC 7591 registration metadata and Client ID Metadata Documents.
+//! - `grant`: one person's grant to one client, and the object that keeps it: codes,
+//!   refresh tokens rotated on every use, revocation.
+//! - `token`: RFC 9068 access tokens.
+
+pub mod client;
+pub mod error;
+pub mod form;
+pub mod grant;
+pub mod pkce;
+pub mod redirect;
+pub mod request;
+pub mod token;
