@@ -356,7 +356,7 @@ mod task_server {
 /// body, so the task methods' own parsing is reached. A successful `tasks/get` must be of
 /// that task, and nothing may panic.
 pub fn task_request(data: &[u8]) {
-    use mcp_worker::mcp::post::{self as mcp, PostOutcome};
+    use mcp_worker::mcp::post::{self, PostOutcome};
     use mcp_worker::protocol::McpHeaders;
     use mcp_worker::testing::{block_on, set_clock_ms, MemoryTasks};
     use std::rc::Rc;
@@ -384,7 +384,7 @@ pub fn task_request(data: &[u8]) {
             .and_then(|b| b["method"].as_str())
             .map(str::to_owned);
         let name = field("taskId").or_else(|| field("name"));
-        let request = mcp::Request {
+        let request = post::Request {
             caller: None,
             platform: Rc::new(mcp_worker::testing::TestPlatform::default()),
             sse: false,
@@ -400,7 +400,7 @@ pub fn task_request(data: &[u8]) {
             name: name.as_deref(),
             ..McpHeaders::default()
         };
-        let handled = block_on(mcp::handle(
+        let handled = block_on(post::handle(
             &task_server::SERVER,
             &request,
             text.as_bytes(),

@@ -10,7 +10,7 @@ log "formatting and lints"
 cargo fmt --check || die "the code is not formatted as rustfmt would; run \`cargo fmt\` (it rewrites the files in place), then npm test again"
 if cargo clippy --version >/dev/null 2>&1; then
   cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
-  # The worker adapter (crates/mcp-worker/src/adapter.rs) and the entries exist only on
+  # The worker adapter (crates/mcp-worker/src/adapter/) and the entries exist only on
   # wasm32: lint there too.
   if rustup_has_wasm_target; then
     cargo clippy --locked --workspace --lib --target wasm32-unknown-unknown --quiet -- -D warnings

@@ -394,10 +394,10 @@ fn the_scanner_sees_what_it_must() {
     assert_eq!(seen, ["a", "e"]);
 }
 
-/// What is not the library's API: `mcp_worker::PATH` for each module declared with
-/// `internal_modules!` (public only with the `unstable` feature), and each item marked
-/// `#[doc(hidden)]` or there only with the feature, read from the library's own files so
-/// the list cannot drift from them.
+/// What is not the library's API: `mcp_worker::PATH` for each item marked `#[doc(hidden)]`
+/// or compiled only with the `unstable` feature (a module declared public with it, or an
+/// item there only with it or in tests), read from the library's own files so the list
+/// cannot drift from them.
 fn hidden_paths() -> Vec<String> {
     let src = library_src();
     let mut files = Vec::new();
@@ -405,25 +405,15 @@ fn hidden_paths() -> Vec<String> {
     let mut hidden = Vec::new();
     for file in files {
         let module = module_path(file.strip_prefix(&src).unwrap());
-        let in_module = |name: &str| {
-            let mut path = vec!["mcp_worker".to_owned()];
-            path.extend(module.iter().cloned());
-            path.push(name.to_owned());
-            path.join("::")
-        };
         let text = fs::read_to_string(&file).unwrap();
-        // Modules public only with the `unstable` feature: `internal_modules!(a, b);`.
-        for call in text.split("\ninternal_modules!(").skip(1) {
-            let list = call.split(')').next().unwrap_or("");
-            for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-                hidden.push(in_module(name));
-            }
-        }
-        // Items hidden from the docs, or there only with the feature (or in tests).
         let mut lines = text.lines();
         while let Some(line) = lines.next() {
             let line = line.trim();
-            if line != "#[doc(hidden)]" && line != r#"#[cfg(any(test, feature = "unstable"))]"# {
+            let marks = line == "#[doc(hidden)]"
+                || (line.starts_with("#[cfg(")
+                    && line.contains("feature = \"unstable\"")
+                    && !line.contains("not(feature = \"unstable\")"));
+            if !marks {
                 continue;
             }
             // The item the attribute is on: past doc comments and other attributes.
@@ -435,19 +425,21 @@ fn hidden_paths() -> Vec<String> {
                 continue;
             };
             let name: String = match rest.strip_prefix("use ") {
-                // `pub use a::b::Name;`: the name it is known by here.
-                Some(path) => path
-                    .trim_end_matches(';')
-                    .rsplit("::")
-                    .next()
-                    .unwrap_or("")
-                    .to_owned(),
+                // `pub use a::b::Name;` (or `… as Name`): the name it is known by here.
+                Some(path) => {
+                    let path = path.trim_end_matches(';');
+                    let name = path.rsplit(" as ").next().unwrap_or(path);
+                    name.rsplit("::").next().unwrap_or("").to_owned()
+                }
                 None => {
-                    let rest = rest.trim_start_matches("async ");
-                    let Some((_, after)) = rest.split_once(' ') else {
-                        continue;
-                    };
-                    after
+                    // Past the item's kind: `fn`, `const fn`, `async fn`, `struct`, `mod` …
+                    let kinds = [
+                        "const", "async", "unsafe", "extern", "fn", "struct", "enum", "trait",
+                        "type", "mod", "static", "union", "macro",
+                    ];
+                    rest.split_whitespace()
+                        .find(|w| !kinds.contains(w))
+                        .unwrap_or("")
                         .chars()
                         .take_while(|c| c.is_alphanumeric() || *c == '_')
                         .collect()
@@ -455,19 +447,151 @@ fn hidden_paths() -> Vec<String> {
             };
             // (`$name` in a macro's body names nothing.)
             if !name.is_empty() {
-                hidden.push(in_module(&name));
+                let mut path = vec!["mcp_worker".to_owned()];
+                path.extend(module.iter().cloned());
+                path.push(name);
+                hidden.push(path.join("::"));
             }
         }
     }
     hidden
 }
 
+/// Every `mcp_worker` path a piece of code names: the paths it writes out, each path a
+/// `use` brings in (groups `{a, b::c}` expanded, `self` and `as` followed), and the paths
+/// written through a name such a `use` bound (`use mcp_worker::mcp; mcp::post::…`).
+fn library_paths(code: &str) -> Vec<String> {
+    fn ident(s: &str) -> &str {
+        let end = s
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(s.len());
+        &s[..end]
+    }
+    /// The full paths of a use-tree, with the name each is bound to here.
+    fn expand(prefix: &str, tree: &str, out: &mut Vec<(String, String)>) {
+        let tree = tree.trim();
+        if let Some(i) = tree.find('{') {
+            let base = tree[..i].trim().trim_end_matches("::");
+            let inner = &tree[i + 1..tree.rfind('}').unwrap_or(tree.len())];
+            let prefix = join(prefix, base);
+            let mut depth = 0;
+            let mut start = 0;
+            for (j, c) in inner.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        expand(&prefix, &inner[start..j], out);
+                        start = j + 1;
+                    }
+                    _ => {}
+                }
+            }
+            expand(&prefix, &inner[start..], out);
+            return;
+        }
+        if tree.is_empty() {
+            return;
+        }
+        let (path, alias) = match tree.split_once(" as ") {
+            Some((p, a)) => (p.trim(), Some(a.trim())),
+            None => (tree, None),
+        };
+        let full = if path == "self" {
+            prefix.to_owned()
+        } else {
+            join(prefix, path)
+        };
+        let name = alias.unwrap_or_else(|| full.rsplit("::").next().unwrap_or(""));
+        out.push((full.clone(), name.to_owned()));
+    }
+    fn join(a: &str, b: &str) -> String {
+        match (a.is_empty(), b.is_empty()) {
+            (true, _) => b.to_owned(),
+            (_, true) => a.to_owned(),
+            _ => format!("{a}::{b}"),
+        }
+    }
+    let mut found = Vec::new();
+    let mut bound: Vec<(String, String)> = Vec::new();
+    // `use` items, which may span lines.
+    let mut rest = code;
+    while let Some(i) = rest.find("use ") {
+        let word_start = i == 0 || !rest[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_');
+        let after = &rest[i + 4..];
+        let end = after.find(';').unwrap_or(after.len());
+        if word_start && after.trim_start().starts_with("mcp_worker") {
+            let mut imports = Vec::new();
+            expand("", &after[..end], &mut imports);
+            for (full, name) in imports {
+                found.push(full.clone());
+                bound.push((name, full));
+            }
+        }
+        rest = &after[end.min(after.len())..];
+    }
+    // Paths written out, and paths through a bound name.
+    for (at, _) in code.match_indices("mcp_worker::") {
+        let tail = &code[at..];
+        let len = tail
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            .unwrap_or(tail.len());
+        found.push(tail[..len].trim_end_matches(':').to_owned());
+    }
+    for (name, full) in &bound {
+        if name.is_empty() || name == "mcp_worker" {
+            continue;
+        }
+        let needle = format!("{name}::");
+        for (at, _) in code.match_indices(&needle) {
+            if code[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
+            let tail = &code[at + needle.len()..];
+            let seg = ident(tail);
+            if !seg.is_empty() {
+                found.push(format!("{full}::{seg}"));
+            }
+        }
+    }
+    // `use mcp_worker as x;` hides every path behind `x`: named as the crate itself.
+    found.retain(|p| !p.is_empty());
+    found
+}
+
+/// Whether `path` is `hidden` or inside it.
+fn within(path: &str, hidden: &str) -> bool {
+    path == hidden || path.starts_with(&format!("{hidden}::"))
+}
+
+#[test]
+fn library_paths_see_groups_aliases_and_bound_names() {
+    let code = "use mcp_worker::{config::Config, mcp::{self, Server}};\nuse mcp_worker::http as h;\nfn f() { mcp::post::handle(); h::x(); mcp_worker::tools::Tool; }";
+    let paths = library_paths(code);
+    for want in [
+        "mcp_worker::config::Config",
+        "mcp_worker::mcp",
+        "mcp_worker::mcp::Server",
+        "mcp_worker::http",
+        "mcp_worker::mcp::post",
+        "mcp_worker::http::x",
+        "mcp_worker::tools::Tool",
+    ] {
+        assert!(paths.iter().any(|p| p == want), "{want} in {paths:?}");
+    }
+    assert!(within(
+        "mcp_worker::mcp::post::handle",
+        "mcp_worker::mcp::post"
+    ));
+    assert!(!within("mcp_worker::mcp::poster", "mcp_worker::mcp::post"));
+}
+
 /// Apps, examples, the starter and the docs' snippets use only the library's documented
 /// API: what is hidden is the library's own, free to change in any release. Host tests,
-/// benchmarks and fuzz targets may reach further, with the `unstable` feature. An app's
-/// worker build does not turn the feature on (see the next test), so the compiler holds
-/// the rule for its code; this reads what the compiler does not build without it: the
-/// docs' snippets, and code that builds only in tests.
+/// benchmarks and fuzz targets may reach further, with the `unstable` feature. The apps'
+/// worker builds do not turn the feature on (see the next test), so the compiler holds
+/// the rule for the code they build; this reads all of them, and the docs' Rust blocks,
+/// which build only in tests.
 #[test]
 fn apps_examples_and_snippets_use_only_the_documented_api() {
     let hidden = hidden_paths();
@@ -477,6 +601,7 @@ fn apps_examples_and_snippets_use_only_the_documented_api() {
         "mcp_worker::mcp::post",
         "mcp_worker::durable::Object",
         "mcp_worker::testing::handle",
+        "mcp_worker::oauth",
     ] {
         assert!(hidden.iter().any(|h| h == must), "{must} in {hidden:?}");
     }
@@ -487,17 +612,18 @@ fn apps_examples_and_snippets_use_only_the_documented_api() {
     }
     files.retain(|f| {
         let rel = f.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-        // The repository's own tools and the fixture's test files reach further.
-        !rel.starts_with("src/bin/") && !rel.ends_with("_test.rs")
+        // The fixture's schema tests reach further, as host tests may.
+        !rel.ends_with("_test.rs")
     });
-    let mut texts: Vec<(String, Vec<String>)> = files
+    let mut texts: Vec<(String, String)> = files
         .iter()
         .map(|f| {
             let rel = f.strip_prefix(root).unwrap().display().to_string();
-            (rel, code_lines(&fs::read_to_string(f).unwrap()))
+            (rel, code_lines(&fs::read_to_string(f).unwrap()).join("\n"))
         })
         .collect();
-    // The rust blocks of the docs and of the library's README.
+    // The Rust blocks of the docs and of the library's README, whatever their fence says
+    // after `rust` (`rust,ignore`, `rust no_run`).
     let mut pages = vec![
         root.join("README.md"),
         root.join("crates/mcp-worker/README.md"),
@@ -510,66 +636,118 @@ fn apps_examples_and_snippets_use_only_the_documented_api() {
     }
     for page in pages {
         let text = fs::read_to_string(&page).unwrap();
+        let mut fence: Option<&str> = None;
         let mut in_rust = false;
         let mut block = String::new();
         for line in text.lines() {
-            if line.trim_start().starts_with("```") {
-                if in_rust {
-                    let rel = page.strip_prefix(root).unwrap().display().to_string();
-                    texts.push((rel, code_lines(&block)));
+            let t = line.trim_start();
+            let opens = t.starts_with("```") || t.starts_with("~~~");
+            if let Some(f) = fence {
+                if t.starts_with(f) && t.trim_end() == f {
+                    if in_rust {
+                        let rel = page.strip_prefix(root).unwrap().display().to_string();
+                        texts.push((rel, code_lines(&block).join("\n")));
+                    }
                     block.clear();
+                    fence = None;
+                    continue;
                 }
-                in_rust = !in_rust && line.trim_start() == "```rust";
-                continue;
-            }
-            if in_rust {
-                block.push_str(line);
-                block.push('\n');
+                if in_rust {
+                    block.push_str(line);
+                    block.push('\n');
+                }
+            } else if opens {
+                let marker = &t[..3];
+                fence = Some(if marker == "```" { "```" } else { "~~~" });
+                in_rust = t[3..].trim_start().starts_with("rust");
             }
         }
     }
     let mut problems = Vec::new();
-    for (file, lines) in &texts {
-        for (i, line) in lines.iter().enumerate() {
-            for h in &hidden {
-                let used = line.match_indices(h.as_str()).any(|(at, _)| {
-                    let next = line[at + h.len()..].chars().next();
-                    !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
-                });
-                if used {
-                    problems.push(format!(
-                        "{file}:{}: uses {h}, which the library hides (not part of its API): {}",
-                        i + 1,
-                        line.trim()
-                    ));
-                }
+    for (file, code) in &texts {
+        if code.contains("use mcp_worker as ") {
+            problems.push(format!(
+                "{file}: renames the crate (`use mcp_worker as …`); name its paths as they are"
+            ));
+        }
+        for path in library_paths(code) {
+            if let Some(h) = hidden.iter().find(|h| within(&path, h)) {
+                problems.push(format!(
+                    "{file}: uses {path}, which the library hides ({h} is not part of its API)"
+                ));
             }
         }
     }
+    problems.sort();
+    problems.dedup();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Strips a TOML comment: a `#` outside a quoted string.
+fn toml_code(line: &str) -> &str {
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '#' if !quoted => return line[..i].trim(),
+            _ => {}
+        }
+    }
+    line.trim()
+}
+
 /// The apps' workers build without the library's `unstable` feature: only a
-/// `[dev-dependencies]` entry (host tests, benchmarks) may turn it on, and Cargo leaves
-/// dev-dependencies' features out of the worker's build.
+/// `[dev-dependencies]` entry (host tests, benchmarks) may turn it on, and Cargo's
+/// resolver 2 (the workspace's, from its edition) leaves dev-dependencies' features out
+/// of the worker's build. No feature of the library turns it on either.
 #[test]
 fn apps_build_without_the_unstable_feature() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut problems = Vec::new();
-    for manifest in [
-        "Cargo.toml",
-        "tests/conformance/Cargo.toml",
-        "starter/Cargo.toml",
-    ] {
+    let workspace = fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(
+        workspace.lines().map(toml_code).any(|l| l == "edition = \"2021\"" || l == "resolver = \"2\""),
+        "the workspace must use Cargo's resolver 2 (edition 2021), which keeps dev-dependencies' features out of the worker build"
+    );
+    // The workspace's members, and the starter, which is a workspace of its own.
+    let members_line = workspace
+        .lines()
+        .map(toml_code)
+        .find(|l| l.starts_with("members"))
+        .expect("the root Cargo.toml lists its workspace members");
+    let mut manifests: Vec<String> = members_line
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(|m| {
+            if m == "." {
+                "Cargo.toml".to_owned()
+            } else {
+                format!("{m}/Cargo.toml")
+            }
+        })
+        .collect();
+    manifests.push("starter/Cargo.toml".into());
+    for manifest in &manifests {
         let text = fs::read_to_string(root.join(manifest)).unwrap();
+        let library = manifest == "crates/mcp-worker/Cargo.toml";
         let mut section = String::new();
         for (i, line) in text.lines().enumerate() {
-            let code = line.split('#').next().unwrap_or("").trim();
+            let code = toml_code(line);
             if code.starts_with('[') {
                 section = code.to_owned();
                 continue;
             }
-            if code.contains("unstable") && section != "[dev-dependencies]" {
+            if !code.contains("unstable") {
+                continue;
+            }
+            // The library declares the feature itself (`unstable = []`), and nothing else.
+            let allowed = if library {
+                section == "[features]" && code.replace(' ', "") == "unstable=[]"
+            } else {
+                section == "[dev-dependencies]"
+            };
+            if !allowed {
                 problems.push(format!(
                     "{manifest}:{}: {section} turns on `unstable`: {code}",
                     i + 1
@@ -577,5 +755,8 @@ fn apps_build_without_the_unstable_feature() {
             }
         }
     }
+    assert!(manifests
+        .iter()
+        .any(|m| m == "crates/mcp-worker/Cargo.toml"));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use mcp_worker::auth::Principal;
-use mcp_worker::mcp::post::{self as mcp, PostOutcome};
+use mcp_worker::mcp::post::{self, PostOutcome};
 use mcp_worker::mcp::Server;
 use mcp_worker::protocol::McpHeaders;
 use mcp_worker::testing::{block_on, set_clock_ms, MemoryTasks, TestPlatform};
@@ -154,7 +154,7 @@ fn send(
         .and_then(Value::as_str)
         .map(str::to_owned);
     let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
-    let request = mcp::Request {
+    let request = post::Request {
         caller: who,
         platform: Rc::new(TestPlatform::default()),
         sse: false,
@@ -170,7 +170,7 @@ fn send(
         name: name.as_deref(),
         ..McpHeaders::default()
     };
-    let handled = block_on(mcp::handle(
+    let handled = block_on(post::handle(
         server,
         &request,
         body.to_string().as_bytes(),
@@ -587,7 +587,7 @@ fn a_task_only_tool_tells_a_legacy_client_the_revision_it_needs() {
             "jsonrpc": "2.0", "id": 1, "method": "tools/call",
             "params": {"name": "whoami", "arguments": {}},
         });
-        let request = mcp::Request {
+        let request = post::Request {
             caller: caller("alice"),
             platform: Rc::new(TestPlatform::default()),
             sse: false,
@@ -599,7 +599,7 @@ fn a_task_only_tool_tells_a_legacy_client_the_revision_it_needs() {
             protocol_version: Some(version),
             ..McpHeaders::default()
         };
-        let handled = block_on(mcp::handle(
+        let handled = block_on(post::handle(
             &SERVER,
             &request,
             body.to_string().as_bytes(),

@@ -1,5 +1,5 @@
 // The adapter keeps the heads (status and headers) it answers with, 16 per isolate, each
-// made once, and replaces the oldest once all are taken (src/adapter.rs, `head_slot`).
+// made once, and replaces the oldest once all are taken (crates/mcp-worker/src/adapter/runtime.rs, `head_slot`).
 // Checked on a worker of this file's own, so that its table starts empty: whatever the
 // table holds, each answer must carry exactly its own status and headers.
 import { test, before, after } from "node:test";

@@ -204,7 +204,7 @@ describe("2026-07-28 (modern)", () => {
   });
 
   // The worker asks the runtime for the 2026-07-28 headers only when MCP-Protocol-Version
-  // is there and names no earlier revision (src/adapter.rs, http::MODERN_HEADERS). These
+  // is there and names no earlier revision (crates/mcp-worker/src/adapter/runtime.rs, http::MODERN_HEADERS). These
   // two check the two cases in the worker; fuzz/checks.rs (http_request) checks that a
   // request without the headers the worker would not take is answered the same.
   test("a request in an earlier revision is answered whatever Mcp-Method and Mcp-Name say", async () => {

@@ -7,7 +7,7 @@
 //! declares it, also written to the operator's console. On the host, where `cargo test`
 //! runs, the platform has no bindings: the same methods compile there and answer an error
 //! saying so, so a tool that uses bindings needs no stand-in to be tested up to them.
-//! Besides `adapter.rs` and `durable.rs`, the one file that names workers-rs.
+//! Besides `adapter` and `durable.rs`, the one file that names workers-rs.
 
 use worker::{Bucket, D1Database, Env, Fetcher, KvStore, ObjectNamespace};
 

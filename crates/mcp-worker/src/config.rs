@@ -73,7 +73,7 @@ fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
 }
 
 impl Config {
-#[cfg(any(test, feature = "unstable"))]
+    #[cfg(any(test, feature = "unstable"))]
     /// The scopes every token must hold (`REQUIRED_SCOPES`); none without authentication.
     pub fn required_scopes(&self) -> &[String] {
         match &self.auth {

@@ -1,5 +1,5 @@
 //! Tasks on Cloudflare Durable Objects: the workers-rs face of [`crate::tasks`]. Besides
-//! `adapter.rs`, the one file that knows workers-rs.
+//! `adapter`, the one module that knows workers-rs.
 //!
 //! One Durable Object per task, named by the task id (`id_from_name`): the object's
 //! storage holds the task's record, its one alarm first runs the tool, then deletes the
@@ -28,8 +28,10 @@ use crate::tasks::{TaskChannel, TaskStore};
 use crate::tools::{BoxFuture, Platform};
 
 /// A Durable Object namespace binding that keeps a server's tasks:
-/// `tasks: Some(&mcp_worker::durable::Binding("TASKS"))` in the `mcp::Server`.
+/// `.tasks(&mcp_worker::durable::Binding("TASKS"))` on the `mcp::Server`.
 pub struct Binding(pub &'static str);
+
+impl crate::tasks::sealed::Sealed for Binding {}
 
 impl TaskStore for Binding {
     fn binding(&self) -> &'static str {
@@ -54,6 +56,8 @@ impl TaskStore for Binding {
 }
 
 struct Namespace(worker::ObjectNamespace);
+
+impl crate::tasks::sealed::Sealed for Namespace {}
 
 impl TaskChannel for Namespace {
     fn send<'a>(

@@ -73,23 +73,6 @@
 // Lets the crate's own macros and doc examples name it `mcp_worker` from inside too.
 extern crate self as mcp_worker;
 
-// The library's own modules (docs/layout.md "What is public"): crate-private, and public
-// (hidden from the docs) only with the `unstable` feature, which this repository's host
-// tests, benchmarks and fuzz targets turn on. An app that turns it on builds on what any
-// release may change.
-macro_rules! internal_modules {
-    ($($name:ident),* $(,)?) => {$(
-        #[cfg(feature = "unstable")]
-        #[doc(hidden)]
-        pub mod $name;
-        // On the host, what only the worker's adapter uses looks dead; the wasm32 lint,
-        // without this feature, sees every use.
-        #[cfg(not(feature = "unstable"))]
-        #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-        pub(crate) mod $name;
-    )*};
-}
-
 /// Declares the worker's fetch handler: every request goes to `$server`, a `static`
 /// [`mcp::Server`]. One line in an app's `lib.rs`:
 ///
@@ -137,8 +120,55 @@ pub mod durable;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 
-internal_modules!(auth, config, http, log, protocol, ratelimit);
+// The library's own modules (docs/layout.md "What is public"): crate-private, and public
+// (hidden from the docs) only with the `unstable` feature, which this repository's host
+// tests, benchmarks and fuzz targets turn on; an app that turns it on builds on what any
+// release may change. Each is declared twice, once per case, so that rustfmt (which
+// follows `mod` items, not macros) formats it. On the host, what only the worker's
+// adapter uses looks dead without the feature; the wasm32 lint sees every use.
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod auth;
+#[cfg(not(feature = "unstable"))]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod auth;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod config;
+#[cfg(not(feature = "unstable"))]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod config;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod http;
+#[cfg(not(feature = "unstable"))]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod http;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod log;
+#[cfg(not(feature = "unstable"))]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod log;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod protocol;
+#[cfg(not(feature = "unstable"))]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod protocol;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod ratelimit;
+#[cfg(not(feature = "unstable"))]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod ratelimit;
 
-// The authorization server's parts, built and tested on the host; not yet served.
-#[cfg(feature = "oauth")]
-internal_modules!(oauth);
+// The authorization server's parts (the `oauth` feature), built and tested on the host;
+// not yet served.
+#[cfg(all(feature = "oauth", feature = "unstable"))]
+#[doc(hidden)]
+pub mod oauth;
+#[cfg(all(feature = "oauth", not(feature = "unstable")))]
+// Nothing serves it yet, on any target.
+#[allow(dead_code)]
+pub(crate) mod oauth;

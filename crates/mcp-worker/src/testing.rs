@@ -420,6 +420,8 @@ struct MemoryStore {
     tools: &'static crate::tools::Registry,
 }
 
+impl crate::tasks::sealed::Sealed for MemoryStore {}
+
 impl crate::tasks::TaskChannel for MemoryStore {
     fn send<'a>(
         &'a self,
@@ -438,6 +440,8 @@ impl crate::tasks::TaskChannel for MemoryStore {
         Box::pin(async move { object.handle(op).await })
     }
 }
+
+impl crate::tasks::sealed::Sealed for MemoryTasks {}
 
 impl crate::tasks::TaskStore for MemoryTasks {
     fn binding(&self) -> &'static str {

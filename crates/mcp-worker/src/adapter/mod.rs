@@ -1,6 +1,6 @@
 //! The one place that knows workers-rs: a `worker::Request` becomes the pipeline's request,
 //! the pipeline (`http::handle`) answers it, and the answer becomes a `worker::Response` (or a stream,
-//! logged when it ends). The core gets the outside world once, as [`WorkersPlatform`]:
+//! logged when it ends). The core gets the outside world once, as `WorkersPlatform`:
 //! variables, `fetch`, the rate limiter bindings, the key set fetch, WebCrypto, the
 //! console and the bindings. It decides nothing itself; everything behind it is plain Rust.
 
@@ -29,7 +29,7 @@ mod platform;
 mod runtime;
 mod webcrypto;
 
-pub use platform::WorkersPlatform;
+pub(crate) use platform::WorkersPlatform;
 use platform::*;
 use runtime::*;
 use webcrypto::*;

@@ -10,7 +10,7 @@ thread_local! {
 
 /// `limiter.limit({ key })`, called directly: `RateLimiter::limit` converts through
 /// serde-wasm-bindgen, which measured several KiB of the gzipped upload.
-pub(super) async fn ask_limiter(limiter: &worker::RateLimiter, key: &str) -> Result<bool> {
+async fn ask_limiter(limiter: &worker::RateLimiter, key: &str) -> Result<bool> {
     use worker::js_sys::{Object, Reflect};
     use worker::wasm_bindgen::JsCast;
     let options = Object::new();
@@ -43,7 +43,7 @@ pub(super) async fn fetch_jwks(url: &str) -> std::result::Result<(Vec<u8>, Optio
     result
 }
 
-pub(super) async fn read_jwks(
+async fn read_jwks(
     url: &str,
     signal: worker::AbortSignal,
 ) -> std::result::Result<(Vec<u8>, Option<i64>), String> {
@@ -72,9 +72,10 @@ pub(super) async fn read_jwks(
     Ok((body, max_age))
 }
 
-/// The worker's side of [`Platform`]: its variables and secrets, `fetch`, the rate
-/// limiter bindings, the key set fetch, WebCrypto, the console and the bindings.
-pub struct WorkersPlatform {
+/// The worker's runtime: what handlers reach ([`Platform`]: variables and secrets, `fetch`,
+/// the bindings) and what the pipeline needs besides (`http::Host`: the rate limiter
+/// bindings, the key set fetch, WebCrypto, the console).
+pub(crate) struct WorkersPlatform {
     /// The worker's environment: its variables, secrets and bindings.
     pub env: Env,
 }
@@ -137,7 +138,7 @@ impl Host for WorkersPlatform {
     }
 }
 
-pub(super) async fn send(request: FetchRequest) -> std::result::Result<FetchResponse, FetchError> {
+async fn send(request: FetchRequest) -> std::result::Result<FetchResponse, FetchError> {
     // The runtime's words may quote the whole URL (with any key in its query): they go
     // to the operator's log; the tool and the model see the origin only.
     let origin = crate::http::origin_of(&request.url).to_owned();
@@ -196,7 +197,7 @@ pub(super) async fn send(request: FetchRequest) -> std::result::Result<FetchResp
     })
 }
 
-pub(super) struct AbortOnDrop(Option<worker::AbortController>);
+struct AbortOnDrop(Option<worker::AbortController>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {

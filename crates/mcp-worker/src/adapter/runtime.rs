@@ -221,11 +221,11 @@ pub(super) fn into_runtime(response: http::Response, line: LogLine) -> web_sys::
 /// preflight's echoed headers, a token challenge naming what was wrong) can be many, so
 /// once all slots are taken a new head replaces the oldest one made: a client sending
 /// new ones costs a head's making per answer, not the common heads' place for good.
-pub(super) const HEADS: usize = 16;
+const HEADS: usize = 16;
 
 /// The heads made in the glue, slot by slot, and the slot the next new head replaces
 /// once every slot is taken.
-pub(super) struct HeadSlots {
+struct HeadSlots {
     slots: Vec<(u16, String)>,
     next: usize,
 }
@@ -238,7 +238,7 @@ thread_local! {
 /// The glue's slot for `status` with `headers` (`name \n value \n` pairs), made on
 /// first sight; the runtime's error if it refused the headers (the slot keeps what it
 /// had, in the glue and here).
-pub(super) fn head_slot(
+fn head_slot(
     status: u16,
     headers: &str,
 ) -> std::result::Result<u32, worker::wasm_bindgen::JsValue> {
@@ -267,7 +267,7 @@ pub(super) fn head_slot(
     })
 }
 
-pub(super) fn by_header(response: http::Response) -> web_sys::Response {
+fn by_header(response: http::Response) -> web_sys::Response {
     let builder = Response::builder()
         .with_status(response.status)
         .with_headers(worker_headers(&response));

@@ -34,14 +34,14 @@ pub(super) mod subtle {
 
 /// A key as WebCrypto holds it, with the `verify` parameters of its algorithm.
 #[derive(Clone)]
-pub(super) struct ImportedKey {
+struct ImportedKey {
     key: worker::wasm_bindgen::JsValue,
     params: worker::wasm_bindgen::JsValue,
 }
 
 /// At most this many imported keys per isolate (a JWKS holds at most 50); past it the
 /// map starts again, so rotation never grows it without bound.
-pub(super) const MAX_IMPORTED_KEYS: usize = 64;
+const MAX_IMPORTED_KEYS: usize = 64;
 
 thread_local! {
     static IMPORTED: std::cell::RefCell<std::collections::HashMap<[u8; 16], ImportedKey>> =
@@ -82,7 +82,7 @@ impl Verifier for WebCrypto {
 }
 
 /// Imports a key as a JWK (`n`, `e`) for the one algorithm it is pinned to.
-pub(super) async fn import(
+async fn import(
     check: &SignatureCheck<'_>,
 ) -> std::result::Result<ImportedKey, worker::wasm_bindgen::JsValue> {
     use worker::js_sys::{Array, Object, Reflect};

@@ -186,12 +186,12 @@ impl<V: Clone> TokenMemory<V> {
         self.entries.clear();
     }
 
-#[cfg(any(test, feature = "unstable"))]
+    #[cfg(any(test, feature = "unstable"))]
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
-#[cfg(any(test, feature = "unstable"))]
+    #[cfg(any(test, feature = "unstable"))]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -280,7 +280,7 @@ impl KeySet {
         self.keys.len()
     }
 
-#[cfg(any(test, feature = "unstable"))]
+    #[cfg(any(test, feature = "unstable"))]
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }

@@ -78,8 +78,14 @@ mod tests {
     fn the_well_known_paths_are_the_origin_and_the_endpoint() {
         for (path, resource) in [
             ("/.well-known/oauth-protected-resource", Some("")),
-            ("/.well-known/oauth-protected-resource/api/mcp", Some("/api/mcp")),
-            ("/.well-known/oauth-protected-resource/api/mcp/", Some("/api/mcp/")),
+            (
+                "/.well-known/oauth-protected-resource/api/mcp",
+                Some("/api/mcp"),
+            ),
+            (
+                "/.well-known/oauth-protected-resource/api/mcp/",
+                Some("/api/mcp/"),
+            ),
             ("/.well-known/oauth-protected-resource/mcp", None),
             ("/.well-known/oauth-protected-resource/api/mcp//", None),
             ("/.well-known/oauth-protected-resource/api", None),

@@ -269,7 +269,7 @@ impl Authenticator {
         }
     }
 
-#[cfg(any(test, feature = "unstable"))]
+    #[cfg(any(test, feature = "unstable"))]
     /// Authenticates and authorizes one request, saying also whether a refusal came from
     /// memory. A token seen before costs a hash; a new one, one question to `verifier`.
     pub async fn check(

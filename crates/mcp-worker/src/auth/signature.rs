@@ -1,7 +1,7 @@
 //! The one step of a token check the core does not do itself: "does this signature sign
 //! this message under this key?". The core parses the token, checks its header and picks
 //! the key, hands that question to a [`Verifier`], and finishes (claims, memories) with
-//! the answer. The worker answers it with WebCrypto (`src/adapter.rs`), as `getrandom`
+//! the answer. The worker answers it with WebCrypto (`src/adapter/webcrypto.rs`), as `getrandom`
 //! hands randomness to the platform; the host answers it with the `rsa` crate through
 //! jwt-compact ([`RsaVerifier`]), for tests, fuzzing and any non-worker use.
 

@@ -43,7 +43,7 @@ pub(super) fn protected_resource_metadata(
 }
 
 /// The scopes every token needs followed by `more`, each once.
-pub(super) fn all_scopes(required: &[String], more: &[&str]) -> Vec<String> {
+fn all_scopes(required: &[String], more: &[&str]) -> Vec<String> {
     let mut all = required.to_vec();
     for s in more {
         if !all.iter().any(|a| a == s) {
@@ -55,7 +55,7 @@ pub(super) fn all_scopes(required: &[String], more: &[&str]) -> Vec<String> {
 
 /// The `401`/`403`/`503` for a refused request, with the RFC 6750 challenge pointing at
 /// the protected resource metadata (RFC 9728 section 5.1).
-pub(super) fn auth_failure(
+fn auth_failure(
     server: &Server,
     config: &Config,
     req: &HttpRequest,
@@ -164,7 +164,13 @@ pub(super) async fn authenticate(
             ratelimit::block(&check.key, now);
         }
     }
-    let mut response = auth_failure(server, config, req, &refusal.error, &auth.policy.required_scopes);
+    let mut response = auth_failure(
+        server,
+        config,
+        req,
+        &refusal.error,
+        &auth.policy.required_scopes,
+    );
     response.log.remembered = refusal.remembered;
     Err(response)
 }
@@ -172,7 +178,7 @@ pub(super) async fn authenticate(
 /// Counts `check.key` in its binding; true when the binding refuses it. A missing
 /// binding limits nothing (said once, when the configuration is read); a failing one lets
 /// the request through: the limit saves cost, it is not access control.
-pub(super) async fn refused_by(platform: &dyn Host, check: &Check) -> bool {
+async fn refused_by(platform: &dyn Host, check: &Check) -> bool {
     match platform.rate_limit(check.limit.binding(), &check.key).await {
         Limiter::Refused => true,
         Limiter::Allowed | Limiter::Unbound => false,
@@ -190,7 +196,7 @@ pub(super) async fn refused_by(platform: &dyn Host, check: &Check) -> bool {
 }
 
 /// Fetches the identity provider's key set when the authenticator says one is due.
-pub(super) async fn refresh_keys(
+async fn refresh_keys(
     auth: &Authenticator,
     authorization: Option<&str>,
     now: i64,
@@ -207,7 +213,7 @@ pub(super) async fn refresh_keys(
 
 /// The `429` for a request a rate limit refused (see [`crate::ratelimit`]): a JSON-RPC
 /// error that says what to do, and `Retry-After`.
-pub(super) fn rate_limited(req: &HttpRequest, limit: Limit) -> Response {
+fn rate_limited(req: &HttpRequest, limit: Limit) -> Response {
     let message = limit.to_string();
     let err = RpcError {
         code: RATE_LIMITED,
@@ -240,7 +246,12 @@ pub(super) fn outcome_of(authenticated: &Authenticated) -> AuthOutcome {
 /// The `403` for a call whose tool needs scopes the token lacks. The challenge names the
 /// scopes every token needs plus the tool's, so that a client stepping up keeps what it
 /// had (2025-11-25 basic/authorization "Scope Challenge Handling", recommended approach).
-pub(super) fn scope_challenge(server: &Server, config: &Config, req: &HttpRequest, scopes: &mcp::MissingScopes) -> Response {
+pub(super) fn scope_challenge(
+    server: &Server,
+    config: &Config,
+    req: &HttpRequest,
+    scopes: &mcp::MissingScopes,
+) -> Response {
     let required = match &config.auth {
         Auth::Bearer(auth) => &auth.policy.required_scopes[..],
         Auth::Disabled => &[],
@@ -248,7 +259,13 @@ pub(super) fn scope_challenge(server: &Server, config: &Config, req: &HttpReques
     let err = AuthError::InsufficientScope {
         missing: scopes.missing.join(" "),
     };
-    auth_failure(server, config, req, &err, &all_scopes(required, scopes.tool))
+    auth_failure(
+        server,
+        config,
+        req,
+        &err,
+        &all_scopes(required, scopes.tool),
+    )
 }
 
 /// The id of a `tools/call` sent by ChatGPT, which marks its calls with `openai/…` keys

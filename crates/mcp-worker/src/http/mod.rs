@@ -34,13 +34,13 @@ mod negotiate;
 mod request;
 mod response;
 
+pub use crate::protocol::words::find_newline;
+pub use crate::protocol::Headers;
 use access::*;
 pub use host::*;
 pub use negotiate::*;
 pub use request::*;
 pub use response::*;
-pub use crate::protocol::words::find_newline;
-pub use crate::protocol::Headers;
 
 /// The JSON-RPC code of a rate-limited answer: the first of the implementation-defined
 /// server errors (JSON-RPC 2.0 section 5.1); the HTTP status and `data.limit` say more.
@@ -165,14 +165,16 @@ async fn mcp_endpoint(
             let (outcome, caller) = match &config.auth {
                 Auth::Disabled => (AuthOutcome::Disabled, None),
                 Auth::Bearer(auth) => {
-                    match authenticate(server, config, auth, req, body.as_ref(), now, &*platform).await {
+                    match authenticate(server, config, auth, req, body.as_ref(), now, &*platform)
+                        .await
+                    {
                         Ok(a) => (outcome_of(&a), Some(a.principal)),
                         Err(refused) => return refused,
                     }
                 }
             };
             let accept = accepted(req.header("accept"));
-            let call = mcp::Request {
+            let request = mcp::Request {
                 caller,
                 platform,
                 sse: accept.1 > 0.0,
@@ -184,7 +186,7 @@ async fn mcp_endpoint(
                     Auth::Disabled => None,
                 },
             };
-            let mut response = post(server, config, req, body, &call, format_of(accept)).await;
+            let mut response = post(server, config, req, body, &request, format_of(accept)).await;
             if response.log.auth == AuthOutcome::NotRequired {
                 response.log.auth = outcome;
             }
@@ -240,7 +242,7 @@ async fn post(
     config: &Config,
     req: &HttpRequest,
     body: Option<mcp::post::PostBody<'_>>,
-    call: &mcp::Request,
+    request: &mcp::Request,
     format: Option<Format>,
 ) -> Response {
     let era = request_era(req);
@@ -265,7 +267,7 @@ async fn post(
         name: req.header("mcp-name"),
         all: &req.headers,
     };
-    let handled = mcp::post::handle_body(server, call, body, &headers, format.is_some()).await;
+    let handled = mcp::post::handle_body(server, request, body, &headers, format.is_some()).await;
     let mut response = match handled.outcome {
         PostOutcome::ScopeRequired(scopes) => {
             let challenge = scope_challenge(server, config, req, &scopes);
@@ -375,7 +377,12 @@ mod tests {
             ];
             let body = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
             let req = HttpRequest {
-                method: if path.starts_with("/.well-known") { "GET" } else { "POST" }.into(),
+                method: if path.starts_with("/.well-known") {
+                    "GET"
+                } else {
+                    "POST"
+                }
+                .into(),
                 base_url: "https://api.example".into(),
                 path: path.into(),
                 headers: headers.into(),
@@ -387,7 +394,10 @@ mod tests {
         assert_eq!(metadata.status, 200);
         let doc: Value = serde_json::from_slice(&metadata.body).unwrap();
         assert_eq!(doc["resource"], "https://api.example/api/mcp");
-        assert_eq!(get("/.well-known/oauth-protected-resource/mcp", &keyed).status, 404);
+        assert_eq!(
+            get("/.well-known/oauth-protected-resource/mcp", &keyed).status,
+            404
+        );
         for path in ["/api/mcp", "/api/mcp/"] {
             let refused = get(path, &keyed);
             assert_eq!(refused.status, 401, "{path}");
@@ -404,8 +414,8 @@ mod tests {
         assert!(String::from_utf8_lossy(&elsewhere.body).contains("The MCP endpoint is /api/mcp/."));
         assert_eq!(get("/api/mcp", &open).status, 200);
         assert_eq!(get("/mcp", &open).status, 404);
-        let bad = Server::new("bad", "0").endpoint("/mcp/");
-        assert!(bad.check().unwrap_err().contains("\"/mcp/\""));
+        let bad = std::panic::catch_unwind(|| Server::new("bad", "0").endpoint("/mcp/"));
+        assert!(bad.is_err());
     }
 
     #[test]

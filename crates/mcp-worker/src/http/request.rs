@@ -38,7 +38,7 @@ pub fn origin_of(url: &str) -> &str {
 /// The first byte at or after `from` that `stop` takes (an ASCII byte), or the end. A
 /// byte loop: `str::find` with a char array measured 5,000 instructions a request in
 /// workerd, and a `contains` on a byte set calls `memchr` for every byte.
-pub(super) fn find_byte(s: &str, from: usize, stop: impl Fn(u8) -> bool) -> usize {
+fn find_byte(s: &str, from: usize, stop: impl Fn(u8) -> bool) -> usize {
     s.as_bytes()[from..]
         .iter()
         .position(|&b| stop(b))
@@ -47,7 +47,7 @@ pub(super) fn find_byte(s: &str, from: usize, stop: impl Fn(u8) -> bool) -> usiz
 
 /// Where the host begins: after the first `://`, or at 0 without one. A byte scan, not
 /// `str::find`, whose substring searcher costs more to set up than this whole scan.
-pub(super) fn host_start(url: &str) -> usize {
+fn host_start(url: &str) -> usize {
     let b = url.as_bytes();
     (0..b.len().saturating_sub(2))
         .find(|&i| b[i] == b':' && b[i + 1] == b'/' && b[i + 2] == b'/')
@@ -130,7 +130,7 @@ pub struct HeaderNames {
 }
 
 impl HeaderNames {
-#[cfg(any(test, feature = "unstable"))]
+    #[cfg(any(test, feature = "unstable"))]
     /// Whether the worker takes header `name` (lower case) from a request with this
     /// method and `MCP-Protocol-Version`: the rule the adapter's glue follows in
     /// JavaScript, stated here for the fuzz check that such a request is answered as the

@@ -189,7 +189,6 @@ pub(super) fn classify(obj: &Map<String, Value>) -> Result<Incoming<'_>, (Option
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

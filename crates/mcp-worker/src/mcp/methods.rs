@@ -95,10 +95,12 @@ pub async fn dispatch(
             return tools_call(call, id, stream).await;
         }
         // After tools/call: the hot path compares no more names than before.
-        (_, m) if super::primitive_methods::PRIMITIVE_METHOD_NAMES.contains(&m) => match server.primitives() {
-            Some(p) => (p.dispatch)(call, m).await,
-            None => Err(super::primitive_methods::none_registered(m, version)),
-        },
+        (_, m) if super::primitive_methods::PRIMITIVE_METHOD_NAMES.contains(&m) => {
+            match server.primitives() {
+                Some(p) => (p.dispatch)(call, m).await,
+                None => Err(super::primitive_methods::none_registered(m, version)),
+            }
+        }
         (_, m) if super::skills::SKILL_METHOD_NAMES.contains(&m) => match server.skills.serve() {
             Some(serve) => (serve.dispatch)(server, m, params, version),
             None => Err(RpcError::method_not_found(&echo(m), version)),
@@ -359,10 +361,11 @@ pub(super) async fn run_with_input(
     finish.apply(result)
 }
 
-
 /// How a handler's answer is finished once it has run ([`begin_input`]).
 pub(super) enum Finish<F> {
-    /// The handler asks for no input: its answer, unless it ran into a protocol error.
+    /// The handler asks for no input: its answer, unless it ran into a protocol error
+    /// (a tool's `ctx.protocol_error`; a read or a prompt says its protocol errors with
+    /// its own `Error`, so [`run_with_input`] answers those without a finish).
     Plain(SharedExchange),
     /// The handler may ask: `input_required` when it asked for input not yet given.
     Round(F),
@@ -392,25 +395,25 @@ impl<F: FnOnce(ReplyOrError) -> ReplyOrError> Finish<F> {
 /// 2026-07-28 there is no round: nothing is read, and a handler that asks is refused by
 /// its context.
 pub(super) fn begin_input(
-    round: Call<'_>,
+    call: Call<'_>,
     asks: bool,
     exchange: &SharedExchange,
     bind: impl FnOnce() -> (String, Value),
 ) -> Result<Finish<impl FnOnce(ReplyOrError) -> ReplyOrError + 'static>, RpcError> {
-    let modern = round.version.era() == Era::Modern;
+    let modern = call.version.era() == Era::Modern;
     if !asks {
         if modern {
-            refuse_input(round.params)?;
+            refuse_input(call.params)?;
         }
         return Ok(Finish::Plain(exchange.clone()));
     }
     let (key, arguments) = bind();
     if modern {
-        let meta = round.params.and_then(|p| p.get("_meta"));
+        let meta = call.params.and_then(|p| p.get("_meta"));
         prepare_input(
-            round.server,
-            round.request,
-            round.params,
+            call.server,
+            call.request,
+            call.params,
             meta,
             &key,
             &arguments,
@@ -418,8 +421,8 @@ pub(super) fn begin_input(
         )?;
     }
     Ok(Finish::Round(input_outcome(
-        round.server,
-        round.request,
+        call.server,
+        call.request,
         key,
         arguments,
         exchange,

@@ -16,7 +16,25 @@ pub(crate) mod state;
 pub(crate) mod stream;
 mod tasks;
 
-internal_modules!(envelope, methods, post);
+// Public only with the `unstable` feature (see the crate root).
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod envelope;
+#[cfg(not(feature = "unstable"))]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod envelope;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod methods;
+#[cfg(not(feature = "unstable"))]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod methods;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod post;
+#[cfg(not(feature = "unstable"))]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod post;
 
 pub use server::Server;
 

@@ -263,7 +263,6 @@ async fn handle_message(
     }
 }
 
-
 async fn handle_single(
     server: &'static Server,
     request: &Request,
@@ -337,25 +336,23 @@ async fn handle_request(
         version,
         tools_call: tools_call.as_ref(),
     };
-    Some(
-        match methods::dispatch(call, &id, method, false).await {
-            Ok(Answer::Stream(s)) => PostOutcome::Stream(s),
-            Ok(Answer::Result(result)) => {
-                summary.tool_error = result.is_tool_error();
-                summary.input_required = result.result_type() == wire::ResultKind::InputRequired;
-                // The handshake's answer names the revision the client will speak from now on.
-                if method == "initialize" {
-                    summary.version = methods::negotiate(params).ok();
-                }
-                PostOutcome::Reply {
-                    body: wire::result(&id, &*result, &server.info(), version),
-                    era,
-                    error: None,
-                }
+    Some(match methods::dispatch(call, &id, method, false).await {
+        Ok(Answer::Stream(s)) => PostOutcome::Stream(s),
+        Ok(Answer::Result(result)) => {
+            summary.tool_error = result.is_tool_error();
+            summary.input_required = result.result_type() == wire::ResultKind::InputRequired;
+            // The handshake's answer names the revision the client will speak from now on.
+            if method == "initialize" {
+                summary.version = methods::negotiate(params).ok();
             }
-            Err(err) => PostOutcome::error(Some(&id), err, era),
-        },
-    )
+            PostOutcome::Reply {
+                body: wire::result(&id, &*result, &server.info(), version),
+                era,
+                error: None,
+            }
+        }
+        Err(err) => PostOutcome::error(Some(&id), err, era),
+    })
 }
 
 /// The `Mcp-Param-{Name}` headers of a 2026-07-28 `tools/call`, for a tool that declares
@@ -469,7 +466,6 @@ async fn handle_batch(
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -122,9 +122,15 @@ impl Server {
 
     /// The path the MCP endpoint is served at, `/mcp` by default: requests to it and to
     /// the same path with a `/` after it are MCP, and its protected resource metadata is
-    /// at `/.well-known/oauth-protected-resource` followed by either. It starts with `/`
-    /// and does not end with one (the server's check says so at start).
+    /// at `/.well-known/oauth-protected-resource` followed by either. It starts with `/`,
+    /// does not end with one, and is written as a request's path is (no empty, `.` or `..`
+    /// segment, ASCII URL characters); anything else panics, so a `static` server with
+    /// such a path does not compile.
     pub const fn endpoint(mut self, path: &'static str) -> Server {
+        assert!(
+            is_endpoint_path(path),
+            "Server::endpoint: not a path requests reach; use /segment/… of ASCII URL characters, with no empty, . or .. segment, not ending in / nor under /.well-known/ (such as \"/mcp\")"
+        );
         self.endpoint = path;
         self
     }
@@ -215,12 +221,6 @@ impl Server {
     /// tool names is served among the resources, as hosts will ask for it. The worker
     /// runs it before serving any request, and refuses to serve when it fails.
     pub fn check(&self) -> Result<(), String> {
-        let e = self.endpoint;
-        if !e.starts_with('/') || e.ends_with('/') || e.contains(['?', '#', ' ']) {
-            return Err(format!(
-                "the endpoint {e:?} is not a path the server can be reached at: it starts with '/', does not end with one, and holds no '?', '#' or space, such as \"/mcp\""
-            ));
-        }
         self.tools.check()?;
         self.resources.check()?;
         self.prompts.check()?;
@@ -248,6 +248,80 @@ impl Server {
             panic!("{problem}");
         }
     }
+}
+
+/// A path the runtime hands over as it was written: RFC 3986 `path-absolute` segments of
+/// `pchar`, none empty or a dot segment (the URL parser would rewrite those, and no request
+/// would ever match), outside `/.well-known/`, where the metadata is served. A `const fn`,
+/// so that a `static` server with a bad path fails to compile rather than to start.
+const fn is_endpoint_path(path: &str) -> bool {
+    let b = path.as_bytes();
+    if b.len() < 2 || b[0] != b'/' || starts_with(b, b"/.well-known/") || eq(b, b"/.well-known") {
+        return false;
+    }
+    // Each segment: where it starts, and the byte after it.
+    let mut start = 1;
+    let mut i = 1;
+    while i <= b.len() {
+        if i == b.len() || b[i] == b'/' {
+            let len = i - start;
+            let dots =
+                len <= 2 && (len == 0 || b[start] == b'.') && (len < 2 || b[start + 1] == b'.');
+            if dots {
+                return false;
+            }
+            start = i + 1;
+        } else if b[i] == b'%' {
+            if i + 2 >= b.len() || !b[i + 1].is_ascii_hexdigit() || !b[i + 2].is_ascii_hexdigit() {
+                return false;
+            }
+        } else if !(b[i].is_ascii_alphanumeric() || is_pchar_symbol(b[i])) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The `pchar` symbols (RFC 3986 §3.3): unreserved, sub-delims, `:` and `@`.
+const fn is_pchar_symbol(c: u8) -> bool {
+    matches!(
+        c,
+        b'-' | b'.'
+            | b'_'
+            | b'~'
+            | b'!'
+            | b'$'
+            | b'&'
+            | b'\''
+            | b'('
+            | b')'
+            | b'*'
+            | b'+'
+            | b','
+            | b';'
+            | b'='
+            | b':'
+            | b'@'
+    )
+}
+
+const fn starts_with(s: &[u8], prefix: &[u8]) -> bool {
+    if s.len() < prefix.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < prefix.len() {
+        if s[i] != prefix[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && starts_with(a, b)
 }
 
 #[cfg(test)]
@@ -303,6 +377,36 @@ mod tests {
             .prompts(prompts)
     }
     static NO_TOOLS: Registry = Registry::new(&[]);
+
+    #[test]
+    fn an_endpoint_is_a_path_requests_reach() {
+        for good in ["/mcp", "/api/mcp", "/v1/mcp-server", "/a%20b", "/x:y@z"] {
+            assert!(is_endpoint_path(good), "{good}");
+        }
+        for bad in [
+            "",
+            "/",
+            "mcp",
+            "/mcp/",
+            "//mcp",
+            "/a//b",
+            "/./mcp",
+            "/a/../mcp",
+            "/mcp/.",
+            "/mcp?x",
+            "/mcp#x",
+            "/m cp",
+            "/m\"cp",
+            "/mé",
+            "/a%2",
+            "/a%zz",
+            "/m\ncp",
+            "/.well-known",
+            "/.well-known/mcp",
+        ] {
+            assert!(!is_endpoint_path(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn tokens_name_the_servers_audience_or_else_its_name() {

@@ -6,7 +6,7 @@
 //! `base64url(payload) "." base64url(HMAC-SHA256(key, payload))`, with the key from the
 //! `INPUT_STATE_KEY` secret. The payload names the server, the tool, a hash of the
 //! arguments, the caller and an expiry; a state that fails any of these is refused before
-//! the tool runs. The caller is the principal tasks belong to too (`tasks::owner_of`:
+//! the tool runs. The caller is the principal tasks belong to too (`tasks::record::owner_of`:
 //! issuer and subject, or issuer and client), because 2026-07-28 basic/patterns/mrtr says
 //! servers SHOULD reject state presented by a different principal, and a `sub` alone is
 //! unique only within its issuer. A token naming neither gets no input round at all.
@@ -40,7 +40,7 @@ pub struct Binding<'a> {
     pub server: &'a str,
     pub tool: &'a str,
     pub arguments: &'a Value,
-    /// The caller, as `tasks::owner_of` names it (`"anyone"` without authentication).
+    /// The caller, as `tasks::record::owner_of` names it (`"anyone"` without authentication).
     pub owner: &'a str,
 }
 

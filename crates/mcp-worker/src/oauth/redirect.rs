@@ -89,14 +89,18 @@ pub fn check_registered(uri: &str) -> Result<(), String> {
         return Ok(());
     }
     let Some(p) = parts(uri) else {
-        return Err(format!("an {scheme} redirect URI has a host: {scheme}://host/path"));
+        return Err(format!(
+            "an {scheme} redirect URI has a host: {scheme}://host/path"
+        ));
     };
     if p.host.is_empty() || p.host.contains('@') {
         return Err(format!(
             "an {scheme} redirect URI has a host and no user name: {scheme}://host/path"
         ));
     }
-    if p.port.is_some_and(|port| port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit())) {
+    if p.port
+        .is_some_and(|port| port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err("a redirect URI's port is digits".into());
     }
     if scheme == "http" && !LOOPBACK_HOSTS.contains(&p.host) {
@@ -186,9 +190,18 @@ mod tests {
             assert!(!matches(chatgpt, other), "{other}");
         }
         // Claude Code registers portless loopback URIs and sends a port.
-        assert!(matches("http://localhost/callback", "http://localhost:53682/callback"));
-        assert!(matches("http://127.0.0.1/callback", "http://127.0.0.1:1/callback"));
-        assert!(matches("http://127.0.0.1:8080/callback", "http://127.0.0.1:9090/callback"));
+        assert!(matches(
+            "http://localhost/callback",
+            "http://localhost:53682/callback"
+        ));
+        assert!(matches(
+            "http://127.0.0.1/callback",
+            "http://127.0.0.1:1/callback"
+        ));
+        assert!(matches(
+            "http://127.0.0.1:8080/callback",
+            "http://127.0.0.1:9090/callback"
+        ));
         assert!(matches("http://[::1]/cb", "http://[::1]:4000/cb"));
         for other in [
             "http://localhost:53682/callback/",
@@ -204,8 +217,14 @@ mod tests {
             assert!(!matches("http://localhost/callback", other), "{other}");
         }
         // The port rule is for loopback hosts only.
-        assert!(!matches("http://example.com/cb", "http://example.com:81/cb"));
-        assert!(!matches("https://example.com/cb", "https://example.com:8443/cb"));
+        assert!(!matches(
+            "http://example.com/cb",
+            "http://example.com:81/cb"
+        ));
+        assert!(!matches(
+            "https://example.com/cb",
+            "https://example.com:8443/cb"
+        ));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! secrets, outbound HTTP, and a way to report progress and log to the client.
 //!
 //! The platform behind a [`Context`] is a trait, so the same tool runs in the worker (the
-//! adapter in `src/adapter.rs` implements it with workers-rs) and in a host unit test
+//! adapter in `src/adapter/platform.rs` implements it with workers-rs) and in a host unit test
 //! ([`crate::testing::TestPlatform`]). Bindings (KV, D1, R2, Durable Objects, service
 //! bindings) are typed methods of the context (`src/bindings.rs`): in the worker they
 //! give the binding, in a host test an error that names it.

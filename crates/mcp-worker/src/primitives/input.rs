@@ -128,7 +128,7 @@ pub struct Exchange {
     /// A protocol error the tool ended with (`Context::protocol_error`).
     pub failed: Option<RpcError>,
     /// The caller's token names neither a subject nor a client, so no input round can be
-    /// bound to it (see `tasks::owner_of`): asking for input is refused.
+    /// bound to it (see `tasks::record::owner_of`): asking for input is refused.
     pub unbound: bool,
     /// Why this request cannot carry input, when a handler asked anyway: its revision is
     /// older than 2026-07-28, or its caller cannot be bound. The client can fix it, so a

@@ -99,7 +99,7 @@ impl Headers {
         // SAFETY: every span's bounds are where `text` starts or ends or beside one of
         // its line breaks (`push` and `read` make the only spans), which are ASCII, so
         // char boundaries; and within `text`, which never shrinks.
-        // ValidEnvelope slicing here, once per header and lookup, measured about 6,000
+        // Checked slicing here, once per header and lookup, measured about 6,000
         // instructions a cached `tools/call` in workerd.
         unsafe {
             (

@@ -18,7 +18,13 @@ pub(crate) mod sealed {
     pub trait Template {}
 }
 
-internal_modules!(template);
+// Public only with the `unstable` feature (see the crate root).
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod template;
+#[cfg(not(feature = "unstable"))]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod template;
 mod view;
 
 pub use crate::completion::{Completer, Completion, CompletionRequest};

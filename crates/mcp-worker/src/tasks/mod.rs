@@ -13,7 +13,19 @@
 //! the object's logic, the extension's methods) is the library's own, plain Rust tested
 //! on the host.
 
-internal_modules!(object, record);
+// Public only with the `unstable` feature (see the crate root).
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod object;
+#[cfg(not(feature = "unstable"))]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod object;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod record;
+#[cfg(not(feature = "unstable"))]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod record;
 
 use std::rc::Rc;
 
@@ -33,9 +45,16 @@ pub const POLL_INTERVAL_MS: u64 = 5_000;
 /// limit or crashed) fails the task instead of starting again.
 pub const MAX_RUNS: u32 = 3;
 
+/// Only this crate's stores implement the traits below: the messages they carry and the
+/// object at the other end are the library's own.
+pub(crate) mod sealed {
+    pub trait Sealed {}
+}
+
 /// Where a server keeps its tasks: a way to reach, for one request, the object that
-/// keeps each task.
-pub trait TaskStore: Sync {
+/// keeps each task. The stores are the library's: `mcp_worker::durable::Binding` in the
+/// worker, and `mcp_worker::testing::MemoryTasks` in host tests.
+pub trait TaskStore: sealed::Sealed + Sync {
     /// The binding's name, for the operator's messages.
     fn binding(&self) -> &'static str;
     /// The channel to the tasks for this request, or `None` when the binding is not
@@ -43,8 +62,8 @@ pub trait TaskStore: Sync {
     fn open(&self, platform: &Rc<dyn Platform>) -> Option<Rc<dyn TaskChannel>>;
 }
 
-/// One request's way to the objects that keep its tasks.
-pub trait TaskChannel {
+/// One request's way to the objects that keep its tasks (what a [`TaskStore`] opens).
+pub trait TaskChannel: sealed::Sealed {
     /// Sends `message` to the object that keeps task `task_id` and returns its answer.
     /// The messages are the library's own; a channel carries them as they are. Errors
     /// are for the operator's log, never the client.
