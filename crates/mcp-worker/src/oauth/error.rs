@@ -1,1 +1,421 @@
-//! (to be written)
+//! The OAuth errors: a code and a description, and the three ways one reaches a client:
+//! a JSON body from the token, revocation or registration endpoint, a redirect back to
+//! the client from the authorization endpoint, or the server's own error page when the
+//! client or its redirect URI cannot be trusted with a redirect.
+
+use std::fmt;
+
+use super::form;
+
+/// An OAuth error code, as registered by the specification that defines it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// A required parameter is missing, a value is malformed or unsupported, or a
+    /// parameter repeats (OAuth 2.1 draft 15 §4.1.2.1, §3.2.4).
+    InvalidRequest,
+    /// Client authentication failed: unknown client, no or wrong credentials, or an
+    /// unsupported method (OAuth 2.1 §3.2.4).
+    InvalidClient,
+    /// The code or refresh token is invalid, expired, revoked, for another redirect URI or
+    /// another client, or the PKCE verifier does not match (OAuth 2.1 §3.2.4, RFC 7636 §4.6).
+    InvalidGrant,
+    /// The client may not use this grant type or response type (OAuth 2.1 §3.2.4, §4.1.2.1).
+    UnauthorizedClient,
+    /// The grant type is not one this server supports (OAuth 2.1 §3.2.4).
+    UnsupportedGrantType,
+    /// The response type is not `code` (OAuth 2.1 §4.1.2.1).
+    UnsupportedResponseType,
+    /// A requested scope is unknown or malformed, or exceeds what was granted (OAuth 2.1
+    /// §3.2.4, §4.1.2.1).
+    InvalidScope,
+    /// The `resource` is not one this server issues tokens for, or is malformed (RFC 8707 §2).
+    InvalidTarget,
+    /// The resource owner or the server denied the request (OAuth 2.1 §4.1.2.1).
+    AccessDenied,
+    /// The server failed in a way it did not expect (OAuth 2.1 §4.1.2.1).
+    ServerError,
+    /// The server cannot handle the request now; it may later (OAuth 2.1 §4.1.2.1).
+    TemporarilyUnavailable,
+    /// A registered redirect URI is not allowed (RFC 7591 §3.2.2).
+    InvalidRedirectUri,
+    /// A registration field is invalid or its value unsupported (RFC 7591 §3.2.2).
+    InvalidClientMetadata,
+    /// The server cannot revoke this type of token (RFC 7009 §2.2.1).
+    UnsupportedTokenType,
+}
+
+impl ErrorCode {
+    /// The code as it is sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidClient => "invalid_client",
+            ErrorCode::InvalidGrant => "invalid_grant",
+            ErrorCode::UnauthorizedClient => "unauthorized_client",
+            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+            ErrorCode::UnsupportedResponseType => "unsupported_response_type",
+            ErrorCode::InvalidScope => "invalid_scope",
+            ErrorCode::InvalidTarget => "invalid_target",
+            ErrorCode::AccessDenied => "access_denied",
+            ErrorCode::ServerError => "server_error",
+            ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
+            ErrorCode::InvalidRedirectUri => "invalid_redirect_uri",
+            ErrorCode::InvalidClientMetadata => "invalid_client_metadata",
+            ErrorCode::UnsupportedTokenType => "unsupported_token_type",
+        }
+    }
+
+    /// Whether an authorization endpoint may send this code to the client's redirect URI:
+    /// the codes of OAuth 2.1 §4.1.2.1, and RFC 8707 §2's `invalid_target`.
+    pub fn is_authorization_response(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::InvalidRequest
+                | ErrorCode::UnauthorizedClient
+                | ErrorCode::AccessDenied
+                | ErrorCode::UnsupportedResponseType
+                | ErrorCode::InvalidScope
+                | ErrorCode::ServerError
+                | ErrorCode::TemporarilyUnavailable
+                | ErrorCode::InvalidTarget
+        )
+    }
+
+    /// The HTTP status of a JSON error body with this code: 401 for `invalid_client`
+    /// (OAuth 2.1 §3.2.4 allows it always and requires it with the Authorization header;
+    /// Claude re-registers on exactly a 401 `invalid_client`), 500 and 503 for the
+    /// server's own failures, 400 for the rest (OAuth 2.1 §3.2.4, RFC 7009 §2.2.1,
+    /// RFC 7591 §3.2.2).
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::InvalidClient => 401,
+            ErrorCode::ServerError => 500,
+            ErrorCode::TemporarilyUnavailable => 503,
+            _ => 400,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An OAuth error: its code and a description that says what to fix. A description may
+/// repeat client text cut by [`crate::protocol::jsonrpc::echo`], and never a secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OAuthError {
+    /// The code.
+    pub code: ErrorCode,
+    /// What went wrong and what to do, for the client's developer.
+    pub description: String,
+}
+
+impl OAuthError {
+    /// An error with `code` and `description`.
+    pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
+        OAuthError {
+            code,
+            description: description.into(),
+        }
+    }
+
+    /// `invalid_request` with `description`.
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidRequest, description)
+    }
+
+    /// The description as it may be sent: `error_description` holds only printable ASCII
+    /// other than `"` and `\` (OAuth 2.1 §3.2.4, §4.1.2.1; RFC 6749 §5.2), so `"` becomes
+    /// `'`, `\` becomes `/`, an ellipsis `...` and anything else `?`.
+    pub fn wire_description(&self) -> String {
+        let mut out = String::with_capacity(self.description.len());
+        for c in self.description.chars() {
+            match c {
+                '"' => out.push('\''),
+                '\\' => out.push('/'),
+                '\u{2026}' => out.push_str("..."),
+                ' '..='~' => out.push(c),
+                _ => out.push('?'),
+            }
+        }
+        out
+    }
+
+    /// The JSON body of an error from the token, revocation or registration endpoint:
+    /// `{"error": …, "error_description": …}` (OAuth 2.1 §3.2.4, RFC 7591 §3.2.2).
+    pub fn json_body(&self) -> String {
+        serde_json::json!({
+            "error": self.code.as_str(),
+            "error_description": self.wire_description(),
+        })
+        .to_string()
+    }
+
+    /// The whole answer of the token or revocation endpoint to this error. `basic_auth`
+    /// says whether the client authenticated with the Authorization header: an
+    /// `invalid_client` then carries `WWW-Authenticate` for that scheme (OAuth 2.1 §3.2.4).
+    pub fn token_response(&self, basic_auth: bool) -> ErrorResponse {
+        let www_authenticate = (self.code == ErrorCode::InvalidClient && basic_auth)
+            .then(|| "Basic realm=\"oauth\", charset=\"UTF-8\"".to_owned());
+        ErrorResponse {
+            status: self.code.status(),
+            www_authenticate,
+            body: self.json_body(),
+        }
+    }
+
+    /// The authorization error response: `redirect_uri` with `error`, `error_description`,
+    /// the request's `state` verbatim when it had one, and `iss`, the server's issuer
+    /// exactly as its metadata says (OAuth 2.1 §4.1.2.1, RFC 9207 §2), added to any query
+    /// the redirect URI already has. Only for a redirect URI checked against the client
+    /// (see [`AuthorizeError`]) and a code that may be sent there
+    /// ([`ErrorCode::is_authorization_response`]).
+    pub fn redirect_to(&self, redirect_uri: &str, state: Option<&str>, issuer: &str) -> String {
+        let description = self.wire_description();
+        let mut params = vec![
+            ("error", self.code.as_str()),
+            ("error_description", description.as_str()),
+        ];
+        if let Some(state) = state {
+            params.push(("state", state));
+        }
+        params.push(("iss", issuer));
+        form::append_query(redirect_uri, &params)
+    }
+}
+
+impl fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.description)
+    }
+}
+
+impl std::error::Error for OAuthError {}
+
+impl From<form::FormError> for OAuthError {
+    /// A form that cannot be read, or a repeated parameter, is a malformed request.
+    fn from(e: form::FormError) -> Self {
+        OAuthError::invalid_request(e.to_string())
+    }
+}
+
+/// A JSON error answer: status, the `WWW-Authenticate` value if any, and the body, sent as
+/// `application/json` with `Cache-Control: no-store` (OAuth 2.1 §3.2.3, §3.2.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `WWW-Authenticate` header's value, when one is due.
+    pub www_authenticate: Option<String>,
+    /// The JSON body.
+    pub body: String,
+}
+
+/// An authorization request refused: where the refusal goes depends on whether the
+/// client and its redirect URI were established (OAuth 2.1 §4.1.2.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthorizeError {
+    /// The `client_id` is missing, unknown or malformed, or the `redirect_uri` is missing,
+    /// not registered or malformed, or the request cannot be read at all: the server shows
+    /// the error on its own page and MUST NOT redirect (OAuth 2.1 §4.1.2.1), or it would
+    /// be an open redirector (RFC 9700 §4.11).
+    Page(OAuthError),
+    /// Any other problem, sent back to the client's (checked) redirect URI.
+    Redirect {
+        /// The redirect URI to send it to: the client's, checked.
+        redirect_uri: String,
+        /// The request's `state`, verbatim.
+        state: Option<String>,
+        /// The error.
+        error: OAuthError,
+    },
+}
+
+impl AuthorizeError {
+    /// The error, wherever it goes.
+    pub fn error(&self) -> &OAuthError {
+        match self {
+            AuthorizeError::Page(error) | AuthorizeError::Redirect { error, .. } => error,
+        }
+    }
+
+    /// The `Location` to send the browser to, or `None` when the error is for the
+    /// server's own page.
+    pub fn location(&self, issuer: &str) -> Option<String> {
+        match self {
+            AuthorizeError::Page(_) => None,
+            AuthorizeError::Redirect {
+                redirect_uri,
+                state,
+                error,
+            } => Some(error.redirect_to(redirect_uri, state.as_deref(), issuer)),
+        }
+    }
+}
+
+impl fmt::Display for AuthorizeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error().fmt(f)
+    }
+}
+
+impl std::error::Error for AuthorizeError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::form::Form;
+    use serde_json::Value;
+
+    const ALL: [ErrorCode; 14] = [
+        ErrorCode::InvalidRequest,
+        ErrorCode::InvalidClient,
+        ErrorCode::InvalidGrant,
+        ErrorCode::UnauthorizedClient,
+        ErrorCode::UnsupportedGrantType,
+        ErrorCode::UnsupportedResponseType,
+        ErrorCode::InvalidScope,
+        ErrorCode::InvalidTarget,
+        ErrorCode::AccessDenied,
+        ErrorCode::ServerError,
+        ErrorCode::TemporarilyUnavailable,
+        ErrorCode::InvalidRedirectUri,
+        ErrorCode::InvalidClientMetadata,
+        ErrorCode::UnsupportedTokenType,
+    ];
+
+    #[test]
+    fn codes_are_spelled_as_registered() {
+        let names: Vec<&str> = ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "invalid_request",
+                "invalid_client",
+                "invalid_grant",
+                "unauthorized_client",
+                "unsupported_grant_type",
+                "unsupported_response_type",
+                "invalid_scope",
+                "invalid_target",
+                "access_denied",
+                "server_error",
+                "temporarily_unavailable",
+                "invalid_redirect_uri",
+                "invalid_client_metadata",
+                "unsupported_token_type",
+            ]
+        );
+        assert_eq!(ErrorCode::InvalidGrant.to_string(), "invalid_grant");
+    }
+
+    #[test]
+    fn only_the_authorization_codes_may_be_redirected() {
+        let redirectable: Vec<&str> = ALL
+            .iter()
+            .filter(|c| c.is_authorization_response())
+            .map(|c| c.as_str())
+            .collect();
+        assert_eq!(
+            redirectable,
+            [
+                "invalid_request",
+                "unauthorized_client",
+                "unsupported_response_type",
+                "invalid_scope",
+                "invalid_target",
+                "access_denied",
+                "server_error",
+                "temporarily_unavailable",
+            ]
+        );
+    }
+
+    #[test]
+    fn token_errors_are_400_json_and_invalid_client_is_401() {
+        let e = OAuthError::new(ErrorCode::InvalidGrant, "the code has expired; start again");
+        let r = e.token_response(true);
+        assert_eq!(r.status, 400);
+        assert_eq!(r.www_authenticate, None);
+        let body: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(body["error"], "invalid_grant");
+        assert_eq!(body["error_description"], "the code has expired; start again");
+
+        let e = OAuthError::new(ErrorCode::InvalidClient, "unknown client");
+        let basic = e.token_response(true);
+        assert_eq!(basic.status, 401);
+        assert!(basic.www_authenticate.as_deref().unwrap().starts_with("Basic realm="));
+        let public = e.token_response(false);
+        assert_eq!(public.status, 401);
+        assert_eq!(public.www_authenticate, None);
+
+        assert_eq!(ErrorCode::ServerError.status(), 500);
+        assert_eq!(ErrorCode::TemporarilyUnavailable.status(), 503);
+        assert_eq!(ErrorCode::UnsupportedTokenType.status(), 400);
+        assert_eq!(ErrorCode::InvalidClientMetadata.status(), 400);
+        assert_eq!(ErrorCode::InvalidTarget.status(), 400);
+    }
+
+    #[test]
+    fn descriptions_on_the_wire_are_printable_ascii_without_quotes() {
+        let e = OAuthError::invalid_request("bad \"x\" \\ é\n\u{0}tab\tend…");
+        let wire = e.wire_description();
+        assert_eq!(wire, "bad 'x' / ???tab?end...");
+        assert!(wire
+            .bytes()
+            .all(|b| b == 0x20 || b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b)));
+        let body: Value = serde_json::from_str(&e.json_body()).unwrap();
+        assert_eq!(body["error_description"], wire.as_str());
+    }
+
+    #[test]
+    fn redirects_carry_error_state_and_iss_encoded_onto_any_query() {
+        let e = OAuthError::new(ErrorCode::InvalidScope, "unknown scope 'a&b'");
+        let issuer = "https://mcp.example.com";
+        let location = e.redirect_to(
+            "https://chatgpt.com/connector/oauth/abc?x=1",
+            Some("st ate&=+%"),
+            issuer,
+        );
+        let (base, query) = location.split_once('?').unwrap();
+        assert_eq!(base, "https://chatgpt.com/connector/oauth/abc");
+        assert!(query.starts_with("x=1&error=invalid_scope&"), "{query}");
+        let form = Form::parse(query.as_bytes()).unwrap();
+        assert_eq!(form.get("x"), Ok(Some("1")));
+        assert_eq!(form.get("error"), Ok(Some("invalid_scope")));
+        assert_eq!(form.get("error_description"), Ok(Some("unknown scope 'a&b'")));
+        assert_eq!(form.get("state"), Ok(Some("st ate&=+%")));
+        assert_eq!(form.get("iss"), Ok(Some(issuer)));
+
+        // No state sent, none returned; iss always (RFC 9207 §2).
+        let location = e.redirect_to("http://localhost:5555/callback", None, issuer);
+        let form = Form::parse(location.split_once('?').unwrap().1.as_bytes()).unwrap();
+        assert!(!form.contains("state"));
+        assert_eq!(form.get("iss"), Ok(Some(issuer)));
+    }
+
+    #[test]
+    fn page_errors_have_no_location() {
+        let page = AuthorizeError::Page(OAuthError::invalid_request("redirect_uri is not registered"));
+        assert_eq!(page.location("https://i.example"), None);
+        assert_eq!(page.error().code, ErrorCode::InvalidRequest);
+        let redirect = AuthorizeError::Redirect {
+            redirect_uri: "https://claude.ai/api/mcp/auth_callback".into(),
+            state: Some("s".into()),
+            error: OAuthError::new(ErrorCode::AccessDenied, "the user declined"),
+        };
+        let location = redirect.location("https://i.example").unwrap();
+        assert!(location.starts_with("https://claude.ai/api/mcp/auth_callback?error=access_denied&"));
+        assert!(location.ends_with("&state=s&iss=https%3A%2F%2Fi.example"), "{location}");
+        assert_eq!(redirect.to_string(), "access_denied: the user declined");
+    }
+
+    #[test]
+    fn a_form_error_is_an_invalid_request_naming_the_parameter() {
+        let e: OAuthError = form::FormError::Repeated { name: "code".into() }.into();
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
+        assert!(e.description.contains("'code'"));
+    }
+}
