@@ -18,7 +18,7 @@ pub const NOW: i64 = 1_800_000_000;
 pub type Check = fn(&[u8]);
 
 /// The targets, by name: the folder names under fuzz/seeds and fuzz/regressions.
-pub const TARGETS: [(&str, Check); 11] = [
+pub const TARGETS: [(&str, Check); 14] = [
     ("http_request", http_request),
     ("bearer_token", bearer_token),
     ("token_claims", token_claims),
@@ -30,6 +30,9 @@ pub const TARGETS: [(&str, Check); 11] = [
     ("skill_uri", skill_uri),
     ("jsonrpc_envelope", jsonrpc_envelope),
     ("calls_a_tool", calls_a_tool),
+    ("oauth_form", oauth_form),
+    ("oauth_authorization", oauth_authorization),
+    ("oauth_token", oauth_token),
 ];
 
 fn open_config() -> &'static Config {
@@ -589,5 +592,222 @@ pub fn skill_uri(data: &[u8]) {
                 "{k}: {v}"
             );
         }
+    }
+}
+
+/// A form body or query (src/oauth/form.rs): what the reader takes it reads back the same
+/// once re-encoded, within its bounds, and a lookup never panics.
+pub fn oauth_form(data: &[u8]) {
+    use mcp_worker::oauth::form::{self, Form, FormError};
+    match Form::parse(data) {
+        Ok(f) => {
+            assert!(data.len() <= form::MAX_BYTES);
+            assert!(f.pairs().len() <= form::MAX_PAIRS);
+            let again = f
+                .pairs()
+                .iter()
+                .map(|(n, v)| format!("{}={}", form::encode(n), form::encode(v)))
+                .collect::<Vec<_>>()
+                .join("&");
+            // A pair with an empty name and value ("=") re-encodes to "=" and reads back.
+            let back = Form::parse(again.as_bytes()).expect("re-encoded pairs read back");
+            assert_eq!(back.pairs(), f.pairs(), "the round trip changed the pairs");
+            for (name, _) in f.pairs() {
+                match f.get(name) {
+                    Ok(_) => assert_eq!(f.pairs().iter().filter(|(n, _)| n == name).count(), 1),
+                    Err(FormError::Repeated { .. }) => {}
+                    Err(e) => panic!("a lookup failed with {e:?}"),
+                }
+            }
+        }
+        Err(FormError::TooLarge) => assert!(data.len() > form::MAX_BYTES),
+        Err(FormError::Repeated { .. }) => panic!("parsing never looks for repeats"),
+        Err(e) => assert!(e.to_string().len() < 200, "{e}"),
+    }
+}
+
+/// What an OAuth error's description may be: short, and printable on the wire.
+fn oauth_description_ok(e: &mcp_worker::oauth::error::OAuthError) {
+    assert!(e.description.chars().count() < 400, "{e}");
+    assert!(!e.description.chars().any(char::is_control), "{e}");
+    let body: Value = serde_json::from_str(&e.json_body()).expect("an error body is JSON");
+    assert_eq!(body["error"], e.code.as_str());
+}
+
+/// An authorization request's query, checked against one client (a ChatGPT-like https
+/// redirect and Claude Code's portless loopback ones) and a server with two scopes and two
+/// resources. What it accepts is bound to what the client registered and the server
+/// serves; what it redirects goes only to a registered redirect URI, with a code the
+/// authorization endpoint may send.
+pub fn oauth_authorization(data: &[u8]) {
+    use mcp_worker::oauth::error::AuthorizeError;
+    use mcp_worker::oauth::form::Form;
+    use mcp_worker::oauth::request::{
+        read_authorization, ClientAuthMethod, ClientView, ServerView,
+    };
+    use mcp_worker::oauth::{pkce, redirect};
+
+    let redirects = [
+        "https://chatgpt.com/connector/oauth/abc123".to_owned(),
+        "http://localhost/callback".to_owned(),
+        "http://127.0.0.1/callback".to_owned(),
+    ];
+    let grants = ["authorization_code".to_owned()];
+    let scopes = ["notes:read".to_owned(), "notes:write".to_owned()];
+    let resources = [
+        "https://mcp.example.com/mcp".to_owned(),
+        "https://mcp.example.com/mcp/".to_owned(),
+    ];
+    let server = ServerView {
+        resources: &resources,
+        scopes: &scopes,
+    };
+    let unchecked = match read_authorization(data) {
+        Ok(u) => u,
+        Err(e) => {
+            assert!(
+                matches!(e, AuthorizeError::Page(_)),
+                "stage 1 only refuses on the page"
+            );
+            return oauth_description_ok(e.error());
+        }
+    };
+    let client_id = unchecked.client_id().to_owned();
+    let client = ClientView {
+        client_id: &client_id,
+        redirect_uris: &redirects,
+        grant_types: &grants,
+        auth_method: ClientAuthMethod::None,
+    };
+    let registered = |uri: &str| redirects.iter().any(|r| redirect::matches(r, uri));
+    let sent = Form::parse(data).expect("stage 1 read it");
+    let state = sent.get("state").expect("not repeated").map(str::to_owned);
+    match unchecked.check(&client, &server) {
+        Ok(r) => {
+            assert!(registered(&r.redirect_uri), "{}", r.redirect_uri);
+            assert_eq!(r.state, state);
+            assert!(pkce::check_challenge(&r.code_challenge).is_ok());
+            assert!(
+                r.scopes.iter().all(|s| scopes.contains(s)),
+                "{:?}",
+                r.scopes
+            );
+            if let Some(res) = &r.resource {
+                assert!(resources.contains(res), "{res}");
+            }
+            assert_eq!(sent.get("response_type"), Ok(Some("code")));
+            assert_eq!(sent.get("code_challenge_method"), Ok(Some("S256")));
+        }
+        Err(AuthorizeError::Page(e)) => oauth_description_ok(&e),
+        Err(e @ AuthorizeError::Redirect { .. }) => {
+            let AuthorizeError::Redirect {
+                redirect_uri,
+                state: s,
+                error,
+            } = &e
+            else {
+                unreachable!()
+            };
+            assert!(registered(redirect_uri), "redirected to {redirect_uri}");
+            assert!(error.code.is_authorization_response(), "{error}");
+            assert_eq!(s, &state);
+            oauth_description_ok(error);
+            let location = e.location("https://mcp.example.com").expect("a redirect");
+            let (_, query) = location.split_once('?').expect("a query");
+            let back = Form::parse(query.as_bytes()).expect("the location's query reads back");
+            assert_eq!(back.get("error"), Ok(Some(error.code.as_str())));
+            assert_eq!(back.get("iss"), Ok(Some("https://mcp.example.com")));
+            assert_eq!(back.get("state").unwrap().map(str::to_owned), state);
+        }
+    }
+}
+
+/// A token (and revocation) request: the first line is the Authorization header's value
+/// (empty for none), the rest the POSTed body. Errors are answered as the token endpoint
+/// does; a secret the body carries (one long enough and marked with '^', so that no
+/// description's own words could hold it) is never repeated in a description; what stage
+/// 2 accepts has a well-formed verifier and one of the server's resources.
+pub fn oauth_token(data: &[u8]) {
+    use mcp_worker::oauth::form::Form;
+    use mcp_worker::oauth::request::{read_revocation, read_token, ClientView, Grant, ServerView};
+    use mcp_worker::oauth::{error::OAuthError, pkce};
+
+    let (head, body) = match data.iter().position(|&b| b == b'\n') {
+        Some(i) => (&data[..i], &data[i + 1..]),
+        None => (&[][..], data),
+    };
+    let head = String::from_utf8_lossy(head);
+    let authorization = (!head.is_empty()).then_some(head.as_ref());
+    let secrets: Vec<String> = Form::parse(body)
+        .map(|f| {
+            let pairs = f.pairs();
+            pairs
+                .iter()
+                .filter(|(n, v)| {
+                    [
+                        "code",
+                        "code_verifier",
+                        "client_secret",
+                        "refresh_token",
+                        "client_assertion",
+                        "token",
+                    ]
+                    .contains(&n.as_str())
+                        && v.len() >= 8
+                        && v.contains('^')
+                        && !pairs.iter().any(|(n2, v2)| {
+                            (n2 != n && v2.contains(v.as_str())) || n2.contains(v.as_str())
+                        })
+                })
+                .map(|(_, v)| v.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let refused = |e: &OAuthError| {
+        oauth_description_ok(e);
+        for s in &secrets {
+            assert!(!e.description.contains(s.as_str()), "a secret in {e}");
+        }
+        let answer = e.token_response(authorization.is_some());
+        assert!([400, 401].contains(&answer.status), "{}", answer.status);
+        assert_eq!(
+            answer.www_authenticate.is_some(),
+            answer.status == 401 && authorization.is_some()
+        );
+    };
+    if let Err(e) = read_revocation(body, authorization) {
+        refused(&e);
+    }
+    let unchecked = match read_token(body, authorization) {
+        Ok(u) => u,
+        Err(e) => return refused(&e),
+    };
+    let grants = ["authorization_code".to_owned(), "refresh_token".to_owned()];
+    let resources = ["https://mcp.example.com/mcp".to_owned()];
+    let id = unchecked
+        .client
+        .client_id()
+        .unwrap_or("from-the-assertion")
+        .to_owned();
+    let client = ClientView {
+        client_id: &id,
+        redirect_uris: &[],
+        grant_types: &grants,
+        auth_method: unchecked.client.method(),
+    };
+    let server = ServerView {
+        resources: &resources,
+        scopes: &[],
+    };
+    match unchecked.check(&client, &server) {
+        Ok(r) => {
+            if let Grant::AuthorizationCode { code_verifier, .. } = &r.grant {
+                assert!(pkce::check_verifier(code_verifier.expose()).is_ok());
+            }
+            if let Some(res) = &r.resource {
+                assert_eq!(res, &resources[0]);
+            }
+        }
+        Err(e) => refused(&e),
     }
 }
