@@ -18,7 +18,7 @@ pub const NOW: i64 = 1_800_000_000;
 pub type Check = fn(&[u8]);
 
 /// The targets, by name: the folder names under fuzz/seeds and fuzz/regressions.
-pub const TARGETS: [(&str, Check); 14] = [
+pub const TARGETS: [(&str, Check); 17] = [
     ("http_request", http_request),
     ("bearer_token", bearer_token),
     ("token_claims", token_claims),
@@ -33,6 +33,9 @@ pub const TARGETS: [(&str, Check); 14] = [
     ("oauth_form", oauth_form),
     ("oauth_authorization", oauth_authorization),
     ("oauth_token", oauth_token),
+    ("registration_request", registration_request),
+    ("metadata_document", metadata_document),
+    ("client_id_url", client_id_url),
 ];
 
 fn open_config() -> &'static Config {
@@ -809,5 +812,214 @@ pub fn oauth_token(data: &[u8]) {
             }
         }
         Err(e) => refused(&e),
+    }
+}
+
+/// What an OAuth `error_description` may hold (RFC 6749 §5.2), kept short.
+fn assert_description(text: &str) {
+    assert!(
+        !text.is_empty() && text.len() < 400,
+        "description: {text:?}"
+    );
+    assert!(
+        text.chars()
+            .all(|c| (' '..='~').contains(&c) && c != '"' && c != '\\'),
+        "not error_description characters: {text:?}"
+    );
+}
+
+/// Checks what a registered or documented client holds, whatever the input was.
+fn assert_client_sound(c: &mcp_worker::oauth::client::Client) {
+    use mcp_worker::oauth::client::{self as oc, AuthMethod, FetchPolicy, GrantType};
+    use mcp_worker::oauth::redirect::check_registered;
+    assert!((1..=oc::MAX_REDIRECT_URIS).contains(&c.redirect_uris.len()));
+    for uri in &c.redirect_uris {
+        assert_eq!(check_registered(uri), Ok(()), "{uri}");
+    }
+    assert!(c.grant_types.contains(&GrantType::AuthorizationCode));
+    if let Some(name) = &c.client_name {
+        assert!(!name.trim().is_empty() && name.chars().count() <= oc::MAX_NAME_CHARS);
+        assert!(!name.chars().any(char::is_control), "{name:?}");
+    }
+    assert_eq!(c.secret_hash.is_some(), c.auth_method.uses_secret());
+    assert_eq!(c.keys.is_some(), c.auth_method == AuthMethod::PrivateKeyJwt);
+    let back = oc::Client::from_record(&c.to_record(), FetchPolicy::PUBLIC);
+    assert_eq!(
+        back.as_ref(),
+        Ok(c),
+        "the stored record reads back differently"
+    );
+}
+
+/// A registration request body (RFC 7591): an accepted one registers only what the rules
+/// allow, under an id that is never a URL, with a secret exactly when its method uses one;
+/// a refusal says why in `error_description` characters.
+pub fn registration_request(data: &[u8]) {
+    use mcp_worker::oauth::client::{self as oc, FetchPolicy};
+    let registration = match oc::read_registration(data, FetchPolicy::PUBLIC) {
+        Ok(r) => r,
+        Err(e) => return assert_description(&e.description),
+    };
+    assert!(data.len() <= oc::MAX_REGISTRATION_BYTES);
+    let issued = registration.issue(NOW).expect("the host's CSPRNG");
+    let c = &issued.client;
+    assert!(!oc::is_metadata_url(&c.client_id), "{}", c.client_id);
+    assert_client_sound(c);
+    assert_eq!(issued.secret().is_some(), c.auth_method.uses_secret());
+    if let Some(secret) = issued.secret() {
+        assert!(c.secret_matches(secret));
+        assert!(
+            !format!("{issued:?}").contains(secret),
+            "Debug shows the secret"
+        );
+    }
+    let answer = issued.response();
+    assert_eq!(answer["client_id"], c.client_id.as_str());
+    assert_eq!(answer["client_id_issued_at"], NOW);
+    assert_eq!(
+        answer.get("client_secret_expires_at").is_some(),
+        issued.secret().is_some()
+    );
+}
+
+/// A fetched metadata document: a first line with the `client_id` URL it was fetched
+/// from, a second with its `Cache-Control` (empty: none), then the body. An accepted
+/// document names exactly that URL, holds no secret, uses `none` or `private_key_jwt`,
+/// and is cached within bounds; the same body with any status but 200 is refused.
+pub fn metadata_document(data: &[u8]) {
+    use mcp_worker::oauth::client::{self as oc, AuthMethod, FetchPolicy, Fetched, Source};
+    let mut parts = data.splitn(3, |&b| b == b'\n');
+    let url = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let header = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let body = parts.next().unwrap_or_default();
+    let cache_control = (!header.is_empty()).then_some(header.as_str());
+    let secs = oc::cache_lifetime(cache_control);
+    assert!(secs == 0 || (oc::MIN_CACHE_SECS..=oc::MAX_CACHE_SECS).contains(&secs));
+    if header.to_ascii_lowercase().contains("no-store") {
+        assert_eq!(secs, 0, "cached despite no-store");
+    }
+    let read = |status| {
+        let fetched = Fetched {
+            status,
+            cache_control,
+            body,
+        };
+        oc::read_metadata_document(&url, &fetched, FetchPolicy::PUBLIC)
+    };
+    for status in [302, 404] {
+        assert_description(&read(status).expect_err("only 200 is read"));
+    }
+    let resolved = match read(200) {
+        Ok(r) => r,
+        Err(why) => return assert_description(&why),
+    };
+    assert_eq!(oc::check_client_id_url(&url, FetchPolicy::PUBLIC), Ok(()));
+    assert!(body.len() <= oc::MAX_DOCUMENT_BYTES);
+    assert_eq!(resolved.cache_secs, secs);
+    let c = &resolved.client;
+    assert_eq!(c.client_id, url);
+    assert_eq!(c.source, Source::MetadataDocument);
+    assert!(matches!(
+        c.auth_method,
+        AuthMethod::None | AuthMethod::PrivateKeyJwt
+    ));
+    assert!(c.client_name.is_some());
+    assert_client_sound(c);
+    let doc: Value = serde_json::from_slice(body).expect("accepted, so JSON");
+    assert_eq!(doc["client_id"], url.as_str());
+    for field in ["client_secret", "client_secret_expires_at"] {
+        assert!(doc.get(field).is_none(), "accepted a document with {field}");
+    }
+}
+
+/// A `client_id` URL: one accepted for fetching is `https` with a path, nothing a URL
+/// parser rewrites, and a host that is a DNS name or a public address by std's own
+/// tests of special addresses; the loopback switch only ever allows more.
+pub fn client_id_url(data: &[u8]) {
+    use mcp_worker::oauth::client::{self as oc, FetchPolicy};
+    use std::net::{Ipv4Addr, Ipv6Addr};
+    let Ok(url) = std::str::from_utf8(data) else {
+        return;
+    };
+    let public = oc::check_client_id_url(url, FetchPolicy::PUBLIC);
+    let dev = oc::check_client_id_url(url, FetchPolicy::LOOPBACK);
+    for refusal in [&public, &dev].into_iter().filter_map(|r| r.as_ref().err()) {
+        assert_description(refusal);
+    }
+    if public.is_err() {
+        return;
+    }
+    assert!(
+        dev.is_ok(),
+        "the loopback switch refused what public allows"
+    );
+    assert!(oc::is_metadata_url(url));
+    assert!(url.len() <= oc::MAX_CLIENT_ID_URL);
+    assert!(
+        !url.contains(['#', '?', '\\'])
+            && !url.chars().any(|c| c.is_whitespace() || c.is_control()),
+        "{url}"
+    );
+    let after = url.strip_prefix("https://").expect("https");
+    let (authority, path) = after.split_at(after.find('/').expect("a path"));
+    assert!(path.len() > 1 && !authority.contains('@'), "{url}");
+    for segment in path.split('/') {
+        let s = segment.to_ascii_lowercase().replace("%2e", ".");
+        assert!(s != "." && s != "..", "a dot segment in {url}");
+    }
+    let host = match authority.rfind(':') {
+        Some(i) if !authority[i..].contains(']') => &authority[..i],
+        _ => authority,
+    };
+    assert!(
+        host != "localhost" && !host.ends_with(".localhost"),
+        "{url}"
+    );
+    if let Some(v6) = host.strip_prefix('[') {
+        let ip: Ipv6Addr = v6.trim_end_matches(']').parse().expect("an IPv6 address");
+        let s = ip.segments();
+        assert!(
+            !ip.is_loopback()
+                && !ip.is_unspecified()
+                && !ip.is_multicast()
+                && !ip.is_unique_local()
+                && !ip.is_unicast_link_local()
+                && ip.to_ipv4_mapped().is_none()
+                && ip.to_ipv4().is_none()
+                && s[0] & 0xe000 == 0x2000
+                && s[0] != 0x2002
+                && !(s[0] == 0x2001 && s[1] == 0x0db8),
+            "special IPv6 host in {url}"
+        );
+    } else if host
+        .rsplit('.')
+        .next()
+        .is_some_and(|l| !l.starts_with(|c: char| c.is_ascii_lowercase()))
+    {
+        // What a URL parser reads as an IPv4 address must be one, written canonically.
+        let ip: Ipv4Addr = host.parse().expect("a dotted-decimal IPv4 address");
+        assert_eq!(ip.to_string(), host);
+        let [a, b, ..] = ip.octets();
+        assert!(
+            !ip.is_private()
+                && !ip.is_loopback()
+                && !ip.is_link_local()
+                && !ip.is_unspecified()
+                && !ip.is_multicast()
+                && !ip.is_broadcast()
+                && !ip.is_documentation()
+                && !(a == 100 && (64..128).contains(&b))
+                && a < 240
+                && a != 0,
+            "special IPv4 host in {url}"
+        );
+    } else {
+        assert!(
+            host.contains('.')
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.".contains(&b)),
+            "not a plain DNS name: {url}"
+        );
     }
 }
