@@ -18,7 +18,7 @@ pub const NOW: i64 = 1_800_000_000;
 pub type Check = fn(&[u8]);
 
 /// The targets, by name: the folder names under fuzz/seeds and fuzz/regressions.
-pub const TARGETS: [(&str, Check); 17] = [
+pub const TARGETS: [(&str, Check); 18] = [
     ("http_request", http_request),
     ("bearer_token", bearer_token),
     ("token_claims", token_claims),
@@ -36,6 +36,7 @@ pub const TARGETS: [(&str, Check); 17] = [
     ("registration_request", registration_request),
     ("metadata_document", metadata_document),
     ("client_id_url", client_id_url),
+    ("grant_token", grant_token),
 ];
 
 fn open_config() -> &'static Config {
@@ -1022,4 +1023,26 @@ pub fn client_id_url(data: &[u8]) {
             "not a plain DNS name: {url}"
         );
     }
+}
+
+/// A code or refresh token as the token and revocation endpoints read it, before it is
+/// routed to its grant's object: whatever reads as a token reads back as the same text
+/// (one spelling per token), names a grant id that reads back too, and its `Debug`
+/// shows no secret.
+pub fn grant_token(data: &[u8]) {
+    use mcp_worker::oauth::grant::{GrantId, OpaqueToken};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Some(token) = OpaqueToken::parse(text) else {
+        return;
+    };
+    assert_eq!(token.reveal(), text, "a token reads back as sent");
+    let id = token.grant_id();
+    assert_eq!(GrantId::parse(id.as_str()).as_ref(), Some(id));
+    let (_, secret) = text.split_once('.').expect("a token has a dot");
+    assert!(
+        !format!("{token:?}").contains(secret),
+        "Debug shows the secret"
+    );
 }
