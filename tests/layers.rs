@@ -211,7 +211,8 @@ fn targets(line: &str, path: &[String]) -> Vec<String> {
             }
             (r, ups >= path.len())
         } else {
-            i += 1;
+            // To the next character, not byte: the code may hold any text.
+            i += rest.chars().next().map_or(1, char::len_utf8);
             continue;
         };
         if ok {
@@ -387,6 +388,7 @@ fn the_scanner_sees_what_it_must() {
     assert_eq!(targets("use super::super::log::X;", &path), ["log"]);
     assert!(targets("use super::Context;", &path).is_empty());
     assert!(targets("notcrate::x", &path).is_empty());
+    assert_eq!(targets("let c = '…'; crate::a", &path), ["a"]);
     let code = code_lines(
         "use crate::a; // crate::b\nlet s = \"crate::c\";\n#[cfg(test)]\nmod tests {\n    use crate::d;\n}\nuse crate::e;",
     );

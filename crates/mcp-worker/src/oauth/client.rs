@@ -13,10 +13,6 @@
 //! client's own text, in the characters an `error_description` may hold (RFC 6749 §5.2),
 //! and never a secret.
 
-// Nothing in the worker calls these until the HTTP wiring serves them; the host tests
-// and fuzz targets use all of it.
-#![cfg_attr(target_arch = "wasm32", allow(dead_code))]
-
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -120,7 +116,10 @@ impl AuthMethod {
 
     /// Whether the client holds a secret this server issued.
     pub const fn uses_secret(self) -> bool {
-        matches!(self, AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost)
+        matches!(
+            self,
+            AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
+        )
     }
 }
 
@@ -272,7 +271,10 @@ impl Client {
             return false;
         };
         let hash: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-        hash.iter().zip(stored).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        hash.iter()
+            .zip(stored)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
     }
 
     /// The registered client metadata (RFC 7591 §2 names), as a registration answer
@@ -357,13 +359,17 @@ impl Client {
                     .and_then(|s| Base64UrlUnpadded::decode(s, &mut hash).ok())
                     .map(<[u8]>::len);
                 if decoded != Some(32) {
-                    return Err("a client record's client_secret_sha256 is 32 bytes, base64url".into());
+                    return Err(
+                        "a client record's client_secret_sha256 is 32 bytes, base64url".into(),
+                    );
                 }
                 Some(hash)
             }
         };
         if secret_hash.is_some() != meta.auth_method.uses_secret() {
-            return Err("a client record holds a secret hash exactly when its method uses a secret".into());
+            return Err(
+                "a client record holds a secret hash exactly when its method uses a secret".into(),
+            );
         }
         let source = match m.get("source").and_then(Value::as_str) {
             Some("registration") => {
@@ -386,7 +392,9 @@ impl Client {
                 }
                 Source::MetadataDocument
             }
-            _ => return Err("a client record's source is registration or metadata_document".into()),
+            _ => {
+                return Err("a client record's source is registration or metadata_document".into())
+            }
         };
         Ok(meta.into_client(client_id, secret_hash, source))
     }
@@ -764,9 +772,7 @@ fn check_name(name: &str) -> Result<String, RegistrationError> {
             "client_name is at most {MAX_NAME_CHARS} characters"
         )));
     }
-    let bidi = |c: char| {
-        matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
+    let bidi = |c: char| matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
     if name.chars().any(|c| c.is_control() || bidi(c)) {
         return Err(RegistrationError::metadata(
             "client_name is plain text: remove control and text-direction characters",
@@ -941,10 +947,14 @@ fn parse_https<'a>(url: &'a str, what: &str) -> Result<HttpsUrl<'a>, String> {
         });
     }
     let b = url.as_bytes();
-    let escapes_ok = b.iter().enumerate().filter(|(_, &c)| c == b'%').all(|(i, _)| {
-        b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-            && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
-    });
+    let escapes_ok = b
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c == b'%')
+        .all(|(i, _)| {
+            b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+        });
     if !escapes_ok {
         return Err(format!("{what}: each % starts an escape of two hex digits"));
     }
@@ -957,7 +967,9 @@ fn parse_https<'a>(url: &'a str, what: &str) -> Result<HttpsUrl<'a>, String> {
     let end = after.find(['/', '?']).unwrap_or(after.len());
     let (authority, rest) = after.split_at(end);
     if authority.contains('@') {
-        return Err(format!("{what} has no user name or password before its host"));
+        return Err(format!(
+            "{what} has no user name or password before its host"
+        ));
     }
     // An IPv6 literal holds colons of its own: the port follows its closing bracket.
     let (host, port) = match authority.rfind(':') {
@@ -1000,13 +1012,13 @@ fn is_dot_segment(segment: &str) -> bool {
 pub fn check_client_id_url(client_id: &str, policy: FetchPolicy) -> Result<(), String> {
     const WHAT: &str = "a client_id URL";
     if client_id.len() > MAX_CLIENT_ID_URL {
-        return Err(format!(
-            "{WHAT} is at most {MAX_CLIENT_ID_URL} characters"
-        ));
+        return Err(format!("{WHAT} is at most {MAX_CLIENT_ID_URL} characters"));
     }
     let url = parse_https(client_id, WHAT)?;
     if url.query.is_some() {
-        return Err(format!("{WHAT} has no query ('?'): name the document by its path (section 3)"));
+        return Err(format!(
+            "{WHAT} has no query ('?'): name the document by its path (section 3)"
+        ));
     }
     if url.path.is_empty() || url.path == "/" {
         return Err(format!(
@@ -1301,7 +1313,11 @@ pub fn cache_lifetime(cache_control: Option<&str>) -> u32 {
                     .unwrap_or(v)
             });
             match value {
-                Some(v) if max_age.is_none() && !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(v)
+                    if max_age.is_none()
+                        && !v.is_empty()
+                        && v.bytes().all(|b| b.is_ascii_digit()) =>
+                {
                     max_age = Some(v.parse().unwrap_or(u64::MAX));
                 }
                 _ => return 0,
@@ -1367,7 +1383,9 @@ pub fn check_assertion_claims(
     }
     let ours = |a: &Value| a.as_str().is_some_and(|a| audiences.contains(&a));
     let audience_ok = match claims.get("aud") {
-        Some(Value::Array(list)) => !list.is_empty() && list.len() <= MAX_NAMES && list.iter().all(ours),
+        Some(Value::Array(list)) => {
+            !list.is_empty() && list.len() <= MAX_NAMES && list.iter().all(ours)
+        }
         Some(aud) => ours(aud),
         None => false,
     };
@@ -1388,12 +1406,18 @@ pub fn check_assertion_claims(
     }
     if let Some(nbf) = time_claim(claims, "nbf")? {
         if nbf > now.saturating_add(ASSERTION_LEEWAY) {
-            return Err("the client assertion is not valid yet (nbf is ahead): check the client's clock".into());
+            return Err(
+                "the client assertion is not valid yet (nbf is ahead): check the client's clock"
+                    .into(),
+            );
         }
     }
     if let Some(iat) = time_claim(claims, "iat")? {
         if iat > now.saturating_add(ASSERTION_LEEWAY) {
-            return Err("the client assertion was issued in the future (iat): check the client's clock".into());
+            return Err(
+                "the client assertion was issued in the future (iat): check the client's clock"
+                    .into(),
+            );
         }
         if iat < now.saturating_sub(MAX_ASSERTION_LIFETIME + ASSERTION_LEEWAY) {
             return Err(format!(
@@ -1507,9 +1531,15 @@ mod tests {
         assert_eq!(r["client_id"], c.client_id.as_str());
         assert_eq!(r["client_id_issued_at"], NOW);
         assert_eq!(r["token_endpoint_auth_method"], "none");
-        assert_eq!(r["grant_types"], json!(["authorization_code", "refresh_token"]));
+        assert_eq!(
+            r["grant_types"],
+            json!(["authorization_code", "refresh_token"])
+        );
         assert_eq!(r["response_types"], json!(["code"]));
-        assert_eq!(r["redirect_uris"], json!(["https://claude.ai/api/mcp/auth_callback"]));
+        assert_eq!(
+            r["redirect_uris"],
+            json!(["https://claude.ai/api/mcp/auth_callback"])
+        );
         assert_eq!(r["client_name"], "Claude");
         assert!(r.get("client_secret").is_none());
         assert!(r.get("client_secret_expires_at").is_none());
@@ -1587,31 +1617,48 @@ mod tests {
                 .extend(extra.as_object().unwrap().clone());
             body
         };
-        let issued = register(with(json!({"jwks_uri": "https://app.example.com/jwks.json"})))
-            .unwrap()
-            .issue(NOW)
-            .unwrap();
+        let issued = register(with(
+            json!({"jwks_uri": "https://app.example.com/jwks.json"}),
+        ))
+        .unwrap()
+        .issue(NOW)
+        .unwrap();
         assert_eq!(
             issued.client.keys,
             Some(ClientKeys::Uri("https://app.example.com/jwks.json".into()))
         );
         assert_eq!(issued.secret(), None);
-        assert_eq!(issued.response()["jwks_uri"], "https://app.example.com/jwks.json");
+        assert_eq!(
+            issued.response()["jwks_uri"],
+            "https://app.example.com/jwks.json"
+        );
         // A registration does not get the document's fallback to `none`.
         assert!(!issued.client.accepts_auth(AuthMethod::None));
 
         let set = json!({"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB", "kid": "1"}]});
-        let inline = register(with(json!({"jwks": set}))).unwrap().issue(NOW).unwrap();
+        let inline = register(with(json!({"jwks": set})))
+            .unwrap()
+            .issue(NOW)
+            .unwrap();
         assert_eq!(inline.client.keys, Some(ClientKeys::Set(set.clone())));
         assert_eq!(inline.response()["jwks"], set);
 
         for (extra, says) in [
             (json!({}), "jwks_uri (an https URL) or jwks"),
-            (json!({"jwks_uri": "http://app.example.com/jwks"}), "https://"),
-            (json!({"jwks_uri": "https://169.254.169.254/keys"}), "special-use"),
+            (
+                json!({"jwks_uri": "http://app.example.com/jwks"}),
+                "https://",
+            ),
+            (
+                json!({"jwks_uri": "https://169.254.169.254/keys"}),
+                "special-use",
+            ),
             (json!({"jwks_uri": "https://localhost/keys"}), "localhost"),
             (json!({"jwks_uri": 7}), "jwks_uri is a string"),
-            (json!({"jwks_uri": "https://a.example.com/k", "jwks": set}), "not both"),
+            (
+                json!({"jwks_uri": "https://a.example.com/k", "jwks": set}),
+                "not both",
+            ),
             (json!({"jwks": {"keys": []}}), "1 to 10 keys"),
             (json!({"jwks": [1]}), "keys array"),
             (json!({"jwks": {"keys": [{"n": "x"}]}}), "kty"),
@@ -1619,13 +1666,18 @@ mod tests {
                 json!({"jwks": {"keys": [{"kty": "RSA", "n": "x", "e": "AQAB", "d": "secret"}]}}),
                 "public keys only",
             ),
-            (json!({"jwks": {"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}}), "public keys only"),
+            (
+                json!({"jwks": {"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}}),
+                "public keys only",
+            ),
         ] {
             refused_metadata(with(extra), says);
         }
         // The document's own fetch guard applies in development too, but for the loopback.
         let dev = read_registration(
-            with(json!({"jwks_uri": "https://127.0.0.1:8788/jwks"})).to_string().as_bytes(),
+            with(json!({"jwks_uri": "https://127.0.0.1:8788/jwks"}))
+                .to_string()
+                .as_bytes(),
             FetchPolicy::LOOPBACK,
         );
         assert!(dev.is_ok());
@@ -1660,32 +1712,75 @@ mod tests {
                 .grant_types
         };
         assert_eq!(
-            kept(json!(["refresh_token", "authorization_code", "refresh_token"])),
+            kept(json!([
+                "refresh_token",
+                "authorization_code",
+                "refresh_token"
+            ])),
             [GrantType::AuthorizationCode, GrantType::RefreshToken]
         );
         // Grants this server does not issue are dropped, and the answer says what is kept.
         assert_eq!(
-            kept(json!(["authorization_code", "client_credentials", "implicit", "password"])),
+            kept(json!([
+                "authorization_code",
+                "client_credentials",
+                "implicit",
+                "password"
+            ])),
             [GrantType::AuthorizationCode]
         );
-        let issued = register(with(json!(["authorization_code", "client_credentials"]), json!(["code", "token"])))
-            .unwrap()
-            .issue(NOW)
-            .unwrap();
-        assert_eq!(issued.response()["grant_types"], json!(["authorization_code"]));
+        let issued = register(with(
+            json!(["authorization_code", "client_credentials"]),
+            json!(["code", "token"]),
+        ))
+        .unwrap()
+        .issue(NOW)
+        .unwrap();
+        assert_eq!(
+            issued.response()["grant_types"],
+            json!(["authorization_code"])
+        );
         assert_eq!(issued.response()["response_types"], json!(["code"]));
         assert!(issued.client.allows_grant(GrantType::AuthorizationCode));
         assert!(!issued.client.allows_grant(GrantType::RefreshToken));
 
         for (grants, responses, says) in [
-            (json!(["refresh_token"]), json!(["code"]), "includes authorization_code"),
-            (json!(["client_credentials"]), json!(["code"]), "includes authorization_code"),
+            (
+                json!(["refresh_token"]),
+                json!(["code"]),
+                "includes authorization_code",
+            ),
+            (
+                json!(["client_credentials"]),
+                json!(["code"]),
+                "includes authorization_code",
+            ),
             (json!([]), json!(["code"]), "includes authorization_code"),
-            (json!(["authorization_code"]), json!(["token"]), "response_types includes code"),
-            (json!(["authorization_code"]), json!([]), "response_types includes code"),
-            (json!("authorization_code"), json!(["code"]), "grant_types is an array of strings"),
-            (json!(["authorization_code", 1]), json!(["code"]), "array of strings"),
-            (json!(vec!["authorization_code"; 17]), json!(["code"]), "at most 16"),
+            (
+                json!(["authorization_code"]),
+                json!(["token"]),
+                "response_types includes code",
+            ),
+            (
+                json!(["authorization_code"]),
+                json!([]),
+                "response_types includes code",
+            ),
+            (
+                json!("authorization_code"),
+                json!(["code"]),
+                "grant_types is an array of strings",
+            ),
+            (
+                json!(["authorization_code", 1]),
+                json!(["code"]),
+                "array of strings",
+            ),
+            (
+                json!(vec!["authorization_code"; 17]),
+                json!(["code"]),
+                "at most 16",
+            ),
         ] {
             refused_metadata(with(grants, responses), says);
         }
@@ -1693,7 +1788,8 @@ mod tests {
 
     #[test]
     fn every_redirect_uri_must_be_one_a_client_may_register() {
-        let with = |uris: Value| json!({"redirect_uris": uris, "token_endpoint_auth_method": "none"});
+        let with =
+            |uris: Value| json!({"redirect_uris": uris, "token_endpoint_auth_method": "none"});
         let many: Vec<String> = (0..=MAX_REDIRECT_URIS)
             .map(|i| format!("https://app.example.com/cb{i}"))
             .collect();
@@ -1703,8 +1799,14 @@ mod tests {
             (json!("https://app.example.com/cb"), "array of strings"),
             (json!([7]), "array of strings"),
             (json!(many), "at most 10"),
-            (json!(["javascript:alert(1)"]), "redirect_uris[0]: a redirect URI may not use the javascript: scheme"),
-            (json!(["https://ok.example.com/cb", "JavaScript:alert(1)"]), "redirect_uris[1]"),
+            (
+                json!(["javascript:alert(1)"]),
+                "redirect_uris[0]: a redirect URI may not use the javascript: scheme",
+            ),
+            (
+                json!(["https://ok.example.com/cb", "JavaScript:alert(1)"]),
+                "redirect_uris[1]",
+            ),
             (json!(["data:text/html,hi"]), "data"),
             (json!(["http://app.example.com/cb"]), "use https"),
             (json!(["https://app.example.com/cb#x"]), "fragment"),
@@ -1735,14 +1837,15 @@ mod tests {
         assert!(c.is_loopback_only());
         assert_eq!(c.only_redirect(), None);
         assert!(c.allows_redirect("http://127.0.0.1:49152/callback"));
-        assert!(register(with(json!(["cursor://anysphere.cursor-retrieval/oauth/callback"]))).is_ok());
+        assert!(register(with(json!([
+            "cursor://anysphere.cursor-retrieval/oauth/callback"
+        ])))
+        .is_ok());
     }
 
     #[test]
     fn names_are_bounded_plain_text() {
-        let with = |name: Value| {
-            json!({"client_name": name, "redirect_uris": ["https://a.example.com/cb"], "token_endpoint_auth_method": "none"})
-        };
+        let with = |name: Value| json!({"client_name": name, "redirect_uris": ["https://a.example.com/cb"], "token_endpoint_auth_method": "none"});
         let name_of = |name: &str| {
             register(with(json!(name)))
                 .unwrap()
@@ -1751,7 +1854,10 @@ mod tests {
                 .client
                 .client_name
         };
-        assert_eq!(name_of("  My <b>App</b> ").as_deref(), Some("My <b>App</b>"));
+        assert_eq!(
+            name_of("  My <b>App</b> ").as_deref(),
+            Some("My <b>App</b>")
+        );
         assert_eq!(name_of("Éditeur 日本").as_deref(), Some("Éditeur 日本"));
         assert!(name_of(&"n".repeat(MAX_NAME_CHARS)).is_some());
         for (name, says) in [
@@ -1770,11 +1876,12 @@ mod tests {
 
     #[test]
     fn application_type_is_optional_and_web_or_native() {
-        let with = |t: Value| {
-            json!({"application_type": t, "redirect_uris": ["http://localhost/cb"], "token_endpoint_auth_method": "none"})
-        };
+        let with = |t: Value| json!({"application_type": t, "redirect_uris": ["http://localhost/cb"], "token_endpoint_auth_method": "none"});
         let issued = register(with(json!("native"))).unwrap().issue(NOW).unwrap();
-        assert_eq!(issued.client.application_type, Some(ApplicationType::Native));
+        assert_eq!(
+            issued.client.application_type,
+            Some(ApplicationType::Native)
+        );
         assert_eq!(issued.response()["application_type"], "native");
         // Web with a loopback redirect: OIDC servers may refuse it; MCP asks not to.
         assert!(register(with(json!("web"))).is_ok());
@@ -1816,7 +1923,13 @@ mod tests {
         .unwrap();
         assert_eq!(c.secret(), None);
         let r = c.response().to_string();
-        for ignored in ["logo_uri", "client_uri", "scope", "software_statement", "chosen"] {
+        for ignored in [
+            "logo_uri",
+            "client_uri",
+            "scope",
+            "software_statement",
+            "chosen",
+        ] {
             assert!(!r.contains(ignored), "{ignored} in {r}");
         }
     }
@@ -1852,12 +1965,19 @@ mod tests {
             "https://[2606:4700:4700::1111]/client.json",
             "https://a-b.example.co.uk/.well-known/client",
         ] {
-            assert_eq!(check_client_id_url(good, FetchPolicy::PUBLIC), Ok(()), "{good}");
+            assert_eq!(
+                check_client_id_url(good, FetchPolicy::PUBLIC),
+                Ok(()),
+                "{good}"
+            );
             assert!(is_metadata_url(good), "{good}");
         }
         for (bad, says) in [
             ("http://app.example.com/client.json", "starts with https://"),
-            ("HTTPS://app.example.com/client.json", "starts with https://"),
+            (
+                "HTTPS://app.example.com/client.json",
+                "starts with https://",
+            ),
             ("https:/app.example.com/client.json", "starts with https://"),
             ("https://app.example.com", "has a path"),
             ("https://app.example.com/", "has a path"),
@@ -1865,13 +1985,34 @@ mod tests {
             ("https://app.example.com/client.json?v=2", "no query"),
             ("https://app.example.com/client.json#me", "no fragment"),
             ("https://user@app.example.com/client.json", "no user name"),
-            ("https://user:pw@app.example.com/client.json", "no user name"),
-            ("https://app.example.com/a/../client.json", "'..' path segments"),
-            ("https://app.example.com/./client.json", "'..' path segments"),
-            ("https://app.example.com/client.json/..", "'..' path segments"),
-            ("https://app.example.com/a/%2e%2e/client.json", "'..' path segments"),
-            ("https://app.example.com/a/%2E/client.json", "'..' path segments"),
-            ("https://app.example.com/a/.%2E/client.json", "'..' path segments"),
+            (
+                "https://user:pw@app.example.com/client.json",
+                "no user name",
+            ),
+            (
+                "https://app.example.com/a/../client.json",
+                "'..' path segments",
+            ),
+            (
+                "https://app.example.com/./client.json",
+                "'..' path segments",
+            ),
+            (
+                "https://app.example.com/client.json/..",
+                "'..' path segments",
+            ),
+            (
+                "https://app.example.com/a/%2e%2e/client.json",
+                "'..' path segments",
+            ),
+            (
+                "https://app.example.com/a/%2E/client.json",
+                "'..' path segments",
+            ),
+            (
+                "https://app.example.com/a/.%2E/client.json",
+                "'..' path segments",
+            ),
             ("https://app.example.com\\@evil.example/x", "percent-encode"),
             ("https://app.example.com/a b", "no space"),
             ("https://app.example.com/a\tb", "no space"),
@@ -1983,20 +2124,51 @@ mod tests {
             let err = check_client_id_url(&url, FetchPolicy::PUBLIC).unwrap_err();
             assert_describable(&err);
             let dev = check_client_id_url(&url, FetchPolicy::LOOPBACK);
-            let loopback = ["localhost", "app.localhost", "127.0.0.1", "127.255.255.254", "[::1]"];
+            let loopback = [
+                "localhost",
+                "app.localhost",
+                "127.0.0.1",
+                "127.255.255.254",
+                "[::1]",
+            ];
             assert_eq!(dev.is_ok(), loopback.contains(&host), "{host}: {dev:?}");
         }
-        for public in ["1.1.1.1", "8.8.8.8", "100.63.255.255", "100.128.0.0", "172.32.0.1", "[2606:4700::1111]", "[2a00:1450:4001:80b::200e]"] {
-            assert_eq!(check_fetch_host(public, FetchPolicy::PUBLIC), Ok(()), "{public}");
+        for public in [
+            "1.1.1.1",
+            "8.8.8.8",
+            "100.63.255.255",
+            "100.128.0.0",
+            "172.32.0.1",
+            "[2606:4700::1111]",
+            "[2a00:1450:4001:80b::200e]",
+        ] {
+            assert_eq!(
+                check_fetch_host(public, FetchPolicy::PUBLIC),
+                Ok(()),
+                "{public}"
+            );
         }
     }
 
     #[test]
     fn only_http_like_ids_are_taken_for_urls() {
-        for url in ["https://a.example.com/c", "HTTPS://a", "http://localhost/c", "Http:x"] {
+        for url in [
+            "https://a.example.com/c",
+            "HTTPS://a",
+            "http://localhost/c",
+            "Http:x",
+        ] {
             assert!(is_metadata_url(url), "{url}");
         }
-        for id in ["", "abc", "AbC-123_xyz0123456789a", "https", "ftp://a/b", "é://", "urn:x"] {
+        for id in [
+            "",
+            "abc",
+            "AbC-123_xyz0123456789a",
+            "https",
+            "ftp://a/b",
+            "é://",
+            "urn:x",
+        ] {
             assert!(!is_metadata_url(id), "{id}");
         }
     }
@@ -2062,7 +2234,9 @@ mod tests {
         assert!(!c.accepts_auth(AuthMethod::ClientSecretPost));
         assert_eq!(
             c.keys,
-            Some(ClientKeys::Uri("https://chatgpt.com/oauth/jwks.json".into()))
+            Some(ClientKeys::Uri(
+                "https://chatgpt.com/oauth/jwks.json".into()
+            ))
         );
         assert_eq!(c.secret_hash, None);
         assert!(c.allows_grant(GrantType::RefreshToken));
@@ -2104,7 +2278,10 @@ mod tests {
             };
             read_metadata_document(CLAUDE_CODE, &fetched, FetchPolicy::PUBLIC)
         };
-        assert_eq!(answer(200, body.as_bytes()).unwrap().cache_secs, DEFAULT_CACHE_SECS);
+        assert_eq!(
+            answer(200, body.as_bytes()).unwrap().cache_secs,
+            DEFAULT_CACHE_SECS
+        );
         for (status, says) in [
             (302, "redirect (302)"),
             (301, "redirect"),
@@ -2122,7 +2299,9 @@ mod tests {
         padded.resize(MAX_DOCUMENT_BYTES, b' ');
         assert!(answer(200, &padded).is_ok());
         padded.push(b' ');
-        assert!(answer(200, &padded).unwrap_err().contains("at most 5120 bytes"));
+        assert!(answer(200, &padded)
+            .unwrap_err()
+            .contains("at most 5120 bytes"));
         for junk in [&b""[..], b"{", b"<html>", b"\xff"] {
             assert!(answer(200, junk).unwrap_err().contains("not JSON"));
         }
@@ -2140,28 +2319,162 @@ mod tests {
         };
         let cc = claude_code_document;
         let cases: Vec<(Value, &str)> = vec![
-            (edit(cc(), &|m| { m.remove("client_id"); }), "has a client_id"),
-            (edit(cc(), &|m| { m.insert("client_id".into(), json!(7)); }), "has a client_id"),
-            (edit(cc(), &|m| { m.insert("client_id".into(), json!(format!("{CLAUDE_CODE}/"))); }), "not the URL"),
-            (edit(cc(), &|m| { m.insert("client_id".into(), json!("https://Claude.ai/oauth/claude-code-client-metadata")); }), "not the URL"),
-            (edit(cc(), &|m| { m.insert("client_id".into(), json!("https://evil.example/x")); }), "'https://evil.example/x'"),
-            (edit(cc(), &|m| { m.remove("client_name"); }), "client_name is required"),
-            (edit(cc(), &|m| { m.insert("client_name".into(), json!("")); }), "not blank"),
-            (edit(cc(), &|m| { m.insert("client_name".into(), json!("Claude\u{7}")); }), "plain text"),
-            (edit(cc(), &|m| { m.remove("redirect_uris"); }), "at least one"),
-            (edit(cc(), &|m| { m.insert("redirect_uris".into(), json!([])); }), "at least one"),
-            (edit(cc(), &|m| { m.insert("redirect_uris".into(), json!(["javascript:alert(document.domain)"])); }), "javascript"),
-            (edit(cc(), &|m| { m.insert("redirect_uris".into(), json!(["http://evil.example/callback"])); }), "use https"),
-            (edit(cc(), &|m| { m.insert("client_secret".into(), json!("s3cret")); }), "no client_secret"),
-            (edit(cc(), &|m| { m.insert("client_secret_expires_at".into(), json!(0)); }), "no client_secret_expires_at"),
-            (edit(cc(), &|m| { m.insert("token_endpoint_auth_method".into(), json!("client_secret_basic")); }), "shared secret"),
-            (edit(cc(), &|m| { m.insert("token_endpoint_auth_method".into(), json!("client_secret_post")); }), "shared secret"),
-            (edit(cc(), &|m| { m.insert("token_endpoint_auth_method".into(), json!("client_secret_jwt")); }), "none or private_key_jwt"),
-            (edit(cc(), &|m| { m.insert("grant_types".into(), json!(["refresh_token"])); }), "authorization_code"),
-            (edit(chatgpt_document(), &|m| { m.remove("jwks_uri"); }), "jwks_uri (an https URL) or jwks"),
-            (edit(chatgpt_document(), &|m| { m.insert("jwks_uri".into(), json!("http://chatgpt.com/oauth/jwks.json")); }), "https://"),
-            (edit(chatgpt_document(), &|m| { m.insert("jwks_uri".into(), json!("https://[::ffff:169.254.169.254]/jwks")); }), "special-use"),
-            (edit(chatgpt_document(), &|m| { m.insert("jwks_uri".into(), json!("https://0x7f.1/jwks")); }), "IPv4"),
+            (
+                edit(cc(), &|m| {
+                    m.remove("client_id");
+                }),
+                "has a client_id",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.insert("client_id".into(), json!(7));
+                }),
+                "has a client_id",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.insert("client_id".into(), json!(format!("{CLAUDE_CODE}/")));
+                }),
+                "not the URL",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.insert(
+                        "client_id".into(),
+                        json!("https://Claude.ai/oauth/claude-code-client-metadata"),
+                    );
+                }),
+                "not the URL",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.insert("client_id".into(), json!("https://evil.example/x"));
+                }),
+                "'https://evil.example/x'",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.remove("client_name");
+                }),
+                "client_name is required",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.insert("client_name".into(), json!(""));
+                }),
+                "not blank",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.insert("client_name".into(), json!("Claude\u{7}"));
+                }),
+                "plain text",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.remove("redirect_uris");
+                }),
+                "at least one",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.insert("redirect_uris".into(), json!([]));
+                }),
+                "at least one",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.insert(
+                        "redirect_uris".into(),
+                        json!(["javascript:alert(document.domain)"]),
+                    );
+                }),
+                "javascript",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.insert(
+                        "redirect_uris".into(),
+                        json!(["http://evil.example/callback"]),
+                    );
+                }),
+                "use https",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.insert("client_secret".into(), json!("s3cret"));
+                }),
+                "no client_secret",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.insert("client_secret_expires_at".into(), json!(0));
+                }),
+                "no client_secret_expires_at",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.insert(
+                        "token_endpoint_auth_method".into(),
+                        json!("client_secret_basic"),
+                    );
+                }),
+                "shared secret",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.insert(
+                        "token_endpoint_auth_method".into(),
+                        json!("client_secret_post"),
+                    );
+                }),
+                "shared secret",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.insert(
+                        "token_endpoint_auth_method".into(),
+                        json!("client_secret_jwt"),
+                    );
+                }),
+                "none or private_key_jwt",
+            ),
+            (
+                edit(cc(), &|m| {
+                    m.insert("grant_types".into(), json!(["refresh_token"]));
+                }),
+                "authorization_code",
+            ),
+            (
+                edit(chatgpt_document(), &|m| {
+                    m.remove("jwks_uri");
+                }),
+                "jwks_uri (an https URL) or jwks",
+            ),
+            (
+                edit(chatgpt_document(), &|m| {
+                    m.insert(
+                        "jwks_uri".into(),
+                        json!("http://chatgpt.com/oauth/jwks.json"),
+                    );
+                }),
+                "https://",
+            ),
+            (
+                edit(chatgpt_document(), &|m| {
+                    m.insert(
+                        "jwks_uri".into(),
+                        json!("https://[::ffff:169.254.169.254]/jwks"),
+                    );
+                }),
+                "special-use",
+            ),
+            (
+                edit(chatgpt_document(), &|m| {
+                    m.insert("jwks_uri".into(), json!("https://0x7f.1/jwks"));
+                }),
+                "IPv4",
+            ),
         ];
         let url_of = |doc: &Value| {
             if doc.get("token_endpoint_auth_methods_supported").is_some() {
@@ -2174,16 +2487,34 @@ mod tests {
             refused_document(url_of(doc), doc, says);
         }
         // Without a method named, a document's client is public (it can hold no secret).
-        let c = read(CLAUDE_CODE, &edit(cc(), &|m| { m.remove("token_endpoint_auth_method"); })).unwrap();
+        let c = read(
+            CLAUDE_CODE,
+            &edit(cc(), &|m| {
+                m.remove("token_endpoint_auth_method");
+            }),
+        )
+        .unwrap();
         assert_eq!(c.client.auth_method, AuthMethod::None);
         // An application_type another server knows is no reason to refuse a document.
-        assert!(read(CLAUDE_CODE, &edit(cc(), &|m| { m.insert("application_type".into(), json!("browser")); })).is_ok());
+        assert!(read(
+            CLAUDE_CODE,
+            &edit(cc(), &|m| {
+                m.insert("application_type".into(), json!("browser"));
+            })
+        )
+        .is_ok());
         // Inline keys do for private_key_jwt too.
         let inline = edit(chatgpt_document(), &|m| {
             m.remove("jwks_uri");
-            m.insert("jwks".into(), json!({"keys": [{"kty": "EC", "crv": "P-256", "x": "a", "y": "b"}]}));
+            m.insert(
+                "jwks".into(),
+                json!({"keys": [{"kty": "EC", "crv": "P-256", "x": "a", "y": "b"}]}),
+            );
         });
-        assert!(matches!(read(CHATGPT, &inline).unwrap().client.keys, Some(ClientKeys::Set(_))));
+        assert!(matches!(
+            read(CHATGPT, &inline).unwrap().client.keys,
+            Some(ClientKeys::Set(_))
+        ));
     }
 
     #[test]
@@ -2278,15 +2609,36 @@ mod tests {
             })
         );
         for ok in [
-            &(|m: &mut Map<String, Value>| { m.insert("aud".into(), json!(ISSUER)); }) as &dyn Fn(&mut Map<String, Value>),
-            &|m| { m.insert("aud".into(), json!([TOKEN_ENDPOINT])); },
-            &|m| { m.insert("aud".into(), json!([TOKEN_ENDPOINT, ISSUER])); },
-            &|m| { m.remove("iat"); },
-            &|m| { m.insert("iat".into(), json!(NOW + ASSERTION_LEEWAY)); },
-            &|m| { m.insert("nbf".into(), json!(NOW - 5)); },
-            &|m| { m.insert("exp".into(), json!(NOW as f64 + 30.5)); },
-            &|m| { m.insert("exp".into(), json!(NOW + MAX_ASSERTION_LIFETIME + ASSERTION_LEEWAY)); },
-            &|m| { m.insert("jti".into(), json!("j".repeat(MAX_JTI))); },
+            &(|m: &mut Map<String, Value>| {
+                m.insert("aud".into(), json!(ISSUER));
+            }) as &dyn Fn(&mut Map<String, Value>),
+            &|m| {
+                m.insert("aud".into(), json!([TOKEN_ENDPOINT]));
+            },
+            &|m| {
+                m.insert("aud".into(), json!([TOKEN_ENDPOINT, ISSUER]));
+            },
+            &|m| {
+                m.remove("iat");
+            },
+            &|m| {
+                m.insert("iat".into(), json!(NOW + ASSERTION_LEEWAY));
+            },
+            &|m| {
+                m.insert("nbf".into(), json!(NOW - 5));
+            },
+            &|m| {
+                m.insert("exp".into(), json!(NOW as f64 + 30.5));
+            },
+            &|m| {
+                m.insert(
+                    "exp".into(),
+                    json!(NOW + MAX_ASSERTION_LIFETIME + ASSERTION_LEEWAY),
+                );
+            },
+            &|m| {
+                m.insert("jti".into(), json!("j".repeat(MAX_JTI)));
+            },
         ] {
             assert!(assertion(ok).is_ok(), "{:?}", assertion(ok));
         }
@@ -2296,30 +2648,156 @@ mod tests {
     fn assertion_claims_are_refused_for_what_rfc_7523_section_3_forbids() {
         type Edit = &'static dyn Fn(&mut Map<String, Value>);
         let cases: [(Edit, &str); 24] = [
-            (&|m| { m.insert("iss".into(), json!("https://evil.example/c")); }, "iss is the client_id"),
-            (&|m| { m.remove("iss"); }, "iss is the client_id"),
-            (&|m| { m.insert("sub".into(), json!("someone")); }, "sub is the client_id"),
-            (&|m| { m.remove("sub"); }, "sub is the client_id"),
-            (&|m| { m.insert("aud".into(), json!("https://other.example/token")); }, "aud is"),
-            (&|m| { m.insert("aud".into(), json!(format!("{TOKEN_ENDPOINT}/"))); }, "aud is"),
-            (&|m| { m.insert("aud".into(), json!([TOKEN_ENDPOINT, "https://other.example"])); }, "aud is"),
-            (&|m| { m.insert("aud".into(), json!([])); }, "aud is"),
-            (&|m| { m.insert("aud".into(), json!(7)); }, "aud is"),
-            (&|m| { m.remove("aud"); }, "aud is"),
-            (&|m| { m.remove("exp"); }, "has an exp"),
-            (&|m| { m.insert("exp".into(), json!(NOW)); }, "expired"),
-            (&|m| { m.insert("exp".into(), json!(NOW - 1)); }, "expired"),
-            (&|m| { m.insert("exp".into(), json!(NOW + MAX_ASSERTION_LIFETIME + ASSERTION_LEEWAY + 1)); }, "at most 300 seconds ahead"),
-            (&|m| { m.insert("exp".into(), json!(i64::MAX)); }, "at most 300 seconds ahead"),
-            (&|m| { m.insert("exp".into(), json!("soon")); }, "exp is a number"),
-            (&|m| { m.insert("exp".into(), json!(1e300)); }, "exp is a number"),
-            (&|m| { m.insert("nbf".into(), json!(NOW + ASSERTION_LEEWAY + 1)); }, "not valid yet"),
-            (&|m| { m.insert("iat".into(), json!(NOW + ASSERTION_LEEWAY + 1)); }, "in the future"),
-            (&|m| { m.insert("iat".into(), json!(NOW - 3600)); }, "more than 300 seconds ago"),
-            (&|m| { m.remove("jti"); }, "has a jti"),
-            (&|m| { m.insert("jti".into(), json!("")); }, "has a jti"),
-            (&|m| { m.insert("jti".into(), json!("j".repeat(MAX_JTI + 1))); }, "has a jti"),
-            (&|m| { m.insert("jti".into(), json!("a\nb")); }, "has a jti"),
+            (
+                &|m| {
+                    m.insert("iss".into(), json!("https://evil.example/c"));
+                },
+                "iss is the client_id",
+            ),
+            (
+                &|m| {
+                    m.remove("iss");
+                },
+                "iss is the client_id",
+            ),
+            (
+                &|m| {
+                    m.insert("sub".into(), json!("someone"));
+                },
+                "sub is the client_id",
+            ),
+            (
+                &|m| {
+                    m.remove("sub");
+                },
+                "sub is the client_id",
+            ),
+            (
+                &|m| {
+                    m.insert("aud".into(), json!("https://other.example/token"));
+                },
+                "aud is",
+            ),
+            (
+                &|m| {
+                    m.insert("aud".into(), json!(format!("{TOKEN_ENDPOINT}/")));
+                },
+                "aud is",
+            ),
+            (
+                &|m| {
+                    m.insert(
+                        "aud".into(),
+                        json!([TOKEN_ENDPOINT, "https://other.example"]),
+                    );
+                },
+                "aud is",
+            ),
+            (
+                &|m| {
+                    m.insert("aud".into(), json!([]));
+                },
+                "aud is",
+            ),
+            (
+                &|m| {
+                    m.insert("aud".into(), json!(7));
+                },
+                "aud is",
+            ),
+            (
+                &|m| {
+                    m.remove("aud");
+                },
+                "aud is",
+            ),
+            (
+                &|m| {
+                    m.remove("exp");
+                },
+                "has an exp",
+            ),
+            (
+                &|m| {
+                    m.insert("exp".into(), json!(NOW));
+                },
+                "expired",
+            ),
+            (
+                &|m| {
+                    m.insert("exp".into(), json!(NOW - 1));
+                },
+                "expired",
+            ),
+            (
+                &|m| {
+                    m.insert(
+                        "exp".into(),
+                        json!(NOW + MAX_ASSERTION_LIFETIME + ASSERTION_LEEWAY + 1),
+                    );
+                },
+                "at most 300 seconds ahead",
+            ),
+            (
+                &|m| {
+                    m.insert("exp".into(), json!(i64::MAX));
+                },
+                "at most 300 seconds ahead",
+            ),
+            (
+                &|m| {
+                    m.insert("exp".into(), json!("soon"));
+                },
+                "exp is a number",
+            ),
+            (
+                &|m| {
+                    m.insert("exp".into(), json!(1e300));
+                },
+                "exp is a number",
+            ),
+            (
+                &|m| {
+                    m.insert("nbf".into(), json!(NOW + ASSERTION_LEEWAY + 1));
+                },
+                "not valid yet",
+            ),
+            (
+                &|m| {
+                    m.insert("iat".into(), json!(NOW + ASSERTION_LEEWAY + 1));
+                },
+                "in the future",
+            ),
+            (
+                &|m| {
+                    m.insert("iat".into(), json!(NOW - 3600));
+                },
+                "more than 300 seconds ago",
+            ),
+            (
+                &|m| {
+                    m.remove("jti");
+                },
+                "has a jti",
+            ),
+            (
+                &|m| {
+                    m.insert("jti".into(), json!(""));
+                },
+                "has a jti",
+            ),
+            (
+                &|m| {
+                    m.insert("jti".into(), json!("j".repeat(MAX_JTI + 1)));
+                },
+                "has a jti",
+            ),
+            (
+                &|m| {
+                    m.insert("jti".into(), json!("a\nb"));
+                },
+                "has a jti",
+            ),
         ];
         for (edit, says) in cases {
             let err = assertion(edit).unwrap_err();
@@ -2329,7 +2807,10 @@ mod tests {
         assert!(check_assertion_claims(&json!([1]), CHATGPT, &[ISSUER], NOW)
             .unwrap_err()
             .contains("JSON object"));
-        assert_eq!(ASSERTION_TYPE, "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+        assert_eq!(
+            ASSERTION_TYPE,
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+        );
     }
 
     #[test]
@@ -2353,7 +2834,11 @@ mod tests {
         let claude_code = read(CLAUDE_CODE, &claude_code_document()).unwrap().client;
         for client in [basic, jwt, chatgpt, claude_code] {
             let record = client.to_record();
-            assert_eq!(Client::from_record(&record, FetchPolicy::PUBLIC).as_ref(), Ok(&client), "{record}");
+            assert_eq!(
+                Client::from_record(&record, FetchPolicy::PUBLIC).as_ref(),
+                Ok(&client),
+                "{record}"
+            );
         }
     }
 
@@ -2370,20 +2855,76 @@ mod tests {
             r
         };
         for (record, says) in [
-            (edit(&|m| { m.insert("redirect_uris".into(), json!(["javascript:alert(1)"])); }), "javascript"),
-            (edit(&|m| { m.remove("client_secret_sha256"); }), "secret hash"),
-            (edit(&|m| { m.insert("client_secret_sha256".into(), json!("abc")); }), "32 bytes"),
-            (edit(&|m| { m.insert("token_endpoint_auth_method".into(), json!("none")); }), "secret hash"),
-            (edit(&|m| { m.remove("token_endpoint_auth_method"); }), "names its token_endpoint_auth_method"),
-            (edit(&|m| { m.insert("client_id".into(), json!("https://a.example.com/c")); }), "not a URL"),
-            (edit(&|m| { m.remove("client_id"); }), "has a client_id"),
-            (edit(&|m| { m.remove("client_id_issued_at"); }), "client_id_issued_at"),
-            (edit(&|m| { m.insert("source".into(), json!("metadata_document")); }), "client_id URL"),
-            (edit(&|m| { m.remove("source"); }), "source is"),
             (
                 edit(&|m| {
-                    m.insert("token_endpoint_auth_method".into(), json!("private_key_jwt"));
-                    m.insert("token_endpoint_auth_methods_supported".into(), json!(["none"]));
+                    m.insert("redirect_uris".into(), json!(["javascript:alert(1)"]));
+                }),
+                "javascript",
+            ),
+            (
+                edit(&|m| {
+                    m.remove("client_secret_sha256");
+                }),
+                "secret hash",
+            ),
+            (
+                edit(&|m| {
+                    m.insert("client_secret_sha256".into(), json!("abc"));
+                }),
+                "32 bytes",
+            ),
+            (
+                edit(&|m| {
+                    m.insert("token_endpoint_auth_method".into(), json!("none"));
+                }),
+                "secret hash",
+            ),
+            (
+                edit(&|m| {
+                    m.remove("token_endpoint_auth_method");
+                }),
+                "names its token_endpoint_auth_method",
+            ),
+            (
+                edit(&|m| {
+                    m.insert("client_id".into(), json!("https://a.example.com/c"));
+                }),
+                "not a URL",
+            ),
+            (
+                edit(&|m| {
+                    m.remove("client_id");
+                }),
+                "has a client_id",
+            ),
+            (
+                edit(&|m| {
+                    m.remove("client_id_issued_at");
+                }),
+                "client_id_issued_at",
+            ),
+            (
+                edit(&|m| {
+                    m.insert("source".into(), json!("metadata_document"));
+                }),
+                "client_id URL",
+            ),
+            (
+                edit(&|m| {
+                    m.remove("source");
+                }),
+                "source is",
+            ),
+            (
+                edit(&|m| {
+                    m.insert(
+                        "token_endpoint_auth_method".into(),
+                        json!("private_key_jwt"),
+                    );
+                    m.insert(
+                        "token_endpoint_auth_methods_supported".into(),
+                        json!(["none"]),
+                    );
                     m.insert("jwks_uri".into(), json!("https://a.example.com/jwks"));
                     m.remove("client_secret_sha256");
                 }),
@@ -2399,8 +2940,15 @@ mod tests {
         let mut doc = claude_code_document();
         doc["client_id"] = json!(url);
         let body = doc.to_string();
-        let fetched = Fetched { status: 200, cache_control: None, body: body.as_bytes() };
-        let record = read_metadata_document(url, &fetched, FetchPolicy::LOOPBACK).unwrap().client.to_record();
+        let fetched = Fetched {
+            status: 200,
+            cache_control: None,
+            body: body.as_bytes(),
+        };
+        let record = read_metadata_document(url, &fetched, FetchPolicy::LOOPBACK)
+            .unwrap()
+            .client
+            .to_record();
         assert!(Client::from_record(&record, FetchPolicy::LOOPBACK).is_ok());
         assert!(Client::from_record(&record, FetchPolicy::PUBLIC).is_err());
     }

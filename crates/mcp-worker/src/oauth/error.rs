@@ -341,12 +341,19 @@ mod tests {
         assert_eq!(r.www_authenticate, None);
         let body: Value = serde_json::from_str(&r.body).unwrap();
         assert_eq!(body["error"], "invalid_grant");
-        assert_eq!(body["error_description"], "the code has expired; start again");
+        assert_eq!(
+            body["error_description"],
+            "the code has expired; start again"
+        );
 
         let e = OAuthError::new(ErrorCode::InvalidClient, "unknown client");
         let basic = e.token_response(true);
         assert_eq!(basic.status, 401);
-        assert!(basic.www_authenticate.as_deref().unwrap().starts_with("Basic realm="));
+        assert!(basic
+            .www_authenticate
+            .as_deref()
+            .unwrap()
+            .starts_with("Basic realm="));
         let public = e.token_response(false);
         assert_eq!(public.status, 401);
         assert_eq!(public.www_authenticate, None);
@@ -363,9 +370,10 @@ mod tests {
         let e = OAuthError::invalid_request("bad \"x\" \\ é\n\u{0}tab\tend…");
         let wire = e.wire_description();
         assert_eq!(wire, "bad 'x' / ???tab?end...");
-        assert!(wire
-            .bytes()
-            .all(|b| b == 0x20 || b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b)));
+        assert!(wire.bytes().all(|b| b == 0x20
+            || b == 0x21
+            || (0x23..=0x5b).contains(&b)
+            || (0x5d..=0x7e).contains(&b)));
         let body: Value = serde_json::from_str(&e.json_body()).unwrap();
         assert_eq!(body["error_description"], wire.as_str());
     }
@@ -385,7 +393,10 @@ mod tests {
         let form = Form::parse(query.as_bytes()).unwrap();
         assert_eq!(form.get("x"), Ok(Some("1")));
         assert_eq!(form.get("error"), Ok(Some("invalid_scope")));
-        assert_eq!(form.get("error_description"), Ok(Some("unknown scope 'a&b'")));
+        assert_eq!(
+            form.get("error_description"),
+            Ok(Some("unknown scope 'a&b'"))
+        );
         assert_eq!(form.get("state"), Ok(Some("st ate&=+%")));
         assert_eq!(form.get("iss"), Ok(Some(issuer)));
 
@@ -398,7 +409,9 @@ mod tests {
 
     #[test]
     fn page_errors_have_no_location() {
-        let page = AuthorizeError::Page(OAuthError::invalid_request("redirect_uri is not registered"));
+        let page = AuthorizeError::Page(OAuthError::invalid_request(
+            "redirect_uri is not registered",
+        ));
         assert_eq!(page.location("https://i.example"), None);
         assert_eq!(page.error().code, ErrorCode::InvalidRequest);
         let redirect = AuthorizeError::Redirect {
@@ -407,14 +420,22 @@ mod tests {
             error: OAuthError::new(ErrorCode::AccessDenied, "the user declined"),
         };
         let location = redirect.location("https://i.example").unwrap();
-        assert!(location.starts_with("https://claude.ai/api/mcp/auth_callback?error=access_denied&"));
-        assert!(location.ends_with("&state=s&iss=https%3A%2F%2Fi.example"), "{location}");
+        assert!(
+            location.starts_with("https://claude.ai/api/mcp/auth_callback?error=access_denied&")
+        );
+        assert!(
+            location.ends_with("&state=s&iss=https%3A%2F%2Fi.example"),
+            "{location}"
+        );
         assert_eq!(redirect.to_string(), "access_denied: the user declined");
     }
 
     #[test]
     fn a_form_error_is_an_invalid_request_naming_the_parameter() {
-        let e: OAuthError = form::FormError::Repeated { name: "code".into() }.into();
+        let e: OAuthError = form::FormError::Repeated {
+            name: "code".into(),
+        }
+        .into();
         assert_eq!(e.code, ErrorCode::InvalidRequest);
         assert!(e.description.contains("'code'"));
     }

@@ -82,7 +82,10 @@ pub struct Form {
 impl fmt::Debug for Form {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Form")
-            .field("names", &self.pairs.iter().map(|(n, _)| n).collect::<Vec<_>>())
+            .field(
+                "names",
+                &self.pairs.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -273,10 +276,7 @@ mod tests {
             ]
         );
         // Only the first '=' separates; empty pieces are skipped.
-        assert_eq!(
-            pairs("&&state=a=b&&"),
-            [("state".into(), "a=b".into())]
-        );
+        assert_eq!(pairs("&&state=a=b&&"), [("state".into(), "a=b".into())]);
         assert_eq!(pairs(""), []);
         // Raw UTF-8 from a browser's query passes.
         assert_eq!(pairs("s=été"), [("s".into(), "été".into())]);
@@ -311,7 +311,10 @@ mod tests {
             Err(FormError::NotUtf8 { .. })
         ));
         let text = parse("code_verifier=%zz").unwrap_err().to_string();
-        assert!(text.contains("'code_verifier'") && text.contains("two hex digits"), "{text}");
+        assert!(
+            text.contains("'code_verifier'") && text.contains("two hex digits"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -328,7 +331,8 @@ mod tests {
 
     #[test]
     fn empty_is_absent_and_repeated_is_an_error() {
-        let form = parse("state=&scope=a&scope=b&code=c&resource=r1&resource=&resource=r2&x=&x=").unwrap();
+        let form =
+            parse("state=&scope=a&scope=b&code=c&resource=r1&resource=&resource=r2&x=&x=").unwrap();
         assert_eq!(form.get("state"), Ok(None));
         assert!(form.contains("state"));
         assert_eq!(form.get("missing"), Ok(None));
@@ -352,7 +356,10 @@ mod tests {
         let form = parse("client_secret=hunter2&code=abc").unwrap();
         let shown = format!("{form:?}");
         assert!(shown.contains("client_secret"));
-        assert!(!shown.contains("hunter2") && !shown.contains("abc"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("abc"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -362,7 +369,10 @@ mod tests {
         assert!(encoded
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
-        assert_eq!(encoded, "a%20b%2Bc%26d%3De%25f%2Fg%3Fh%23i~j.k_l-m%20%C3%A9%22%3C");
+        assert_eq!(
+            encoded,
+            "a%20b%2Bc%26d%3De%25f%2Fg%3Fh%23i~j.k_l-m%20%C3%A9%22%3C"
+        );
         let form = Form::parse(format!("v={encoded}").as_bytes()).unwrap();
         assert_eq!(form.get("v"), Ok(Some(value)));
     }
@@ -390,6 +400,9 @@ mod tests {
             append_query("https://a.example/cb#f", &p[..1]),
             "https://a.example/cb?code=c%201#f"
         );
-        assert_eq!(append_query("https://a.example/cb", &[]), "https://a.example/cb");
+        assert_eq!(
+            append_query("https://a.example/cb", &[]),
+            "https://a.example/cb"
+        );
     }
 }

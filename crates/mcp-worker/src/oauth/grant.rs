@@ -69,10 +69,6 @@
 //!
 //! Times are milliseconds since the Unix epoch, as Durable Object alarms take them.
 
-// Nothing in the crate calls the authorization server's parts until the HTTP pipeline
-// serves them; without `unstable` the wasm32 lint would call all of it dead.
-#![cfg_attr(not(feature = "unstable"), allow(dead_code))]
-
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
@@ -505,18 +501,16 @@ impl fmt::Display for GrantError {
             }
             GrantError::WrongToken => f.write_str("the code or refresh token is not valid"),
             GrantError::WrongClient => f.write_str("the token was issued to another client"),
-            GrantError::RedirectMismatch => f.write_str(
-                "redirect_uri must be the one the authorization request used",
-            ),
+            GrantError::RedirectMismatch => {
+                f.write_str("redirect_uri must be the one the authorization request used")
+            }
             GrantError::VerifierMismatch => {
                 f.write_str("code_verifier does not match the code_challenge")
             }
-            GrantError::WrongResource => f.write_str(
-                "resource must be the one the authorization request named",
-            ),
-            GrantError::ScopeNotGranted => {
-                f.write_str("scope asks for more than the user granted")
+            GrantError::WrongResource => {
+                f.write_str("resource must be the one the authorization request named")
             }
+            GrantError::ScopeNotGranted => f.write_str("scope asks for more than the user granted"),
             GrantError::CodeReplayed => f.write_str(
                 "the authorization code was used before; its grant is revoked, sign in again",
             ),
@@ -1007,8 +1001,7 @@ mod tests {
     /// RFC 7636 S256, for these tests only: the worker passes `oauth::pkce`'s check.
     fn s256(challenge: &str, method: &str, verifier: &str) -> bool {
         method == "S256"
-            && Base64UrlUnpadded::encode_string(&Sha256::digest(verifier.as_bytes()))
-                == challenge
+            && Base64UrlUnpadded::encode_string(&Sha256::digest(verifier.as_bytes())) == challenge
     }
 
     /// One object's storage in memory: the record, the alarm, and optionally a wait
@@ -1212,10 +1205,7 @@ mod tests {
         let issued = s.redeem(&req, T0 + 1000).unwrap();
         assert_eq!(issued.refresh_token, None, "no refresh_token grant type");
         // The grant is kept until the code would have expired, to recognise a replay.
-        assert_eq!(
-            s.redeem(&req, T0 + 2000),
-            Err(GrantError::CodeReplayed)
-        );
+        assert_eq!(s.redeem(&req, T0 + 2000), Err(GrantError::CodeReplayed));
     }
 
     #[test]
@@ -1404,16 +1394,25 @@ mod tests {
         let object = s.reopened();
         s.storage.waits.set(true);
         let req = refresh(&rt);
-        let (a, b) = run_both(object.refresh(&req, T0 + 2000), object.refresh(&req, T0 + 2000));
+        let (a, b) = run_both(
+            object.refresh(&req, T0 + 2000),
+            object.refresh(&req, T0 + 2000),
+        );
         let (won, lost) = match (a, b) {
             (Ok(w), Err(l)) | (Err(l), Ok(w)) => (w, l),
             other => panic!("exactly one must win: {other:?}"),
         };
         assert_eq!(lost, GrantError::RefreshReused);
         s.storage.waits.set(false);
-        assert!(s.is_gone(), "the loser's delete comes after the winner's write");
+        assert!(
+            s.is_gone(),
+            "the loser's delete comes after the winner's write"
+        );
         assert_eq!(
-            block_on(s.reopened().refresh(&refresh(&won.refresh_token.unwrap()), T0 + 3000)),
+            block_on(
+                s.reopened()
+                    .refresh(&refresh(&won.refresh_token.unwrap()), T0 + 3000)
+            ),
             Err(GrantError::UnknownGrant)
         );
     }
@@ -1495,7 +1494,8 @@ mod tests {
     fn revoking_a_refresh_token_ends_the_grant_and_an_unknown_token_changes_nothing() {
         let s = setup(true);
         let rt = s.first_refresh_token();
-        let revoke = |t: &OpaqueToken, client: &str| block_on(s.object.revoke(t, client, T0 + 2000));
+        let revoke =
+            |t: &OpaqueToken, client: &str| block_on(s.object.revoke(t, client, T0 + 2000));
         let stranger = OpaqueToken::mint(s.code.grant_id()).unwrap();
         assert_eq!(revoke(&stranger, CLIENT), Ok(Revocation::Unknown));
         assert_eq!(revoke(&s.code, CLIENT), Ok(Revocation::Unknown));

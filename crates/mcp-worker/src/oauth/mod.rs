@@ -1,7 +1,8 @@
 //! An OAuth 2.1 authorization server for the worker (the library's `oauth` feature): the
-//! parts that decide, each plain Rust tested on the host. What each follows is named in
-//! its file; `../shared/reference/authorization-server.md` in the project's notes holds
-//! the facts they rest on.
+//! parts that decide, each plain Rust tested on the host, each file naming the RFC or
+//! draft section behind each rule. Nothing serves them yet: the endpoints, the sign-in
+//! through an upstream OpenID provider, the consent page and the grants' Durable Object
+//! class are the next step.
 //!
 //! - `form`: `application/x-www-form-urlencoded` bodies and queries, read once.
 //! - `error`: the OAuth errors, with their HTTP status and where each may be sent.

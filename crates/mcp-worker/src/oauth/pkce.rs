@@ -104,7 +104,9 @@ mod tests {
         assert!(check_verifier(&"a".repeat(43)).is_ok());
         assert!(check_verifier(&"a".repeat(128)).is_ok());
         assert!(check_verifier("aZ09-._~aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa").is_ok());
-        assert!(check_verifier(&"a".repeat(42)).unwrap_err().contains("43 to 128"));
+        assert!(check_verifier(&"a".repeat(42))
+            .unwrap_err()
+            .contains("43 to 128"));
         assert!(check_verifier(&"a".repeat(129)).is_err());
         for bad in ['+', '/', '=', ' ', '%', 'é'] {
             let v = format!("{}{bad}", "a".repeat(43));

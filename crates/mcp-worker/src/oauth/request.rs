@@ -250,7 +250,10 @@ fn check_client_id(client_id: &str) -> Result<(), OAuthError> {
             "client_id is at most {MAX_CLIENT_ID_LEN} characters"
         )));
     }
-    if client_id.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if client_id
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace())
+    {
         return Err(invalid_request(
             "client_id holds no space or control character",
         ));
@@ -275,7 +278,10 @@ fn read_resource(form: &Form) -> Result<Option<String>, OAuthError> {
         ));
     }
     let scheme_ok = first.split_once(':').is_some_and(|(scheme, _)| {
-        scheme.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        scheme
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic())
             && scheme
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
@@ -302,7 +308,10 @@ fn read_resource(form: &Form) -> Result<Option<String>, OAuthError> {
 
 /// Checks that `resource`, if any, is one of the server's, and returns the server's own
 /// spelling of it.
-fn check_resource(server: &ServerView, resource: Option<String>) -> Result<Option<String>, OAuthError> {
+fn check_resource(
+    server: &ServerView,
+    resource: Option<String>,
+) -> Result<Option<String>, OAuthError> {
     let Some(resource) = resource else {
         return Ok(None);
     };
@@ -520,7 +529,9 @@ impl UncheckedAuthorization {
     ) -> Result<AuthorizationRequest, AuthorizeError> {
         let page = |d: String| AuthorizeError::Page(invalid_request(d));
         if client.client_id != self.client_id {
-            return Err(page("the client looked up is not the one the request names".into()));
+            return Err(page(
+                "the client looked up is not the one the request names".into(),
+            ));
         }
         let redirect_uri_sent = self.redirect_uri.is_some();
         let redirect_uri = match self.redirect_uri {
@@ -577,7 +588,10 @@ impl UncheckedAuthorization {
 /// header (`authorization`, the header's value) and the body's `client_*` parameters.
 /// More than one method at once is `invalid_request` (OAuth 2.1 §2.4: "MUST NOT use more
 /// than one authentication method in each request").
-pub fn read_client_auth(form: &Form, authorization: Option<&str>) -> Result<ClientAuth, OAuthError> {
+pub fn read_client_auth(
+    form: &Form,
+    authorization: Option<&str>,
+) -> Result<ClientAuth, OAuthError> {
     let header = authorization.map(str::trim).filter(|h| !h.is_empty());
     let body_id = form.get("client_id")?;
     let secret = form.get("client_secret")?;
@@ -680,7 +694,8 @@ fn read_basic(header: &str) -> Result<(String, Secret), OAuthError> {
     let decoded = Base64::decode_vec(credentials)
         .or_else(|_| Base64Unpadded::decode_vec(credentials))
         .map_err(|_| invalid("the Basic credentials are not base64"))?;
-    let text = String::from_utf8(decoded).map_err(|_| invalid("the Basic credentials are not UTF-8"))?;
+    let text =
+        String::from_utf8(decoded).map_err(|_| invalid("the Basic credentials are not UTF-8"))?;
     let (id, secret) = text
         .split_once(':')
         .ok_or_else(|| invalid("the Basic credentials are client_id:client_secret"))?;
@@ -787,7 +802,10 @@ pub struct TokenRequest {
 /// Stage 1 of a token request: the POSTed form and the Authorization header's value.
 /// An error is answered with [`OAuthError::token_response`], `basic_auth` being whether
 /// the request had an Authorization header.
-pub fn read_token(body: &[u8], authorization: Option<&str>) -> Result<UncheckedTokenRequest, OAuthError> {
+pub fn read_token(
+    body: &[u8],
+    authorization: Option<&str>,
+) -> Result<UncheckedTokenRequest, OAuthError> {
     let form = Form::parse(body)?;
     let client = read_client_auth(&form, authorization)?;
     let grant = match form.get("grant_type")? {
@@ -853,7 +871,11 @@ impl UncheckedTokenRequest {
     /// the assertion's `sub`) and the server: the client's method
     /// ([`check_client_auth`]), its grant types (`unauthorized_client`, OAuth 2.1
     /// §3.2.4), and the resource (`invalid_target`, RFC 8707 §2).
-    pub fn check(self, client: &ClientView, server: &ServerView) -> Result<TokenRequest, OAuthError> {
+    pub fn check(
+        self,
+        client: &ClientView,
+        server: &ServerView,
+    ) -> Result<TokenRequest, OAuthError> {
         check_client_auth(&self.client, client)?;
         let grant_type = self.grant.grant_type();
         if !client.allows(grant_type) {
@@ -895,7 +917,10 @@ pub struct RevocationRequest {
 }
 
 /// Reads a revocation request: the POSTed form and the Authorization header's value.
-pub fn read_revocation(body: &[u8], authorization: Option<&str>) -> Result<RevocationRequest, OAuthError> {
+pub fn read_revocation(
+    body: &[u8],
+    authorization: Option<&str>,
+) -> Result<RevocationRequest, OAuthError> {
     let form = Form::parse(body)?;
     let client = read_client_auth(&form, authorization)?;
     let token = required(&form, "token")?;
@@ -937,7 +962,10 @@ mod tests {
     impl Fixture {
         fn new(redirects: &[&str]) -> Self {
             Fixture {
-                resources: strings(&["https://mcp.example.com/mcp", "https://mcp.example.com/mcp/"]),
+                resources: strings(&[
+                    "https://mcp.example.com/mcp",
+                    "https://mcp.example.com/mcp/",
+                ]),
                 scopes: strings(&["notes:read", "notes:write"]),
                 redirects: strings(redirects),
                 grants: strings(&["authorization_code", "refresh_token"]),
@@ -1013,7 +1041,9 @@ mod tests {
     }
 
     fn paged(q: &str, fx: &Fixture, id: &str) -> OAuthError {
-        match read_authorization(q.as_bytes()).and_then(|u| u.check(&fx.client(id, ClientAuthMethod::None), &fx.server())) {
+        match read_authorization(q.as_bytes())
+            .and_then(|u| u.check(&fx.client(id, ClientAuthMethod::None), &fx.server()))
+        {
             Err(e @ AuthorizeError::Page(_)) => {
                 assert_eq!(e.location(ISSUER), None);
                 e.error().clone()
@@ -1072,12 +1102,17 @@ mod tests {
         assert_eq!(request.redirect_uri, CHATGPT_CB);
         assert!(!request.redirect_uri_sent);
 
-        let two = Fixture::new(&[CHATGPT_CB, "https://chatgpt.com/connector_platform_oauth_redirect"]);
+        let two = Fixture::new(&[
+            CHATGPT_CB,
+            "https://chatgpt.com/connector_platform_oauth_redirect",
+        ]);
         let e = paged(&q, &two, CHATGPT_ID);
         assert_eq!(e.code, ErrorCode::InvalidRequest);
         assert!(e.description.contains("'redirect_uri' is required"), "{e}");
         let none = Fixture::new(&[]);
-        assert!(paged(&q, &none, CHATGPT_ID).description.contains("no registered redirect"));
+        assert!(paged(&q, &none, CHATGPT_ID)
+            .description
+            .contains("no registered redirect"));
     }
 
     #[test]
@@ -1085,14 +1120,35 @@ mod tests {
         let fx = Fixture::new(&[CHATGPT_CB]);
         for (q, says) in [
             (chatgpt(&[("client_id", None)]), "'client_id' is required"),
-            (chatgpt(&[("client_id", Some(""))]), "'client_id' is required"),
-            (format!("{}&client_id=x", chatgpt(&[])), "'client_id' is sent more than once"),
-            (format!("{}&redirect_uri=x", chatgpt(&[])), "'redirect_uri' is sent more than once"),
-            (format!("{}&state=x", chatgpt(&[])), "'state' is sent more than once"),
+            (
+                chatgpt(&[("client_id", Some(""))]),
+                "'client_id' is required",
+            ),
+            (
+                format!("{}&client_id=x", chatgpt(&[])),
+                "'client_id' is sent more than once",
+            ),
+            (
+                format!("{}&redirect_uri=x", chatgpt(&[])),
+                "'redirect_uri' is sent more than once",
+            ),
+            (
+                format!("{}&state=x", chatgpt(&[])),
+                "'state' is sent more than once",
+            ),
             (format!("{}&junk=%zz", chatgpt(&[])), "two hex digits"),
-            (chatgpt(&[("redirect_uri", Some("https://evil.example/cb"))]), "not registered"),
-            (chatgpt(&[("redirect_uri", Some(&format!("{CHATGPT_CB}/")))]), "not registered"),
-            (chatgpt(&[("redirect_uri", Some(&"h".repeat(2001)))]), "at most"),
+            (
+                chatgpt(&[("redirect_uri", Some("https://evil.example/cb"))]),
+                "not registered",
+            ),
+            (
+                chatgpt(&[("redirect_uri", Some(&format!("{CHATGPT_CB}/")))]),
+                "not registered",
+            ),
+            (
+                chatgpt(&[("redirect_uri", Some(&"h".repeat(2001)))]),
+                "at most",
+            ),
             (chatgpt(&[("client_id", Some("a\u{1}b"))]), "control"),
         ] {
             let e = paged(&q, &fx, CHATGPT_ID);
@@ -1105,26 +1161,85 @@ mod tests {
         assert_eq!(e.location(ISSUER), None);
         // The client looked up must be the one named.
         let other = fx.client("https://other.example/client.json", ClientAuthMethod::None);
-        assert!(matches!(unchecked.check(&other, &fx.server()), Err(AuthorizeError::Page(_))));
+        assert!(matches!(
+            unchecked.check(&other, &fx.server()),
+            Err(AuthorizeError::Page(_))
+        ));
     }
 
     #[test]
     fn other_problems_are_redirected_with_the_state() {
         for (changes, code, says) in [
-            (vec![("response_type", None)], ErrorCode::InvalidRequest, "'response_type' is required"),
-            (vec![("response_type", Some("token"))], ErrorCode::UnsupportedResponseType, "'token'"),
-            (vec![("response_type", Some("code id_token"))], ErrorCode::UnsupportedResponseType, "response_type=code"),
-            (vec![("code_challenge", None)], ErrorCode::InvalidRequest, "'code_challenge' is required"),
-            (vec![("code_challenge_method", None)], ErrorCode::InvalidRequest, "plain"),
-            (vec![("code_challenge_method", Some("plain"))], ErrorCode::InvalidRequest, "use S256"),
-            (vec![("code_challenge_method", Some("s256"))], ErrorCode::InvalidRequest, "use S256"),
-            (vec![("code_challenge", Some(VERIFIER.get(..42).unwrap()))], ErrorCode::InvalidRequest, "43 characters"),
-            (vec![("scope", Some("notes:admin openid"))], ErrorCode::InvalidScope, "this server grants: notes:read notes:write"),
-            (vec![("scope", Some("notes:read \"x\""))], ErrorCode::InvalidScope, "character"),
-            (vec![("resource", Some("https://other.example/mcp"))], ErrorCode::InvalidTarget, "issues no tokens"),
-            (vec![("resource", Some("https://mcp.example.com/mcp#x"))], ErrorCode::InvalidTarget, "fragment"),
-            (vec![("resource", Some("/mcp"))], ErrorCode::InvalidTarget, "absolute"),
-            (vec![("resource", Some("https://mcp.example.com/MCP"))], ErrorCode::InvalidTarget, "issues no tokens"),
+            (
+                vec![("response_type", None)],
+                ErrorCode::InvalidRequest,
+                "'response_type' is required",
+            ),
+            (
+                vec![("response_type", Some("token"))],
+                ErrorCode::UnsupportedResponseType,
+                "'token'",
+            ),
+            (
+                vec![("response_type", Some("code id_token"))],
+                ErrorCode::UnsupportedResponseType,
+                "response_type=code",
+            ),
+            (
+                vec![("code_challenge", None)],
+                ErrorCode::InvalidRequest,
+                "'code_challenge' is required",
+            ),
+            (
+                vec![("code_challenge_method", None)],
+                ErrorCode::InvalidRequest,
+                "plain",
+            ),
+            (
+                vec![("code_challenge_method", Some("plain"))],
+                ErrorCode::InvalidRequest,
+                "use S256",
+            ),
+            (
+                vec![("code_challenge_method", Some("s256"))],
+                ErrorCode::InvalidRequest,
+                "use S256",
+            ),
+            (
+                vec![("code_challenge", Some(VERIFIER.get(..42).unwrap()))],
+                ErrorCode::InvalidRequest,
+                "43 characters",
+            ),
+            (
+                vec![("scope", Some("notes:admin openid"))],
+                ErrorCode::InvalidScope,
+                "this server grants: notes:read notes:write",
+            ),
+            (
+                vec![("scope", Some("notes:read \"x\""))],
+                ErrorCode::InvalidScope,
+                "character",
+            ),
+            (
+                vec![("resource", Some("https://other.example/mcp"))],
+                ErrorCode::InvalidTarget,
+                "issues no tokens",
+            ),
+            (
+                vec![("resource", Some("https://mcp.example.com/mcp#x"))],
+                ErrorCode::InvalidTarget,
+                "fragment",
+            ),
+            (
+                vec![("resource", Some("/mcp"))],
+                ErrorCode::InvalidTarget,
+                "absolute",
+            ),
+            (
+                vec![("resource", Some("https://mcp.example.com/MCP"))],
+                ErrorCode::InvalidTarget,
+                "issues no tokens",
+            ),
         ] {
             let (got, description, state) = redirected(&chatgpt(&changes));
             assert_eq!(got, code, "{changes:?}: {description}");
@@ -1136,13 +1251,24 @@ mod tests {
         assert_eq!(code, ErrorCode::InvalidRequest);
         assert!(description.contains("'scope'"), "{description}");
         // Two different resources; the same one twice is one.
-        let two = format!("{}&resource={}", chatgpt(&[]), encode("https://mcp.example.com/mcp/"));
+        let two = format!(
+            "{}&resource={}",
+            chatgpt(&[]),
+            encode("https://mcp.example.com/mcp/")
+        );
         assert_eq!(redirected(&two).0, ErrorCode::InvalidTarget);
         let fx = Fixture::new(&[CHATGPT_CB]);
-        let same = format!("{}&resource={}", chatgpt(&[]), encode("https://mcp.example.com/mcp"));
+        let same = format!(
+            "{}&resource={}",
+            chatgpt(&[]),
+            encode("https://mcp.example.com/mcp")
+        );
         assert!(authorize(&same, &fx, CHATGPT_ID).is_ok());
         // No state sent, none returned.
-        assert_eq!(redirected(&chatgpt(&[("state", None), ("response_type", None)])).2, None);
+        assert_eq!(
+            redirected(&chatgpt(&[("state", None), ("response_type", None)])).2,
+            None
+        );
     }
 
     #[test]
@@ -1180,7 +1306,12 @@ mod tests {
             ["notes:write", "notes:read"]
         );
         // Only OpenID scopes, or none: the server's default.
-        for scope in [None, Some("openid"), Some("openid profile email offline_access"), Some(" ")] {
+        for scope in [
+            None,
+            Some("openid"),
+            Some("openid profile email offline_access"),
+            Some(" "),
+        ] {
             assert_eq!(granted(scope).unwrap(), fx.scopes, "{scope:?}");
         }
         // Case matters (RFC 6749 §3.3).
@@ -1192,9 +1323,19 @@ mod tests {
         // A server without scopes says so.
         let mut bare = Fixture::new(&[CHATGPT_CB]);
         bare.scopes.clear();
-        let e = authorize(&chatgpt(&[("scope", Some("notes:read"))]), &bare, CHATGPT_ID).unwrap_err();
+        let e = authorize(
+            &chatgpt(&[("scope", Some("notes:read"))]),
+            &bare,
+            CHATGPT_ID,
+        )
+        .unwrap_err();
         assert!(e.error().description.contains("defines no scopes"), "{e}");
-        let ok = authorize(&chatgpt(&[("scope", Some("openid offline_access"))]), &bare, CHATGPT_ID).unwrap();
+        let ok = authorize(
+            &chatgpt(&[("scope", Some("openid offline_access"))]),
+            &bare,
+            CHATGPT_ID,
+        )
+        .unwrap();
         assert!(ok.scopes.is_empty());
     }
 
@@ -1255,7 +1396,9 @@ mod tests {
     fn a_public_clients_code_redemption_is_read() {
         let body = code_body(&[("client_id", CHATGPT_ID)]);
         let unchecked = read_token(body.as_bytes(), None).unwrap();
-        assert!(matches!(&unchecked.client, ClientAuth::None { client_id } if client_id == CHATGPT_ID));
+        assert!(
+            matches!(&unchecked.client, ClientAuth::None { client_id } if client_id == CHATGPT_ID)
+        );
         let fx = Fixture::new(&[CHATGPT_CB]);
         let request = unchecked
             .check(&fx.client(CHATGPT_ID, ClientAuthMethod::None), &fx.server())
@@ -1271,7 +1414,10 @@ mod tests {
         assert_eq!(code.expose(), "CODE-SECRET-1");
         assert_eq!(redirect_uri.as_deref(), Some(CHATGPT_CB));
         assert!(pkce::verify(CHALLENGE, code_verifier.expose()));
-        assert_eq!(request.resource.as_deref(), Some("https://mcp.example.com/mcp"));
+        assert_eq!(
+            request.resource.as_deref(),
+            Some("https://mcp.example.com/mcp")
+        );
         assert!(!request.client.used_header());
     }
 
@@ -1300,11 +1446,18 @@ mod tests {
         assert!(e.description.contains("'grant_type' is required"), "{e}");
         // A malformed verifier is refused without being repeated.
         let short = "SHORT-VERIFIER-SECRET";
-        let e = token_err(&code_body(&[("client_id", "c1"), ("code_verifier", short)]), None);
+        let e = token_err(
+            &code_body(&[("client_id", "c1"), ("code_verifier", short)]),
+            None,
+        );
         assert_eq!(e.code, ErrorCode::InvalidRequest);
         assert!(!e.description.contains(short));
         // ... and here the parameter repeats.
-        assert!(e.description.contains("'code_verifier' is sent more than once"), "{e}");
+        assert!(
+            e.description
+                .contains("'code_verifier' is sent more than once"),
+            "{e}"
+        );
         let body = code_body(&[("client_id", "c1")]).replace(VERIFIER, short);
         let e = token_err(&body, None);
         assert!(e.description.contains("43 to 128"), "{e}");
@@ -1313,7 +1466,12 @@ mod tests {
 
     #[test]
     fn only_the_code_and_refresh_grants_are_supported() {
-        for grant in ["client_credentials", "password", "urn:ietf:params:oauth:grant-type:token-exchange", "implicit"] {
+        for grant in [
+            "client_credentials",
+            "password",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+            "implicit",
+        ] {
             let e = token_err(&query(&[("grant_type", grant), ("client_id", "c1")]), None);
             assert_eq!(e.code, ErrorCode::UnsupportedGrantType, "{grant}");
             assert_eq!(e.token_response(false).status, 400);
@@ -1345,12 +1503,18 @@ mod tests {
         };
         assert_eq!(read(None), None);
         assert_eq!(read(Some("openid offline_access")), None);
-        assert_eq!(read(Some("notes:read offline_access")), Some(strings(&["notes:read"])));
+        assert_eq!(
+            read(Some("notes:read offline_access")),
+            Some(strings(&["notes:read"]))
+        );
         // Unknown scopes are for the grant to refuse: they are not within it.
         assert_eq!(read(Some("notes:admin")), Some(strings(&["notes:admin"])));
         let e = token_err("grant_type=refresh_token&client_id=c1", None);
         assert!(e.description.contains("'refresh_token' is required"), "{e}");
-        let e = token_err("grant_type=refresh_token&refresh_token=r&client_id=c1&scope=a%5Cb", None);
+        let e = token_err(
+            "grant_type=refresh_token&refresh_token=r&client_id=c1&scope=a%5Cb",
+            None,
+        );
         assert_eq!(e.code, ErrorCode::InvalidScope);
     }
 
@@ -1370,7 +1534,11 @@ mod tests {
         assert!(r.client.used_header());
         // The scheme's case does not matter; the same client_id in the body may be sent.
         let lower = header.replacen("Basic", "basic", 1);
-        assert!(read_token(code_body(&[("client_id", "client:one")]).as_bytes(), Some(&lower)).is_ok());
+        assert!(read_token(
+            code_body(&[("client_id", "client:one")]).as_bytes(),
+            Some(&lower)
+        )
+        .is_ok());
         // Unpadded base64 is taken too.
         let unpadded = format!("Basic {}", Base64Unpadded::encode_string(b"abc:defgh"));
         assert!(read_token(code_body(&[]).as_bytes(), Some(&unpadded)).is_ok());
@@ -1380,11 +1548,23 @@ mod tests {
     fn bad_basic_credentials_are_invalid_client_with_a_challenge() {
         for (header, says) in [
             ("Basic !!!".to_owned(), "not base64"),
-            (format!("Basic {}", Base64::encode_string(b"no-colon")), "client_id:client_secret"),
+            (
+                format!("Basic {}", Base64::encode_string(b"no-colon")),
+                "client_id:client_secret",
+            ),
             (format!("Basic {}", Base64::encode_string(b"id:")), "empty"),
-            (format!("Basic {}", Base64::encode_string(b":secret")), "empty"),
-            (format!("Basic {}", Base64::encode_string(b"id:%zz")), "malformed"),
-            (format!("Basic {}", Base64::encode_string(b"id:\xff")), "UTF-8"),
+            (
+                format!("Basic {}", Base64::encode_string(b":secret")),
+                "empty",
+            ),
+            (
+                format!("Basic {}", Base64::encode_string(b"id:%zz")),
+                "malformed",
+            ),
+            (
+                format!("Basic {}", Base64::encode_string(b"id:\xff")),
+                "UTF-8",
+            ),
             ("Bearer abc.def.ghi".to_owned(), "Basic"),
             (format!("Basic {}", "A".repeat(9000)), "too long"),
         ] {
@@ -1396,14 +1576,23 @@ mod tests {
             assert!(answer.www_authenticate.is_some());
         }
         // A different client_id in the body.
-        let e = token_err(&code_body(&[("client_id", "other")]), Some(&basic("one", "s")));
+        let e = token_err(
+            &code_body(&[("client_id", "other")]),
+            Some(&basic("one", "s")),
+        );
         assert_eq!(e.code, ErrorCode::InvalidRequest);
     }
 
     #[test]
     fn secret_post_and_private_key_jwt_are_read() {
-        let r = read_token(code_body(&[("client_id", "c1"), ("client_secret", "S3CRET")]).as_bytes(), None).unwrap();
-        assert!(matches!(&r.client, ClientAuth::ClientSecretPost { client_id, client_secret } if client_id == "c1" && client_secret.expose() == "S3CRET"));
+        let r = read_token(
+            code_body(&[("client_id", "c1"), ("client_secret", "S3CRET")]).as_bytes(),
+            None,
+        )
+        .unwrap();
+        assert!(
+            matches!(&r.client, ClientAuth::ClientSecretPost { client_id, client_secret } if client_id == "c1" && client_secret.expose() == "S3CRET")
+        );
         let e = token_err(&code_body(&[("client_secret", "S3CRET")]), None);
         assert_eq!(e.code, ErrorCode::InvalidRequest);
         assert!(e.description.contains("client_id"));
@@ -1411,10 +1600,22 @@ mod tests {
         // ChatGPT's CIMD client with private_key_jwt, client_id with it or without.
         let jwt = ("client_assertion", "eyJ.ASSERTION.sig");
         let kind = ("client_assertion_type", JWT_BEARER);
-        let r = read_token(code_body(&[kind, jwt, ("client_id", CHATGPT_ID)]).as_bytes(), None).unwrap();
-        assert!(matches!(&r.client, ClientAuth::PrivateKeyJwt { client_id: Some(id), assertion } if id == CHATGPT_ID && assertion.expose() == jwt.1));
+        let r = read_token(
+            code_body(&[kind, jwt, ("client_id", CHATGPT_ID)]).as_bytes(),
+            None,
+        )
+        .unwrap();
+        assert!(
+            matches!(&r.client, ClientAuth::PrivateKeyJwt { client_id: Some(id), assertion } if id == CHATGPT_ID && assertion.expose() == jwt.1)
+        );
         let r = read_token(code_body(&[kind, jwt]).as_bytes(), None).unwrap();
-        assert!(matches!(&r.client, ClientAuth::PrivateKeyJwt { client_id: None, .. }));
+        assert!(matches!(
+            &r.client,
+            ClientAuth::PrivateKeyJwt {
+                client_id: None,
+                ..
+            }
+        ));
         assert_eq!(r.client.client_id(), None);
 
         let e = token_err(&code_body(&[jwt]), None);
@@ -1422,7 +1623,10 @@ mod tests {
         assert!(e.description.contains("client_assertion_type"), "{e}");
         let e = token_err(&code_body(&[kind]), None);
         assert_eq!(e.code, ErrorCode::InvalidRequest);
-        let e = token_err(&code_body(&[("client_assertion_type", "urn:x:saml2-bearer"), jwt]), None);
+        let e = token_err(
+            &code_body(&[("client_assertion_type", "urn:x:saml2-bearer"), jwt]),
+            None,
+        );
         assert_eq!(e.code, ErrorCode::InvalidClient);
         assert_eq!(e.token_response(false).www_authenticate, None);
 
@@ -1446,7 +1650,12 @@ mod tests {
             let e = token_err(&code_body(&extra), authorization);
             assert_eq!(e.code, ErrorCode::InvalidRequest, "{extra:?}");
             assert!(e.description.contains("more than one way"), "{e}");
-            for s in ["ASSERTION-SECRET", "POST-SECRET", "BASIC-SECRET", "CODE-SECRET"] {
+            for s in [
+                "ASSERTION-SECRET",
+                "POST-SECRET",
+                "BASIC-SECRET",
+                "CODE-SECRET",
+            ] {
                 assert!(!e.description.contains(s), "{e}");
             }
         }
@@ -1460,10 +1669,16 @@ mod tests {
         // ChatGPT's document registers private_key_jwt: dropping to none is refused.
         let e = public
             .clone()
-            .check(&fx.client(CHATGPT_ID, ClientAuthMethod::PrivateKeyJwt), &server)
+            .check(
+                &fx.client(CHATGPT_ID, ClientAuthMethod::PrivateKeyJwt),
+                &server,
+            )
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidClient);
-        assert!(e.description.contains("private_key_jwt") && e.description.contains("none"), "{e}");
+        assert!(
+            e.description.contains("private_key_jwt") && e.description.contains("none"),
+            "{e}"
+        );
         // A client found under another id.
         let e = public
             .clone()
@@ -1475,7 +1690,10 @@ mod tests {
         no_code.grants = strings(&["refresh_token"]);
         let e = public
             .clone()
-            .check(&no_code.client(CHATGPT_ID, ClientAuthMethod::None), &no_code.server())
+            .check(
+                &no_code.client(CHATGPT_ID, ClientAuthMethod::None),
+                &no_code.server(),
+            )
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::UnauthorizedClient);
         // A resource not the server's.
@@ -1491,16 +1709,26 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidTarget);
         // Refresh needs the refresh grant; Basic needs client_secret_basic.
-        let refresh = read_token(b"grant_type=refresh_token&refresh_token=r", Some(&basic("c1", "s"))).unwrap();
+        let refresh = read_token(
+            b"grant_type=refresh_token&refresh_token=r",
+            Some(&basic("c1", "s")),
+        )
+        .unwrap();
         let mut code_only = Fixture::new(&[]);
         code_only.grants = strings(&["authorization_code"]);
         let e = refresh
             .clone()
-            .check(&code_only.client("c1", ClientAuthMethod::ClientSecretBasic), &code_only.server())
+            .check(
+                &code_only.client("c1", ClientAuthMethod::ClientSecretBasic),
+                &code_only.server(),
+            )
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::UnauthorizedClient);
         let ok = refresh
-            .check(&fx.client("c1", ClientAuthMethod::ClientSecretBasic), &server)
+            .check(
+                &fx.client("c1", ClientAuthMethod::ClientSecretBasic),
+                &server,
+            )
             .unwrap();
         assert!(ok.client.used_header());
         assert_eq!(ok.resource, None);
@@ -1520,11 +1748,16 @@ mod tests {
 
     #[test]
     fn revocation_reads_the_token_its_hint_and_the_client() {
-        let r = read_revocation(b"token=t1&token_type_hint=refresh_token&client_id=c1", None).unwrap();
+        let r =
+            read_revocation(b"token=t1&token_type_hint=refresh_token&client_id=c1", None).unwrap();
         assert_eq!(r.token.expose(), "t1");
         assert_eq!(r.token_type_hint, Some(TokenTypeHint::RefreshToken));
         assert_eq!(r.client.client_id(), Some("c1"));
-        let r = read_revocation(b"token=t1&token_type_hint=access_token", Some(&basic("c1", "s"))).unwrap();
+        let r = read_revocation(
+            b"token=t1&token_type_hint=access_token",
+            Some(&basic("c1", "s")),
+        )
+        .unwrap();
         assert_eq!(r.token_type_hint, Some(TokenTypeHint::AccessToken));
         assert_eq!(r.client.method(), ClientAuthMethod::ClientSecretBasic);
         // An unknown hint is ignored (RFC 7009 §2.1).
@@ -1538,7 +1771,11 @@ mod tests {
         let fx = Fixture::new(&[]);
         let r = read_revocation(b"token=t1&client_id=c1", None).unwrap();
         assert!(check_client_auth(&r.client, &fx.client("c1", ClientAuthMethod::None)).is_ok());
-        assert!(check_client_auth(&r.client, &fx.client("c1", ClientAuthMethod::ClientSecretPost)).is_err());
+        assert!(check_client_auth(
+            &r.client,
+            &fx.client("c1", ClientAuthMethod::ClientSecretPost)
+        )
+        .is_err());
     }
 
     #[test]

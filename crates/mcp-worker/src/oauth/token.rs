@@ -17,10 +17,6 @@
 //! names. In the worker WebCrypto does it, importing [`SigningKey::private_jwk`]; on
 //! the host [`RsaSigner`] does, with the `rsa` crate, which stays out of the upload.
 
-// Nothing in the crate calls the authorization server's parts until the HTTP pipeline
-// serves them; without `unstable` the wasm32 lint would call all of it dead.
-#![cfg_attr(not(feature = "unstable"), allow(dead_code))]
-
 use std::fmt;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
@@ -176,7 +172,11 @@ impl SigningKey {
             return Err(fail("'kty' must be \"RSA\"".into()));
         }
         let kid = match field("kid") {
-            Some(k) if !k.is_empty() && k.len() <= 128 && k.bytes().all(|b| b.is_ascii_graphic()) => k,
+            Some(k)
+                if !k.is_empty() && k.len() <= 128 && k.bytes().all(|b| b.is_ascii_graphic()) =>
+            {
+                k
+            }
             _ => {
                 return Err(fail(
                     "'kid' is required: 1 to 128 printable ASCII characters, no spaces".into(),
@@ -526,7 +526,10 @@ mod tests {
         let policy = ClaimPolicy {
             audiences: vec![RESOURCE.into()],
             issuer: Some(ISSUER.into()),
-            required_scopes: required.iter().map(|s| (*s).to_owned()).collect::<Arc<[String]>>(),
+            required_scopes: required
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect::<Arc<[String]>>(),
             leeway_secs: 60,
         };
         Authenticator::new(Some(set), None, policy)
@@ -553,7 +556,10 @@ mod tests {
         let p = &ok.principal;
         assert_eq!(p.subject.as_deref(), Some("user-1"));
         assert_eq!(p.scopes, ["notes:read", "notes:write"]);
-        assert_eq!(p.claims["client_id"], "https://client.example/metadata.json");
+        assert_eq!(
+            p.claims["client_id"],
+            "https://client.example/metadata.json"
+        );
         assert_eq!(p.claims["aud"], RESOURCE);
         assert_eq!(p.claims["iss"], ISSUER);
         assert_eq!(p.claims["exp"], NOW + 3600);
@@ -602,7 +608,12 @@ mod tests {
         let published = jwks["keys"].as_array().unwrap();
         assert_eq!(published.len(), 2);
         for (jwk, kid) in published.iter().zip(["new", "old"]) {
-            let members: Vec<&str> = jwk.as_object().unwrap().keys().map(String::as_str).collect();
+            let members: Vec<&str> = jwk
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
             assert_eq!(members, ["alg", "e", "kid", "kty", "n", "use"]);
             assert_eq!(jwk["kid"], kid);
         }
@@ -627,21 +638,40 @@ mod tests {
         let grant = issued(RESOURCE);
         let c = AccessClaims::for_grant(ISSUER, &grant, NOW, 86_400).unwrap();
         assert_eq!(c.expires_in(), MAX_LIFETIME_SECS);
-        assert_eq!(AccessClaims::for_grant(ISSUER, &grant, NOW, 0).unwrap().expires_in(), 1);
-        assert_ne!(AccessClaims::for_grant(ISSUER, &grant, NOW, 60).unwrap().jti, c.jti);
+        assert_eq!(
+            AccessClaims::for_grant(ISSUER, &grant, NOW, 0)
+                .unwrap()
+                .expires_in(),
+            1
+        );
+        assert_ne!(
+            AccessClaims::for_grant(ISSUER, &grant, NOW, 60)
+                .unwrap()
+                .jti,
+            c.jti
+        );
         let v = serde_json::to_value(&c).unwrap();
         let names: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(
             names,
-            ["aud", "client_id", "exp", "iat", "iss", "jti", "scope", "sub"]
+            [
+                "aud",
+                "client_id",
+                "exp",
+                "iat",
+                "iss",
+                "jti",
+                "scope",
+                "sub"
+            ]
         );
         assert_eq!(v["scope"], "notes:read notes:write");
         let none = Issued {
             scopes: Vec::new(),
             ..grant
         };
-        let v = serde_json::to_value(AccessClaims::for_grant(ISSUER, &none, NOW, 60).unwrap())
-            .unwrap();
+        let v =
+            serde_json::to_value(AccessClaims::for_grant(ISSUER, &none, NOW, 60).unwrap()).unwrap();
         assert!(v.get("scope").is_none(), "no scope granted, no claim");
     }
 
@@ -654,7 +684,8 @@ mod tests {
             f(&mut k);
             json!({ "keys": [k] }).to_string()
         };
-        let cases: Vec<(String, &str)> = vec![
+        let cases: Vec<(String, &str)> =
+            vec![
             ("not json".into(), "not a JSON object"),
             ("[]".into(), "not a JSON object"),
             (r#"{"keys": []}"#.into(), "no key"),
@@ -688,7 +719,10 @@ mod tests {
             assert!(!e.contains(&d[..20]));
         }
         let parsed = keys(&[(newer_key(), "k1")]);
-        assert!(!format!("{parsed:?}").contains(&d[..20]), "Debug hides keys");
+        assert!(
+            !format!("{parsed:?}").contains(&d[..20]),
+            "Debug hides keys"
+        );
         assert!(!format!("{:?}", RsaSigner::new(&parsed).unwrap()).contains(&d[..20]));
         assert_eq!(parsed.signing_key().private_jwk()["d"], d.as_str());
     }
