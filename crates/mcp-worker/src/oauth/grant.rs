@@ -638,12 +638,7 @@ impl Record {
         Ok(token)
     }
 
-    fn redeem(
-        &mut self,
-        req: &Redemption,
-        now_ms: u64,
-        verifier_matches: &dyn Fn(&str, &str, &str) -> bool,
-    ) -> Outcome<Issued> {
+    fn redeem(&mut self, req: &Redemption, now_ms: u64) -> Outcome<Issued> {
         if *req.code.grant_id() != self.id
             || !req.code.digest(Kind::Code).matches(&self.code.digest)
         {
@@ -657,11 +652,10 @@ impl Record {
         if req.redirect_uri != self.redirect_uri {
             return Outcome::Refuse(GrantError::RedirectMismatch);
         }
-        if !verifier_matches(
-            &self.code_challenge,
-            &self.code_challenge_method,
-            &req.code_verifier,
-        ) {
+        // PKCE (RFC 7636 §4.6): S256 is the only method a grant is created with.
+        if self.code_challenge_method != super::pkce::METHOD
+            || !super::pkce::verify(&self.code_challenge, &req.code_verifier)
+        {
             return Outcome::Refuse(GrantError::VerifierMismatch);
         }
         if req.resource.as_ref().is_some_and(|r| *r != self.resource) {
@@ -816,15 +810,21 @@ impl Object {
         Ok(())
     }
 
-    /// Deletes the grant and its alarm.
+    /// Deletes the grant and its alarm. Until the delete is kept, nothing is taken as
+    /// gone: on a failure the next event reads storage again, and the caller answers an
+    /// error rather than an ended grant.
     async fn end(&self) -> Result<(), GrantError> {
         *self.cache.borrow_mut() = None;
         self.loaded.set(true);
-        self.storage.delete().await.map_err(GrantError::Storage)?;
-        self.storage
-            .delete_alarm()
-            .await
-            .map_err(GrantError::Storage)
+        let deleted = match self.storage.delete().await {
+            Ok(()) => self.storage.delete_alarm().await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = deleted {
+            self.loaded.set(false);
+            return Err(GrantError::Storage(e));
+        }
+        Ok(())
     }
 
     /// Decides with the grant in memory, with no wait in between, then writes.
@@ -907,18 +907,11 @@ impl Object {
         Ok(code)
     }
 
-    /// Redeems the authorization code (OAuth 2.1 §4.1.3). `verifier_matches(challenge,
-    /// method, verifier)` is the PKCE check (RFC 7636 §4.6), `oauth::pkce`'s in the
-    /// worker. Returns what the access token grants and, if the client may refresh, the
-    /// first refresh token.
-    pub async fn redeem(
-        &self,
-        req: &Redemption,
-        now_ms: u64,
-        verifier_matches: &dyn Fn(&str, &str, &str) -> bool,
-    ) -> Result<Issued, GrantError> {
-        self.decide(now_ms, |r| r.redeem(req, now_ms, verifier_matches))
-            .await
+    /// Redeems the authorization code (OAuth 2.1 §4.1.3), its PKCE verifier checked
+    /// against the stored challenge (RFC 7636 §4.6). Returns what the access token grants
+    /// and, if the client may refresh, the first refresh token.
+    pub async fn redeem(&self, req: &Redemption, now_ms: u64) -> Result<Issued, GrantError> {
+        self.decide(now_ms, |r| r.redeem(req, now_ms)).await
     }
 
     /// Refreshes: the token is exchanged for a new one (OAuth 2.1 §4.3, RFC 9700
@@ -997,12 +990,6 @@ mod tests {
     const REDIRECT: &str = "https://client.example/callback";
     const RESOURCE: &str = "https://mcp.example/mcp";
     const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-
-    /// RFC 7636 S256, for these tests only: the worker passes `oauth::pkce`'s check.
-    fn s256(challenge: &str, method: &str, verifier: &str) -> bool {
-        method == "S256"
-            && Base64UrlUnpadded::encode_string(&Sha256::digest(verifier.as_bytes())) == challenge
-    }
 
     /// One object's storage in memory: the record, the alarm, and optionally a wait
     /// before each answer and a failing `put`. Effects apply when an operation is
@@ -1118,7 +1105,7 @@ mod tests {
 
     impl Setup {
         fn redeem(&self, req: &Redemption, now: u64) -> Result<Issued, GrantError> {
-            block_on(self.object.redeem(req, now, &s256))
+            block_on(self.object.redeem(req, now))
         }
         fn refresh(&self, req: &Refresh, now: u64) -> Result<Issued, GrantError> {
             block_on(self.object.refresh(req, now))
@@ -1309,7 +1296,7 @@ mod tests {
         let code = block_on(object.create(grant, T0)).unwrap();
         assert_eq!(storage.alarm.get(), Some(T0 + MAX_CODE_MS));
         assert_eq!(
-            block_on(object.redeem(&redemption(&code), T0 + MAX_CODE_MS, &s256)),
+            block_on(object.redeem(&redemption(&code), T0 + MAX_CODE_MS)),
             Err(GrantError::CodeExpired)
         );
     }

@@ -13,7 +13,7 @@ pub const MAX_LEN: usize = 2000;
 
 /// Schemes no redirect may use: they run script, read local data or are not addresses a
 /// browser sends an authorization response to.
-const REFUSED_SCHEMES: [&str; 8] = [
+const REFUSED_SCHEMES: [&str; 13] = [
     "javascript",
     "data",
     "vbscript",
@@ -22,6 +22,11 @@ const REFUSED_SCHEMES: [&str; 8] = [
     "about",
     "ws",
     "wss",
+    "intent",
+    "chrome",
+    "chrome-extension",
+    "view-source",
+    "jar",
 ];
 
 /// The hosts whose `http` redirects stay on the user's machine.
@@ -65,6 +70,21 @@ pub fn check_registered(uri: &str) -> Result<(), String> {
     if uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("a redirect URI holds no space or control character".into());
     }
+    // Only the characters a URI is written with (RFC 3986 §2), each '%' starting an escape:
+    // a backslash, a quote or a letter past ASCII would be read one way by a browser and
+    // shown another way on a consent page.
+    let bytes = uri.as_bytes();
+    let escapes_ok = bytes.iter().enumerate().all(|(i, &b)| {
+        b != b'%'
+            || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    });
+    let chars_ok = bytes
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(b));
+    if !chars_ok || !escapes_ok {
+        return Err("a redirect URI holds only ASCII letters, digits and the characters URIs allow, with '%' starting a two-digit escape; write an international host in its xn-- form".into());
+    }
     if uri.contains('#') {
         return Err("a redirect URI has no fragment ('#')".into());
     }
@@ -93,9 +113,16 @@ pub fn check_registered(uri: &str) -> Result<(), String> {
             "an {scheme} redirect URI has a host: {scheme}://host/path"
         ));
     };
-    if p.host.is_empty() || p.host.contains('@') {
+    // The host as a browser will read it: lower-case ASCII letters, digits, '-' and '.', or
+    // a bracketed IPv6 literal, so that what the consent page shows is where the browser
+    // goes.
+    let host_ok = p.host.starts_with('[') && p.host.ends_with(']')
+        || p.host
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    if p.host.is_empty() || p.host.contains('@') || !host_ok {
         return Err(format!(
-            "an {scheme} redirect URI has a host and no user name: {scheme}://host/path"
+            "an {scheme} redirect URI has a host (lower-case ASCII, or a bracketed IPv6 address) and no user name: {scheme}://host/path"
         ));
     }
     if p.port
@@ -168,6 +195,15 @@ mod tests {
             ("https://example.com:80x/cb", "port is digits"),
             ("https://example.com/c b", "no space"),
             ("https://example.com/\u{7f}", "control"),
+            (
+                "https://evil.example\\.claude.ai/cb",
+                "characters URIs allow",
+            ),
+            ("https://\u{441}laude.ai/cb", "characters URIs allow"),
+            ("https://a.example/cb\"><script>", "characters URIs allow"),
+            ("https://a.example/%zz", "escape"),
+            ("https://Claude.ai/cb", "has a host"),
+            ("intent://x/cb", "intent"),
         ] {
             let err = check_registered(bad).unwrap_err();
             assert!(err.contains(says), "{bad}: {err}");

@@ -426,6 +426,10 @@ pub struct AuthorizationRequest {
     pub resource: Option<String>,
 }
 
+/// The longest `state` a client may send: it travels through the sign-in and back in the
+/// redirect.
+pub const MAX_STATE: usize = 1024;
+
 /// Stage 1 of an authorization request: reads the query (or a POSTed form, OAuth 2.1
 /// §3.1). A problem with the request as a whole, `client_id`, `redirect_uri` or `state`
 /// is an [`AuthorizeError::Page`]: until the client and its redirect URI are known,
@@ -446,8 +450,15 @@ pub fn read_authorization(query: &[u8]) -> Result<UncheckedAuthorization, Author
             redirect::MAX_LEN
         ))));
     }
-    // A repeated state cannot be returned: which one would the client expect?
+    // A repeated state cannot be returned: which one would the client expect? A long one
+    // would be carried through the sign-in and into a `Location` header: clients send a
+    // few dozen characters.
     let state = form.get("state").map_err(|e| page(e.into()))?;
+    if state.is_some_and(|st| st.len() > MAX_STATE) {
+        return Err(page(invalid_request(format!(
+            "state is at most {MAX_STATE} characters"
+        ))));
+    }
     Ok(UncheckedAuthorization {
         client_id: client_id.to_owned(),
         redirect_uri: redirect_uri.map(str::to_owned),
@@ -1135,6 +1146,10 @@ mod tests {
             (
                 format!("{}&state=x", chatgpt(&[])),
                 "'state' is sent more than once",
+            ),
+            (
+                chatgpt(&[("state", Some(&"s".repeat(MAX_STATE + 1)))]),
+                "state is at most 1024 characters",
             ),
             (format!("{}&junk=%zz", chatgpt(&[])), "two hex digits"),
             (
