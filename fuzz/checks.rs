@@ -640,23 +640,23 @@ fn oauth_description_ok(e: &mcp_worker::oauth::error::OAuthError) {
 
 /// An authorization request's query, checked against one client (a ChatGPT-like https
 /// redirect and Claude Code's portless loopback ones) and a server with two scopes and two
-/// resources. What it accepts is bound to what the client registered and the server
-/// serves; what it redirects goes only to a registered redirect URI, with a code the
-/// authorization endpoint may send.
+/// resources, trusted or not by the input's length. What it accepts is bound to what the
+/// client registered and the server serves; what it redirects goes only to a registered
+/// redirect URI, with a code the authorization endpoint may send, and only for a trusted
+/// client; an untrusted one's error is a page, with at most a link to such a URI.
 pub fn oauth_authorization(data: &[u8]) {
+    use mcp_worker::oauth::client::{AuthMethod, GrantType};
     use mcp_worker::oauth::error::AuthorizeError;
     use mcp_worker::oauth::form::Form;
-    use mcp_worker::oauth::request::{
-        read_authorization, ClientAuthMethod, ClientView, ServerView,
-    };
-    use mcp_worker::oauth::{pkce, redirect};
+    use mcp_worker::oauth::pkce;
+    use mcp_worker::oauth::request::{read_authorization, ClientView, ServerView};
 
     let redirects = [
         "https://chatgpt.com/connector/oauth/abc123".to_owned(),
         "http://localhost/callback".to_owned(),
         "http://127.0.0.1/callback".to_owned(),
     ];
-    let grants = ["authorization_code".to_owned()];
+    let grants = [GrantType::AuthorizationCode];
     let scopes = ["notes:read".to_owned(), "notes:write".to_owned()];
     let resources = [
         "https://mcp.example.com/mcp".to_owned(),
@@ -681,40 +681,83 @@ pub fn oauth_authorization(data: &[u8]) {
         client_id: &client_id,
         redirect_uris: &redirects,
         grant_types: &grants,
-        auth_method: ClientAuthMethod::None,
+        auth_methods: &[AuthMethod::None],
+        trusted: data.len() % 2 == 0,
     };
-    let registered = |uri: &str| redirects.iter().any(|r| redirect::matches(r, uri));
+    // Not redirect::matches, which is under test: a registered URI exactly, or, for
+    // http to a loopback host, the same with a port of digits after the host
+    // (OAuth 2.1 §8.4.2).
+    let registered = |uri: &str| {
+        redirects.iter().any(|r| {
+            if r == uri {
+                return true;
+            }
+            ["http://localhost", "http://127.0.0.1", "http://[::1]"]
+                .iter()
+                .any(|host| {
+                    let (Some(r_rest), Some(u_rest)) =
+                        (r.strip_prefix(host), uri.strip_prefix(host))
+                    else {
+                        return false;
+                    };
+                    let Some(port_on) = u_rest.strip_prefix(':') else {
+                        return false;
+                    };
+                    let digits = port_on.bytes().take_while(u8::is_ascii_digit).count();
+                    digits > 0 && !r_rest.starts_with(':') && &port_on[digits..] == r_rest
+                })
+        })
+    };
     let sent = Form::parse(data).expect("stage 1 read it");
     let state = sent.get("state").expect("not repeated").map(str::to_owned);
     match unchecked.check(&client, &server) {
         Ok(r) => {
-            assert!(registered(&r.redirect_uri), "{}", r.redirect_uri);
-            assert_eq!(r.state, state);
-            assert!(pkce::check_challenge(&r.code_challenge).is_ok());
+            assert!(registered(r.redirect_uri()), "{}", r.redirect_uri());
+            assert_eq!(r.state().map(str::to_owned), state);
+            assert!(pkce::check_challenge(r.code_challenge()).is_ok());
             assert!(
-                r.scopes.iter().all(|s| scopes.contains(s)),
+                r.scopes().iter().all(|s| scopes.contains(s)),
                 "{:?}",
-                r.scopes
+                r.scopes()
             );
-            if let Some(res) = &r.resource {
-                assert!(resources.contains(res), "{res}");
+            if let Some(res) = r.resource() {
+                assert!(resources.iter().any(|ours| ours == res), "{res}");
             }
+            let location = r.success_location("CODE", "https://mcp.example.com");
+            let (base, query) = location.split_once('?').expect("a query");
+            assert!(r.redirect_uri().starts_with(base), "{location}");
+            let back = Form::parse(query.as_bytes()).expect("the location's query reads back");
+            assert_eq!(back.get("code"), Ok(Some("CODE")));
+            assert_eq!(back.get("state").unwrap().map(str::to_owned), state);
             assert_eq!(sent.get("response_type"), Ok(Some("code")));
             assert_eq!(sent.get("code_challenge_method"), Ok(Some("S256")));
         }
         Err(AuthorizeError::Page(e)) => oauth_description_ok(&e),
-        Err(e @ AuthorizeError::Redirect { .. }) => {
-            let AuthorizeError::Redirect {
-                redirect_uri,
-                state: s,
-                error,
-            } = &e
-            else {
+        Err(AuthorizeError::Interstitial(i)) => {
+            assert!(!client.trusted, "a trusted client's error is redirected");
+            let error = i.error();
+            assert!(error.code.is_authorization_response(), "{error}");
+            oauth_description_ok(error);
+            let link = i.continue_location("https://mcp.example.com");
+            let (base, query) = link.split_once('?').expect("a query");
+            assert!(registered(base), "a link to {base}");
+            let back = Form::parse(query.as_bytes()).expect("the link's query reads back");
+            assert_eq!(back.get("error"), Ok(Some(error.code.as_str())));
+            assert_eq!(back.get("state").unwrap().map(str::to_owned), state);
+        }
+        Err(e @ AuthorizeError::Redirect(_)) => {
+            assert!(client.trusted, "an untrusted client was redirected");
+            let AuthorizeError::Redirect(to) = &e else {
                 unreachable!()
             };
-            assert!(registered(redirect_uri), "redirected to {redirect_uri}");
+            let error = to.error();
+            assert!(
+                registered(to.redirect_uri()),
+                "redirected to {}",
+                to.redirect_uri()
+            );
             assert!(error.code.is_authorization_response(), "{error}");
-            assert_eq!(s, &state);
+            assert_eq!(to.state().map(str::to_owned), state);
             oauth_description_ok(error);
             let location = e.location("https://mcp.example.com").expect("a redirect");
             let (_, query) = location.split_once('?').expect("a query");
@@ -730,10 +773,15 @@ pub fn oauth_authorization(data: &[u8]) {
 /// (empty for none), the rest the POSTed body. Errors are answered as the token endpoint
 /// does; a secret the body carries (one long enough and marked with '^', so that no
 /// description's own words could hold it) is never repeated in a description; what stage
-/// 2 accepts has a well-formed verifier and one of the server's resources.
+/// 2 accepts has a well-formed verifier, one of the server's resources, and a method the
+/// client accepts: the client's methods are one of four sets, picked by the input's
+/// length, not by the request.
 pub fn oauth_token(data: &[u8]) {
+    use mcp_worker::oauth::client::{AuthMethod, GrantType};
     use mcp_worker::oauth::form::Form;
-    use mcp_worker::oauth::request::{read_revocation, read_token, ClientView, Grant, ServerView};
+    use mcp_worker::oauth::request::{
+        check_client_auth, read_revocation, read_token, ClientView, Grant, ServerView,
+    };
     use mcp_worker::oauth::{error::OAuthError, pkce};
 
     let (head, body) = match data.iter().position(|&b| b == b'\n') {
@@ -786,8 +834,15 @@ pub fn oauth_token(data: &[u8]) {
         Ok(u) => u,
         Err(e) => return refused(&e),
     };
-    let grants = ["authorization_code".to_owned(), "refresh_token".to_owned()];
+    let grants = [GrantType::AuthorizationCode, GrantType::RefreshToken];
     let resources = ["https://mcp.example.com/mcp".to_owned()];
+    const METHODS: [&[AuthMethod]; 4] = [
+        &[AuthMethod::None],
+        &[AuthMethod::ClientSecretBasic],
+        &[AuthMethod::ClientSecretPost],
+        &[AuthMethod::PrivateKeyJwt, AuthMethod::None],
+    ];
+    let auth_methods = METHODS[data.len() % METHODS.len()];
     let id = unchecked
         .client
         .client_id()
@@ -797,14 +852,22 @@ pub fn oauth_token(data: &[u8]) {
         client_id: &id,
         redirect_uris: &[],
         grant_types: &grants,
-        auth_method: unchecked.client.method(),
+        auth_methods,
+        trusted: false,
     };
+    let method = unchecked.client.method();
+    assert_eq!(
+        check_client_auth(&unchecked.client, &client).is_ok(),
+        auth_methods.contains(&method),
+        "{method:?} against {auth_methods:?}"
+    );
     let server = ServerView {
         resources: &resources,
         scopes: &[],
     };
     match unchecked.check(&client, &server) {
         Ok(r) => {
+            assert!(auth_methods.contains(&r.client.method()), "{method:?}");
             if let Grant::AuthorizationCode { code_verifier, .. } = &r.grant {
                 assert!(pkce::check_verifier(code_verifier.expose()).is_ok());
             }
@@ -899,20 +962,25 @@ pub fn metadata_document(data: &[u8]) {
     if header.to_ascii_lowercase().contains("no-store") {
         assert_eq!(secs, 0, "cached despite no-store");
     }
-    let read = |status| {
+    let read = |status, redirected| {
         let fetched = Fetched {
             status,
+            redirected,
             cache_control,
             body,
         };
         oc::read_metadata_document(&url, &fetched, FetchPolicy::PUBLIC)
     };
-    for status in [302, 404] {
-        assert_description(&read(status).expect_err("only 200 is read"));
+    for (status, redirected) in [(302, false), (404, false), (503, false), (200, true)] {
+        let why = read(status, redirected).expect_err("only a 200 from the URL itself is read");
+        assert_description(why.description());
     }
-    let resolved = match read(200) {
+    let resolved = match read(200, false) {
         Ok(r) => r,
-        Err(why) => return assert_description(&why),
+        Err(why) => {
+            assert!(!why.retry_later(), "a 200 is never retried");
+            return assert_description(why.description());
+        }
     };
     assert_eq!(oc::check_client_id_url(&url, FetchPolicy::PUBLIC), Ok(()));
     assert!(body.len() <= oc::MAX_DOCUMENT_BYTES);

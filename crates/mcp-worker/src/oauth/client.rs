@@ -20,6 +20,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::error::{ErrorCode, OAuthError};
 use super::redirect::{self, check_registered};
 use crate::protocol::jsonrpc::echo;
 
@@ -253,6 +254,16 @@ impl Client {
         self.redirect_uris.iter().all(|r| redirect::is_loopback(r))
     }
 
+    /// Whether every redirect ends on the user's machine: a loopback one, or a native
+    /// app's private-use scheme (`com.example.app:/cb`), which any program there may claim
+    /// (OAuth 2.1 §8.4.1; RFC 8252 §8.4). The consent page then warns, as for
+    /// [`Client::is_loopback_only`], that the client's name is only its own word.
+    pub fn is_local_only(&self) -> bool {
+        self.redirect_uris
+            .iter()
+            .all(|r| redirect::is_loopback(r) || !is_web_scheme(r))
+    }
+
     /// Whether the client may use this grant.
     pub fn allows_grant(&self, grant: GrantType) -> bool {
         self.grant_types.contains(&grant)
@@ -261,7 +272,19 @@ impl Client {
     /// Whether a token request authenticated this way may be this client's: its own
     /// method, or no authentication for a `private_key_jwt` client that also lists `none`.
     pub fn accepts_auth(&self, method: AuthMethod) -> bool {
-        method == self.auth_method || (method == AuthMethod::None && self.public_fallback)
+        self.auth_methods().contains(&method)
+    }
+
+    /// Every method a token request of this client may use: its own, and `none` after it
+    /// for a `private_key_jwt` client that also lists `none` ([`Client::public_fallback`]).
+    pub fn auth_methods(&self) -> &'static [AuthMethod] {
+        match (self.auth_method, self.public_fallback) {
+            (AuthMethod::PrivateKeyJwt, true) => &[AuthMethod::PrivateKeyJwt, AuthMethod::None],
+            (AuthMethod::PrivateKeyJwt, false) => &[AuthMethod::PrivateKeyJwt],
+            (AuthMethod::None, _) => &[AuthMethod::None],
+            (AuthMethod::ClientSecretBasic, _) => &[AuthMethod::ClientSecretBasic],
+            (AuthMethod::ClientSecretPost, _) => &[AuthMethod::ClientSecretPost],
+        }
     }
 
     /// Whether `presented` is the secret issued to this client, compared by its SHA-256
@@ -923,11 +946,42 @@ pub fn is_metadata_url(client_id: &str) -> bool {
     starts("https:") || starts("http:")
 }
 
+/// Whether a URI's scheme is `http` or `https`, the ones a browser takes to a web host.
+fn is_web_scheme(uri: &str) -> bool {
+    uri.split_once(':')
+        .is_some_and(|(scheme, _)| scheme == "http" || scheme == "https")
+}
+
 /// An https URL taken apart.
 struct HttpsUrl<'a> {
     host: &'a str,
+    port: Option<&'a str>,
     path: &'a str,
     query: Option<&'a str>,
+}
+
+/// Checks that a URL to fetch names the default https port (none, or 443). A client that
+/// could name any port would have this server knock on any port of any public host,
+/// scanning and reaching services that are not web servers on its behalf (CIMD §6.5);
+/// documents and keys are served on 443. Under [`FetchPolicy::LOOPBACK`] a loopback host
+/// may use any port: a development server runs on one (`wrangler dev` on 8787), and the
+/// machine is the developer's own.
+fn check_port(url: &HttpsUrl<'_>, what: &str, policy: FetchPolicy) -> Result<(), String> {
+    match url.port {
+        None | Some("443") => Ok(()),
+        Some(_) if policy.allow_loopback && is_loopback_host(url.host) => Ok(()),
+        Some(_) => Err(format!(
+            "{what} uses the default https port (443, or none written): this server fetches from no other"
+        )),
+    }
+}
+
+/// Whether a host, as a URL writes it, is this machine.
+fn is_loopback_host(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "[::1]"
+        || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Characters a URL holds unescaped (RFC 3986 §2.2-2.3, and `%` of an escape).
@@ -995,7 +1049,12 @@ fn parse_https<'a>(url: &'a str, what: &str) -> Result<HttpsUrl<'a>, String> {
         Some((path, query)) => (path, Some(query)),
         None => (rest, None),
     };
-    Ok(HttpsUrl { host, path, query })
+    Ok(HttpsUrl {
+        host,
+        port,
+        path,
+        query,
+    })
 }
 
 /// Whether a path segment is `.` or `..`, also with its dots percent-encoded: a URL parser
@@ -1007,7 +1066,8 @@ fn is_dot_segment(segment: &str) -> bool {
 
 /// Checks a `client_id` that is a metadata document's URL (CIMD §3): `https`, a host,
 /// a path other than `/` without `.` or `..` segments, no fragment, user name or query, at
-/// most [`MAX_CLIENT_ID_URL`] characters, and a host the server may fetch from
+/// most [`MAX_CLIENT_ID_URL`] characters, the default https port (no port probing
+/// through this server, CIMD §6.5), and a host the server may fetch from
 /// ([`check_fetch_host`]). Call it before fetching.
 pub fn check_client_id_url(client_id: &str, policy: FetchPolicy) -> Result<(), String> {
     const WHAT: &str = "a client_id URL";
@@ -1030,18 +1090,20 @@ pub fn check_client_id_url(client_id: &str, policy: FetchPolicy) -> Result<(), S
             "{WHAT} has no '.' or '..' path segments (section 3)"
         ));
     }
-    check_fetch_host(url.host, policy).map_err(|why| format!("{WHAT}: {why}"))
+    check_fetch_host(url.host, policy).map_err(|why| format!("{WHAT}: {why}"))?;
+    check_port(&url, WHAT, policy)
 }
 
 /// Checks a URL the server is to fetch that a client named (`jwks_uri`): `https`, a host
-/// it may fetch from ([`check_fetch_host`]), no fragment or user name (CIMD §6.5: such
-/// URLs get the same guard as the `client_id`).
+/// it may fetch from ([`check_fetch_host`]) on the default https port, no fragment or user
+/// name (CIMD §6.5: such URLs get the same guard as the `client_id`).
 pub fn check_fetch_url(url: &str, policy: FetchPolicy) -> Result<(), String> {
     if url.len() > redirect::MAX_LEN {
         return Err(format!("a URL is at most {} characters", redirect::MAX_LEN));
     }
     let parsed = parse_https(url, "the URL")?;
-    check_fetch_host(parsed.host, policy)
+    check_fetch_host(parsed.host, policy)?;
+    check_port(&parsed, "the URL", policy)
 }
 
 /// Domain names that by standard or by common use resolve only inside a network or
@@ -1140,6 +1202,10 @@ fn v6_allowed(ip: Ipv6Addr, policy: FetchPolicy) -> bool {
 /// special-use address (RFC 6890) and every IPv6 form of an IPv4 address.
 /// `policy.allow_loopback` lets the loopback through, for development.
 ///
+/// The port is not part of `host`: [`check_client_id_url`] and [`check_fetch_url`] allow
+/// only the default https port, so that no client can make this server probe other
+/// ports of a public host.
+///
 /// A name that resolves to a private address cannot be caught here: a Worker cannot
 /// resolve names. The platform must refuse such fetches: Cloudflare's
 /// `global_fetch_strictly_public` compatibility flag, which the worker's configuration
@@ -1210,16 +1276,73 @@ pub fn check_fetch_host(host: &str, policy: FetchPolicy) -> Result<(), String> {
 
 /// A fetched metadata document as the caller hands it over: the answer's status, its
 /// `Cache-Control` header and its body (the first [`MAX_DOCUMENT_BYTES`] + 1 bytes at
-/// most). The fetch follows no redirect (CIMD §4).
+/// most). The fetch follows no redirect (CIMD §4): the caller fetches with
+/// `redirect: "manual"`, and reports a redirect it could not stop in `redirected`.
 #[derive(Clone, Copy, Debug)]
 pub struct Fetched<'a> {
     /// The HTTP status.
     pub status: u16,
+    /// Whether the answer came from another URL than the one fetched: the runtime's
+    /// `Response.redirected`. Such an answer is refused (CIMD §4: no redirects), since
+    /// the document would not be the one at the `client_id` URL.
+    pub redirected: bool,
     /// The `Cache-Control` header, if any.
     pub cache_control: Option<&'a str>,
     /// The body.
     pub body: &'a [u8],
 }
+
+/// Why a client's metadata document could not be had (CIMD §4.3). Neither is cached
+/// (§4.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MetadataError {
+    /// The client's host failed for now (a timeout or network error, 5xx, 429, 408): the
+    /// caller answers `temporarily_unavailable` (503) and the client may try again.
+    Unavailable(String),
+    /// The document is not one this server accepts, or not there: the client is unknown
+    /// (`invalid_client`, or the authorization endpoint's error page).
+    Invalid(String),
+}
+
+impl MetadataError {
+    /// The caller's fetch did not complete (timed out, or the connection failed).
+    pub fn fetch_failed() -> Self {
+        MetadataError::Unavailable(
+            "the client's metadata document could not be fetched in time; try again later".into(),
+        )
+    }
+
+    /// The words, for the client's developer.
+    pub fn description(&self) -> &str {
+        match self {
+            MetadataError::Unavailable(d) | MetadataError::Invalid(d) => d,
+        }
+    }
+
+    /// Whether asking again later may succeed.
+    pub fn retry_later(&self) -> bool {
+        matches!(self, MetadataError::Unavailable(_))
+    }
+
+    /// The OAuth error to answer with: `temporarily_unavailable` (503, OAuth 2.1
+    /// §4.1.2.1) or `invalid_client` (CIMD §4.3).
+    pub fn oauth_error(&self) -> OAuthError {
+        let code = if self.retry_later() {
+            ErrorCode::TemporarilyUnavailable
+        } else {
+            ErrorCode::InvalidClient
+        };
+        OAuthError::new(code, self.description())
+    }
+}
+
+impl fmt::Display for MetadataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.description())
+    }
+}
+
+impl std::error::Error for MetadataError {}
 
 /// A client read from its metadata document, and how long it may be cached.
 #[derive(Clone, Debug, PartialEq)]
@@ -1235,15 +1358,37 @@ pub struct Resolved {
 /// exactly, with a `client_name` and redirect URIs that each pass [`check_registered`],
 /// no `client_secret` or `client_secret_expires_at`, and `none` (the default) or
 /// `private_key_jwt` with keys. A refusal says what is wrong for the client's developer;
-/// the server answers it as an unknown client (`invalid_client`, or an error page at the
-/// authorization endpoint) and caches nothing (§4.3, §4.4).
+/// the server answers it as [`MetadataError::oauth_error`] says and caches nothing
+/// (§4.3, §4.4).
 pub fn read_metadata_document(
+    client_id: &str,
+    fetched: &Fetched<'_>,
+    policy: FetchPolicy,
+) -> Result<Resolved, MetadataError> {
+    check_client_id_url(client_id, policy).map_err(MetadataError::Invalid)?;
+    let status = fetched.status;
+    // The host's own failures, and its asking to be left alone, pass (RFC 9110 §15.6,
+    // §15.5.9; RFC 6585 §4): the document may be there next time.
+    if !fetched.redirected && (matches!(status, 408 | 429) || (500..600).contains(&status)) {
+        return Err(MetadataError::Unavailable(format!(
+            "the client's metadata document answered {status}; try again later"
+        )));
+    }
+    read_document(client_id, fetched, policy).map_err(MetadataError::Invalid)
+}
+
+fn read_document(
     client_id: &str,
     fetched: &Fetched<'_>,
     policy: FetchPolicy,
 ) -> Result<Resolved, String> {
     check_client_id_url(client_id, policy)?;
     let status = fetched.status;
+    if fetched.redirected {
+        return Err(
+            "the client's metadata document was reached through a redirect: serve it at the client_id URL itself, as redirects are not followed (section 4)".into(),
+        );
+    }
     if (300..400).contains(&status) {
         return Err(format!(
             "the client's metadata document answered with a redirect ({status}): serve it at the client_id URL itself, as redirects are not followed (section 4)"
@@ -1958,7 +2103,7 @@ mod tests {
             "https://chatgpt.com/oauth/abc123/client.json",
             "https://claude.ai/oauth/claude-code-client-metadata",
             "https://claude.ai/oauth/mcp-oauth-client-metadata",
-            "https://app.example.com:8443/client.json",
+            "https://app.example.com:443/client.json",
             "https://xn--bcher-kva.example/app",
             "https://app.example.com/a/b%20c/",
             "https://8.8.8.8/client.json",
@@ -2025,6 +2170,14 @@ mod tests {
             ("https://app.example.com:0443/c", "port is a number"),
             ("https://app.example.com:/c", "port is a number"),
             ("https://app.example.com:8x/c", "port is a number"),
+            // No port probing through this server: only the default https port.
+            (
+                "https://app.example.com:8443/client.json",
+                "default https port",
+            ),
+            ("https://app.example.com:22/c", "default https port"),
+            ("https://8.8.8.8:6379/c", "default https port"),
+            ("https://[2606:4700:4700::1111]:25/c", "default https port"),
             ("https://App.Example.com/c", "lower-case"),
             ("https://app.example.com./c", "lower-case"),
             ("https://app..example.com/c", "lower-case"),
@@ -2208,10 +2361,15 @@ mod tests {
         let body = doc.to_string();
         let fetched = Fetched {
             status: 200,
+            redirected: false,
             cache_control: Some("max-age=3600"),
             body: body.as_bytes(),
         };
-        read_metadata_document(url, &fetched, FetchPolicy::PUBLIC)
+        read_metadata_document(url, &fetched, FetchPolicy::PUBLIC).map_err(|e| {
+            assert!(!e.retry_later(), "{e}");
+            assert_eq!(e.oauth_error().code, ErrorCode::InvalidClient);
+            e.to_string()
+        })
     }
 
     fn refused_document(url: &str, doc: &Value, says: &str) {
@@ -2265,6 +2423,44 @@ mod tests {
         assert!(!c.allows_redirect("https://localhost:53682/callback"));
         assert!(!c.public_fallback);
         assert_eq!(c.keys, None);
+        assert!(c.is_local_only());
+        assert_eq!(c.auth_methods(), [AuthMethod::None]);
+    }
+
+    #[test]
+    fn private_use_schemes_are_local_and_web_redirects_are_not() {
+        let mut c = read(CLAUDE_CODE, &claude_code_document()).unwrap().client;
+        c.redirect_uris = vec!["com.example.app:/cb".into(), "http://127.0.0.1/cb".into()];
+        assert!(c.is_local_only());
+        assert!(!c.is_loopback_only());
+        c.redirect_uris.push("https://app.example.com/cb".into());
+        assert!(!c.is_local_only());
+        c.redirect_uris = vec!["https://localhost/cb".into()];
+        assert!(!c.is_local_only());
+    }
+
+    #[test]
+    fn the_accepted_methods_are_the_registered_one_and_a_listed_fallback() {
+        let mut c = read(CHATGPT, &chatgpt_document()).unwrap().client;
+        assert_eq!(
+            c.auth_methods(),
+            [AuthMethod::PrivateKeyJwt, AuthMethod::None]
+        );
+        c.public_fallback = false;
+        assert_eq!(c.auth_methods(), [AuthMethod::PrivateKeyJwt]);
+        for m in AuthMethod::ALL {
+            c.auth_method = m;
+            c.public_fallback = true;
+            assert!(c.auth_methods().contains(&m));
+            // Only private_key_jwt falls back to none.
+            assert_eq!(
+                c.accepts_auth(AuthMethod::None),
+                matches!(m, AuthMethod::None | AuthMethod::PrivateKeyJwt),
+                "{m:?}"
+            );
+            assert_eq!(AuthMethod::from_name(m.name()), Some(m));
+        }
+        assert_eq!(AuthMethod::from_name("tls_client_auth"), None);
     }
 
     #[test]
@@ -2273,6 +2469,7 @@ mod tests {
         let answer = |status, body: &[u8]| {
             let fetched = Fetched {
                 status,
+                redirected: false,
                 cache_control: None,
                 body,
             };
@@ -2289,10 +2486,40 @@ mod tests {
             (201, "answered 201"),
             (203, "answered 203"),
             (404, "answered 404"),
-            (500, "answered 500"),
+            (400, "answered 400"),
         ] {
             let err = answer(status, body.as_bytes()).unwrap_err();
-            assert!(err.contains(says), "{status}: {err}");
+            assert!(!err.retry_later(), "{status}");
+            assert!(err.description().contains(says), "{status}: {err}");
+        }
+        // The host failing for now, or asking to be left alone: try again later (503).
+        for status in [500, 502, 503, 504, 429, 408] {
+            let err = answer(status, body.as_bytes()).unwrap_err();
+            assert!(err.retry_later(), "{status}");
+            assert!(err.description().contains("try again later"), "{err}");
+            let e = err.oauth_error();
+            assert_eq!(e.code, ErrorCode::TemporarilyUnavailable);
+            assert_eq!(e.token_response(false).status, 503);
+        }
+        let timeout = MetadataError::fetch_failed();
+        assert!(timeout.retry_later());
+        assert_eq!(
+            timeout.oauth_error().code,
+            ErrorCode::TemporarilyUnavailable
+        );
+        // A 200 reached through a redirect the runtime followed is refused (section 4),
+        // and so is a retryable status after one: it is not the client's host answering.
+        for status in [200, 503] {
+            let fetched = Fetched {
+                status,
+                redirected: true,
+                cache_control: None,
+                body: body.as_bytes(),
+            };
+            let err =
+                read_metadata_document(CLAUDE_CODE, &fetched, FetchPolicy::PUBLIC).unwrap_err();
+            assert!(!err.retry_later(), "{status}");
+            assert!(err.description().contains("redirect"), "{err}");
         }
         // Padded with spaces to the limit it is still the same document; one byte more is not.
         let mut padded = body.clone().into_bytes();
@@ -2301,12 +2528,19 @@ mod tests {
         padded.push(b' ');
         assert!(answer(200, &padded)
             .unwrap_err()
+            .description()
             .contains("at most 5120 bytes"));
         for junk in [&b""[..], b"{", b"<html>", b"\xff"] {
-            assert!(answer(200, junk).unwrap_err().contains("not JSON"));
+            assert!(answer(200, junk)
+                .unwrap_err()
+                .description()
+                .contains("not JSON"));
         }
         for not_object in [&b"[]"[..], b"\"x\"", b"null", b"1"] {
-            assert!(answer(200, not_object).unwrap_err().contains("JSON object"));
+            assert!(answer(200, not_object)
+                .unwrap_err()
+                .description()
+                .contains("JSON object"));
         }
     }
 
@@ -2536,11 +2770,23 @@ mod tests {
         let body = doc.to_string();
         let fetched = Fetched {
             status: 200,
+            redirected: false,
             cache_control: None,
             body: body.as_bytes(),
         };
         assert!(read_metadata_document(url, &fetched, FetchPolicy::LOOPBACK).is_ok());
         assert!(read_metadata_document(url, &fetched, FetchPolicy::PUBLIC).is_err());
+        // ... but a public host on another port is refused even then.
+        assert!(check_client_id_url(
+            "https://app.example.com:8788/client.json",
+            FetchPolicy::LOOPBACK
+        )
+        .is_err());
+        assert!(
+            check_fetch_url("https://app.example.com:8443/jwks", FetchPolicy::PUBLIC)
+                .unwrap_err()
+                .contains("default https port")
+        );
     }
 
     #[test]
@@ -2576,6 +2822,7 @@ mod tests {
         let body = claude_code_document().to_string();
         let fetched = Fetched {
             status: 200,
+            redirected: false,
             cache_control: Some("no-store"),
             body: body.as_bytes(),
         };
@@ -2942,6 +3189,7 @@ mod tests {
         let body = doc.to_string();
         let fetched = Fetched {
             status: 200,
+            redirected: false,
             cache_control: None,
             body: body.as_bytes(),
         };

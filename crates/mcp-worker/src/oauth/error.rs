@@ -195,9 +195,15 @@ impl fmt::Display for OAuthError {
 impl std::error::Error for OAuthError {}
 
 impl From<form::FormError> for OAuthError {
-    /// A form that cannot be read, or a repeated parameter, is a malformed request.
+    /// A form that cannot be read, or a repeated parameter, is a malformed request. A
+    /// control character of the parameter's name becomes `?`: a description holds none.
     fn from(e: form::FormError) -> Self {
-        OAuthError::invalid_request(e.to_string())
+        let description: String = e
+            .to_string()
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        OAuthError::invalid_request(description)
     }
 }
 
@@ -213,8 +219,108 @@ pub struct ErrorResponse {
     pub body: String,
 }
 
+/// An authorization error bound for a redirect URI already checked against the client
+/// that named it. Only this module's parent builds one (from a request matched in
+/// `request.rs`, or a request the user has seen on the consent page), so no caller can
+/// point it at a URI of its choosing (RFC 9700 §4.11.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorRedirect {
+    redirect_uri: String,
+    state: Option<String>,
+    error: OAuthError,
+}
+
+impl ErrorRedirect {
+    /// An error for `redirect_uri`, which the caller has matched against the client's
+    /// registered redirect URIs. A code the authorization endpoint may not send
+    /// ([`ErrorCode::is_authorization_response`]) becomes `server_error`, its description
+    /// kept.
+    pub(super) fn new(redirect_uri: String, state: Option<String>, error: OAuthError) -> Self {
+        let error = if error.code.is_authorization_response() {
+            error
+        } else {
+            OAuthError::new(ErrorCode::ServerError, error.description)
+        };
+        ErrorRedirect {
+            redirect_uri,
+            state,
+            error,
+        }
+    }
+
+    /// The error.
+    pub fn error(&self) -> &OAuthError {
+        &self.error
+    }
+
+    /// The client's redirect URI the error goes to.
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
+    /// The request's `state`, verbatim.
+    pub fn state(&self) -> Option<&str> {
+        self.state.as_deref()
+    }
+
+    /// Where the redirect goes, for a person to read: the URI's host (with its port), or
+    /// for a native app's private-use scheme (`com.example.app:/cb`) the scheme and `:`.
+    pub fn destination(&self) -> &str {
+        destination(&self.redirect_uri)
+    }
+
+    /// The `Location` carrying the error ([`OAuthError::redirect_to`]).
+    pub fn location(&self, issuer: &str) -> String {
+        self.error
+            .redirect_to(&self.redirect_uri, self.state.as_deref(), issuer)
+    }
+}
+
+/// The host (and port) of `uri`, or its scheme and `:` when it has no authority.
+pub(super) fn destination(uri: &str) -> &str {
+    match uri.find("://") {
+        Some(i) => {
+            let after = &uri[i + 3..];
+            let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+            let authority = &after[..end];
+            authority
+                .rsplit_once('@')
+                .map_or(authority, |(_, host)| host)
+        }
+        None => uri.find(':').map_or(uri, |i| &uri[..=i]),
+    }
+}
+
+/// An error before consent for a client whose redirect may not be followed unasked: the
+/// server's page shows the error and offers a link, "continue to
+/// [`Interstitial::destination`]", that goes to [`Interstitial::continue_location`]. A
+/// redirect the browser follows by itself, for any client that can register a redirect
+/// URI, would make this server an open redirector (OAuth 2.1 §7.12.2, RFC 9700 §4.11.2);
+/// a link the person chooses to follow is not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interstitial(ErrorRedirect);
+
+impl Interstitial {
+    /// The error, to show.
+    pub fn error(&self) -> &OAuthError {
+        self.0.error()
+    }
+
+    /// Where the link goes, for the page to name ([`ErrorRedirect::destination`]).
+    pub fn destination(&self) -> &str {
+        self.0.destination()
+    }
+
+    /// The link's target: the client's redirect URI with the error
+    /// ([`ErrorRedirect::location`]).
+    pub fn continue_location(&self, issuer: &str) -> String {
+        self.0.location(issuer)
+    }
+}
+
 /// An authorization request refused: where the refusal goes depends on whether the
-/// client and its redirect URI were established (OAuth 2.1 §4.1.2.1).
+/// client and its redirect URI were established, and on whether that redirect may be
+/// followed without asking the person (OAuth 2.1 §4.1.2.1, §7.12.2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuthorizeError {
     /// The `client_id` is missing, unknown or malformed, or the `redirect_uri` is missing,
@@ -222,35 +328,46 @@ pub enum AuthorizeError {
     /// the error on its own page and MUST NOT redirect (OAuth 2.1 §4.1.2.1), or it would
     /// be an open redirector (RFC 9700 §4.11).
     Page(OAuthError),
-    /// Any other problem, sent back to the client's (checked) redirect URI.
-    Redirect {
-        /// The redirect URI to send it to: the client's, checked.
-        redirect_uri: String,
-        /// The request's `state`, verbatim.
-        state: Option<String>,
-        /// The error.
-        error: OAuthError,
-    },
+    /// A problem before consent with a client whose redirect is not trusted: the error
+    /// on the server's page, with a link back to the client the person may follow.
+    Interstitial(Interstitial),
+    /// A problem sent back to the client's checked redirect URI: before consent for a
+    /// trusted client, and after consent (a denial included) for any.
+    Redirect(ErrorRedirect),
 }
 
 impl AuthorizeError {
+    /// The error for `redirect_uri` (checked by the caller against the client): a
+    /// redirect when `follow`, else an interstitial.
+    pub(super) fn to_client(
+        redirect_uri: String,
+        state: Option<String>,
+        error: OAuthError,
+        follow: bool,
+    ) -> Self {
+        let to = ErrorRedirect::new(redirect_uri, state, error);
+        if follow {
+            AuthorizeError::Redirect(to)
+        } else {
+            AuthorizeError::Interstitial(Interstitial(to))
+        }
+    }
+
     /// The error, wherever it goes.
     pub fn error(&self) -> &OAuthError {
         match self {
-            AuthorizeError::Page(error) | AuthorizeError::Redirect { error, .. } => error,
+            AuthorizeError::Page(error) => error,
+            AuthorizeError::Interstitial(i) => i.error(),
+            AuthorizeError::Redirect(r) => r.error(),
         }
     }
 
     /// The `Location` to send the browser to, or `None` when the error is for the
-    /// server's own page.
+    /// server's own page (with, for an interstitial, a link the person may follow).
     pub fn location(&self, issuer: &str) -> Option<String> {
         match self {
-            AuthorizeError::Page(_) => None,
-            AuthorizeError::Redirect {
-                redirect_uri,
-                state,
-                error,
-            } => Some(error.redirect_to(redirect_uri, state.as_deref(), issuer)),
+            AuthorizeError::Page(_) | AuthorizeError::Interstitial(_) => None,
+            AuthorizeError::Redirect(r) => Some(r.location(issuer)),
         }
     }
 }
@@ -414,11 +531,12 @@ mod tests {
         ));
         assert_eq!(page.location("https://i.example"), None);
         assert_eq!(page.error().code, ErrorCode::InvalidRequest);
-        let redirect = AuthorizeError::Redirect {
-            redirect_uri: "https://claude.ai/api/mcp/auth_callback".into(),
-            state: Some("s".into()),
-            error: OAuthError::new(ErrorCode::AccessDenied, "the user declined"),
-        };
+        let redirect = AuthorizeError::to_client(
+            "https://claude.ai/api/mcp/auth_callback".into(),
+            Some("s".into()),
+            OAuthError::new(ErrorCode::AccessDenied, "the user declined"),
+            true,
+        );
         let location = redirect.location("https://i.example").unwrap();
         assert!(
             location.starts_with("https://claude.ai/api/mcp/auth_callback?error=access_denied&")
@@ -431,6 +549,54 @@ mod tests {
     }
 
     #[test]
+    fn an_untrusted_redirect_is_a_link_on_the_page_not_a_location() {
+        let e = AuthorizeError::to_client(
+            "https://evil.example:8443/cb?x=1".into(),
+            Some("s".into()),
+            OAuthError::new(ErrorCode::InvalidScope, "unknown scope"),
+            false,
+        );
+        assert_eq!(e.location("https://i.example"), None);
+        let AuthorizeError::Interstitial(i) = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(i.destination(), "evil.example:8443");
+        assert_eq!(i.error().code, ErrorCode::InvalidScope);
+        assert!(i
+            .continue_location("https://i.example")
+            .starts_with("https://evil.example:8443/cb?x=1&error=invalid_scope&"));
+    }
+
+    #[test]
+    fn a_code_not_for_redirects_is_sent_as_server_error() {
+        let to = ErrorRedirect::new(
+            "https://c.example/cb".into(),
+            None,
+            OAuthError::new(ErrorCode::InvalidGrant, "no"),
+        );
+        assert_eq!(to.error().code, ErrorCode::ServerError);
+        assert_eq!(to.error().description, "no");
+    }
+
+    #[test]
+    fn destinations_name_the_host_or_the_scheme() {
+        for (uri, shown) in [
+            ("https://chatgpt.com/connector/oauth/x", "chatgpt.com"),
+            ("http://localhost:5555/callback", "localhost:5555"),
+            ("https://a.example?x", "a.example"),
+            ("https://u@a.example/", "a.example"),
+            ("http://[::1]:9/cb", "[::1]:9"),
+            ("com.example.app:/cb", "com.example.app:"),
+            (
+                "cursor://anysphere.cursor-mcp/oauth",
+                "anysphere.cursor-mcp",
+            ),
+        ] {
+            assert_eq!(destination(uri), shown, "{uri}");
+        }
+    }
+
+    #[test]
     fn a_form_error_is_an_invalid_request_naming_the_parameter() {
         let e: OAuthError = form::FormError::Repeated {
             name: "code".into(),
@@ -438,5 +604,8 @@ mod tests {
         .into();
         assert_eq!(e.code, ErrorCode::InvalidRequest);
         assert!(e.description.contains("'code'"));
+        let e: OAuthError = Form::parse(b"a\x13b=%zz").unwrap_err().into();
+        assert!(!e.description.chars().any(char::is_control), "{e}");
+        assert!(e.description.contains("'a?b'"), "{e}");
     }
 }

@@ -5,8 +5,8 @@
 //! 1. `read_*`: what can be checked from the request alone (syntax, required parameters,
 //!    one client authentication method), before any lookup.
 //! 2. `check`: the request against the client it names ([`ClientView`]: its redirect URIs,
-//!    grant types and authentication method) and against the server ([`ServerView`]: its
-//!    resources and scopes).
+//!    grant types, authentication methods and whether its redirect is trusted before
+//!    consent) and against the server ([`ServerView`]: its resources and scopes).
 //!
 //! Secrets (client secrets, codes, refresh tokens, verifiers, assertions) are held as
 //! [`Secret`]s, which never print, and no error description repeats one.
@@ -15,7 +15,10 @@ use std::fmt;
 
 use base64ct::{Base64, Base64Unpadded, Encoding};
 
-use super::error::{AuthorizeError, ErrorCode, OAuthError};
+use serde::{Deserialize, Serialize};
+
+use super::client::{AuthMethod, Client, GrantType};
+use super::error::{AuthorizeError, ErrorCode, ErrorRedirect, OAuthError};
 use super::form::{self, Form};
 use super::{pkce, redirect};
 use crate::protocol::jsonrpc::echo;
@@ -56,44 +59,6 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// How a client authenticates at the token and revocation endpoints
-/// (`token_endpoint_auth_method`, RFC 7591 §2; OAuth 2.1 §2.4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ClientAuthMethod {
-    /// A public client: `client_id` only.
-    None,
-    /// `Authorization: Basic` with the client's id and secret.
-    ClientSecretBasic,
-    /// `client_id` and `client_secret` in the body.
-    ClientSecretPost,
-    /// A JWT signed with the client's key (RFC 7523 §2.2).
-    PrivateKeyJwt,
-}
-
-impl ClientAuthMethod {
-    /// The method's registered name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClientAuthMethod::None => "none",
-            ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
-            ClientAuthMethod::ClientSecretPost => "client_secret_post",
-            ClientAuthMethod::PrivateKeyJwt => "private_key_jwt",
-        }
-    }
-
-    /// The method a registered name stands for, if it is one of these.
-    pub fn from_name(name: &str) -> Option<Self> {
-        [
-            ClientAuthMethod::None,
-            ClientAuthMethod::ClientSecretBasic,
-            ClientAuthMethod::ClientSecretPost,
-            ClientAuthMethod::PrivateKeyJwt,
-        ]
-        .into_iter()
-        .find(|m| m.as_str() == name)
-    }
-}
-
 /// The client authentication a token or revocation request carries, read but not yet
 /// verified: the secret and the assertion are checked elsewhere.
 #[derive(Clone, Debug)]
@@ -129,12 +94,12 @@ pub enum ClientAuth {
 
 impl ClientAuth {
     /// The method used.
-    pub fn method(&self) -> ClientAuthMethod {
+    pub fn method(&self) -> AuthMethod {
         match self {
-            ClientAuth::None { .. } => ClientAuthMethod::None,
-            ClientAuth::ClientSecretBasic { .. } => ClientAuthMethod::ClientSecretBasic,
-            ClientAuth::ClientSecretPost { .. } => ClientAuthMethod::ClientSecretPost,
-            ClientAuth::PrivateKeyJwt { .. } => ClientAuthMethod::PrivateKeyJwt,
+            ClientAuth::None { .. } => AuthMethod::None,
+            ClientAuth::ClientSecretBasic { .. } => AuthMethod::ClientSecretBasic,
+            ClientAuth::ClientSecretPost { .. } => AuthMethod::ClientSecretPost,
+            ClientAuth::PrivateKeyJwt { .. } => AuthMethod::PrivateKeyJwt,
         }
     }
 
@@ -156,7 +121,7 @@ impl ClientAuth {
 }
 
 /// What stage 2 needs to know of a client, from its registration or its metadata
-/// document.
+/// document ([`ClientView::of`] builds it from a [`Client`]).
 #[derive(Clone, Copy, Debug)]
 pub struct ClientView<'a> {
     /// The client's id.
@@ -164,15 +129,35 @@ pub struct ClientView<'a> {
     /// Its registered redirect URIs, each already checked by
     /// [`redirect::check_registered`].
     pub redirect_uris: &'a [String],
-    /// Its grant types (`authorization_code`, `refresh_token`), defaults applied.
-    pub grant_types: &'a [String],
-    /// Its one token endpoint authentication method.
-    pub auth_method: ClientAuthMethod,
+    /// Its grant types, defaults applied.
+    pub grant_types: &'a [GrantType],
+    /// Every token endpoint authentication method it may use: its registered one, and
+    /// `none` too for a `private_key_jwt` client whose document also lists it
+    /// ([`Client::auth_methods`]).
+    pub auth_methods: &'a [AuthMethod],
+    /// Whether its redirect may be followed before the person has consented: decided by
+    /// the caller, true for a redirect host on the operator's allowlist or a loopback
+    /// redirect ([`redirect::is_loopback`]). For an untrusted client, anyone who can
+    /// register a redirect URI or publish a metadata document, an error before consent
+    /// is shown on the server's page with a link, never a `Location` the browser follows
+    /// unasked (OAuth 2.1 §7.12.2, RFC 9700 §4.11.2).
+    pub trusted: bool,
 }
 
-impl ClientView<'_> {
-    fn allows(&self, grant_type: &str) -> bool {
-        self.grant_types.iter().any(|g| g == grant_type)
+impl<'a> ClientView<'a> {
+    /// The view of `client`; `trusted` as for [`ClientView::trusted`].
+    pub fn of(client: &'a Client, trusted: bool) -> Self {
+        ClientView {
+            client_id: &client.client_id,
+            redirect_uris: &client.redirect_uris,
+            grant_types: &client.grant_types,
+            auth_methods: client.auth_methods(),
+            trusted,
+        }
+    }
+
+    fn allows(&self, grant_type: GrantType) -> bool {
+        self.grant_types.contains(&grant_type)
     }
 }
 
@@ -232,6 +217,16 @@ fn same_resource(a: &str, b: &str) -> bool {
     let (a_head, a_rest) = split(a);
     let (b_head, b_rest) = split(b);
     a_head.eq_ignore_ascii_case(b_head) && a_rest == b_rest
+}
+
+/// Client text for a description: cut by [`echo`], each control character a `?`, so that
+/// a description holds none (they would be `?` on the wire anyway, OAuth 2.1 §4.1.2.1)
+/// and a log or page shows it on one line.
+fn shown(text: &str) -> String {
+    echo(text)
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 fn invalid_request(description: impl Into<String>) -> OAuthError {
@@ -300,7 +295,7 @@ fn read_resource(form: &Form) -> Result<Option<String>, OAuthError> {
     match problem {
         Some(p) => Err(OAuthError::new(
             ErrorCode::InvalidTarget,
-            format!("the resource '{}' {p} (RFC 8707 section 2)", echo(first)),
+            format!("the resource '{}' {p} (RFC 8707 section 2)", shown(first)),
         )),
         None => Ok(Some(first.to_owned())),
     }
@@ -321,7 +316,7 @@ fn check_resource(
             ErrorCode::InvalidTarget,
             format!(
                 "this server issues no tokens for the resource '{}'; send the URL of its MCP endpoint as its protected resource metadata names it{}",
-                echo(&resource),
+                shown(&resource),
                 match server.resources {
                     [one] => format!(" ({one})"),
                     _ => String::new(),
@@ -345,7 +340,7 @@ fn read_scope(raw: &str) -> Result<Vec<String>, OAuthError> {
                 ErrorCode::InvalidScope,
                 format!(
                     "the scope '{}' holds a character scopes may not: scopes are printable ASCII without '\"' or '\\', separated by spaces",
-                    echo(token)
+                    shown(token)
                 ),
             ));
         }
@@ -375,7 +370,7 @@ fn grant_scopes(requested: &[String], server: &ServerView) -> Result<Vec<String>
             ErrorCode::InvalidScope,
             format!(
                 "the scope '{}' is unknown; {supported} (openid, profile, email and offline_access are accepted and not granted)",
-                echo(unknown)
+                shown(unknown)
             ),
         ));
     }
@@ -405,25 +400,97 @@ struct AuthorizationParams {
 
 /// An authorization request, checked against its client and the server: what the
 /// consent page shows and the code is bound to (OAuth 2.1 §4.1.2).
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Its fields are read through methods and set only by [`UncheckedAuthorization::check`],
+/// since its redirect URI is where [`AuthorizationRequest::success_location`] and
+/// [`AuthorizationRequest::deny`] send the browser. It holds no secret (the challenge is
+/// a hash), so it may be kept in serialized form while the person signs in upstream; it
+/// must be read back only from the server's own storage or from an integrity-protected
+/// value (RFC 9700 §4.7), not from the request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AuthorizationRequest {
+    client_id: String,
+    redirect_uri: String,
+    redirect_uri_sent: bool,
+    state: Option<String>,
+    code_challenge: String,
+    scopes: Vec<String>,
+    resource: Option<String>,
+}
+
+impl AuthorizationRequest {
     /// The client.
-    pub client_id: String,
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
     /// Where to send the response: the request's `redirect_uri` (a loopback one with the
     /// port the client sent), or the client's only registered one when it sent none
     /// (OAuth 2.1 §2.3.2).
-    pub redirect_uri: String,
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
     /// Whether the request named `redirect_uri`: the token request must then name the same
     /// (OAuth 2.1 §4.1.3, §10.2).
-    pub redirect_uri_sent: bool,
+    pub fn redirect_uri_sent(&self) -> bool {
+        self.redirect_uri_sent
+    }
+
     /// The `state`, verbatim, to return with the code (OAuth 2.1 §4.1.2).
-    pub state: Option<String>,
+    pub fn state(&self) -> Option<&str> {
+        self.state.as_deref()
+    }
+
     /// The S256 `code_challenge` (RFC 7636 §4.3).
-    pub code_challenge: String,
+    pub fn code_challenge(&self) -> &str {
+        &self.code_challenge
+    }
+
     /// The scopes to grant (see [`ServerView::scopes`]).
-    pub scopes: Vec<String>,
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
     /// The resource the tokens are for, as the server spells it (RFC 8707 §2).
-    pub resource: Option<String>,
+    pub fn resource(&self) -> Option<&str> {
+        self.resource.as_deref()
+    }
+
+    /// Where the redirect goes, for the consent page to name (MCP 2026-07-28
+    /// authorization: the redirect host MUST be shown).
+    pub fn destination(&self) -> &str {
+        super::error::destination(&self.redirect_uri)
+    }
+
+    /// The success response's `Location`: the redirect URI with `code`, the `state` when
+    /// the request had one, and `iss`, the server's issuer exactly as its metadata says
+    /// (OAuth 2.1 §4.1.2, RFC 9207 §2), form-encoded onto any query it already has.
+    pub fn success_location(&self, code: &str, issuer: &str) -> String {
+        let mut params = vec![("code", code)];
+        if let Some(state) = &self.state {
+            params.push(("state", state));
+        }
+        params.push(("iss", issuer));
+        form::append_query(&self.redirect_uri, &params)
+    }
+
+    /// The person declined on the consent page: `access_denied`, redirected to the client
+    /// whatever its trust, since the person has now seen where it goes (OAuth 2.1
+    /// §4.1.2.1, §7.12.2).
+    pub fn deny(&self) -> ErrorRedirect {
+        self.after_consent(OAuthError::new(
+            ErrorCode::AccessDenied,
+            "the user declined to authorize this client",
+        ))
+    }
+
+    /// An error after consent (`server_error`, `temporarily_unavailable`), redirected to
+    /// the client. A code not sent to redirect URIs becomes `server_error`.
+    pub fn after_consent(&self, error: OAuthError) -> ErrorRedirect {
+        ErrorRedirect::new(self.redirect_uri.clone(), self.state.clone(), error)
+    }
 }
 
 /// The longest `state` a client may send: it travels through the sign-in and back in the
@@ -434,7 +501,8 @@ pub const MAX_STATE: usize = 1024;
 /// §3.1). A problem with the request as a whole, `client_id`, `redirect_uri` or `state`
 /// is an [`AuthorizeError::Page`]: until the client and its redirect URI are known,
 /// nothing may be redirected (OAuth 2.1 §4.1.2.1). Problems with the other parameters
-/// are kept for [`UncheckedAuthorization::check`] to redirect.
+/// are kept for [`UncheckedAuthorization::check`] to send to the client, by redirect or
+/// interstitial as its trust allows.
 pub fn read_authorization(query: &[u8]) -> Result<UncheckedAuthorization, AuthorizeError> {
     let page = AuthorizeError::Page;
     let form = Form::parse(query).map_err(|e| page(e.into()))?;
@@ -476,7 +544,7 @@ fn authorization_params(form: &Form) -> Result<AuthorizationParams, OAuthError> 
                 ErrorCode::UnsupportedResponseType,
                 format!(
                     "the response_type '{}' is not supported; send response_type=code (OAuth 2.1 section 4.1.1)",
-                    echo(other)
+                    shown(other)
                 ),
             ))
         }
@@ -496,7 +564,7 @@ fn authorization_params(form: &Form) -> Result<AuthorizationParams, OAuthError> 
         Some(other) => {
             return Err(invalid_request(format!(
                 "the code_challenge_method '{}' is not supported; use S256",
-                echo(other)
+                shown(other)
             )))
         }
     }
@@ -525,14 +593,15 @@ impl UncheckedAuthorization {
             ErrorCode::InvalidClient,
             format!(
                 "the client '{}' is not known to this server; register it, or use its metadata document's URL",
-                echo(&self.client_id)
+                shown(&self.client_id)
             ),
         ))
     }
 
     /// Stage 2: the request against `client` (the one its `client_id` names) and the
     /// server. First the redirect URI, whose problems go to the server's page; after it,
-    /// every problem goes to the redirect URI with the `state`.
+    /// every problem goes to the redirect URI with the `state`: as a redirect for a
+    /// [trusted](ClientView::trusted) client, else as an [`AuthorizeError::Interstitial`].
     pub fn check(
         self,
         client: &ClientView,
@@ -550,7 +619,7 @@ impl UncheckedAuthorization {
                 if !client.redirect_uris.iter().any(|r| redirect::matches(r, &sent)) {
                     return Err(page(format!(
                         "the redirect_uri '{}' is not registered for this client; send one of its registered redirect URIs exactly",
-                        echo(&sent)
+                        shown(&sent)
                     )));
                 }
                 sent
@@ -566,13 +635,11 @@ impl UncheckedAuthorization {
             },
         };
         let state = self.state;
-        let redirect = |error: OAuthError| AuthorizeError::Redirect {
-            redirect_uri: redirect_uri.clone(),
-            state: state.clone(),
-            error,
+        let redirect = |error: OAuthError| {
+            AuthorizeError::to_client(redirect_uri.clone(), state.clone(), error, client.trusted)
         };
         let params = self.rest.map_err(redirect)?;
-        if !client.allows("authorization_code") {
+        if !client.allows(GrantType::AuthorizationCode) {
             return Err(redirect(OAuthError::new(
                 ErrorCode::UnauthorizedClient,
                 "this client is not registered for the authorization_code grant",
@@ -662,7 +729,7 @@ pub fn read_client_auth(
                     ErrorCode::InvalidClient,
                     format!(
                         "the client_assertion_type '{}' is not supported; use {JWT_BEARER}",
-                        echo(other)
+                        shown(other)
                     ),
                 ))
             }
@@ -728,16 +795,22 @@ fn read_basic(header: &str) -> Result<(String, Secret), OAuthError> {
 }
 
 /// Checks the authentication a request carries against the client it names: the method
-/// must be the one the client registered (a client registered with a secret may not drop
-/// it), and the id must be the client's. The secret or assertion is verified elsewhere.
+/// must be one the client may use ([`ClientView::auth_methods`]: a client registered with
+/// a secret may not drop it), and the id must be the client's. The secret or assertion is
+/// verified elsewhere.
 pub fn check_client_auth(auth: &ClientAuth, client: &ClientView) -> Result<(), OAuthError> {
-    if auth.method() != client.auth_method {
+    if !client.auth_methods.contains(&auth.method()) {
+        let accepted: Vec<&str> = client.auth_methods.iter().map(|m| m.name()).collect();
         return Err(OAuthError::new(
             ErrorCode::InvalidClient,
             format!(
                 "this client authenticates with {}, and the request used {}",
-                client.auth_method.as_str(),
-                auth.method().as_str()
+                if accepted.is_empty() {
+                    "no method this server supports".to_owned()
+                } else {
+                    accepted.join(" or ")
+                },
+                auth.method().name()
             ),
         ));
     }
@@ -779,10 +852,10 @@ pub enum Grant {
 
 impl Grant {
     /// The `grant_type`.
-    pub fn grant_type(&self) -> &'static str {
+    pub fn grant_type(&self) -> GrantType {
         match self {
-            Grant::AuthorizationCode { .. } => "authorization_code",
-            Grant::RefreshToken { .. } => "refresh_token",
+            Grant::AuthorizationCode { .. } => GrantType::AuthorizationCode,
+            Grant::RefreshToken { .. } => GrantType::RefreshToken,
         }
     }
 }
@@ -860,7 +933,7 @@ pub fn read_token(
                 ErrorCode::UnsupportedGrantType,
                 format!(
                     "the grant_type '{}' is not supported; this server takes authorization_code and refresh_token",
-                    echo(other)
+                    shown(other)
                 ),
             ))
         }
@@ -892,7 +965,10 @@ impl UncheckedTokenRequest {
         if !client.allows(grant_type) {
             return Err(OAuthError::new(
                 ErrorCode::UnauthorizedClient,
-                format!("this client is not registered for the {grant_type} grant"),
+                format!(
+                    "this client is not registered for the {} grant",
+                    grant_type.name()
+                ),
             ));
         }
         Ok(TokenRequest {
@@ -967,7 +1043,8 @@ mod tests {
         resources: Vec<String>,
         scopes: Vec<String>,
         redirects: Vec<String>,
-        grants: Vec<String>,
+        grants: Vec<GrantType>,
+        trusted: bool,
     }
 
     impl Fixture {
@@ -979,7 +1056,8 @@ mod tests {
                 ]),
                 scopes: strings(&["notes:read", "notes:write"]),
                 redirects: strings(redirects),
-                grants: strings(&["authorization_code", "refresh_token"]),
+                grants: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+                trusted: true,
             }
         }
         fn server(&self) -> ServerView<'_> {
@@ -988,12 +1066,13 @@ mod tests {
                 scopes: &self.scopes,
             }
         }
-        fn client<'a>(&'a self, id: &'a str, auth_method: ClientAuthMethod) -> ClientView<'a> {
+        fn client<'a>(&'a self, id: &'a str, auth_methods: &'a [AuthMethod]) -> ClientView<'a> {
             ClientView {
                 client_id: id,
                 redirect_uris: &self.redirects,
                 grant_types: &self.grants,
-                auth_method,
+                auth_methods,
+                trusted: self.trusted,
             }
         }
     }
@@ -1032,20 +1111,17 @@ mod tests {
     fn authorize(q: &str, fx: &Fixture, id: &str) -> Result<AuthorizationRequest, AuthorizeError> {
         let unchecked = read_authorization(q.as_bytes())?;
         assert_eq!(unchecked.client_id(), id);
-        unchecked.check(&fx.client(id, ClientAuthMethod::None), &fx.server())
+        unchecked.check(&fx.client(id, &[AuthMethod::None]), &fx.server())
     }
 
     fn redirected(q: &str) -> (ErrorCode, String, Option<String>) {
         let fx = Fixture::new(&[CHATGPT_CB]);
         match authorize(q, &fx, CHATGPT_ID) {
-            Err(AuthorizeError::Redirect {
-                redirect_uri,
-                state,
-                error,
-            }) => {
-                assert_eq!(redirect_uri, CHATGPT_CB);
+            Err(AuthorizeError::Redirect(to)) => {
+                assert_eq!(to.redirect_uri(), CHATGPT_CB);
+                let error = to.error().clone();
                 assert!(error.code.is_authorization_response(), "{error}");
-                (error.code, error.description, state)
+                (error.code, error.description, to.state().map(str::to_owned))
             }
             other => panic!("not redirected: {other:?}"),
         }
@@ -1053,7 +1129,7 @@ mod tests {
 
     fn paged(q: &str, fx: &Fixture, id: &str) -> OAuthError {
         match read_authorization(q.as_bytes())
-            .and_then(|u| u.check(&fx.client(id, ClientAuthMethod::None), &fx.server()))
+            .and_then(|u| u.check(&fx.client(id, &[AuthMethod::None]), &fx.server()))
         {
             Err(e @ AuthorizeError::Page(_)) => {
                 assert_eq!(e.location(ISSUER), None);
@@ -1093,12 +1169,12 @@ mod tests {
             ("state", "xyz"),
         ]);
         let request = authorize(&q, &fx, CLAUDE_CODE_ID).unwrap();
-        assert_eq!(request.redirect_uri, "http://localhost:53682/callback");
-        assert!(request.redirect_uri_sent);
+        assert_eq!(request.redirect_uri(), "http://localhost:53682/callback");
+        assert!(request.redirect_uri_sent());
         // No scope asked: the server's scopes are the default (RFC 6749 §3.3).
-        assert_eq!(request.scopes, fx.scopes);
+        assert_eq!(request.scopes(), fx.scopes);
         // No resource: none is invented here.
-        assert_eq!(request.resource, None);
+        assert_eq!(request.resource(), None);
         // Another path on loopback is still refused.
         let q = q.replace("%2Fcallback", "%2Fother");
         let e = paged(&q, &fx, CLAUDE_CODE_ID);
@@ -1110,8 +1186,8 @@ mod tests {
         let q = chatgpt(&[("redirect_uri", None)]);
         let fx = Fixture::new(&[CHATGPT_CB]);
         let request = authorize(&q, &fx, CHATGPT_ID).unwrap();
-        assert_eq!(request.redirect_uri, CHATGPT_CB);
-        assert!(!request.redirect_uri_sent);
+        assert_eq!(request.redirect_uri(), CHATGPT_CB);
+        assert!(!request.redirect_uri_sent());
 
         let two = Fixture::new(&[
             CHATGPT_CB,
@@ -1175,7 +1251,7 @@ mod tests {
         assert_eq!(e.error().code, ErrorCode::InvalidClient);
         assert_eq!(e.location(ISSUER), None);
         // The client looked up must be the one named.
-        let other = fx.client("https://other.example/client.json", ClientAuthMethod::None);
+        let other = fx.client("https://other.example/client.json", &[AuthMethod::None]);
         assert!(matches!(
             unchecked.check(&other, &fx.server()),
             Err(AuthorizeError::Page(_))
@@ -1302,9 +1378,9 @@ mod tests {
     #[test]
     fn a_client_without_the_code_grant_is_unauthorized() {
         let mut fx = Fixture::new(&[CHATGPT_CB]);
-        fx.grants = strings(&["refresh_token"]);
+        fx.grants = vec![GrantType::RefreshToken];
         let e = authorize(&chatgpt(&[]), &fx, CHATGPT_ID).unwrap_err();
-        assert!(matches!(e, AuthorizeError::Redirect { .. }));
+        assert!(matches!(e, AuthorizeError::Redirect(_)));
         assert_eq!(e.error().code, ErrorCode::UnauthorizedClient);
     }
 
@@ -1312,7 +1388,7 @@ mod tests {
     fn scopes_grant_the_servers_own_accept_openid_ones_and_refuse_the_rest() {
         let fx = Fixture::new(&[CHATGPT_CB]);
         let granted = |scope: Option<&str>| {
-            authorize(&chatgpt(&[("scope", scope)]), &fx, CHATGPT_ID).map(|r| r.scopes)
+            authorize(&chatgpt(&[("scope", scope)]), &fx, CHATGPT_ID).map(|r| r.scopes().to_vec())
         };
         assert_eq!(granted(Some("notes:write")).unwrap(), ["notes:write"]);
         // Order kept, repeats and runs of spaces dropped.
@@ -1351,14 +1427,15 @@ mod tests {
             CHATGPT_ID,
         )
         .unwrap();
-        assert!(ok.scopes.is_empty());
+        assert!(ok.scopes().is_empty());
     }
 
     #[test]
     fn a_resource_is_matched_ignoring_the_case_of_scheme_and_host_only() {
         let fx = Fixture::new(&[CHATGPT_CB]);
         let resource = |r: &str| {
-            authorize(&chatgpt(&[("resource", Some(r))]), &fx, CHATGPT_ID).map(|r| r.resource)
+            authorize(&chatgpt(&[("resource", Some(r))]), &fx, CHATGPT_ID)
+                .map(|r| r.resource().map(str::to_owned))
         };
         assert_eq!(
             resource("HTTPS://MCP.Example.COM/mcp").unwrap().as_deref(),
@@ -1416,7 +1493,7 @@ mod tests {
         );
         let fx = Fixture::new(&[CHATGPT_CB]);
         let request = unchecked
-            .check(&fx.client(CHATGPT_ID, ClientAuthMethod::None), &fx.server())
+            .check(&fx.client(CHATGPT_ID, &[AuthMethod::None]), &fx.server())
             .unwrap();
         let Grant::AuthorizationCode {
             code,
@@ -1685,7 +1762,7 @@ mod tests {
         let e = public
             .clone()
             .check(
-                &fx.client(CHATGPT_ID, ClientAuthMethod::PrivateKeyJwt),
+                &fx.client(CHATGPT_ID, &[AuthMethod::PrivateKeyJwt]),
                 &server,
             )
             .unwrap_err();
@@ -1697,16 +1774,16 @@ mod tests {
         // A client found under another id.
         let e = public
             .clone()
-            .check(&fx.client("someone-else", ClientAuthMethod::None), &server)
+            .check(&fx.client("someone-else", &[AuthMethod::None]), &server)
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidClient);
         // A client without the grant.
         let mut no_code = Fixture::new(&[CHATGPT_CB]);
-        no_code.grants = strings(&["refresh_token"]);
+        no_code.grants = vec![GrantType::RefreshToken];
         let e = public
             .clone()
             .check(
-                &no_code.client(CHATGPT_ID, ClientAuthMethod::None),
+                &no_code.client(CHATGPT_ID, &[AuthMethod::None]),
                 &no_code.server(),
             )
             .unwrap_err();
@@ -1720,7 +1797,7 @@ mod tests {
         )
         .unwrap();
         let e = elsewhere
-            .check(&fx.client(CHATGPT_ID, ClientAuthMethod::None), &server)
+            .check(&fx.client(CHATGPT_ID, &[AuthMethod::None]), &server)
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidTarget);
         // Refresh needs the refresh grant; Basic needs client_secret_basic.
@@ -1730,20 +1807,17 @@ mod tests {
         )
         .unwrap();
         let mut code_only = Fixture::new(&[]);
-        code_only.grants = strings(&["authorization_code"]);
+        code_only.grants = vec![GrantType::AuthorizationCode];
         let e = refresh
             .clone()
             .check(
-                &code_only.client("c1", ClientAuthMethod::ClientSecretBasic),
+                &code_only.client("c1", &[AuthMethod::ClientSecretBasic]),
                 &code_only.server(),
             )
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::UnauthorizedClient);
         let ok = refresh
-            .check(
-                &fx.client("c1", ClientAuthMethod::ClientSecretBasic),
-                &server,
-            )
+            .check(&fx.client("c1", &[AuthMethod::ClientSecretBasic]), &server)
             .unwrap();
         assert!(ok.client.used_header());
         assert_eq!(ok.resource, None);
@@ -1774,7 +1848,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.token_type_hint, Some(TokenTypeHint::AccessToken));
-        assert_eq!(r.client.method(), ClientAuthMethod::ClientSecretBasic);
+        assert_eq!(r.client.method(), AuthMethod::ClientSecretBasic);
         // An unknown hint is ignored (RFC 7009 §2.1).
         let r = read_revocation(b"token=t1&token_type_hint=id_token&client_id=c1", None).unwrap();
         assert_eq!(r.token_type_hint, None);
@@ -1785,24 +1859,256 @@ mod tests {
         assert!(e.description.contains("more than once"));
         let fx = Fixture::new(&[]);
         let r = read_revocation(b"token=t1&client_id=c1", None).unwrap();
-        assert!(check_client_auth(&r.client, &fx.client("c1", ClientAuthMethod::None)).is_ok());
-        assert!(check_client_auth(
-            &r.client,
-            &fx.client("c1", ClientAuthMethod::ClientSecretPost)
-        )
-        .is_err());
+        assert!(check_client_auth(&r.client, &fx.client("c1", &[AuthMethod::None])).is_ok());
+        assert!(
+            check_client_auth(&r.client, &fx.client("c1", &[AuthMethod::ClientSecretPost]))
+                .is_err()
+        );
+    }
+}
+
+#[cfg(test)]
+mod trust_tests {
+    use super::*;
+    use crate::oauth::client::{read_metadata_document, FetchPolicy, Fetched};
+    use crate::oauth::error::Interstitial;
+
+    const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    const CB: &str = "https://app.example.com/cb?tenant=1";
+    const ID: &str = "https://app.example.com/client.json";
+    const ISSUER: &str = "https://mcp.example.com";
+
+    fn request(extra: &str) -> UncheckedAuthorization {
+        let q = format!(
+            "response_type=code&client_id={}&redirect_uri={}&state=s%261&code_challenge={CHALLENGE}&code_challenge_method=S256{extra}",
+            form::encode(ID),
+            form::encode(CB)
+        );
+        read_authorization(q.as_bytes()).unwrap()
+    }
+
+    fn view<'a>(redirects: &'a [String], trusted: bool) -> ClientView<'a> {
+        ClientView {
+            client_id: ID,
+            redirect_uris: redirects,
+            grant_types: &[GrantType::AuthorizationCode],
+            auth_methods: &[AuthMethod::None],
+            trusted,
+        }
+    }
+
+    fn server<'a>(resources: &'a [String], scopes: &'a [String]) -> ServerView<'a> {
+        ServerView { resources, scopes }
     }
 
     #[test]
-    fn auth_method_names_round_trip() {
-        for m in [
-            ClientAuthMethod::None,
-            ClientAuthMethod::ClientSecretBasic,
-            ClientAuthMethod::ClientSecretPost,
-            ClientAuthMethod::PrivateKeyJwt,
+    fn an_untrusted_client_gets_no_location_before_consent() {
+        let redirects = [CB.to_owned()];
+        let scopes = ["notes:read".to_owned()];
+        let s = server(&[], &scopes);
+        for extra in [
+            "&scope=notes%3Aadmin",
+            "&resource=https%3A%2F%2Fother.example%2Fmcp",
+            "&response_type=token",
         ] {
-            assert_eq!(ClientAuthMethod::from_name(m.as_str()), Some(m));
+            let e = request(extra).check(&view(&redirects, false), &s);
+            let e = match e {
+                Err(e @ AuthorizeError::Interstitial(_)) => e,
+                Err(AuthorizeError::Page(p)) if extra.contains("response_type") => {
+                    // A repeated parameter makes the request unreadable: a page.
+                    assert!(p.description.contains("more than once"), "{p}");
+                    continue;
+                }
+                other => panic!("{extra}: {other:?}"),
+            };
+            assert_eq!(e.location(ISSUER), None, "{extra}");
+            let AuthorizeError::Interstitial(i) = &e else {
+                unreachable!()
+            };
+            let i: &Interstitial = i;
+            assert_eq!(i.destination(), "app.example.com");
+            let link = i.continue_location(ISSUER);
+            assert!(
+                link.starts_with("https://app.example.com/cb?tenant=1&error="),
+                "{link}"
+            );
+            assert!(link.contains("&state=s%261&iss="), "{link}");
+            // The same request for a trusted client is redirected.
+            let trusted = request(extra).check(&view(&redirects, true), &s);
+            assert_eq!(
+                trusted.unwrap_err().location(ISSUER).as_deref(),
+                Some(link.as_str())
+            );
         }
-        assert_eq!(ClientAuthMethod::from_name("tls_client_auth"), None);
+        // An unregistered redirect is a page whatever the trust.
+        let other = ["https://app.example.com/other".to_owned()];
+        for trusted in [true, false] {
+            assert!(matches!(
+                request("").check(&view(&other, trusted), &s),
+                Err(AuthorizeError::Page(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn after_consent_the_client_is_redirected_to_whatever_its_trust() {
+        let redirects = [CB.to_owned()];
+        let scopes = ["notes:read".to_owned()];
+        let r = request("")
+            .check(&view(&redirects, false), &server(&[], &scopes))
+            .unwrap();
+        assert_eq!(r.destination(), "app.example.com");
+        let denied = r.deny();
+        assert_eq!(denied.error().code, ErrorCode::AccessDenied);
+        let location = denied.location(ISSUER);
+        let (base, query) = location.split_once('?').unwrap();
+        assert_eq!(base, "https://app.example.com/cb");
+        let back = Form::parse(query.as_bytes()).unwrap();
+        assert_eq!(back.get("tenant"), Ok(Some("1")));
+        assert_eq!(back.get("error"), Ok(Some("access_denied")));
+        assert_eq!(back.get("state"), Ok(Some("s&1")));
+        assert_eq!(back.get("iss"), Ok(Some(ISSUER)));
+        let failed = r.after_consent(OAuthError::new(ErrorCode::InvalidGrant, "store down"));
+        assert_eq!(failed.error().code, ErrorCode::ServerError);
+    }
+
+    #[test]
+    fn success_carries_code_state_and_iss_encoded() {
+        let redirects = [CB.to_owned()];
+        let r = request("")
+            .check(&view(&redirects, false), &server(&[], &[]))
+            .unwrap();
+        let location = r.success_location("c0de+/=&x", ISSUER);
+        assert!(
+            location.starts_with("https://app.example.com/cb?tenant=1&code="),
+            "{location}"
+        );
+        let back = Form::parse(location.split_once('?').unwrap().1.as_bytes()).unwrap();
+        assert_eq!(back.get("code"), Ok(Some("c0de+/=&x")));
+        assert_eq!(back.get("state"), Ok(Some("s&1")));
+        assert_eq!(back.get("iss"), Ok(Some(ISSUER)));
+        assert!(!back.contains("error"));
+        // Without a state, none is sent.
+        let q = format!(
+            "response_type=code&client_id={}&code_challenge={CHALLENGE}&code_challenge_method=S256",
+            form::encode(ID)
+        );
+        let r = read_authorization(q.as_bytes())
+            .unwrap()
+            .check(&view(&redirects, true), &server(&[], &[]))
+            .unwrap();
+        let location = r.success_location("abc", ISSUER);
+        assert_eq!(
+            location,
+            "https://app.example.com/cb?tenant=1&code=abc&iss=https%3A%2F%2Fmcp.example.com"
+        );
+    }
+
+    #[test]
+    fn a_pending_request_survives_serialization() {
+        let redirects = [CB.to_owned()];
+        let resources = ["https://mcp.example.com/mcp".to_owned()];
+        let scopes = ["notes:read".to_owned(), "notes:write".to_owned()];
+        let r = request("&scope=notes%3Awrite&resource=https%3A%2F%2Fmcp.example.com%2Fmcp")
+            .check(&view(&redirects, true), &server(&resources, &scopes))
+            .unwrap();
+        let stored = serde_json::to_string(&r).unwrap();
+        let back: AuthorizationRequest = serde_json::from_str(&stored).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(back.scopes(), ["notes:write"]);
+        assert_eq!(back.resource(), Some("https://mcp.example.com/mcp"));
+        assert_eq!(back.code_challenge(), CHALLENGE);
+        assert!(back.redirect_uri_sent());
+        assert_eq!(back.state(), Some("s&1"));
+        // Something else is not read as one.
+        assert!(serde_json::from_str::<AuthorizationRequest>("{}").is_err());
+        let mut extra: serde_json::Value = serde_json::from_str(&stored).unwrap();
+        extra["redirect"] = serde_json::json!("https://evil.example/");
+        assert!(serde_json::from_value::<AuthorizationRequest>(extra).is_err());
+    }
+
+    #[test]
+    fn a_client_may_authenticate_with_any_method_it_accepts_and_no_other() {
+        // ChatGPT's document: private_key_jwt, with none also listed.
+        let doc = serde_json::json!({
+            "client_id": ID,
+            "client_name": "App",
+            "redirect_uris": [CB],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "token_endpoint_auth_methods_supported": ["none", "private_key_jwt"],
+            "jwks_uri": "https://app.example.com/jwks.json",
+        })
+        .to_string();
+        let fetched = Fetched {
+            status: 200,
+            redirected: false,
+            cache_control: None,
+            body: doc.as_bytes(),
+        };
+        let client = read_metadata_document(ID, &fetched, FetchPolicy::PUBLIC)
+            .unwrap()
+            .client;
+        let view = ClientView::of(&client, false);
+        assert_eq!(view.grant_types, client.grant_types.as_slice());
+        let id = form::encode(ID);
+        let public = format!("token=t&client_id={id}");
+        let jwt = format!(
+            "token=t&client_id={id}&client_assertion_type={}&client_assertion=a.b.c",
+            form::encode(JWT_BEARER)
+        );
+        let post = format!("token=t&client_id={id}&client_secret=S3CRET");
+        for (body, ok) in [(public, true), (jwt, true), (post, false)] {
+            let r = read_revocation(body.as_bytes(), None).unwrap();
+            let checked = check_client_auth(&r.client, &view);
+            assert_eq!(checked.is_ok(), ok, "{body}");
+            if let Err(e) = checked {
+                assert_eq!(e.code, ErrorCode::InvalidClient);
+                assert!(e.description.contains("private_key_jwt or none"), "{e}");
+                assert!(!e.description.contains("S3CRET"));
+            }
+        }
+        let basic = format!(
+            "Basic {}",
+            Base64::encode_string(format!("{id}:S3CRET").as_bytes())
+        );
+        let r = read_revocation(b"token=t", Some(&basic)).unwrap();
+        assert!(check_client_auth(&r.client, &view).is_err());
+        // Without the fallback, none is refused.
+        let mut strict = client.clone();
+        strict.public_fallback = false;
+        let r = read_revocation(format!("token=t&client_id={id}").as_bytes(), None).unwrap();
+        assert!(check_client_auth(&r.client, &ClientView::of(&strict, false)).is_err());
+    }
+}
+
+#[cfg(test)]
+mod shown_tests {
+    use super::*;
+
+    #[test]
+    fn client_text_in_a_description_holds_no_control_character() {
+        let q = "response_type=code&client_id=c&redirect_uri=h%03tp%3A%2F%2Fx.example%2Fcb";
+        let fx: [String; 1] = ["https://x.example/cb".to_owned()];
+        let view = ClientView {
+            client_id: "c",
+            redirect_uris: &fx,
+            grant_types: &[GrantType::AuthorizationCode],
+            auth_methods: &[AuthMethod::None],
+            trusted: true,
+        };
+        let e = read_authorization(q.as_bytes())
+            .unwrap()
+            .check(
+                &view,
+                &ServerView {
+                    resources: &[],
+                    scopes: &[],
+                },
+            )
+            .unwrap_err();
+        assert!(matches!(e, AuthorizeError::Page(_)));
+        assert!(!e.error().description.chars().any(char::is_control), "{e}");
+        assert!(e.error().description.contains("h?tp://x.example/cb"), "{e}");
     }
 }
