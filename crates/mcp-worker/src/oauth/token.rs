@@ -23,7 +23,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::grant::Issued;
+use super::grant::{GrantId, Granted};
 use crate::auth::keys::KeySet;
 use crate::tools::BoxFuture;
 
@@ -51,7 +51,12 @@ pub struct AccessClaims {
     /// The scopes granted, space-separated; absent when none are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
-    /// A unique id: 128 random bits, base64url.
+    /// A unique id: `<grant id>.<128 random bits>`, base64url (45 characters). The
+    /// random part makes it unique (RFC 7519 §4.1.7); the grant id in front, as in the
+    /// grant's codes and refresh tokens, routes a revocation of the token to its grant
+    /// ([`AccessClaims::grant_id`]). No extra claim is needed for that: a private name
+    /// could collide (RFC 7519 §4.3), and the registered `sid` means an OpenID
+    /// provider's browser session, which a resource server might read as such.
     pub jti: String,
     /// When it was issued, seconds since the Unix epoch.
     pub iat: i64,
@@ -61,16 +66,16 @@ pub struct AccessClaims {
 
 impl AccessClaims {
     /// The claims of an access token for what a grant's redemption or refresh
-    /// [`Issued`], valid from `now` (seconds) for `lifetime_secs`, which is held to 1 s
+    /// [`Granted`], valid from `now` (seconds since the Unix epoch) for `lifetime_secs`, which is held to 1 s
     /// to [`MAX_LIFETIME_SECS`].
     pub fn for_grant(
         issuer: &str,
-        issued: &Issued,
+        issued: &Granted,
         now: i64,
         lifetime_secs: i64,
     ) -> Result<AccessClaims, TokenError> {
-        let mut jti = [0u8; 16];
-        getrandom::getrandom(&mut jti).map_err(|_| TokenError::Random)?;
+        let mut random = [0u8; 16];
+        getrandom::getrandom(&mut random).map_err(|_| TokenError::Random)?;
         let scope = issued.scopes.join(" ");
         Ok(AccessClaims {
             iss: issuer.to_owned(),
@@ -78,10 +83,24 @@ impl AccessClaims {
             aud: issued.resource.clone(),
             client_id: issued.client_id.clone(),
             scope: (!scope.is_empty()).then_some(scope),
-            jti: Base64UrlUnpadded::encode_string(&jti),
+            jti: format!(
+                "{}.{}",
+                issued.grant_id,
+                Base64UrlUnpadded::encode_string(&random)
+            ),
             iat: now,
             exp: now.saturating_add(lifetime_secs.clamp(1, MAX_LIFETIME_SECS)),
         })
+    }
+
+    /// The grant the token was issued under, read from the front of its `jti`: the
+    /// object to ask to revoke it ([`Object::revoke_access_token`]). `None` when the
+    /// `jti` starts with no grant id. Only as trustworthy as the token's signature.
+    ///
+    /// [`Object::revoke_access_token`]: super::grant::Object::revoke_access_token
+    pub fn grant_id(&self) -> Option<GrantId> {
+        let (id, _) = self.jti.split_once('.')?;
+        GrantId::parse(id)
     }
 
     /// Seconds from issue to expiry: the token response's `expires_in`.
@@ -465,7 +484,7 @@ mod tests {
 
     use crate::auth::policy::ClaimPolicy;
     use crate::auth::{AuthError, Authenticator};
-    use crate::oauth::grant::{GrantId, Upstream};
+    use crate::oauth::grant::Upstream;
     use crate::testing::block_on;
 
     const NOW: i64 = 1_800_000_000;
@@ -501,8 +520,8 @@ mod tests {
         SigningKeys::parse(&json!({ "keys": jwks }).to_string()).unwrap()
     }
 
-    fn issued(resource: &str) -> Issued {
-        Issued {
+    fn issued(resource: &str) -> Granted {
+        Granted {
             grant_id: GrantId::new().unwrap(),
             client_id: "https://client.example/metadata.json".into(),
             subject: "user-1".into(),
@@ -514,7 +533,11 @@ mod tests {
     }
 
     fn mint_for(resource: &str, keys: &SigningKeys) -> String {
-        let claims = AccessClaims::for_grant(ISSUER, &issued(resource), NOW, 3600).unwrap();
+        mint_for_grant(&issued(resource), keys)
+    }
+
+    fn mint_for_grant(granted: &Granted, keys: &SigningKeys) -> String {
+        let claims = AccessClaims::for_grant(ISSUER, granted, NOW, 3600).unwrap();
         let signer = RsaSigner::new(keys).unwrap();
         block_on(mint(&claims, keys, &signer)).unwrap()
     }
@@ -543,7 +566,8 @@ mod tests {
     #[test]
     fn a_minted_token_passes_the_librarys_verifier_with_the_published_key_set() {
         let keys = keys(&[(newer_key(), "2026-10"), (older_key(), "2026-07")]);
-        let token = mint_for(RESOURCE, &keys);
+        let granted = issued(RESOURCE);
+        let token = mint_for_grant(&granted, &keys);
         assert_eq!(
             part(&token, 0),
             json!({ "alg": "RS256", "typ": "at+jwt", "kid": "2026-10" })
@@ -563,7 +587,13 @@ mod tests {
         assert_eq!(p.claims["aud"], RESOURCE);
         assert_eq!(p.claims["iss"], ISSUER);
         assert_eq!(p.claims["exp"], NOW + 3600);
-        assert_eq!(p.claims["jti"].as_str().unwrap().len(), 22);
+        // The jti: the grant's id, a dot, 128 random bits; the verifier takes it as any
+        // jti, and the revocation endpoint finds the grant by it.
+        let jti = p.claims["jti"].as_str().unwrap();
+        assert_eq!(jti.len(), 45);
+        assert!(jti.starts_with(&format!("{}.", granted.grant_id)));
+        let claims: AccessClaims = serde_json::from_value(part(&token, 1)).unwrap();
+        assert_eq!(claims.grant_id(), Some(granted.grant_id.clone()));
         // Expired at `exp`.
         let rs = resource_server(&jwks, &[]);
         assert!(rs
@@ -650,6 +680,15 @@ mod tests {
                 .jti,
             c.jti
         );
+        // The grant id leads the jti; a jti without one names no grant.
+        assert_eq!(c.grant_id().as_ref(), Some(&grant.grant_id));
+        for jti in ["", "abc", "no-grant-id.xyz", &grant.grant_id.to_string()] {
+            let other = AccessClaims {
+                jti: jti.into(),
+                ..c.clone()
+            };
+            assert_eq!(other.grant_id(), None, "{jti}");
+        }
         let v = serde_json::to_value(&c).unwrap();
         let names: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(
@@ -666,7 +705,7 @@ mod tests {
             ]
         );
         assert_eq!(v["scope"], "notes:read notes:write");
-        let none = Issued {
+        let none = Granted {
             scopes: Vec::new(),
             ..grant
         };
