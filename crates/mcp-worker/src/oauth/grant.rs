@@ -1764,17 +1764,21 @@ mod tests {
         let mut rt = s.first_refresh_token();
         let end = T0 + Lifetimes::default().grant_ms;
         let mut now = T0;
-        loop {
+        let mut ended = false;
+        // Bounded, so a grant that never ends fails the test rather than hangs it.
+        for _ in 0..100 {
             now += 20 * DAY_MS;
             match s.refresh(&refresh(&rt), now) {
                 Ok(issued) => rt = issued.refresh_token.unwrap(),
                 Err(e) => {
                     assert_eq!(e, GrantError::UnknownGrant);
                     assert!(now >= end && now - 20 * DAY_MS < end);
+                    ended = true;
                     break;
                 }
             }
         }
+        assert!(ended, "the grant outlived its end");
     }
 
     #[test]
@@ -2229,9 +2233,11 @@ mod tests {
         let life = Lifetimes {
             code_ms: 60_000,
             refresh_idle_ms: 600_000,
-            grant_ms: 3_600_000,
+            grant_ms: 1_500_000,
         };
-        let steps = [0, 1, 1000, 30_000, 59_999, 300_000, 599_999, 1_000_000];
+        let steps = [
+            0, 1, 1000, 10_000, 30_000, 59_999, 120_000, 300_000, 599_999,
+        ];
         let mut successes = [0u32; 4];
         for seed in 1..=300u64 {
             let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
@@ -2244,10 +2250,12 @@ mod tests {
             let mut used: Vec<OpaqueToken> = Vec::new();
             let mut access: Vec<AccessClaims> = Vec::new();
             let mut codes: Vec<OpaqueToken> = Vec::new();
-            for step in 0..120 {
+            for step in 0..200 {
                 let at = format!("seed {seed}, step {step}");
                 let live = model.as_ref().is_some_and(|m| m.live(&life, now));
-                match rng.below(9) {
+                // Weighted: refreshes and time often, the steps that end a grant
+                // rarely, so grants live long enough to meet their deadlines.
+                match rng.below(20) {
                     0 => {
                         let refresh = rng.below(4) != 0;
                         let grant = NewGrant {
@@ -2278,8 +2286,14 @@ mod tests {
                         }
                     }
                     1 | 2 => {
-                        let Some(code) = rng.pick(&codes).cloned() else {
-                            continue;
+                        // Half the time the current grant's code.
+                        let current = model.as_ref().map(|m| m.code.clone());
+                        let code = match current {
+                            Some(c) if rng.below(2) == 0 => c,
+                            _ => match rng.pick(&codes) {
+                                Some(c) => c.clone(),
+                                None => continue,
+                            },
                         };
                         let authenticated = rng.below(2) == 0;
                         let right = rng.below(3) != 0;
@@ -2330,9 +2344,16 @@ mod tests {
                             (Err(_), _) => {}
                         }
                     }
-                    3 | 4 => {
-                        let Some(t) = rng.pick(&tokens).cloned() else {
-                            continue;
+                    3..=9 => {
+                        // Half the time the newest token, so that grants live long
+                        // enough to meet their idle and overall ends.
+                        let newest = model.as_ref().and_then(|m| m.latest.clone());
+                        let t = match newest {
+                            Some((t, _)) if rng.below(2) == 0 => t,
+                            _ => match rng.pick(&tokens) {
+                                Some(t) => t.clone(),
+                                None => continue,
+                            },
                         };
                         let authenticated = rng.below(3) != 0;
                         let req = Refresh {
@@ -2365,7 +2386,7 @@ mod tests {
                             Err(_) => {}
                         }
                     }
-                    5 => {
+                    10 => {
                         let by_access = rng.below(2) == 0;
                         let authenticated = rng.below(2) == 0;
                         let got = if by_access {
@@ -2394,13 +2415,13 @@ mod tests {
                             }
                         }
                     }
-                    6 => {
+                    11 => {
                         block_on(object.alarm(now)).unwrap();
                         if !live {
                             assert!(storage.record.borrow().is_none(), "{at}: outlived");
                         }
                     }
-                    7 => now += *rng.pick(&steps).unwrap(),
+                    12..=17 => now += *rng.pick(&steps).unwrap(),
                     _ => object = Object::new(storage.clone()),
                 }
                 // The record and its alarm: a stored grant always has an alarm at or
