@@ -13,11 +13,13 @@
 //! - `grant`: one person's grant to one client, and the object that keeps it: codes,
 //!   refresh tokens rotated on every use, revocation.
 //! - `token`: RFC 9068 access tokens.
+//! - `metadata`: the RFC 8414 document and the endpoints' paths.
 
 pub mod client;
 pub mod error;
 pub mod form;
 pub mod grant;
+pub mod metadata;
 pub mod pkce;
 pub mod redirect;
 pub mod request;

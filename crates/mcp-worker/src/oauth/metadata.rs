@@ -1,0 +1,184 @@
+//! The authorization server's metadata (RFC 8414): where its endpoints are and what it
+//! supports, as clients discover it at `/.well-known/oauth-authorization-server`, and
+//! the paths the pipeline serves them at.
+//!
+//! What it advertises is what the other parts implement: the `code` response type with
+//! S256 PKCE only, the authorization code and refresh token grants, public clients
+//! (`none`, which Claude needs before it uses a Client ID Metadata Document), secrets and
+//! `private_key_jwt` (ChatGPT's document asks for it, RS256), Client ID Metadata Documents
+//! and `iss` on every authorization response (RFC 9207 §3).
+
+use serde_json::{json, Map, Value};
+
+/// Where the metadata document is served: between the host and the issuer's path, which
+/// is empty here (RFC 8414 §3).
+pub const WELL_KNOWN: &str = "/.well-known/oauth-authorization-server";
+/// The authorization endpoint (OAuth 2.1 §3.1).
+pub const AUTHORIZE: &str = "/authorize";
+/// The token endpoint (OAuth 2.1 §3.2).
+pub const TOKEN: &str = "/token";
+/// Dynamic client registration (RFC 7591 §3).
+pub const REGISTER: &str = "/register";
+/// Token revocation (RFC 7009 §2).
+pub const REVOKE: &str = "/revoke";
+/// The signing keys' JWKS (RFC 8414 §2 `jwks_uri`).
+pub const JWKS: &str = "/oauth/jwks.json";
+
+/// Checks the issuer the server names itself by: its public origin, `https` (`http` only
+/// for a loopback host, in development), with no path, query or fragment, since clients
+/// compare it exactly with the `iss` they are sent and the URL they fetched the metadata
+/// from (RFC 8414 §2, §3.3; RFC 9207 §2.4).
+pub fn check_issuer(issuer: &str) -> Result<(), String> {
+    let Some(host) = issuer
+        .strip_prefix("https://")
+        .or_else(|| issuer.strip_prefix("http://"))
+    else {
+        return Err(format!(
+            "the issuer is the server's public origin, such as https://mcp.example.com; '{}' is not one",
+            crate::protocol::jsonrpc::echo(issuer)
+        ));
+    };
+    let plain = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.:[]".contains(&b));
+    if !plain {
+        return Err("the issuer is an origin alone: a lower-case host and an optional port, with no path, query, fragment or user name".into());
+    }
+    if issuer.starts_with("http://") {
+        let name = host.rsplit_once(':').map_or(host, |(h, port)| {
+            if port.bytes().all(|b| b.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
+        });
+        if !matches!(name, "localhost" | "127.0.0.1" | "[::1]") {
+            return Err("the issuer is https, except on the developer's own machine (localhost, 127.0.0.1 or [::1])".into());
+        }
+    }
+    Ok(())
+}
+
+/// The metadata document of the authorization server at `issuer` (already checked with
+/// [`check_issuer`]), granting `scopes` (the server's tools', resources' and prompts'),
+/// as RFC 8414 §2 and the MCP authorization pages (2026-07-28) ask. No array is empty
+/// (RFC 8414 §3.2): without scopes, `scopes_supported` is left out.
+pub fn document(issuer: &str, scopes: &[&str]) -> Value {
+    let methods = [
+        "none",
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+    ];
+    let mut doc = Map::new();
+    let mut put = |k: &str, v: Value| {
+        doc.insert(k.to_owned(), v);
+    };
+    put("issuer", issuer.into());
+    put(
+        "authorization_endpoint",
+        format!("{issuer}{AUTHORIZE}").into(),
+    );
+    put("token_endpoint", format!("{issuer}{TOKEN}").into());
+    put(
+        "registration_endpoint",
+        format!("{issuer}{REGISTER}").into(),
+    );
+    put("revocation_endpoint", format!("{issuer}{REVOKE}").into());
+    put("jwks_uri", format!("{issuer}{JWKS}").into());
+    put("response_types_supported", json!(["code"]));
+    put("response_modes_supported", json!(["query"]));
+    put(
+        "grant_types_supported",
+        json!(["authorization_code", "refresh_token"]),
+    );
+    put("code_challenge_methods_supported", json!(["S256"]));
+    put("token_endpoint_auth_methods_supported", json!(methods));
+    // Required beside private_key_jwt (RFC 8414 §2): the assertions' algorithm.
+    put(
+        "token_endpoint_auth_signing_alg_values_supported",
+        json!(["RS256"]),
+    );
+    put("revocation_endpoint_auth_methods_supported", json!(methods));
+    put(
+        "revocation_endpoint_auth_signing_alg_values_supported",
+        json!(["RS256"]),
+    );
+    if !scopes.is_empty() {
+        put("scopes_supported", json!(scopes));
+    }
+    put(
+        "authorization_response_iss_parameter_supported",
+        true.into(),
+    );
+    put("client_id_metadata_document_supported", true.into());
+    Value::Object(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_says_what_the_parts_implement() {
+        let doc = document("https://mcp.example", &["notes:read", "notes:write"]);
+        assert_eq!(doc["issuer"], "https://mcp.example");
+        assert_eq!(
+            doc["authorization_endpoint"],
+            "https://mcp.example/authorize"
+        );
+        assert_eq!(doc["token_endpoint"], "https://mcp.example/token");
+        assert_eq!(doc["registration_endpoint"], "https://mcp.example/register");
+        assert_eq!(doc["revocation_endpoint"], "https://mcp.example/revoke");
+        assert_eq!(doc["jwks_uri"], "https://mcp.example/oauth/jwks.json");
+        assert_eq!(doc["code_challenge_methods_supported"], json!(["S256"]));
+        assert_eq!(doc["response_types_supported"], json!(["code"]));
+        // Claude uses a metadata document only when `none` is advertised.
+        let methods = doc["token_endpoint_auth_methods_supported"]
+            .as_array()
+            .unwrap();
+        assert!(methods.contains(&json!("none")));
+        assert!(methods.contains(&json!("private_key_jwt")));
+        assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
+        assert_eq!(doc["client_id_metadata_document_supported"], true);
+        assert_eq!(
+            doc["scopes_supported"],
+            json!(["notes:read", "notes:write"])
+        );
+        // No array is empty (RFC 8414 §3.2).
+        let bare = document("https://mcp.example", &[]);
+        assert!(bare.get("scopes_supported").is_none());
+        for (k, v) in bare.as_object().unwrap() {
+            assert!(v.as_array().is_none_or(|a| !a.is_empty()), "{k}");
+        }
+    }
+
+    #[test]
+    fn the_issuer_is_an_https_origin_or_a_loopback_one() {
+        for good in [
+            "https://mcp.example",
+            "https://mcp.example:8443",
+            "http://localhost:8787",
+            "http://127.0.0.1:8787",
+            "http://[::1]:8787",
+        ] {
+            assert_eq!(check_issuer(good), Ok(()), "{good}");
+        }
+        for (bad, says) in [
+            ("mcp.example", "public origin"),
+            ("ftp://mcp.example", "public origin"),
+            ("https://mcp.example/", "origin alone"),
+            ("https://mcp.example/as", "origin alone"),
+            ("https://mcp.example?x", "origin alone"),
+            ("https://Mcp.example", "origin alone"),
+            ("https://u@mcp.example", "origin alone"),
+            ("https://", "origin alone"),
+            ("http://mcp.example", "https"),
+            ("http://localhost.evil.example", "https"),
+        ] {
+            let err = check_issuer(bad).unwrap_err();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+    }
+}
