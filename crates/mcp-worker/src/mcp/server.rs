@@ -1,5 +1,6 @@
 //! A server: its name, what it tells the model, and its registries.
 
+use crate::protocol::uri;
 use crate::protocol::wire::ServerInfo;
 use crate::tools::Registry;
 
@@ -256,7 +257,12 @@ impl Server {
 /// so that a `static` server with a bad path fails to compile rather than to start.
 const fn is_endpoint_path(path: &str) -> bool {
     let b = path.as_bytes();
-    if b.len() < 2 || b[0] != b'/' || starts_with(b, b"/.well-known/") || eq(b, b"/.well-known") {
+    if b.len() < 2
+        || b[0] != b'/'
+        || starts_with(b, b"/.well-known/")
+        || eq(b, b"/.well-known")
+        || !uri::escapes_are_whole(b)
+    {
         return false;
     }
     // Each segment: where it starts, and the byte after it.
@@ -271,39 +277,13 @@ const fn is_endpoint_path(path: &str) -> bool {
                 return false;
             }
             start = i + 1;
-        } else if b[i] == b'%' {
-            if i + 2 >= b.len() || !b[i + 1].is_ascii_hexdigit() || !b[i + 2].is_ascii_hexdigit() {
-                return false;
-            }
-        } else if !(b[i].is_ascii_alphanumeric() || is_pchar_symbol(b[i])) {
+        } else if !uri::is_uri_char(b[i]) || matches!(b[i], b'?' | b'#' | b'[' | b']') {
+            // pchar (§3.3): a URI character but for the delimiters of a path's end.
             return false;
         }
         i += 1;
     }
     true
-}
-
-/// The `pchar` symbols (RFC 3986 §3.3): unreserved, sub-delims, `:` and `@`.
-const fn is_pchar_symbol(c: u8) -> bool {
-    matches!(
-        c,
-        b'-' | b'.'
-            | b'_'
-            | b'~'
-            | b'!'
-            | b'$'
-            | b'&'
-            | b'\''
-            | b'('
-            | b')'
-            | b'*'
-            | b'+'
-            | b','
-            | b';'
-            | b'='
-            | b':'
-            | b'@'
-    )
 }
 
 const fn starts_with(s: &[u8], prefix: &[u8]) -> bool {

@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use super::error::{ErrorCode, OAuthError};
 use super::redirect::{self, check_registered};
 use crate::protocol::jsonrpc::echo;
+use crate::protocol::uri;
 
 /// The largest registration request read (RFC 7591 §3.1). Hosts send well under 1 KiB;
 /// an inline `jwks` of a few RSA keys fits.
@@ -294,10 +295,7 @@ impl Client {
             return false;
         };
         let hash: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-        hash.iter()
-            .zip(stored)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+        super::constant_time_eq(&hash, stored)
     }
 
     /// The registered client metadata (RFC 7591 §2 names), as a registration answer
@@ -984,32 +982,21 @@ fn is_loopback_host(host: &str) -> bool {
         || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Characters a URL holds unescaped (RFC 3986 §2.2-2.3, and `%` of an escape).
-fn is_uri_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c)
-}
-
 /// Takes apart an absolute `https` URL written in the one form a URL parser leaves as it
 /// is in its host: lower-case scheme, no user name, a port of digits. `what` names it in
 /// the words of a refusal.
 fn parse_https<'a>(url: &'a str, what: &str) -> Result<HttpsUrl<'a>, String> {
-    if let Some(bad) = url.chars().find(|&c| !is_uri_char(c)) {
+    if let Some(bad) = url
+        .chars()
+        .find(|&c| !u8::try_from(c).is_ok_and(uri::is_uri_char))
+    {
         return Err(if bad.is_whitespace() || bad.is_control() {
             format!("{what} holds no space or control character")
         } else {
             format!("{what} holds only ASCII letters, digits and the characters URLs allow; percent-encode the others")
         });
     }
-    let b = url.as_bytes();
-    let escapes_ok = b
-        .iter()
-        .enumerate()
-        .filter(|(_, &c)| c == b'%')
-        .all(|(i, _)| {
-            b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
-        });
-    if !escapes_ok {
+    if !uri::escapes_are_whole(url.as_bytes()) {
         return Err(format!("{what}: each % starts an escape of two hex digits"));
     }
     if url.contains('#') {

@@ -53,7 +53,8 @@ pub fn check_issuer(issuer: &str) -> Result<(), String> {
                 host
             }
         });
-        if !matches!(name, "localhost" | "127.0.0.1" | "[::1]") {
+        // The loopback hosts an http redirect may name are the ones an http issuer may.
+        if !super::redirect::LOOPBACK_HOSTS.contains(&name) {
             return Err("the issuer is https, except on the developer's own machine (localhost, 127.0.0.1 or [::1])".into());
         }
     }

@@ -15,6 +15,16 @@
 //! - `token`: RFC 9068 access tokens.
 //! - `metadata`: the RFC 8414 document and the endpoints' paths.
 
+/// Equality of two secrets (or their digests) in time that depends only on their lengths,
+/// which are public: where they differ is not told by how long the answer takes.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
 pub mod client;
 pub mod error;
 pub mod form;

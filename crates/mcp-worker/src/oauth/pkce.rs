@@ -6,6 +6,8 @@
 use base64ct::{Base64UrlUnpadded, Encoding};
 use sha2::{Digest, Sha256};
 
+use super::constant_time_eq;
+
 /// The one `code_challenge_method` accepted.
 pub const METHOD: &str = "S256";
 
@@ -58,16 +60,6 @@ pub fn verify(challenge: &str, verifier: &str) -> bool {
     }
     let expected = challenge_of(verifier);
     constant_time_eq(expected.as_bytes(), challenge.as_bytes())
-}
-
-/// Equality in time that depends only on the lengths, which are public (a challenge is
-/// always 43 characters).
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(diff) == 0
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@
 //! lists `http://localhost/callback` and `http://127.0.0.1/callback` without a port and then
 //! sends `http://localhost:<port>/callback`, so `localhost` gets the rule too.
 
+use crate::protocol::uri::{escapes_are_whole, is_uri_char};
+
 /// The longest redirect URI a client may register or send.
 pub const MAX_LEN: usize = 2000;
 
@@ -30,7 +32,7 @@ const REFUSED_SCHEMES: [&str; 13] = [
 ];
 
 /// The hosts whose `http` redirects stay on the user's machine.
-const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
+pub(super) const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
 /// A redirect URI taken apart: its scheme, the host and port of its authority, and the
 /// path and query after it.
@@ -74,15 +76,7 @@ pub fn check_registered(uri: &str) -> Result<(), String> {
     // a backslash, a quote or a letter past ASCII would be read one way by a browser and
     // shown another way on a consent page.
     let bytes = uri.as_bytes();
-    let escapes_ok = bytes.iter().enumerate().all(|(i, &b)| {
-        b != b'%'
-            || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
-    });
-    let chars_ok = bytes
-        .iter()
-        .all(|b| b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(b));
-    if !chars_ok || !escapes_ok {
+    if !bytes.iter().all(|&b| is_uri_char(b)) || !escapes_are_whole(bytes) {
         return Err("a redirect URI holds only ASCII letters, digits and the characters URIs allow, with '%' starting a two-digit escape; write an international host in its xn-- form".into());
     }
     if uri.contains('#') {

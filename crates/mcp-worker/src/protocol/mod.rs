@@ -7,6 +7,7 @@
 pub mod headers;
 pub mod jsonrpc;
 pub mod param_headers;
+pub mod uri;
 pub mod version;
 pub mod wire;
 

@@ -9,6 +9,8 @@
 //! operators (`{?q}`, `{/p}`, `{.x}`, `{;p}`, `{&q}`), lists and modifiers (`{a,b}`,
 //! `{var*}`, `{var:3}`) are refused when the template is checked.
 
+use crate::protocol::uri::is_uri_char;
+
 /// The longest URI a client may ask to match (longer ones match nothing).
 pub const MAX_URI_LEN: usize = 4096;
 
@@ -273,11 +275,6 @@ fn is_unreserved(b: u8) -> bool {
 
 fn is_unreserved_or_pct(b: u8) -> bool {
     is_unreserved(b) || b == b'%'
-}
-
-/// Unreserved, reserved (RFC 3986 gen-delims and sub-delims) and `%`.
-fn is_uri_char(b: u8) -> bool {
-    is_unreserved(b) || b"%:/?#[]@!$&'()*+,;=".contains(&b)
 }
 
 /// Decodes `%XX` escapes; `None` when one is malformed or the bytes are not UTF-8.
