@@ -22,7 +22,7 @@ import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
  *   accept; `trustedCa`: a CA certificate for fetching https client metadata documents
  *   served on loopback by a test.
  */
-export async function startAuthServer({ resources, scopes, accountId = "oauth-user", port = 0, trustedCa } = {}) {
+export async function startAuthServer({ resources = () => [], scopes = [], accountId = "oauth-user", port = 0, trustedCa, clients = [] } = {}) {
   const server = http.createServer();
   server.listen(port, "127.0.0.1");
   await once(server, "listening");
@@ -34,8 +34,14 @@ export async function startAuthServer({ resources, scopes, accountId = "oauth-us
   /** What the server saw, for tests to assert on. */
   const seen = { grants: [], registrations: 0, metadataFetches: [] };
 
+  // Who the next sign-in is: a test may change it (`setAccount`).
+  let account = accountId;
   const provider = new Provider(issuer, {
     jwks: { keys: [signing] },
+    // Static clients: an MCP server's authorization server signing people in here (its
+    // redirect URI on loopback, any port, as RFC 8252 allows native clients).
+    clients,
+    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
     clientDefaults: {
       token_endpoint_auth_method: "none",
       grant_types: ["authorization_code", "refresh_token"],
@@ -67,7 +73,10 @@ export async function startAuthServer({ resources, scopes, accountId = "oauth-us
     // Every client that may refresh gets a refresh token, offline_access or not: hosts
     // ask for it, and the SDK client does not.
     issueRefreshToken: async (ctx, client) => client.grantTypeAllowed("refresh_token"),
-    findAccount: async (ctx, id) => ({ accountId: id, claims: async () => ({ sub: id }) }),
+    findAccount: async (ctx, id) => ({
+      accountId: id,
+      claims: async () => ({ sub: id, email: `${id}@example.com`, email_verified: true, name: `User ${id}` }),
+    }),
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     cookies: { keys: [randomBytes(16).toString("hex")] },
     // Browser-based clients on loopback (the MCP Inspector) call the token and
@@ -111,12 +120,13 @@ export async function startAuthServer({ resources, scopes, accountId = "oauth-us
     }
     await next();
   });
+  provider.on("server_error", (ctx, e) => console.error("oidc-provider:", e));
   const callback = provider.callback();
   server.on("request", async (req, res) => {
     const m = req.url.match(/^\/interaction\/([^/?]+)/);
     if (!m) return callback(req, res);
     try {
-      await answerInteraction(provider, req, res, accountId);
+      await answerInteraction(provider, req, res, account);
     } catch (e) {
       res.writeHead(500, { "content-type": "text/plain" });
       res.end(`interaction failed: ${e.message}`);
@@ -128,6 +138,9 @@ export async function startAuthServer({ resources, scopes, accountId = "oauth-us
     jwksUrl: `${issuer}/jwks`,
     provider,
     seen,
+    setAccount: (id) => {
+      account = id;
+    },
     stop: async () => {
       server.closeAllConnections();
       server.close();
@@ -177,25 +190,44 @@ async function fetchTrusting(url, options, ca, seen) {
 }
 
 /**
- * A browser without a person: follows the authorization URL through the provider's
+ * A browser without a person: follows the authorization URL through the servers'
  * redirects (keeping its cookies) until it reaches `redirectUri`, and returns that URL's
- * query (`code` and `state`, or `error`).
+ * query (`code` and `state`, or `error`). On a consent page (an MCP server's own
+ * authorization server) it answers the form with `decision` ("approve" or "deny").
  */
-export async function signInHeadless(authorizationUrl, redirectUri) {
+export async function signInHeadless(authorizationUrl, redirectUri, { decision = "approve" } = {}) {
   const jar = new Map();
-  let url = String(authorizationUrl);
-  for (let hop = 0; hop < 20; hop++) {
-    if (url.startsWith(redirectUri)) return new URL(url).searchParams;
-    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
-    const r = await fetch(url, { redirect: "manual", headers: cookie ? { cookie } : {} });
+  const keep = (r) => {
     for (const c of r.headers.getSetCookie()) {
       const [pair] = c.split(";");
       const i = pair.indexOf("=");
-      jar.set(pair.slice(0, i), pair.slice(i + 1));
+      const [name, value] = [pair.slice(0, i), pair.slice(i + 1)];
+      if (/max-age=0/i.test(c)) jar.delete(name);
+      else jar.set(name, value);
     }
-    const location = r.headers.get("location");
-    if (!location) throw new Error(`sign-in stopped at ${url}: ${r.status} ${await r.text()}`);
-    url = new URL(location, url).href;
+  };
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+  let url = String(authorizationUrl);
+  for (let hop = 0; hop < 20; hop++) {
+    if (url.startsWith(redirectUri)) return new URL(url).searchParams;
+    let r = await fetch(url, { redirect: "manual", headers: jar.size ? { cookie: cookie() } : {} });
+    keep(r);
+    if (!r.headers.get("location")) {
+      const text = await r.text();
+      const form = r.status === 200 && /<form method="post" action="([^"]+)"/.exec(text);
+      if (!form) throw new Error(`sign-in stopped at ${url}: ${r.status} ${text}`);
+      const field = (name) => new RegExp(`name="${name}" value="([^"]*)"`).exec(text)[1];
+      const action = new URL(form[1], url);
+      r = await fetch(action, {
+        method: "POST",
+        redirect: "manual",
+        headers: { cookie: cookie(), origin: action.origin, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ session: field("session"), csrf: field("csrf"), decision }),
+      });
+      keep(r);
+      if (!r.headers.get("location")) throw new Error(`consent refused at ${action}: ${r.status} ${await r.text()}`);
+    }
+    url = new URL(r.headers.get("location"), url).href;
   }
   throw new Error("sign-in did not reach the redirect URI in 20 hops");
 }
@@ -216,8 +248,9 @@ export function clientMetadata({ refresh = true } = {}) {
 /** The SDK's OAuthClientProvider, with a headless browser in redirectToAuthorization. */
 export class HeadlessClient {
   /** `refresh: false` registers a client without refresh tokens. */
-  constructor({ metadataUrl, resource, refresh = true } = {}) {
+  constructor({ metadataUrl, resource, refresh = true, decision = "approve" } = {}) {
     this.clientMetadataUrl = metadataUrl;
+    this.decision = decision;
     this.refresh = refresh;
     this.authorizations = [];
     if (resource) this.validateResourceURL = async () => new URL(resource);
@@ -236,7 +269,7 @@ export class HeadlessClient {
   }
   async redirectToAuthorization(url) {
     this.authorizations.push(url);
-    const answer = await signInHeadless(url, REDIRECT);
+    const answer = await signInHeadless(url, REDIRECT, { decision: this.decision });
     if (answer.get("error")) throw new Error(`the AS refused: ${answer.get("error")} ${answer.get("error_description")}`);
     this.code = answer.get("code");
   }

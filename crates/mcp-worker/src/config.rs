@@ -22,6 +22,10 @@ pub struct Config {
     pub input_state_key: Option<Arc<[u8]>>,
     /// Things an operator should know, logged once when the configuration is read.
     pub warnings: Vec<String>,
+    /// The authorization server in the worker, when the server declares one and its
+    /// `OAUTH_*` variables are set.
+    #[cfg(feature = "oauth")]
+    pub oauth: Option<Box<crate::oauth::settings::Settings>>,
 }
 
 /// How requests to the MCP endpoint are authenticated.
@@ -129,6 +133,68 @@ impl Config {
                 Some(u)
             }
         };
+        #[cfg(feature = "oauth")]
+        let oauth = match server.authorization {
+            None => None,
+            Some(declared) => {
+                let mut scopes = words(get(REQUIRED_SCOPES));
+                for s in server.scopes() {
+                    if !scopes.iter().any(|a| a == s) {
+                        scopes.push(s.to_owned());
+                    }
+                }
+                crate::oauth::settings::Settings::from_vars(
+                    declared,
+                    public_url.as_deref(),
+                    server.endpoint_path(),
+                    scopes,
+                    &|name: &str| get(name),
+                )?
+                .map(Box::new)
+            }
+        };
+        #[cfg(feature = "oauth")]
+        if let Some(settings) = &oauth {
+            for var in [
+                JWT_PUBLIC_KEY,
+                JWT_JWKS_URL,
+                AUTHORIZATION_SERVERS,
+                JWT_ISSUER,
+                JWT_AUDIENCE,
+            ] {
+                if get(var).is_some() {
+                    return Err(err(
+                        var,
+                        "the authorization server in this worker is configured (OAUTH_ variables), and it issues and checks its own tokens. Unset this variable, or the OAUTH_ ones to use another authorization server",
+                    ));
+                }
+            }
+            let policy = ClaimPolicy {
+                audiences: crate::auth::metadata::resources(
+                    &settings.issuer,
+                    server.endpoint_path(),
+                )
+                .into(),
+                issuer: Some(settings.issuer.clone()),
+                required_scopes: words(get(REQUIRED_SCOPES)).into(),
+                leeway_secs: DEFAULT_LEEWAY_SECS,
+            };
+            let auth = Auth::Bearer(Box::new(Authenticator::new(
+                Some(settings.verifying_keys()),
+                None,
+                policy,
+            )));
+            let input_state_key = input_state_key(get(INPUT_STATE_KEY))?;
+            return Ok(Config {
+                origins,
+                auth,
+                authorization_servers: vec![settings.issuer.clone()],
+                public_url,
+                input_state_key,
+                warnings,
+                oauth,
+            });
+        }
         // The variable that named the authorization servers, for the messages below.
         let (authorization_servers, named_by) = match get(AUTHORIZATION_SERVERS) {
             Some(v) => {
@@ -228,21 +294,7 @@ impl Config {
             Auth::Bearer(Box::new(Authenticator::new(static_keys, jwks_url, policy)))
         };
 
-        let input_state_key = match get(INPUT_STATE_KEY) {
-            None => None,
-            Some(k) if k.trim().len() >= crate::mcp::state::MIN_KEY_BYTES => {
-                Some(Arc::from(k.trim().as_bytes()))
-            }
-            Some(_) => {
-                return Err(err(
-                    INPUT_STATE_KEY,
-                    format!(
-                        "it must be at least {} characters of random text (`openssl rand -hex 32`)",
-                        crate::mcp::state::MIN_KEY_BYTES
-                    ),
-                ))
-            }
-        };
+        let input_state_key = input_state_key(get(INPUT_STATE_KEY))?;
         Ok(Config {
             origins,
             auth,
@@ -250,8 +302,28 @@ impl Config {
             authorization_servers,
             input_state_key,
             warnings,
+            #[cfg(feature = "oauth")]
+            oauth: None,
         })
     }
+}
+
+fn input_state_key(value: Option<String>) -> Result<Option<Arc<[u8]>>, ConfigError> {
+    Ok(match value {
+        None => None,
+        Some(k) if k.trim().len() >= crate::mcp::state::MIN_KEY_BYTES => {
+            Some(Arc::from(k.trim().as_bytes()))
+        }
+        Some(_) => {
+            return Err(err(
+                INPUT_STATE_KEY,
+                format!(
+                    "it must be at least {} characters of random text (`openssl rand -hex 32`)",
+                    crate::mcp::state::MIN_KEY_BYTES
+                ),
+            ))
+        }
+    })
 }
 
 fn words(v: Option<String>) -> Vec<String> {

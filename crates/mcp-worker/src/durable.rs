@@ -207,3 +207,133 @@ macro_rules! task_object {
         }
     };
 }
+
+/// A grant's Durable Object's storage: one record and one alarm.
+#[cfg(feature = "oauth")]
+struct GrantStorage(worker::Storage);
+
+#[cfg(feature = "oauth")]
+const GRANT_KEY: &str = "grant";
+
+#[cfg(feature = "oauth")]
+impl crate::oauth::grant::Storage for GrantStorage {
+    fn get(&self) -> BoxFuture<'_, std::result::Result<Option<String>, String>> {
+        Box::pin(async move {
+            self.0
+                .get::<String>(GRANT_KEY)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn put(&self, record: String) -> BoxFuture<'_, std::result::Result<(), String>> {
+        Box::pin(async move {
+            self.0
+                .put_raw(GRANT_KEY, worker::wasm_bindgen::JsValue::from_str(&record))
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn delete(&self) -> BoxFuture<'_, std::result::Result<(), String>> {
+        Box::pin(async move { self.0.delete_all().await.map_err(|e| e.to_string()) })
+    }
+
+    fn set_alarm(&self, at_ms: u64) -> BoxFuture<'_, std::result::Result<(), String>> {
+        Box::pin(async move {
+            let at = worker::js_sys::Date::new(&(at_ms as f64).into());
+            self.0
+                .set_alarm(worker::ScheduledTime::new(at))
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn delete_alarm(&self) -> BoxFuture<'_, std::result::Result<(), String>> {
+        Box::pin(async move { self.0.delete_alarm().await.map_err(|e| e.to_string()) })
+    }
+}
+
+#[cfg(feature = "oauth")]
+#[doc(hidden)]
+pub use crate::oauth::grant::Object as GrantObject;
+
+/// The logic of a new instance of a grant's object (see [`grant_object!`](crate::grant_object!)).
+#[cfg(feature = "oauth")]
+#[doc(hidden)]
+pub fn grant_object(state: worker::State) -> GrantObject {
+    GrantObject::new(Rc::new(GrantStorage(state.storage())))
+}
+
+/// A grant object's `fetch`: one operation from the worker, as JSON.
+#[cfg(feature = "oauth")]
+#[doc(hidden)]
+pub async fn grant_fetch(object: &GrantObject, mut req: Request) -> Result<Response> {
+    let op: Value = match serde_json::from_str(&req.text().await?) {
+        Ok(v) => v,
+        Err(_) => return Response::error("the body must be one grant operation (JSON)", 400),
+    };
+    Response::ok(
+        crate::oauth::objects::dispatch(object, &op, now_ms())
+            .await
+            .to_string(),
+    )
+}
+
+/// A grant object's alarm: the grant's end, when its time has come.
+#[cfg(feature = "oauth")]
+#[doc(hidden)]
+pub async fn grant_alarm(object: &GrantObject) -> Result<Response> {
+    match object.alarm(now_ms()).await {
+        Ok(()) => Response::empty(),
+        Err(e) => {
+            worker::console_error!(
+                "{}: a grant's alarm failed: {e}",
+                crate::adapter::log_name()
+            );
+            Err(worker::Error::RustError(e.to_string()))
+        }
+    }
+}
+
+/// Declares the Durable Object class that keeps an authorization server's grants (the
+/// `oauth` feature; docs/authorization-server.md), one object per grant:
+///
+/// ```ignore
+/// mcp_worker::grant_object!(GrantObject);
+/// ```
+///
+/// ```toml
+/// [[durable_objects.bindings]]
+/// name = "OAUTH_GRANTS"
+/// class_name = "GrantObject"
+/// [[migrations]]
+/// tag = "v1"
+/// new_sqlite_classes = ["GrantObject"]
+/// ```
+#[cfg(feature = "oauth")]
+#[macro_export]
+macro_rules! grant_object {
+    ($class:ident) => {
+        #[::worker::durable_object(alarm)]
+        pub struct $class {
+            object: $crate::durable::GrantObject,
+        }
+
+        impl ::worker::DurableObject for $class {
+            fn new(state: ::worker::State, _env: ::worker::Env) -> Self {
+                $class {
+                    object: $crate::durable::grant_object(state),
+                }
+            }
+
+            async fn fetch(&self, req: ::worker::Request) -> ::worker::Result<::worker::Response> {
+                $crate::durable::grant_fetch(&self.object, req).await
+            }
+
+            async fn alarm(&self) -> ::worker::Result<::worker::Response> {
+                $crate::durable::grant_alarm(&self.object).await
+            }
+        }
+    };
+}

@@ -163,12 +163,5 @@ pub mod ratelimit;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) mod ratelimit;
 
-// The authorization server's parts (the `oauth` feature), built and tested on the host;
-// not yet served.
-#[cfg(all(feature = "oauth", feature = "unstable"))]
-#[doc(hidden)]
+#[cfg(feature = "oauth")]
 pub mod oauth;
-#[cfg(all(feature = "oauth", not(feature = "unstable")))]
-// Nothing serves it yet, on any target.
-#[allow(dead_code)]
-pub(crate) mod oauth;

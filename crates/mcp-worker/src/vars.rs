@@ -27,3 +27,22 @@ pub const PUBLIC_URL: &str = "PUBLIC_URL";
 pub const INPUT_STATE_KEY: &str = "INPUT_STATE_KEY";
 /// The browser origins allowed to call the server.
 pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
+
+// The authorization server in the worker (the library's `oauth` feature and
+// `mcp::Server::authorization_server`; docs/authorization-server.md). Any one set turns
+// it on, and then each is required.
+
+/// Secret: the JWKS of the private RSA keys that sign access tokens, newest first.
+pub const OAUTH_SIGNING_KEYS: &str = "OAUTH_SIGNING_KEYS";
+/// Secret: at least 32 characters of random text that seal sign-in sessions and the ids
+/// of registered clients.
+pub const OAUTH_SEALING_KEY: &str = "OAUTH_SEALING_KEY";
+/// The OpenID provider people sign in at: its issuer URL.
+pub const OAUTH_UPSTREAM_ISSUER: &str = "OAUTH_UPSTREAM_ISSUER";
+/// This server's client id at the OpenID provider.
+pub const OAUTH_UPSTREAM_CLIENT_ID: &str = "OAUTH_UPSTREAM_CLIENT_ID";
+/// Secret: this server's client secret at the OpenID provider.
+pub const OAUTH_UPSTREAM_CLIENT_SECRET: &str = "OAUTH_UPSTREAM_CLIENT_SECRET";
+/// Who may sign in: e-mail addresses (verified by the provider) and subjects,
+/// space-separated, or `*` for anyone the provider signs in.
+pub const OAUTH_ALLOWED_USERS: &str = "OAUTH_ALLOWED_USERS";

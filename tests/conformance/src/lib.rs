@@ -117,7 +117,13 @@ pub static SERVER: Server = Server::new("dice-mcp-conformance", env!("CARGO_PKG_
     .resources(&RESOURCES)
     .prompts(&PROMPTS)
     .logging(true)
-    .tasks(&TASKS);
+    .tasks(&TASKS)
+    .authorization_server(&AUTHORIZATION);
+
+/// The authorization server in the worker (docs/authorization-server.md): off until the
+/// tests that sign in set its `OAUTH_*` variables.
+static AUTHORIZATION: mcp_worker::oauth::AuthorizationServer =
+    mcp_worker::oauth::AuthorizationServer::new("OAUTH_GRANTS");
 
 /// Tasks live in the Durable Object class below, bound as `TASKS` in wrangler.toml.
 #[cfg(target_arch = "wasm32")]
@@ -132,6 +138,9 @@ static TASKS: mcp_worker::testing::MemoryTasks = mcp_worker::testing::MemoryTask
 
 #[cfg(target_arch = "wasm32")]
 mcp_worker::task_object!(TaskObject, SERVER);
+
+#[cfg(target_arch = "wasm32")]
+mcp_worker::grant_object!(GrantObject);
 
 mcp_worker::entry!(SERVER);
 

@@ -25,6 +25,8 @@ use crate::mcp::Server;
 use crate::primitives::MAX_FETCH_BYTES;
 use crate::tools::{BoxFuture, FetchError, FetchRequest, FetchResponse, Platform};
 
+#[cfg(feature = "oauth")]
+mod oauth;
 mod platform;
 mod runtime;
 mod webcrypto;

@@ -122,6 +122,25 @@ impl Host for WorkersPlatform {
         })
     }
 
+    #[cfg(feature = "oauth")]
+    fn grants(&self, binding: &'static str) -> Option<Rc<dyn crate::oauth::objects::GrantChannel>> {
+        super::oauth::grants(&self.env, binding)
+    }
+
+    #[cfg(feature = "oauth")]
+    fn signer(&self) -> &dyn crate::oauth::token::Signer {
+        &super::oauth::WebCryptoSigner
+    }
+
+    #[cfg(feature = "oauth")]
+    fn fetch_document<'a>(
+        &'a self,
+        url: &'a str,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, std::result::Result<crate::oauth::endpoints::Document, String>> {
+        Box::pin(super::oauth::fetch_document(url, max_bytes))
+    }
+
     fn fetch_key_set<'a>(&'a self, url: &'a str) -> BoxFuture<'a, KeySetFetch> {
         Box::pin(fetch_jwks(url))
     }

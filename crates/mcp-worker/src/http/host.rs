@@ -41,6 +41,67 @@ pub trait Host: Platform {
     fn console(&self, severity: Severity, line: &str) {
         let _ = (severity, line);
     }
+    /// The Durable Object namespace bound as `binding` that keeps grants, if there is one.
+    #[cfg(feature = "oauth")]
+    fn grants(
+        &self,
+        binding: &'static str,
+    ) -> Option<std::rc::Rc<dyn crate::oauth::objects::GrantChannel>> {
+        let _ = binding;
+        None
+    }
+    /// Signs access tokens: WebCrypto in the worker, the `rsa` crate on the host.
+    #[cfg(feature = "oauth")]
+    fn signer(&self) -> &dyn crate::oauth::token::Signer {
+        DEFAULT_SIGNER
+    }
+    /// Fetches a client's metadata document with a GET, following no redirect, giving up
+    /// after [`crate::oauth::endpoints::DOCUMENT_TIMEOUT_MS`] and reading at most
+    /// `max_bytes` (more is an error). By default through [`Platform::fetch`].
+    #[cfg(feature = "oauth")]
+    fn fetch_document<'a>(
+        &'a self,
+        url: &'a str,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, Result<crate::oauth::endpoints::Document, String>> {
+        Box::pin(async move {
+            let r = self
+                .fetch(crate::tools::FetchRequest::get(url))
+                .await
+                .map_err(|e| e.to_string())?;
+            if r.body.len() > max_bytes {
+                return Err(format!("the document is larger than {max_bytes} bytes"));
+            }
+            Ok(crate::oauth::endpoints::Document {
+                status: r.status,
+                redirected: false,
+                cache_control: r.header("cache-control").map(str::to_owned),
+                body: r.body,
+            })
+        })
+    }
+}
+
+#[cfg(all(feature = "oauth", not(target_arch = "wasm32")))]
+const DEFAULT_SIGNER: &dyn crate::oauth::token::Signer = &crate::oauth::token::HostSigner;
+#[cfg(all(feature = "oauth", target_arch = "wasm32"))]
+const DEFAULT_SIGNER: &dyn crate::oauth::token::Signer = &NoSigner;
+
+/// A platform with no crypto of its own signs nothing.
+#[cfg(all(feature = "oauth", target_arch = "wasm32"))]
+struct NoSigner;
+
+#[cfg(all(feature = "oauth", target_arch = "wasm32"))]
+impl crate::oauth::token::Signer for NoSigner {
+    fn sign<'a>(
+        &'a self,
+        _: &'a crate::oauth::token::SigningKey,
+        _: &'a [u8],
+    ) -> BoxFuture<'a, Result<Vec<u8>, crate::oauth::token::SignerError>> {
+        Box::pin(std::future::ready(Err(crate::oauth::token::SignerError(
+            "this platform signs nothing".into(),
+        ))))
+    }
 }
 
 /// A fetched key set document and its `Cache-Control` max-age, or why the fetch failed.

@@ -60,6 +60,7 @@ const ALLOWED_REQUEST_HEADERS: &str = "Authorization, Content-Type, Accept, MCP-
 pub fn configure(server: &Server, platform: &dyn Host) -> Result<Config, ConfigError> {
     let loaded = Config::from_vars(server, |name| platform.var(name))
         .and_then(|c| c.require_input_key(server.asks_for_input()))
+        .and_then(|c| check_grant_store(c, platform))
         .and_then(|c| server.check().map(|()| c).map_err(ConfigError::server));
     match &loaded {
         Ok(c) => {
@@ -87,6 +88,21 @@ pub fn configure(server: &Server, platform: &dyn Host) -> Result<Config, ConfigE
     loaded
 }
 
+/// A configured authorization server needs its grants' Durable Object binding.
+fn check_grant_store(config: Config, platform: &dyn Host) -> Result<Config, ConfigError> {
+    #[cfg(feature = "oauth")]
+    if let Some(settings) = &config.oauth {
+        if platform.grants(settings.grants_binding).is_none() {
+            return Err(ConfigError {
+                var: settings.grants_binding,
+                reason: format!("the authorization server keeps its grants in a Durable Object namespace bound as {0}, and there is none. Declare the class with mcp_worker::grant_object! and bind it in wrangler.toml ([[durable_objects.bindings]] name = \"{0}\"; docs/authorization-server.md)", settings.grants_binding),
+            });
+        }
+    }
+    let _ = platform;
+    Ok(config)
+}
+
 /// Serves one request for `server`. `now` is the current Unix time in seconds; `platform`
 /// is the outside world, for the pipeline and for the tools (which may hold it after the
 /// answer, while it streams).
@@ -110,6 +126,20 @@ async fn route(
     platform: Rc<dyn Host>,
 ) -> Response {
     let origin = req.header("origin");
+    // The authorization server's endpoints answer browsers and clients from anywhere:
+    // each keeps its own rules on where a request may come from.
+    #[cfg(feature = "oauth")]
+    if let Some(settings) = &config.oauth {
+        let verifier = match &config.auth {
+            Auth::Bearer(a) => Some(&**a),
+            Auth::Disabled => None,
+        };
+        if let Some(r) =
+            crate::oauth::endpoints::serve(server, settings, verifier, req, now, &*platform).await
+        {
+            return with_common_headers(r, None);
+        }
+    }
     // Protected resource metadata is public and read by browser-based clients from any
     // origin before they hold a token.
     if let Some(resource) = metadata::resource_path(&req.path, server.endpoint_path()) {
@@ -385,6 +415,7 @@ mod tests {
                 .into(),
                 base_url: "https://api.example".into(),
                 path: path.into(),
+                query: String::new(),
                 headers: headers.into(),
                 body: Body::Bytes(body.into()),
             };

@@ -11,6 +11,8 @@ pub struct HttpRequest {
     /// `scheme://host[:port]` of the URL the request was sent to.
     pub base_url: String,
     pub path: String,
+    /// The URL's query, without its `?`: empty when it has none.
+    pub query: String,
     pub headers: Headers,
     pub body: Body,
 }
@@ -65,6 +67,15 @@ pub fn path_of(url: &str) -> &str {
     &rest[..find_byte(rest, 0, |b| matches!(b, b'?' | b'#'))]
 }
 
+/// The query of an already serialised URL, without its `?`, before any fragment.
+pub fn query_of(url: &str) -> &str {
+    let Some(start) = url.find('?') else {
+        return "";
+    };
+    let rest = &url[start + 1..];
+    &rest[..rest.find('#').unwrap_or(rest.len())]
+}
+
 /// The adapter's request head, `method \n url \n (name \n value \n)*` as its JavaScript
 /// glue writes it (the Fetch API allows no line break in any of them): the method, the
 /// URL and the headers, these copied once into one buffer ([`Headers`]). A line without
@@ -101,6 +112,10 @@ pub const READ_HEADERS: &[&str] = &[
     "mcp-protocol-version",
     "origin",
 ];
+
+/// The headers a server with an authorization server reads besides [`READ_HEADERS`]: the
+/// sign-in session's cookie, and where a consent form came from.
+pub const OAUTH_HEADERS: &[&str] = &["cookie", "sec-fetch-site"];
 
 /// Of [`READ_HEADERS`], the one only a CORS preflight (`OPTIONS`) reads: the worker asks
 /// for it on no other request.
@@ -157,8 +172,14 @@ pub fn request_header_names(server: &Server) -> HeaderNames {
             modern.push(name);
         }
     }
+    #[allow(unused_mut)]
+    let mut every: Vec<&'static str> = READ_HEADERS.iter().copied().filter(|n| !later(n)).collect();
+    #[cfg(feature = "oauth")]
+    if server.authorization.is_some() {
+        every.extend_from_slice(OAUTH_HEADERS);
+    }
     HeaderNames {
-        every: READ_HEADERS.iter().copied().filter(|n| !later(n)).collect(),
+        every,
         preflight: PREFLIGHT_HEADERS.to_vec(),
         modern,
         legacy_versions: Version::ALL
@@ -176,7 +197,7 @@ impl HttpRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
         debug_assert!(!name.bytes().any(|b| b.is_ascii_uppercase()), "{name}");
         debug_assert!(
-            READ_HEADERS.contains(&name),
+            READ_HEADERS.contains(&name) || OAUTH_HEADERS.contains(&name),
             "{name} is not in http::READ_HEADERS: the worker would never receive it"
         );
         self.headers.get(name)

@@ -19,7 +19,7 @@ pub struct Response {
 }
 
 impl Response {
-    pub(super) fn new(status: u16) -> Self {
+    pub(crate) fn new(status: u16) -> Self {
         Response {
             status,
             headers: Vec::new(),
@@ -29,7 +29,7 @@ impl Response {
         }
     }
 
-    pub(super) fn json(status: u16, body: &Value) -> Self {
+    pub(crate) fn json(status: u16, body: &Value) -> Self {
         Response::new(status)
             .with("content-type", "application/json")
             // Straight into bytes: `Value`'s Display goes through a fmt adapter that costs
@@ -38,18 +38,18 @@ impl Response {
     }
 
     /// A JSON-RPC answer, already written.
-    pub(super) fn message(status: u16, body: Message) -> Self {
+    pub(crate) fn message(status: u16, body: Message) -> Self {
         Response::new(status)
             .with("content-type", "application/json")
             .with_body(body.into_bytes())
     }
 
-    pub(super) fn with(mut self, name: &'static str, value: impl Into<Cow<'static, str>>) -> Self {
+    pub(crate) fn with(mut self, name: &'static str, value: impl Into<Cow<'static, str>>) -> Self {
         self.headers.push((name, value.into()));
         self
     }
 
-    pub(super) fn with_body(mut self, body: Vec<u8>) -> Self {
+    pub(crate) fn with_body(mut self, body: Vec<u8>) -> Self {
         self.body = body;
         self
     }
@@ -81,7 +81,7 @@ pub fn status_for(era: Era, error: Option<i64>) -> u16 {
 }
 
 /// Errors the transport raises before MCP sees the body, as a JSON-RPC error without id.
-pub(super) fn transport_error(status: u16, message: &str, era: Era) -> Response {
+pub(crate) fn transport_error(status: u16, message: &str, era: Era) -> Response {
     let err = RpcError {
         code: INVALID_REQUEST,
         message: message.to_owned(),
@@ -109,7 +109,7 @@ pub fn config_error(err: &ConfigError) -> Response {
     response
 }
 
-pub(super) fn with_common_headers(mut response: Response, origin: Option<&str>) -> Response {
+pub(crate) fn with_common_headers(mut response: Response, origin: Option<&str>) -> Response {
     response = response.with("x-content-type-options", "nosniff");
     if response.header("cache-control").is_none() {
         response = response.with("cache-control", "no-store");

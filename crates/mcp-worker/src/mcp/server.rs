@@ -36,6 +36,8 @@ pub struct Server {
     )>,
     pub(crate) audience: Option<&'static str>,
     pub(crate) endpoint: &'static str,
+    #[cfg(feature = "oauth")]
+    pub(crate) authorization: Option<&'static crate::oauth::AuthorizationServer>,
 }
 
 static NO_TOOLS: Registry = Registry::new(&[]);
@@ -59,6 +61,8 @@ impl Server {
             tasks: None,
             audience: None,
             endpoint: "/mcp",
+            #[cfg(feature = "oauth")]
+            authorization: None,
         }
     }
 
@@ -133,6 +137,18 @@ impl Server {
             "Server::endpoint: not a path requests reach; use /segment/… of ASCII URL characters, with no empty, . or .. segment, not ending in / nor under /.well-known/ (such as \"/mcp\")"
         );
         self.endpoint = path;
+        self
+    }
+
+    /// Serves an OAuth 2.1 authorization server beside the MCP endpoint, which people
+    /// sign into through an OpenID provider, once the worker's `OAUTH_*` variables are set
+    /// (docs/authorization-server.md). Needs the library's `oauth` feature.
+    #[cfg(feature = "oauth")]
+    pub const fn authorization_server(
+        mut self,
+        declared: &'static crate::oauth::AuthorizationServer,
+    ) -> Server {
+        self.authorization = Some(declared);
         self
     }
 

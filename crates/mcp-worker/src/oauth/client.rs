@@ -451,7 +451,7 @@ impl RegistrationErrorCode {
 }
 
 impl RegistrationError {
-    fn metadata(description: impl Into<String>) -> Self {
+    pub(crate) fn metadata(description: impl Into<String>) -> Self {
         RegistrationError {
             code: RegistrationErrorCode::InvalidClientMetadata,
             description: description.into(),

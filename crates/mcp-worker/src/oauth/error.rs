@@ -45,6 +45,29 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The code named `name`, as [`ErrorCode::as_str`] writes it.
+    pub fn from_name(name: &str) -> Option<ErrorCode> {
+        use ErrorCode::*;
+        [
+            InvalidRequest,
+            InvalidClient,
+            InvalidGrant,
+            UnauthorizedClient,
+            UnsupportedGrantType,
+            UnsupportedResponseType,
+            InvalidScope,
+            InvalidTarget,
+            AccessDenied,
+            ServerError,
+            TemporarilyUnavailable,
+            InvalidRedirectUri,
+            InvalidClientMetadata,
+            UnsupportedTokenType,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == name)
+    }
+
     /// The code as it is sent.
     pub fn as_str(self) -> &'static str {
         match self {

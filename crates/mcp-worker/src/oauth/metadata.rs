@@ -23,6 +23,10 @@ pub const REGISTER: &str = "/register";
 pub const REVOKE: &str = "/revoke";
 /// The signing keys' JWKS (RFC 8414 §2 `jwks_uri`).
 pub const JWKS: &str = "/oauth/jwks.json";
+/// Where the OpenID provider sends the person back (this server's redirect URI there).
+pub const CALLBACK: &str = "/oauth/callback";
+/// Where the consent page posts the decision.
+pub const CONSENT: &str = "/oauth/consent";
 
 /// Checks the issuer the server names itself by: its public origin, `https` (`http` only
 /// for a loopback host, in development), with no path, query or fragment, since clients

@@ -1,8 +1,8 @@
-//! An OAuth 2.1 authorization server for the worker (the library's `oauth` feature): the
-//! parts that decide, each plain Rust tested on the host, each file naming the RFC or
-//! draft section behind each rule. Nothing serves them yet: the endpoints, the sign-in
-//! through an upstream OpenID provider, the consent page and the grants' Durable Object
-//! class are the next step.
+//! An OAuth 2.1 authorization server in the worker (the library's `oauth` feature): a
+//! server declares it with [`AuthorizationServer`] and
+//! `mcp::Server::authorization_server`, and its operator turns it on with the `OAUTH_*`
+//! variables (docs/authorization-server.md). Each part is plain Rust tested on the host,
+//! each file naming the RFC or draft section behind each rule:
 //!
 //! - `form`: `application/x-www-form-urlencoded` bodies and queries, read once.
 //! - `error`: the OAuth errors, with their HTTP status and where each may be sent.
@@ -14,6 +14,11 @@
 //!   refresh tokens rotated on every use, revocation.
 //! - `token`: RFC 9068 access tokens.
 //! - `metadata`: the RFC 8414 document and the endpoints' paths.
+//! - `seal`: the sign-in session's cookie and registered clients' ids, sealed.
+//! - `settings`: the declaration, and the settings read from the worker's variables.
+//! - `pages`: the consent and error pages.
+//! - `objects`: the messages between the worker and a grant's Durable Object.
+//! - `endpoints`: the endpoints, served by the pipeline.
 
 /// Equality of two secrets (or their digests) in time that depends only on their lengths,
 /// which are public: where they differ is not told by how long the answer takes.
@@ -25,12 +30,103 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(diff) == 0
 }
 
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
 pub mod client;
+#[cfg(not(feature = "unstable"))]
+#[allow(dead_code)]
+// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+pub(crate) mod client;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod endpoints;
+#[cfg(not(feature = "unstable"))]
+#[allow(dead_code)]
+// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+pub(crate) mod endpoints;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
 pub mod error;
+#[cfg(not(feature = "unstable"))]
+#[allow(dead_code)]
+// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+pub(crate) mod error;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
 pub mod form;
+#[cfg(not(feature = "unstable"))]
+#[allow(dead_code)]
+// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+pub(crate) mod form;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
 pub mod grant;
+#[cfg(not(feature = "unstable"))]
+#[allow(dead_code)]
+// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+pub(crate) mod grant;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
 pub mod metadata;
+#[cfg(not(feature = "unstable"))]
+#[allow(dead_code)]
+// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+pub(crate) mod metadata;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod objects;
+#[cfg(not(feature = "unstable"))]
+#[allow(dead_code)]
+// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+pub(crate) mod objects;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod pages;
+#[cfg(not(feature = "unstable"))]
+#[allow(dead_code)]
+// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+pub(crate) mod pages;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
 pub mod pkce;
+#[cfg(not(feature = "unstable"))]
+#[allow(dead_code)]
+// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+pub(crate) mod pkce;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
 pub mod redirect;
+#[cfg(not(feature = "unstable"))]
+#[allow(dead_code)]
+// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+pub(crate) mod redirect;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
 pub mod request;
+#[cfg(not(feature = "unstable"))]
+#[allow(dead_code)]
+// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+pub(crate) mod request;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod seal;
+#[cfg(not(feature = "unstable"))]
+#[allow(dead_code)]
+// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+pub(crate) mod seal;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod settings;
+#[cfg(not(feature = "unstable"))]
+#[allow(dead_code)]
+// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+pub(crate) mod settings;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
 pub mod token;
+#[cfg(not(feature = "unstable"))]
+#[allow(dead_code)]
+// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+pub(crate) mod token;
+
+pub use settings::AuthorizationServer;

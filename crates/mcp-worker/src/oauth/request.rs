@@ -47,6 +47,11 @@ pub const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_acces
 pub struct Secret(String);
 
 impl Secret {
+    /// A credential read from elsewhere (a worker secret).
+    pub fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
     /// The credential itself, to verify or hash.
     pub fn expose(&self) -> &str {
         &self.0

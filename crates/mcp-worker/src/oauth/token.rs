@@ -416,35 +416,72 @@ impl RsaSigner {
     /// Loads every key, checking that its private numbers belong together (which
     /// [`SigningKeys::parse`], with no big-number arithmetic in the worker, cannot).
     pub fn new(keys: &SigningKeys) -> Result<RsaSigner, KeyConfigError> {
-        use rsa::traits::PrivateKeyParts;
-        use rsa::BigUint;
         let mut loaded = Vec::new();
         for (index, key) in keys.keys().enumerate() {
-            let fail = |why: &str| KeyConfigError::Key {
-                index,
-                why: why.to_owned(),
-            };
-            let number = |name: &str| {
-                key.private
-                    .get(name)
-                    .and_then(Value::as_str)
-                    .and_then(|s| Base64UrlUnpadded::decode_vec(s).ok())
-                    .map(|b| BigUint::from_bytes_be(&b))
-                    .ok_or_else(|| fail("a member is not base64url"))
-            };
-            let [n, e, d, p, q, dp, dq, qi] = RSA_MEMBERS.map(number);
-            let private = rsa::RsaPrivateKey::from_components(n?, e?, d?, vec![p?, q?])
-                .map_err(|_| fail("its private numbers do not make an RSA key with its n and e"))?;
-            let (dp, dq, qi) = (dp?, dq?, qi?);
-            if private.dp() != Some(&dp)
-                || private.dq() != Some(&dq)
-                || private.crt_coefficient().as_ref() != Some(&qi)
-            {
-                return Err(fail("its dp, dq or qi do not belong to its p, q and d"));
-            }
-            loaded.push((key.kid.clone(), private));
+            loaded.push((key.kid.clone(), load_private(index, key)?));
         }
         Ok(RsaSigner { keys: loaded })
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn load_private(index: usize, key: &SigningKey) -> Result<rsa::RsaPrivateKey, KeyConfigError> {
+    use rsa::traits::PrivateKeyParts;
+    use rsa::BigUint;
+    let fail = |why: &str| KeyConfigError::Key {
+        index,
+        why: why.to_owned(),
+    };
+    let number = |name: &str| {
+        key.private
+            .get(name)
+            .and_then(Value::as_str)
+            .and_then(|s| Base64UrlUnpadded::decode_vec(s).ok())
+            .map(|b| BigUint::from_bytes_be(&b))
+            .ok_or_else(|| fail("a member is not base64url"))
+    };
+    let [n, e, d, p, q, dp, dq, qi] = RSA_MEMBERS.map(number);
+    let private = rsa::RsaPrivateKey::from_components(n?, e?, d?, vec![p?, q?])
+        .map_err(|_| fail("its private numbers do not make an RSA key with its n and e"))?;
+    let (dp, dq, qi) = (dp?, dq?, qi?);
+    if private.dp() != Some(&dp)
+        || private.dq() != Some(&dq)
+        || private.crt_coefficient().as_ref() != Some(&qi)
+    {
+        return Err(fail("its dp, dq or qi do not belong to its p, q and d"));
+    }
+    Ok(private)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn rsa_sign(private: &rsa::RsaPrivateKey, signing_input: &[u8]) -> Result<Vec<u8>, SignerError> {
+    use sha2::{Digest, Sha256};
+    private
+        .sign_with_rng(
+            &mut rsa::rand_core::OsRng,
+            rsa::Pkcs1v15Sign::new::<Sha256>(),
+            &Sha256::digest(signing_input),
+        )
+        .map_err(|e| SignerError(e.to_string()))
+}
+
+/// The host's default [`Signer`]: loads the key it is given on every signature (slow, and
+/// fine for tests). The worker signs with WebCrypto.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug)]
+pub struct HostSigner;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Signer for HostSigner {
+    fn sign<'a>(
+        &'a self,
+        key: &'a SigningKey,
+        signing_input: &'a [u8],
+    ) -> BoxFuture<'a, Result<Vec<u8>, SignerError>> {
+        let answer = load_private(0, key)
+            .map_err(|e| SignerError(e.to_string()))
+            .and_then(|private| rsa_sign(&private, signing_input));
+        Box::pin(std::future::ready(answer))
     }
 }
 
@@ -455,19 +492,12 @@ impl Signer for RsaSigner {
         key: &'a SigningKey,
         signing_input: &'a [u8],
     ) -> BoxFuture<'a, Result<Vec<u8>, SignerError>> {
-        use sha2::{Digest, Sha256};
         let answer = match self.keys.iter().find(|(kid, _)| kid == key.kid()) {
             None => Err(SignerError(format!(
                 "it holds no key with the kid '{}'",
                 key.kid()
             ))),
-            Some((_, private)) => private
-                .sign_with_rng(
-                    &mut rsa::rand_core::OsRng,
-                    rsa::Pkcs1v15Sign::new::<Sha256>(),
-                    &Sha256::digest(signing_input),
-                )
-                .map_err(|e| SignerError(e.to_string())),
+            Some((_, private)) => rsa_sign(private, signing_input),
         };
         Box::pin(std::future::ready(answer))
     }

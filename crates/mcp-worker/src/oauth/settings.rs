@@ -1,0 +1,327 @@
+//! The authorization server's declaration (in the app's code) and its settings (from the
+//! worker's variables and secrets, read once per isolate with the rest of the
+//! configuration).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::auth::keys::KeySet;
+use crate::auth::Authenticator;
+use crate::config::ConfigError;
+use crate::vars::*;
+
+use super::client::{Client, FetchPolicy};
+use super::metadata::check_issuer;
+use super::request::Secret;
+use super::seal::SealKey;
+use super::token::SigningKeys;
+
+/// An authorization server in the worker, declared once by the app and given to
+/// `mcp::Server::authorization_server`:
+///
+/// ```
+/// use mcp_worker::oauth::AuthorizationServer;
+/// static AUTHORIZATION: AuthorizationServer = AuthorizationServer::new("OAUTH_GRANTS")
+///     .trust_redirect_hosts(&["chatgpt.com", "claude.ai"]);
+/// ```
+///
+/// It serves only when the worker's `OAUTH_*` variables are set (docs/authorization-server.md);
+/// without them the server is a resource server as before.
+#[derive(Debug)]
+pub struct AuthorizationServer {
+    pub(crate) grants: &'static str,
+    pub(crate) trusted_hosts: &'static [&'static str],
+}
+
+impl AuthorizationServer {
+    /// Grants are kept in the Durable Object namespace bound as `grants_binding`, whose
+    /// class the app declares with `mcp_worker::grant_object!`.
+    pub const fn new(grants_binding: &'static str) -> AuthorizationServer {
+        AuthorizationServer {
+            grants: grants_binding,
+            trusted_hosts: &[],
+        }
+    }
+
+    /// Hosts whose redirect URIs are followed at once with an error before consent (a
+    /// bad scope, say). For other clients, whoever registered them, such an error is
+    /// shown on this server's page with a link back, so the server is never an open
+    /// redirector (RFC 9700 §4.11.2). Loopback redirects are always followed.
+    pub const fn trust_redirect_hosts(
+        mut self,
+        hosts: &'static [&'static str],
+    ) -> AuthorizationServer {
+        self.trusted_hosts = hosts;
+        self
+    }
+
+    /// The Durable Object namespace binding that keeps grants.
+    pub fn grants_binding(&self) -> &'static str {
+        self.grants
+    }
+}
+
+/// Who may sign in (`OAUTH_ALLOWED_USERS`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Allowed {
+    /// `*`: anyone the provider signs in.
+    Anyone,
+    /// These e-mail addresses (lower case; matched only when the provider says the address
+    /// is verified) and subjects (exactly).
+    Listed {
+        emails: Vec<String>,
+        subjects: Vec<String>,
+    },
+}
+
+impl Allowed {
+    fn parse(text: &str) -> Result<Allowed, String> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        if words == ["*"] {
+            return Ok(Allowed::Anyone);
+        }
+        if words.contains(&"*") {
+            return Err("'*' (anyone) stands alone".into());
+        }
+        let (emails, subjects): (Vec<&str>, Vec<&str>) =
+            words.iter().partition(|w| w.contains('@'));
+        Ok(Allowed::Listed {
+            emails: emails.iter().map(|e| e.to_ascii_lowercase()).collect(),
+            subjects: subjects.iter().map(|s| (*s).to_owned()).collect(),
+        })
+    }
+
+    /// Whether the person the provider signed in may use the server.
+    pub fn admits(&self, subject: &str, email: Option<&str>, email_verified: bool) -> bool {
+        match self {
+            Allowed::Anyone => true,
+            Allowed::Listed { emails, subjects } => {
+                subjects.iter().any(|s| s == subject)
+                    || (email_verified
+                        && email.is_some_and(|e| emails.iter().any(|a| a.eq_ignore_ascii_case(e))))
+            }
+        }
+    }
+}
+
+/// The OpenID provider as configured.
+#[derive(Debug)]
+pub struct UpstreamConfig {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+}
+
+/// The provider's endpoints (its discovery document) and the verifier of its ID tokens.
+#[derive(Debug)]
+pub struct UpstreamEndpoints {
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub id_tokens: Authenticator,
+}
+
+/// The most client metadata documents kept per isolate.
+const MAX_CACHED_CLIENTS: usize = 256;
+
+/// Everything the authorization server reads from its environment.
+#[derive(Debug)]
+pub struct Settings {
+    /// `PUBLIC_URL`: the issuer, and the origin of every endpoint.
+    pub issuer: String,
+    pub keys: SigningKeys,
+    pub seal: SealKey,
+    pub upstream: UpstreamConfig,
+    pub allowed: Allowed,
+    /// The MCP endpoint's URLs, with and without a trailing slash.
+    pub resources: Vec<String>,
+    /// What the server's tools, resources and prompts need, and `REQUIRED_SCOPES`.
+    pub scopes: Vec<String>,
+    pub grants_binding: &'static str,
+    pub trusted_hosts: &'static [&'static str],
+    /// Loopback documents and redirect hosts are fetched only when the issuer itself is
+    /// on loopback (development).
+    pub fetch_policy: FetchPolicy,
+    upstream_endpoints: Mutex<Option<Arc<UpstreamEndpoints>>>,
+    clients: Mutex<HashMap<String, (Client, i64)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        reason: reason.into(),
+    }
+}
+
+/// The variables that turn the authorization server on.
+pub const VARS: [&str; 6] = [
+    OAUTH_SIGNING_KEYS,
+    OAUTH_SEALING_KEY,
+    OAUTH_UPSTREAM_ISSUER,
+    OAUTH_UPSTREAM_CLIENT_ID,
+    OAUTH_UPSTREAM_CLIENT_SECRET,
+    OAUTH_ALLOWED_USERS,
+];
+
+impl Settings {
+    /// The settings of `declared` from the variables `get` reads (blank ones already
+    /// dropped), or `None` when none of its variables is set. `public_url` is
+    /// `PUBLIC_URL`, required; `scopes` what the server grants.
+    pub fn from_vars(
+        declared: &AuthorizationServer,
+        public_url: Option<&str>,
+        endpoint: &str,
+        scopes: Vec<String>,
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<Settings>, ConfigError> {
+        if VARS.iter().all(|v| get(v).is_none()) {
+            return Ok(None);
+        }
+        let need = |var: &'static str, how: &str| {
+            get(var).map(|v| v.trim().to_owned()).ok_or_else(|| {
+                err(
+                    var,
+                    format!("the authorization server is configured (an OAUTH_ variable is set) and {var} is not. {how}"),
+                )
+            })
+        };
+        let issuer = public_url.ok_or_else(|| {
+            err(
+                PUBLIC_URL,
+                "the authorization server's issuer is this server's origin, and it is not set. Set PUBLIC_URL to the origin users reach the server at (https://mcp.example.com)",
+            )
+        })?;
+        check_issuer(issuer).map_err(|e| err(PUBLIC_URL, e))?;
+        let keys = SigningKeys::parse(&need(
+            OAUTH_SIGNING_KEYS,
+            "Set it to a JWKS of private RSA keys: `npm run -s oauth-keys | npx wrangler secret put OAUTH_SIGNING_KEYS`",
+        )?)
+        .map_err(|e| err(OAUTH_SIGNING_KEYS, e.to_string()))?;
+        let seal = SealKey::from_secret(&need(
+            OAUTH_SEALING_KEY,
+            "Set it with `openssl rand -hex 32 | npx wrangler secret put OAUTH_SEALING_KEY`",
+        )?)
+        .map_err(|e| err(OAUTH_SEALING_KEY, e))?;
+        let upstream_issuer = need(
+            OAUTH_UPSTREAM_ISSUER,
+            "Set it to the issuer URL of the OpenID provider people sign in with (https://accounts.google.com)",
+        )?
+        .trim_end_matches('/')
+        .to_owned();
+        let upstream_loopback = super::redirect::is_loopback(&format!("{upstream_issuer}/"));
+        if !upstream_issuer.starts_with("https://") && !upstream_loopback {
+            return Err(err(
+                OAUTH_UPSTREAM_ISSUER,
+                format!("'{upstream_issuer}' is not an https:// URL"),
+            ));
+        }
+        let upstream = UpstreamConfig {
+            issuer: upstream_issuer,
+            client_id: need(
+                OAUTH_UPSTREAM_CLIENT_ID,
+                "Set it to the client id this server was given at the OpenID provider",
+            )?,
+            client_secret: Secret::new(need(
+                OAUTH_UPSTREAM_CLIENT_SECRET,
+                "Set it with `npx wrangler secret put OAUTH_UPSTREAM_CLIENT_SECRET`",
+            )?),
+        };
+        let allowed = Allowed::parse(&need(
+            OAUTH_ALLOWED_USERS,
+            "Set it to the e-mail addresses or subjects that may sign in, space-separated, or '*' for anyone the provider signs in",
+        )?)
+        .map_err(|e| err(OAUTH_ALLOWED_USERS, e))?;
+        let loopback = super::redirect::is_loopback(&format!("{issuer}/"));
+        Ok(Some(Settings {
+            issuer: issuer.to_owned(),
+            keys,
+            seal,
+            upstream,
+            allowed,
+            resources: vec![
+                format!("{issuer}{endpoint}/"),
+                format!("{issuer}{endpoint}"),
+            ],
+            scopes,
+            grants_binding: declared.grants,
+            trusted_hosts: declared.trusted_hosts,
+            fetch_policy: if loopback {
+                FetchPolicy::LOOPBACK
+            } else {
+                FetchPolicy::PUBLIC
+            },
+            upstream_endpoints: Mutex::new(None),
+            clients: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    /// The public keys, for the pipeline's verifier: tokens this server issued are
+    /// checked against them, with no fetch and no storage read.
+    pub fn verifying_keys(&self) -> KeySet {
+        let text = self.keys.jwks().to_string();
+        // The public halves of keys `SigningKeys::parse` accepted pass the verifier's
+        // own rules (the same ones it applied).
+        KeySet::parse(&text)
+            .map(|(set, _)| set)
+            .unwrap_or_else(|_| unreachable!("signing keys' public halves are verifying keys"))
+    }
+
+    /// The provider's endpoints, once discovered.
+    pub fn upstream_endpoints(&self) -> Option<Arc<UpstreamEndpoints>> {
+        lock(&self.upstream_endpoints).clone()
+    }
+
+    pub(crate) fn set_upstream_endpoints(
+        &self,
+        endpoints: UpstreamEndpoints,
+    ) -> Arc<UpstreamEndpoints> {
+        let endpoints = Arc::new(endpoints);
+        *lock(&self.upstream_endpoints) = Some(endpoints.clone());
+        endpoints
+    }
+
+    /// A client metadata document's client read earlier and still fresh at `now`.
+    pub(crate) fn cached_client(&self, client_id: &str, now: i64) -> Option<Client> {
+        let clients = lock(&self.clients);
+        clients
+            .get(client_id)
+            .filter(|(_, until)| now < *until)
+            .map(|(c, _)| c.clone())
+    }
+
+    pub(crate) fn cache_client(&self, client: Client, until: i64, now: i64) {
+        let mut clients = lock(&self.clients);
+        if clients.len() >= MAX_CACHED_CLIENTS {
+            clients.retain(|_, (_, u)| now < *u);
+            if clients.len() >= MAX_CACHED_CLIENTS {
+                clients.clear();
+            }
+        }
+        clients.insert(client.client_id.clone(), (client, until));
+    }
+
+    /// Whether errors before consent may be redirected to `client`'s redirect URIs at
+    /// once: each is on loopback or on a trusted host.
+    pub fn trusts(&self, client: &Client) -> bool {
+        client.redirect_uris.iter().all(|r| {
+            super::redirect::is_loopback(r)
+                || host_of(r)
+                    .is_some_and(|h| self.trusted_hosts.iter().any(|t| t.eq_ignore_ascii_case(h)))
+        })
+    }
+}
+
+/// The host of an absolute URI (no userinfo, port or brackets handling beyond what
+/// registered redirect URIs allow).
+pub(crate) fn host_of(uri: &str) -> Option<&str> {
+    let rest = uri.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if authority.starts_with('[') {
+        return authority.split_once(']').map(|(h, _)| &h[1..]);
+    }
+    Some(authority.split(':').next().unwrap_or(authority))
+}
