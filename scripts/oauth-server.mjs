@@ -42,6 +42,8 @@ export async function startAuthServer({ resources = () => [], scopes = [], accou
     // redirect URI on loopback, any port, as RFC 8252 allows native clients).
     clients,
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
+    // The ID token carries the scopes' claims (e-mail for the allow list), as Google's does.
+    conformIdTokenClaims: false,
     clientDefaults: {
       token_endpoint_auth_method: "none",
       grant_types: ["authorization_code", "refresh_token"],

@@ -7,7 +7,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes, createHash } from "node:crypto";
 import { startFixture } from "./harness.mjs";
-import { HeadlessClient, connect, signInHeadless, startAuthServer, REDIRECT } from "../../scripts/oauth-server.mjs";
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { HeadlessClient, connect, signInHeadless, startAuthServer, REDIRECT, clientMetadata } from "../../scripts/oauth-server.mjs";
 
 const UPSTREAM_CLIENT = "mcp-worker-test";
 const UPSTREAM_SECRET = randomBytes(16).toString("hex");
@@ -41,6 +42,8 @@ before(async () => {
       OAUTH_UPSTREAM_CLIENT_ID: UPSTREAM_CLIENT,
       OAUTH_UPSTREAM_CLIENT_SECRET: UPSTREAM_SECRET,
       OAUTH_ALLOWED_USERS: "alice bob@example.com",
+      // Tokens must hold notes:read; save_note asks for notes:write too (step-up).
+      REQUIRED_SCOPES: "notes:read",
     }),
   });
   base = worker.base;
@@ -102,4 +105,235 @@ test("the refresh token rotates, and a replayed one ends the grant", async () =>
 test("a denial goes back to the client as access_denied with state and iss", async () => {
   const p = new HeadlessClient({ decision: "deny" });
   await assert.rejects(connect(p, `${base}/mcp/`), /access_denied/);
+});
+
+// ---------------------------------------------------------------------------------------
+// A browser by hand, for the cases a client would never make.
+
+/** Registers a public client by DCR (refresh tokens unless `refresh` is false). */
+async function register(metadata = clientMetadata()) {
+  const r = await fetch(`${base}/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(metadata),
+  });
+  assert.equal(r.status, 201, await r.clone().text());
+  return r.json();
+}
+
+const VERIFIER = randomBytes(32).toString("base64url");
+const CHALLENGE = createHash("sha256").update(VERIFIER).digest("base64url");
+
+function authorizeUrl(clientId, extra = {}) {
+  const u = new URL(`${base}/authorize`);
+  const params = {
+    response_type: "code",
+    client_id: clientId,
+    redirect_uri: REDIRECT,
+    code_challenge: CHALLENGE,
+    code_challenge_method: "S256",
+    state: "st-1",
+    resource: `${base}/mcp/`,
+    ...extra,
+  };
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, v);
+  return u.href;
+}
+
+/** Follows /authorize through the upstream login to our consent page: its form's fields
+ *  and the cookies this browser holds. */
+async function toConsent(url) {
+  const jar = new Map();
+  let r;
+  for (let hop = 0; hop < 20; hop++) {
+    r = await fetch(url, { redirect: "manual", headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") } });
+    for (const c of r.headers.getSetCookie()) {
+      const [pair] = c.split(";");
+      const i = pair.indexOf("=");
+      jar.set(pair.slice(0, i), pair.slice(i + 1));
+    }
+    const location = r.headers.get("location");
+    if (!location) break;
+    url = new URL(location, url).href;
+  }
+  const html = await r.text();
+  const field = (name) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
+  return { status: r.status, html, url, jar, session: field("session"), csrf: field("csrf") };
+}
+
+function postConsent(page, { decision = "approve", origin = base, cookies = page.jar, csrf = page.csrf, site } = {}) {
+  const headers = { "content-type": "application/x-www-form-urlencoded" };
+  if (origin) headers.origin = origin;
+  if (site) headers["sec-fetch-site"] = site;
+  const cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  if (cookie) headers.cookie = cookie;
+  return fetch(`${base}/oauth/consent`, {
+    method: "POST",
+    redirect: "manual",
+    headers,
+    body: new URLSearchParams({ session: page.session, csrf, decision }),
+  });
+}
+
+function token(params) {
+  return fetch(`${base}/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(params),
+  });
+}
+
+/** A code for `clientId`, the whole way through the consent. */
+async function codeFor(clientId, extra) {
+  const page = await toConsent(authorizeUrl(clientId, extra));
+  assert.equal(page.status, 200, page.html);
+  const r = await postConsent(page);
+  assert.equal(r.status, 303);
+  return new URL(r.headers.get("location"));
+}
+
+test("the consent page names the client, the scopes and the person, and cannot be framed", async () => {
+  const client = await register({ ...clientMetadata(), client_name: "<b>Dice</b> & co" });
+  const page = await toConsent(authorizeUrl(client.client_id));
+  assert.equal(page.status, 200);
+  assert.match(page.html, /&lt;b&gt;Dice&lt;\/b&gt; &amp; co/, "the name escaped");
+  assert.match(page.html, /not verified/, "a registered client's name is its own claim");
+  assert.match(page.html, /alice@example.com/);
+  assert.match(page.html, /notes:read/);
+  const r = await fetch(page.url, { headers: { cookie: [...page.jar].map(([k, v]) => `${k}=${v}`).join("; ") } });
+  assert.equal(r.headers.get("x-frame-options"), "DENY");
+  assert.match(r.headers.get("content-security-policy"), /frame-ancestors 'none'/);
+});
+
+test("a consent posted from another site, from another browser or with another token is refused", async () => {
+  const client = await register();
+  const page = await toConsent(authorizeUrl(client.client_id));
+  const foreign = await postConsent(page, { origin: "https://evil.example" });
+  assert.equal(foreign.status, 403);
+  const crossSite = await postConsent(page, { origin: null, site: "cross-site" });
+  assert.equal(crossSite.status, 403);
+  const otherBrowser = await postConsent(page, { cookies: new Map() });
+  assert.equal(otherBrowser.status, 400);
+  assert.match(await otherBrowser.text(), /another browser/);
+  const forged = await postConsent(page, { csrf: "x".repeat(43) });
+  assert.equal(forged.status, 403);
+  // None of them made a grant: the genuine form still works, once.
+  const ok = await postConsent(page);
+  assert.equal(ok.status, 303);
+  const back = new URL(ok.headers.get("location"));
+  assert.ok(back.searchParams.get("code"));
+  assert.equal(back.searchParams.get("state"), "st-1");
+  assert.equal(back.searchParams.get("iss"), base, "RFC 9207");
+});
+
+test("a person not on the allow list is refused after signing in, and no code is issued", async () => {
+  upstream.setAccount("mallory");
+  try {
+    const client = await register();
+    const page = await toConsent(authorizeUrl(client.client_id));
+    assert.equal(page.status, 403);
+    assert.match(page.html, /not allowed/);
+    assert.equal(page.session, undefined, "no consent form");
+  } finally {
+    upstream.setAccount("alice");
+  }
+});
+
+test("a code works once: replayed, it fails and ends the grant; a wrong verifier fails", async () => {
+  const client = await register();
+  const back = await codeFor(client.client_id);
+  const code = back.searchParams.get("code");
+  const wrong = await token({ grant_type: "authorization_code", code, code_verifier: randomBytes(32).toString("base64url"), redirect_uri: REDIRECT, client_id: client.client_id });
+  assert.equal(wrong.status, 400);
+  assert.equal((await wrong.json()).error, "invalid_grant");
+  const params = { grant_type: "authorization_code", code, code_verifier: VERIFIER, redirect_uri: REDIRECT, client_id: client.client_id };
+  const first = await token(params);
+  assert.equal(first.status, 200, await first.clone().text());
+  const { refresh_token } = await first.json();
+  const replay = await token(params);
+  assert.equal(replay.status, 400);
+  assert.equal((await replay.json()).error, "invalid_grant");
+  const refreshed = await token({ grant_type: "refresh_token", refresh_token, client_id: client.client_id });
+  assert.equal(refreshed.status, 400, "the replay revoked the grant");
+});
+
+test("a redirect URI the client did not register is shown on our page, never followed", async () => {
+  const client = await register();
+  const r = await fetch(authorizeUrl(client.client_id, { redirect_uri: "https://evil.example/cb" }), { redirect: "manual" });
+  assert.equal(r.status, 400);
+  assert.equal(r.headers.get("location"), null);
+  assert.match(await r.text(), /not registered/);
+  const unknown = await fetch(authorizeUrl("not-a-client"), { redirect: "manual" });
+  assert.equal(unknown.status, 400);
+  assert.equal(unknown.headers.get("location"), null);
+});
+
+test("a token for another resource is refused with invalid_target at the client's redirect URI", async () => {
+  const client = await register();
+  const r = await fetch(authorizeUrl(client.client_id, { resource: "https://other.example/mcp" }), { redirect: "manual" });
+  assert.equal(r.status, 302, "a loopback redirect URI is followed at once");
+  const back = new URL(r.headers.get("location"));
+  assert.equal(back.origin + back.pathname, REDIRECT);
+  assert.equal(back.searchParams.get("error"), "invalid_target");
+  assert.equal(back.searchParams.get("state"), "st-1");
+  assert.equal(back.searchParams.get("iss"), base);
+});
+
+test("a client metadata document at a private address is refused before any fetch", async () => {
+  const r = await fetch(authorizeUrl("https://10.0.0.1/client.json"), { redirect: "manual" });
+  assert.equal(r.status, 400);
+  assert.equal(r.headers.get("location"), null);
+  assert.match(await r.text(), /private|not fetch|address/i);
+});
+
+test("several refreshes of one token at once: exactly one wins, and the grant ends", async () => {
+  const client = await register();
+  const back = await codeFor(client.client_id);
+  const first = await token({ grant_type: "authorization_code", code: back.searchParams.get("code"), code_verifier: VERIFIER, redirect_uri: REDIRECT, client_id: client.client_id });
+  const { refresh_token } = await first.json();
+  const answers = await Promise.all(
+    Array.from({ length: 8 }, () => token({ grant_type: "refresh_token", refresh_token, client_id: client.client_id })),
+  );
+  const statuses = answers.map((a) => a.status).sort();
+  assert.deepEqual(statuses, [200, 400, 400, 400, 400, 400, 400, 400]);
+  const winner = await answers.find((a) => a.status === 200).json();
+  const next = await token({ grant_type: "refresh_token", refresh_token: winner.refresh_token, client_id: client.client_id });
+  assert.equal(next.status, 400, "the losers' reuse ended the grant, the winner's new token with it");
+});
+
+test("revoking a refresh token, or an access token, ends the grant", async () => {
+  for (const which of ["refresh_token", "access_token"]) {
+    const client = await register();
+    const back = await codeFor(client.client_id);
+    const first = await token({ grant_type: "authorization_code", code: back.searchParams.get("code"), code_verifier: VERIFIER, redirect_uri: REDIRECT, client_id: client.client_id });
+    const tokens = await first.json();
+    const r = await fetch(`${base}/revoke`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: tokens[which], client_id: client.client_id }),
+    });
+    assert.equal(r.status, 200, which);
+    const refresh = await token({ grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: client.client_id });
+    assert.equal(refresh.status, 400, `revoking the ${which} ended the grant`);
+  }
+});
+
+test("step-up: a tool's scope is asked for after the 403, consented to, and granted", async () => {
+  const note = { name: "save_note", arguments: { text: "signed in" } };
+  // No refresh token: the SDK would refresh rather than authorize again, and a refresh
+  // cannot widen a grant.
+  const p = new HeadlessClient({ refresh: false });
+  const { client, transport } = await connect(p, `${base}/mcp/`);
+  try {
+    assert.equal(p.token().claims.scope, "notes:read", "the 401's scope, no more");
+    await assert.rejects(client.callTool(note), UnauthorizedError);
+    const again = new URL(p.authorizations.at(-1));
+    assert.match(again.searchParams.get("scope"), /notes:write/);
+    await transport.finishAuth(p.code);
+    assert.match(p.token().claims.scope, /notes:write/);
+    const r = await client.callTool(note);
+    assert.notEqual(r.isError, true, JSON.stringify(r));
+  } finally {
+    await client.close();
+  }
 });
