@@ -6,7 +6,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes, createHash } from "node:crypto";
-import { startFixture } from "./harness.mjs";
+import { mkdirSync } from "node:fs";
+import http from "node:http";
+import { once } from "node:events";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import { startFixture, ROOT } from "./harness.mjs";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { HeadlessClient, connect, signInHeadless, startAuthServer, REDIRECT, clientMetadata } from "../../scripts/oauth-server.mjs";
 
@@ -335,5 +340,63 @@ test("step-up: a tool's scope is asked for after the 403, consented to, and gran
     assert.notEqual(r.isError, true, JSON.stringify(r));
   } finally {
     await client.close();
+  }
+});
+
+// ---------------------------------------------------------------------------------------
+// A person in a real browser (headless Chromium): the pages as they render.
+
+const CHROMIUM = process.env.DICE_MCP_CHROMIUM || "/usr/bin/chromium";
+/** Where the screenshots go (not committed; docs/ holds a copy of the consent page). */
+const SHOTS = path.join(ROOT, ".cache", "screenshots");
+
+test("in Chromium: sign in upstream, see the consent page, Allow, and the code works; Deny says so", async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  try {
+    // The client's redirect URI, where the browser's arrival is the answer (not REDIRECT:
+    // Chromium refuses port 1, and Playwright's routes do not see redirected requests).
+    let arrived;
+    const landing = http.createServer((req, res) => {
+      if (req.url.startsWith("/callback")) arrived = new URL(req.url, back);
+      res.end("back at the client");
+    });
+    landing.listen(0, "127.0.0.1");
+    await once(landing, "listening");
+    const back = `http://127.0.0.1:${landing.address().port}/callback`;
+    const client = await register({ ...clientMetadata(), client_name: "Dice Desktop", redirect_uris: [back] });
+    for (const decision of ["Allow", "Deny"]) {
+      const context = await browser.newContext({ viewport: { width: 640, height: 560 } });
+      const page = await context.newPage();
+      await page.goto(authorizeUrl(client.client_id, { redirect_uri: back }));
+      await page.getByRole("button", { name: "Allow" }).waitFor();
+      assert.match(await page.title(), /Allow Dice Desktop\?/);
+      assert.equal(new URL(page.url()).origin, base, "the consent page is the worker's own");
+      if (decision === "Allow") await page.screenshot({ path: path.join(SHOTS, "consent-page.png") });
+      await page.getByRole("button", { name: decision }).click();
+      await page.waitForURL((u) => u.href.startsWith(back), { timeout: 5000 }).catch(async (e) => {
+        throw new Error(`${e.message}; at ${page.url()}: ${await page.content()}`);
+      });
+      assert.equal(arrived.searchParams.get("state"), "st-1");
+      assert.equal(arrived.searchParams.get("iss"), base);
+      if (decision === "Deny") {
+        assert.equal(arrived.searchParams.get("error"), "access_denied");
+      } else {
+        const r = await token({ grant_type: "authorization_code", code: arrived.searchParams.get("code"), code_verifier: VERIFIER, redirect_uri: back, client_id: client.client_id });
+        assert.equal(r.status, 200, await r.clone().text());
+        const { access_token } = await r.json();
+        const call = await fetch(`${base}/mcp/`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: roll }),
+        });
+        assert.equal(call.status, 200, await call.clone().text());
+        assert.equal((await call.json()).result.structuredContent.result.length, 2);
+      }
+      await context.close();
+    }
+    landing.close();
+  } finally {
+    await browser.close();
   }
 });

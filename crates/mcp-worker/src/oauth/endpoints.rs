@@ -190,7 +190,10 @@ fn html(status: u16, body: String) -> Response {
         .with("content-security-policy", pages::CSP)
         .with("x-frame-options", "DENY")
         .with("x-content-type-options", "nosniff")
-        .with("referrer-policy", "no-referrer")
+        // `same-origin`, not `no-referrer`: under `no-referrer` a browser sends the consent
+        // form's POST with `Origin: null`, which the form's check must refuse. Nothing
+        // leaves for another origin either way.
+        .with("referrer-policy", "same-origin")
         .with("cache-control", "no-store")
         .with_body(body.into_bytes())
 }
