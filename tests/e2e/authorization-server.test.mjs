@@ -11,7 +11,8 @@ import http from "node:http";
 import { once } from "node:events";
 import path from "node:path";
 import { chromium } from "playwright-core";
-import { startFixture, ROOT } from "./harness.mjs";
+import { spawn } from "node:child_process";
+import { startFixture, freePort, ROOT } from "./harness.mjs";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { HeadlessClient, connect, signInHeadless, startAuthServer, REDIRECT, clientMetadata } from "../../scripts/oauth-server.mjs";
 
@@ -399,4 +400,35 @@ test("in Chromium: sign in upstream, see the consent page, Allow, and the code w
   } finally {
     await browser.close();
   }
+});
+
+// ---------------------------------------------------------------------------------------
+// The official conformance suite's authorization-server scenarios against our AS: its
+// metadata, and the authorization code grant (the suite prints the URL a person would
+// open; the headless browser opens it and brings the redirect to the suite's callback).
+
+test("the conformance suite's authorization-server scenarios pass", async () => {
+  const port = await freePort();
+  const callback = `http://127.0.0.1:${port}/callback`;
+  const client = await register({ client_name: "conformance", redirect_uris: [callback], token_endpoint_auth_method: "none", grant_types: ["authorization_code"] });
+  const child = spawn("conformance", [
+    "authorization", "--url", base, "--client-id", client.client_id, "--resource", `${base}/mcp/`,
+    "--port", String(port), "--spec-version", "2026-07-28",
+  ], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const signedIn = [];
+  const onData = (d) => {
+    output += d;
+    const m = /^(http:\/\/127\.0\.0\.1:\d+\/authorize\?\S+)$/m.exec(output);
+    if (m && signedIn.length === 0) {
+      signedIn.push(signInHeadless(m[1], callback).then((params) => fetch(`${callback}?${params}`)));
+    }
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", (d) => (output += d));
+  const [code] = await once(child, "exit");
+  await Promise.all(signedIn);
+  assert.equal(code, 0, output);
+  assert.match(output, /authorization-server-metadata-endpoint: \d+ passed, 0 failed/);
+  assert.match(output, /authorization-code-grant: 1 passed, 0 failed/);
 });
