@@ -5,7 +5,7 @@
 // the redirects and answers the consent form.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { generateKeyPairSync, randomBytes, createHash } from "node:crypto";
+import { generateKeyPairSync, randomBytes, createHash, createSign } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import http from "node:http";
 import { once } from "node:events";
@@ -431,4 +431,52 @@ test("the conformance suite's authorization-server scenarios pass", async () => 
   assert.equal(code, 0, output);
   assert.match(output, /authorization-server-metadata-endpoint: \d+ passed, 0 failed/);
   assert.match(output, /authorization-code-grant: 1 passed, 0 failed/);
+});
+
+// ---------------------------------------------------------------------------------------
+// private_key_jwt (RFC 7523): a client that proves itself with a key, as ChatGPT's
+// metadata document asks. Registered here with its key inline (jwks).
+
+function assertion(privateKey, kid, clientId, { aud = `${base}/token`, jti = randomBytes(12).toString("base64url") } = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  const enc = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const input = `${enc({ alg: "RS256", kid, typ: "JWT" })}.${enc({ iss: clientId, sub: clientId, aud, jti, iat: now, exp: now + 120 })}`;
+  const signature = createSign("RSA-SHA256").update(input).sign(privateKey).toString("base64url");
+  return `${input}.${signature}`;
+}
+
+test("private_key_jwt: the client's signed assertion authenticates it; a replayed or foreign one does not", async () => {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const kid = "client-key-1";
+  const client = await register({
+    ...clientMetadata(),
+    token_endpoint_auth_method: "private_key_jwt",
+    jwks: { keys: [{ ...publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" }] },
+  });
+  const back = await codeFor(client.client_id);
+  const code = back.searchParams.get("code");
+  const type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+  const redeem = (client_assertion) =>
+    token({ grant_type: "authorization_code", code, code_verifier: VERIFIER, redirect_uri: REDIRECT, client_id: client.client_id, client_assertion_type: type, client_assertion });
+  // Without an assertion this client is not authenticated at all.
+  const none = await token({ grant_type: "authorization_code", code, code_verifier: VERIFIER, redirect_uri: REDIRECT, client_id: client.client_id });
+  assert.equal(none.status, 401);
+  assert.equal((await none.json()).error, "invalid_client");
+  // Signed by another key, or for another audience.
+  const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+  assert.equal((await redeem(assertion(other, kid, client.client_id))).status, 401);
+  assert.equal((await redeem(assertion(privateKey, kid, client.client_id, { aud: "https://elsewhere.example/token" }))).status, 401);
+  const good = assertion(privateKey, kid, client.client_id);
+  const ok = await redeem(good);
+  assert.equal(ok.status, 200, await ok.clone().text());
+  const { refresh_token } = await ok.json();
+  // The same assertion again: refused, whatever it presents.
+  const replayed = await token({ grant_type: "refresh_token", refresh_token, client_id: client.client_id, client_assertion_type: type, client_assertion: good });
+  assert.equal(replayed.status, 401);
+  assert.match((await replayed.json()).error_description, /used before/);
+  // The refresh token is bound to the key: `none` cannot use it; a fresh assertion can.
+  const unauthenticated = await token({ grant_type: "refresh_token", refresh_token, client_id: client.client_id });
+  assert.equal(unauthenticated.status, 401);
+  const fresh = await token({ grant_type: "refresh_token", refresh_token, client_id: client.client_id, client_assertion_type: type, client_assertion: assertion(privateKey, kid, client.client_id) });
+  assert.equal(fresh.status, 200, await fresh.clone().text());
 });

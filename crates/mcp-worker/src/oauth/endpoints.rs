@@ -867,13 +867,19 @@ async fn authenticated_client(
     now: i64,
     host: &dyn Host,
 ) -> Result<Client, OAuthError> {
-    let Some(client_id) = auth.client_id() else {
-        return Err(OAuthError::new(
-            ErrorCode::InvalidClient,
-            "send client_id with the client assertion",
-        ));
+    let invalid_client = |d: &str| OAuthError::new(ErrorCode::InvalidClient, d);
+    // RFC 7523 §3: without a `client_id`, the client is the assertion's subject (read
+    // unverified here only to find the client whose keys then verify it).
+    let client_id = match (auth.client_id(), auth) {
+        (Some(id), _) => id.to_owned(),
+        (None, ClientAuth::PrivateKeyJwt { assertion, .. }) => {
+            unverified_subject(assertion.expose()).ok_or_else(|| {
+                invalid_client("the client assertion names no client (sub); send client_id")
+            })?
+        }
+        (None, _) => return Err(invalid_client("send client_id")),
     };
-    let client = resolve_client(settings, client_id, now, host)
+    let client = resolve_client(settings, &client_id, now, host)
         .await
         .map_err(|e| e.oauth_error())?;
     request::check_client_auth(auth, &ClientView::of(&client, true))?;
@@ -881,21 +887,103 @@ async fn authenticated_client(
         ClientAuth::ClientSecretBasic { client_secret, .. }
         | ClientAuth::ClientSecretPost { client_secret, .. } => {
             if !client.secret_matches(client_secret.expose()) {
-                return Err(OAuthError::new(
-                    ErrorCode::InvalidClient,
-                    "the client secret is wrong",
-                ));
+                return Err(invalid_client("the client secret is wrong"));
             }
         }
-        ClientAuth::PrivateKeyJwt { .. } => {
-            return Err(OAuthError::new(
-                ErrorCode::InvalidClient,
-                "private_key_jwt is not accepted yet; authenticate as a public client (none)",
-            ))
+        ClientAuth::PrivateKeyJwt { assertion, .. } => {
+            verify_assertion(settings, &client, assertion.expose(), now, host).await?;
         }
         ClientAuth::None { .. } => {}
     }
     Ok(client)
+}
+
+/// The `sub` of a JWT's payload, not verified.
+fn unverified_subject(jwt: &str) -> Option<String> {
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = Base64UrlUnpadded::decode_vec(payload).ok()?;
+    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("sub")?.as_str().map(str::to_owned)
+}
+
+/// Checks a `private_key_jwt` client assertion (RFC 7523 §3; RFC 7521 §4.2): its
+/// signature by one of the client's keys (its `jwks`, or its `jwks_uri` fetched and kept
+/// as long as the answer's caching allows, within bounds), its claims
+/// (`client::check_assertion_claims`: the client as `iss` and `sub`, this server's token
+/// endpoint or issuer as `aud`, a short life, a `jti`), and that this isolate has not
+/// seen its `jti` before. The replay memory is per isolate, so best effort; what keeps a
+/// replayed assertion from being worth anything is that codes and refresh tokens work
+/// once.
+async fn verify_assertion(
+    settings: &Settings,
+    client: &Client,
+    assertion: &str,
+    now: i64,
+    host: &dyn Host,
+) -> Result<(), OAuthError> {
+    let invalid_client = |d: String| OAuthError::new(ErrorCode::InvalidClient, d);
+    let keys = match &client.keys {
+        Some(client::ClientKeys::Set(set)) => set.to_string(),
+        Some(client::ClientKeys::Uri(url)) => match settings.cached_client_keys(url, now) {
+            Some(text) => text,
+            None => {
+                let (body, max_age) = host.fetch_key_set(url).await.map_err(|why| {
+                    host.console(
+                        Severity::Warning,
+                        &format!(
+                            "a client's jwks_uri {} could not be fetched: {why}",
+                            crate::protocol::jsonrpc::echo(url)
+                        ),
+                    );
+                    OAuthError::new(
+                        ErrorCode::TemporarilyUnavailable,
+                        "the client's jwks_uri could not be fetched; try again shortly",
+                    )
+                })?;
+                let text = String::from_utf8_lossy(&body).into_owned();
+                let secs = max_age.unwrap_or(300).clamp(60, 3600);
+                settings.cache_client_keys(url, text.clone(), now + secs, now);
+                text
+            }
+        },
+        None => {
+            return Err(invalid_client(
+                "this client has no keys (jwks or jwks_uri) to verify its assertion".into(),
+            ))
+        }
+    };
+    let (set, _) = crate::auth::keys::KeySet::parse(&keys)
+        .map_err(|e| invalid_client(format!("the client's keys are unusable: {e}")))?;
+    let token_endpoint = format!("{}{}", settings.issuer, metadata::TOKEN);
+    let verifier = Authenticator::new(
+        Some(set),
+        None,
+        ClaimPolicy {
+            audiences: vec![token_endpoint.clone(), settings.issuer.clone()],
+            issuer: Some(client.client_id.clone()),
+            required_scopes: Vec::new().into(),
+            leeway_secs: client::ASSERTION_LEEWAY,
+        },
+    );
+    let header = format!("Bearer {assertion}");
+    let principal = verifier
+        .check_credentials(&Credentials::read(Some(&header)), now, host.verifier())
+        .await
+        .map_err(|r| invalid_client(format!("the client assertion was refused: {}", r.error)))?
+        .principal;
+    let checked = client::check_assertion_claims(
+        &Value::Object(principal.claims.clone()),
+        &client.client_id,
+        &[&token_endpoint, &settings.issuer],
+        now,
+    )
+    .map_err(invalid_client)?;
+    if !settings.first_use_of_assertion(&client.client_id, &checked.jti, checked.exp, now) {
+        return Err(invalid_client(
+            "the client assertion was used before; make a new one (with a new jti) for each request".into(),
+        ));
+    }
+    Ok(())
 }
 
 async fn token_endpoint(

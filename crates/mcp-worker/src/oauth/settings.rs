@@ -143,7 +143,15 @@ pub struct Settings {
     pub fetch_policy: FetchPolicy,
     upstream_endpoints: Mutex<Option<Arc<UpstreamEndpoints>>>,
     clients: Mutex<HashMap<String, (Client, i64)>>,
+    /// `jwks_uri` key sets fetched, by URL: their text and until when they are kept.
+    client_keys: Mutex<HashMap<String, (String, i64)>>,
+    /// Client assertions' `jti`s seen in this isolate, by client, until they expire.
+    assertions: Mutex<HashMap<(String, String), i64>>,
 }
+
+/// The most client key sets, and assertion ids, kept per isolate.
+const MAX_CACHED_KEY_SETS: usize = 256;
+const MAX_REMEMBERED_ASSERTIONS: usize = 4096;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -255,6 +263,8 @@ impl Settings {
             },
             upstream_endpoints: Mutex::new(None),
             clients: Mutex::new(HashMap::new()),
+            client_keys: Mutex::new(HashMap::new()),
+            assertions: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -301,6 +311,49 @@ impl Settings {
             }
         }
         clients.insert(client.client_id.clone(), (client, until));
+    }
+
+    pub(crate) fn cached_client_keys(&self, url: &str, now: i64) -> Option<String> {
+        lock(&self.client_keys)
+            .get(url)
+            .filter(|(_, until)| now < *until)
+            .map(|(text, _)| text.clone())
+    }
+
+    pub(crate) fn cache_client_keys(&self, url: &str, text: String, until: i64, now: i64) {
+        let mut keys = lock(&self.client_keys);
+        if keys.len() >= MAX_CACHED_KEY_SETS {
+            keys.retain(|_, (_, u)| now < *u);
+            if keys.len() >= MAX_CACHED_KEY_SETS {
+                keys.clear();
+            }
+        }
+        keys.insert(url.to_owned(), (text, until));
+    }
+
+    /// Remembers client `client_id`'s assertion `jti` until `exp`: `false` when it was
+    /// seen before and has not expired. Per isolate, bounded: when full of live ids, the
+    /// memory starts again.
+    pub(crate) fn first_use_of_assertion(
+        &self,
+        client_id: &str,
+        jti: &str,
+        exp: i64,
+        now: i64,
+    ) -> bool {
+        let mut seen = lock(&self.assertions);
+        let key = (client_id.to_owned(), jti.to_owned());
+        if seen.get(&key).is_some_and(|until| now < *until) {
+            return false;
+        }
+        if seen.len() >= MAX_REMEMBERED_ASSERTIONS {
+            seen.retain(|_, until| now < *until);
+            if seen.len() >= MAX_REMEMBERED_ASSERTIONS {
+                seen.clear();
+            }
+        }
+        seen.insert(key, exp.saturating_add(super::client::ASSERTION_LEEWAY));
+        true
     }
 
     /// Whether errors before consent may be redirected to `client`'s redirect URIs at
