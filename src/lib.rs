@@ -18,7 +18,7 @@ pub static RESOURCES: resources::Registry = resources::Registry::new(&[&dice::VI
 
 /// The dice server. No prompts, no skills, no log messages, no tasks: roll_dice answers
 /// at once.
-pub static SERVER: Server = Server::new("dice-mcp", env!("CARGO_PKG_VERSION"))
+pub static SERVER: Server = with_oauth(Server::new("dice-mcp", env!("CARGO_PKG_VERSION")))
     .title("Dice Roller")
     // The seed's tokens (FastMCP's RSAKeyPair.create_token(audience="dice-server")).
     .audience("dice-server")
@@ -37,6 +37,40 @@ static ALLOCATOR: mcp_worker::alloc::SizeClasses<std::alloc::System> =
 // conformance fixture worker) turns the `entry` feature off.
 #[cfg(feature = "entry")]
 mcp_worker::entry!(SERVER);
+
+// The authorization server (the `oauth` feature, off in the product): with it, the
+// server is its own OAuth 2.1 authorization server once its `OAUTH_*` variables are set
+// (`npm run dev -- --oauth` sets them); without them it serves as the product does.
+// (Declared below the entry, so that the product's build is the same to the byte: panic
+// locations in the entry name its line.)
+
+/// Without the `oauth` feature (the product): the server as it is.
+#[cfg(not(feature = "oauth"))]
+const fn with_oauth(server: Server) -> Server {
+    server
+}
+
+/// With the `oauth` feature: the server is also an authorization server.
+#[cfg(feature = "oauth")]
+const fn with_oauth(server: Server) -> Server {
+    server.authorization_server(&AUTHORIZATION)
+}
+
+/// Grants live in the Durable Objects bound as `OAUTH_GRANTS` (wrangler.oauth.toml), of
+/// the class `GrantObject` below. Errors before consent go straight back to clients
+/// whose redirect URIs are on these hosts (or on loopback); any other client sees them
+/// on the server's own page, so it is never an open redirector.
+#[cfg(feature = "oauth")]
+static AUTHORIZATION: mcp_worker::oauth::AuthorizationServer =
+    mcp_worker::oauth::AuthorizationServer::new("OAUTH_GRANTS").trust_redirect_hosts(&[
+        "chatgpt.com",
+        "claude.ai",
+        "claude.com",
+    ]);
+
+// The Durable Object class that keeps the authorization server's grants.
+#[cfg(all(target_arch = "wasm32", feature = "entry", feature = "oauth"))]
+mcp_worker::grant_object!(GrantObject);
 
 #[cfg(test)]
 mod tests {
