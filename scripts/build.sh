@@ -3,13 +3,21 @@
 # build when build/ is newer than every source file; --force builds anyway.
 # --fixture builds the conformance fixture worker (tests/conformance) instead;
 # --crate DIR builds the worker crate in DIR (a benchmark peer, bench/peers/floor-rs).
+# --oauth builds the dice worker with its authorization server (the `oauth` feature) into
+# build-oauth/ instead (wrangler.oauth.toml; `npm run dev -- --oauth`): build/ stays the
+# product.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 force="" crate="$ROOT" sources=(src crates Cargo.toml Cargo.lock scripts/build.sh scripts/lib.sh)
+out_name="build" cargo_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --force) force=1; shift ;;
+    --oauth)
+      out_name="build-oauth"
+      cargo_args=(--out-dir build-oauth --features oauth)
+      shift ;;
     --fixture)
       crate="$ROOT/tests/conformance"
       sources+=(tests/conformance/src tests/conformance/Cargo.toml examples)
@@ -21,14 +29,14 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
-out="$crate/build"
+out="$crate/$out_name"
 if [ -z "$force" ] && [ -f "$out/index.js" ] && [ -f "$out/index_bg.wasm" ] &&
   [ -z "$(find "${sources[@]}" -newer "$out/index_bg.wasm" -print -quit)" ]; then
   exit 0
 fi
 wasm_build_env
 tool_overrides
-(cd "$crate" && worker-build --release "$@")
+(cd "$crate" && worker-build --release "${cargo_args[@]}" "$@")
 # worker-build's own wasm-opt step is off (Cargo.toml): it always keeps the function-names
 # section, 109 KB of the wasm (35 KB gzipped) that only makes panic stacks readable.
 # The features are the ones worker-build enables, no newer encodings than workerd reads.
