@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Sets up, builds and serves the worker locally in workerd (wrangler dev).
 #   npm run dev                  development key and token (or your own keys: see below)
-#   npm run dev -- --oauth       a local OAuth authorization server beside the worker, for
-#                                signing in as ChatGPT, Claude or the MCP Inspector do
-#                                (--oauth-port P picks its port, default the worker's + 1)
+#   npm run dev -- --oauth       the worker as its own OAuth authorization server (the
+#                                `oauth` build, wrangler.oauth.toml), people signing in
+#                                at a local OpenID provider on the next port (--oauth-port
+#                                P picks it), for signing in as ChatGPT, Claude or the MCP
+#                                Inspector do. Its keys and the provider's client are made
+#                                on first use, in keys/dev-oauth.env.
 # Other arguments go to wrangler, e.g. `npm run dev -- --port 9000`.
 # Keys: with JWT_JWKS_URL or AUTHORIZATION_SERVERS in .dev.vars, your configuration is
 # served as it stands (no development key is added); otherwise the development key pair.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
-bash scripts/setup.sh
-bash scripts/build.sh
 
 ip="127.0.0.1" port="8787" oauth="" oauth_port="" args=()
 while [ $# -gt 0 ]; do
@@ -27,6 +28,13 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+bash scripts/setup.sh
+if [ -n "$oauth" ]; then
+  bash scripts/build.sh --oauth
+else
+  bash scripts/build.sh
+fi
+
 base="http://$ip:$port"
 url="$base/mcp/"
 
@@ -36,15 +44,52 @@ dev_var() {
   sed -n "s/^$1=//p" .dev.vars | tail -n 1 | sed 's/^"\(.*\)"$/\1/; s/^'"'"'\(.*\)'"'"'$/\1/'
 }
 
-vars=()
+vars=() config=()
 if [ -n "$oauth" ]; then
   oauth_port="${oauth_port:-$((port + 1))}"
-  # A scope for tokens to carry, so that the sign-in shows one (and clients that register
-  # with an empty scope when the metadata lists none, as the Inspector does, are not
-  # refused by the AS).
+  # The person the local provider signs in, and the only one the worker lets in.
+  account="dev-user"
+  # The worker's secrets as an authorization server, made once and kept (ignored by git):
+  # its signing key (a JWKS, as `npm run oauth-keys` makes), the key that seals its
+  # cookies and registrations, and the client it is at the local provider. Kept, they
+  # let tokens and registrations outlive a restart, as grants do in .wrangler/state.
+  secrets="keys/dev-oauth.env"
+  if [ ! -f "$secrets" ]; then
+    log "creating the development authorization server's keys and provider client ($secrets)"
+    mkdir -p keys
+    hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
+    (
+      umask 077
+      {
+        echo "# npm run dev -- --oauth: the worker's development secrets as an authorization server."
+        echo "# Delete this file for new ones (signed-in clients then sign in again)."
+        printf "OAUTH_SIGNING_KEYS='%s'\n" "$(node scripts/oauth-keys.mjs)"
+        printf 'OAUTH_SEALING_KEY=%s\n' "$(hex 32)"
+        printf 'OAUTH_UPSTREAM_CLIENT_ID=dice-mcp-dev-%s\n' "$(hex 4)"
+        printf 'OAUTH_UPSTREAM_CLIENT_SECRET=%s\n' "$(hex 32)"
+      } > "$secrets.tmp"
+    )
+    mv "$secrets.tmp" "$secrets"
+  fi
+  secret() {
+    local v
+    v="$(sed -n "s/^$1=//p" "$secrets" | tail -n 1 | sed "s/^'\(.*\)'$/\1/")"
+    [ -n "$v" ] || die "$secrets has no $1: delete the file to have it made again"
+    printf '%s' "$v"
+  }
+  signing_keys="$(secret OAUTH_SIGNING_KEYS)"
+  sealing_key="$(secret OAUTH_SEALING_KEY)"
+  client_id="$(secret OAUTH_UPSTREAM_CLIENT_ID)"
+  client_secret="$(secret OAUTH_UPSTREAM_CLIENT_SECRET)"
+  # A scope for tokens to carry, so that the consent page shows one.
   scopes="$(dev_var REQUIRED_SCOPES)"
   scopes="${scopes:-dice:roll}"
-  coproc AS { exec node scripts/oauth-server.mjs --port "$oauth_port" --resource "$base" --scopes "$scopes" 2>&1; }
+  # The OpenID provider people sign in with, knowing the worker as a static client.
+  coproc AS {
+    exec node scripts/oauth-server.mjs --port "$oauth_port" --account "$account" \
+      --client-id "$client_id" --client-secret "$client_secret" \
+      --redirect-uri "$base/oauth/callback" 2>&1
+  }
   as_pid=$AS_PID
   trap 'kill "$as_pid" 2>/dev/null || true' EXIT
   issuer=""
@@ -54,25 +99,37 @@ if [ -n "$oauth" ]; then
       *) printf '%s\n' "$line" >&2 ;;
     esac
   done
-  [ -n "$issuer" ] || die "the local authorization server did not start"
+  [ -n "$issuer" ] || die "the local OpenID provider did not start"
   # Its output (each grant) goes on to the terminal beside wrangler's. A background job
   # does not inherit the coprocess's descriptors, so it reads a copy.
   exec {as_out}<&"${AS[0]}"
   cat <&"$as_out" >&2 &
-  # These win over .dev.vars: the worker trusts the local AS only.
-  vars=(--var "JWT_PUBLIC_KEY:" --var "JWT_JWKS_URL:$issuer/jwks" --var "JWT_ISSUER:$issuer"
-    --var "AUTHORIZATION_SERVERS:$issuer" --var "JWT_AUDIENCE:" --var "PUBLIC_URL:$base"
-    --var "ALLOW_UNAUTHENTICATED:" --var "REQUIRED_SCOPES:$scopes")
+  # These win over .dev.vars. The worker issues and checks its own tokens: the variables
+  # of a resource server trusting another authorization server are blanked (the worker
+  # refuses them beside OAUTH_*), and so is ALLOW_UNAUTHENTICATED.
+  vars=(--var "JWT_PUBLIC_KEY:" --var "JWT_JWKS_URL:" --var "JWT_ISSUER:"
+    --var "AUTHORIZATION_SERVERS:" --var "JWT_AUDIENCE:" --var "ALLOW_UNAUTHENTICATED:"
+    --var "PUBLIC_URL:$base" --var "REQUIRED_SCOPES:$scopes"
+    --var "OAUTH_SIGNING_KEYS:$signing_keys" --var "OAUTH_SEALING_KEY:$sealing_key"
+    --var "OAUTH_UPSTREAM_ISSUER:$issuer"
+    --var "OAUTH_UPSTREAM_CLIENT_ID:$client_id"
+    --var "OAUTH_UPSTREAM_CLIENT_SECRET:$client_secret"
+    --var "OAUTH_ALLOWED_USERS:$account")
+  config=(-c wrangler.oauth.toml)
   cat >&2 <<MSG
 
-  dice-mcp will serve MCP at $url, signing in through a local OAuth authorization server
-  at $issuer (oidc-provider: registration by DCR or client metadata document, PKCE,
-  RS256 JWT access tokens for $url, refresh tokens). Its sign-in page approves at once,
-  as the user "dev-user", whatever the client asks.
+  dice-mcp will serve MCP at $url and be its own OAuth 2.1 authorization server,
+  issuer $base (the oauth build, wrangler.oauth.toml): metadata, registration by DCR
+  or client metadata document, PKCE, RS256 access tokens for $url (scope
+  $scopes), refresh tokens, grants in Durable Objects under .wrangler/state.
 
-  The worker serves with: JWT_JWKS_URL=$issuer/jwks JWT_ISSUER=$issuer
-  AUTHORIZATION_SERVERS=$issuer PUBLIC_URL=$base REQUIRED_SCOPES=$scopes
-  (audience: $url or ${base}/mcp)
+  Signing in: the worker sends the browser to a local OpenID provider at $issuer
+  (oidc-provider), whose sign-in approves at once as "$account" ($account@example.com),
+  the one user OAUTH_ALLOWED_USERS lets in; back at the worker, its own consent page
+  asks to allow the client.
+
+  Its development keys and its client at the provider: $secrets (made on first
+  use; delete it for new ones).
 
   Once wrangler says "Ready", connect a client that signs in by itself:
 
@@ -82,6 +139,7 @@ if [ -n "$oauth" ]; then
     Claude Code:    claude mcp add --transport http dice $url
                     then /mcp in Claude Code, pick "dice", "Authenticate"
     Headless check: npm run -s oauth-client -- $url
+                    (signs in, answers the consent page, lists tools, rolls dice)
 
 MSG
 elif [ -n "$(dev_var JWT_JWKS_URL)" ] || [ -n "$(dev_var AUTHORIZATION_SERVERS)" ]; then
@@ -120,4 +178,4 @@ else
 
 MSG
 fi
-wrangler dev --ip "$ip" --port "$port" "${vars[@]}" "${args[@]}"
+wrangler dev "${config[@]}" --ip "$ip" --port "$port" "${vars[@]}" "${args[@]}"

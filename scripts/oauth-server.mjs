@@ -1,5 +1,7 @@
 // A real OAuth 2.1 authorization server on loopback, for the sign-in tests
-// (tests/e2e/oauth.test.mjs) and for `npm run dev -- --oauth`: oidc-provider (a certified OpenID provider) with open dynamic
+// (tests/e2e/oauth.test.mjs) and, as the OpenID provider people sign in with, for the
+// authorization server in the worker (tests/e2e/authorization-server.test.mjs, `npm run
+// dev -- --oauth`): oidc-provider (a certified OpenID provider) with open dynamic
 // client registration, Client ID Metadata Documents, PKCE S256, resource indicators
 // (RFC 8707) issuing RS256 JWT access tokens (RFC 9068) whose `aud` is the resource, and
 // refresh tokens. Login and consent are answered by this file's code through the
@@ -304,24 +306,49 @@ export async function connect(provider, url) {
   return again;
 }
 
-// `node scripts/oauth-server.mjs --port 8788 --resource http://127.0.0.1:8787 [--scopes "a b"]
-// [--account dev-user]`: serves until stopped, for `npm run dev -- --oauth`. Prints one
-// line, `ready <issuer>`, once it accepts requests.
+// `node scripts/oauth-server.mjs [--port 8788] [--account dev-user] ...`: serves until
+// stopped, for `npm run dev -- --oauth`. Prints one line, `ready <issuer>`, once it
+// accepts requests. As the OpenID provider of an authorization server (the worker's own):
+//   --client-id ID --client-secret SECRET --redirect-uri http://127.0.0.1:8787/oauth/callback
+// registers that server as a static client (client_secret_basic; a loopback redirect URI
+// matches on any port, RFC 8252). As the authorization server of MCP clients itself:
+//   --resource http://127.0.0.1:8787 [--scopes "a b"]
+// issues access tokens for that server's MCP endpoint. Both may be given.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const arg = (name, fallback) => {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? process.argv[i + 1] : fallback;
   };
   const base = arg("resource");
-  if (!base) {
-    console.error("usage: oauth-server.mjs --resource http://127.0.0.1:8787 [--port 8788] [--scopes \"a b\"] [--account dev-user]");
+  const clientId = arg("client-id");
+  const usage = () => {
+    console.error("usage: oauth-server.mjs [--port 8788] [--account dev-user]\n" +
+      "  [--resource http://127.0.0.1:8787 [--scopes \"a b\"]]\n" +
+      "  [--client-id ID --client-secret SECRET --redirect-uri http://127.0.0.1:8787/oauth/callback]");
     process.exit(2);
+  };
+  if (!base && !clientId) usage();
+  const clients = [];
+  if (clientId) {
+    const secret = arg("client-secret");
+    const redirect = arg("redirect-uri");
+    if (!secret || !redirect) usage();
+    clients.push({
+      client_id: clientId,
+      client_secret: secret,
+      redirect_uris: [redirect],
+      application_type: "native",
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "client_secret_basic",
+    });
   }
   const as = await startAuthServer({
-    resources: () => [`${base}/mcp/`, `${base}/mcp`],
-    scopes: (arg("scopes", "dice:roll") ?? "").split(/\s+/).filter(Boolean),
+    resources: () => (base ? [`${base}/mcp/`, `${base}/mcp`] : []),
+    scopes: base ? (arg("scopes", "dice:roll") ?? "").split(/\s+/).filter(Boolean) : [],
     accountId: arg("account", "dev-user"),
     port: Number(arg("port", "0")),
+    clients,
   });
   as.provider.on("grant.success", (ctx) =>
     console.error(`oauth-server: ${ctx.oidc.params.grant_type} grant for client ${ctx.oidc.client?.clientId}`));
