@@ -83,6 +83,7 @@ fn main() {
         method: "POST".into(),
         base_url: "http://127.0.0.1:8787".into(),
         path: "/mcp/".into(),
+        query: String::new(),
         headers: vec![
             ("content-type", "application/json"),
             ("accept", "application/json, text/event-stream"),

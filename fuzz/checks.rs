@@ -100,6 +100,7 @@ pub fn http_request(data: &[u8]) {
         method: method.to_owned(),
         base_url: "http://127.0.0.1:8787".into(),
         path: path.to_owned(),
+        query: String::new(),
         headers,
         body: Body::Bytes(body.to_vec()),
     };

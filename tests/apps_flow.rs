@@ -28,6 +28,7 @@ fn rpc_to(server: &'static Server, method: &str, params: Value) -> Value {
         &HttpRequest {
             method: "POST".into(),
             path: "/mcp/".into(),
+            query: String::new(),
             headers: vec![
                 ("content-type", "application/json"),
                 ("accept", "application/json, text/event-stream"),

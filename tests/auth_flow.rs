@@ -99,6 +99,7 @@ fn ping_request(authorization: Option<&str>) -> HttpRequest {
         method: "POST".into(),
         base_url: "http://internal:8787".into(),
         path: "/mcp".into(),
+        query: String::new(),
         headers: headers.into(),
         body: Body::Bytes(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#.to_vec()),
     }

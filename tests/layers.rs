@@ -34,13 +34,14 @@ const LAYERS: &[&str] = &[
     "tasks",
     // 3. The server.
     "mcp",
-    // 4. Auth, configuration, limits and the log, composed by the HTTP pipeline.
+    // 4. Auth, the authorization server's parts (the `oauth` feature), configuration,
+    //    limits and the log, composed by the HTTP pipeline, which serves the
+    //    authorization server's endpoints too.
     "auth",
+    "oauth",
     "config",
     "ratelimit",
     "log",
-    // The authorization server's parts (the `oauth` feature), which the pipeline serves.
-    "oauth",
     "http",
     // 5. The workers-rs faces, the crate root, the host helpers.
     "adapter",
@@ -603,7 +604,7 @@ fn apps_examples_and_snippets_use_only_the_documented_api() {
         "mcp_worker::mcp::post",
         "mcp_worker::durable::Object",
         "mcp_worker::testing::handle",
-        "mcp_worker::oauth",
+        "mcp_worker::oauth::grant",
     ] {
         assert!(hidden.iter().any(|h| h == must), "{must} in {hidden:?}");
     }

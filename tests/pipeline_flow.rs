@@ -100,6 +100,7 @@ fn post(authorization: &str, body: &str, address: &str) -> HttpRequest {
         method: "POST".into(),
         base_url: "http://internal:8787".into(),
         path: "/mcp/".into(),
+        query: String::new(),
         headers: vec![
             ("content-type", "application/json"),
             ("authorization", authorization),

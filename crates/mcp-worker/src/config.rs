@@ -149,7 +149,8 @@ impl Config {
                     server.endpoint_path(),
                     scopes,
                     &|name: &str| get(name),
-                )?
+                )
+                .map_err(|e| err(e.var, e.reason))?
                 .map(Box::new)
             }
         };

@@ -8,7 +8,7 @@ use serde_json::Value;
 use worker::wasm_bindgen::JsValue;
 use worker::web_sys;
 
-use crate::oauth::endpoints::{Document, DOCUMENT_TIMEOUT_MS};
+use crate::oauth::client::{Document, DOCUMENT_TIMEOUT_MS};
 use crate::oauth::grant::GrantId;
 use crate::oauth::objects::GrantChannel;
 use crate::oauth::token::{Signer, SignerError, SigningKey};

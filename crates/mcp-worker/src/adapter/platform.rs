@@ -137,7 +137,7 @@ impl Host for WorkersPlatform {
         &'a self,
         url: &'a str,
         max_bytes: usize,
-    ) -> BoxFuture<'a, std::result::Result<crate::oauth::endpoints::Document, String>> {
+    ) -> BoxFuture<'a, std::result::Result<crate::oauth::client::Document, String>> {
         Box::pin(super::oauth::fetch_document(url, max_bytes))
     }
 

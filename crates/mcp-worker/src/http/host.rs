@@ -56,14 +56,14 @@ pub trait Host: Platform {
         DEFAULT_SIGNER
     }
     /// Fetches a client's metadata document with a GET, following no redirect, giving up
-    /// after [`crate::oauth::endpoints::DOCUMENT_TIMEOUT_MS`] and reading at most
+    /// after [`crate::oauth::client::DOCUMENT_TIMEOUT_MS`] and reading at most
     /// `max_bytes` (more is an error). By default through [`Platform::fetch`].
     #[cfg(feature = "oauth")]
     fn fetch_document<'a>(
         &'a self,
         url: &'a str,
         max_bytes: usize,
-    ) -> BoxFuture<'a, Result<crate::oauth::endpoints::Document, String>> {
+    ) -> BoxFuture<'a, Result<crate::oauth::client::Document, String>> {
         Box::pin(async move {
             let r = self
                 .fetch(crate::tools::FetchRequest::get(url))
@@ -72,7 +72,7 @@ pub trait Host: Platform {
             if r.body.len() > max_bytes {
                 return Err(format!("the document is larger than {max_bytes} bytes"));
             }
-            Ok(crate::oauth::endpoints::Document {
+            Ok(crate::oauth::client::Document {
                 status: r.status,
                 redirected: false,
                 cache_control: r.header("cache-control").map(str::to_owned),

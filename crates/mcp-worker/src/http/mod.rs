@@ -29,6 +29,8 @@ use crate::tools::CallResult;
 use std::rc::Rc;
 
 mod access;
+#[cfg(feature = "oauth")]
+mod authorization;
 mod host;
 mod negotiate;
 mod request;
@@ -135,7 +137,7 @@ async fn route(
             Auth::Disabled => None,
         };
         if let Some(r) =
-            crate::oauth::endpoints::serve(server, settings, verifier, req, now, &*platform).await
+            authorization::serve(server, settings, verifier, req, now, &*platform).await
         {
             return with_common_headers(r, None);
         }

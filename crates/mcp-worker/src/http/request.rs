@@ -11,7 +11,9 @@ pub struct HttpRequest {
     /// `scheme://host[:port]` of the URL the request was sent to.
     pub base_url: String,
     pub path: String,
-    /// The URL's query, without its `?`: empty when it has none.
+    /// The URL's query, without its `?`: empty when it has none. Only the authorization
+    /// server reads it.
+    #[cfg_attr(not(feature = "oauth"), allow(dead_code))]
     pub query: String,
     pub headers: Headers,
     pub body: Body,

@@ -36,6 +36,10 @@ pub mod post;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) mod post;
 
+// Named as `oauth::AuthorizationServer`, beside the rest of the authorization server.
+#[cfg(feature = "oauth")]
+#[doc(hidden)]
+pub use server::AuthorizationServer;
 pub use server::Server;
 
 // What the rest of the library names from one POST's answer.

@@ -37,7 +37,7 @@ pub struct Server {
     pub(crate) audience: Option<&'static str>,
     pub(crate) endpoint: &'static str,
     #[cfg(feature = "oauth")]
-    pub(crate) authorization: Option<&'static crate::oauth::AuthorizationServer>,
+    pub(crate) authorization: Option<&'static AuthorizationServer>,
 }
 
 static NO_TOOLS: Registry = Registry::new(&[]);
@@ -144,10 +144,7 @@ impl Server {
     /// sign into through an OpenID provider, once the worker's `OAUTH_*` variables are set
     /// (docs/authorization-server.md). Needs the library's `oauth` feature.
     #[cfg(feature = "oauth")]
-    pub const fn authorization_server(
-        mut self,
-        declared: &'static crate::oauth::AuthorizationServer,
-    ) -> Server {
+    pub const fn authorization_server(mut self, declared: &'static AuthorizationServer) -> Server {
         self.authorization = Some(declared);
         self
     }
@@ -473,5 +470,52 @@ mod tests {
             assert_eq!(panic.downcast_ref::<String>(), Some(&err));
         }
         assert_eq!(server(&OK, &EMPTY_PROMPTS, &NO_TOOLS).check(), Ok(()));
+    }
+}
+
+/// An authorization server in the worker, declared once by the app and given to
+/// `mcp::Server::authorization_server`:
+///
+/// ```
+/// use mcp_worker::oauth::AuthorizationServer;
+/// static AUTHORIZATION: AuthorizationServer = AuthorizationServer::new("OAUTH_GRANTS")
+///     .trust_redirect_hosts(&["chatgpt.com", "claude.ai"]);
+/// ```
+///
+/// It serves only when the worker's `OAUTH_*` variables are set (docs/authorization-server.md);
+/// without them the server is a resource server as before.
+#[cfg(feature = "oauth")]
+#[derive(Debug)]
+pub struct AuthorizationServer {
+    pub(crate) grants: &'static str,
+    pub(crate) trusted_hosts: &'static [&'static str],
+}
+
+#[cfg(feature = "oauth")]
+impl AuthorizationServer {
+    /// Grants are kept in the Durable Object namespace bound as `grants_binding`, whose
+    /// class the app declares with `mcp_worker::grant_object!`.
+    pub const fn new(grants_binding: &'static str) -> AuthorizationServer {
+        AuthorizationServer {
+            grants: grants_binding,
+            trusted_hosts: &[],
+        }
+    }
+
+    /// Hosts whose redirect URIs are followed at once with an error before consent (a
+    /// bad scope, say). For other clients, whoever registered them, such an error is
+    /// shown on this server's page with a link back, so the server is never an open
+    /// redirector (RFC 9700 §4.11.2). Loopback redirects are always followed.
+    pub const fn trust_redirect_hosts(
+        mut self,
+        hosts: &'static [&'static str],
+    ) -> AuthorizationServer {
+        self.trusted_hosts = hosts;
+        self
+    }
+
+    /// The Durable Object namespace binding that keeps grants.
+    pub fn grants_binding(&self) -> &'static str {
+        self.grants
     }
 }

@@ -1261,6 +1261,19 @@ pub fn check_fetch_host(host: &str, policy: FetchPolicy) -> Result<(), String> {
     Ok(())
 }
 
+/// How long a client metadata document fetch may take.
+pub const DOCUMENT_TIMEOUT_MS: u64 = 5_000;
+
+/// A fetched client metadata document (the platform's `fetch_document`).
+#[derive(Clone, Debug, Default)]
+pub struct Document {
+    pub status: u16,
+    /// The answer was a redirect, not followed.
+    pub redirected: bool,
+    pub cache_control: Option<String>,
+    pub body: Vec<u8>,
+}
+
 /// A fetched metadata document as the caller hands it over: the answer's status, its
 /// `Cache-Control` header and its body (the first [`MAX_DOCUMENT_BYTES`] + 1 bytes at
 /// most). The fetch follows no redirect (CIMD §4): the caller fetches with

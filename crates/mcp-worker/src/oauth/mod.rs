@@ -18,7 +18,8 @@
 //! - `settings`: the declaration, and the settings read from the worker's variables.
 //! - `pages`: the consent and error pages.
 //! - `objects`: the messages between the worker and a grant's Durable Object.
-//! - `endpoints`: the endpoints, served by the pipeline.
+//!
+//! The endpoints are the pipeline's (`http::authorization`).
 
 /// Equality of two secrets (or their digests) in time that depends only on their lengths,
 /// which are public: where they differ is not told by how long the answer takes.
@@ -35,98 +36,91 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub mod client;
 #[cfg(not(feature = "unstable"))]
 #[allow(dead_code)]
-// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+// Parts only the tests and fuzz targets reach.
 pub(crate) mod client;
-#[cfg(feature = "unstable")]
-#[doc(hidden)]
-pub mod endpoints;
-#[cfg(not(feature = "unstable"))]
-#[allow(dead_code)]
-// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
-pub(crate) mod endpoints;
 #[cfg(feature = "unstable")]
 #[doc(hidden)]
 pub mod error;
 #[cfg(not(feature = "unstable"))]
 #[allow(dead_code)]
-// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+// Parts only the tests and fuzz targets reach.
 pub(crate) mod error;
 #[cfg(feature = "unstable")]
 #[doc(hidden)]
 pub mod form;
 #[cfg(not(feature = "unstable"))]
 #[allow(dead_code)]
-// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+// Parts only the tests and fuzz targets reach.
 pub(crate) mod form;
 #[cfg(feature = "unstable")]
 #[doc(hidden)]
 pub mod grant;
 #[cfg(not(feature = "unstable"))]
 #[allow(dead_code)]
-// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+// Parts only the tests and fuzz targets reach.
 pub(crate) mod grant;
 #[cfg(feature = "unstable")]
 #[doc(hidden)]
 pub mod metadata;
 #[cfg(not(feature = "unstable"))]
 #[allow(dead_code)]
-// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+// Parts only the tests and fuzz targets reach.
 pub(crate) mod metadata;
 #[cfg(feature = "unstable")]
 #[doc(hidden)]
 pub mod objects;
 #[cfg(not(feature = "unstable"))]
 #[allow(dead_code)]
-// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+// Parts only the tests and fuzz targets reach.
 pub(crate) mod objects;
 #[cfg(feature = "unstable")]
 #[doc(hidden)]
 pub mod pages;
 #[cfg(not(feature = "unstable"))]
 #[allow(dead_code)]
-// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+// Parts only the tests and fuzz targets reach.
 pub(crate) mod pages;
 #[cfg(feature = "unstable")]
 #[doc(hidden)]
 pub mod pkce;
 #[cfg(not(feature = "unstable"))]
 #[allow(dead_code)]
-// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+// Parts only the tests and fuzz targets reach.
 pub(crate) mod pkce;
 #[cfg(feature = "unstable")]
 #[doc(hidden)]
 pub mod redirect;
 #[cfg(not(feature = "unstable"))]
 #[allow(dead_code)]
-// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+// Parts only the tests and fuzz targets reach.
 pub(crate) mod redirect;
 #[cfg(feature = "unstable")]
 #[doc(hidden)]
 pub mod request;
 #[cfg(not(feature = "unstable"))]
 #[allow(dead_code)]
-// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+// Parts only the tests and fuzz targets reach.
 pub(crate) mod request;
 #[cfg(feature = "unstable")]
 #[doc(hidden)]
 pub mod seal;
 #[cfg(not(feature = "unstable"))]
 #[allow(dead_code)]
-// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+// Parts only the tests and fuzz targets reach.
 pub(crate) mod seal;
 #[cfg(feature = "unstable")]
 #[doc(hidden)]
 pub mod settings;
 #[cfg(not(feature = "unstable"))]
 #[allow(dead_code)]
-// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+// Parts only the tests and fuzz targets reach.
 pub(crate) mod settings;
 #[cfg(feature = "unstable")]
 #[doc(hidden)]
 pub mod token;
 #[cfg(not(feature = "unstable"))]
 #[allow(dead_code)]
-// Parts the fuzz targets and tests reach, and private_key_jwt, which is not served yet.
+// Parts only the tests and fuzz targets reach.
 pub(crate) mod token;
 
-pub use settings::AuthorizationServer;
+pub use crate::mcp::AuthorizationServer;

@@ -178,7 +178,7 @@ pub async fn revoke_access_token(
 /// [`GrantChannel`], for tests. Alarms are not run.
 #[derive(Default)]
 pub struct MemoryGrants {
-    objects: RefCell<HashMap<String, (Rc<grant::Object>, Rc<MemoryStorage>)>>,
+    objects: RefCell<HashMap<String, MemoryObject>>,
     now_ms: std::cell::Cell<u64>,
 }
 
@@ -202,6 +202,9 @@ impl MemoryGrants {
         self.len() == 0
     }
 }
+
+/// One grant's object in memory, and its storage.
+type MemoryObject = (Rc<grant::Object>, Rc<MemoryStorage>);
 
 #[derive(Default)]
 struct MemoryStorage {

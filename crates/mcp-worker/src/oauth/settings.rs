@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::auth::keys::KeySet;
 use crate::auth::Authenticator;
-use crate::config::ConfigError;
+use crate::mcp::AuthorizationServer;
 use crate::vars::*;
 
 use super::client::{Client, FetchPolicy};
@@ -15,51 +15,6 @@ use super::metadata::check_issuer;
 use super::request::Secret;
 use super::seal::SealKey;
 use super::token::SigningKeys;
-
-/// An authorization server in the worker, declared once by the app and given to
-/// `mcp::Server::authorization_server`:
-///
-/// ```
-/// use mcp_worker::oauth::AuthorizationServer;
-/// static AUTHORIZATION: AuthorizationServer = AuthorizationServer::new("OAUTH_GRANTS")
-///     .trust_redirect_hosts(&["chatgpt.com", "claude.ai"]);
-/// ```
-///
-/// It serves only when the worker's `OAUTH_*` variables are set (docs/authorization-server.md);
-/// without them the server is a resource server as before.
-#[derive(Debug)]
-pub struct AuthorizationServer {
-    pub(crate) grants: &'static str,
-    pub(crate) trusted_hosts: &'static [&'static str],
-}
-
-impl AuthorizationServer {
-    /// Grants are kept in the Durable Object namespace bound as `grants_binding`, whose
-    /// class the app declares with `mcp_worker::grant_object!`.
-    pub const fn new(grants_binding: &'static str) -> AuthorizationServer {
-        AuthorizationServer {
-            grants: grants_binding,
-            trusted_hosts: &[],
-        }
-    }
-
-    /// Hosts whose redirect URIs are followed at once with an error before consent (a
-    /// bad scope, say). For other clients, whoever registered them, such an error is
-    /// shown on this server's page with a link back, so the server is never an open
-    /// redirector (RFC 9700 §4.11.2). Loopback redirects are always followed.
-    pub const fn trust_redirect_hosts(
-        mut self,
-        hosts: &'static [&'static str],
-    ) -> AuthorizationServer {
-        self.trusted_hosts = hosts;
-        self
-    }
-
-    /// The Durable Object namespace binding that keeps grants.
-    pub fn grants_binding(&self) -> &'static str {
-        self.grants
-    }
-}
 
 /// Who may sign in (`OAUTH_ALLOWED_USERS`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -157,8 +112,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError {
+/// A variable that is missing or unusable, and why: the configuration's error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+fn err(var: &'static str, reason: impl Into<String>) -> SettingError {
+    SettingError {
         var,
         reason: reason.into(),
     }
@@ -184,7 +146,7 @@ impl Settings {
         endpoint: &str,
         scopes: Vec<String>,
         get: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Option<Settings>, ConfigError> {
+    ) -> Result<Option<Settings>, SettingError> {
         if VARS.iter().all(|v| get(v).is_none()) {
             return Ok(None);
         }

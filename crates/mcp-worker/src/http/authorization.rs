@@ -30,18 +30,20 @@ use crate::http::{Host, HttpRequest, Response, Severity};
 use crate::mcp::Server;
 use crate::tools::FetchRequest;
 
-use super::client::{self, Client, Fetched, GrantType, Source};
-use super::error::{AuthorizeError, ErrorCode, OAuthError};
-use super::form::{self, Form};
-use super::grant::{GrantId, Lifetimes, NewGrant, OpaqueToken, Redemption, Refresh, Upstream};
-use super::metadata;
-use super::objects::{self, Failed};
-use super::pages;
-use super::request::{
+use crate::oauth::client::{self, Client, Fetched, GrantType, Source};
+use crate::oauth::error::{AuthorizeError, ErrorCode, OAuthError};
+use crate::oauth::form::{self, Form};
+use crate::oauth::grant::{
+    GrantId, Lifetimes, NewGrant, OpaqueToken, Redemption, Refresh, Upstream,
+};
+use crate::oauth::metadata;
+use crate::oauth::objects::{self, Failed};
+use crate::oauth::pages;
+use crate::oauth::request::{
     self, AuthorizationRequest, ClientAuth, ClientView, Grant, ServerView, TokenTypeHint,
 };
-use super::settings::{host_of, Settings, UpstreamEndpoints};
-use super::token::{self, AccessClaims};
+use crate::oauth::settings::{host_of, Settings, UpstreamEndpoints};
+use crate::oauth::token::{self, AccessClaims};
 
 /// How long the sign-in may take, from `/authorize` to consent (seconds).
 pub const SESSION_SECS: i64 = 600;
@@ -49,20 +51,7 @@ pub const SESSION_SECS: i64 = 600;
 /// How long an access token lives (seconds): an hour, RFC 9068's upper bound here.
 pub const ACCESS_TOKEN_SECS: i64 = token::MAX_LIFETIME_SECS;
 
-/// How long a client metadata document fetch may take.
-pub const DOCUMENT_TIMEOUT_MS: u64 = 5_000;
-
 const COOKIE_PREFIX: &str = "mcp_oauth_";
-
-/// A fetched client metadata document ([`Host::fetch_document`]).
-#[derive(Clone, Debug, Default)]
-pub struct Document {
-    pub status: u16,
-    /// The answer was a redirect, not followed.
-    pub redirected: bool,
-    pub cache_control: Option<String>,
-    pub body: Vec<u8>,
-}
 
 /// The sign-in in progress, sealed in the browser's cookie.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -454,7 +443,7 @@ async fn authorize(
             ("nonce", &settings.seal.derive("nonce", sid.as_bytes())),
             (
                 "code_challenge",
-                &super::pkce::challenge_of(&settings.seal.derive("pkce", sid.as_bytes())),
+                &crate::oauth::pkce::challenge_of(&settings.seal.derive("pkce", sid.as_bytes())),
             ),
             ("code_challenge_method", "S256"),
         ],
@@ -689,7 +678,7 @@ async fn upstream_user(
     let claims = &principal.claims;
     let nonce = settings.seal.derive("nonce", sid.as_bytes());
     let sent = claims.get("nonce").and_then(Value::as_str).unwrap_or("");
-    if !super::constant_time_eq(sent.as_bytes(), nonce.as_bytes()) {
+    if !crate::oauth::constant_time_eq(sent.as_bytes(), nonce.as_bytes()) {
         return Err("its ID token's nonce is not the one sent".into());
     }
     let subject = principal
@@ -753,7 +742,7 @@ async fn consent(settings: &Settings, req: &HttpRequest, now: i64, host: &dyn Ho
         return error_page(400, "Sign-in failed", SESSION_LOST);
     };
     let csrf = settings.seal.derive("consent", sid.as_bytes());
-    if !super::constant_time_eq(field("csrf").as_bytes(), csrf.as_bytes()) {
+    if !crate::oauth::constant_time_eq(field("csrf").as_bytes(), csrf.as_bytes()) {
         return error_page(
             403,
             "Refused",
