@@ -293,7 +293,10 @@ fn every_code_block_in_the_docs_is_checked() {
         &["examples", "src", "crates", "starter", "tests", "scripts"],
         &[".rs", ".py", ".mjs", ".js", ".html"],
     );
-    let mut configs = sources(&[".", "tests", "examples", "bench"], &["wrangler.toml"]);
+    let mut configs = sources(
+        &[".", "tests", "examples", "bench"],
+        &["wrangler.toml", "wrangler.oauth.toml"],
+    );
     configs.extend(sources(&["starter"], &["wrangler.toml", "Cargo.toml"]));
     let mut problems = Vec::new();
     let mut count = 0;
