@@ -38,22 +38,27 @@ before(async () => {
       token_endpoint_auth_method: "client_secret_basic",
     }],
   });
-  worker = await startFixture({
-    vars: (b) => ({
-      ALLOW_UNAUTHENTICATED: "",
-      PUBLIC_URL: b,
-      OAUTH_SIGNING_KEYS: JSON.stringify({ keys: [signingKeys()] }),
-      OAUTH_SEALING_KEY: randomBytes(32).toString("hex"),
-      OAUTH_UPSTREAM_ISSUER: upstream.issuer,
-      OAUTH_UPSTREAM_CLIENT_ID: UPSTREAM_CLIENT,
-      OAUTH_UPSTREAM_CLIENT_SECRET: UPSTREAM_SECRET,
-      OAUTH_ALLOWED_USERS: "alice bob@example.com",
-      // Tokens must hold notes:read; save_note asks for notes:write too (step-up).
-      REQUIRED_SCOPES: "notes:read",
-    }),
-  });
+  worker = await startFixture({ vars: workerVars });
   base = worker.base;
 });
+
+function workerVars(b) {
+  return {
+    ALLOW_UNAUTHENTICATED: "",
+    PUBLIC_URL: b,
+    OAUTH_SIGNING_KEYS: SIGNING_KEYS,
+    OAUTH_SEALING_KEY: SEALING_KEY,
+    OAUTH_UPSTREAM_ISSUER: upstream.issuer,
+    OAUTH_UPSTREAM_CLIENT_ID: UPSTREAM_CLIENT,
+    OAUTH_UPSTREAM_CLIENT_SECRET: UPSTREAM_SECRET,
+    OAUTH_ALLOWED_USERS: "alice bob@example.com",
+    // Tokens must hold notes:read; save_note asks for notes:write too (step-up).
+    REQUIRED_SCOPES: "notes:read",
+  };
+}
+
+const SIGNING_KEYS = JSON.stringify({ keys: [signingKeys()] });
+const SEALING_KEY = randomBytes(32).toString("hex");
 
 after(async () => {
   await worker?.stop();
@@ -479,4 +484,31 @@ test("private_key_jwt: the client's signed assertion authenticates it; a replaye
   assert.equal(unauthenticated.status, 401);
   const fresh = await token({ grant_type: "refresh_token", refresh_token, client_id: client.client_id, client_assertion_type: type, client_assertion: assertion(privateKey, kid, client.client_id) });
   assert.equal(fresh.status, 200, await fresh.clone().text());
+});
+
+// ---------------------------------------------------------------------------------------
+// A registration flood: registering stores nothing (the client_id is the registration,
+// sealed), and each address may register only as fast as the address rate limit allows.
+
+test("a registration flood is held to the address rate limit, and other addresses still register", async () => {
+  const limited = await startFixture({
+    vars: workerVars,
+    config: path.join(ROOT, "tests/e2e/oauth-ratelimit.wrangler.toml"),
+  });
+  try {
+    const registerFrom = (ip) =>
+      fetch(`${limited.base}/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": ip },
+        body: JSON.stringify(clientMetadata()),
+      });
+    const statuses = [];
+    for (let i = 0; i < 8; i++) statuses.push((await registerFrom("198.51.100.7")).status);
+    assert.deepEqual(statuses, [201, 201, 201, 201, 201, 429, 429, 429]);
+    const refused = await registerFrom("198.51.100.7");
+    assert.equal(refused.headers.get("retry-after"), "60");
+    assert.equal((await registerFrom("198.51.100.8")).status, 201, "another address is not held back");
+  } finally {
+    await limited.stop();
+  }
 });
