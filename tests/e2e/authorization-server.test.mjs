@@ -512,3 +512,34 @@ test("a registration flood is held to the address rate limit, and other addresse
     await limited.stop();
   }
 });
+
+// ---------------------------------------------------------------------------------------
+// The MCP Inspector's CLI signs in by itself: DCR, then it prints the sign-in URL and
+// waits on its own loopback callback. The headless browser follows the URL (upstream
+// login, our consent) and hands the redirect to that callback.
+
+test("the MCP Inspector CLI signs in through our AS and rolls", async () => {
+  const child = spawn("mcp-inspector", [
+    "--cli", `${base}/mcp/`, "--transport", "http",
+    "--method", "tools/call", "--tool-name", "roll_dice", "--tool-arg", "n_dice=3",
+  ], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, MCP_AUTO_OPEN_ENABLED: "true" } });
+  let output = "";
+  const browsed = [];
+  const onData = (d) => {
+    output += d;
+    const m = new RegExp(`(${base.replace(/[.]/g, "\\.")}/authorize\\?\\S+)`).exec(output);
+    if (m && browsed.length === 0) {
+      const url = new URL(m[1]);
+      const redirect = url.searchParams.get("redirect_uri");
+      browsed.push(signInHeadless(url.href, redirect).then((params) => fetch(`${redirect}?${params}`)));
+    }
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  const [code] = await once(child, "exit");
+  await Promise.all(browsed);
+  assert.equal(code, 0, output);
+  assert.equal(browsed.length, 1, `it printed a sign-in URL: ${output}`);
+  const result = JSON.parse(output.slice(output.indexOf("{"), output.lastIndexOf("}") + 1));
+  assert.equal(result.structuredContent.result.length, 3, output);
+});
