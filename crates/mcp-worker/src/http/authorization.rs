@@ -119,7 +119,7 @@ pub async fn serve(
             _ => not_allowed("GET"),
         }),
         metadata::AUTHORIZE => match method {
-            "GET" => authorize(server, settings, req, now, host).await,
+            "GET" => authorize(settings, req, now, host).await,
             _ => not_allowed("GET"),
         },
         metadata::CALLBACK => match method {
@@ -371,13 +371,7 @@ fn open_session(settings: &Settings, req: &HttpRequest, sid: &str, now: i64) -> 
 
 const SESSION_LOST: &str = "This sign-in has expired, or was started in another browser. Go back to the application and connect again.";
 
-async fn authorize(
-    server: &Server,
-    settings: &Settings,
-    req: &HttpRequest,
-    now: i64,
-    host: &dyn Host,
-) -> Response {
+async fn authorize(settings: &Settings, req: &HttpRequest, now: i64, host: &dyn Host) -> Response {
     let unchecked = match request::read_authorization(req.query.as_bytes()) {
         Ok(u) => u,
         Err(e) => return authorize_error(settings, e),
@@ -400,7 +394,7 @@ async fn authorize(
         Ok(r) => r,
         Err(e) => return authorize_error(settings, e),
     };
-    let endpoints = match upstream(settings, now, host).await {
+    let endpoints = match upstream(settings, host).await {
         Ok(e) => e,
         Err(why) => {
             host.console(Severity::Error, &format!("the OpenID provider: {why}"));
@@ -428,7 +422,6 @@ async fn authorize(
         sid: sid.clone(),
         user: None,
     };
-    let _ = server;
     let location = form::append_query(
         &endpoints.authorization_endpoint,
         &[
@@ -457,12 +450,7 @@ async fn authorize(
 
 /// The provider's endpoints: its discovery document, read once per isolate (OpenID
 /// Connect Discovery 1.0 §4: its `issuer` must be the one configured).
-async fn upstream(
-    settings: &Settings,
-    now: i64,
-    host: &dyn Host,
-) -> Result<Arc<UpstreamEndpoints>, String> {
-    let _ = now;
+async fn upstream(settings: &Settings, host: &dyn Host) -> Result<Arc<UpstreamEndpoints>, String> {
     if let Some(e) = settings.upstream_endpoints() {
         return Ok(e);
     }
@@ -605,7 +593,7 @@ async fn upstream_user(
     now: i64,
     host: &dyn Host,
 ) -> Result<Option<User>, String> {
-    let endpoints = upstream(settings, now, host).await?;
+    let endpoints = upstream(settings, host).await?;
     let up = &settings.upstream;
     let credentials = base64ct::Base64::encode_string(
         format!(
