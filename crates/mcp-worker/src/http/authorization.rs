@@ -53,6 +53,14 @@ pub const ACCESS_TOKEN_SECS: i64 = token::MAX_LIFETIME_SECS;
 
 const COOKIE_PREFIX: &str = "mcp_oauth_";
 
+/// The longest session cookie, its name and value: what a browser keeps of one cookie
+/// (RFC 6265 §6.1) and what [`SealKey::open`](crate::oauth::seal::SealKey::open) reads. A
+/// longer one would be lost on the way back from the provider.
+const MAX_COOKIE: usize = crate::oauth::seal::MAX_SEALED;
+
+/// Room left at `/authorize` for the person, added to the session at the callback.
+const USER_ROOM: usize = 512;
+
 /// The sign-in in progress, sealed in the browser's cookie.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Session {
@@ -442,6 +450,13 @@ async fn authorize(settings: &Settings, req: &HttpRequest, now: i64, host: &dyn 
         ],
     );
     let sealed = settings.seal.seal("session", &session, now + SESSION_SECS);
+    if COOKIE_PREFIX.len() + sid.len() + 1 + sealed.len() + USER_ROOM > MAX_COOKIE {
+        return error_page(
+            400,
+            "This sign-in request cannot be used",
+            "The request is too long to carry through the sign-in: send a shorter state or redirect URI. Tell the application's developer.",
+        );
+    }
     redirect(302, location).with(
         "set-cookie",
         session_cookie(settings, &sid, &sealed, SESSION_SECS),
@@ -566,6 +581,13 @@ async fn callback(
     let shown_user = user.shown().to_owned();
     session.user = Some(user);
     let sealed = settings.seal.seal("session", &session, now + SESSION_SECS);
+    if COOKIE_PREFIX.len() + sid.len() + 1 + sealed.len() > MAX_COOKIE {
+        return error_page(
+            502,
+            "Sign-in failed",
+            "The identity provider's account details are too long to carry to the consent page.",
+        );
+    }
     let request = &session.request;
     let page = pages::consent(&pages::Consent {
         server: server.title,
