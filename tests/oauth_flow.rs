@@ -54,7 +54,8 @@ fn a_dcr_client_signs_in_and_calls_a_tool() {
     assert_eq!(flow.cookies.borrow().len(), 1, "the session's cookie");
     assert_eq!(
         flow.cookies.borrow()[0].0,
-        format!("mcp_oauth_{}", sent["state"])
+        format!("__Secure-mcp_oauth_{}", sent["state"]),
+        "an https issuer's cookie is __Secure-"
     );
 
     let page = flow.callback(&to_provider, &json!({}), false);
@@ -1564,16 +1565,38 @@ fn altered_or_expired_session_cookies_are_refused() {
         assert_eq!(r.status, 400, "{cookie} at {now}");
         assert_page(&r, 400, "started in another browser");
     }
-    // The genuine cookie, in time, among others.
-    let page = callback(&format!("a=b; {name}={value}; c"), NOW + 200);
-    assert_eq!(page.status, 200, "{}", text_of(&page));
-    let signed_in = page
+    // The genuine cookie, in time, among others: on to the consent page, at a URL of its
+    // own (the callback's carries the provider's code).
+    let signed = callback(&format!("a=b; {name}={value}; c"), NOW + 200);
+    assert_eq!(signed.status, 303, "{}", text_of(&signed));
+    let signed_in = signed
         .header("set-cookie")
         .unwrap()
         .split(';')
         .next()
         .unwrap()
         .to_owned();
+    let page = flow.send_at(
+        &request(
+            "GET",
+            signed.header("location").unwrap(),
+            &[("cookie", &signed_in)],
+            b"",
+        ),
+        NOW + 200,
+    );
+    assert_eq!(page.status, 200, "{}", text_of(&page));
+    // The page needs the signed-in cookie: the one from before the sign-in shows none.
+    let before = flow.send_at(
+        &request(
+            "GET",
+            signed.header("location").unwrap(),
+            &[("cookie", &format!("{name}={value}"))],
+            b"",
+        ),
+        NOW + 200,
+    );
+    assert_page(&before, 400, "started in another browser");
     let html = text_of(&page);
     let body = encode_form(&[
         ("session", &hidden_field(&html, "session").unwrap()),
@@ -1614,7 +1637,7 @@ fn wrong_methods_on_the_authorization_server_get_405() {
     let flow = Flow::new();
     for (method, path, allow) in [
         ("POST", "/authorize", "GET"),
-        ("GET", "/oauth/consent", "POST"),
+        ("PUT", "/oauth/consent", "GET, POST"),
         ("POST", "/oauth/callback", "GET"),
         ("GET", "/token", "POST"),
         ("GET", "/register", "POST"),
@@ -1674,4 +1697,201 @@ fn docs_bad_input_names_these_tests() {
         rows += 1;
     }
     assert!(rows >= 10, "only {rows} rows");
+}
+
+/// A sign-in cancelled or refused at the provider goes back to a trusted client at once,
+/// and to any other client only through our page, with a link: never an open redirect.
+#[test]
+fn a_provider_error_reaches_only_a_trusted_client_unasked() {
+    for (redirect, trusted) in [
+        (LOOPBACK_REDIRECT, true),
+        ("https://trusted.example/cb", true),
+        (WEB_REDIRECT, false),
+        // The trusted host's name in an app's scheme is no https host.
+        ("com.example.app://trusted.example/cb", false),
+    ] {
+        let flow = Flow::new();
+        let client = flow.public_client(redirect);
+        for (error, code) in [
+            ("access_denied", "access_denied"),
+            ("login_required", "access_denied"),
+            ("temporarily_unavailable", "temporarily_unavailable"),
+            ("invalid_client", "server_error"),
+        ] {
+            // A sign-in each: an answered one's cookie is gone.
+            let to_provider = flow.authorize_client(&client, redirect);
+            assert_eq!(
+                to_provider.status,
+                302,
+                "{redirect}: {}",
+                text_of(&to_provider)
+            );
+            let state = location_params(to_provider.header("location").unwrap())["state"].clone();
+            let query = encode_form(&[("error", error), ("state", &state), ("iss", IDP)]);
+            let r = flow.browse("GET", &format!("/oauth/callback?{query}"), &[], b"");
+            if trusted {
+                assert_eq!(r.status, 302, "{redirect} {error}");
+                let back = location_params(r.header("location").unwrap());
+                assert_eq!(back["error"], code, "{redirect} {error}");
+                assert_eq!(back["state"], "client-state");
+            } else {
+                assert_eq!(r.status, 400, "{redirect} {error}");
+                assert_eq!(r.header("location"), None, "{redirect} {error}");
+                let page = text_of(&r);
+                assert!(page.contains("Return to the application"), "{page}");
+                assert!(page.contains(code), "{page}");
+            }
+        }
+        assert_eq!(flow.host.grant_count(), 0);
+    }
+}
+
+/// The same consent posted twice makes one grant: the second finds it made (409).
+#[test]
+fn a_consent_posted_twice_makes_one_grant() {
+    let flow = Flow::new();
+    let client = flow.public_client(LOOPBACK_REDIRECT);
+    let page = flow.callback(
+        &flow.authorize_client(&client, LOOPBACK_REDIRECT),
+        &json!({}),
+        false,
+    );
+    assert_eq!(page.status, 200, "{}", text_of(&page));
+    let cookie = flow.cookie_header().expect("the session's cookie");
+    let html = text_of(&page);
+    let body = encode_form(&[
+        ("session", &hidden_field(&html, "session").unwrap()),
+        ("csrf", &hidden_field(&html, "csrf").unwrap()),
+        ("decision", "approve"),
+    ]);
+    let post = || {
+        flow.send(&request(
+            "POST",
+            "/oauth/consent",
+            &[("cookie", &cookie), ("origin", ISSUER)],
+            body.as_bytes(),
+        ))
+    };
+    assert_eq!(post().status, 303);
+    let again = post();
+    assert_page(&again, 409, "answered already");
+    assert_eq!(flow.host.grant_count(), 1);
+}
+
+/// A code or refresh token whose grant id this server did not make is refused before
+/// any grant's object is asked.
+#[test]
+fn made_up_tokens_reach_no_grant_object() {
+    let flow = Flow::new();
+    let client = flow.public_client(LOOPBACK_REDIRECT);
+    let made_up = format!("{}.{}", "A".repeat(22), "B".repeat(43));
+    for params in [
+        vec![
+            ("grant_type", "authorization_code"),
+            ("code", made_up.as_str()),
+            ("code_verifier", VERIFIER),
+            ("redirect_uri", LOOPBACK_REDIRECT),
+        ],
+        vec![
+            ("grant_type", "refresh_token"),
+            ("refresh_token", made_up.as_str()),
+        ],
+    ] {
+        let mut params = params;
+        params.push(("client_id", &client));
+        let r = flow.post_form("/token", &params, None);
+        assert_eq!(r.status, 400, "{}", text_of(&r));
+        assert_eq!(json_of(&r)["error"], "invalid_grant");
+    }
+    let r = flow.post_form(
+        "/revoke",
+        &[("token", &made_up), ("client_id", &client)],
+        None,
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(flow.host.grant_requests(), 0, "no object was asked");
+}
+
+/// The CORS preflight of the JSON endpoints names one origin, `*`, once.
+#[test]
+fn preflights_allow_any_origin_once() {
+    let flow = Flow::new();
+    for path in ["/token", "/register", "/revoke"] {
+        let r = flow.send(&request(
+            "OPTIONS",
+            path,
+            &[("origin", "http://localhost:6274")],
+            b"",
+        ));
+        assert_eq!(r.status, 204, "{path}");
+        let allow: Vec<&str> = r
+            .headers
+            .iter()
+            .filter(|(k, _)| *k == "access-control-allow-origin")
+            .map(|(_, v)| v.as_ref())
+            .collect();
+        assert_eq!(allow, ["*"], "{path}");
+    }
+}
+
+/// The steps a browser takes (and registration) count against the address rate limit;
+/// over it, they get `429` with `Retry-After`. The token endpoint, which hosts call for
+/// all their users from a few addresses, is not counted.
+#[test]
+fn sign_in_steps_from_one_address_meet_the_address_limit() {
+    let flow = Flow::new();
+    let client = flow.public_client(LOOPBACK_REDIRECT);
+    flow.host
+        .refused_addresses
+        .borrow_mut()
+        .push("192.0.2.9".into());
+    let from = [("cf-connecting-ip", "192.0.2.9")];
+    let authorize = flow.send(&request(
+        "GET",
+        &format!(
+            "/authorize?{}",
+            encode_form(&[("client_id", client.as_str()), ("response_type", "code")])
+        ),
+        &from,
+        b"",
+    ));
+    assert_page(&authorize, 429, "Too many sign-in requests");
+    assert_eq!(authorize.header("retry-after"), Some("60"));
+    let consent = flow.send(&request("POST", "/oauth/consent", &from, b"session=x"));
+    assert_page(&consent, 429, "Too many sign-in requests");
+    let register = flow.send(&request(
+        "POST",
+        "/register",
+        &[("content-type", "application/json"), from[0]],
+        br#"{"redirect_uris":["http://127.0.0.1/cb"]}"#,
+    ));
+    assert_eq!(register.status, 429);
+    assert_eq!(register.header("retry-after"), Some("60"));
+    let before = flow.host.limited.borrow().len();
+    let token = flow.send(&request(
+        "POST",
+        "/token",
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            from[0],
+        ],
+        b"grant_type=refresh_token&refresh_token=x&client_id=y",
+    ));
+    assert_eq!(token.status, 401, "not rate-limited: {}", text_of(&token));
+    assert_eq!(
+        flow.host.limited.borrow().len(),
+        before,
+        "the token endpoint asks no limiter"
+    );
+    // Another address goes on.
+    let other = flow.send(&request(
+        "GET",
+        &format!(
+            "/authorize?{}",
+            encode_form(&[("client_id", client.as_str())])
+        ),
+        &[("cf-connecting-ip", "192.0.2.10")],
+        b"",
+    ));
+    assert_ne!(other.status, 429);
 }

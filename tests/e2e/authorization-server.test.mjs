@@ -372,13 +372,13 @@ test("in Chromium: sign in upstream, see the consent page, Allow, and the code w
     const back = `http://127.0.0.1:${landing.address().port}/callback`;
     const client = await register({ ...clientMetadata(), client_name: "Dice Desktop", redirect_uris: [back] });
     for (const decision of ["Allow", "Deny"]) {
-      const context = await browser.newContext({ viewport: { width: 640, height: 560 } });
+      const context = await browser.newContext({ viewport: { width: 640, height: 640 } });
       const page = await context.newPage();
       await page.goto(authorizeUrl(client.client_id, { redirect_uri: back }));
       await page.getByRole("button", { name: "Allow" }).waitFor();
       assert.match(await page.title(), /Allow Dice Desktop\?/);
       assert.equal(new URL(page.url()).origin, base, "the consent page is the worker's own");
-      if (decision === "Allow") await page.screenshot({ path: path.join(SHOTS, "consent-page.png") });
+      if (decision === "Allow") await page.screenshot({ path: path.join(SHOTS, "consent-page.png"), fullPage: true });
       await page.getByRole("button", { name: decision }).click();
       await page.waitForURL((u) => u.href.startsWith(back), { timeout: 5000 }).catch(async (e) => {
         throw new Error(`${e.message}; at ${page.url()}: ${await page.content()}`);

@@ -52,7 +52,11 @@ pub const WEB_REDIRECT: &str = "https://app.example/callback";
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
-pub static AUTHORIZATION: AuthorizationServer = AuthorizationServer::new(GRANTS);
+pub static AUTHORIZATION: AuthorizationServer =
+    AuthorizationServer::new(GRANTS).trust_redirect_hosts(&[TRUSTED_HOST]);
+
+/// The one host whose https redirect URIs get errors before consent at once.
+pub const TRUSTED_HOST: &str = "trusted.example";
 
 /// The dice server, with an authorization server beside its MCP endpoint.
 pub static SERVER: Server = Server::new("dice-oauth", "0")
@@ -174,6 +178,9 @@ pub struct TestHost {
     /// The URLs fetched, in order.
     pub outbound: RefCell<Vec<String>>,
     pub console: RefCell<Vec<(Severity, String)>>,
+    /// Addresses the address rate limiter refuses; every address it was asked about.
+    pub refused_addresses: RefCell<Vec<String>>,
+    pub limited: RefCell<Vec<String>>,
 }
 
 impl Default for TestHost {
@@ -198,6 +205,8 @@ impl TestHost {
             issued: Cell::new(0),
             outbound: RefCell::default(),
             console: RefCell::default(),
+            refused_addresses: RefCell::default(),
+            limited: RefCell::default(),
         }
     }
 
@@ -219,6 +228,11 @@ impl TestHost {
     /// How many grants are stored.
     pub fn grant_count(&self) -> usize {
         self.grants.as_ref().map_or(0, |g| g.len())
+    }
+
+    /// How many operations reached any grant's object.
+    pub fn grant_requests(&self) -> usize {
+        self.grants.as_ref().map_or(0, |g| g.sends())
     }
 
     /// Serves `body` at `url` as a client metadata document.
@@ -360,6 +374,20 @@ impl Platform for TestHost {
 }
 
 impl Host for TestHost {
+    fn rate_limit<'a>(
+        &'a self,
+        binding: &'static str,
+        key: &'a str,
+    ) -> BoxFuture<'a, mcp_worker::http::Limiter> {
+        self.limited.borrow_mut().push(format!("{binding} {key}"));
+        let refused = self.refused_addresses.borrow().iter().any(|a| a == key);
+        Box::pin(std::future::ready(if refused {
+            mcp_worker::http::Limiter::Refused
+        } else {
+            mcp_worker::http::Limiter::Allowed
+        }))
+    }
+
     fn fetch_key_set<'a>(&'a self, url: &'a str) -> BoxFuture<'a, KeySetFetch> {
         self.outbound.borrow_mut().push(url.to_owned());
         let answer = if url == IDP_JWKS {
@@ -585,7 +613,8 @@ impl Flow {
     }
 
     /// The person signs in at the provider our `/authorize` answer sent them to, and the
-    /// browser comes back to our callback: its answer (the consent page, when all is well).
+    /// browser comes back to our callback: its answer, or where it sends the browser on
+    /// (the consent page, at a URL of its own, when all is well).
     pub fn callback(&self, to_provider: &Response, overrides: &Value, forged: bool) -> Response {
         assert_eq!(
             to_provider.status,
@@ -597,7 +626,14 @@ impl Flow {
         let code = self.host.provider_code(location, overrides, forged);
         let state = location_params(location)["state"].clone();
         let query = encode_form(&[("code", &code), ("state", &state), ("iss", IDP)]);
-        self.browse("GET", &format!("/oauth/callback?{query}"), &[], b"")
+        let answer = self.browse("GET", &format!("/oauth/callback?{query}"), &[], b"");
+        match answer.header("location") {
+            Some(next) if answer.status == 303 && next.starts_with("/oauth/consent?") => {
+                let next = next.to_owned();
+                self.browse("GET", &next, &[], b"")
+            }
+            _ => answer,
+        }
     }
 
     /// The person answers the consent page `page` with `decision`, from this server's own

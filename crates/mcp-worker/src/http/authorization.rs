@@ -51,7 +51,18 @@ pub const SESSION_SECS: i64 = 600;
 /// How long an access token lives (seconds): an hour, RFC 9068's upper bound here.
 pub const ACCESS_TOKEN_SECS: i64 = token::MAX_LIFETIME_SECS;
 
+/// The session cookie's name starts so (and is followed by the session's id); with an
+/// https issuer it carries the `__Secure-` prefix too, so that only a secure origin can
+/// set it ([`cookie_prefix`]).
 const COOKIE_PREFIX: &str = "mcp_oauth_";
+
+fn cookie_prefix(settings: &Settings) -> &'static str {
+    if settings.issuer.starts_with("https://") {
+        "__Secure-mcp_oauth_"
+    } else {
+        COOKIE_PREFIX
+    }
+}
 
 /// The longest session cookie, its name and value: what a browser keeps of one cookie
 /// (RFC 6265 §6.1) and what [`SealKey::open`](crate::oauth::seal::SealKey::open) reads. A
@@ -71,6 +82,9 @@ struct Session {
     client_host: Option<String>,
     /// Whether the client may refresh.
     refresh: bool,
+    /// Whether an error may be sent to the client's redirect URI unasked
+    /// (`Settings::trusts`); else the person sees it on our page, with a link.
+    trusted: bool,
     /// Who signed in at the provider, once they have.
     user: Option<User>,
 }
@@ -93,7 +107,6 @@ impl User {
 pub async fn serve(
     server: &'static Server,
     settings: &Settings,
-    verifier: Option<&Authenticator>,
     req: &HttpRequest,
     now: i64,
     host: &dyn Host,
@@ -102,8 +115,8 @@ pub async fn serve(
     let method = req.method.as_str();
     let api = |allow: &'static str| -> Option<Response> {
         (method == "OPTIONS").then(|| {
+            // `access-control-allow-origin` is added below, with every answer of these paths.
             Response::new(204)
-                .with("access-control-allow-origin", "*")
                 .with("access-control-allow-methods", allow)
                 .with(
                     "access-control-allow-headers",
@@ -127,16 +140,23 @@ pub async fn serve(
             _ => not_allowed("GET"),
         }),
         metadata::AUTHORIZE => match method {
-            "GET" => authorize(settings, req, now, host).await,
+            "GET" => match address_limited(req, host).await {
+                Some(refused) => refused,
+                None => authorize(settings, req, now, host).await,
+            },
             _ => not_allowed("GET"),
         },
         metadata::CALLBACK => match method {
-            "GET" => callback(server, settings, req, now, host).await,
+            "GET" => callback(settings, req, now, host).await,
             _ => not_allowed("GET"),
         },
         metadata::CONSENT => match method {
-            "POST" => consent(settings, req, now, host).await,
-            _ => not_allowed("POST"),
+            "GET" => consent_page(server, settings, req, now),
+            "POST" => match address_limited(req, host).await {
+                Some(refused) => refused,
+                None => consent(settings, req, now, host).await,
+            },
+            _ => not_allowed("GET, POST"),
         },
         metadata::TOKEN => api("POST, OPTIONS").unwrap_or_else(|| Response::new(0)),
         metadata::REGISTER => api("POST, OPTIONS").unwrap_or_else(|| Response::new(0)),
@@ -152,7 +172,7 @@ pub async fn serve(
         match path {
             metadata::TOKEN => token_endpoint(settings, req, now, host).await,
             metadata::REGISTER => register(settings, req, now, host).await,
-            _ => revoke(settings, verifier, req, now, host).await,
+            _ => revoke(settings, req, now, host).await,
         }
     };
     let cors = matches!(
@@ -168,6 +188,48 @@ pub async fn serve(
     } else {
         response
     })
+}
+
+/// The `429` page for a browser whose address is over the address rate limit
+/// (`ADDRESS_RATE_LIMIT`), or `None`: each sign-in step a browser takes costs a fetch (a
+/// client's metadata document) or a grant's object, so one address may not take them
+/// without bound. People sign in from their own addresses; hosts' token calls, which
+/// come from a few shared ones, are not counted here.
+async fn address_limited(req: &HttpRequest, host: &dyn Host) -> Option<Response> {
+    let ip = req.header("cf-connecting-ip")?;
+    let limit = crate::ratelimit::Limit::Address.binding();
+    (host.rate_limit(limit, ip).await == crate::http::Limiter::Refused).then(|| {
+        error_page(
+            429,
+            "Too many sign-ins",
+            "Too many sign-in requests came from your address. Wait a minute and try again.",
+        )
+        .with("retry-after", "60")
+    })
+}
+
+/// The label of the tag that makes a grant id this server's.
+const GRANT_ID_TAG: &str = "grant-id";
+
+/// A grant id this server made: 8 bytes that name the grant, then 8 bytes of
+/// HMAC(sealing key, those 8). The token endpoint checks the tag before it asks any
+/// object, so a made-up code or refresh token costs no Durable Object request. The 8
+/// naming bytes come from the sign-in session, so the same consent posted twice names
+/// the same grant, which exists already.
+fn grant_id_for(settings: &Settings, sid: &str) -> GrantId {
+    let name = settings.seal.derive_bytes("grant", sid.as_bytes());
+    let tag = settings.seal.derive_bytes(GRANT_ID_TAG, &name[..8]);
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&name[..8]);
+    bytes[8..].copy_from_slice(&tag[..8]);
+    GrantId::from_bytes(bytes)
+}
+
+/// Whether `id` is one [`grant_id_for`] made.
+fn is_our_grant(settings: &Settings, id: &GrantId) -> bool {
+    let bytes = id.bytes();
+    let tag = settings.seal.derive_bytes(GRANT_ID_TAG, &bytes[..8]);
+    crate::oauth::constant_time_eq(&tag[..8], &bytes[8..])
 }
 
 fn not_allowed(allow: &'static str) -> Response {
@@ -357,7 +419,10 @@ fn session_cookie(settings: &Settings, sid: &str, value: &str, max_age: i64) -> 
     } else {
         ""
     };
-    format!("{COOKIE_PREFIX}{sid}={value}; Path=/oauth/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+    format!(
+        "{}{sid}={value}; Path=/oauth/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+        cookie_prefix(settings)
+    )
 }
 
 /// The value of cookie `name` in a `Cookie` header.
@@ -372,7 +437,7 @@ fn open_session(settings: &Settings, req: &HttpRequest, sid: &str, now: i64) -> 
     if !is_session_id(sid) {
         return None;
     }
-    let sealed = cookie(req, &format!("{COOKIE_PREFIX}{sid}"))?;
+    let sealed = cookie(req, &format!("{}{sid}", cookie_prefix(settings)))?;
     let session: Session = settings.seal.open("session", sealed, now)?;
     (session.sid == sid).then_some(session)
 }
@@ -397,7 +462,8 @@ async fn authorize(settings: &Settings, req: &HttpRequest, now: i64, host: &dyn 
             return error_page(503, "Try again in a moment", &why).with("retry-after", "10")
         }
     };
-    let view = ClientView::of(&client, settings.trusts(&client));
+    let trusted = settings.trusts(&client);
+    let view = ClientView::of(&client, trusted);
     let checked = match unchecked.check(&view, &server_view(settings)) {
         Ok(r) => r,
         Err(e) => return authorize_error(settings, e),
@@ -426,6 +492,7 @@ async fn authorize(settings: &Settings, req: &HttpRequest, now: i64, host: &dyn 
             .then(|| host_of(&client.client_id).unwrap_or("").to_owned()),
         client_name: client.client_name.clone(),
         refresh: client.allows_grant(GrantType::RefreshToken),
+        trusted,
         request: checked,
         sid: sid.clone(),
         user: None,
@@ -450,7 +517,9 @@ async fn authorize(settings: &Settings, req: &HttpRequest, now: i64, host: &dyn 
         ],
     );
     let sealed = settings.seal.seal("session", &session, now + SESSION_SECS);
-    if COOKIE_PREFIX.len() + sid.len() + 1 + sealed.len() + USER_ROOM > MAX_COOKIE {
+    if "__Secure-".len() + COOKIE_PREFIX.len() + sid.len() + 1 + sealed.len() + USER_ROOM
+        > MAX_COOKIE
+    {
         return error_page(
             400,
             "This sign-in request cannot be used",
@@ -497,23 +566,29 @@ async fn upstream(settings: &Settings, host: &dyn Host) -> Result<Arc<UpstreamEn
             audiences: vec![settings.upstream.client_id.clone()],
             issuer: Some(said),
             required_scopes: Vec::new().into(),
-            leeway_secs: crate::config::DEFAULT_LEEWAY_SECS,
+            leeway_secs: crate::oauth::settings::LEEWAY_SECS,
         },
     );
+    // The client secret goes to the token endpoint: https only (or the loopback, where
+    // the provider itself is, in development).
+    let endpoint = |name: &str| {
+        let url = text(name)?;
+        let loopback = crate::oauth::redirect::is_loopback(&url)
+            && crate::oauth::redirect::is_loopback(&format!("{issuer}/"));
+        if url.starts_with("https://") || loopback {
+            Ok(url)
+        } else {
+            Err(format!("{url}'s {name} is not an https URL"))
+        }
+    };
     Ok(settings.set_upstream_endpoints(UpstreamEndpoints {
-        authorization_endpoint: text("authorization_endpoint")?,
-        token_endpoint: text("token_endpoint")?,
+        authorization_endpoint: endpoint("authorization_endpoint")?,
+        token_endpoint: endpoint("token_endpoint")?,
         id_tokens,
     }))
 }
 
-async fn callback(
-    server: &Server,
-    settings: &Settings,
-    req: &HttpRequest,
-    now: i64,
-    host: &dyn Host,
-) -> Response {
+async fn callback(settings: &Settings, req: &HttpRequest, now: i64, host: &dyn Host) -> Response {
     let Ok(params) = Form::parse(req.query.as_bytes()) else {
         return error_page(
             400,
@@ -527,10 +602,25 @@ async fn callback(
         return error_page(400, "Sign-in failed", SESSION_LOST);
     };
     let sid = session.sid.clone();
+    // Before consent: straight back only to a trusted client; any other's person sees
+    // the error on our page, with a link (RFC 9700 §4.11.2), so that a sign-in cancelled
+    // at the provider cannot make this server an open redirector.
     let back = |error: OAuthError| {
         let to = session.request.after_consent(error);
-        redirect(302, to.location(&settings.issuer))
-            .with("set-cookie", session_cookie(settings, &sid, "", 0))
+        let clear = session_cookie(settings, &sid, "", 0);
+        if session.trusted {
+            return redirect(302, to.location(&settings.issuer)).with("set-cookie", clear);
+        }
+        let mut r = html(
+            400,
+            pages::interstitial(
+                &format!("{} ({})", to.error().description, to.error().code),
+                to.destination(),
+                &to.location(&settings.issuer),
+            ),
+        );
+        r.log.reason = Some(to.error().description.clone());
+        r.with("set-cookie", clear)
     };
     // RFC 9207: a provider that names itself must name the one we sent the person to.
     if param("iss").is_some_and(|iss| iss.trim_end_matches('/') != settings.upstream.issuer) {
@@ -541,10 +631,17 @@ async fn callback(
         );
     }
     if let Some(error) = param("error") {
-        let code = if error == "access_denied" {
-            ErrorCode::AccessDenied
-        } else {
-            ErrorCode::TemporarilyUnavailable
+        // The person declined, or could not or would not sign in: access_denied. The
+        // provider busy: temporarily_unavailable. Anything else is the provider's
+        // refusal of this server's request, which retrying will not mend.
+        let code = match error {
+            "access_denied"
+            | "login_required"
+            | "consent_required"
+            | "interaction_required"
+            | "account_selection_required" => ErrorCode::AccessDenied,
+            "temporarily_unavailable" => ErrorCode::TemporarilyUnavailable,
+            _ => ErrorCode::ServerError,
         };
         return back(OAuthError::new(
             code,
@@ -578,32 +675,59 @@ async fn callback(
             "You signed in, but this server's operator has not allowed your account to use it.",
         );
     };
-    let shown_user = user.shown().to_owned();
     session.user = Some(user);
     let sealed = settings.seal.seal("session", &session, now + SESSION_SECS);
-    if COOKIE_PREFIX.len() + sid.len() + 1 + sealed.len() > MAX_COOKIE {
+    if "__Secure-".len() + COOKIE_PREFIX.len() + sid.len() + 1 + sealed.len() > MAX_COOKIE {
         return error_page(
             502,
             "Sign-in failed",
             "The identity provider's account details are too long to carry to the consent page.",
         );
     }
+    // The consent page at a URL of its own, not this one: this one carries the provider's
+    // code, which a reload would redeem again (and fail).
+    redirect(
+        303,
+        form::append_query(metadata::CONSENT, &[("session", sid.as_str())]),
+    )
+    .with(
+        "set-cookie",
+        session_cookie(settings, &sid, &sealed, SESSION_SECS),
+    )
+}
+
+/// `GET /oauth/consent?session=…`: the consent page of the browser's signed-in session.
+fn consent_page(server: &Server, settings: &Settings, req: &HttpRequest, now: i64) -> Response {
+    let Ok(params) = Form::parse(req.query.as_bytes()) else {
+        return error_page(400, "Sign-in failed", SESSION_LOST);
+    };
+    let sid = params.get("session").ok().flatten().unwrap_or("");
+    let Some(session) = open_session(settings, req, sid, now) else {
+        return error_page(400, "Sign-in failed", SESSION_LOST);
+    };
+    let Some(user) = &session.user else {
+        return error_page(400, "Sign-in failed", SESSION_LOST);
+    };
     let request = &session.request;
+    let uri = request.redirect_uri();
     let page = pages::consent(&pages::Consent {
         server: server.title,
         client_name: session.client_name.as_deref(),
         client_host: session.client_host.as_deref(),
-        redirect_host: host_of(request.redirect_uri()).unwrap_or(""),
+        redirect_host: request.destination(),
+        // A code for an application on this device: any program there could claim the
+        // name, so the person is told (MCP 2026-07-28 security best practices).
+        local: crate::oauth::redirect::is_loopback(uri)
+            || !uri
+                .get(..8)
+                .is_some_and(|p| p.eq_ignore_ascii_case("https://")),
         scopes: request.scopes(),
-        user: &shown_user,
-        session: &sid,
+        user: user.shown(),
+        session: sid,
         csrf: &settings.seal.derive("consent", sid.as_bytes()),
         action: metadata::CONSENT,
     });
-    html(200, page).with(
-        "set-cookie",
-        session_cookie(settings, &sid, &sealed, SESSION_SECS),
-    )
+    html(200, page)
 }
 
 /// Redeems the provider's code and verifies its ID token: the person, or `None` when the
@@ -691,6 +815,15 @@ async fn upstream_user(
     if !crate::oauth::constant_time_eq(sent.as_bytes(), nonce.as_bytes()) {
         return Err("its ID token's nonce is not the one sent".into());
     }
+    // OpenID Connect Core §3.1.3.7: with several audiences, `azp` names us.
+    if claims
+        .get("aud")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.len() > 1)
+        && claims.get("azp").and_then(Value::as_str) != Some(settings.upstream.client_id.as_str())
+    {
+        return Err("its ID token has several audiences and no azp naming this server".into());
+    }
     let subject = principal
         .subject
         .clone()
@@ -776,13 +909,7 @@ async fn consent(settings: &Settings, req: &HttpRequest, now: i64, host: &dyn Ho
             "This server keeps no grants (its Durable Object binding is missing).",
         );
     };
-    let Ok(id) = GrantId::new() else {
-        return error_page(
-            500,
-            "Sign-in failed",
-            "The server could not draw a random number.",
-        );
-    };
+    let id = grant_id_for(settings, sid);
     let mut props = Map::new();
     if let Some(e) = &user.email {
         props.insert("email".into(), e.clone().into());
@@ -814,6 +941,14 @@ async fn consent(settings: &Settings, req: &HttpRequest, now: i64, host: &dyn Ho
     match objects::create(&*channel, &grant).await {
         Ok(code) => redirect(303, request.success_location(&code, &settings.issuer))
             .with("set-cookie", clear),
+        // The same consent posted again (a second click, a replayed form): its grant,
+        // named by the session, exists already, and its code went back the first time.
+        Err(f) if f.exists => error_page(
+            409,
+            "Already answered",
+            "This sign-in was answered already. Go back to the application.",
+        )
+        .with("set-cookie", clear),
         Err(f) => {
             log_failure(host, &f);
             redirect(
@@ -926,7 +1061,9 @@ async fn verify_assertion(
         Some(client::ClientKeys::Uri(url)) => match settings.cached_client_keys(url, now) {
             Some(text) => text,
             None => {
-                let (body, max_age) = host.fetch_key_set(url).await.map_err(|why| {
+                // As a metadata document is: no redirect followed (the URL passed the
+                // fetch checks, a redirect's target has not), a bounded body, a time limit.
+                let unavailable = |why: String| {
                     host.console(
                         Severity::Warning,
                         &format!(
@@ -938,9 +1075,22 @@ async fn verify_assertion(
                         ErrorCode::TemporarilyUnavailable,
                         "the client's jwks_uri could not be fetched; try again shortly",
                     )
+                };
+                let doc = host
+                    .fetch_document(url, crate::auth::jwks::MAX_BYTES)
+                    .await
+                    .map_err(unavailable)?;
+                if doc.status != 200 || doc.redirected {
+                    return Err(unavailable(format!("HTTP {}", doc.status)));
+                }
+                let text = String::from_utf8_lossy(&doc.body).into_owned();
+                // Only a key set that reads is kept.
+                crate::auth::keys::KeySet::parse(&text).map_err(|e| {
+                    invalid_client(format!("the client's jwks_uri holds no usable keys: {e}"))
                 })?;
-                let text = String::from_utf8_lossy(&body).into_owned();
-                let secs = max_age.unwrap_or(300).clamp(60, 3600);
+                let secs = crate::auth::jwks::max_age(doc.cache_control.as_deref())
+                    .unwrap_or(300)
+                    .clamp(60, 3600);
                 settings.cache_client_keys(url, text.clone(), now + secs, now);
                 text
             }
@@ -977,12 +1127,9 @@ async fn verify_assertion(
         now,
     )
     .map_err(invalid_client)?;
-    if !settings.first_use_of_assertion(&client.client_id, &checked.jti, checked.exp, now) {
-        return Err(invalid_client(
-            "the client assertion was used before; make a new one (with a new jti) for each request".into(),
-        ));
-    }
-    Ok(())
+    settings
+        .first_use_of_assertion(&client.client_id, &checked.jti, checked.exp, now)
+        .map_err(|why| invalid_client(why.into()))
 }
 
 async fn token_endpoint(
@@ -1023,7 +1170,9 @@ async fn token_endpoint(
             redirect_uri,
             code_verifier,
         } => {
-            let Some(code) = OpaqueToken::parse(code.expose()) else {
+            let Some(code) =
+                OpaqueToken::parse(code.expose()).filter(|c| is_our_grant(settings, c.grant_id()))
+            else {
                 return oauth_error(&invalid_grant("code"), basic);
             };
             objects::redeem(
@@ -1043,7 +1192,9 @@ async fn token_endpoint(
             refresh_token,
             scope,
         } => {
-            let Some(token) = OpaqueToken::parse(refresh_token.expose()) else {
+            let Some(token) = OpaqueToken::parse(refresh_token.expose())
+                .filter(|t| is_our_grant(settings, t.grant_id()))
+            else {
                 return oauth_error(&invalid_grant("refresh token"), basic);
             };
             objects::refresh(
@@ -1148,13 +1299,7 @@ async fn register(settings: &Settings, req: &HttpRequest, now: i64, host: &dyn H
     json_answer(201, issued.response().to_string())
 }
 
-async fn revoke(
-    settings: &Settings,
-    verifier: Option<&Authenticator>,
-    req: &HttpRequest,
-    now: i64,
-    host: &dyn Host,
-) -> Response {
+async fn revoke(settings: &Settings, req: &HttpRequest, now: i64, host: &dyn Host) -> Response {
     let Some(body) = body_of(req) else {
         return oauth_error(&OAuthError::invalid_request("the body is too large"), false);
     };
@@ -1179,13 +1324,19 @@ async fn revoke(
     // differ, so the hint is not needed to tell them apart (RFC 7009 §2.1).
     let _ = TokenTypeHint::AccessToken;
     let outcome = if let Some(refresh) = OpaqueToken::parse(token) {
-        objects::revoke(&*channel, &refresh, &client.client_id, authenticated)
-            .await
-            .map(|_| ())
+        if is_our_grant(settings, refresh.grant_id()) {
+            objects::revoke(&*channel, &refresh, &client.client_id, authenticated)
+                .await
+                .map(|_| ())
+        } else {
+            Ok(())
+        }
     } else {
-        match access_claims(verifier, token, now, host).await {
+        match access_claims(&settings.own_tokens, token, now, host).await {
             Some(claims) => match claims.grant_id() {
-                Some(grant) if claims.client_id == client.client_id => {
+                Some(grant)
+                    if claims.client_id == client.client_id && is_our_grant(settings, &grant) =>
+                {
                     objects::revoke_access_token(&*channel, &grant, &claims, authenticated)
                         .await
                         .map(|_| ())
@@ -1209,12 +1360,11 @@ async fn revoke(
 
 /// The claims of an access token this server issued, verified, or `None`.
 async fn access_claims(
-    verifier: Option<&Authenticator>,
+    verifier: &Authenticator,
     token: &str,
     now: i64,
     host: &dyn Host,
 ) -> Option<AccessClaims> {
-    let verifier = verifier?;
     let header = format!("Bearer {token}");
     let principal = verifier
         .check_credentials(&Credentials::read(Some(&header)), now, host.verifier())

@@ -132,13 +132,7 @@ async fn route(
     // each keeps its own rules on where a request may come from.
     #[cfg(feature = "oauth")]
     if let Some(settings) = &config.oauth {
-        let verifier = match &config.auth {
-            Auth::Bearer(a) => Some(&**a),
-            Auth::Disabled => None,
-        };
-        if let Some(r) =
-            authorization::serve(server, settings, verifier, req, now, &*platform).await
-        {
+        if let Some(r) = authorization::serve(server, settings, req, now, &*platform).await {
             return with_common_headers(r, None);
         }
     }

@@ -226,6 +226,20 @@ impl GrantId {
         Ok(GrantId(Base64UrlUnpadded::encode_string(&bytes)))
     }
 
+    /// The id of these 128 bits: the caller's way to give ids a structure it can check
+    /// (the worker authenticates its ids, see `http::authorization`).
+    pub fn from_bytes(bytes: [u8; ID_BYTES]) -> GrantId {
+        GrantId(Base64UrlUnpadded::encode_string(&bytes))
+    }
+
+    /// The id's 128 bits.
+    pub fn bytes(&self) -> [u8; ID_BYTES] {
+        let mut out = [0u8; ID_BYTES];
+        // Every GrantId holds exactly ID_BYTES bytes in canonical base64url.
+        let _ = Base64UrlUnpadded::decode(&self.0, &mut out);
+        out
+    }
+
     /// Reads an id: exactly 22 base64url characters (128 bits).
     pub fn parse(s: &str) -> Option<GrantId> {
         is_b64url_of(s, ID_CHARS, ID_BYTES).then(|| GrantId(s.to_owned()))

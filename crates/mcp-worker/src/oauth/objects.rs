@@ -69,7 +69,11 @@ pub async fn dispatch(object: &grant::Object, op: &Value, now_ms: u64) -> Value 
     .await;
     match answer {
         Ok(v) => json!({ "ok": v }),
-        Err(e) => json!({ "error": e.oauth_error(), "error_description": e.to_string() }),
+        Err(e) => json!({
+            "error": e.oauth_error(),
+            "error_description": e.to_string(),
+            "exists": matches!(e, GrantError::Exists),
+        }),
     }
 }
 
@@ -81,6 +85,8 @@ pub struct Failed {
     pub error: OAuthError,
     /// For the operator's log: why the object was not reached.
     pub log: Option<String>,
+    /// A grant with this id exists already (a creation repeated).
+    pub exists: bool,
 }
 
 async fn call<T: DeserializeOwned>(
@@ -94,6 +100,7 @@ async fn call<T: DeserializeOwned>(
             "the grant store could not be reached; try again shortly",
         ),
         log: Some(why),
+        exists: false,
     };
     let answer = channel.send(grant, op).await.map_err(unreachable)?;
     if let Some(ok) = answer.get("ok") {
@@ -109,16 +116,19 @@ async fn call<T: DeserializeOwned>(
         .get("error_description")
         .and_then(Value::as_str)
         .unwrap_or("");
+    let exists = answer.get("exists").and_then(Value::as_bool) == Some(true);
     if code == ErrorCode::ServerError {
         // Storage details are the operator's, not the client's.
         return Err(Failed {
             error: OAuthError::new(code, "the grant store failed; try again"),
-            log: Some(description.to_owned()),
+            log: (!exists).then(|| description.to_owned()),
+            exists,
         });
     }
     Err(Failed {
         error: OAuthError::new(code, description),
         log: None,
+        exists,
     })
 }
 
@@ -180,12 +190,18 @@ pub async fn revoke_access_token(
 pub struct MemoryGrants {
     objects: RefCell<HashMap<String, MemoryObject>>,
     now_ms: std::cell::Cell<u64>,
+    sends: std::cell::Cell<usize>,
 }
 
 impl MemoryGrants {
     /// Sets the clock the objects see (milliseconds since the Unix epoch).
     pub fn set_now_ms(&self, now_ms: u64) {
         self.now_ms.set(now_ms);
+    }
+
+    /// How many operations were sent to any grant's object.
+    pub fn sends(&self) -> usize {
+        self.sends.get()
     }
 
     /// How many grants have a stored record.
@@ -244,6 +260,7 @@ impl GrantChannel for MemoryGrants {
             .0
             .clone();
         let now = self.now_ms.get();
+        self.sends.set(self.sends.get() + 1);
         Box::pin(async move { Ok(dispatch(&object, &op, now).await) })
     }
 }

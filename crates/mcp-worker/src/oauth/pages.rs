@@ -44,8 +44,12 @@ pub struct Consent<'a> {
     /// Who vouches for the name: the host of a metadata document's URL; `None` for a
     /// client registered here, which anyone can be.
     pub client_host: Option<&'a str>,
-    /// Where the browser goes next: the host of the redirect URI.
+    /// Where the browser goes next: the host of the redirect URI, or its scheme when it
+    /// names an application rather than a host.
     pub redirect_host: &'a str,
+    /// The code goes to an application on this device (a loopback or private-use redirect
+    /// URI), which any program there could claim to be.
+    pub local: bool,
     pub scopes: &'a [String],
     /// Who signed in at the provider: an e-mail address or a subject.
     pub user: &'a str,
@@ -90,6 +94,9 @@ pub fn consent(c: &Consent) -> String {
             let _ = write!(body, "<li><code>{}</code></li>", escape(s));
         }
         body.push_str("</ul>");
+    }
+    if c.local {
+        body.push_str("<p><strong>The application runs on this device.</strong> Allow only if you started this sign-in from it just now: any program here can use this name.</p>");
     }
     let _ = write!(
         body,
@@ -137,6 +144,7 @@ mod tests {
             client_name: Some(evil),
             client_host: Some(evil),
             redirect_host: evil,
+            local: false,
             scopes: &scopes,
             user: evil,
             session: evil,
@@ -158,6 +166,7 @@ mod tests {
             client_name: Some("Claude"),
             client_host: None,
             redirect_host: "claude.ai",
+            local: true,
             scopes: &[],
             user: "a@example.com",
             session: "s",
@@ -165,6 +174,7 @@ mod tests {
             action: "/oauth/consent",
         });
         assert!(html.contains("not verified"));
+        assert!(html.contains("runs on this device"));
         assert!(html.contains("name=\"csrf\" value=\"c\""));
     }
 }

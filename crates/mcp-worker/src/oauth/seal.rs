@@ -53,9 +53,14 @@ impl SealKey {
     /// A value only this server can compute from `data`, for `label`'s use: base64url of
     /// HMAC-SHA256(key, label ‖ 0 ‖ data), 43 characters.
     pub fn derive(&self, label: &str, data: &[u8]) -> String {
+        Base64UrlUnpadded::encode_string(&self.derive_bytes(label, data))
+    }
+
+    /// [`SealKey::derive`]'s 32 bytes.
+    pub fn derive_bytes(&self, label: &str, data: &[u8]) -> [u8; 32] {
         let mut mac = self.mac(label);
         mac.update(data);
-        Base64UrlUnpadded::encode_string(&mac.finalize().into_bytes())
+        mac.finalize().into_bytes().into()
     }
 
     /// `value` sealed for `purpose` until `expires` (Unix seconds): `payload.mac`, both

@@ -98,6 +98,10 @@ pub struct Settings {
     pub fetch_policy: FetchPolicy,
     upstream_endpoints: Mutex<Option<Arc<UpstreamEndpoints>>>,
     clients: Mutex<HashMap<String, (Client, i64)>>,
+    /// The verifier of this server's own access tokens with no scope required: what
+    /// revocation checks a token with (a token narrowed by a refresh may lack
+    /// `REQUIRED_SCOPES` and is still the client's to revoke).
+    pub own_tokens: Authenticator,
     /// `jwks_uri` key sets fetched, by URL: their text and until when they are kept.
     client_keys: Mutex<HashMap<String, (String, i64)>>,
     /// Client assertions' `jti`s seen in this isolate, by client, until they expire.
@@ -107,6 +111,9 @@ pub struct Settings {
 /// The most client key sets, and assertion ids, kept per isolate.
 const MAX_CACHED_KEY_SETS: usize = 256;
 const MAX_REMEMBERED_ASSERTIONS: usize = 4096;
+/// The most live assertion ids one client may have in an isolate's memory: assertions
+/// live at most minutes, and a client makes one per token request.
+pub const MAX_ASSERTIONS_PER_CLIENT: usize = 256;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -125,6 +132,10 @@ fn err(var: &'static str, reason: impl Into<String>) -> SettingError {
         reason: reason.into(),
     }
 }
+
+/// The clock skew allowed in the tokens the authorization server checks (its own, the
+/// provider's ID tokens), as the pipeline's default.
+pub const LEEWAY_SECS: i64 = 60;
 
 /// The variables that turn the authorization server on.
 pub const VARS: [&str; 6] = [
@@ -205,7 +216,21 @@ impl Settings {
         )?)
         .map_err(|e| err(OAUTH_ALLOWED_USERS, e))?;
         let loopback = super::redirect::is_loopback(&format!("{issuer}/"));
+        let own_keys = KeySet::parse(&keys.jwks().to_string())
+            .map(|(set, _)| set)
+            .map_err(|e| err(OAUTH_SIGNING_KEYS, e.to_string()))?;
+        let own_tokens = Authenticator::new(
+            Some(own_keys),
+            None,
+            crate::auth::policy::ClaimPolicy {
+                audiences: crate::auth::metadata::resources(issuer, endpoint).into(),
+                issuer: Some(issuer.to_owned()),
+                required_scopes: Vec::new().into(),
+                leeway_secs: LEEWAY_SECS,
+            },
+        );
         Ok(Some(Settings {
+            own_tokens,
             issuer: issuer.to_owned(),
             keys,
             seal,
@@ -293,29 +318,43 @@ impl Settings {
         keys.insert(url.to_owned(), (text, until));
     }
 
-    /// Remembers client `client_id`'s assertion `jti` until `exp`: `false` when it was
-    /// seen before and has not expired. Per isolate, bounded: when full of live ids, the
-    /// memory starts again.
+    /// Remembers client `client_id`'s assertion `jti` until `exp`, or says why not: it
+    /// was seen before and has not expired, or the client has made more live assertions
+    /// than [`MAX_ASSERTIONS_PER_CLIENT`]. Per isolate and bounded; one client's flood
+    /// never makes the memory forget another's assertions: when it is full of live ids,
+    /// the client with the most loses its own.
     pub(crate) fn first_use_of_assertion(
         &self,
         client_id: &str,
         jti: &str,
         exp: i64,
         now: i64,
-    ) -> bool {
+    ) -> Result<(), &'static str> {
         let mut seen = lock(&self.assertions);
         let key = (client_id.to_owned(), jti.to_owned());
         if seen.get(&key).is_some_and(|until| now < *until) {
-            return false;
+            return Err("the client assertion was used before; make a new one (with a new jti) for each request");
+        }
+        seen.retain(|_, until| now < *until);
+        if seen.keys().filter(|(c, _)| c == client_id).count() >= MAX_ASSERTIONS_PER_CLIENT {
+            return Err(
+                "this client made too many assertions in the last minutes; try again shortly",
+            );
         }
         if seen.len() >= MAX_REMEMBERED_ASSERTIONS {
-            seen.retain(|_, until| now < *until);
-            if seen.len() >= MAX_REMEMBERED_ASSERTIONS {
-                seen.clear();
+            let mut counts: HashMap<&str, usize> = HashMap::new();
+            for (c, _) in seen.keys() {
+                *counts.entry(c.as_str()).or_default() += 1;
             }
+            let most = counts
+                .into_iter()
+                .max_by_key(|(_, n)| *n)
+                .map(|(c, _)| c.to_owned())
+                .unwrap_or_default();
+            seen.retain(|(c, _), _| *c != most);
         }
         seen.insert(key, exp.saturating_add(super::client::ASSERTION_LEEWAY));
-        true
+        Ok(())
     }
 
     /// Whether errors before consent may be redirected to `client`'s redirect URIs at
@@ -323,8 +362,11 @@ impl Settings {
     pub fn trusts(&self, client: &Client) -> bool {
         client.redirect_uris.iter().all(|r| {
             super::redirect::is_loopback(r)
-                || host_of(r)
-                    .is_some_and(|h| self.trusted_hosts.iter().any(|t| t.eq_ignore_ascii_case(h)))
+                // The host of an https URI only: `app://claude.ai/` is an app, not the host.
+                || (r.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+                    && host_of(r).is_some_and(|h| {
+                        self.trusted_hosts.iter().any(|t| t.eq_ignore_ascii_case(h))
+                    }))
         })
     }
 }
