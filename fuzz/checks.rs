@@ -18,7 +18,7 @@ pub const NOW: i64 = 1_800_000_000;
 pub type Check = fn(&[u8]);
 
 /// The targets, by name: the folder names under fuzz/seeds and fuzz/regressions.
-pub const TARGETS: [(&str, Check); 18] = [
+pub const TARGETS: [(&str, Check); 21] = [
     ("http_request", http_request),
     ("bearer_token", bearer_token),
     ("token_claims", token_claims),
@@ -37,7 +37,15 @@ pub const TARGETS: [(&str, Check); 18] = [
     ("metadata_document", metadata_document),
     ("client_id_url", client_id_url),
     ("grant_token", grant_token),
+    ("sealed_value", sealed_value),
+    ("session_cookie", session_cookie),
+    ("oauth_endpoints", oauth_endpoints),
 ];
+
+// The authorization server in the worker as the host tests drive it (a fake OpenID
+// provider, grants in memory, the browser's steps).
+#[path = "../tests/oauth_host/mod.rs"]
+mod oauth_host;
 
 fn open_config() -> &'static Config {
     static CONFIG: OnceLock<Config> = OnceLock::new();
@@ -1114,4 +1122,347 @@ pub fn grant_token(data: &[u8]) {
         !format!("{token:?}").contains(secret),
         "Debug shows the secret"
     );
+}
+
+/// A value the server sealed (a session cookie, a registered client's id), as a client
+/// hands it back: whatever the input, nothing opens that this server did not seal, and
+/// never panics. What it seals (the input, read as JSON) is fit for a cookie, opens back
+/// the same for its purpose only and until it expires, and no longer opens once any one
+/// character of it changes.
+pub fn sealed_value(data: &[u8]) {
+    use mcp_worker::oauth::seal::{SealKey, MAX_SEALED};
+    let key = SealKey::from_secret(oauth_host::SEALING_KEY).expect("the test key");
+    let text = String::from_utf8_lossy(data);
+    for purpose in ["session", "client"] {
+        assert!(
+            key.open::<Value>(purpose, &text, NOW).is_none(),
+            "a value this server never sealed opened"
+        );
+    }
+    let Ok(value) = serde_json::from_slice::<Value>(data) else {
+        return;
+    };
+    let sealed = key.seal("session", &value, NOW + 1);
+    assert!(
+        sealed
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)),
+        "not fit for a cookie value: {sealed}"
+    );
+    let opened = key.open::<Value>("session", &sealed, NOW);
+    // serde_json reads some floats one bit off what it wrote (without its float_roundtrip
+    // feature); what the server seals holds none.
+    fn has_float(v: &Value) -> bool {
+        match v {
+            Value::Number(n) => n.is_f64(),
+            Value::Array(a) => a.iter().any(has_float),
+            Value::Object(o) => o.values().any(has_float),
+            _ => false,
+        }
+    }
+    if sealed.len() <= MAX_SEALED {
+        assert!(opened.is_some(), "the value did not open");
+        if !has_float(&value) {
+            assert_eq!(opened.as_ref(), Some(&value), "the value did not open back");
+        }
+    } else {
+        assert!(opened.is_none(), "a value longer than MAX_SEALED opened");
+    }
+    assert!(key.open::<Value>("client", &sealed, NOW).is_none());
+    assert!(key.open::<Value>("session", &sealed, NOW + 1).is_none());
+    let dot = sealed.rfind('.').expect("payload.tag");
+    for at in [
+        0,
+        dot.saturating_sub(1),
+        dot + 1,
+        sealed.len() - 1,
+        data.len() % sealed.len(),
+    ] {
+        let mut altered = sealed.clone().into_bytes();
+        altered[at] = if altered[at] == b'A' { b'B' } else { b'A' };
+        let altered = String::from_utf8(altered).expect("ASCII");
+        assert!(
+            key.open::<Value>("session", &altered, NOW).is_none(),
+            "a value changed at {at} still opened"
+        );
+    }
+}
+
+/// A `Cookie` header, and the name of the cookie looked for in it (the input's first
+/// line, then the header): the lookup never panics, finds only a pair of that name, and
+/// the session it holds, if any, opens only for a value the server sealed.
+pub fn session_cookie(data: &[u8]) {
+    use mcp_worker::oauth::endpoints::cookie;
+    use mcp_worker::oauth::seal::SealKey;
+    let text = String::from_utf8_lossy(data);
+    let (name, header) = text.split_once('\n').unwrap_or(("mcp_oauth_", &text));
+    // A header value holds no line break (the Fetch API refuses them).
+    let header = header.replace(['\r', '\n'], " ");
+    let req = HttpRequest {
+        headers: vec![("cookie", header.as_str())].into(),
+        ..HttpRequest::default()
+    };
+    let pairs: Vec<(&str, &str)> = header
+        .split(';')
+        .filter_map(|p| p.trim().split_once('='))
+        .collect();
+    match cookie(&req, name) {
+        Some(v) => {
+            assert!(!v.contains(';'), "{v:?}");
+            assert!(
+                pairs.contains(&(name, v)),
+                "{name}={v} is not a pair of {header:?}"
+            );
+            let key = SealKey::from_secret(oauth_host::SEALING_KEY).expect("the test key");
+            assert!(key.open::<Value>("session", v, NOW).is_none());
+        }
+        None => assert!(
+            pairs.iter().all(|(k, _)| *k != name),
+            "{name} is in {header:?} and was not found"
+        ),
+    }
+}
+
+/// What the fuzzed authorization server was given once: a registered client (loopback
+/// redirect), and a sign-in past the provider, waiting for consent.
+struct SignIn {
+    client_id: String,
+    /// The redirect to the provider that started the sign-in.
+    to_provider: String,
+    sid: String,
+    cookie: String,
+    csrf: String,
+}
+
+fn sign_in() -> &'static SignIn {
+    static SIGN_IN: OnceLock<SignIn> = OnceLock::new();
+    SIGN_IN.get_or_init(|| {
+        let flow = oauth_host::Flow::new();
+        let client_id = flow.public_client(oauth_host::LOOPBACK_REDIRECT);
+        let to_provider = flow.authorize_client(&client_id, oauth_host::LOOPBACK_REDIRECT);
+        let location = to_provider
+            .header("location")
+            .expect("a redirect")
+            .to_owned();
+        let sid = oauth_host::location_params(&location)["state"].clone();
+        // The cookie the callback sets, with the person in it, is the one consent needs.
+        let page = flow.callback(&to_provider, &serde_json::json!({}), false);
+        let html = oauth_host::text_of(&page);
+        let csrf = oauth_host::hidden_field(&html, "csrf").expect("the consent page");
+        SignIn {
+            client_id,
+            to_provider: location,
+            sid,
+            cookie: flow
+                .cookie_header()
+                .expect("the signed-in session's cookie"),
+            csrf,
+        }
+    })
+}
+
+/// The authorization server's paths.
+const AS_PATHS: [&str; 8] = [
+    mcp_worker::oauth::metadata::WELL_KNOWN,
+    mcp_worker::oauth::metadata::JWKS,
+    mcp_worker::oauth::metadata::AUTHORIZE,
+    mcp_worker::oauth::metadata::CALLBACK,
+    mcp_worker::oauth::metadata::CONSENT,
+    mcp_worker::oauth::metadata::TOKEN,
+    mcp_worker::oauth::metadata::REGISTER,
+    mcp_worker::oauth::metadata::REVOKE,
+];
+
+/// The tags of this server's own pages: any other in a page is client text unescaped.
+const PAGE_TAGS: [&str; 19] = [
+    "!doctype", "html", "head", "meta", "title", "style", "body", "main", "h1", "p", "ul", "li",
+    "code", "strong", "form", "input", "div", "button", "a",
+];
+
+/// A request to the authorization server's endpoints, as in `http_request` (a first line
+/// `METHOD TARGET`, the target with any query, header lines, a blank line, the body),
+/// with `$CLIENT`, `$SESSION`, `$COOKIE`, `$CSRF`, `$IDP_CODE`, `$CODE` and `$VERIFIER`
+/// standing for a registered client's id, a signed-in session waiting for consent (its
+/// id, its cookie pair, its anti-forgery token), the provider's code for that session, a
+/// code of a fresh grant and its PKCE verifier. Whatever comes, nothing panics; the
+/// answer is one a browser or client can take (no 5xx but 502 and 503, printable
+/// headers, our pages with their headers and only their own tags, JSON that parses); a
+/// `Location` goes only to the provider or the client's registered redirect URI; a grant
+/// is made only by a consent that carried the session's anti-forgery token from this
+/// server's origin; and a token only for the code's verifier.
+pub fn oauth_endpoints(data: &[u8]) {
+    use mcp_worker::oauth::form::Form;
+    use mcp_worker::oauth::grant::{GrantId, Lifetimes, NewGrant, Upstream};
+    use oauth_host::*;
+
+    let s = sign_in();
+    let host = TestHost::new();
+    let grants = host.grants.clone().expect("bound");
+    let idp_code = host.provider_code(&s.to_provider, &serde_json::json!({}), false);
+    let grant = NewGrant {
+        id: GrantId::new().expect("random"),
+        client_id: s.client_id.clone(),
+        subject: "alice".into(),
+        upstream: Upstream {
+            issuer: IDP.into(),
+            subject: "alice".into(),
+            props: Default::default(),
+        },
+        scopes: Vec::new(),
+        resource: RESOURCE.into(),
+        redirect_uri: LOOPBACK_REDIRECT.into(),
+        redirect_uri_sent: true,
+        code_challenge: CHALLENGE.into(),
+        code_challenge_method: "S256".into(),
+        refresh: true,
+        lifetimes: Lifetimes::default(),
+    };
+    let code = mcp_worker::testing::block_on(mcp_worker::oauth::objects::create(&*grants, &grant))
+        .expect("the grant is made");
+    let text = String::from_utf8_lossy(data)
+        .replace("$CLIENT", &s.client_id)
+        .replace("$SESSION", &s.sid)
+        .replace("$COOKIE", &s.cookie)
+        .replace("$CSRF", &s.csrf)
+        .replace("$IDP_CODE", &idp_code)
+        .replace("$CODE", &code)
+        .replace("$VERIFIER", VERIFIER);
+    let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let (method, target) = lines
+        .next()
+        .unwrap_or("")
+        .split_once(' ')
+        .unwrap_or(("GET", "/authorize"));
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let header_refs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let req = request(method, target, &header_refs, body.as_bytes());
+    let flow = Flow::on(host);
+    let before = flow.host.grant_count();
+    let r = flow.send(&req);
+
+    const STATUSES: [u16; 17] = [
+        200, 201, 202, 204, 302, 303, 400, 401, 403, 404, 405, 406, 413, 415, 429, 502, 503,
+    ];
+    assert!(
+        STATUSES.contains(&r.status),
+        "unexpected status {}",
+        r.status
+    );
+    for (name, value) in &r.headers {
+        assert!(
+            value
+                .bytes()
+                .all(|b| b == b'\t' || (0x20..0x7f).contains(&b)),
+            "header {name} is not printable ASCII: {value:?}"
+        );
+    }
+    match r.header("location") {
+        Some(location) => {
+            assert!(
+                [302, 303].contains(&r.status),
+                "{} with a Location",
+                r.status
+            );
+            let to_client = location
+                .strip_prefix("http://127.0.0.1")
+                .map(|rest| rest.trim_start_matches(|c: char| c == ':' || c.is_ascii_digit()))
+                .is_some_and(|rest| rest.starts_with("/callback?"));
+            assert!(
+                to_client || location.starts_with(&format!("{IDP_AUTHORIZE}?")),
+                "a redirect to {location}"
+            );
+        }
+        None => assert!(
+            ![302, 303].contains(&r.status),
+            "a redirect without a Location"
+        ),
+    }
+    if let Some(set) = r.header("set-cookie") {
+        assert!(set.starts_with("mcp_oauth_"), "{set}");
+        for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/oauth/"] {
+            assert!(set.split("; ").any(|a| a == attribute), "{set}");
+        }
+        let pair = set.split(';').next().unwrap_or("");
+        assert!(
+            pair.len() <= 4096,
+            "a cookie a browser drops: {} bytes",
+            pair.len()
+        );
+    }
+    match r.header("content-type") {
+        Some(t) if t.starts_with("text/html") => {
+            assert!(r.header("content-security-policy").is_some());
+            assert_eq!(r.header("x-frame-options"), Some("DENY"));
+            let html = std::str::from_utf8(&r.body).expect("UTF-8 pages");
+            for tag in html.split('<').skip(1) {
+                let name: String = tag
+                    .trim_start_matches('/')
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '!')
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                assert!(PAGE_TAGS.contains(&name.as_str()), "a <{name} in a page");
+            }
+        }
+        Some(t) if t.starts_with("application/json") => {
+            let v: Value = serde_json::from_slice(&r.body).expect("a JSON body");
+            // The authorization server's errors (elsewhere the pipeline's own answers,
+            // such as JSON-RPC errors, are `http_request`'s to check).
+            if r.status >= 400 && AS_PATHS.contains(&req.path.as_str()) {
+                assert!(v["error"].is_string(), "{v}");
+                if let Some(d) = v.get("error_description") {
+                    let d = d.as_str().expect("a string");
+                    assert!(!d.chars().any(char::is_control), "{d:?}");
+                }
+            }
+        }
+        // The MCP endpoint's streamed answers.
+        Some("text/event-stream") => {}
+        None => assert!(r.body.is_empty(), "a body without a content type"),
+        Some(other) => panic!("unexpected content type {other}"),
+    }
+    let form = Form::parse(body.as_bytes()).ok();
+    let field = |name: &str| {
+        form.as_ref()
+            .and_then(|f| f.get(name).ok().flatten())
+            .map(str::to_owned)
+    };
+    if flow.host.grant_count() > before {
+        assert_eq!(
+            (req.method.as_str(), req.path.as_str()),
+            ("POST", "/oauth/consent"),
+            "a grant made elsewhere"
+        );
+        assert_eq!(
+            field("csrf").as_deref(),
+            Some(s.csrf.as_str()),
+            "a grant without the csrf"
+        );
+        assert!(req.headers.get("origin").is_none_or(|o| o == ISSUER));
+        assert!(req
+            .headers
+            .get("sec-fetch-site")
+            .is_none_or(|f| f == "same-origin"));
+    }
+    if req.path == "/token" && r.status == 200 {
+        assert_eq!(
+            field("code").as_deref(),
+            Some(code.as_str()),
+            "a token for another code"
+        );
+        assert_eq!(
+            field("code_verifier").as_deref(),
+            Some(VERIFIER),
+            "a token without the verifier"
+        );
+    }
+    let line = r.log.to_line(&req.method, &req.path, Some(1));
+    assert!(!line.contains('\n'), "a log record is one line");
 }

@@ -426,7 +426,7 @@ fn session_cookie(settings: &Settings, sid: &str, value: &str, max_age: i64) -> 
 }
 
 /// The value of cookie `name` in a `Cookie` header.
-fn cookie<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+pub fn cookie<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.header("cookie")?.split(';').find_map(|pair| {
         let (k, v) = pair.trim().split_once('=')?;
         (k == name).then_some(v)
