@@ -1192,7 +1192,7 @@ pub fn sealed_value(data: &[u8]) {
 /// line, then the header): the lookup never panics, finds only a pair of that name, and
 /// the session it holds, if any, opens only for a value the server sealed.
 pub fn session_cookie(data: &[u8]) {
-    use mcp_worker::oauth::endpoints::cookie;
+    use mcp_worker::http::authorization::cookie;
     use mcp_worker::oauth::seal::SealKey;
     let text = String::from_utf8_lossy(data);
     let (name, header) = text.split_once('\n').unwrap_or(("mcp_oauth_", &text));
@@ -1287,12 +1287,13 @@ const PAGE_TAGS: [&str; 19] = [
 /// code of a fresh grant and its PKCE verifier. Whatever comes, nothing panics; the
 /// answer is one a browser or client can take (no 5xx but 502 and 503, printable
 /// headers, our pages with their headers and only their own tags, JSON that parses); a
-/// `Location` goes only to the provider or the client's registered redirect URI; a grant
+/// `Location` goes only to the provider, our consent page or the client's registered
+/// redirect URI; a grant
 /// is made only by a consent that carried the session's anti-forgery token from this
 /// server's origin; and a token only for the code's verifier.
 pub fn oauth_endpoints(data: &[u8]) {
     use mcp_worker::oauth::form::Form;
-    use mcp_worker::oauth::grant::{GrantId, Lifetimes, NewGrant, Upstream};
+    use mcp_worker::oauth::grant::{Lifetimes, NewGrant, Upstream};
     use oauth_host::*;
 
     let s = sign_in();
@@ -1300,7 +1301,11 @@ pub fn oauth_endpoints(data: &[u8]) {
     let grants = host.grants.clone().expect("bound");
     let idp_code = host.provider_code(&s.to_provider, &serde_json::json!({}), false);
     let grant = NewGrant {
-        id: GrantId::new().expect("random"),
+        // An id the server made (its tag checks out), so the code reaches the grant.
+        id: mcp_worker::http::authorization::grant_id_for(
+            &mcp_worker::oauth::seal::SealKey::from_secret(SEALING_KEY).expect("a key"),
+            "fuzz-grant",
+        ),
         client_id: s.client_id.clone(),
         subject: "alice".into(),
         upstream: Upstream {
@@ -1374,8 +1379,11 @@ pub fn oauth_endpoints(data: &[u8]) {
                 .strip_prefix("http://127.0.0.1")
                 .map(|rest| rest.trim_start_matches(|c: char| c == ':' || c.is_ascii_digit()))
                 .is_some_and(|rest| rest.starts_with("/callback?"));
+            // Or our own consent page, where the callback sends the signed-in browser.
             assert!(
-                to_client || location.starts_with(&format!("{IDP_AUTHORIZE}?")),
+                to_client
+                    || location.starts_with(&format!("{IDP_AUTHORIZE}?"))
+                    || location.starts_with("/oauth/consent?session="),
                 "a redirect to {location}"
             );
         }
@@ -1385,7 +1393,8 @@ pub fn oauth_endpoints(data: &[u8]) {
         ),
     }
     if let Some(set) = r.header("set-cookie") {
-        assert!(set.starts_with("mcp_oauth_"), "{set}");
+        // An https issuer's cookie: `__Secure-`, so only a secure origin may set it.
+        assert!(set.starts_with("__Secure-mcp_oauth_"), "{set}");
         for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/oauth/"] {
             assert!(set.split("; ").any(|a| a == attribute), "{set}");
         }

@@ -42,6 +42,7 @@ use crate::oauth::pages;
 use crate::oauth::request::{
     self, AuthorizationRequest, ClientAuth, ClientView, Grant, ServerView, TokenTypeHint,
 };
+use crate::oauth::seal::SealKey;
 use crate::oauth::settings::{host_of, Settings, UpstreamEndpoints};
 use crate::oauth::token::{self, AccessClaims};
 
@@ -216,9 +217,9 @@ const GRANT_ID_TAG: &str = "grant-id";
 /// object, so a made-up code or refresh token costs no Durable Object request. The 8
 /// naming bytes come from the sign-in session, so the same consent posted twice names
 /// the same grant, which exists already.
-fn grant_id_for(settings: &Settings, sid: &str) -> GrantId {
-    let name = settings.seal.derive_bytes("grant", sid.as_bytes());
-    let tag = settings.seal.derive_bytes(GRANT_ID_TAG, &name[..8]);
+pub fn grant_id_for(seal: &SealKey, sid: &str) -> GrantId {
+    let name = seal.derive_bytes("grant", sid.as_bytes());
+    let tag = seal.derive_bytes(GRANT_ID_TAG, &name[..8]);
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&name[..8]);
     bytes[8..].copy_from_slice(&tag[..8]);
@@ -226,9 +227,9 @@ fn grant_id_for(settings: &Settings, sid: &str) -> GrantId {
 }
 
 /// Whether `id` is one [`grant_id_for`] made.
-fn is_our_grant(settings: &Settings, id: &GrantId) -> bool {
+pub fn is_our_grant(seal: &SealKey, id: &GrantId) -> bool {
     let bytes = id.bytes();
-    let tag = settings.seal.derive_bytes(GRANT_ID_TAG, &bytes[..8]);
+    let tag = seal.derive_bytes(GRANT_ID_TAG, &bytes[..8]);
     crate::oauth::constant_time_eq(&tag[..8], &bytes[8..])
 }
 
@@ -909,7 +910,7 @@ async fn consent(settings: &Settings, req: &HttpRequest, now: i64, host: &dyn Ho
             "This server keeps no grants (its Durable Object binding is missing).",
         );
     };
-    let id = grant_id_for(settings, sid);
+    let id = grant_id_for(&settings.seal, sid);
     let mut props = Map::new();
     if let Some(e) = &user.email {
         props.insert("email".into(), e.clone().into());
@@ -1170,8 +1171,8 @@ async fn token_endpoint(
             redirect_uri,
             code_verifier,
         } => {
-            let Some(code) =
-                OpaqueToken::parse(code.expose()).filter(|c| is_our_grant(settings, c.grant_id()))
+            let Some(code) = OpaqueToken::parse(code.expose())
+                .filter(|c| is_our_grant(&settings.seal, c.grant_id()))
             else {
                 return oauth_error(&invalid_grant("code"), basic);
             };
@@ -1193,7 +1194,7 @@ async fn token_endpoint(
             scope,
         } => {
             let Some(token) = OpaqueToken::parse(refresh_token.expose())
-                .filter(|t| is_our_grant(settings, t.grant_id()))
+                .filter(|t| is_our_grant(&settings.seal, t.grant_id()))
             else {
                 return oauth_error(&invalid_grant("refresh token"), basic);
             };
@@ -1324,7 +1325,7 @@ async fn revoke(settings: &Settings, req: &HttpRequest, now: i64, host: &dyn Hos
     // differ, so the hint is not needed to tell them apart (RFC 7009 §2.1).
     let _ = TokenTypeHint::AccessToken;
     let outcome = if let Some(refresh) = OpaqueToken::parse(token) {
-        if is_our_grant(settings, refresh.grant_id()) {
+        if is_our_grant(&settings.seal, refresh.grant_id()) {
             objects::revoke(&*channel, &refresh, &client.client_id, authenticated)
                 .await
                 .map(|_| ())
@@ -1335,7 +1336,8 @@ async fn revoke(settings: &Settings, req: &HttpRequest, now: i64, host: &dyn Hos
         match access_claims(&settings.own_tokens, token, now, host).await {
             Some(claims) => match claims.grant_id() {
                 Some(grant)
-                    if claims.client_id == client.client_id && is_our_grant(settings, &grant) =>
+                    if claims.client_id == client.client_id
+                        && is_our_grant(&settings.seal, &grant) =>
                 {
                     objects::revoke_access_token(&*channel, &grant, &claims, authenticated)
                         .await

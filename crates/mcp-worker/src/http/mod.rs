@@ -29,7 +29,10 @@ use crate::tools::CallResult;
 use std::rc::Rc;
 
 mod access;
-#[cfg(feature = "oauth")]
+#[cfg(all(feature = "oauth", feature = "unstable"))]
+#[doc(hidden)]
+pub mod authorization;
+#[cfg(all(feature = "oauth", not(feature = "unstable")))]
 mod authorization;
 mod host;
 mod negotiate;
