@@ -4,19 +4,24 @@
 //   - ts-agents: TypeScript on workerd, agents SDK createMcpHandler + jose
 //   - floor:     JavaScript on workerd answering a fixed result, checking nothing
 //   - floor-rs:  the same in Rust with workers-rs (built here): what the Rust glue costs
+//   - ts-oauth:  ts-agents' server behind @cloudflare/workers-oauth-provider, its own OAuth
+//                authorization server, against dice-mcp built with its own (`--oauth`)
 // The rows for resources, prompts, completion and tasks run against dice-mcp's conformance
 // fixture worker (tests/conformance: the same core with those primitives and the Tasks
 // Durable Object; the product registers none) and the TypeScript peer, which registers
 // the same resource and prompt.
 // Beside req/s, each server's own CPU time per request (user + system of its process,
 // from /proc, over a fixed number of requests): what Workers bills and limits.
-// Every server gets the same RSA public key and audience, and the same token.
+// Every server gets the same RSA public key and audience, and the same token; except in
+// the rows on authorization servers, where each server is its own and the tokens are the
+// ones it issued, through its own sign-in flow.
 // Prints a table and writes bench/results/latest.{json,md}. Reports numbers; asserts
 // nothing except that every answer was the right one.
 //
 //   npm run bench [-- SECONDS]   (seconds per saturation run; default 10)
 import autocannon from "autocannon";
 import { execFileSync } from "node:child_process";
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import http from "node:http";
 import { mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -24,13 +29,16 @@ import path from "node:path";
 import { ROOT, freePort } from "../tests/e2e/harness.mjs";
 import { newKey, mint, claims } from "../tests/e2e/tokens.mjs";
 import { startServer, startWorkerd } from "./workerd.mjs";
+import { startAuthServer, signInHeadless, REDIRECT, clientMetadata } from "../scripts/oauth-server.mjs";
 
 const SECONDS = Number(process.argv[2] ?? 10);
 // For short checks of part of the bench (these runs write no results):
-// BENCH_ONLY=dice-mcp,ts-agents (contenders), BENCH_PARTS=tools,surface (rows).
+// BENCH_ONLY=dice-mcp,ts-agents (contenders; the authorization servers are dice-mcp-oauth
+// and ts-oauth), BENCH_PARTS=tools,surface,oauth (rows).
 const ONLY = process.env.BENCH_ONLY?.split(",");
-const PARTS = new Set((process.env.BENCH_PARTS ?? "tools,surface").split(","));
-const PARTIAL = !!ONLY || !(PARTS.has("tools") && PARTS.has("surface"));
+const ALL_PARTS = ["tools", "surface", "oauth"];
+const PARTS = new Set((process.env.BENCH_PARTS ?? ALL_PARTS.join(",")).split(","));
+const PARTIAL = !!ONLY || !ALL_PARTS.every((p) => PARTS.has(p));
 const LATENCY_REQUESTS = 2000;
 const CONNECTIONS = 32;
 const SESSION_CONNECTIONS = 16;
@@ -280,6 +288,11 @@ function pairRatios(xs, ys) {
 async function medianCpu(measure) {
   const runs = [];
   for (let i = 0; i < CPU_ROUNDS; i++) runs.push(await measure());
+  return medianRun(runs);
+}
+
+/** The run of median µs among `runs`, with every run's µs kept as `rounds`. */
+function medianRun(runs) {
   const sorted = [...runs].sort((a, b) => a.us - b.us);
   const mid = sorted[Math.floor(sorted.length / 2)];
   return { ...mid, wrong: runs.reduce((n, x) => n + x.wrong, 0), rounds: runs.map((x) => x.us) };
@@ -473,18 +486,374 @@ async function measureSurface(c, server, auth) {
   return out;
 }
 
+// ---------------------------------------------------------------- authorization servers
+
+// dice-mcp as its own OAuth 2.1 authorization server (the `oauth` build: build-oauth/,
+// wrangler.oauth.toml) against the same TypeScript server as ts-agents behind Cloudflare's
+// @cloudflare/workers-oauth-provider (bench/peers/ts-oauth). Each server issues its own
+// tokens, obtained through its own flow: a client registered by DCR at /register, a code
+// from /authorize with PKCE (ours through the upstream OpenID provider, oidc-provider in
+// this process, and our consent page; the peer's /authorize approves a fixed user at
+// once), redeemed at /token. Ours: RS256 access tokens it verifies against its own keys;
+// one Durable Object per grant, stored on disk (see startDiceOauth). The peer: opaque
+// tokens, each use a KV lookup; KV in memory, served by bench/kv/worker.js in a workerd
+// process of its own (as on Cloudflare, the worker pays for its KV calls, not for the
+// store's work), which counts the operations it serves; its own CPU is reported beside
+// the peer's.
+const GRANT_CHAINS = CONNECTIONS;
+const REFRESH_CPU_REQUESTS = 1000;
+// The counting run for ours: tools/calls, then refreshes, with a tail worker counting what
+// workerd reports.
+const COUNT_CALLS = 2000;
+const COUNT_REFRESHES = 200;
+const OAUTH_USER = "alice";
+const KV_OPS = ["get", "put", "delete", "list", "bulkGet"];
+
+let oauthRun;
+/** This run's secrets for our authorization server (a signing JWKS and a sealing key made
+ *  here), and the OpenID provider people sign in at, started once, with the worker as its
+ *  static client; it counts the requests it serves. */
+async function oauthSetup() {
+  if (oauthRun) return oauthRun;
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const signing = JSON.stringify({ keys: [{ ...privateKey.export({ format: "jwk" }), kid: "bench-1", alg: "RS256", use: "sig" }] });
+  const sealing = randomBytes(32).toString("hex");
+  const client = { id: "dice-mcp-bench", secret: randomBytes(16).toString("hex") };
+  const upstream = await startAuthServer({
+    accountId: OAUTH_USER,
+    clients: [{
+      client_id: client.id, client_secret: client.secret, redirect_uris: ["http://127.0.0.1/oauth/callback"],
+      application_type: "native", grant_types: ["authorization_code"], response_types: ["code"], token_endpoint_auth_method: "client_secret_basic",
+    }],
+  });
+  let requests = 0;
+  upstream.provider.use(async (ctx, next) => {
+    requests++;
+    await next();
+  });
+  oauthRun = {
+    upstream,
+    upstreamRequests: () => requests,
+    vars: (base) => ({
+      PUBLIC_URL: base, OAUTH_SIGNING_KEYS: signing, OAUTH_SEALING_KEY: sealing, OAUTH_UPSTREAM_ISSUER: upstream.issuer,
+      OAUTH_UPSTREAM_CLIENT_ID: client.id, OAUTH_UPSTREAM_CLIENT_SECRET: client.secret, OAUTH_ALLOWED_USERS: OAUTH_USER,
+    }),
+  };
+  return oauthRun;
+}
+
+/** Ours: the oauth build in workerd with its grants' Durable Objects. */
+async function startDiceOauth(bundles, { countInvocations = false } = {}) {
+  const run = await oauthSetup();
+  const b = bundles["dice-mcp-oauth"];
+  const w = await startWorkerd({
+    dir: b.outdir, main: b.main, flags: b.flags, vars: run.vars, countInvocations,
+    // It fetches the OpenID provider's metadata, keys and tokens, here on loopback.
+    localFetch: true,
+    // On disk (SQLite, as wrangler dev keeps them): workerd's in-memory storage is the
+    // object's own memory, gone when an idle object is evicted, ten-odd seconds on (a grant
+    // left 15 s unused could no longer be refreshed).
+    durableObjects: [{ name: "OAUTH_GRANTS", className: "GrantObject" }],
+  });
+  return {
+    ...w, mcpUrl: `${w.url}/mcp/`, resource: `${w.url}/mcp/`,
+    registerUrl: `${w.url}/register`, authorizeUrl: `${w.url}/authorize`, tokenUrl: `${w.url}/token`,
+    // A browser: the provider's login, our consent page, back to the client's redirect URI.
+    authorize: (url) => signInHeadless(url, REDIRECT),
+  };
+}
+
+/** The peer: its KV service in a workerd process of its own, then the worker bound to it. */
+async function startTsOauth(bundles) {
+  const kv = await startWorkerd({ dir: path.join(ROOT, "bench", "kv"), main: "worker.js" });
+  let w;
+  try {
+    const b = bundles["ts-oauth"];
+    w = await startWorkerd({ dir: b.outdir, main: b.main, flags: b.flags, vars: (base) => ({ PUBLIC_URL: base }), kvNamespaces: [{ name: "OAUTH_KV", url: kv.url }] });
+  } catch (e) {
+    await kv.stop();
+    throw e;
+  }
+  return {
+    ...w, store: kv, mcpUrl: `${w.url}/mcp`, resource: `${w.url}/mcp`,
+    registerUrl: `${w.url}/register`, authorizeUrl: `${w.url}/authorize`, tokenUrl: `${w.url}/token`,
+    // Its /authorize approves at once: the redirect back to the client is its answer.
+    authorize: async (url) => {
+      const r = await fetch(url, { redirect: "manual" });
+      const to = r.headers.get("location");
+      if (r.status !== 302 || !to?.startsWith(REDIRECT)) throw new Error(`ts-oauth /authorize: ${r.status} ${to ?? (await r.text())}`);
+      return new URL(to).searchParams;
+    },
+    kvStats: async () => (await fetch(`${kv.url}/__bench/stats`)).json(),
+    stop: async () => {
+      await w.stop();
+      await kv.stop();
+    },
+  };
+}
+
+/** `n` grants to one client registered by DCR, each through the server's /authorize (PKCE
+ *  S256) and its code redeemed at /token: [{ clientId, access, refresh, alive }]. */
+async function grantsOf(s, n) {
+  const reg = await fetch(s.registerUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(clientMetadata()) });
+  const client = await reg.json();
+  if (reg.status !== 201 || !client.client_id) throw new Error(`${s.registerUrl}: ${reg.status} ${JSON.stringify(client)}`);
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const verifier = randomBytes(32).toString("base64url");
+    const u = new URL(s.authorizeUrl);
+    const params = {
+      response_type: "code", client_id: client.client_id, redirect_uri: REDIRECT, state: `bench-${i}`, resource: s.resource,
+      code_challenge: createHash("sha256").update(verifier).digest("base64url"), code_challenge_method: "S256",
+    };
+    for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+    const back = await s.authorize(u.href);
+    const code = back.get("code");
+    if (!code || back.get("state") !== `bench-${i}`) throw new Error(`${s.authorizeUrl}: no code (${back})`);
+    const r = await fetch(s.tokenUrl, {
+      method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: client.client_id }),
+    });
+    const t = await r.json();
+    if (r.status !== 200 || typeof t.access_token !== "string" || typeof t.refresh_token !== "string") throw new Error(`${s.tokenUrl}: ${r.status} ${JSON.stringify(t)}`);
+    out.push({ clientId: client.client_id, access: t.access_token, refresh: t.refresh_token, alive: true });
+  }
+  return out;
+}
+
+/** Refreshes at the token endpoint: each grant of `chains` a chain on its own keep-alive
+ *  connection, each refresh with the chain's newest refresh token, for `seconds` or until
+ *  `amount` were sent. Only a 200 carrying a bearer access token and a new refresh token
+ *  counts; any other answer is wrong and ends its chain (its token may be spent). */
+async function refreshes(s, chains, { seconds, amount = Infinity }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: chains.length });
+  const u = new URL(s.tokenUrl);
+  const post = (body) =>
+    new Promise((resolve, reject) => {
+      const headers = { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) };
+      const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: "POST", agent, headers }, (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  let ok = 0;
+  let wrong = 0;
+  let example;
+  let left = amount;
+  const t0 = performance.now();
+  const deadline = seconds === undefined ? Infinity : t0 + seconds * 1000;
+  const chain = async (g) => {
+    while (g.alive && left > 0 && performance.now() < deadline) {
+      left--;
+      let r;
+      try {
+        r = await post(new URLSearchParams({ grant_type: "refresh_token", refresh_token: g.refresh, client_id: g.clientId }).toString());
+      } catch (e) {
+        r = { status: 0, body: String(e) };
+      }
+      let t;
+      try {
+        t = JSON.parse(r.body);
+      } catch {
+        // not JSON: wrong below
+      }
+      if (r.status === 200 && typeof t?.access_token === "string" && typeof t.refresh_token === "string" && t.refresh_token !== g.refresh && /^bearer$/i.test(t.token_type ?? "")) {
+        g.refresh = t.refresh_token;
+        g.access = t.access_token;
+        ok++;
+      } else {
+        wrong++;
+        g.alive = false;
+        example ??= `${r.status} ${r.body.slice(0, 200)}`;
+      }
+    }
+  };
+  await Promise.all(chains.map(chain));
+  const elapsed = (performance.now() - t0) / 1000;
+  agent.destroy();
+  return { rps: ok / elapsed, answered: ok, wrong, example };
+}
+
+/** The server's own CPU time per refresh, in µs, over `amount` refreshes. */
+async function cpuPerRefresh(s, chains, amount) {
+  const before = cpuSeconds(s.pid);
+  const r = await refreshes(s, chains, { amount });
+  return { ...r, us: ((cpuSeconds(s.pid) - before) * 1e6) / r.answered };
+}
+
+/** `run()`'s figures and, for a server with a KV service, that service's operations and
+ *  CPU time per answered request, over the same requests. */
+async function withStore(s, run) {
+  if (!s.store) return run();
+  const before = await s.kvStats();
+  const cpu = cpuSeconds(s.store.pid);
+  const m = await run();
+  const after = await s.kvStats();
+  return {
+    ...m,
+    storeUs: ((cpuSeconds(s.store.pid) - cpu) * 1e6) / m.answered,
+    storeOps: Object.fromEntries(KV_OPS.map((k) => [k, (after[k] - before[k]) / m.answered])),
+  };
+}
+
+/** The tail worker's counts once they have stopped changing (workerd reports an
+ *  invocation to it after the invocation ends). */
+async function settledInvocations(s) {
+  let last = JSON.stringify((await s.invocations()).counts);
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = await s.invocations();
+    if (JSON.stringify(now.counts) === last) return now;
+    last = JSON.stringify(now.counts);
+  }
+  throw new Error("the tail worker's counts kept changing");
+}
+
+/** What ours asks of storage, counted: a fresh worker with a tail worker beside it, one
+ *  grant, COUNT_CALLS tools/calls with its access token, then COUNT_REFRESHES refreshes,
+ *  which reach the grant's Durable Object: the same counter sees those. Each phase's
+ *  invocations of the worker's own handler are counted as well, to show that the tail saw
+ *  every request; and the requests the OpenID provider served. */
+async function countDiceOauth(bundles) {
+  const run = await oauthSetup();
+  const s = await startDiceOauth(bundles, { countInvocations: true });
+  try {
+    const [g] = await grantsOf(s, 1);
+    const call = { headers: { ...LEGACY, authorization: `Bearer ${g.access}` }, body: CALL, check: isCallAnswer(false) };
+    const c0 = await settledInvocations(s);
+    const u0 = run.upstreamRequests();
+    const calls = await checkedLoad(s.mcpUrl, call, { amount: COUNT_CALLS });
+    const c1 = await settledInvocations(s);
+    const u1 = run.upstreamRequests();
+    const r = await refreshes(s, [g], { amount: COUNT_REFRESHES });
+    const c2 = await settledInvocations(s);
+    const u2 = run.upstreamRequests();
+    // "- fetch" is the worker's own handler; a Durable Object's invocations carry its class.
+    const delta = (a, b, objects) => Object.entries(b.counts)
+      .filter(([k]) => k.startsWith("- ") !== objects)
+      .reduce((n, [k, v]) => n + v - (a.counts[k] ?? 0), 0);
+    return {
+      calls: calls.answered, wrong: calls.wrong + r.wrong, example: r.example,
+      callHandlerInvocations: delta(c0, c1, false), callObjectInvocations: delta(c0, c1, true), upstreamDuringCalls: u1 - u0,
+      refreshes: r.answered, refreshHandlerInvocations: delta(c1, c2, false), refreshObjectInvocations: delta(c1, c2, true), upstreamDuringRefreshes: u2 - u1,
+      counts: c2.counts,
+    };
+  } finally {
+    await s.stop();
+  }
+}
+
+/** The refresh rows of one authorization server: refreshes/s with GRANT_CHAINS chains at
+ *  once, then its CPU per refresh (median of CPU_ROUNDS runs, CPU_CONNECTIONS chains). */
+async function measureRefreshes(label, s, chains) {
+  const rate = await refreshes(s, chains, { seconds: SECONDS });
+  log(`${label}: ${rate.rps.toFixed(0)} refreshes/s${rate.wrong ? `, ${rate.wrong} wrong (${rate.example})` : ""}`);
+  const live = chains.filter((g) => g.alive).slice(0, CPU_CONNECTIONS);
+  const cpu = await medianCpu(() => withStore(s, () => cpuPerRefresh(s, live, REFRESH_CPU_REQUESTS)));
+  log(`${label}: CPU ${cpu.us.toFixed(0)} µs per refresh (runs: ${cpu.rounds.map((x) => x.toFixed(0)).join(", ")})${cpu.storeUs !== undefined ? `, KV service ${cpu.storeUs.toFixed(0)} µs, KV operations per refresh ${JSON.stringify(cpu.storeOps)}` : ""}`);
+  return { refresh: rate, refreshCpu: cpu };
+}
+
+/** The rows on authorization servers. Ours beside the product (the same dice server
+ *  without the authorization server, the bench's key and token): both saturated, then
+ *  their cached tools/call CPU in alternating rounds, so that the comparison of the two
+ *  is not one of two spells of this machine. */
+async function measureOauth(bundles) {
+  const out = {};
+  const callCheck = isCallAnswer(false);
+  if (bundles["dice-mcp-oauth"]) {
+    const label = "dice-mcp with its authorization server";
+    log(`${label}: starting, ${GRANT_CHAINS} grants`);
+    const run = await oauthSetup();
+    const s = await startDiceOauth(bundles);
+    const pb = bundles["dice-mcp"];
+    const p = await startWorkerd({ dir: pb.outdir, main: pb.main, flags: pb.flags, vars: { JWT_PUBLIC_KEY: PEM } });
+    const d = {};
+    const product = {};
+    try {
+      const chains = await grantsOf(s, GRANT_CHAINS);
+      const call = { headers: { ...LEGACY, authorization: `Bearer ${chains[0].access}` }, body: CALL, check: callCheck };
+      const productCall = { headers: { ...LEGACY, authorization: `Bearer ${token}` }, body: CALL, check: callCheck };
+      const u0 = run.upstreamRequests();
+      d.call = await saturate(s.mcpUrl, [call]);
+      product.call = await saturate(`${p.url}/mcp/`, [productCall]);
+      log(`${label}: tools/call ${d.call.rps.toFixed(0)} req/s (the product ${product.call.rps.toFixed(0)})`);
+      const runs = [[], []];
+      for (let r = 0; r < CPU_ROUNDS; r++) {
+        for (const i of turns(r)) {
+          runs[i].push(i === 0 ? await cpuPerRequest(s, s.mcpUrl, call, CPU_REQUESTS) : await cpuPerRequest(p, `${p.url}/mcp/`, productCall, CPU_REQUESTS));
+        }
+      }
+      d.cpu = medianRun(runs[0]);
+      product.cpu = medianRun(runs[1]);
+      d.upstreamDuringCalls = run.upstreamRequests() - u0;
+      log(`${label}: CPU ${d.cpu.us.toFixed(1)} µs per tools/call (runs: ${d.cpu.rounds.map((x) => x.toFixed(0)).join(", ")}); the product ${product.cpu.us.toFixed(1)} (${product.cpu.rounds.map((x) => x.toFixed(0)).join(", ")})`);
+      Object.assign(d, await measureRefreshes(label, s, chains));
+    } finally {
+      await s.stop();
+      await p.stop();
+    }
+    d.count = await countDiceOauth(bundles);
+    log(`${label}: counted ${d.count.callObjectInvocations} Durable Object invocations in ${d.count.calls} tools/calls (${d.count.callHandlerInvocations} of the worker's handler), ${d.count.refreshObjectInvocations} in ${d.count.refreshes} refreshes`);
+    out.dice = d;
+    out.product = product;
+  }
+  if (bundles["ts-oauth"]) {
+    const label = "ts-oauth";
+    log(`${label}: starting, ${GRANT_CHAINS} grants`);
+    const s = await startTsOauth(bundles);
+    const t = {};
+    try {
+      const chains = await grantsOf(s, GRANT_CHAINS);
+      const call = { headers: { ...LEGACY, authorization: `Bearer ${chains[0].access}` }, body: CALL, check: callCheck };
+      t.call = await saturate(s.mcpUrl, [call]);
+      log(`${label}: tools/call ${t.call.rps.toFixed(0)} req/s`);
+      t.cpu = await medianCpu(() => withStore(s, () => cpuPerRequest(s, s.mcpUrl, call, CPU_REQUESTS)));
+      log(`${label}: CPU ${t.cpu.us.toFixed(1)} µs per tools/call (runs: ${t.cpu.rounds.map((x) => x.toFixed(0)).join(", ")}), KV service ${t.cpu.storeUs.toFixed(0)} µs, KV operations per call ${JSON.stringify(t.cpu.storeOps)}`);
+      Object.assign(t, await measureRefreshes(label, s, chains));
+    } finally {
+      await s.stop();
+    }
+    out.peer = t;
+  }
+  await oauthRun?.upstream.stop();
+  const size = (name) => bundles[name] && { uploadKiB: bundles[name].uploadKiB, gzipKiB: bundles[name].gzipKiB };
+  // The product's upload in the last full run (bench/results/latest.json), to see that the
+  // authorization server, a feature the product is built without, left it as it was.
+  let lastProduct;
+  try {
+    lastProduct = JSON.parse(readFileSync(path.join(ROOT, "bench", "results", "latest.json"), "utf8")).rows.find((x) => x.name === "dice-mcp")?.size;
+  } catch {
+    // no full run yet
+  }
+  out.sizes = { dice: size("dice-mcp-oauth"), product: size("dice-mcp"), peer: size("ts-oauth"), lastProduct };
+  return out;
+}
+
 // ---------------------------------------------------------------- the run
+
+/** `npm ci` in a TypeScript peer's folder, unless its lock file is the one installed. */
+function installPeer(dir) {
+  const lock = readFileSync(path.join(dir, "package-lock.json"), "utf8");
+  const stamp = path.join(dir, "node_modules", ".bench-lock");
+  if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== lock) {
+    log(`installing the packages of ${path.relative(ROOT, dir)}`);
+    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: "inherit" });
+    writeFileSync(stamp, lock);
+  }
+}
 
 function setup() {
   log("building dice-mcp and bundling every worker (wrangler deploy --dry-run)");
   const tsDir = path.join(PEERS, "ts-agents");
-  const lock = readFileSync(path.join(tsDir, "package-lock.json"), "utf8");
-  const stamp = path.join(tsDir, "node_modules", ".bench-lock");
-  if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== lock) {
-    log("installing the TypeScript peer's packages");
-    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: tsDir, stdio: "inherit" });
-    writeFileSync(stamp, lock);
-  }
+  const tsOauthDir = path.join(PEERS, "ts-oauth");
+  const wanted = (name) => !ONLY || ONLY.includes(name);
+  const oauth = PARTS.has("oauth") && (wanted("dice-mcp-oauth") || wanted("ts-oauth"));
+  if (wanted("ts-agents")) installPeer(tsDir);
+  if (oauth && wanted("ts-oauth")) installPeer(tsOauthDir);
   const python = path.join(VENV, "bin", "python");
   const fastmcpVersion = () => {
     try {
@@ -499,13 +868,20 @@ function setup() {
     execFileSync(path.join(VENV, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", "fastmcp==4.2.3"], { stdio: "inherit" });
   }
   mkdirSync(CACHE, { recursive: true });
-  const wanted = (name) => !ONLY || ONLY.includes(name);
   return {
     ...(wanted("dice-mcp") && {
       "dice-mcp": bundle("dice-mcp", ROOT),
       // Its wrangler.toml builds it (scripts/build.sh --fixture).
       "dice-mcp-fixture": bundle("dice-mcp-fixture", ROOT, "tests/conformance/wrangler.toml"),
     }),
+    // The product beside it, whether or not the run measures the product's own rows: its
+    // cached tools/call is what the authorization server's tokens are held to.
+    ...(oauth && wanted("dice-mcp-oauth") && {
+      ...(!wanted("dice-mcp") && { "dice-mcp": bundle("dice-mcp", ROOT) }),
+      // Its config builds it (scripts/build.sh --oauth, into build-oauth/).
+      "dice-mcp-oauth": bundle("dice-mcp-oauth", ROOT, "wrangler.oauth.toml"),
+    }),
+    ...(oauth && wanted("ts-oauth") && { "ts-oauth": bundle("ts-oauth", tsOauthDir) }),
     ...(wanted("ts-agents") && { "ts-agents": bundle("ts-agents", tsDir) }),
     ...(wanted("floor") && { floor: bundle("floor", path.join(PEERS, "floor")) }),
     // Its wrangler.toml builds it (scripts/build.sh --crate), once per run at most.
@@ -638,6 +1014,8 @@ function markdown(result) {
   const f2 = (x) => (x === undefined ? "n/a" : x.toFixed(2));
   const lines = [];
   lines.push(`Loopback figures on a machine with ${result.machine}, ${result.date}; ${result.seconds} s per saturation run (autocannon, ${CONNECTIONS} connections; sessions ${SESSION_CONNECTIONS}), ${LATENCY_REQUESTS} sequential requests for latency. The load generator shares the machine's cores with the server.`);
+  // A run of the authorization servers' rows alone (BENCH_ONLY=dice-mcp-oauth,ts-oauth).
+  if (!result.rows.length) return [...lines, ...(result.oauth ? ["", ...oauthMarkdown(result.oauth)] : [])].join("\n");
   lines.push("");
   lines.push(`| | ${result.rows.map((x) => x.label).join(" | ")} |`);
   lines.push(`| --- | ${result.rows.map(() => "---").join(" | ")} |`);
@@ -735,7 +1113,61 @@ function markdown(result) {
       lines.push(`- cold start at most 1.3× the workers-rs floor's: ${(d.coldStartMs / rs.coldStartMs).toFixed(2)}×, ${mark(d.coldStartMs <= 1.3 * rs.coldStartMs)}.`);
     }
   }
+  if (result.oauth) lines.push("", ...oauthMarkdown(result.oauth));
   return lines.join("\n");
+}
+
+/** The rows on authorization servers: a table of their own (two servers, other tokens). */
+function oauthMarkdown(o) {
+  const f0 = (x) => (x === undefined ? "n/a" : Math.round(x).toLocaleString("en-US"));
+  const { dice: d, peer: t, product: p, sizes: z } = o;
+  const kv = (ops) => [["get", "KV reads"], ["put", "writes"], ["delete", "deletes"], ["list", "lists"], ["bulkGet", "bulk reads"]]
+    .filter(([k], i) => i < 2 || ops[k])
+    .map(([k, what]) => `${ops[k].toFixed(2)} ${what}`).join(", ");
+  const size = (x) => (x ? `${x.uploadKiB} (${x.gzipKiB})` : "n/a");
+  const lines = [];
+  lines.push("Authorization servers: each server its own, with tokens it issued through its own flow (a client registered at /register, a code from /authorize with PKCE, redeemed at /token).");
+  lines.push("");
+  lines.push("| | dice-mcp with its authorization server (Rust/wasm, workerd) | TypeScript agents SDK behind workers-oauth-provider 1.2.3 (workerd, KV) |");
+  lines.push("| --- | --- | --- |");
+  const row = (title, a, b) => lines.push(`| ${title} | ${a} | ${b} |`);
+  row("tools/call with an access token its own authorization server issued, req/s", f0(d?.call.rps), f0(t?.call.rps));
+  row(`server CPU per such tools/call, µs (median of ${CPU_ROUNDS} runs of ${CPU_REQUESTS.toLocaleString("en-US")} requests; the KV service's own in brackets)`,
+    f0(d?.cpu.us), t ? `${f0(t.cpu.us)} (${f0(t.cpu.storeUs)})` : "n/a");
+  row("storage operations per such tools/call, counted", d ? `${d.count.callObjectInvocations} Durable Object requests in ${d.count.calls.toLocaleString("en-US")} calls` : "n/a", t ? kv(t.cpu.storeOps) : "n/a");
+  row(`token endpoint, refresh_token grant: refreshes/s (${GRANT_CHAINS} grants at once, each refreshed with its newest refresh token)`, f0(d?.refresh.rps), f0(t?.refresh.rps));
+  row(`server CPU per refresh, µs (median of ${CPU_ROUNDS} runs of ${REFRESH_CPU_REQUESTS.toLocaleString("en-US")}, ${CPU_CONNECTIONS} grants at once; the KV service's own in brackets)`,
+    f0(d?.refreshCpu.us), t ? `${f0(t.refreshCpu.us)} (${f0(t.refreshCpu.storeUs)})` : "n/a");
+  row("storage operations per refresh, counted", d ? `${(d.count.refreshObjectInvocations / d.count.refreshes).toFixed(2)} Durable Object requests` : "n/a", t ? kv(t.refreshCpu.storeOps) : "n/a");
+  row("upload, KiB (gzip KiB)", size(z.dice), size(z.peer));
+  const wrong = [d?.call, d?.cpu, d?.refresh, d?.refreshCpu, d?.count, p?.call, p?.cpu, t?.call, t?.cpu, t?.refresh, t?.refreshCpu].reduce((n, x) => n + (x?.wrong ?? 0), 0);
+  lines.push("");
+  lines.push(`Wrong answers in these rows: ${wrong}.`);
+  if (d) {
+    const c = d.count;
+    lines.push(`How ours is known to read no storage per tools/call: a fresh worker with a tail worker beside it (workerd reports every invocation to it, the grants' Durable Objects' included) answered ${c.calls.toLocaleString("en-US")} tools/calls with one access token: the tail saw ${c.callHandlerInvocations.toLocaleString("en-US")} invocations of the worker's handler and ${c.callObjectInvocations} of any Durable Object; the ${c.refreshes} refreshes after them made ${c.refreshObjectInvocations} Durable Object invocations, seen by the same counter. The OpenID provider served ${c.upstreamDuringCalls} requests during those calls (${d.upstreamDuringCalls} during the measured ones) and ${c.upstreamDuringRefreshes} during the refreshes. The access token is an RS256 JWT that the pipeline's verifier checks against the authorization server's own keys, from its variables.`);
+  }
+  if (d && p) {
+    lines.push(`The product (wrangler.toml: the same server without the authorization server) in the same alternating rounds, with the bench's key and token: ${f0(p.cpu.us)} µs per cached tools/call (rounds ${p.cpu.rounds.map(f0).join(", ")}; ours with its authorization server ${d.cpu.rounds.map(f0).join(", ")}), ${f0(p.call.rps)} req/s.`);
+  }
+  lines.push(`Uploads: the product without the authorization server ${size(z.product)}${z.lastProduct ? `; in the last full run (bench/results/latest.json) ${size(z.lastProduct)}` : ""}.`);
+  const mark = (ok) => (ok ? "met" : "missed");
+  lines.push("");
+  lines.push("Targets of the authorization server's issue in this run:");
+  if (d) {
+    lines.push(`- tools/call with a token our authorization server issued reads no storage: ${d.count.callObjectInvocations} Durable Object requests in ${d.count.calls.toLocaleString("en-US")} calls, ${mark(d.count.callObjectInvocations === 0 && d.count.callHandlerInvocations === d.count.calls)}.`);
+  }
+  if (d && p) {
+    const lo = Math.min(...p.cpu.rounds);
+    const hi = Math.max(...p.cpu.rounds);
+    lines.push(`- its CPU per request within noise of the cached tools/call row: ${f0(d.cpu.us)} µs against the product's ${f0(p.cpu.us)} µs (${(d.cpu.us / p.cpu.us).toFixed(2)}×), the product's own rounds spanning ${f0(lo)} to ${f0(hi)} µs, ${mark(d.cpu.us >= lo && d.cpu.us <= hi)} (within that span).`);
+  }
+  if (d && t) {
+    lines.push(`- and at most half the peer's: ${f0(d.cpu.us)} µs against ${f0(t.cpu.us)} µs (${(d.cpu.us / t.cpu.us).toFixed(2)}×; the peer's KV service's ${f0(t.cpu.storeUs)} µs not counted), ${mark(d.cpu.us <= 0.5 * t.cpu.us)}.`);
+  }
+  if (z.dice && z.peer) lines.push(`- the dice server's upload with the authorization server smaller than the peer's: ${z.dice.gzipKiB} KiB gzipped against ${z.peer.gzipKiB} KiB, ${mark(z.dice.gzipKiB < z.peer.gzipKiB)}.`);
+  if (z.product && z.lastProduct) lines.push(`- the product's upload, without it, unchanged: ${z.product.gzipKiB} KiB gzipped (${z.product.uploadKiB} KiB) against ${z.lastProduct.gzipKiB} (${z.lastProduct.uploadKiB}) in the last full run, ${mark(z.product.uploadKiB === z.lastProduct.uploadKiB && z.product.gzipKiB === z.lastProduct.gzipKiB)}.`);
+  return lines;
 }
 
 const bundles = setup();
@@ -746,6 +1178,7 @@ for (const c of contenders(bundles).filter((c) => !ONLY || ONLY.includes(c.name)
   if (c.floor) row.floor = true;
   rows.push(row);
 }
+const oauth = PARTS.has("oauth") && (bundles["dice-mcp-oauth"] || bundles["ts-oauth"]) ? await measureOauth(bundles) : undefined;
 const pair = contenders(bundles).filter((c) => c.name === "dice-mcp" || c.name === "floor-rs");
 const paired = PARTS.has("tools") && rows.some((x) => x.name === "dice-mcp") && rows.some((x) => x.name === "floor-rs")
   ? { ...(await pairedCpu(pair)), cold: await pairedColdStart(pair) }
@@ -753,6 +1186,7 @@ const paired = PARTS.has("tools") && rows.some((x) => x.name === "dice-mcp") && 
 const fixture = bundles["dice-mcp-fixture"];
 const result = { date: new Date().toISOString().slice(0, 10), machine: machine(), seconds: SECONDS, rows,
   ...(paired && { paired }),
+  ...(oauth && { oauth }),
   ...(fixture && { fixtureSize: { uploadKiB: fixture.uploadKiB, gzipKiB: fixture.gzipKiB } }) };
 const md = markdown(result);
 if (!PARTIAL) {

@@ -38,6 +38,23 @@ class Ratelimit {
 }
 `;
 
+/** Tail events counted by `countInvocations`: by entrypoint (a Durable Object's class, or
+ *  "-" for the worker's own handler) and event kind, and the first few events as sent. */
+const TAIL_MODULE = `const counts = {};
+const samples = [];
+export default {
+  tail(events) {
+    for (const e of events) {
+      const kind = e.event?.request ? "fetch" : e.event?.scheduledTime ? "alarm" : e.event ? Object.keys(e.event).join("+") || "event" : "none";
+      const key = (e.entrypoint ?? "-") + " " + kind;
+      counts[key] = (counts[key] ?? 0) + 1;
+      if (samples.length < 4) samples.push({ entrypoint: e.entrypoint, scriptName: e.scriptName, executionModel: e.executionModel, outcome: e.outcome, url: e.event?.request?.url });
+    }
+  },
+  fetch() { return Response.json({ counts, samples }); },
+};
+`;
+
 /** `ratelimits`: [{ name, limit, period }], as `[[ratelimits]]` in wrangler.toml. */
 /** `localFetch`: the worker may fetch loopback addresses (workerd's default outbound
  *  allows public addresses only), for tests whose tools call a server of the test's. */
@@ -46,8 +63,17 @@ class Ratelimit {
 /** `durableObjects`: [{ name, className }], as `[[durable_objects.bindings]]` with a
  *  `new_sqlite_classes` migration: SQLite-backed objects of a class the worker exports,
  *  stored on disk in the run's temporary folder (alarms included), as `wrangler dev` does. */
-export async function startWorkerd({ dir, main = "index.js", vars = {}, flags = [], ratelimits = [], durableObjects = [], durableObjectsInMemory = false, compatibilityDate = "2026-11-01", localFetch = false, v8Flags = [], wrapper = [] }) {
+/** `vars` may be a function of the worker's own origin (`http://127.0.0.1:<port>`), for
+ *  a worker that must know it (PUBLIC_URL).
+ *  `kvNamespaces`: [{ name, url }]: KV namespace bindings served by the HTTP service at
+ *  `url` (bench/kv/worker.js in a workerd of its own).
+ *  `countInvocations`: a tail worker beside the worker, counting the invocations workerd
+ *  reports to it (the worker's own and its Durable Objects'): `invocations()` reads the
+ *  counts. Only for counting: it adds work to every request. */
+export async function startWorkerd({ dir, main = "index.js", vars = {}, flags = [], ratelimits = [], durableObjects = [], durableObjectsInMemory = false, kvNamespaces = [], countInvocations = false, compatibilityDate = "2026-11-01", localFetch = false, v8Flags = [], wrapper = [] }) {
   const port = await freePort();
+  const tailPort = countInvocations ? await freePort() : undefined;
+  if (typeof vars === "function") vars = vars(`http://127.0.0.1:${port}`);
   // capnp embeds files relative to the config: copy the bundle beside it.
   const tmp = mkdtempSync(path.join(tmpdir(), "dice-workerd-"));
   cpSync(dir, path.join(tmp, "bundle"), { recursive: true });
@@ -64,22 +90,27 @@ export async function startWorkerd({ dir, main = "index.js", vars = {}, flags = 
   for (const { name, className } of durableObjects) {
     bindings.push(`(name = ${quote(name)}, durableObjectNamespace = (className = ${quote(className)}))`);
   }
+  for (const { name } of kvNamespaces) bindings.push(`(name = ${quote(name)}, kvNamespace = ${quote(`kv-${name}`)})`);
+  const kvServices = kvNamespaces.map(({ name, url }) => `, (name = ${quote(`kv-${name}`)}, external = (address = ${quote(new URL(url).host)}, http = ()))`).join("");
   const namespaces = durableObjects.map(({ className }) => `(className = ${quote(className)}, uniqueKey = ${quote(`dice-bench-${className}`)}, enableSql = true)`);
   const doStorage = path.join(tmp, "durable-objects");
   const onDisk = durableObjects.length && !durableObjectsInMemory;
   if (onDisk) mkdirSync(doStorage);
   writeFileSync(path.join(tmp, "ratelimit.mjs"), RATELIMIT_MODULE);
+  if (countInvocations) writeFileSync(path.join(tmp, "tail.mjs"), TAIL_MODULE);
+  const tailService = countInvocations ? `, (name = "tail", worker = (modules = [ (name = "tail.mjs", esModule = embed "tail.mjs") ], compatibilityDate = ${quote(compatibilityDate)}))` : "";
+  const tailSocket = countInvocations ? `, (name = "tail", address = "127.0.0.1:${tailPort}", http = (), service = "tail")` : "";
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (${v8Flags.length ? `\n  v8Flags = [ ${v8Flags.map(quote).join(", ")} ],` : ""}
-  services = [ (name = "main", worker = .worker)${localFetch ? ', (name = "local", network = (allow = ["public", "private", "local"]))' : ""}${onDisk ? `, (name = "do-disk", disk = (path = ${quote(doStorage)}, writable = true))` : ""} ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+  services = [ (name = "main", worker = .worker)${localFetch ? ', (name = "local", network = (allow = ["public", "private", "local"]))' : ""}${onDisk ? `, (name = "do-disk", disk = (path = ${quote(doStorage)}, writable = true))` : ""}${kvServices}${tailService} ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main")${tailSocket} ],
   extensions = [ ( modules = [ (name = "dice-bench:ratelimit", esModule = embed "ratelimit.mjs", internal = true) ] ) ],
 );
 const worker :Workerd.Worker = (
   modules = [ ${modules.join(", ")} ],
   compatibilityDate = ${quote(compatibilityDate)},
   compatibilityFlags = [ ${flags.map(quote).join(", ")} ],
-  bindings = [ ${bindings.join(", ")} ],${localFetch ? '\n  globalOutbound = "local",' : ""}${durableObjects.length ? `\n  durableObjectNamespaces = [ ${namespaces.join(", ")} ],\n  durableObjectStorage = ${onDisk ? '(localDisk = "do-disk")' : "(inMemory = void)"},` : ""}
+  bindings = [ ${bindings.join(", ")} ],${localFetch ? '\n  globalOutbound = "local",' : ""}${countInvocations ? '\n  tails = [ "tail" ],' : ""}${durableObjects.length ? `\n  durableObjectNamespaces = [ ${namespaces.join(", ")} ],\n  durableObjectStorage = ${onDisk ? '(localDisk = "do-disk")' : "(inMemory = void)"},` : ""}
 );
 `;
   const file = path.join(tmp, "config.capnp");
@@ -94,6 +125,7 @@ const worker :Workerd.Worker = (
   });
   return {
     ...server,
+    ...(countInvocations && { invocations: async () => (await fetch(`http://127.0.0.1:${tailPort}/`)).json() }),
     stop: async () => {
       await server.stop();
       rmSync(tmp, { recursive: true, force: true });
