@@ -185,7 +185,13 @@ impl Config {
                 None,
                 policy,
             )));
-            let input_state_key = input_state_key(get(INPUT_STATE_KEY))?;
+            let input_state_key = match get(INPUT_STATE_KEY) {
+                None => None,
+                Some(k) if k.trim().len() >= crate::mcp::state::MIN_KEY_BYTES => {
+                    Some(Arc::from(k.trim().as_bytes()))
+                }
+                Some(_) => return Err(short_input_state_key()),
+            };
             return Ok(Config {
                 origins,
                 auth,
@@ -295,7 +301,21 @@ impl Config {
             Auth::Bearer(Box::new(Authenticator::new(static_keys, jwks_url, policy)))
         };
 
-        let input_state_key = input_state_key(get(INPUT_STATE_KEY))?;
+        let input_state_key = match get(INPUT_STATE_KEY) {
+            None => None,
+            Some(k) if k.trim().len() >= crate::mcp::state::MIN_KEY_BYTES => {
+                Some(Arc::from(k.trim().as_bytes()))
+            }
+            Some(_) => {
+                return Err(err(
+                    INPUT_STATE_KEY,
+                    format!(
+                        "it must be at least {} characters of random text (`openssl rand -hex 32`)",
+                        crate::mcp::state::MIN_KEY_BYTES
+                    ),
+                ))
+            }
+        };
         Ok(Config {
             origins,
             auth,
@@ -309,22 +329,15 @@ impl Config {
     }
 }
 
-fn input_state_key(value: Option<String>) -> Result<Option<Arc<[u8]>>, ConfigError> {
-    Ok(match value {
-        None => None,
-        Some(k) if k.trim().len() >= crate::mcp::state::MIN_KEY_BYTES => {
-            Some(Arc::from(k.trim().as_bytes()))
-        }
-        Some(_) => {
-            return Err(err(
-                INPUT_STATE_KEY,
-                format!(
-                    "it must be at least {} characters of random text (`openssl rand -hex 32`)",
-                    crate::mcp::state::MIN_KEY_BYTES
-                ),
-            ))
-        }
-    })
+#[cfg(feature = "oauth")]
+fn short_input_state_key() -> ConfigError {
+    err(
+        INPUT_STATE_KEY,
+        format!(
+            "it must be at least {} characters of random text (`openssl rand -hex 32`)",
+            crate::mcp::state::MIN_KEY_BYTES
+        ),
+    )
 }
 
 fn words(v: Option<String>) -> Vec<String> {

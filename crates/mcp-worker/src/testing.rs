@@ -686,6 +686,7 @@ impl Client {
             method: "POST".into(),
             base_url: "http://127.0.0.1:8787".into(),
             path: format!("{}/", self.server.endpoint_path()),
+            #[cfg(feature = "oauth")]
             query: String::new(),
             headers: headers.into(),
             body: crate::http::Body::Bytes(body.to_string().into_bytes()),

@@ -111,6 +111,8 @@ pub(super) fn read_head(req: &web_sys::Request) -> http::HttpRequest {
     http::HttpRequest {
         base_url: http::origin_of(url).to_owned(),
         path: http::path_of(url).to_owned(),
+        // Only the authorization server reads the query.
+        #[cfg(feature = "oauth")]
         query: http::query_of(url).to_owned(),
         method: method.to_owned(),
         headers,

@@ -63,6 +63,11 @@ const ALLOWED_REQUEST_HEADERS: &str = "Authorization, Content-Type, Accept, MCP-
 /// an operator should know goes to the console once, here: warnings, a missing rate
 /// limiter binding, or the error that makes every request a 500.
 pub fn configure(server: &Server, platform: &dyn Host) -> Result<Config, ConfigError> {
+    #[cfg(not(feature = "oauth"))]
+    let loaded = Config::from_vars(server, |name| platform.var(name))
+        .and_then(|c| c.require_input_key(server.asks_for_input()))
+        .and_then(|c| server.check().map(|()| c).map_err(ConfigError::server));
+    #[cfg(feature = "oauth")]
     let loaded = Config::from_vars(server, |name| platform.var(name))
         .and_then(|c| c.require_input_key(server.asks_for_input()))
         .and_then(|c| check_grant_store(c, platform))
@@ -94,8 +99,8 @@ pub fn configure(server: &Server, platform: &dyn Host) -> Result<Config, ConfigE
 }
 
 /// A configured authorization server needs its grants' Durable Object binding.
+#[cfg(feature = "oauth")]
 fn check_grant_store(config: Config, platform: &dyn Host) -> Result<Config, ConfigError> {
-    #[cfg(feature = "oauth")]
     if let Some(settings) = &config.oauth {
         if platform.grants(settings.grants_binding).is_none() {
             return Err(ConfigError {
@@ -104,7 +109,6 @@ fn check_grant_store(config: Config, platform: &dyn Host) -> Result<Config, Conf
             });
         }
     }
-    let _ = platform;
     Ok(config)
 }
 
@@ -414,6 +418,7 @@ mod tests {
                 .into(),
                 base_url: "https://api.example".into(),
                 path: path.into(),
+                #[cfg(feature = "oauth")]
                 query: String::new(),
                 headers: headers.into(),
                 body: Body::Bytes(body.into()),

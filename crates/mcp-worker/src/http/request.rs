@@ -12,8 +12,8 @@ pub struct HttpRequest {
     pub base_url: String,
     pub path: String,
     /// The URL's query, without its `?`: empty when it has none. Only the authorization
-    /// server reads it.
-    #[cfg_attr(not(feature = "oauth"), allow(dead_code))]
+    /// server reads it, so only its feature has it.
+    #[cfg(feature = "oauth")]
     pub query: String,
     pub headers: Headers,
     pub body: Body,
@@ -70,6 +70,7 @@ pub fn path_of(url: &str) -> &str {
 }
 
 /// The query of an already serialised URL, without its `?`, before any fragment.
+#[cfg_attr(not(feature = "oauth"), allow(dead_code))]
 pub fn query_of(url: &str) -> &str {
     let Some(start) = url.find('?') else {
         return "";
