@@ -6,7 +6,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes, createHash, createSign } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import https from "node:https";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import http from "node:http";
 import { once } from "node:events";
 import path from "node:path";
@@ -19,13 +22,46 @@ import { HeadlessClient, connect, signInHeadless, startAuthServer, REDIRECT, cli
 const UPSTREAM_CLIENT = "mcp-worker-test";
 const UPSTREAM_SECRET = randomBytes(16).toString("hex");
 let upstream, worker, base;
+// Client ID Metadata Documents, served over https on loopback by a certificate of a test
+// CA that only this test's workers trust (SSL_CERT_FILE: the system's roots and it).
+let cimd, cimdBase, tls;
+const cimdFetches = [];
 
 export function signingKeys(kid = "test-1") {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   return { ...privateKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" };
 }
 
+/** A CA, and a certificate it signs for 127.0.0.1: workerd's TLS refuses a self-signed
+ *  CA certificate as a server's own. */
+function testCertificates(dir) {
+  const run = (...args) => execFileSync("openssl", args, { stdio: "ignore" });
+  const at = (f) => path.join(dir, f);
+  run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=dice-mcp test CA", "-keyout", at("ca-key.pem"), "-out", at("ca.pem"));
+  run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", at("key.pem"), "-out", at("leaf.csr"));
+  writeFileSync(at("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
+  run("x509", "-req", "-in", at("leaf.csr"), "-CA", at("ca.pem"), "-CAkey", at("ca-key.pem"), "-CAcreateserial", "-days", "1", "-extfile", at("ext.cnf"), "-out", at("cert.pem"));
+  const system = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"].find((f) => {
+    try { return readFileSync(f).length > 0; } catch { return false; }
+  });
+  writeFileSync(at("bundle.pem"), Buffer.concat([system ? readFileSync(system) : Buffer.alloc(0), readFileSync(at("ca.pem"))]));
+  return { key: readFileSync(at("key.pem")), cert: readFileSync(at("cert.pem")), bundle: at("bundle.pem") };
+}
+
 before(async () => {
+  tls = mkdtempSync(path.join(tmpdir(), "dice-mcp-cimd-"));
+  const certs = testCertificates(tls);
+  cimd = https.createServer({ key: certs.key, cert: certs.cert }, (req, res) => {
+    cimdFetches.push(req.url);
+    const doc = { ...clientMetadata(), client_name: "Dice Desktop", client_id: `${cimdBase}${req.url}` };
+    if (req.url.includes("wrong-id")) doc.client_id = `${cimdBase}/someone-else.json`;
+    res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=300" });
+    res.end(JSON.stringify(doc));
+  });
+  cimd.listen(0, "127.0.0.1");
+  await once(cimd, "listening");
+  cimdBase = `https://127.0.0.1:${cimd.address().port}`;
+  process.env.SSL_CERT_FILE = certs.bundle;
   upstream = await startAuthServer({
     accountId: "alice",
     clients: [{
@@ -63,6 +99,8 @@ const SEALING_KEY = randomBytes(32).toString("hex");
 after(async () => {
   await worker?.stop();
   await upstream?.stop();
+  cimd?.close();
+  if (tls) rmSync(tls, { recursive: true, force: true });
 });
 
 const roll = { name: "roll_dice", arguments: { n_dice: 2 } };
@@ -542,4 +580,33 @@ test("the MCP Inspector CLI signs in through our AS and rolls", async () => {
   assert.equal(browsed.length, 1, `it printed a sign-in URL: ${output}`);
   const result = JSON.parse(output.slice(output.indexOf("{"), output.lastIndexOf("}") + 1));
   assert.equal(result.structuredContent.result.length, 3, output);
+});
+
+// ---------------------------------------------------------------------------------------
+// Client ID Metadata Documents: the worker fetches the client's https document itself.
+
+test("CIMD: the SDK's client signs in as its metadata document's URL; the document is fetched once, then cached", async () => {
+  const url = `${cimdBase}/oauth/client.json`;
+  const before = cimdFetches.length;
+  const p = new HeadlessClient({ metadataUrl: url });
+  const { client } = await connect(p, `${base}/mcp/`);
+  try {
+    assert.equal(new URL(p.authorizations[0]).searchParams.get("client_id"), url, "no registration: the URL is the id");
+    assert.equal(p.token().claims.client_id, url);
+    assert.notEqual((await client.callTool(roll)).isError, true);
+  } finally {
+    await client.close();
+  }
+  // The consent page says who publishes the client; a second sign-in reads the cache.
+  const page = await toConsent(authorizeUrl(url));
+  assert.equal(page.status, 200, page.html);
+  assert.match(page.html, /published by <strong>127\.0\.0\.1<\/strong>/);
+  assert.equal(cimdFetches.length - before, 1, "fetched once (Cache-Control: max-age=300)");
+});
+
+test("CIMD: a document that names another client_id is refused on our page", async () => {
+  const r = await fetch(authorizeUrl(`${cimdBase}/oauth/wrong-id.json`), { redirect: "manual" });
+  assert.equal(r.status, 400);
+  assert.equal(r.headers.get("location"), null);
+  assert.match(await r.text(), /client_id/);
 });
