@@ -26,6 +26,8 @@ let upstream, worker, base;
 // CA that only this test's workers trust (SSL_CERT_FILE: the system's roots and it).
 let cimd, cimdBase, tls;
 const cimdFetches = [];
+// A private_key_jwt client's key set, served at `${cimdBase}/jwks.json`.
+let clientJwks = { keys: [] };
 
 export function signingKeys(kid = "test-1") {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -53,6 +55,11 @@ before(async () => {
   const certs = testCertificates(tls);
   cimd = https.createServer({ key: certs.key, cert: certs.cert }, (req, res) => {
     cimdFetches.push(req.url);
+    if (req.url === "/jwks.json") {
+      res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=300" });
+      res.end(JSON.stringify(clientJwks));
+      return;
+    }
     const doc = { ...clientMetadata(), client_name: "Dice Desktop", client_id: `${cimdBase}${req.url}` };
     if (req.url.includes("wrong-id")) doc.client_id = `${cimdBase}/someone-else.json`;
     res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=300" });
@@ -609,4 +616,31 @@ test("CIMD: a document that names another client_id is refused on our page", asy
   assert.equal(r.status, 400);
   assert.equal(r.headers.get("location"), null);
   assert.match(await r.text(), /client_id/);
+});
+
+test("private_key_jwt with a jwks_uri: the worker fetches the client's keys once and checks its assertion", async () => {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const kid = "uri-key-1";
+  clientJwks = { keys: [{ ...publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" }] };
+  const client = await register({
+    ...clientMetadata(),
+    token_endpoint_auth_method: "private_key_jwt",
+    jwks_uri: `${cimdBase}/jwks.json`,
+  });
+  const type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+  const before = cimdFetches.filter((u) => u === "/jwks.json").length;
+  const back = await codeFor(client.client_id);
+  const ok = await token({
+    grant_type: "authorization_code", code: back.searchParams.get("code"), code_verifier: VERIFIER,
+    redirect_uri: REDIRECT, client_id: client.client_id, client_assertion_type: type,
+    client_assertion: assertion(privateKey, kid, client.client_id),
+  });
+  assert.equal(ok.status, 200, await ok.clone().text());
+  const { refresh_token } = await ok.json();
+  const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+  const forged = await token({ grant_type: "refresh_token", refresh_token, client_id: client.client_id, client_assertion_type: type, client_assertion: assertion(other, kid, client.client_id) });
+  assert.equal(forged.status, 401);
+  const fresh = await token({ grant_type: "refresh_token", refresh_token, client_id: client.client_id, client_assertion_type: type, client_assertion: assertion(privateKey, kid, client.client_id) });
+  assert.equal(fresh.status, 200, await fresh.clone().text());
+  assert.equal(cimdFetches.filter((u) => u === "/jwks.json").length - before, 1, "the key set fetched once, then cached");
 });
