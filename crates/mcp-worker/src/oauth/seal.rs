@@ -87,7 +87,12 @@ impl SealKey {
         // Constant time: `verify_slice` compares without an early exit.
         mac.verify_slice(&tag).ok()?;
         let bytes = Base64UrlUnpadded::decode_vec(payload).ok()?;
-        let (expires, value): (i64, T) = serde_json::from_slice(&bytes).ok()?;
+        // Through `Value`, as the grants' messages and records are: one reader of each
+        // type in the upload, not one per source (measured: 5 KiB gzipped less, with
+        // grant.rs's record).
+        let (expires, value): (i64, T) = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .and_then(serde_json::from_value)
+            .ok()?;
         (now < expires).then_some(value)
     }
 }
