@@ -17,7 +17,7 @@ use std::rc::Rc;
 use std::sync::Once;
 
 use serde_json::Value;
-use worker::{web_sys, Env, Request, Response, Result};
+use worker::{Env, Request, Response, Result};
 
 use crate::adapter::WorkersPlatform;
 use crate::mcp::Server;
@@ -66,30 +66,15 @@ impl TaskChannel for Namespace {
         op: Value,
     ) -> BoxFuture<'a, std::result::Result<Value, String>> {
         Box::pin(async move {
-            let answer = async {
-                let stub = self.0.id_from_name(task_id)?.get_stub()?;
-                let init = web_sys::RequestInit::new();
-                init.set_method("POST");
-                init.set_body(&op.to_string().into());
-                let request =
-                    web_sys::Request::new_with_str_and_init("https://task.internal/", &init)?;
-                let mut response = stub.fetch_with_request(Request::from(request)).await?;
-                let text = response.text().await?;
-                Ok::<_, worker::Error>((response.status_code(), text))
-            }
-            .await;
-            let fail = |e: String| {
-                worker::console_error!(
-                    "{}: the task object failed: {e}",
-                    crate::adapter::log_name()
-                );
-                e
-            };
-            match answer {
-                Ok((200, text)) => serde_json::from_str(&text).map_err(|e| fail(e.to_string())),
-                Ok((status, text)) => Err(fail(format!("HTTP {status}: {text}"))),
-                Err(e) => Err(fail(e.to_string())),
-            }
+            crate::adapter::ask_object(&self.0, task_id, &op)
+                .await
+                .map_err(|e| {
+                    worker::console_error!(
+                        "{}: the task object failed: {e}",
+                        crate::adapter::log_name()
+                    );
+                    e
+                })
         })
     }
 }

@@ -222,3 +222,30 @@ fn chain_panic_hook() {
         previous(info);
     }));
 }
+
+/// Sends the JSON operation `op` to the object named `name` in `namespace` and reads its
+/// JSON answer: how the worker asks a task's object, and a grant's. Anything but a `200`
+/// with JSON is an error, in words for the operator's log.
+pub(crate) async fn ask_object(
+    namespace: &worker::ObjectNamespace,
+    name: &str,
+    op: &serde_json::Value,
+) -> std::result::Result<serde_json::Value, String> {
+    let answer = async {
+        let stub = namespace.id_from_name(name)?.get_stub()?;
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&op.to_string().into());
+        // The objects read the body only.
+        let request = web_sys::Request::new_with_str_and_init("https://object.internal/", &init)?;
+        let mut response = stub.fetch_with_request(Request::from(request)).await?;
+        let text = response.text().await?;
+        Ok::<_, worker::Error>((response.status_code(), text))
+    }
+    .await;
+    match answer {
+        Ok((200, text)) => serde_json::from_str(&text).map_err(|e| e.to_string()),
+        Ok((status, text)) => Err(format!("HTTP {status}: {text}")),
+        Err(e) => Err(e.to_string()),
+    }
+}

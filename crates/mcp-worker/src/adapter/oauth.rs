@@ -101,27 +101,7 @@ pub(crate) struct Grants(pub worker::ObjectNamespace);
 
 impl GrantChannel for Grants {
     fn send<'a>(&'a self, grant: &'a GrantId, op: Value) -> BoxFuture<'a, Result<Value, String>> {
-        Box::pin(async move {
-            let answer = async {
-                let stub = self.0.id_from_name(grant.as_str())?.get_stub()?;
-                let init = web_sys::RequestInit::new();
-                init.set_method("POST");
-                init.set_body(&op.to_string().into());
-                let request =
-                    web_sys::Request::new_with_str_and_init("https://grant.internal/", &init)?;
-                let mut response = stub
-                    .fetch_with_request(worker::Request::from(request))
-                    .await?;
-                let text = response.text().await?;
-                Ok::<_, worker::Error>((response.status_code(), text))
-            }
-            .await;
-            match answer {
-                Ok((200, text)) => serde_json::from_str(&text).map_err(|e| e.to_string()),
-                Ok((status, text)) => Err(format!("HTTP {status}: {text}")),
-                Err(e) => Err(e.to_string()),
-            }
-        })
+        Box::pin(async move { super::ask_object(&self.0, grant.as_str(), &op).await })
     }
 }
 

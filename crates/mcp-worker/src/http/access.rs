@@ -196,7 +196,7 @@ async fn refused_by(platform: &dyn Host, check: &Check) -> bool {
 }
 
 /// Fetches the identity provider's key set when the authenticator says one is due.
-async fn refresh_keys(
+pub(super) async fn refresh_keys(
     auth: &Authenticator,
     authorization: Option<&str>,
     now: i64,

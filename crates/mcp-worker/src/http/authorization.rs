@@ -197,9 +197,7 @@ pub async fn serve(
 /// without bound. People sign in from their own addresses; hosts' token calls, which
 /// come from a few shared ones, are not counted here.
 async fn address_limited(req: &HttpRequest, host: &dyn Host) -> Option<Response> {
-    let ip = req.header("cf-connecting-ip")?;
-    let limit = crate::ratelimit::Limit::Address.binding();
-    (host.rate_limit(limit, ip).await == crate::http::Limiter::Refused).then(|| {
+    over_address_limit(req, host).await.then(|| {
         error_page(
             429,
             "Too many sign-ins",
@@ -207,6 +205,16 @@ async fn address_limited(req: &HttpRequest, host: &dyn Host) -> Option<Response>
         )
         .with("retry-after", "60")
     })
+}
+
+/// Whether the request's address (`CF-Connecting-IP`) is over the address rate limit,
+/// counting this request.
+async fn over_address_limit(req: &HttpRequest, host: &dyn Host) -> bool {
+    let Some(ip) = req.header("cf-connecting-ip") else {
+        return false;
+    };
+    let limit = crate::ratelimit::Limit::Address.binding();
+    host.rate_limit(limit, ip).await == crate::http::Limiter::Refused
 }
 
 /// The label of the tag that makes a grant id this server's.
@@ -335,7 +343,7 @@ async fn resolve_client(
     if client::is_metadata_url(client_id) {
         client::check_client_id_url(client_id, settings.fetch_policy)
             .map_err(Unresolved::Unknown)?;
-        if let Some(c) = settings.cached_client(client_id, now) {
+        if let Some(c) = settings.clients.get(client_id, now) {
             return Ok(c);
         }
         let doc = host
@@ -370,7 +378,8 @@ async fn resolve_client(
             }
         })?;
         if resolved.cache_secs > 0 {
-            settings.cache_client(
+            settings.clients.put(
+                client_id.to_owned(),
                 resolved.client.clone(),
                 now + i64::from(resolved.cache_secs),
                 now,
@@ -797,19 +806,9 @@ async fn upstream_user(
         .get("id_token")
         .and_then(Value::as_str)
         .ok_or("its token response has no id_token")?;
-    let header = format!("Bearer {id_token}");
-    let auth = &endpoints.id_tokens;
-    if let Some(url) = auth.jwks_fetch_due(Some(&header), now) {
-        let fetched = host.fetch_key_set(&url).await;
-        for line in auth.jwks_fetched(fetched, now) {
-            host.console(Severity::Warning, &line);
-        }
-    }
-    let principal = auth
-        .check_credentials(&Credentials::read(Some(&header)), now, host.verifier())
+    let principal = verify_jwt(&endpoints.id_tokens, id_token, now, host)
         .await
-        .map_err(|r| format!("its ID token was refused: {}", r.error))?
-        .principal;
+        .map_err(|r| format!("its ID token was refused: {}", r.error))?;
     let claims = &principal.claims;
     let nonce = settings.seal.derive("nonce", sid.as_bytes());
     let sent = claims.get("nonce").and_then(Value::as_str).unwrap_or("");
@@ -1059,7 +1058,7 @@ async fn verify_assertion(
     let invalid_client = |d: String| OAuthError::new(ErrorCode::InvalidClient, d);
     let keys = match &client.keys {
         Some(client::ClientKeys::Set(set)) => set.to_string(),
-        Some(client::ClientKeys::Uri(url)) => match settings.cached_client_keys(url, now) {
+        Some(client::ClientKeys::Uri(url)) => match settings.client_keys.get(url, now) {
             Some(text) => text,
             None => {
                 // As a metadata document is: no redirect followed (the URL passed the
@@ -1092,7 +1091,9 @@ async fn verify_assertion(
                 let secs = crate::auth::jwks::max_age(doc.cache_control.as_deref())
                     .unwrap_or(300)
                     .clamp(60, 3600);
-                settings.cache_client_keys(url, text.clone(), now + secs, now);
+                settings
+                    .client_keys
+                    .put(url.clone(), text.clone(), now + secs, now);
                 text
             }
         },
@@ -1115,12 +1116,9 @@ async fn verify_assertion(
             leeway_secs: client::ASSERTION_LEEWAY,
         },
     );
-    let header = format!("Bearer {assertion}");
-    let principal = verifier
-        .check_credentials(&Credentials::read(Some(&header)), now, host.verifier())
+    let principal = verify_jwt(&verifier, assertion, now, host)
         .await
-        .map_err(|r| invalid_client(format!("the client assertion was refused: {}", r.error)))?
-        .principal;
+        .map_err(|r| invalid_client(format!("the client assertion was refused: {}", r.error)))?;
     let checked = client::check_assertion_claims(
         &Value::Object(principal.claims.clone()),
         &client.client_id,
@@ -1263,15 +1261,12 @@ async fn register(settings: &Settings, req: &HttpRequest, now: i64, host: &dyn H
         r.log.reason = Some(e.description.clone());
         r
     };
-    if let Some(ip) = req.header("cf-connecting-ip") {
-        let limit = crate::ratelimit::Limit::Address.binding();
-        if host.rate_limit(limit, ip).await == crate::http::Limiter::Refused {
-            return json_answer(
-                429,
-                json!({"error": "too_many_requests", "error_description": "too many registrations from this address; try again in a minute"}).to_string(),
-            )
-            .with("retry-after", "60");
-        }
+    if over_address_limit(req, host).await {
+        return json_answer(
+            429,
+            json!({"error": "too_many_requests", "error_description": "too many registrations from this address; try again in a minute"}).to_string(),
+        )
+        .with("retry-after", "60");
     }
     let Some(body) = body_of(req) else {
         return refuse(client::RegistrationError::metadata("the body is too large"));
@@ -1360,6 +1355,22 @@ async fn revoke(settings: &Settings, req: &HttpRequest, now: i64, host: &dyn Hos
     }
 }
 
+/// Verifies a JWT (an ID token, a client assertion, one of our access tokens) with
+/// `auth` as the pipeline verifies a bearer token, the key set fetched first when one is
+/// due (`access::refresh_keys`).
+async fn verify_jwt(
+    auth: &Authenticator,
+    jwt: &str,
+    now: i64,
+    host: &dyn Host,
+) -> Result<Arc<crate::auth::Principal>, crate::auth::Refused> {
+    let header = format!("Bearer {jwt}");
+    super::access::refresh_keys(auth, Some(&header), now, host).await;
+    auth.check_credentials(&Credentials::read(Some(&header)), now, host.verifier())
+        .await
+        .map(|a| a.principal)
+}
+
 /// The claims of an access token this server issued, verified, or `None`.
 async fn access_claims(
     verifier: &Authenticator,
@@ -1367,11 +1378,6 @@ async fn access_claims(
     now: i64,
     host: &dyn Host,
 ) -> Option<AccessClaims> {
-    let header = format!("Bearer {token}");
-    let principal = verifier
-        .check_credentials(&Credentials::read(Some(&header)), now, host.verifier())
-        .await
-        .ok()?
-        .principal;
+    let principal = verify_jwt(verifier, token, now, host).await.ok()?;
     serde_json::from_value(Value::Object(principal.claims.clone())).ok()
 }

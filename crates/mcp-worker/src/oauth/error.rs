@@ -45,27 +45,27 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in the order of their declaration.
+    pub const ALL: [ErrorCode; 14] = [
+        ErrorCode::InvalidRequest,
+        ErrorCode::InvalidClient,
+        ErrorCode::InvalidGrant,
+        ErrorCode::UnauthorizedClient,
+        ErrorCode::UnsupportedGrantType,
+        ErrorCode::UnsupportedResponseType,
+        ErrorCode::InvalidScope,
+        ErrorCode::InvalidTarget,
+        ErrorCode::AccessDenied,
+        ErrorCode::ServerError,
+        ErrorCode::TemporarilyUnavailable,
+        ErrorCode::InvalidRedirectUri,
+        ErrorCode::InvalidClientMetadata,
+        ErrorCode::UnsupportedTokenType,
+    ];
+
     /// The code named `name`, as [`ErrorCode::as_str`] writes it.
     pub fn from_name(name: &str) -> Option<ErrorCode> {
-        use ErrorCode::*;
-        [
-            InvalidRequest,
-            InvalidClient,
-            InvalidGrant,
-            UnauthorizedClient,
-            UnsupportedGrantType,
-            UnsupportedResponseType,
-            InvalidScope,
-            InvalidTarget,
-            AccessDenied,
-            ServerError,
-            TemporarilyUnavailable,
-            InvalidRedirectUri,
-            InvalidClientMetadata,
-            UnsupportedTokenType,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == name)
+        ErrorCode::ALL.into_iter().find(|c| c.as_str() == name)
     }
 
     /// The code as it is sent.
@@ -409,22 +409,7 @@ mod tests {
     use crate::oauth::form::Form;
     use serde_json::Value;
 
-    const ALL: [ErrorCode; 14] = [
-        ErrorCode::InvalidRequest,
-        ErrorCode::InvalidClient,
-        ErrorCode::InvalidGrant,
-        ErrorCode::UnauthorizedClient,
-        ErrorCode::UnsupportedGrantType,
-        ErrorCode::UnsupportedResponseType,
-        ErrorCode::InvalidScope,
-        ErrorCode::InvalidTarget,
-        ErrorCode::AccessDenied,
-        ErrorCode::ServerError,
-        ErrorCode::TemporarilyUnavailable,
-        ErrorCode::InvalidRedirectUri,
-        ErrorCode::InvalidClientMetadata,
-        ErrorCode::UnsupportedTokenType,
-    ];
+    const ALL: [ErrorCode; 14] = ErrorCode::ALL;
 
     #[test]
     fn codes_are_spelled_as_registered() {
@@ -449,6 +434,10 @@ mod tests {
             ]
         );
         assert_eq!(ErrorCode::InvalidGrant.to_string(), "invalid_grant");
+        for c in ALL {
+            assert_eq!(ErrorCode::from_name(c.as_str()), Some(c));
+        }
+        assert_eq!(ErrorCode::from_name("no_such_error"), None);
     }
 
     #[test]

@@ -75,8 +75,39 @@ pub struct UpstreamEndpoints {
     pub id_tokens: Authenticator,
 }
 
-/// The most client metadata documents kept per isolate.
-const MAX_CACHED_CLIENTS: usize = 256;
+/// The most client metadata documents, and client key sets, kept per isolate.
+const MAX_KEPT: usize = 256;
+
+/// Values kept in the isolate until a time, at most [`MAX_KEPT`]: when full, the expired
+/// ones go, and if none has, all of them (a fetch brings any back).
+#[derive(Debug)]
+pub(crate) struct Kept<V>(Mutex<HashMap<String, (V, i64)>>);
+
+impl<V: Clone> Kept<V> {
+    fn new() -> Self {
+        Kept(Mutex::new(HashMap::new()))
+    }
+
+    /// The value kept for `key`, if it is still fresh at `now`.
+    pub(crate) fn get(&self, key: &str, now: i64) -> Option<V> {
+        lock(&self.0)
+            .get(key)
+            .filter(|(_, until)| now < *until)
+            .map(|(v, _)| v.clone())
+    }
+
+    /// Keeps `value` for `key` until `until`.
+    pub(crate) fn put(&self, key: String, value: V, until: i64, now: i64) {
+        let mut kept = lock(&self.0);
+        if kept.len() >= MAX_KEPT {
+            kept.retain(|_, (_, u)| now < *u);
+            if kept.len() >= MAX_KEPT {
+                kept.clear();
+            }
+        }
+        kept.insert(key, (value, until));
+    }
+}
 
 /// Everything the authorization server reads from its environment.
 #[derive(Debug)]
@@ -97,19 +128,19 @@ pub struct Settings {
     /// on loopback (development).
     pub fetch_policy: FetchPolicy,
     upstream_endpoints: Mutex<Option<Arc<UpstreamEndpoints>>>,
-    clients: Mutex<HashMap<String, (Client, i64)>>,
+    /// Client metadata documents' clients, by URL.
+    pub(crate) clients: Kept<Client>,
     /// The verifier of this server's own access tokens with no scope required: what
     /// revocation checks a token with (a token narrowed by a refresh may lack
     /// `REQUIRED_SCOPES` and is still the client's to revoke).
     pub own_tokens: Authenticator,
-    /// `jwks_uri` key sets fetched, by URL: their text and until when they are kept.
-    client_keys: Mutex<HashMap<String, (String, i64)>>,
+    /// `jwks_uri` key sets fetched, by URL: their text.
+    pub(crate) client_keys: Kept<String>,
     /// Client assertions' `jti`s seen in this isolate, by client, until they expire.
     assertions: Mutex<HashMap<(String, String), i64>>,
 }
 
-/// The most client key sets, and assertion ids, kept per isolate.
-const MAX_CACHED_KEY_SETS: usize = 256;
+/// The most assertion ids kept per isolate.
 const MAX_REMEMBERED_ASSERTIONS: usize = 4096;
 /// The most live assertion ids one client may have in an isolate's memory: assertions
 /// live at most minutes, and a client makes one per token request.
@@ -249,8 +280,8 @@ impl Settings {
                 FetchPolicy::PUBLIC
             },
             upstream_endpoints: Mutex::new(None),
-            clients: Mutex::new(HashMap::new()),
-            client_keys: Mutex::new(HashMap::new()),
+            clients: Kept::new(),
+            client_keys: Kept::new(),
             assertions: Mutex::new(HashMap::new()),
         }))
     }
@@ -278,44 +309,6 @@ impl Settings {
         let endpoints = Arc::new(endpoints);
         *lock(&self.upstream_endpoints) = Some(endpoints.clone());
         endpoints
-    }
-
-    /// A client metadata document's client read earlier and still fresh at `now`.
-    pub(crate) fn cached_client(&self, client_id: &str, now: i64) -> Option<Client> {
-        let clients = lock(&self.clients);
-        clients
-            .get(client_id)
-            .filter(|(_, until)| now < *until)
-            .map(|(c, _)| c.clone())
-    }
-
-    pub(crate) fn cache_client(&self, client: Client, until: i64, now: i64) {
-        let mut clients = lock(&self.clients);
-        if clients.len() >= MAX_CACHED_CLIENTS {
-            clients.retain(|_, (_, u)| now < *u);
-            if clients.len() >= MAX_CACHED_CLIENTS {
-                clients.clear();
-            }
-        }
-        clients.insert(client.client_id.clone(), (client, until));
-    }
-
-    pub(crate) fn cached_client_keys(&self, url: &str, now: i64) -> Option<String> {
-        lock(&self.client_keys)
-            .get(url)
-            .filter(|(_, until)| now < *until)
-            .map(|(text, _)| text.clone())
-    }
-
-    pub(crate) fn cache_client_keys(&self, url: &str, text: String, until: i64, now: i64) {
-        let mut keys = lock(&self.client_keys);
-        if keys.len() >= MAX_CACHED_KEY_SETS {
-            keys.retain(|_, (_, u)| now < *u);
-            if keys.len() >= MAX_CACHED_KEY_SETS {
-                keys.clear();
-            }
-        }
-        keys.insert(url.to_owned(), (text, until));
     }
 
     /// Remembers client `client_id`'s assertion `jti` until `exp`, or says why not: it
