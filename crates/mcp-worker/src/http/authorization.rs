@@ -21,7 +21,7 @@
 use std::sync::Arc;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::auth::policy::ClaimPolicy;
@@ -36,6 +36,7 @@ use crate::oauth::form::{self, Form};
 use crate::oauth::grant::{
     GrantId, Lifetimes, NewGrant, OpaqueToken, Redemption, Refresh, Upstream,
 };
+use crate::oauth::json::{Fields, FromJson};
 use crate::oauth::metadata;
 use crate::oauth::objects::{self, Failed};
 use crate::oauth::pages;
@@ -74,7 +75,7 @@ const MAX_COOKIE: usize = crate::oauth::seal::MAX_SEALED;
 const USER_ROOM: usize = 512;
 
 /// The sign-in in progress, sealed in the browser's cookie.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 struct Session {
     sid: String,
     request: AuthorizationRequest,
@@ -90,11 +91,37 @@ struct Session {
     user: Option<User>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 struct User {
     subject: String,
     email: Option<String>,
     name: Option<String>,
+}
+
+impl FromJson for Session {
+    fn from_json(v: &Value) -> Option<Self> {
+        let f = Fields::of(v)?;
+        Some(Session {
+            sid: f.get("sid")?,
+            request: f.get("request")?,
+            client_name: f.get("client_name")?,
+            client_host: f.get("client_host")?,
+            refresh: f.get("refresh")?,
+            trusted: f.get("trusted")?,
+            user: f.get("user")?,
+        })
+    }
+}
+
+impl FromJson for User {
+    fn from_json(v: &Value) -> Option<Self> {
+        let f = Fields::of(v)?;
+        Some(User {
+            subject: f.get("subject")?,
+            email: f.get("email")?,
+            name: f.get("name")?,
+        })
+    }
 }
 
 impl User {
@@ -1379,5 +1406,5 @@ async fn access_claims(
     host: &dyn Host,
 ) -> Option<AccessClaims> {
     let principal = verify_jwt(verifier, token, now, host).await.ok()?;
-    serde_json::from_value(Value::Object(principal.claims.clone())).ok()
+    AccessClaims::from_json(&Value::Object(principal.claims.clone()))
 }

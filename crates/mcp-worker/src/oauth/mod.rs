@@ -18,6 +18,7 @@
 //! - `settings`: the declaration, and the settings read from the worker's variables.
 //! - `pages`: the consent and error pages.
 //! - `objects`: the messages between the worker and a grant's Durable Object.
+//! - `json`: the readers of the server's own JSON (records, messages, sessions).
 //!
 //! The endpoints are the pipeline's (`http::authorization`).
 
@@ -59,6 +60,12 @@ pub mod grant;
 #[allow(dead_code)]
 // Parts only the tests and fuzz targets reach.
 pub(crate) mod grant;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod json;
+#[cfg(not(feature = "unstable"))]
+#[allow(dead_code)]
+pub(crate) mod json;
 #[cfg(feature = "unstable")]
 #[doc(hidden)]
 pub mod metadata;

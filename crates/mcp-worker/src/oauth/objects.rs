@@ -6,13 +6,13 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use super::error::{ErrorCode, OAuthError};
 use super::grant::{
     self, GrantError, GrantId, Granted, NewGrant, OpaqueToken, Redemption, Refresh, Revocation,
 };
+use super::json::FromJson;
 use super::token::AccessClaims;
 use crate::tools::BoxFuture;
 
@@ -25,9 +25,9 @@ pub trait GrantChannel {
 
 /// Runs one operation on `object`: what the Durable Object's `fetch` does with a message.
 pub async fn dispatch(object: &grant::Object, op: &Value, now_ms: u64) -> Value {
-    fn arg<T: DeserializeOwned>(op: &Value, name: &str) -> Result<T, GrantError> {
-        serde_json::from_value(op.get(name).cloned().unwrap_or(Value::Null))
-            .map_err(|e| GrantError::Storage(format!("the operation's {name} is unusable: {e}")))
+    fn arg<T: FromJson>(op: &Value, name: &str) -> Result<T, GrantError> {
+        T::from_json(op.get(name).unwrap_or(&Value::Null))
+            .ok_or_else(|| GrantError::Storage(format!("the operation's {name} is unusable")))
     }
     let flag = |name: &str| op.get(name).and_then(Value::as_bool).unwrap_or(false);
     let client_id = op.get("client_id").and_then(Value::as_str).unwrap_or("");
@@ -89,7 +89,7 @@ pub struct Failed {
     pub exists: bool,
 }
 
-async fn call<T: DeserializeOwned>(
+async fn call<T: FromJson>(
     channel: &dyn GrantChannel,
     grant: &GrantId,
     op: Value,
@@ -104,8 +104,8 @@ async fn call<T: DeserializeOwned>(
     };
     let answer = channel.send(grant, op).await.map_err(unreachable)?;
     if let Some(ok) = answer.get("ok") {
-        return serde_json::from_value(ok.clone())
-            .map_err(|e| unreachable(format!("a grant object's answer is unusable: {e}")));
+        return T::from_json(ok)
+            .ok_or_else(|| unreachable("a grant object's answer is unusable".into()));
     }
     let code = answer
         .get("error")

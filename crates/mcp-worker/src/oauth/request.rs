@@ -15,11 +15,13 @@ use std::fmt;
 
 use base64ct::{Base64, Base64Unpadded, Encoding};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::client::{AuthMethod, Client, GrantType};
 use super::error::{AuthorizeError, ErrorCode, ErrorRedirect, OAuthError};
 use super::form::{self, Form};
+use super::json::{Fields, FromJson};
 use super::{pkce, redirect};
 use crate::protocol::jsonrpc::echo;
 
@@ -412,8 +414,7 @@ struct AuthorizationParams {
 /// a hash), so it may be kept in serialized form while the person signs in upstream; it
 /// must be read back only from the server's own storage or from an integrity-protected
 /// value (RFC 9700 §4.7), not from the request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AuthorizationRequest {
     client_id: String,
     redirect_uri: String,
@@ -422,6 +423,32 @@ pub struct AuthorizationRequest {
     code_challenge: String,
     scopes: Vec<String>,
     resource: Option<String>,
+}
+
+/// Read back from what its `Serialize` wrote; a field of anything else makes it no
+/// request of ours.
+impl FromJson for AuthorizationRequest {
+    fn from_json(v: &Value) -> Option<Self> {
+        const FIELDS: &[&str] = &[
+            "client_id",
+            "redirect_uri",
+            "redirect_uri_sent",
+            "state",
+            "code_challenge",
+            "scopes",
+            "resource",
+        ];
+        let f = Fields::only(v, FIELDS)?;
+        Some(AuthorizationRequest {
+            client_id: f.get("client_id")?,
+            redirect_uri: f.get("redirect_uri")?,
+            redirect_uri_sent: f.get("redirect_uri_sent")?,
+            state: f.get("state")?,
+            code_challenge: f.get("code_challenge")?,
+            scopes: f.get("scopes")?,
+            resource: f.get("resource")?,
+        })
+    }
 }
 
 impl AuthorizationRequest {
@@ -2018,7 +2045,8 @@ mod trust_tests {
             .check(&view(&redirects, true), &server(&resources, &scopes))
             .unwrap();
         let stored = serde_json::to_string(&r).unwrap();
-        let back: AuthorizationRequest = serde_json::from_str(&stored).unwrap();
+        let back =
+            AuthorizationRequest::from_json(&serde_json::from_str(&stored).unwrap()).unwrap();
         assert_eq!(back, r);
         assert_eq!(back.scopes(), ["notes:write"]);
         assert_eq!(back.resource(), Some("https://mcp.example.com/mcp"));
@@ -2026,10 +2054,10 @@ mod trust_tests {
         assert!(back.redirect_uri_sent());
         assert_eq!(back.state(), Some("s&1"));
         // Something else is not read as one.
-        assert!(serde_json::from_str::<AuthorizationRequest>("{}").is_err());
+        assert!(AuthorizationRequest::from_json(&serde_json::json!({})).is_none());
         let mut extra: serde_json::Value = serde_json::from_str(&stored).unwrap();
         extra["redirect"] = serde_json::json!("https://evil.example/");
-        assert!(serde_json::from_value::<AuthorizationRequest>(extra).is_err());
+        assert!(AuthorizationRequest::from_json(&extra).is_none());
     }
 
     #[test]
