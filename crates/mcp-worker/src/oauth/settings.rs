@@ -2,7 +2,6 @@
 //! worker's variables and secrets, read once per isolate with the rest of the
 //! configuration).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::auth::keys::KeySet;
@@ -79,33 +78,84 @@ pub struct UpstreamEndpoints {
 const MAX_KEPT: usize = 256;
 
 /// Values kept in the isolate until a time, at most [`MAX_KEPT`]: when full, the expired
-/// ones go, and if none has, all of them (a fetch brings any back).
+/// ones go, and if none has, all of them (a fetch brings any back). A list, searched
+/// whole: at this size a scan costs microseconds, and a hash map per kind of value
+/// costs the upload more than the lookups save.
 #[derive(Debug)]
-pub(crate) struct Kept<V>(Mutex<HashMap<String, (V, i64)>>);
+pub(crate) struct Kept<V>(Mutex<Vec<(String, V, i64)>>);
 
 impl<V: Clone> Kept<V> {
     fn new() -> Self {
-        Kept(Mutex::new(HashMap::new()))
+        Kept(Mutex::new(Vec::new()))
     }
 
     /// The value kept for `key`, if it is still fresh at `now`.
     pub(crate) fn get(&self, key: &str, now: i64) -> Option<V> {
         lock(&self.0)
-            .get(key)
-            .filter(|(_, until)| now < *until)
-            .map(|(v, _)| v.clone())
+            .iter()
+            .find(|(k, _, until)| k == key && now < *until)
+            .map(|(_, v, _)| v.clone())
     }
 
     /// Keeps `value` for `key` until `until`.
     pub(crate) fn put(&self, key: String, value: V, until: i64, now: i64) {
         let mut kept = lock(&self.0);
+        kept.retain(|(k, _, u)| *k != key && now < *u);
         if kept.len() >= MAX_KEPT {
-            kept.retain(|_, (_, u)| now < *u);
-            if kept.len() >= MAX_KEPT {
-                kept.clear();
-            }
+            kept.clear();
         }
-        kept.insert(key, (value, until));
+        kept.push((key, value, until));
+    }
+}
+
+/// Client assertions' `jti`s seen in this isolate, by client, until they expire
+/// (RFC 7523 §3: a `jti` is used once). A list, as `Kept` is: (client, jti, until).
+#[derive(Debug, Default)]
+pub struct AssertionIds(Mutex<Vec<(String, String, i64)>>);
+
+impl AssertionIds {
+    /// Remembers client `client_id`'s assertion `jti` until `exp`, or says why not: it
+    /// was seen before and has not expired, or the client has made more live assertions
+    /// than [`MAX_ASSERTIONS_PER_CLIENT`]. Per isolate and bounded; one client's flood
+    /// never makes the memory forget another's assertions: when it is full of live ids,
+    /// the client with the most loses its own.
+    pub fn first_use(
+        &self,
+        client_id: &str,
+        jti: &str,
+        exp: i64,
+        now: i64,
+    ) -> Result<(), &'static str> {
+        let mut seen = lock(&self.0);
+        seen.retain(|(_, _, until)| now < *until);
+        if seen.iter().any(|(c, j, _)| c == client_id && j == jti) {
+            return Err("the client assertion was used before; make a new one (with a new jti) for each request");
+        }
+        let count = |client: &str| seen.iter().filter(|(c, _, _)| c == client).count();
+        if count(client_id) >= MAX_ASSERTIONS_PER_CLIENT {
+            return Err(
+                "this client made too many assertions in the last minutes; try again shortly",
+            );
+        }
+        if seen.len() >= MAX_REMEMBERED_ASSERTIONS {
+            // The client with the most live ids loses its own.
+            let mut counts: std::collections::HashMap<&str, usize> = Default::default();
+            for (c, _, _) in seen.iter() {
+                *counts.entry(c.as_str()).or_default() += 1;
+            }
+            let most = counts
+                .into_iter()
+                .max_by_key(|(_, n)| *n)
+                .map(|(c, _)| c.to_owned())
+                .unwrap_or_default();
+            seen.retain(|(c, _, _)| *c != most);
+        }
+        seen.push((
+            client_id.to_owned(),
+            jti.to_owned(),
+            exp.saturating_add(super::client::ASSERTION_LEEWAY),
+        ));
+        Ok(())
     }
 }
 
@@ -136,8 +186,8 @@ pub struct Settings {
     pub own_tokens: Authenticator,
     /// `jwks_uri` key sets fetched, by URL: their text.
     pub(crate) client_keys: Kept<String>,
-    /// Client assertions' `jti`s seen in this isolate, by client, until they expire.
-    assertions: Mutex<HashMap<(String, String), i64>>,
+    /// Client assertions' `jti`s seen in this isolate.
+    assertions: AssertionIds,
 }
 
 /// The most assertion ids kept per isolate.
@@ -282,7 +332,7 @@ impl Settings {
             upstream_endpoints: Mutex::new(None),
             clients: Kept::new(),
             client_keys: Kept::new(),
-            assertions: Mutex::new(HashMap::new()),
+            assertions: AssertionIds::default(),
         }))
     }
 
@@ -311,11 +361,7 @@ impl Settings {
         endpoints
     }
 
-    /// Remembers client `client_id`'s assertion `jti` until `exp`, or says why not: it
-    /// was seen before and has not expired, or the client has made more live assertions
-    /// than [`MAX_ASSERTIONS_PER_CLIENT`]. Per isolate and bounded; one client's flood
-    /// never makes the memory forget another's assertions: when it is full of live ids,
-    /// the client with the most loses its own.
+    /// Remembers client `client_id`'s assertion `jti` until `exp` ([`AssertionIds`]).
     pub(crate) fn first_use_of_assertion(
         &self,
         client_id: &str,
@@ -323,31 +369,7 @@ impl Settings {
         exp: i64,
         now: i64,
     ) -> Result<(), &'static str> {
-        let mut seen = lock(&self.assertions);
-        let key = (client_id.to_owned(), jti.to_owned());
-        if seen.get(&key).is_some_and(|until| now < *until) {
-            return Err("the client assertion was used before; make a new one (with a new jti) for each request");
-        }
-        seen.retain(|_, until| now < *until);
-        if seen.keys().filter(|(c, _)| c == client_id).count() >= MAX_ASSERTIONS_PER_CLIENT {
-            return Err(
-                "this client made too many assertions in the last minutes; try again shortly",
-            );
-        }
-        if seen.len() >= MAX_REMEMBERED_ASSERTIONS {
-            let mut counts: HashMap<&str, usize> = HashMap::new();
-            for (c, _) in seen.keys() {
-                *counts.entry(c.as_str()).or_default() += 1;
-            }
-            let most = counts
-                .into_iter()
-                .max_by_key(|(_, n)| *n)
-                .map(|(c, _)| c.to_owned())
-                .unwrap_or_default();
-            seen.retain(|(c, _), _| *c != most);
-        }
-        seen.insert(key, exp.saturating_add(super::client::ASSERTION_LEEWAY));
-        Ok(())
+        self.assertions.first_use(client_id, jti, exp, now)
     }
 
     /// Whether errors before consent may be redirected to `client`'s redirect URIs at
@@ -374,4 +396,60 @@ pub(crate) fn host_of(uri: &str) -> Option<&str> {
         return authority.split_once(']').map(|(h, _)| &h[1..]);
     }
     Some(authority.split(':').next().unwrap_or(authority))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const USED: &str =
+        "the client assertion was used before; make a new one (with a new jti) for each request";
+    const TOO_MANY: &str =
+        "this client made too many assertions in the last minutes; try again shortly";
+
+    #[test]
+    fn an_assertion_id_is_taken_once_until_it_expires() {
+        let ids = AssertionIds::default();
+        assert_eq!(ids.first_use("a", "1", 100, 0), Ok(()));
+        assert_eq!(ids.first_use("a", "1", 100, 50), Err(USED));
+        // Another client's id of the same spelling is its own.
+        assert_eq!(ids.first_use("b", "1", 100, 50), Ok(()));
+        // Past its expiry (and the leeway) it is forgotten: the assertion itself is then
+        // refused as expired by its `exp`.
+        let gone = 100 + crate::oauth::client::ASSERTION_LEEWAY;
+        assert_eq!(ids.first_use("a", "1", gone + 100, gone), Ok(()));
+    }
+
+    #[test]
+    fn one_clients_flood_is_capped_and_never_evicts_another_clients_ids() {
+        let ids = AssertionIds::default();
+        assert_eq!(ids.first_use("victim", "v", 1_000, 0), Ok(()));
+        for i in 0..MAX_ASSERTIONS_PER_CLIENT {
+            assert_eq!(ids.first_use("flood", &i.to_string(), 1_000, 0), Ok(()));
+        }
+        assert_eq!(ids.first_use("flood", "one more", 1_000, 0), Err(TOO_MANY));
+        // Fill the memory with many flooding clients, one with the most.
+        let mut n = 1 + MAX_ASSERTIONS_PER_CLIENT;
+        let mut client = 0;
+        while n < MAX_REMEMBERED_ASSERTIONS {
+            for i in 0..(MAX_ASSERTIONS_PER_CLIENT - 1).min(MAX_REMEMBERED_ASSERTIONS - n) {
+                assert_eq!(
+                    ids.first_use(&format!("c{client}"), &i.to_string(), 1_000, 0),
+                    Ok(())
+                );
+                n += 1;
+            }
+            client += 1;
+        }
+        // Full: the next id evicts the ids of the client with the most ("flood"), and the
+        // victim's id is still remembered.
+        assert_eq!(ids.first_use("new", "x", 1_000, 0), Ok(()));
+        assert_eq!(ids.first_use("victim", "v", 1_000, 0), Err(USED));
+        assert_eq!(
+            ids.first_use("flood", "0", 1_000, 0),
+            Ok(()),
+            "flood's ids went"
+        );
+        assert_eq!(ids.first_use("c0", "0", 1_000, 0), Err(USED));
+    }
 }
