@@ -879,6 +879,60 @@ fn revoking_the_refresh_token_ends_the_grant() {
     assert_eq!(r.status, 200);
 }
 
+/// `OAUTH_SEALING_KEY` rotated with the old key listed after the new one: clients
+/// registered and grants made under the old key go on, and new ones are made under the
+/// new key. Once the old key is dropped, what it made is no longer this server's.
+#[test]
+fn a_sealing_key_rotation_keeps_clients_and_grants_while_the_old_key_is_listed() {
+    let flow = Flow::new();
+    let client_id = flow.public_client(LOOPBACK_REDIRECT);
+    let code = flow.code_for(&client_id, LOOPBACK_REDIRECT)["code"].clone();
+    let tokens = json_of(&flow.redeem(&client_id, &code, LOOPBACK_REDIRECT));
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    const NEW_KEY: &str = "fedcba9876543210fedcba9876543210";
+    // The same worker's grants, under other variables.
+    let with_keys = |keys: &str| {
+        let mut host = TestHost::new().var("OAUTH_SEALING_KEY", Some(keys));
+        host.grants = flow.host.grants.clone();
+        Flow::on(host)
+    };
+    let refreshed = |flow: &Flow, client_id: &str, token: &str| {
+        flow.post_form(
+            "/token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", token),
+                ("client_id", client_id),
+            ],
+            None,
+        )
+    };
+
+    let rotated = with_keys(&format!("{NEW_KEY} {SEALING_KEY}"));
+    let r = refreshed(&rotated, &client_id, &refresh);
+    assert_eq!(r.status, 200, "{}", text_of(&r));
+    let refresh = json_of(&r)["refresh_token"].as_str().unwrap().to_owned();
+    // The old client signs in again, and a new client registers, under the new key.
+    let code = rotated.code_for(&client_id, LOOPBACK_REDIRECT)["code"].clone();
+    assert_eq!(
+        rotated.redeem(&client_id, &code, LOOPBACK_REDIRECT).status,
+        200
+    );
+    let new_client = rotated.public_client(LOOPBACK_REDIRECT);
+    let code = rotated.code_for(&new_client, LOOPBACK_REDIRECT)["code"].clone();
+    let new_tokens = json_of(&rotated.redeem(&new_client, &code, LOOPBACK_REDIRECT));
+    let new_refresh = new_tokens["refresh_token"].as_str().unwrap();
+
+    let dropped = with_keys(NEW_KEY);
+    assert_oauth_error(
+        &refreshed(&dropped, &client_id, &refresh),
+        401,
+        "invalid_client",
+    );
+    let r = refreshed(&dropped, &new_client, new_refresh);
+    assert_eq!(r.status, 200, "{}", text_of(&r));
+}
+
 #[test]
 fn revoking_an_access_token_ends_its_grant() {
     let flow = Flow::new();

@@ -261,11 +261,11 @@ pub fn grant_id_for(seal: &SealKey, sid: &str) -> GrantId {
     GrantId::from_bytes(bytes)
 }
 
-/// Whether `id` is one [`grant_id_for`] made.
+/// Whether `id` is one [`grant_id_for`] made, under the current sealing key or one being
+/// retired: grants made before a rotation keep their refresh tokens.
 pub fn is_our_grant(seal: &SealKey, id: &GrantId) -> bool {
     let bytes = id.bytes();
-    let tag = seal.derive_bytes(GRANT_ID_TAG, &bytes[..8]);
-    crate::oauth::constant_time_eq(&tag[..8], &bytes[8..])
+    seal.derived_by_any(GRANT_ID_TAG, &bytes[..8], &bytes[8..])
 }
 
 fn not_allowed(allow: &'static str) -> Response {

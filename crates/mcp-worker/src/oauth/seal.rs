@@ -5,6 +5,9 @@
 //! good for another. Sealed, not encrypted: nothing in them is secret (secrets are
 //! derived from the session's random id with [`SealKey::derive`], on the server, and
 //! never leave it).
+//!
+//! The key may be a list, newest first, for rotation: the first seals and derives, and a
+//! value sealed (or a grant id tagged) under any of them is still accepted.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use hmac::{Hmac, Mac};
@@ -19,11 +22,14 @@ pub const MIN_KEY_CHARS: usize = 32;
 /// The largest sealed value read (bytes of its text).
 pub const MAX_SEALED: usize = 4096;
 
+/// The most keys `OAUTH_SEALING_KEY` may list: the current one and those being retired.
+pub const MAX_KEYS: usize = 4;
+
 type HmacSha256 = Hmac<Sha256>;
 
-/// The operator's sealing key.
+/// The operator's sealing keys, the current one first.
 #[derive(Clone)]
-pub struct SealKey(Vec<u8>);
+pub struct SealKey(Vec<Vec<u8>>);
 
 impl std::fmt::Debug for SealKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -32,23 +38,50 @@ impl std::fmt::Debug for SealKey {
 }
 
 impl SealKey {
-    /// The key from the secret's text: at least [`MIN_KEY_CHARS`] characters.
+    /// The keys from the secret's text: one key, or several separated by spaces, the
+    /// current one first; each at least [`MIN_KEY_CHARS`] characters, at most
+    /// [`MAX_KEYS`] of them.
     pub fn from_secret(text: &str) -> Result<SealKey, String> {
-        let text = text.trim();
-        if text.len() < MIN_KEY_CHARS {
+        let keys: Vec<Vec<u8>> = text
+            .split_whitespace()
+            .map(|k| k.as_bytes().to_vec())
+            .collect();
+        if keys.is_empty() || keys.iter().any(|k| k.len() < MIN_KEY_CHARS) {
             return Err(format!(
-                "it must be at least {MIN_KEY_CHARS} characters of random text (`openssl rand -hex 32`)"
+                "each key must be at least {MIN_KEY_CHARS} characters of random text (`openssl rand -hex 32`); to rotate, list the new key first and the old one after it, separated by a space"
             ));
         }
-        Ok(SealKey(text.as_bytes().to_vec()))
+        if keys.len() > MAX_KEYS {
+            return Err(format!(
+                "it lists {} keys; at most {MAX_KEYS}: the current one and those being retired",
+                keys.len()
+            ));
+        }
+        Ok(SealKey(keys))
     }
 
-    fn mac(&self, label: &str) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.0)
+    /// The MAC for `label` under the current key, or under key `index` of the list.
+    fn mac_with(&self, index: usize, label: &str) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.0[index])
             .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
         mac.update(label.as_bytes());
         mac.update(&[0]);
         mac
+    }
+
+    fn mac(&self, label: &str) -> HmacSha256 {
+        self.mac_with(0, label)
+    }
+
+    /// Whether `tag` begins [`SealKey::derive_bytes`]`(label, data)` under any of the
+    /// keys, compared in constant time: a value the server made before a rotation is
+    /// still its own.
+    pub fn derived_by_any(&self, label: &str, data: &[u8], tag: &[u8]) -> bool {
+        (0..self.0.len()).any(|i| {
+            let mut mac = self.mac_with(i, label);
+            mac.update(data);
+            mac.verify_truncated_left(tag).is_ok()
+        })
     }
 
     /// A value only this server can compute from `data`, for `label`'s use: base64url of
@@ -83,10 +116,15 @@ impl SealKey {
         }
         let (payload, tag) = sealed.rsplit_once('.')?;
         let tag = Base64UrlUnpadded::decode_vec(tag).ok()?;
-        let mut mac = self.mac(purpose);
-        mac.update(payload.as_bytes());
         // Constant time: `verify_slice` compares without an early exit.
-        mac.verify_slice(&tag).ok()?;
+        let sealed_here = (0..self.0.len()).any(|i| {
+            let mut mac = self.mac_with(i, purpose);
+            mac.update(payload.as_bytes());
+            mac.verify_slice(&tag).is_ok()
+        });
+        if !sealed_here {
+            return None;
+        }
         let bytes = Base64UrlUnpadded::decode_vec(payload).ok()?;
         let (expires, value) =
             <(i64, T)>::from_json(&serde_json::from_slice::<serde_json::Value>(&bytes).ok()?)?;
@@ -105,7 +143,38 @@ mod tests {
     #[test]
     fn a_short_key_is_refused() {
         assert!(SealKey::from_secret("short").is_err());
+        assert!(SealKey::from_secret("   ").is_err());
         assert!(SealKey::from_secret(&"x".repeat(32)).is_ok());
+        assert!(SealKey::from_secret(&format!("{} short", "x".repeat(32))).is_err());
+        let five = vec!["k".repeat(32); MAX_KEYS + 1].join(" ");
+        assert!(SealKey::from_secret(&five).is_err());
+    }
+
+    #[test]
+    fn after_a_rotation_what_the_old_key_sealed_still_opens_and_the_new_key_seals() {
+        let old = key();
+        let sealed = old.seal("client", &"c1".to_owned(), 100);
+        let tag = old.derive_bytes("grant-id", b"g1");
+        let rotated = SealKey::from_secret(&format!(
+            "{} {}",
+            "n".repeat(32),
+            "0123456789abcdef0123456789abcdef"
+        ))
+        .unwrap();
+        assert_eq!(
+            rotated.open::<String>("client", &sealed, 0).as_deref(),
+            Some("c1")
+        );
+        assert!(rotated.derived_by_any("grant-id", b"g1", &tag[..8]));
+        assert!(!rotated.derived_by_any("grant-id", b"g2", &tag[..8]));
+        // The new key is the one that seals and derives: the old key alone cannot open it.
+        let fresh = rotated.seal("client", &"c2".to_owned(), 100);
+        assert_eq!(old.open::<String>("client", &fresh, 0), None);
+        assert_ne!(rotated.derive("nonce", b"s"), old.derive("nonce", b"s"));
+        // Once the old key is dropped from the list, its values are no longer ours.
+        let dropped = SealKey::from_secret(&"n".repeat(32)).unwrap();
+        assert_eq!(dropped.open::<String>("client", &sealed, 0), None);
+        assert!(!dropped.derived_by_any("grant-id", b"g1", &tag[..8]));
     }
 
     #[test]
