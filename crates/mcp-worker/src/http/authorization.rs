@@ -778,7 +778,7 @@ async fn upstream_user(
 ) -> Result<Option<User>, String> {
     let endpoints = upstream(settings, host).await?;
     let up = &settings.upstream;
-    let credentials = base64ct::Base64::encode_string(
+    let credentials = crate::oauth::encode_standard_base64(
         format!(
             "{}:{}",
             form::encode(&up.client_id),

@@ -22,6 +22,47 @@
 //!
 //! The endpoints are the pipeline's (`http::authorization`).
 
+/// Standard base64 (RFC 4648 §4), padded or not, as HTTP Basic credentials carry it: read
+/// through the URL-safe decoder the server has anyway (one base64 decoder in the upload,
+/// not three). `None` for anything else, the URL-safe characters included.
+pub(crate) fn decode_standard_base64(text: &str) -> Option<Vec<u8>> {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    if text.contains(['-', '_']) {
+        return None;
+    }
+    let unpadded = match text.strip_suffix("==").or_else(|| text.strip_suffix('=')) {
+        Some(rest) if text.len() % 4 == 0 => rest,
+        Some(_) => return None,
+        None => text,
+    };
+    let url_safe: String = unpadded
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect();
+    Base64UrlUnpadded::decode_vec(&url_safe).ok()
+}
+
+/// `bytes` as standard, padded base64 (RFC 4648 §4), made with the URL-safe encoder.
+pub(crate) fn encode_standard_base64(bytes: &[u8]) -> String {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    let mut text: String = Base64UrlUnpadded::encode_string(bytes)
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    while text.len() % 4 != 0 {
+        text.push('=');
+    }
+    text
+}
+
 /// Equality of two secrets (or their digests) in time that depends only on their lengths,
 /// which are public: where they differ is not told by how long the answer takes.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -131,3 +172,37 @@ pub mod token;
 pub(crate) mod token;
 
 pub use crate::mcp::AuthorizationServer;
+
+#[cfg(test)]
+mod tests {
+    use base64ct::{Base64, Base64Unpadded, Encoding};
+
+    #[test]
+    fn standard_base64_reads_and_writes_as_the_standard_codecs_do() {
+        // Every length up to a few blocks, with bytes that give '+' and '/'.
+        for len in 0..20usize {
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| (i as u8).wrapping_mul(97) ^ 0xfb)
+                .collect();
+            let padded = Base64::encode_string(&bytes);
+            assert_eq!(super::encode_standard_base64(&bytes), padded);
+            assert_eq!(super::decode_standard_base64(&padded), Some(bytes.clone()));
+            let unpadded = Base64Unpadded::encode_string(&bytes);
+            assert_eq!(
+                super::decode_standard_base64(&unpadded),
+                Some(bytes.clone())
+            );
+        }
+        for bad in [
+            "YQ=", "YQ===", "Y===", "YWI==", "YQ=A", "a-b_", "YR==", "Y", "*abc",
+        ] {
+            assert_eq!(
+                super::decode_standard_base64(bad),
+                Base64::decode_vec(bad)
+                    .or_else(|_| Base64Unpadded::decode_vec(bad))
+                    .ok(),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -13,8 +13,6 @@
 
 use std::fmt;
 
-use base64ct::{Base64, Base64Unpadded, Encoding};
-
 use serde::Serialize;
 use serde_json::Value;
 
@@ -801,9 +799,8 @@ fn read_basic(header: &str) -> Result<(String, Secret), OAuthError> {
         ));
     }
     let credentials = credentials.trim();
-    let decoded = Base64::decode_vec(credentials)
-        .or_else(|_| Base64Unpadded::decode_vec(credentials))
-        .map_err(|_| invalid("the Basic credentials are not base64"))?;
+    let decoded = super::decode_standard_base64(credentials)
+        .ok_or_else(|| invalid("the Basic credentials are not base64"))?;
     let text =
         String::from_utf8(decoded).map_err(|_| invalid("the Basic credentials are not UTF-8"))?;
     let (id, secret) = text
@@ -1059,6 +1056,7 @@ pub fn read_revocation(
 mod tests {
     use super::*;
     use crate::oauth::form::encode;
+    use base64ct::{Base64, Base64Unpadded, Encoding};
 
     const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -1904,6 +1902,7 @@ mod trust_tests {
     use super::*;
     use crate::oauth::client::{read_metadata_document, FetchPolicy, Fetched};
     use crate::oauth::error::Interstitial;
+    use base64ct::{Base64, Encoding};
 
     const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     const CB: &str = "https://app.example.com/cb?tenant=1";
