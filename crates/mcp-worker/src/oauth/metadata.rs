@@ -8,7 +8,7 @@
 //! `private_key_jwt` (ChatGPT's document asks for it, RS256), Client ID Metadata Documents
 //! and `iss` on every authorization response (RFC 9207 §3).
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 /// Where the metadata document is served: between the host and the issuer's path, which
 /// is empty here (RFC 8414 §3).
@@ -70,65 +70,60 @@ pub fn check_issuer(issuer: &str) -> Result<(), String> {
 /// as RFC 8414 §2 and the MCP authorization pages (2026-07-28) ask. No array is empty
 /// (RFC 8414 §3.2): without scopes, `scopes_supported` is left out.
 pub fn document(issuer: &str, scopes: &[&str]) -> Value {
-    let methods = [
-        "none",
-        "client_secret_basic",
-        "client_secret_post",
-        "private_key_jwt",
-    ];
-    let mut doc = Map::new();
-    let mut put = |k: &str, v: Value| {
-        doc.insert(k.to_owned(), v);
-    };
-    put("issuer", issuer.into());
-    put(
-        "authorization_endpoint",
-        format!("{issuer}{AUTHORIZE}").into(),
-    );
-    put("token_endpoint", format!("{issuer}{TOKEN}").into());
-    put(
-        "registration_endpoint",
-        format!("{issuer}{REGISTER}").into(),
-    );
-    put("revocation_endpoint", format!("{issuer}{REVOKE}").into());
-    put("jwks_uri", format!("{issuer}{JWKS}").into());
-    put("response_types_supported", json!(["code"]));
-    put("response_modes_supported", json!(["query"]));
-    put(
-        "grant_types_supported",
-        json!(["authorization_code", "refresh_token"]),
-    );
-    put("code_challenge_methods_supported", json!(["S256"]));
-    put("token_endpoint_auth_methods_supported", json!(methods));
-    // Required beside private_key_jwt (RFC 8414 §2): the assertions' algorithm.
-    put(
-        "token_endpoint_auth_signing_alg_values_supported",
-        json!(["RS256"]),
-    );
-    put("revocation_endpoint_auth_methods_supported", json!(methods));
-    put(
-        "revocation_endpoint_auth_signing_alg_values_supported",
-        json!(["RS256"]),
-    );
+    // The issuer, escaped as JSON string content, wherever the template has `@`.
+    let quoted = Value::from(issuer).to_string();
+    let text = DOCUMENT.replace('@', &quoted[1..quoted.len() - 1]);
+    let mut doc: Value = serde_json::from_str(&text).unwrap_or_default();
     if !scopes.is_empty() {
-        put("scopes_supported", json!(scopes));
+        doc["scopes_supported"] = scopes.into();
     }
-    put(
-        "authorization_response_iss_parameter_supported",
-        true.into(),
-    );
-    put("client_id_metadata_document_supported", true.into());
-    Value::Object(doc)
+    doc
 }
+
+/// The document but for `scopes_supported`, with `@` for the issuer: one string rather
+/// than code that builds it. The endpoints' paths are the constants above (a test checks).
+const DOCUMENT: &str = concat!(
+    r#"{"issuer":"@","authorization_endpoint":"@/authorize","token_endpoint":"@/token","#,
+    r#""registration_endpoint":"@/register","revocation_endpoint":"@/revoke","#,
+    r#""jwks_uri":"@/oauth/jwks.json","response_types_supported":["code"],"#,
+    r#""response_modes_supported":["query"],"#,
+    r#""grant_types_supported":["authorization_code","refresh_token"],"#,
+    r#""code_challenge_methods_supported":["S256"],"#,
+    r#""token_endpoint_auth_methods_supported":"#,
+    r#"["none","client_secret_basic","client_secret_post","private_key_jwt"],"#,
+    // Required beside private_key_jwt (RFC 8414 §2): the assertions' algorithm.
+    r#""token_endpoint_auth_signing_alg_values_supported":["RS256"],"#,
+    r#""revocation_endpoint_auth_methods_supported":"#,
+    r#"["none","client_secret_basic","client_secret_post","private_key_jwt"],"#,
+    r#""revocation_endpoint_auth_signing_alg_values_supported":["RS256"],"#,
+    r#""authorization_response_iss_parameter_supported":true,"#,
+    r#""client_id_metadata_document_supported":true}"#
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn the_document_says_what_the_parts_implement() {
         let doc = document("https://mcp.example", &["notes:read", "notes:write"]);
         assert_eq!(doc["issuer"], "https://mcp.example");
+        for (field, path) in [
+            ("authorization_endpoint", AUTHORIZE),
+            ("token_endpoint", TOKEN),
+            ("registration_endpoint", REGISTER),
+            ("revocation_endpoint", REVOKE),
+            ("jwks_uri", JWKS),
+        ] {
+            assert_eq!(doc[field], format!("https://mcp.example{path}"), "{field}");
+        }
+        assert_eq!(
+            doc["token_endpoint_auth_methods_supported"],
+            doc["revocation_endpoint_auth_methods_supported"]
+        );
+        // An issuer that would need escaping stays one string (check_issuer refuses it).
+        assert_eq!(document("https://a\"b", &[])["issuer"], "https://a\"b");
         assert_eq!(
             doc["authorization_endpoint"],
             "https://mcp.example/authorize"
