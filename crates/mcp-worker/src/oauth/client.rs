@@ -14,7 +14,6 @@
 //! and never a secret.
 
 use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::{json, Map, Value};
@@ -979,7 +978,7 @@ fn is_loopback_host(host: &str) -> bool {
     host == "localhost"
         || host.ends_with(".localhost")
         || host == "[::1]"
-        || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+        || canonical_v4(host).is_some_and(|a| a >> 24 == 127)
 }
 
 /// Takes apart an absolute `https` URL written in the one form a URL parser leaves as it
@@ -1153,14 +1152,13 @@ fn in_block(addr: u128, bits: u32, block: u128, len: u32) -> bool {
 }
 
 /// Whether an IPv4 address may be fetched from.
-fn v4_allowed(ip: Ipv4Addr, policy: FetchPolicy) -> bool {
-    let a = u32::from(ip) as u128;
-    if policy.allow_loopback && ip.is_loopback() {
+fn v4_allowed(ip: u32, policy: FetchPolicy) -> bool {
+    if policy.allow_loopback && ip >> 24 == 127 {
         return true;
     }
     !V4_SPECIAL
         .iter()
-        .any(|&(block, len)| in_block(a, 32, u32::from_be_bytes(block) as u128, len))
+        .any(|&(block, len)| in_block(ip as u128, 32, u32::from_be_bytes(block) as u128, len))
 }
 
 /// Whether an IPv6 address may be fetched from: global unicast (2000::/3) outside
@@ -1168,15 +1166,115 @@ fn v4_allowed(ip: Ipv4Addr, policy: FetchPolicy) -> bool {
 /// -compatible, NAT64 (64:ff9b::/96, 64:ff9b:1::/48), discard, unique local (fc00::/7),
 /// link-local (fe80::/10), site-local, multicast. A public IPv4 server is named by its IPv4
 /// address, never in an IPv6 form.
-fn v6_allowed(ip: Ipv6Addr, policy: FetchPolicy) -> bool {
-    if policy.allow_loopback && ip.is_loopback() {
+fn v6_allowed(a: u128, policy: FetchPolicy) -> bool {
+    if policy.allow_loopback && a == 1 {
         return true;
     }
-    let a = u128::from(ip);
     in_block(a, 128, 0x2000 << 112, 3)
         && !V6_SPECIAL
             .iter()
             .any(|&(block, len)| in_block(a, 128, block, len))
+}
+
+/// An IPv4 address written as a URL parser writes it back: four decimal numbers from 0 to
+/// 255, without leading zeros, joined by dots. Nothing else: a host in any other form is
+/// refused rather than read as the address some parser might make of it.
+fn canonical_v4(text: &str) -> Option<u32> {
+    let mut parts = text.split('.');
+    let mut addr = 0u32;
+    for _ in 0..4 {
+        let part = parts.next()?.as_bytes();
+        let number = match part {
+            [b'0'] => 0,
+            [b'1'..=b'9', rest @ ..] if rest.len() <= 2 && rest.iter().all(u8::is_ascii_digit) => {
+                part.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+            }
+            _ => return None,
+        };
+        if number > 255 {
+            return None;
+        }
+        addr = addr << 8 | number;
+    }
+    parts.next().is_none().then_some(addr)
+}
+
+/// An IPv6 address (without brackets) written in its canonical form (RFC 5952 §4: hex in
+/// lower case without leading zeros, the longest run of two or more zero groups, the
+/// first of equals, as `::`; an IPv4-mapped address as `::ffff:` and dotted decimal, §5).
+/// Read loosely, then written back: only text that is its own canonical form is taken,
+/// so the address checked is the address any parser reads.
+fn canonical_v6(text: &str) -> Option<u128> {
+    let mut groups = [0u16; 8];
+    let (mut n, mut gap) = (0, None);
+    let mut push = |n: &mut usize, g: u16| {
+        *groups.get_mut(*n)? = g;
+        *n += 1;
+        Some(())
+    };
+    for piece in text.split(':') {
+        if piece.is_empty() {
+            // `::` at the start, the end or inside: one gap.
+            if gap.is_some_and(|at| at != n) {
+                return None;
+            }
+            gap = Some(n);
+        } else if piece.contains('.') {
+            let v4 = canonical_v4(piece)?;
+            push(&mut n, (v4 >> 16) as u16)?;
+            push(&mut n, v4 as u16)?;
+        } else if piece.len() <= 4 && piece.bytes().all(|b| b.is_ascii_hexdigit()) {
+            push(&mut n, u16::from_str_radix(piece, 16).ok()?)?;
+        } else {
+            return None;
+        }
+    }
+    match gap {
+        // The groups after the gap move to the end; zeros fill it.
+        Some(at) => {
+            groups.copy_within(at..n, 8 - (n - at));
+            groups[at..8 - (n - at)].fill(0);
+        }
+        None if n == 8 => {}
+        None => return None,
+    }
+    let addr = groups.iter().fold(0u128, |a, &g| a << 16 | u128::from(g));
+    (write_v6(addr) == text).then_some(addr)
+}
+
+/// The canonical text of an IPv6 address (see [`canonical_v6`]).
+fn write_v6(addr: u128) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    if addr >> 32 == 0xffff {
+        let [a, b, c, d] = (addr as u32).to_be_bytes();
+        let _ = write!(out, "::ffff:{a}.{b}.{c}.{d}");
+        return out;
+    }
+    let group = |i: usize| (addr >> (112 - 16 * i)) as u16;
+    // The longest run of zero groups, the first of equals; a single zero stays.
+    let (mut start, mut len, mut i) = (8, 0, 0);
+    while i < 8 {
+        let run = (i..8).take_while(|&j| group(j) == 0).count();
+        if run > len && run >= 2 {
+            (start, len) = (i, run);
+        }
+        i += run.max(1);
+    }
+    let mut i = 0;
+    while i < 8 {
+        if i == start {
+            out.push_str("::");
+            i += len;
+            continue;
+        }
+        if !out.is_empty() && !out.ends_with(':') {
+            out.push(':');
+        }
+        let _ = write!(out, "{:x}", group(i));
+        i += 1;
+    }
+    out
 }
 
 /// Checks the host of a URL the server is to fetch, as written in the URL (CIMD §6.5,
@@ -1199,9 +1297,7 @@ fn v6_allowed(ip: Ipv6Addr, policy: FetchPolicy) -> bool {
 /// sets wherever it fetches client documents or keys.
 pub fn check_fetch_host(host: &str, policy: FetchPolicy) -> Result<(), String> {
     if let Some(inner) = host.strip_prefix('[') {
-        let ip = inner
-            .strip_suffix(']')
-            .and_then(|a| a.parse::<Ipv6Addr>().ok().filter(|ip| ip.to_string() == a));
+        let ip = inner.strip_suffix(']').and_then(canonical_v6);
         return match ip {
             None => Err(
                 "an IPv6 host is written in brackets in its canonical form (RFC 5952), without a zone"
@@ -1229,8 +1325,8 @@ pub fn check_fetch_host(host: &str, policy: FetchPolicy) -> Result<(), String> {
     // would write back is taken, so the address checked is the address fetched.
     let last = host.rsplit('.').next().unwrap_or(host);
     if !last.starts_with(|c: char| c.is_ascii_lowercase()) {
-        return match host.parse::<Ipv4Addr>() {
-            Ok(ip) if ip.to_string() == host => {
+        return match canonical_v4(host) {
+            Some(ip) => {
                 if v4_allowed(ip, policy) {
                     Ok(())
                 } else {
@@ -1608,6 +1704,82 @@ fn plain(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hand-written address readers against the standard library's, which parse and
+    /// write the same forms: every address in a sample with many zero groups (the runs
+    /// RFC 5952 compresses), IPv4-mapped ones, and texts that are not canonical.
+    #[test]
+    fn ip_addresses_are_read_only_in_their_canonical_form_as_std_writes_it() {
+        use std::net::{Ipv4Addr, Ipv6Addr};
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let r = next();
+            let groups: Vec<u16> = (0..8)
+                .map(|i| match (r >> (i * 3)) & 3 {
+                    0 | 1 => 0,
+                    2 => (next() & 0xf) as u16,
+                    _ => next() as u16,
+                })
+                .collect();
+            let mut addr = groups.iter().fold(0u128, |a, &g| a << 16 | u128::from(g));
+            if r >> 60 == 0 {
+                addr = 0xffff_0000_0000 | u128::from(next() as u32);
+            }
+            let text = Ipv6Addr::from(addr).to_string();
+            assert_eq!(write_v6(addr), text);
+            assert_eq!(canonical_v6(&text), Some(addr), "{text}");
+            let v4 = next() as u32;
+            let text = Ipv4Addr::from(v4).to_string();
+            assert_eq!(canonical_v4(&text), Some(v4), "{text}");
+        }
+        for text in [
+            "",
+            ":",
+            ":::",
+            "::1::",
+            "1::2::3",
+            ":1",
+            "1:",
+            "1:2:3:4:5:6:7",
+            "1:2:3:4:5:6:7:8:9",
+            "::01",
+            "::ABCD",
+            "0::1",
+            "1:0:0:0:0:0:0:1",
+            "::00001",
+            "::g",
+            "::ffff:7f00:1",
+            "::ffff:1.2.3",
+            "::ffff:1.2.3.04",
+            "1.2.3.4::",
+            "::1.2.3.4",
+            "fe80::1%eth0",
+            "1:0:0:2:0:0:0:3",
+            "1::2:0:0:0:3",
+        ] {
+            assert_eq!(canonical_v6(text), None, "{text}");
+        }
+        for text in [
+            "",
+            "1.2.3",
+            "1.2.3.4.",
+            "01.2.3.4",
+            "1.2.3.256",
+            "1.2.3.4.5",
+            "1..3.4",
+            "a.b.c.d",
+            "+1.2.3.4",
+            "1.2.3.1000",
+        ] {
+            assert_eq!(canonical_v4(text), None, "{text}");
+        }
+    }
 
     const NOW: i64 = 1_800_000_000;
 
