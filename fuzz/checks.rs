@@ -968,7 +968,12 @@ pub fn metadata_document(data: &[u8]) {
     let cache_control = (!header.is_empty()).then_some(header.as_str());
     let secs = oc::cache_lifetime(cache_control);
     assert!(secs == 0 || (oc::MIN_CACHE_SECS..=oc::MAX_CACHE_SECS).contains(&secs));
-    if header.to_ascii_lowercase().contains("no-store") {
+    // A `no-store` directive, not the letters inside another token (`pubno-store-age`).
+    let no_store = header.split(',').any(|d| {
+        let name = d.split('=').next().unwrap_or_default().trim();
+        name.eq_ignore_ascii_case("no-store")
+    });
+    if no_store {
         assert_eq!(secs, 0, "cached despite no-store");
     }
     let read = |status, redirected| {
@@ -1054,7 +1059,10 @@ pub fn client_id_url(data: &[u8]) {
         "{url}"
     );
     if let Some(v6) = host.strip_prefix('[') {
-        let ip: Ipv6Addr = v6.trim_end_matches(']').parse().expect("an IPv6 address");
+        let text = v6.trim_end_matches(']');
+        let ip: Ipv6Addr = text.parse().expect("an IPv6 address");
+        // Written canonically (RFC 5952), as std writes it: what a URL parser keeps.
+        assert_eq!(ip.to_string(), text);
         let s = ip.segments();
         assert!(
             !ip.is_loopback()
