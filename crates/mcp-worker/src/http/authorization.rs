@@ -1110,7 +1110,11 @@ async fn verify_assertion(
                 if doc.status != 200 || doc.redirected {
                     return Err(unavailable(format!("HTTP {}", doc.status)));
                 }
-                let text = String::from_utf8_lossy(&doc.body).into_owned();
+                let text = String::from_utf8(doc.body).map_err(|_| {
+                    invalid_client(
+                        "the client's jwks_uri holds no usable keys: it is not UTF-8 JSON".into(),
+                    )
+                })?;
                 // Only a key set that reads is kept.
                 crate::auth::keys::KeySet::parse(&text).map_err(|e| {
                     invalid_client(format!("the client's jwks_uri holds no usable keys: {e}"))

@@ -651,7 +651,10 @@ fn read_metadata(
             "grant_types includes authorization_code (and may add refresh_token): the only grants this server issues",
         ));
     }
-    grant_types.sort_by_key(|g| *g as u8);
+    // In one order, whatever the client's: authorization_code, then refresh_token.
+    if grant_types == [GrantType::RefreshToken, GrantType::AuthorizationCode] {
+        grant_types.reverse();
+    }
     if let Some(types) = strings_field(m, "response_types", MAX_NAMES)? {
         if !types.contains(&"code") {
             return Err(RegistrationError::metadata(

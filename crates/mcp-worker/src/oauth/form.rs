@@ -107,7 +107,9 @@ impl Form {
                 Some(i) => (&piece[..i], &piece[i + 1..]),
                 None => (piece, &[][..]),
             };
-            let name = decode(name).map_err(|e| e.naming(&String::from_utf8_lossy(name)))?;
+            let name = decode(name).map_err(|e| {
+                e.naming(std::str::from_utf8(name).unwrap_or("(a name that is not UTF-8)"))
+            })?;
             let value = decode(value).map_err(|e| e.naming(&name))?;
             pairs.push((name, value));
         }
