@@ -884,17 +884,23 @@ fn revoking_the_refresh_token_ends_the_grant() {
 /// new key. Once the old key is dropped, what it made is no longer this server's.
 #[test]
 fn a_sealing_key_rotation_keeps_clients_and_grants_while_the_old_key_is_listed() {
-    let flow = Flow::new();
-    let client_id = flow.public_client(LOOPBACK_REDIRECT);
-    let code = flow.code_for(&client_id, LOOPBACK_REDIRECT)["code"].clone();
-    let tokens = json_of(&flow.redeem(&client_id, &code, LOOPBACK_REDIRECT));
-    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    const DOC: &str = "https://client.example/app.json";
     const NEW_KEY: &str = "fedcba9876543210fedcba9876543210";
+    let document = json!({
+        "client_id": DOC,
+        "client_name": "Document App",
+        "redirect_uris": [LOOPBACK_REDIRECT],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "token_endpoint_auth_method": "none",
+    });
+    let flow = Flow::new();
     // The same worker's grants, under other variables.
     let with_keys = |keys: &str| {
         let mut host = TestHost::new().var("OAUTH_SEALING_KEY", Some(keys));
         host.grants = flow.host.grants.clone();
-        Flow::on(host)
+        let flow = Flow::on(host);
+        flow.host.serve_document(DOC, 200, &document, "max-age=600");
+        flow
     };
     let refreshed = |flow: &Flow, client_id: &str, token: &str| {
         flow.post_form(
@@ -907,12 +913,32 @@ fn a_sealing_key_rotation_keeps_clients_and_grants_while_the_old_key_is_listed()
             None,
         )
     };
+    let refresh_token = |r: &mcp_worker::http::Response| {
+        assert_eq!(r.status, 200, "{}", text_of(r));
+        json_of(r)["refresh_token"].as_str().unwrap().to_owned()
+    };
+    // Before: a registered client and a metadata document's, each with a grant.
+    flow.host.serve_document(DOC, 200, &document, "max-age=600");
+    let client_id = flow.public_client(LOOPBACK_REDIRECT);
+    let code = flow.code_for(&client_id, LOOPBACK_REDIRECT)["code"].clone();
+    let refresh = refresh_token(&flow.redeem(&client_id, &code, LOOPBACK_REDIRECT));
+    let code = flow.code_for(DOC, LOOPBACK_REDIRECT)["code"].clone();
+    let doc_refresh = refresh_token(&flow.redeem(DOC, &code, LOOPBACK_REDIRECT));
+    let code = flow.code_for(DOC, LOOPBACK_REDIRECT)["code"].clone();
+    let doc_refresh_2 = refresh_token(&flow.redeem(DOC, &code, LOOPBACK_REDIRECT));
 
+    // During: both grants refresh, one is revoked, and new ones are made.
     let rotated = with_keys(&format!("{NEW_KEY} {SEALING_KEY}"));
-    let r = refreshed(&rotated, &client_id, &refresh);
+    let refresh = refresh_token(&refreshed(&rotated, &client_id, &refresh));
+    let doc_refresh = refresh_token(&refreshed(&rotated, DOC, &doc_refresh));
+    let grants = flow.host.grant_count();
+    let r = rotated.post_form(
+        "/revoke",
+        &[("token", &doc_refresh_2), ("client_id", DOC)],
+        None,
+    );
     assert_eq!(r.status, 200, "{}", text_of(&r));
-    let refresh = json_of(&r)["refresh_token"].as_str().unwrap().to_owned();
-    // The old client signs in again, and a new client registers, under the new key.
+    assert_eq!(flow.host.grant_count(), grants - 1, "an old grant revoked");
     let code = rotated.code_for(&client_id, LOOPBACK_REDIRECT)["code"].clone();
     assert_eq!(
         rotated.redeem(&client_id, &code, LOOPBACK_REDIRECT).status,
@@ -920,17 +946,25 @@ fn a_sealing_key_rotation_keeps_clients_and_grants_while_the_old_key_is_listed()
     );
     let new_client = rotated.public_client(LOOPBACK_REDIRECT);
     let code = rotated.code_for(&new_client, LOOPBACK_REDIRECT)["code"].clone();
-    let new_tokens = json_of(&rotated.redeem(&new_client, &code, LOOPBACK_REDIRECT));
-    let new_refresh = new_tokens["refresh_token"].as_str().unwrap();
+    let new_refresh = refresh_token(&rotated.redeem(&new_client, &code, LOOPBACK_REDIRECT));
+    let code = rotated.code_for(DOC, LOOPBACK_REDIRECT)["code"].clone();
+    let new_doc_refresh = refresh_token(&rotated.redeem(DOC, &code, LOOPBACK_REDIRECT));
 
+    // After: the old key dropped. Its registered client is unknown, and its grants are
+    // not this server's (the document's client still resolves: the grant is refused).
     let dropped = with_keys(NEW_KEY);
     assert_oauth_error(
         &refreshed(&dropped, &client_id, &refresh),
         401,
         "invalid_client",
     );
-    let r = refreshed(&dropped, &new_client, new_refresh);
-    assert_eq!(r.status, 200, "{}", text_of(&r));
+    assert_oauth_error(
+        &refreshed(&dropped, DOC, &doc_refresh),
+        400,
+        "invalid_grant",
+    );
+    refresh_token(&refreshed(&dropped, &new_client, &new_refresh));
+    refresh_token(&refreshed(&dropped, DOC, &new_doc_refresh));
 }
 
 #[test]

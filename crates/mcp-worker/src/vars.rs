@@ -34,8 +34,9 @@ pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
 
 /// Secret: the JWKS of the private RSA keys that sign access tokens, newest first.
 pub const OAUTH_SIGNING_KEYS: &str = "OAUTH_SIGNING_KEYS";
-/// Secret: at least 32 characters of random text that seal sign-in sessions and the ids
-/// of registered clients.
+/// Secret: at least 32 characters of random text, without spaces, that seal sign-in
+/// sessions and the ids of registered clients and tag grant ids; several such keys
+/// separated by spaces during a rotation, the one that seals first.
 pub const OAUTH_SEALING_KEY: &str = "OAUTH_SEALING_KEY";
 /// The OpenID provider people sign in at: its issuer URL.
 pub const OAUTH_UPSTREAM_ISSUER: &str = "OAUTH_UPSTREAM_ISSUER";

@@ -717,7 +717,7 @@ impl FromJson for Upstream {
         Some(Upstream {
             issuer: f.get("issuer")?,
             subject: f.get("subject")?,
-            props: f.get("props")?,
+            props: f.get_or_default("props")?,
         })
     }
 }

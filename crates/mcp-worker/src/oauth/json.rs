@@ -61,14 +61,10 @@ impl<T: FromJson> FromJson for Vec<T> {
     }
 }
 
-/// An object; absent (or `null`) is the empty one, for a field that is not written when
-/// empty.
+/// An object.
 impl FromJson for Map<String, Value> {
     fn from_json(v: &Value) -> Option<Self> {
-        match v {
-            Value::Null => Some(Map::new()),
-            v => v.as_object().cloned(),
-        }
+        v.as_object().cloned()
     }
 }
 
@@ -111,6 +107,12 @@ impl<'a> Fields<'a> {
     pub fn get<T: FromJson>(&self, name: &str) -> Option<T> {
         T::from_json(self.0.get(name).unwrap_or(&Value::Null))
     }
+
+    /// The field `name` read as a `T`, or `T`'s default when it is absent: for a field
+    /// that is not written when empty (serde's `default`).
+    pub fn get_or_default<T: FromJson + Default>(&self, name: &str) -> Option<T> {
+        self.0.get(name).map_or(Some(T::default()), T::from_json)
+    }
 }
 
 #[cfg(test)]
@@ -140,7 +142,7 @@ mod tests {
             Some((1, "v".to_owned()))
         );
         assert_eq!(<(i64, String)>::from_json(&json!([1, "v", 2])), None);
-        assert_eq!(Map::from_json(&Value::Null), Some(Map::new()));
+        assert_eq!(Map::from_json(&Value::Null), None);
         assert_eq!(Map::from_json(&json!([])), None);
     }
 
@@ -151,6 +153,18 @@ mod tests {
         assert_eq!(f.get::<String>("a").as_deref(), Some("x"));
         assert_eq!(f.get::<Option<String>>("missing"), Some(None));
         assert_eq!(f.get::<String>("missing"), None);
+        assert_eq!(
+            f.get_or_default::<Map<String, Value>>("missing"),
+            Some(Map::new())
+        );
+        assert_eq!(f.get_or_default::<u64>("n"), Some(2));
+        let null = json!({ "m": null });
+        assert_eq!(
+            Fields::of(&null)
+                .unwrap()
+                .get_or_default::<Map<String, Value>>("m"),
+            None
+        );
         assert!(Fields::only(&v, &["a", "n"]).is_some());
         assert!(Fields::only(&v, &["a"]).is_none());
         assert!(Fields::of(&json!([])).is_none());

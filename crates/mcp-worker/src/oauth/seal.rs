@@ -48,7 +48,7 @@ impl SealKey {
             .collect();
         if keys.is_empty() || keys.iter().any(|k| k.len() < MIN_KEY_CHARS) {
             return Err(format!(
-                "each key must be at least {MIN_KEY_CHARS} characters of random text (`openssl rand -hex 32`); to rotate, list the new key first and the old one after it, separated by a space"
+                "each key must be at least {MIN_KEY_CHARS} characters of random text without spaces (`openssl rand -hex 32`); several keys, for a rotation, are separated by spaces, the one that seals first (docs/authorization-server.md)"
             ));
         }
         if keys.len() > MAX_KEYS {
@@ -73,10 +73,13 @@ impl SealKey {
         self.mac_with(0, label)
     }
 
-    /// Whether `tag` begins [`SealKey::derive_bytes`]`(label, data)` under any of the
-    /// keys, compared in constant time: a value the server made before a rotation is
-    /// still its own.
+    /// Whether `tag`, 8 to 32 bytes, begins [`SealKey::derive_bytes`]`(label, data)` under
+    /// any of the keys, compared in constant time: a value the server made before a
+    /// rotation is still its own. A shorter tag is never taken: it would be guessed.
     pub fn derived_by_any(&self, label: &str, data: &[u8], tag: &[u8]) -> bool {
+        if tag.len() < 8 {
+            return false;
+        }
         (0..self.0.len()).any(|i| {
             let mut mac = self.mac_with(i, label);
             mac.update(data);
@@ -167,6 +170,12 @@ mod tests {
         );
         assert!(rotated.derived_by_any("grant-id", b"g1", &tag[..8]));
         assert!(!rotated.derived_by_any("grant-id", b"g2", &tag[..8]));
+        assert!(rotated.derived_by_any("grant-id", b"g1", &tag));
+        assert!(
+            !rotated.derived_by_any("grant-id", b"g1", &tag[..7]),
+            "too short"
+        );
+        assert!(!rotated.derived_by_any("grant-id", b"g1", &[]));
         // The new key is the one that seals and derives: the old key alone cannot open it.
         let fresh = rotated.seal("client", &"c2".to_owned(), 100);
         assert_eq!(old.open::<String>("client", &fresh, 0), None);

@@ -408,6 +408,32 @@ mod tests {
         "this client made too many assertions in the last minutes; try again shortly";
 
     #[test]
+    fn kept_values_are_fresh_replaced_by_key_and_bounded() {
+        let kept = Kept::<u32>::new();
+        kept.put("a".into(), 1, 100, 0);
+        assert_eq!(kept.get("a", 99), Some(1));
+        assert_eq!(kept.get("a", 100), None, "expired");
+        assert_eq!(kept.get("b", 0), None);
+        kept.put("a".into(), 2, 200, 0);
+        assert_eq!(kept.get("a", 150), Some(2), "the newer value");
+        assert_eq!(lock(&kept.0).len(), 1, "one entry per key");
+        // Full of live values: all go, and the new one is kept.
+        for i in 0..MAX_KEPT {
+            kept.put(format!("k{i}"), 3, 1_000, 0);
+        }
+        assert!(lock(&kept.0).len() <= MAX_KEPT);
+        assert_eq!(kept.get("k0", 1), None);
+        assert_eq!(kept.get(&format!("k{}", MAX_KEPT - 1), 1), Some(3));
+        // Expired values go first, before a full list is cleared.
+        let kept = Kept::<u32>::new();
+        kept.put("old".into(), 0, 10, 0);
+        kept.put("live".into(), 1, 1_000, 0);
+        kept.put("new".into(), 2, 1_000, 20);
+        assert_eq!(lock(&kept.0).len(), 2);
+        assert_eq!(kept.get("live", 30), Some(1));
+    }
+
+    #[test]
     fn an_assertion_id_is_taken_once_until_it_expires() {
         let ids = AssertionIds::default();
         assert_eq!(ids.first_use("a", "1", 100, 0), Ok(()));
