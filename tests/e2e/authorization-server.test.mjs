@@ -28,6 +28,8 @@ let cimd, cimdBase, tls;
 const cimdFetches = [];
 // A private_key_jwt client's key set, served at `${cimdBase}/jwks.json`.
 let clientJwks = { keys: [] };
+let chatgptJwks = { keys: [] };
+const CHATGPT_REDIRECT = "https://chatgpt.com/connector/oauth/abc123";
 
 export function signingKeys(kid = "test-1") {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -58,6 +60,27 @@ before(async () => {
     if (req.url === "/jwks.json") {
       res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=300" });
       res.end(JSON.stringify(clientJwks));
+      return;
+    }
+    // ChatGPT's document, as its fields are recorded (../shared/reference), at this host.
+    if (req.url === "/chatgpt-jwks.json") {
+      res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=300" });
+      res.end(JSON.stringify(chatgptJwks));
+      return;
+    }
+    if (req.url === "/oauth/abc123/client.json") {
+      res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=300" });
+      res.end(JSON.stringify({
+        client_id: `${cimdBase}${req.url}`,
+        client_name: "ChatGPT",
+        redirect_uris: [CHATGPT_REDIRECT],
+        grant_types: ["authorization_code", "refresh_token"],
+        response_types: ["code"],
+        token_endpoint_auth_method: "private_key_jwt",
+        token_endpoint_auth_methods_supported: ["none", "private_key_jwt"],
+        token_endpoint_auth_signing_alg: "RS256",
+        jwks_uri: `${cimdBase}/chatgpt-jwks.json`,
+      }));
       return;
     }
     const doc = { ...clientMetadata(), client_name: "Dice Desktop", client_id: `${cimdBase}${req.url}` };
@@ -616,6 +639,35 @@ test("CIMD: a document that names another client_id is refused on our page", asy
   assert.equal(r.status, 400);
   assert.equal(r.headers.get("location"), null);
   assert.match(await r.text(), /client_id/);
+});
+
+test("ChatGPT's document shape: CIMD with private_key_jwt from its jwks_uri, the assertion's aud the token endpoint; the grant then needs the assertion", async () => {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const kid = "chatgpt-key";
+  chatgptJwks = { keys: [{ ...publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" }] };
+  const id = `${cimdBase}/oauth/abc123/client.json`;
+  const back = await codeFor(id, { redirect_uri: CHATGPT_REDIRECT });
+  assert.equal(`${back.origin}${back.pathname}`, CHATGPT_REDIRECT);
+  assert.equal(back.searchParams.get("iss"), base);
+  const type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+  const ok = await token({
+    grant_type: "authorization_code", code: back.searchParams.get("code"), code_verifier: VERIFIER,
+    redirect_uri: CHATGPT_REDIRECT, client_id: id, client_assertion_type: type,
+    client_assertion: assertion(privateKey, kid, id),
+  });
+  assert.equal(ok.status, 200, await ok.clone().text());
+  const { refresh_token, access_token } = await ok.json();
+  assert.equal(JSON.parse(Buffer.from(access_token.split(".")[1], "base64url")).client_id, id);
+  // The code was redeemed with the assertion: the grant's refreshes must carry one too,
+  // though the document also lists none.
+  const unauthenticated = await token({ grant_type: "refresh_token", refresh_token, client_id: id });
+  assert.equal(unauthenticated.status, 401, await unauthenticated.clone().text());
+  assert.equal((await unauthenticated.json()).error, "invalid_client");
+  const fresh = await token({
+    grant_type: "refresh_token", refresh_token, client_id: id, client_assertion_type: type,
+    client_assertion: assertion(privateKey, kid, id),
+  });
+  assert.equal(fresh.status, 200, await fresh.clone().text());
 });
 
 test("private_key_jwt with a jwks_uri: the worker fetches the client's keys once and checks its assertion", async () => {
