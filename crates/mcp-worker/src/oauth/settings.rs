@@ -109,7 +109,8 @@ impl<V: Clone> Kept<V> {
 }
 
 /// Client assertions' `jti`s seen in this isolate, by client, until they expire
-/// (RFC 7523 §3: a `jti` is used once). A list, as `Kept` is: (client, jti, until).
+/// (RFC 7523 §3: a `jti` is used once). A list, as `Kept` is: (client, jti, until), each
+/// client's ids next to each other, so that the client with the most is the longest run.
 #[derive(Debug, Default)]
 pub struct AssertionIds(Mutex<Vec<(String, String, i64)>>);
 
@@ -138,23 +139,27 @@ impl AssertionIds {
             );
         }
         if seen.len() >= MAX_REMEMBERED_ASSERTIONS {
-            // The client with the most live ids loses its own.
-            let mut counts: std::collections::HashMap<&str, usize> = Default::default();
-            for (c, _, _) in seen.iter() {
-                *counts.entry(c.as_str()).or_default() += 1;
+            // The client with the most live ids loses its own: the longest run.
+            let (mut most, mut most_len, mut i) = (0, 0, 0);
+            while i < seen.len() {
+                let run = seen[i..].iter().take_while(|e| e.0 == seen[i].0).count();
+                if run > most_len {
+                    (most, most_len) = (i, run);
+                }
+                i += run;
             }
-            let most = counts
-                .into_iter()
-                .max_by_key(|(_, n)| *n)
-                .map(|(c, _)| c.to_owned())
-                .unwrap_or_default();
-            seen.retain(|(c, _, _)| *c != most);
+            seen.drain(most..most + most_len);
         }
-        seen.push((
+        let entry = (
             client_id.to_owned(),
             jti.to_owned(),
             exp.saturating_add(super::client::ASSERTION_LEEWAY),
-        ));
+        );
+        // Beside the client's others, so that each client's ids stay together.
+        match seen.iter().rposition(|(c, _, _)| c == client_id) {
+            Some(last) => seen.insert(last + 1, entry),
+            None => seen.push(entry),
+        }
         Ok(())
     }
 }
@@ -450,12 +455,16 @@ mod tests {
     fn one_clients_flood_is_capped_and_never_evicts_another_clients_ids() {
         let ids = AssertionIds::default();
         assert_eq!(ids.first_use("victim", "v", 1_000, 0), Ok(()));
+        // The flood's ids arrive between another client's.
         for i in 0..MAX_ASSERTIONS_PER_CLIENT {
             assert_eq!(ids.first_use("flood", &i.to_string(), 1_000, 0), Ok(()));
+            if i < 100 {
+                assert_eq!(ids.first_use("other", &i.to_string(), 1_000, 0), Ok(()));
+            }
         }
         assert_eq!(ids.first_use("flood", "one more", 1_000, 0), Err(TOO_MANY));
         // Fill the memory with many flooding clients, one with the most.
-        let mut n = 1 + MAX_ASSERTIONS_PER_CLIENT;
+        let mut n = 1 + MAX_ASSERTIONS_PER_CLIENT + 100;
         let mut client = 0;
         while n < MAX_REMEMBERED_ASSERTIONS {
             for i in 0..(MAX_ASSERTIONS_PER_CLIENT - 1).min(MAX_REMEMBERED_ASSERTIONS - n) {
@@ -471,10 +480,16 @@ mod tests {
         // victim's id is still remembered.
         assert_eq!(ids.first_use("new", "x", 1_000, 0), Ok(()));
         assert_eq!(ids.first_use("victim", "v", 1_000, 0), Err(USED));
+        assert_eq!(ids.first_use("other", "99", 1_000, 0), Err(USED));
         assert_eq!(
             ids.first_use("flood", "0", 1_000, 0),
             Ok(()),
             "flood's ids went"
+        );
+        assert_eq!(
+            ids.first_use("flood", "255", 1_000, 0),
+            Ok(()),
+            "all of them"
         );
         assert_eq!(ids.first_use("c0", "0", 1_000, 0), Err(USED));
     }
