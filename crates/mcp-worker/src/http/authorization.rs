@@ -36,7 +36,7 @@ use crate::oauth::form::{self, Form};
 use crate::oauth::grant::{
     GrantId, Lifetimes, NewGrant, OpaqueToken, Redemption, Refresh, Upstream,
 };
-use crate::oauth::json::{Fields, FromJson};
+use crate::oauth::json::{read_struct, FromJson};
 use crate::oauth::metadata;
 use crate::oauth::objects::{self, Failed};
 use crate::oauth::pages;
@@ -100,27 +100,31 @@ struct User {
 
 impl FromJson for Session {
     fn from_json(v: &Value) -> Option<Self> {
-        let f = Fields::of(v)?;
-        Some(Session {
-            sid: f.get("sid")?,
-            request: f.get("request")?,
-            client_name: f.get("client_name")?,
-            client_host: f.get("client_host")?,
-            refresh: f.get("refresh")?,
-            trusted: f.get("trusted")?,
-            user: f.get("user")?,
-        })
+        read_struct!(
+            v,
+            Session {
+                sid,
+                request,
+                client_name,
+                client_host,
+                refresh,
+                trusted,
+                user
+            }
+        )
     }
 }
 
 impl FromJson for User {
     fn from_json(v: &Value) -> Option<Self> {
-        let f = Fields::of(v)?;
-        Some(User {
-            subject: f.get("subject")?,
-            email: f.get("email")?,
-            name: f.get("name")?,
-        })
+        read_struct!(
+            v,
+            User {
+                subject,
+                email,
+                name
+            }
+        )
     }
 }
 

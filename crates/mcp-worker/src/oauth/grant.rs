@@ -86,7 +86,7 @@ use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
-use super::json::{Fields, FromJson};
+use super::json::{read_struct, Fields, FromJson};
 use super::token::AccessClaims;
 use crate::tools::BoxFuture;
 
@@ -702,12 +702,14 @@ struct Record {
 
 impl FromJson for Lifetimes {
     fn from_json(v: &Value) -> Option<Self> {
-        let f = Fields::of(v)?;
-        Some(Lifetimes {
-            code_ms: f.get("code_ms")?,
-            refresh_idle_ms: f.get("refresh_idle_ms")?,
-            grant_ms: f.get("grant_ms")?,
-        })
+        read_struct!(
+            v,
+            Lifetimes {
+                code_ms,
+                refresh_idle_ms,
+                grant_ms
+            }
+        )
     }
 }
 
@@ -724,63 +726,71 @@ impl FromJson for Upstream {
 
 impl FromJson for NewGrant {
     fn from_json(v: &Value) -> Option<Self> {
-        let f = Fields::of(v)?;
-        Some(NewGrant {
-            id: f.get("id")?,
-            client_id: f.get("client_id")?,
-            subject: f.get("subject")?,
-            upstream: f.get("upstream")?,
-            scopes: f.get("scopes")?,
-            resource: f.get("resource")?,
-            redirect_uri: f.get("redirect_uri")?,
-            redirect_uri_sent: f.get("redirect_uri_sent")?,
-            code_challenge: f.get("code_challenge")?,
-            code_challenge_method: f.get("code_challenge_method")?,
-            refresh: f.get("refresh")?,
-            lifetimes: f.get("lifetimes")?,
-        })
+        read_struct!(
+            v,
+            NewGrant {
+                id,
+                client_id,
+                subject,
+                upstream,
+                scopes,
+                resource,
+                redirect_uri,
+                redirect_uri_sent,
+                code_challenge,
+                code_challenge_method,
+                refresh,
+                lifetimes
+            }
+        )
     }
 }
 
 impl FromJson for Redemption {
     fn from_json(v: &Value) -> Option<Self> {
-        let f = Fields::of(v)?;
-        Some(Redemption {
-            code: f.get("code")?,
-            client_id: f.get("client_id")?,
-            client_authenticated: f.get("client_authenticated")?,
-            redirect_uri: f.get("redirect_uri")?,
-            code_verifier: f.get("code_verifier")?,
-            resource: f.get("resource")?,
-        })
+        read_struct!(
+            v,
+            Redemption {
+                code,
+                client_id,
+                client_authenticated,
+                redirect_uri,
+                code_verifier,
+                resource
+            }
+        )
     }
 }
 
 impl FromJson for Refresh {
     fn from_json(v: &Value) -> Option<Self> {
-        let f = Fields::of(v)?;
-        Some(Refresh {
-            token: f.get("token")?,
-            client_id: f.get("client_id")?,
-            client_authenticated: f.get("client_authenticated")?,
-            scopes: f.get("scopes")?,
-            resource: f.get("resource")?,
-        })
+        read_struct!(
+            v,
+            Refresh {
+                token,
+                client_id,
+                client_authenticated,
+                scopes,
+                resource
+            }
+        )
     }
 }
 
 impl FromJson for Granted {
     fn from_json(v: &Value) -> Option<Self> {
-        let f = Fields::of(v)?;
-        Some(Granted {
-            grant_id: f.get("grant_id")?,
-            client_id: f.get("client_id")?,
-            subject: f.get("subject")?,
-            upstream: f.get("upstream")?,
-            scopes: f.get("scopes")?,
-            resource: f.get("resource")?,
-            refresh_token: f.get("refresh_token")?,
-        })
+        read_struct!(
+            v,
+            Granted {
+                grant_id,
+                client_id,
+                subject,
+                upstream,
+                scopes,
+                resource,
+                refresh_token
+            }
+        )
     }
 }
 
@@ -796,49 +806,55 @@ impl FromJson for Revocation {
 
 impl FromJson for CodeState {
     fn from_json(v: &Value) -> Option<Self> {
-        let f = Fields::of(v)?;
-        Some(CodeState {
-            digest: f.get("digest")?,
-            expires_ms: f.get("expires_ms")?,
-            redeemed: f.get("redeemed")?,
-            failed_verifiers: f.get("failed_verifiers")?,
-        })
+        read_struct!(
+            v,
+            CodeState {
+                digest,
+                expires_ms,
+                redeemed,
+                failed_verifiers
+            }
+        )
     }
 }
 
 impl FromJson for RefreshState {
     fn from_json(v: &Value) -> Option<Self> {
-        let f = Fields::of(v)?;
-        Some(RefreshState {
-            current: f.get("current")?,
-            retired: f.get("retired")?,
-            idle_until_ms: f.get("idle_until_ms")?,
-        })
+        read_struct!(
+            v,
+            RefreshState {
+                current,
+                retired,
+                idle_until_ms
+            }
+        )
     }
 }
 
 impl FromJson for Record {
     fn from_json(v: &Value) -> Option<Self> {
-        let f = Fields::of(v)?;
-        Some(Record {
-            id: f.get("id")?,
-            client_id: f.get("client_id")?,
-            subject: f.get("subject")?,
-            upstream: f.get("upstream")?,
-            scopes: f.get("scopes")?,
-            resource: f.get("resource")?,
-            redirect_uri: f.get("redirect_uri")?,
-            redirect_uri_sent: f.get("redirect_uri_sent")?,
-            code_challenge: f.get("code_challenge")?,
-            code_challenge_method: f.get("code_challenge_method")?,
-            refresh_allowed: f.get("refresh_allowed")?,
-            client_authenticated: f.get("client_authenticated")?,
-            refresh_idle_ms: f.get("refresh_idle_ms")?,
-            created_ms: f.get("created_ms")?,
-            ends_ms: f.get("ends_ms")?,
-            code: f.get("code")?,
-            refresh: f.get("refresh")?,
-        })
+        read_struct!(
+            v,
+            Record {
+                id,
+                client_id,
+                subject,
+                upstream,
+                scopes,
+                resource,
+                redirect_uri,
+                redirect_uri_sent,
+                code_challenge,
+                code_challenge_method,
+                refresh_allowed,
+                client_authenticated,
+                refresh_idle_ms,
+                created_ms,
+                ends_ms,
+                code,
+                refresh
+            }
+        )
     }
 }
 

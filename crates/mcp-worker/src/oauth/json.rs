@@ -115,6 +115,22 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// The reader of a struct whose every field is written under its own name: `Some` of the
+/// struct when each field reads, as [`Fields::get`] reads it. `only` refuses any other
+/// field (serde's `deny_unknown_fields`). One list of names, so a key cannot drift from
+/// its field.
+macro_rules! read_struct {
+    ($v:expr, $ty:ident { $($field:ident),* $(,)? }) => {{
+        let f = $crate::oauth::json::Fields::of($v)?;
+        Some($ty { $($field: f.get(stringify!($field))?),* })
+    }};
+    (only $v:expr, $ty:ident { $($field:ident),* $(,)? }) => {{
+        let f = $crate::oauth::json::Fields::only($v, &[$(stringify!($field)),*])?;
+        Some($ty { $($field: f.get(stringify!($field))?),* })
+    }};
+}
+pub(crate) use read_struct;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +160,32 @@ mod tests {
         assert_eq!(<(i64, String)>::from_json(&json!([1, "v", 2])), None);
         assert_eq!(Map::from_json(&Value::Null), None);
         assert_eq!(Map::from_json(&json!([])), None);
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct Pair {
+        a: String,
+        n: u64,
+    }
+
+    impl FromJson for Pair {
+        fn from_json(v: &Value) -> Option<Self> {
+            read_struct!(v, Pair { a, n })
+        }
+    }
+
+    #[test]
+    fn a_struct_reads_each_field_by_its_name() {
+        let pair = Pair {
+            a: "x".into(),
+            n: 2,
+        };
+        assert_eq!(Pair::from_json(&json!({ "a": "x", "n": 2 })), Some(pair));
+        assert_eq!(Pair::from_json(&json!({ "a": "x" })), None);
+        assert_eq!(Pair::from_json(&json!({ "a": "x", "n": "2" })), None);
+        let strict = |v: &Value| -> Option<Pair> { read_struct!(only v, Pair { a, n }) };
+        assert!(strict(&json!({ "a": "x", "n": 2 })).is_some());
+        assert!(strict(&json!({ "a": "x", "n": 2, "b": 1 })).is_none());
     }
 
     #[test]

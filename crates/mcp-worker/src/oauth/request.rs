@@ -19,7 +19,7 @@ use serde_json::Value;
 use super::client::{AuthMethod, Client, GrantType};
 use super::error::{AuthorizeError, ErrorCode, ErrorRedirect, OAuthError};
 use super::form::{self, Form};
-use super::json::{Fields, FromJson};
+use super::json::{read_struct, FromJson};
 use super::{pkce, redirect};
 use crate::protocol::jsonrpc::echo;
 
@@ -427,24 +427,14 @@ pub struct AuthorizationRequest {
 /// request of ours.
 impl FromJson for AuthorizationRequest {
     fn from_json(v: &Value) -> Option<Self> {
-        const FIELDS: &[&str] = &[
-            "client_id",
-            "redirect_uri",
-            "redirect_uri_sent",
-            "state",
-            "code_challenge",
-            "scopes",
-            "resource",
-        ];
-        let f = Fields::only(v, FIELDS)?;
-        Some(AuthorizationRequest {
-            client_id: f.get("client_id")?,
-            redirect_uri: f.get("redirect_uri")?,
-            redirect_uri_sent: f.get("redirect_uri_sent")?,
-            state: f.get("state")?,
-            code_challenge: f.get("code_challenge")?,
-            scopes: f.get("scopes")?,
-            resource: f.get("resource")?,
+        read_struct!(only v, AuthorizationRequest {
+            client_id,
+            redirect_uri,
+            redirect_uri_sent,
+            state,
+            code_challenge,
+            scopes,
+            resource,
         })
     }
 }

@@ -24,7 +24,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::grant::{GrantId, Granted};
-use super::json::{Fields, FromJson};
+use super::json::{read_struct, FromJson};
 use crate::auth::keys::KeySet;
 use crate::tools::BoxFuture;
 
@@ -67,17 +67,19 @@ pub struct AccessClaims {
 
 impl FromJson for AccessClaims {
     fn from_json(v: &Value) -> Option<Self> {
-        let f = Fields::of(v)?;
-        Some(AccessClaims {
-            iss: f.get("iss")?,
-            sub: f.get("sub")?,
-            aud: f.get("aud")?,
-            client_id: f.get("client_id")?,
-            scope: f.get("scope")?,
-            jti: f.get("jti")?,
-            iat: f.get("iat")?,
-            exp: f.get("exp")?,
-        })
+        read_struct!(
+            v,
+            AccessClaims {
+                iss,
+                sub,
+                aud,
+                client_id,
+                scope,
+                jti,
+                iat,
+                exp
+            }
+        )
     }
 }
 
