@@ -1162,7 +1162,8 @@ async fn verify_assertion(
     )
     .map_err(invalid_client)?;
     settings
-        .first_use_of_assertion(&client.client_id, &checked.jti, checked.exp, now)
+        .assertions
+        .first_use(&client.client_id, &checked.jti, checked.exp, now)
         .map_err(|why| invalid_client(why.into()))
 }
 

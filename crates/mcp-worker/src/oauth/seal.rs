@@ -12,9 +12,9 @@
 use base64ct::{Base64UrlUnpadded, Encoding};
 use hmac::{Hmac, Mac};
 use serde::Serialize;
+use sha2::Sha256;
 
 use super::json::FromJson;
-use sha2::Sha256;
 
 /// The fewest characters `OAUTH_SEALING_KEY` may have: 256 bits as hex.
 pub const MIN_KEY_CHARS: usize = 32;
@@ -80,10 +80,21 @@ impl SealKey {
         if tag.len() < 8 {
             return false;
         }
-        (0..self.0.len()).any(|i| {
+        self.macs_over(label, data)
+            .any(|mac| mac.verify_truncated_left(tag).is_ok())
+    }
+
+    /// The MAC for `label` over `data` under each key, the current one first: what a
+    /// value made under any of them is checked against.
+    fn macs_over<'a>(
+        &'a self,
+        label: &'a str,
+        data: &'a [u8],
+    ) -> impl Iterator<Item = HmacSha256> + 'a {
+        (0..self.0.len()).map(move |i| {
             let mut mac = self.mac_with(i, label);
             mac.update(data);
-            mac.verify_truncated_left(tag).is_ok()
+            mac
         })
     }
 
@@ -120,12 +131,10 @@ impl SealKey {
         let (payload, tag) = sealed.rsplit_once('.')?;
         let tag = Base64UrlUnpadded::decode_vec(tag).ok()?;
         // Constant time: `verify_slice` compares without an early exit.
-        let sealed_here = (0..self.0.len()).any(|i| {
-            let mut mac = self.mac_with(i, purpose);
-            mac.update(payload.as_bytes());
-            mac.verify_slice(&tag).is_ok()
-        });
-        if !sealed_here {
+        if !self
+            .macs_over(purpose, payload.as_bytes())
+            .any(|mac| mac.verify_slice(&tag).is_ok())
+        {
             return None;
         }
         let bytes = Base64UrlUnpadded::decode_vec(payload).ok()?;

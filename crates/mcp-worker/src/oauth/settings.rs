@@ -77,8 +77,8 @@ pub struct UpstreamEndpoints {
 /// The most client metadata documents, and client key sets, kept per isolate.
 const MAX_KEPT: usize = 256;
 
-/// Values kept in the isolate until a time, at most [`MAX_KEPT`]: when full, the expired
-/// ones go, and if none has, all of them (a fetch brings any back). A list, searched
+/// Values kept in the isolate until a time, at most [`MAX_KEPT`]: each new one drops the
+/// expired ones, and if they are still too many, all of them (a fetch brings any back). A list, searched
 /// whole: at this size a scan costs microseconds, and a hash map per kind of value
 /// costs the upload more than the lookups save.
 #[derive(Debug)]
@@ -192,7 +192,7 @@ pub struct Settings {
     /// `jwks_uri` key sets fetched, by URL: their text.
     pub(crate) client_keys: Kept<String>,
     /// Client assertions' `jti`s seen in this isolate.
-    assertions: AssertionIds,
+    pub(crate) assertions: AssertionIds,
 }
 
 /// The most assertion ids kept per isolate.
@@ -364,17 +364,6 @@ impl Settings {
         let endpoints = Arc::new(endpoints);
         *lock(&self.upstream_endpoints) = Some(endpoints.clone());
         endpoints
-    }
-
-    /// Remembers client `client_id`'s assertion `jti` until `exp` ([`AssertionIds`]).
-    pub(crate) fn first_use_of_assertion(
-        &self,
-        client_id: &str,
-        jti: &str,
-        exp: i64,
-        now: i64,
-    ) -> Result<(), &'static str> {
-        self.assertions.first_use(client_id, jti, exp, now)
     }
 
     /// Whether errors before consent may be redirected to `client`'s redirect URIs at
