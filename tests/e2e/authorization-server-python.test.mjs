@@ -2,56 +2,26 @@
 // client we did not write in another language: the official Python SDK's own OAuth support
 // (mcp 2.x, OAuthClientProvider), signing in from nothing through dynamic client
 // registration, the upstream OpenID provider (scripts/oauth-server.mjs) and our consent
-// page, which tests/e2e/python_oauth_client.py answers headlessly. Set up as
-// authorization-server.test.mjs does.
+// page, which tests/e2e/python_oauth_client.py answers headlessly. The provider and the
+// worker's variables are oauth-setup.mjs's, as for authorization-server.test.mjs.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { generateKeyPairSync, randomBytes } from "node:crypto";
 import path from "node:path";
 import { promisify } from "node:util";
 import { startFixture, ROOT } from "./harness.mjs";
-import { startAuthServer } from "../../scripts/oauth-server.mjs";
+import { startUpstream } from "./oauth-setup.mjs";
 
 const run = promisify(execFile);
 const PYTHON = path.join(ROOT, ".cache", "venv", "bin", "python");
 const SCRIPT = path.join(ROOT, "tests", "e2e", "python_oauth_client.py");
 
-const UPSTREAM_CLIENT = "mcp-worker-test";
-const UPSTREAM_SECRET = randomBytes(16).toString("hex");
 let upstream, worker, base;
 
-// Not imported from authorization-server.test.mjs: importing a test file runs its tests.
-function signingKeys(kid = "test-1") {
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  return { ...privateKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" };
-}
-
 before(async () => {
-  upstream = await startAuthServer({
-    accountId: "alice",
-    clients: [{
-      client_id: UPSTREAM_CLIENT,
-      client_secret: UPSTREAM_SECRET,
-      redirect_uris: ["http://127.0.0.1/oauth/callback"],
-      application_type: "native",
-      grant_types: ["authorization_code"],
-      response_types: ["code"],
-      token_endpoint_auth_method: "client_secret_basic",
-    }],
-  });
-  worker = await startFixture({
-    vars: (b) => ({
-      ALLOW_UNAUTHENTICATED: "",
-      PUBLIC_URL: b,
-      OAUTH_SIGNING_KEYS: JSON.stringify({ keys: [signingKeys()] }),
-      OAUTH_SEALING_KEY: randomBytes(32).toString("hex"),
-      OAUTH_UPSTREAM_ISSUER: upstream.issuer,
-      OAUTH_UPSTREAM_CLIENT_ID: UPSTREAM_CLIENT,
-      OAUTH_UPSTREAM_CLIENT_SECRET: UPSTREAM_SECRET,
-      OAUTH_ALLOWED_USERS: "alice bob@example.com",
-    }),
-  });
+  const setup = await startUpstream();
+  upstream = setup.upstream;
+  worker = await startFixture({ vars: setup.vars });
   base = worker.base;
 });
 

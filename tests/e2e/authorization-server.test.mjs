@@ -17,11 +17,11 @@ import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
 import { startFixture, freePort, ROOT } from "./harness.mjs";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
-import { HeadlessClient, connect, signInHeadless, startAuthServer, REDIRECT, clientMetadata } from "../../scripts/oauth-server.mjs";
+import { HeadlessClient, connect, signInHeadless, REDIRECT, clientMetadata } from "../../scripts/oauth-server.mjs";
+import { startUpstream } from "./oauth-setup.mjs";
 
-const UPSTREAM_CLIENT = "mcp-worker-test";
-const UPSTREAM_SECRET = randomBytes(16).toString("hex");
-let upstream, worker, base;
+// The provider, and the worker's variables as its authorization server (oauth-setup.mjs).
+let upstream, workerVars, worker, base;
 // Client ID Metadata Documents, served over https on loopback by a certificate of a test
 // CA that only this test's workers trust (SSL_CERT_FILE: the system's roots and it).
 let cimd, cimdBase, tls;
@@ -30,11 +30,6 @@ const cimdFetches = [];
 let clientJwks = { keys: [] };
 let chatgptJwks = { keys: [] };
 const CHATGPT_REDIRECT = "https://chatgpt.com/connector/oauth/abc123";
-
-export function signingKeys(kid = "test-1") {
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  return { ...privateKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" };
-}
 
 /** A CA, and a certificate it signs for 127.0.0.1: workerd's TLS refuses a self-signed
  *  CA certificate as a server's own. */
@@ -92,39 +87,11 @@ before(async () => {
   await once(cimd, "listening");
   cimdBase = `https://127.0.0.1:${cimd.address().port}`;
   process.env.SSL_CERT_FILE = certs.bundle;
-  upstream = await startAuthServer({
-    accountId: "alice",
-    clients: [{
-      client_id: UPSTREAM_CLIENT,
-      client_secret: UPSTREAM_SECRET,
-      redirect_uris: ["http://127.0.0.1/oauth/callback"],
-      application_type: "native",
-      grant_types: ["authorization_code"],
-      response_types: ["code"],
-      token_endpoint_auth_method: "client_secret_basic",
-    }],
-  });
+  // Tokens must hold notes:read; save_note asks for notes:write too (step-up).
+  ({ upstream, vars: workerVars } = await startUpstream({ REQUIRED_SCOPES: "notes:read" }));
   worker = await startFixture({ vars: workerVars });
   base = worker.base;
 });
-
-function workerVars(b) {
-  return {
-    ALLOW_UNAUTHENTICATED: "",
-    PUBLIC_URL: b,
-    OAUTH_SIGNING_KEYS: SIGNING_KEYS,
-    OAUTH_SEALING_KEY: SEALING_KEY,
-    OAUTH_UPSTREAM_ISSUER: upstream.issuer,
-    OAUTH_UPSTREAM_CLIENT_ID: UPSTREAM_CLIENT,
-    OAUTH_UPSTREAM_CLIENT_SECRET: UPSTREAM_SECRET,
-    OAUTH_ALLOWED_USERS: "alice bob@example.com",
-    // Tokens must hold notes:read; save_note asks for notes:write too (step-up).
-    REQUIRED_SCOPES: "notes:read",
-  };
-}
-
-const SIGNING_KEYS = JSON.stringify({ keys: [signingKeys()] });
-const SEALING_KEY = randomBytes(32).toString("hex");
 
 after(async () => {
   await worker?.stop();
