@@ -107,15 +107,7 @@ fn a_dcr_client_signs_in_and_calls_a_tool() {
         "our own access tokens are verified with our keys, no fetch"
     );
 
-    let rotated = flow.post_form(
-        "/token",
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh),
-            ("client_id", &client_id),
-        ],
-        None,
-    );
+    let rotated = flow.refresh(&client_id, refresh);
     assert_eq!(rotated.status, 200, "{}", text_of(&rotated));
     let rotated = json_of(&rotated);
     assert_ne!(rotated["refresh_token"].as_str().unwrap(), refresh);
@@ -550,15 +542,7 @@ fn a_replayed_code_is_refused_and_ends_the_grant() {
         "invalid_grant",
     );
     assert_eq!(flow.host.grant_count(), 0, "the replay ended the grant");
-    let after = flow.post_form(
-        "/token",
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &refresh),
-            ("client_id", &client_id),
-        ],
-        None,
-    );
+    let after = flow.refresh(&client_id, &refresh);
     assert_oauth_error(&after, 400, "invalid_grant");
 }
 
@@ -854,15 +838,7 @@ fn revoking_the_refresh_token_ends_the_grant() {
     );
     assert_eq!(r.status, 200, "{}", text_of(&r));
     assert_eq!(flow.host.grant_count(), 0);
-    let after = flow.post_form(
-        "/token",
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &refresh),
-            ("client_id", &client_id),
-        ],
-        None,
-    );
+    let after = flow.refresh(&client_id, &refresh);
     assert_oauth_error(&after, 400, "invalid_grant");
     // Revoking again, or a token that never was, is answered the same (RFC 7009 §2.2).
     let r = flow.post_form(
@@ -902,17 +878,6 @@ fn a_sealing_key_rotation_keeps_clients_and_grants_while_the_old_key_is_listed()
         flow.host.serve_document(DOC, 200, &document, "max-age=600");
         flow
     };
-    let refreshed = |flow: &Flow, client_id: &str, token: &str| {
-        flow.post_form(
-            "/token",
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", token),
-                ("client_id", client_id),
-            ],
-            None,
-        )
-    };
     let refresh_token = |r: &mcp_worker::http::Response| {
         assert_eq!(r.status, 200, "{}", text_of(r));
         json_of(r)["refresh_token"].as_str().unwrap().to_owned()
@@ -929,8 +894,8 @@ fn a_sealing_key_rotation_keeps_clients_and_grants_while_the_old_key_is_listed()
 
     // During: both grants refresh, one is revoked, and new ones are made.
     let rotated = with_keys(&format!("{NEW_KEY} {SEALING_KEY}"));
-    let refresh = refresh_token(&refreshed(&rotated, &client_id, &refresh));
-    let doc_refresh = refresh_token(&refreshed(&rotated, DOC, &doc_refresh));
+    let refresh = refresh_token(&rotated.refresh(&client_id, &refresh));
+    let doc_refresh = refresh_token(&rotated.refresh(DOC, &doc_refresh));
     let grants = flow.host.grant_count();
     let r = rotated.post_form(
         "/revoke",
@@ -954,17 +919,13 @@ fn a_sealing_key_rotation_keeps_clients_and_grants_while_the_old_key_is_listed()
     // not this server's (the document's client still resolves: the grant is refused).
     let dropped = with_keys(NEW_KEY);
     assert_oauth_error(
-        &refreshed(&dropped, &client_id, &refresh),
+        &dropped.refresh(&client_id, &refresh),
         401,
         "invalid_client",
     );
-    assert_oauth_error(
-        &refreshed(&dropped, DOC, &doc_refresh),
-        400,
-        "invalid_grant",
-    );
-    refresh_token(&refreshed(&dropped, &new_client, &new_refresh));
-    refresh_token(&refreshed(&dropped, DOC, &new_doc_refresh));
+    assert_oauth_error(&dropped.refresh(DOC, &doc_refresh), 400, "invalid_grant");
+    refresh_token(&dropped.refresh(&new_client, &new_refresh));
+    refresh_token(&dropped.refresh(DOC, &new_doc_refresh));
 }
 
 #[test]

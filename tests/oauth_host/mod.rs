@@ -709,6 +709,19 @@ impl Flow {
         )
     }
 
+    /// A public client's refresh: `token` at `/token` for `client_id`, nothing else.
+    pub fn refresh(&self, client_id: &str, token: &str) -> Response {
+        self.post_form(
+            "/token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", token),
+                ("client_id", client_id),
+            ],
+            None,
+        )
+    }
+
     /// A `tools/call` of roll_dice on the MCP endpoint with `authorization`.
     pub fn roll(&self, authorization: &str) -> Response {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
