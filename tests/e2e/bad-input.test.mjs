@@ -161,9 +161,18 @@ const rows = {
     }
   },
   "unacceptable Accept": async () => {
-    const r = await post(initialize(), { accept: "text/html, application/xml" });
-    assert.equal(r.status, 406);
-    assert.match(r.json.error.message, /Accept must allow application\/json or text\/event-stream/);
+    // A q-value of 0 refuses a type; `q=0.000` is still 0.
+    for (const accept of ["text/html, application/xml", "application/json;q=0, text/event-stream;q=0.000"]) {
+      const r = await post(initialize(), { accept });
+      assert.equal(r.status, 406, accept);
+      assert.match(r.json.error.message, /Accept must allow application\/json or text\/event-stream/);
+    }
+    // A malformed q-value (RFC 9110 section 12.4.2 allows 0 to 1 with at most three
+    // decimals) counts as none, so the type stays acceptable.
+    for (const q of ["-1", "0.0001", "1.5", "abc"]) {
+      const r = await post(initialize(), { accept: `application/json;q=${q}` });
+      assert.equal(r.status, 200, q);
+    }
   },
   "body over 1 MiB": async () => {
     const big = JSON.stringify(rpc("ping", { pad: "x".repeat(1 << 20) }));

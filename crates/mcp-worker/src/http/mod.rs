@@ -210,7 +210,7 @@ async fn mcp_endpoint(
             let request = mcp::Request {
                 caller,
                 platform,
-                sse: accept.1 > 0.0,
+                sse: accept.1,
                 now,
                 // Shared with the configuration, not copied per request.
                 input_state_key: config.input_state_key.clone(),
@@ -368,6 +368,55 @@ mod tests {
         assert_eq!(negotiate(Some("garbage")), None);
     }
 
+    /// Every string of up to six characters from the ones a q-value is made of: those
+    /// `q_is_positive` takes are exactly RFC 9110's qvalues, and it says what their
+    /// numeric value says.
+    #[test]
+    fn q_values_are_read_as_rfc_9110_writes_them() {
+        let alphabet = ['0', '1', '2', '9', '.', '-', '+', 'e', ' '];
+        let mut strings = vec![String::new()];
+        let mut checked = 0;
+        for _ in 0..6 {
+            let mut longer = Vec::new();
+            for s in &strings {
+                for c in alphabet {
+                    longer.push(format!("{s}{c}"));
+                }
+            }
+            for q in &longer {
+                let grammar = match q.split_once('.') {
+                    Some((i, f)) => {
+                        (i == "0" && f.len() <= 3 && f.bytes().all(|b| b.is_ascii_digit()))
+                            || (i == "1" && f.len() <= 3 && f.bytes().all(|b| b == b'0'))
+                    }
+                    None => q == "0" || q == "1",
+                };
+                let read = q_is_positive(q);
+                assert_eq!(read.is_some(), grammar, "{q:?}");
+                if let Some(positive) = read {
+                    assert_eq!(positive, q.parse::<f64>().unwrap() > 0.0, "{q:?}");
+                }
+                checked += 1;
+            }
+            strings = longer;
+        }
+        assert!(checked > 500_000);
+        assert_eq!(q_is_positive("0.001"), Some(true));
+        assert_eq!(q_is_positive("0."), Some(false));
+        assert_eq!(q_is_positive("1.000"), Some(true));
+        assert_eq!(q_is_positive(".5"), None);
+        assert_eq!(q_is_positive("0.0001"), None);
+        assert_eq!(
+            negotiate(Some("application/json;q=-1")),
+            Some(Format::Json),
+            "a malformed q-value counts as none"
+        );
+        assert_eq!(
+            negotiate(Some("application/json;q=0.000, text/event-stream;q=0.001")),
+            Some(Format::Sse)
+        );
+    }
+
     /// The values nearly every client sends are answered without parsing, as parsing
     /// them answers.
     #[test]
@@ -376,7 +425,7 @@ mod tests {
             accepted(Some(COMMON_ACCEPT)),
             parse_accept(Some(COMMON_ACCEPT))
         );
-        assert_eq!(accepted(Some(COMMON_ACCEPT)), (1.0, 1.0));
+        assert_eq!(accepted(Some(COMMON_ACCEPT)), (true, true));
         assert!(is_json_content_type(Some("application/json")));
         assert!(is_json_content_type(Some(
             " Application/JSON ; charset=utf-8"

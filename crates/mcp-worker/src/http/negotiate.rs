@@ -15,10 +15,10 @@ pub fn negotiate(accept: Option<&str>) -> Option<Format> {
     format_of(accepted(accept))
 }
 
-pub(super) fn format_of((json, sse): (f32, f32)) -> Option<Format> {
-    if json > 0.0 {
+pub(super) fn format_of((json, sse): (bool, bool)) -> Option<Format> {
+    if json {
         Some(Format::Json)
-    } else if sse > 0.0 {
+    } else if sse {
         Some(Format::Sse)
     } else {
         None
@@ -28,25 +28,26 @@ pub(super) fn format_of((json, sse): (f32, f32)) -> Option<Format> {
 /// The `Accept` of nearly every POST: [`accepted`] knows its answer.
 pub(super) const COMMON_ACCEPT: &str = "application/json, text/event-stream";
 
-/// The q-values `Accept` gives `application/json` and `text/event-stream`, each from its
-/// most specific matching range, in one pass. No (or a blank) header accepts JSON only.
-pub(super) fn accepted(accept: Option<&str>) -> (f32, f32) {
+/// Whether `Accept` allows `application/json` and `text/event-stream` (a q-value above 0),
+/// each from its most specific matching range, in one pass. No (or a blank) header
+/// accepts JSON only.
+pub(super) fn accepted(accept: Option<&str>) -> (bool, bool) {
     // What the MCP SDKs and OpenAI's client send (2025-11-25 basic/transports: a POST lists
     // both types), answered without parsing: the full parse cost 4,000 instructions per
     // request in workerd. A unit test holds that both give the same answer.
     if accept == Some(COMMON_ACCEPT) {
-        return (1.0, 1.0);
+        return (true, true);
     }
     parse_accept(accept)
 }
 
 /// [`accepted`], parsed.
-pub(super) fn parse_accept(accept: Option<&str>) -> (f32, f32) {
+pub(super) fn parse_accept(accept: Option<&str>) -> (bool, bool) {
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
-        return (1.0, 0.0);
+        return (true, false);
     };
-    // (specificity, q) of the best range so far, for JSON and for SSE.
-    let mut best: [Option<(u8, f32)>; 2] = [None, None];
+    // (specificity, q > 0) of the best range so far, for JSON and for SSE.
+    let mut best: [Option<(u8, bool)>; 2] = [None, None];
     for range in accept.split(',') {
         let mut parts = range.split(';');
         let media = parts.next().unwrap_or("").trim();
@@ -69,15 +70,30 @@ pub(super) fn parse_accept(accept: Option<&str>) -> (f32, f32) {
                     parts
                         .clone()
                         .filter_map(|p| p.trim().strip_prefix("q="))
-                        .find_map(|q| q.trim().parse::<f32>().ok())
-                        .unwrap_or(1.0)
+                        .find_map(|q| q_is_positive(q.trim()))
+                        .unwrap_or(true)
                 });
                 best[i] = Some((specificity, q));
             }
         }
     }
-    let q = |b: Option<(u8, f32)>| b.map_or(0.0, |(_, q)| q);
+    let q = |b: Option<(u8, bool)>| b.is_some_and(|(_, q)| q);
     (q(best[0]), q(best[1]))
+}
+
+/// Whether a q-value is above 0, or `None` when it is not one: `qvalue = ( "0" [ "."
+/// 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )` (RFC 9110 section 12.4.2). A range whose
+/// q-value is malformed counts as unweighted (q=1). Only "above 0" matters here, so the
+/// value is never read as a number (a float parser would be 15 KB of the wasm).
+pub(super) fn q_is_positive(q: &str) -> Option<bool> {
+    let (int, frac) = q.split_once('.').unwrap_or((q, ""));
+    let valid = frac.len() <= 3
+        && match int {
+            "0" => frac.bytes().all(|b| b.is_ascii_digit()),
+            "1" => frac.bytes().all(|b| b == b'0'),
+            _ => false,
+        };
+    valid.then(|| int == "1" || frac.bytes().any(|b| b != b'0'))
 }
 
 /// One SSE event carrying one JSON-RPC message.
