@@ -432,12 +432,58 @@ fn looks_numeric(v: &str) -> bool {
     v.starts_with('.') && v.len() > 1
         || v.starts_with("0x")
         || v.starts_with("0o")
-        || v.parse::<f64>().is_ok()
+        || is_float_literal(v)
+}
+
+/// What `str::parse::<f64>` accepts (an optional sign, then `inf`, `infinity` or `nan`
+/// in any case, or digits with an optional point and exponent), without linking the
+/// float parser and its tables (about 14 KB of the wasm) to answer yes or no.
+fn is_float_literal(v: &str) -> bool {
+    let v = v.strip_prefix(['+', '-']).unwrap_or(v);
+    if ["inf", "infinity", "nan"]
+        .iter()
+        .any(|w| v.eq_ignore_ascii_case(w))
+    {
+        return true;
+    }
+    let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+    let (mantissa, exponent) = match v.find(['e', 'E']) {
+        Some(i) => (&v[..i], Some(&v[i + 1..])),
+        None => (v, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mantissa_ok = digits(int) == int.len()
+        && digits(frac) == frac.len()
+        && int.len() + frac.len() > 0;
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && digits(e) == e.len()
+    });
+    mantissa_ok && exponent_ok
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every string of up to five characters from the ones a float is made of: the
+    /// literal check says what the float parser says.
+    #[test]
+    fn float_literals_are_what_the_float_parser_takes() {
+        let alphabet = ["0", "7", ".", "e", "E", "+", "-", "x", "inf", "nan", "INFINITY"];
+        let mut strings = vec![String::new()];
+        for _ in 0..5 {
+            let mut longer = Vec::new();
+            for s in &strings {
+                for c in alphabet {
+                    let t = format!("{s}{c}");
+                    assert_eq!(is_float_literal(&t), t.parse::<f64>().is_ok(), "{t:?}");
+                    longer.push(t);
+                }
+            }
+            strings = longer;
+        }
+    }
 
     const MD: &str = "---\nname: pdf-processing\ndescription: \"Extract, fill: and assemble PDF documents\"\nlicense: Apache-2.0\nmetadata:\n  author: example-org\n  version: '1.0'\n---\n\n# PDF processing\n\nSee [the forms guide](references/FORMS.md).\n";
     static PDF: Skill = Skill {
