@@ -86,7 +86,7 @@ const KEY: &str = "task";
 
 impl Storage for ObjectStorage {
     fn load(&self) -> BoxFuture<'_, std::result::Result<Option<String>, String>> {
-        Box::pin(async move { self.0.get::<String>(KEY).await.map_err(|e| e.to_string()) })
+        Box::pin(stored_string(&self.0, KEY))
     }
 
     fn save(&self, record: String) -> BoxFuture<'_, std::result::Result<(), String>> {
@@ -118,6 +118,26 @@ impl Storage for ObjectStorage {
 
 fn now_ms() -> u64 {
     worker::js_sys::Date::now() as u64
+}
+
+/// The string stored under `key`, if any. The records are strings, so this reads the
+/// value as one: `Storage::get` would take it through a serde deserializer of JS values.
+async fn stored_string(
+    storage: &worker::Storage,
+    key: &str,
+) -> std::result::Result<Option<String>, String> {
+    let shown = |e: worker::wasm_bindgen::JsValue| format!("{e:?}");
+    let promise = storage.as_raw().get(key).map_err(shown)?;
+    let value = worker::wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(shown)?;
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| format!("the stored {key} is not a string"))
 }
 
 /// The object's logic for a new instance of the class (see [`task_object!`](crate::task_object!)).
@@ -203,12 +223,7 @@ const GRANT_KEY: &str = "grant";
 #[cfg(feature = "oauth")]
 impl crate::oauth::grant::Storage for GrantStorage {
     fn get(&self) -> BoxFuture<'_, std::result::Result<Option<String>, String>> {
-        Box::pin(async move {
-            self.0
-                .get::<String>(GRANT_KEY)
-                .await
-                .map_err(|e| e.to_string())
-        })
+        Box::pin(stored_string(&self.0, GRANT_KEY))
     }
 
     fn put(&self, record: String) -> BoxFuture<'_, std::result::Result<(), String>> {
