@@ -452,9 +452,8 @@ fn is_float_literal(v: &str) -> bool {
         None => (v, None),
     };
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let mantissa_ok = digits(int) == int.len()
-        && digits(frac) == frac.len()
-        && int.len() + frac.len() > 0;
+    let mantissa_ok =
+        digits(int) == int.len() && digits(frac) == frac.len() && int.len() + frac.len() > 0;
     let exponent_ok = exponent.is_none_or(|e| {
         let e = e.strip_prefix(['+', '-']).unwrap_or(e);
         !e.is_empty() && digits(e) == e.len()
@@ -470,7 +469,9 @@ mod tests {
     /// literal check says what the float parser says.
     #[test]
     fn float_literals_are_what_the_float_parser_takes() {
-        let alphabet = ["0", "7", ".", "e", "E", "+", "-", "x", "inf", "nan", "INFINITY"];
+        let alphabet = [
+            "0", "7", ".", "e", "E", "+", "-", "x", "inf", "nan", "INFINITY",
+        ];
         let mut strings = vec![String::new()];
         for _ in 0..5 {
             let mut longer = Vec::new();
