@@ -77,17 +77,20 @@ if [ -n "$oauth" ]; then
     [ -n "$v" ] || die "$secrets has no $1: delete the file to have it made again"
     printf '%s' "$v"
   }
-  signing_keys="$(secret OAUTH_SIGNING_KEYS)"
-  sealing_key="$(secret OAUTH_SEALING_KEY)"
+  # wrangler reads these two from the file itself; here they are only checked.
+  secret OAUTH_SIGNING_KEYS >/dev/null
+  secret OAUTH_SEALING_KEY >/dev/null
   client_id="$(secret OAUTH_UPSTREAM_CLIENT_ID)"
   client_secret="$(secret OAUTH_UPSTREAM_CLIENT_SECRET)"
   # A scope for tokens to carry, so that the consent page shows one.
   scopes="$(dev_var REQUIRED_SCOPES)"
   scopes="${scopes:-dice:roll}"
   # The OpenID provider people sign in with, knowing the worker as a static client.
+  # Its client secret goes in the environment, not on the command line, which any user of
+  # the machine can read (ps).
   coproc AS {
-    exec node scripts/oauth-server.mjs --port "$oauth_port" --account "$account" \
-      --client-id "$client_id" --client-secret "$client_secret" \
+    OAUTH_UPSTREAM_CLIENT_SECRET="$client_secret" exec node scripts/oauth-server.mjs \
+      --port "$oauth_port" --account "$account" --client-id "$client_id" \
       --redirect-uri "$base/oauth/callback" 2>&1
   }
   as_pid=$AS_PID
@@ -104,17 +107,23 @@ if [ -n "$oauth" ]; then
   # does not inherit the coprocess's descriptors, so it reads a copy.
   exec {as_out}<&"${AS[0]}"
   cat <&"$as_out" >&2 &
-  # These win over .dev.vars. The worker issues and checks its own tokens: the variables
+  # The worker's variables come from files, not from wrangler's command line, which any
+  # user of the machine can read (ps): .dev.vars, then the secrets (they win over
+  # .dev.vars), then this run's values. Given files, wrangler reads no .dev.vars of its
+  # own, so it is named first. The worker issues and checks its own tokens: the variables
   # of a resource server trusting another authorization server are blanked (the worker
   # refuses them beside OAUTH_*), and so is ALLOW_UNAUTHENTICATED.
-  vars=(--var "JWT_PUBLIC_KEY:" --var "JWT_JWKS_URL:" --var "JWT_ISSUER:"
-    --var "AUTHORIZATION_SERVERS:" --var "JWT_AUDIENCE:" --var "ALLOW_UNAUTHENTICATED:"
-    --var "PUBLIC_URL:$base" --var "REQUIRED_SCOPES:$scopes"
-    --var "OAUTH_SIGNING_KEYS:$signing_keys" --var "OAUTH_SEALING_KEY:$sealing_key"
-    --var "OAUTH_UPSTREAM_ISSUER:$issuer"
-    --var "OAUTH_UPSTREAM_CLIENT_ID:$client_id"
-    --var "OAUTH_UPSTREAM_CLIENT_SECRET:$client_secret"
-    --var "OAUTH_ALLOWED_USERS:$account")
+  run_vars=".wrangler/dev-oauth-$port.env"
+  mkdir -p .wrangler
+  (
+    umask 077
+    printf '%s\n' "# npm run dev -- --oauth on port $port: this run's variables (made at each start)." \
+      "JWT_PUBLIC_KEY=" "JWT_JWKS_URL=" "JWT_ISSUER=" "AUTHORIZATION_SERVERS=" \
+      "JWT_AUDIENCE=" "ALLOW_UNAUTHENTICATED=" "PUBLIC_URL=$base" "REQUIRED_SCOPES=$scopes" \
+      "OAUTH_UPSTREAM_ISSUER=$issuer" "OAUTH_ALLOWED_USERS=$account" > "$run_vars"
+  )
+  [ ! -f .dev.vars ] || vars+=(--env-file .dev.vars)
+  vars+=(--env-file "$secrets" --env-file "$run_vars")
   config=(-c wrangler.oauth.toml)
   cat >&2 <<MSG
 

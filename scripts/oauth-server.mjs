@@ -309,9 +309,10 @@ export async function connect(provider, url) {
 // `node scripts/oauth-server.mjs [--port 8788] [--account dev-user] ...`: serves until
 // stopped, for `npm run dev -- --oauth`. Prints one line, `ready <issuer>`, once it
 // accepts requests. As the OpenID provider of an authorization server (the worker's own):
-//   --client-id ID --client-secret SECRET --redirect-uri http://127.0.0.1:8787/oauth/callback
-// registers that server as a static client (client_secret_basic; a loopback redirect URI
-// matches on any port, RFC 8252). As the authorization server of MCP clients itself:
+//   --client-id ID --redirect-uri http://127.0.0.1:8787/oauth/callback
+// with the client's secret in OAUTH_UPSTREAM_CLIENT_SECRET (the environment, which other
+// users cannot read, unlike the command line) registers that server as a static client
+// (client_secret_basic; a loopback redirect URI matches on any port, RFC 8252). As the authorization server of MCP clients itself:
 //   --resource http://127.0.0.1:8787 [--scopes "a b"]
 // issues access tokens for that server's MCP endpoint. Both may be given.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -324,13 +325,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const usage = () => {
     console.error("usage: oauth-server.mjs [--port 8788] [--account dev-user]\n" +
       "  [--resource http://127.0.0.1:8787 [--scopes \"a b\"]]\n" +
-      "  [--client-id ID --client-secret SECRET --redirect-uri http://127.0.0.1:8787/oauth/callback]");
+      "  [--client-id ID --redirect-uri http://127.0.0.1:8787/oauth/callback]\n" +
+      "  (with --client-id, the client's secret in the environment: OAUTH_UPSTREAM_CLIENT_SECRET)");
     process.exit(2);
   };
   if (!base && !clientId) usage();
   const clients = [];
   if (clientId) {
-    const secret = arg("client-secret");
+    const secret = process.env.OAUTH_UPSTREAM_CLIENT_SECRET;
     const redirect = arg("redirect-uri");
     if (!secret || !redirect) usage();
     clients.push({

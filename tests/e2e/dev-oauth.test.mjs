@@ -6,7 +6,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFile } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -46,8 +46,27 @@ test("npm run dev -- --oauth serves its own authorization server with the local 
   });
   assert.match(output, /be its own OAuth 2\.1 authorization server/);
   assert.match(output, new RegExp(`local OpenID provider at http://127\\.0\\.0\\.1:${oauthPort}`));
-  const mode = statSync(path.join(ROOT, "keys", "dev-oauth.env")).mode & 0o777;
+  const secretsFile = path.join(ROOT, "keys", "dev-oauth.env");
+  const mode = statSync(secretsFile).mode & 0o777;
   assert.equal(mode, 0o600, "the development secrets are readable by their owner only");
+  // Any user may read any process's command line (/proc/PID/cmdline, what ps shows): no
+  // secret may be on one, neither wrangler's (or workerd's) nor the provider's.
+  const secrets = readFileSync(secretsFile, "utf8").split("\n")
+    .map((line) => line.match(/^OAUTH_(?:SEALING_KEY|UPSTREAM_CLIENT_SECRET|SIGNING_KEYS)='?(.*?)'?$/)?.[1])
+    .filter(Boolean);
+  assert.equal(secrets.length, 3, "the sealing key, the provider client's secret and the signing keys");
+  const lines = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+    } catch {
+      return ""; // gone since the listing
+    }
+  });
+  assert.ok(lines.some((l) => l.includes("wrangler") && l.includes(String(port))), "wrangler's command line is seen");
+  assert.ok(lines.some((l) => l.includes("oauth-server.mjs")), "the provider's command line is seen");
+  for (const secret of secrets) {
+    assert.ok(!lines.some((l) => l.includes(secret)), "no process has a development secret on its command line");
+  }
 
   const url = `http://127.0.0.1:${port}/mcp/`;
   const { stdout } = await run(process.execPath, ["scripts/oauth-client.mjs", url], { cwd: ROOT, timeout: 60_000 });
