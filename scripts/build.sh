@@ -9,7 +9,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
-force="" crate="$ROOT" sources=(src crates Cargo.toml Cargo.lock scripts/build.sh scripts/lib.sh)
+force="" crate="$ROOT" sources=(src crates Cargo.toml Cargo.lock .cargo scripts/build.sh scripts/lib.sh)
 out_name="build" cargo_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
       shift ;;
     --crate)
       crate="$ROOT/$2"
-      sources=("$2" Cargo.lock scripts/build.sh scripts/lib.sh)
+      sources=("$2" Cargo.lock .cargo scripts/build.sh scripts/lib.sh)
       shift 2 ;;
     *) break ;;
   esac
@@ -39,7 +39,8 @@ tool_overrides
 (cd "$crate" && worker-build --release "${cargo_args[@]}" "$@")
 # worker-build's own wasm-opt step is off (Cargo.toml): it always keeps the function-names
 # section, 109 KB of the wasm (35 KB gzipped) that only makes panic stacks readable.
-# The features are the ones worker-build enables, no newer encodings than workerd reads.
+# The features are the ones worker-build enables, no newer encodings than workerd reads,
+# and SIMD, which the Rust build uses (.cargo/config.toml).
 # -ocimfs=20: a function with one caller is inlined only if it is small (20 in wasm-opt's
 # own size measure); by default wasm-opt inlines every such function, whatever its size.
 # That default merged the pipeline into a few functions of up to 49 KB, which V8 compiles
@@ -51,4 +52,4 @@ tool_overrides
 wasm-opt -O -ocimfs=20 --strip-debug --strip-producers \
   --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling \
-  "$out/index_bg.wasm" -o "$out/index_bg.wasm" || { rm -f "$out/index_bg.wasm"; exit 1; }
+  --enable-simd "$out/index_bg.wasm" -o "$out/index_bg.wasm" || { rm -f "$out/index_bg.wasm"; exit 1; }
