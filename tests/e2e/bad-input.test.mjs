@@ -168,7 +168,7 @@ const rows = {
       assert.match(r.json.error.message, /Accept must allow application\/json or text\/event-stream/);
     }
     // A malformed q-value (RFC 9110 section 12.4.2 allows 0 to 1 with at most three
-    // decimals) counts as none, so the type stays acceptable.
+    // decimals) is ignored (q=1), so the type stays acceptable.
     for (const q of ["-1", "0.0001", "1.5", "abc"]) {
       const r = await post(initialize(), { accept: `application/json;q=${q}` });
       assert.equal(r.status, 200, q);

@@ -415,6 +415,11 @@ mod tests {
             negotiate(Some("application/json;q=0.000, text/event-stream;q=0.001")),
             Some(Format::Sse)
         );
+        assert_eq!(
+            negotiate(Some("application/json; Q=0, text/event-stream")),
+            Some(Format::Sse),
+            "the parameter's name in any case"
+        );
     }
 
     /// The values nearly every client sends are answered without parsing, as parsing

@@ -67,10 +67,11 @@ pub(super) fn parse_accept(accept: Option<&str>) -> (bool, bool) {
             };
             if best[i].is_none_or(|(spec, _)| specificity > spec) {
                 let q = *q.get_or_insert_with(|| {
+                    // The range's weight is its first `q=`.
                     parts
                         .clone()
-                        .filter_map(|p| p.trim().strip_prefix("q="))
-                        .find_map(|q| q_is_positive(q.trim()))
+                        .find_map(|p| q_value(p.trim()))
+                        .and_then(|q| q_is_positive(q.trim()))
                         .unwrap_or(true)
                 });
                 best[i] = Some((specificity, q));
@@ -81,10 +82,17 @@ pub(super) fn parse_accept(accept: Option<&str>) -> (bool, bool) {
     (q(best[0]), q(best[1]))
 }
 
+/// The value of a `q=` parameter (the name in any case, as ABNF's literals are: RFC 5234
+/// section 2.3).
+fn q_value(param: &str) -> Option<&str> {
+    let (name, value) = param.split_at_checked(2)?;
+    name.eq_ignore_ascii_case("q=").then_some(value)
+}
+
 /// Whether a q-value is above 0, or `None` when it is not one: `qvalue = ( "0" [ "."
 /// 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )` (RFC 9110 section 12.4.2). A range whose
 /// q-value is malformed counts as unweighted (q=1). Only "above 0" matters here, so the
-/// value is never read as a number (a float parser would be 15 KB of the wasm).
+/// value is never read as a number (a float parser is about 17 KB of the wasm).
 pub(super) fn q_is_positive(q: &str) -> Option<bool> {
     let (int, frac) = q.split_once('.').unwrap_or((q, ""));
     let valid = frac.len() <= 3
