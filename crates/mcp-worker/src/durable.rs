@@ -126,7 +126,7 @@ async fn stored_string(
     storage: &worker::Storage,
     key: &str,
 ) -> std::result::Result<Option<String>, String> {
-    let shown = |e: worker::wasm_bindgen::JsValue| format!("{e:?}");
+    let shown = |e: worker::wasm_bindgen::JsValue| worker::Error::from(e).to_string();
     let promise = storage.as_raw().get(key).map_err(shown)?;
     let value = worker::wasm_bindgen_futures::JsFuture::from(promise)
         .await

@@ -437,7 +437,7 @@ fn looks_numeric(v: &str) -> bool {
 
 /// What `str::parse::<f64>` accepts (an optional sign, then `inf`, `infinity` or `nan`
 /// in any case, or digits with an optional point and exponent), without linking the
-/// float parser and its tables (about 14 KB of the wasm) to answer yes or no.
+/// float parser and its table (about 17 KB of the wasm) to answer yes or no.
 fn is_float_literal(v: &str) -> bool {
     let v = v.strip_prefix(['+', '-']).unwrap_or(v);
     if ["inf", "infinity", "nan"]
