@@ -44,7 +44,7 @@ dev_var() {
   sed -n "s/^$1=//p" .dev.vars | tail -n 1 | sed 's/^"\(.*\)"$/\1/; s/^'"'"'\(.*\)'"'"'$/\1/'
 }
 
-vars=() config=()
+vars=() config=() wrangler_env=()
 if [ -n "$oauth" ]; then
   oauth_port="${oauth_port:-$((port + 1))}"
   # The person the local provider signs in, and the only one the worker lets in.
@@ -110,20 +110,46 @@ if [ -n "$oauth" ]; then
   # The worker's variables come from files, not from wrangler's command line, which any
   # user of the machine can read (ps): .dev.vars, then the secrets (they win over
   # .dev.vars), then this run's values. Given files, wrangler reads no .dev.vars of its
-  # own, so it is named first. The worker issues and checks its own tokens: the variables
-  # of a resource server trusting another authorization server are blanked (the worker
-  # refuses them beside OAUTH_*), and so is ALLOW_UNAUTHENTICATED.
-  run_vars=".wrangler/dev-oauth-$port.env"
+  # own (nor .dev.vars.ENV or .env), so a copy of it is named first. wrangler expands
+  # $NAME in such files, which it does not in .dev.vars: every $ is escaped, to reach the
+  # worker as written. The worker issues and checks its own tokens: the variables of a
+  # resource server trusting another authorization server are blanked (the worker refuses
+  # them beside OAUTH_*), and so is ALLOW_UNAUTHENTICATED.
+  run_vars=".wrangler/dev-oauth-$port.env" dev_vars_copy=".wrangler/dev-oauth-$port.dev.vars"
   mkdir -p .wrangler
+  trap 'kill "$as_pid" 2>/dev/null || true; rm -f "$run_vars" "$dev_vars_copy"' EXIT
+  # Stopped by a signal (Ctrl-C, a kill), bash runs the EXIT trap only through these.
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  quoted() {
+    case "$2" in
+      *"'"* | *$'\n'*) die "$1 holds a quote or a line break, which npm run dev -- --oauth cannot pass on: '$2'" ;;
+    esac
+    printf "%s='%s'\n" "$1" "${2//\$/\\\$}"
+  }
   (
     umask 077
-    printf '%s\n' "# npm run dev -- --oauth on port $port: this run's variables (made at each start)." \
-      "JWT_PUBLIC_KEY=" "JWT_JWKS_URL=" "JWT_ISSUER=" "AUTHORIZATION_SERVERS=" \
-      "JWT_AUDIENCE=" "ALLOW_UNAUTHENTICATED=" "PUBLIC_URL=$base" "REQUIRED_SCOPES=$scopes" \
-      "OAUTH_UPSTREAM_ISSUER=$issuer" "OAUTH_ALLOWED_USERS=$account" > "$run_vars"
+    {
+      echo "# npm run dev -- --oauth on port $port: this run's variables (made at each start)."
+      for name in JWT_PUBLIC_KEY JWT_JWKS_URL JWT_ISSUER AUTHORIZATION_SERVERS JWT_AUDIENCE \
+        ALLOW_UNAUTHENTICATED; do
+        quoted "$name" ""
+      done
+      quoted PUBLIC_URL "$base"
+      quoted REQUIRED_SCOPES "$scopes"
+      quoted OAUTH_UPSTREAM_ISSUER "$issuer"
+      quoted OAUTH_ALLOWED_USERS "$account"
+    } > "$run_vars"
+    rm -f "$dev_vars_copy"
+    if [ -f .dev.vars ]; then
+      sed 's/\$/\\$/g' .dev.vars > "$dev_vars_copy"
+    fi
   )
-  [ ! -f .dev.vars ] || vars+=(--env-file .dev.vars)
+  [ ! -f "$dev_vars_copy" ] || vars+=(--env-file "$dev_vars_copy")
   vars+=(--env-file "$secrets" --env-file "$run_vars")
+  # Env files only count while this is true, and the shell's own environment must not
+  # win over them.
+  wrangler_env=(CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV=true CLOUDFLARE_INCLUDE_PROCESS_ENV=false)
   config=(-c wrangler.oauth.toml)
   cat >&2 <<MSG
 
@@ -187,4 +213,4 @@ else
 
 MSG
 fi
-wrangler dev "${config[@]}" --ip "$ip" --port "$port" "${vars[@]}" "${args[@]}"
+env "${wrangler_env[@]}" wrangler dev "${config[@]}" --ip "$ip" --port "$port" "${vars[@]}" "${args[@]}"

@@ -330,6 +330,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.exit(2);
   };
   if (!base && !clientId) usage();
+  if (process.argv.includes("--client-secret")) {
+    console.error("oauth-server.mjs: --client-secret is gone: a command line is visible to every user of the machine (ps). " +
+      "Set OAUTH_UPSTREAM_CLIENT_SECRET in the environment instead.");
+    process.exit(2);
+  }
   const clients = [];
   if (clientId) {
     const secret = process.env.OAUTH_UPSTREAM_CLIENT_SECRET;

@@ -6,7 +6,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -52,18 +52,20 @@ test("npm run dev -- --oauth serves its own authorization server with the local 
   // Any user may read any process's command line (/proc/PID/cmdline, what ps shows): no
   // secret may be on one, neither wrangler's (or workerd's) nor the provider's.
   const secrets = readFileSync(secretsFile, "utf8").split("\n")
-    .map((line) => line.match(/^OAUTH_(?:SEALING_KEY|UPSTREAM_CLIENT_SECRET|SIGNING_KEYS)='?(.*?)'?$/)?.[1])
+    .map((line) => line.match(/^OAUTH_(?:SEALING_KEY|UPSTREAM_CLIENT_SECRET|SIGNING_KEYS)=(["']?)(.*)\1$/)?.[2])
     .filter(Boolean);
   assert.equal(secrets.length, 3, "the sealing key, the provider client's secret and the signing keys");
-  const lines = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
-    } catch {
-      return ""; // gone since the listing
-    }
-  });
-  assert.ok(lines.some((l) => l.includes("wrangler") && l.includes(String(port))), "wrangler's command line is seen");
-  assert.ok(lines.some((l) => l.includes("oauth-server.mjs")), "the provider's command line is seen");
+  const lines = existsSync("/proc/self/cmdline")
+    ? readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+      } catch {
+        return ""; // gone since the listing
+      }
+    })
+    : (await run("ps", ["-Ao", "args"], { maxBuffer: 1 << 24 })).stdout.split("\n");
+  assert.ok(lines.some((l) => l.includes("wrangler") && l.includes(`--port ${port}`)), "wrangler's command line is seen");
+  assert.ok(lines.some((l) => l.includes("oauth-server.mjs") && l.includes(`--port ${oauthPort}`)), "the provider's command line is seen");
   for (const secret of secrets) {
     assert.ok(!lines.some((l) => l.includes(secret)), "no process has a development secret on its command line");
   }
