@@ -1150,7 +1150,7 @@ function oauthMarkdown(o) {
   if (d && p) {
     lines.push(`The product (wrangler.toml: the same server without the authorization server) in the same alternating rounds, with the bench's key and token: ${f0(p.cpu.us)} µs per cached tools/call (rounds ${p.cpu.rounds.map(f0).join(", ")}; ours with its authorization server ${d.cpu.rounds.map(f0).join(", ")}), ${f0(p.call.rps)} req/s.`);
   }
-  lines.push(`Uploads: the product without the authorization server ${size(z.product)}${z.lastProduct ? `; in the last full run (bench/results/latest.json) ${size(z.lastProduct)}` : ""}.`);
+  lines.push(`Uploads: the product without the authorization server ${size(z.product)}${z.lastProduct ? `; in the full run before this one (its bench/results/latest.json, previous.json once a full run has written this one) ${size(z.lastProduct)}` : ""}.`);
   const mark = (ok) => (ok ? "met" : "missed");
   lines.push("");
   lines.push("Targets of the authorization server's issue in this run:");
@@ -1160,13 +1160,13 @@ function oauthMarkdown(o) {
   if (d && p) {
     const lo = Math.min(...p.cpu.rounds);
     const hi = Math.max(...p.cpu.rounds);
-    lines.push(`- its CPU per request within noise of the cached tools/call row: ${f0(d.cpu.us)} µs against the product's ${f0(p.cpu.us)} µs (${(d.cpu.us / p.cpu.us).toFixed(2)}×), the product's own rounds spanning ${f0(lo)} to ${f0(hi)} µs, ${mark(d.cpu.us >= lo && d.cpu.us <= hi)} (within that span).`);
+    lines.push(`- its CPU per request within noise of the cached tools/call row (within the span of the product's rounds): ${f0(d.cpu.us)} µs against the product's ${f0(p.cpu.us)} µs (${(d.cpu.us / p.cpu.us).toFixed(2)}×), the product's rounds spanning ${f0(lo)} to ${f0(hi)} µs, ${mark(d.cpu.us >= lo && d.cpu.us <= hi)}.`);
   }
   if (d && t) {
     lines.push(`- and at most half the peer's: ${f0(d.cpu.us)} µs against ${f0(t.cpu.us)} µs (${(d.cpu.us / t.cpu.us).toFixed(2)}×; the peer's KV service's ${f0(t.cpu.storeUs)} µs not counted), ${mark(d.cpu.us <= 0.5 * t.cpu.us)}.`);
   }
   if (z.dice && z.peer) lines.push(`- the dice server's upload with the authorization server smaller than the peer's: ${z.dice.gzipKiB} KiB gzipped against ${z.peer.gzipKiB} KiB, ${mark(z.dice.gzipKiB < z.peer.gzipKiB)}.`);
-  if (z.product && z.lastProduct) lines.push(`- the product's upload, without it, unchanged: ${z.product.gzipKiB} KiB gzipped (${z.product.uploadKiB} KiB) against ${z.lastProduct.gzipKiB} (${z.lastProduct.uploadKiB}) in the last full run, ${mark(z.product.uploadKiB === z.lastProduct.uploadKiB && z.product.gzipKiB === z.lastProduct.gzipKiB)}.`);
+  if (z.product && z.lastProduct) lines.push(`- the product's upload, without it, unchanged: ${z.product.gzipKiB} KiB gzipped (${z.product.uploadKiB} KiB) against ${z.lastProduct.gzipKiB} (${z.lastProduct.uploadKiB}) in the full run before, ${mark(z.product.uploadKiB === z.lastProduct.uploadKiB && z.product.gzipKiB === z.lastProduct.gzipKiB)}.`);
   return lines;
 }
 
