@@ -981,7 +981,12 @@ fn is_loopback_host(host: &str) -> bool {
     host == "localhost"
         || host.ends_with(".localhost")
         || host == "[::1]"
-        || canonical_v4(host).is_some_and(|a| a >> 24 == 127)
+        || canonical_v4(host).is_some_and(is_loopback_v4)
+}
+
+/// Whether an IPv4 address is in 127.0.0.0/8, the loopback block (RFC 1122 §3.2.1.3).
+fn is_loopback_v4(a: u32) -> bool {
+    a >> 24 == 127
 }
 
 /// Takes apart an absolute `https` URL written in the one form a URL parser leaves as it
@@ -1156,7 +1161,7 @@ fn in_block(addr: u128, bits: u32, block: u128, len: u32) -> bool {
 
 /// Whether an IPv4 address may be fetched from.
 fn v4_allowed(ip: u32, policy: FetchPolicy) -> bool {
-    if policy.allow_loopback && ip >> 24 == 127 {
+    if policy.allow_loopback && is_loopback_v4(ip) {
         return true;
     }
     !V4_SPECIAL
