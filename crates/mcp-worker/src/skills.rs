@@ -395,9 +395,10 @@ fn scalar(v: &str, line: &str) -> Result<Value, String> {
     };
     if let Some(inner) = v.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
         // A YAML double-quoted scalar of this shape reads as the JSON string would.
-        return serde_json::from_str::<String>(&format!("\"{inner}\""))
-            .map(Value::String)
-            .map_err(|_| unsupported());
+        return match serde_json::from_str::<Value>(&format!("\"{inner}\"")) {
+            Ok(text @ Value::String(_)) => Ok(text),
+            _ => Err(unsupported()),
+        };
     }
     if let Some(inner) = v.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
         if inner.replace("''", "").contains('\'') {

@@ -482,7 +482,7 @@ impl FetchResponse {
 
     /// The body parsed as JSON.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, FetchError> {
-        serde_json::from_slice(&self.body)
+        crate::protocol::from_value::from_slice(&self.body)
             .map_err(|e| FetchError(format!("the answer is not the JSON expected: {e}")))
     }
 }

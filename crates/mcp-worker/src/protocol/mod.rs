@@ -4,6 +4,7 @@
 //! headers ([`headers`], [`param_headers`]). It imports nothing else of the crate: the
 //! primitives' API, the server and HTTP build on it.
 
+pub mod from_value;
 pub mod headers;
 pub mod jsonrpc;
 pub mod param_headers;

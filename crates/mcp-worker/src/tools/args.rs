@@ -82,7 +82,7 @@ pub fn parse_for<T: DeserializeOwned>(
 ) -> Result<T, ToolError> {
     let mut value = Value::Object(args);
     check(&mut value, schema, &Path::Root, noun)?;
-    T::deserialize(&value).map_err(|e| {
+    crate::protocol::from_value::from_value::<T>(&value).map_err(|e| {
         let (what, hint) = noun.declared();
         ToolError::new(format!("The arguments do not fit {what} ({e}); {hint}."))
     })
