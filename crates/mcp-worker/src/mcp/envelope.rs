@@ -31,40 +31,108 @@ pub(super) struct Envelope<'a> {
 /// Written by hand: serde's derive also reads a struct from an array, which this never
 /// needs (the derived reader cost 3.3 KiB of the gzipped upload, this one 2.9 at first
 /// and about 2 since it reads unused members as `Value`s and checks UTF-8 once).
+/// Every read goes through `deserialize_any`, and each visitor answers every kind of value
+/// serde_json hands one: serde_json's typed reads (`deserialize_map`, `deserialize_str`)
+/// and serde's default answers describe a wrong value with serde_json's error, whose
+/// words for a float link core's float formatting into the upload
+/// ([`from_value`](crate::protocol::from_value)).
 impl<'de> serde::Deserialize<'de> for Envelope<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Members;
-        impl<'de> serde::de::Visitor<'de> for Members {
-            type Value = Envelope<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON-RPC message")
+        d.deserialize_any(Members)
+    }
+}
+
+/// A value of the kind a visitor does not take: the answer is thrown away (a message that
+/// does not parse here takes the full path, which says what is wrong).
+fn wrong<E: serde::de::Error, T>() -> Result<T, E> {
+    Err(E::custom("not a JSON-RPC envelope"))
+}
+
+/// The `Visitor` methods serde_json's `deserialize_any` calls, each refusing its value,
+/// but for those the visitor defines itself.
+macro_rules! refuse_others {
+    ($($method:ident($($arg:ty)?)),*) => {
+        $(
+            fn $method<E: serde::de::Error>(self $(, _: $arg)?) -> Result<Self::Value, E> {
+                wrong()
             }
-            fn visit_map<M: serde::de::MapAccess<'de>>(
-                self,
-                mut m: M,
-            ) -> Result<Envelope<'de>, M::Error> {
-                let mut e = Envelope::default();
-                while let Some(key) = m.next_key::<&'de str>()? {
-                    let fresh = match key {
-                        "jsonrpc" => e.jsonrpc.replace(m.next_value()?).is_none(),
-                        "id" => e.id.replace(m.next_value()?).is_none(),
-                        "method" => e.method.replace(m.next_value()?).is_none(),
-                        "params" => e.params.replace(m.next_value()?).is_none(),
-                        // Read as the full path reads it, not skipped: a skip checks
-                        // less (a number out of range passes it; found by the fuzzer).
-                        _ => {
-                            m.next_value::<Value>()?;
-                            true
-                        }
-                    };
-                    if !fresh {
-                        return Err(serde::de::Error::custom("a repeated member"));
-                    }
+        )*
+    };
+}
+
+struct Members;
+
+impl<'de> serde::de::Visitor<'de> for Members {
+    type Value = Envelope<'de>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON-RPC message")
+    }
+    refuse_others!(
+        visit_unit(),
+        visit_bool(bool),
+        visit_i64(i64),
+        visit_u64(u64),
+        visit_f64(f64),
+        visit_str(&str)
+    );
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        wrong()
+    }
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Envelope<'de>, M::Error> {
+        let mut e = Envelope::default();
+        while let Some(key) = m.next_key_seed(Borrowed)? {
+            let fresh = match key {
+                "jsonrpc" => e.jsonrpc.replace(m.next_value_seed(Borrowed)?).is_none(),
+                "id" => e.id.replace(m.next_value()?).is_none(),
+                "method" => e.method.replace(m.next_value_seed(Borrowed)?).is_none(),
+                "params" => e.params.replace(m.next_value()?).is_none(),
+                // Read as the full path reads it, not skipped: a skip checks
+                // less (a number out of range passes it; found by the fuzzer).
+                _ => {
+                    m.next_value::<Value>()?;
+                    true
                 }
-                Ok(e)
+            };
+            if !fresh {
+                return wrong();
             }
         }
-        d.deserialize_map(Members)
+        Ok(e)
+    }
+}
+
+/// A string read in place: an escaped one (which would need a copy) is refused, so an
+/// escaped method name takes the full path.
+struct Borrowed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Borrowed {
+    type Value = &'de str;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<&'de str, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Borrowed {
+    type Value = &'de str;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+    refuse_others!(
+        visit_unit(),
+        visit_bool(bool),
+        visit_i64(i64),
+        visit_u64(u64),
+        visit_f64(f64),
+        visit_str(&str)
+    );
+    fn visit_borrowed_str<E: serde::de::Error>(self, s: &'de str) -> Result<&'de str, E> {
+        Ok(s)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        wrong()
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        wrong()
     }
 }
 
