@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use jwt_compact::Claims;
 use serde_json::{Map, Value};
 
 use super::{AuthError, Principal};
@@ -21,27 +20,83 @@ pub struct ClaimPolicy {
     pub leeway_secs: i64,
 }
 
-pub type TokenClaims = Claims<Map<String, Value>>;
+/// A token's claims as its payload gives them: the three time claims in seconds, the
+/// others as they came.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TokenClaims {
+    /// `exp`.
+    pub expiration: Option<i64>,
+    /// `nbf`.
+    pub not_before: Option<i64>,
+    /// `iat`.
+    pub issued_at: Option<i64>,
+    /// Every other claim.
+    pub custom: Map<String, Value>,
+}
+
+/// The times a time claim may name: those of chrono's `DateTime<Utc>` (about years -262143
+/// to 262142), as jwt-compact, which reads the same claims on the host, takes them.
+const EARLIEST: i64 = -8_334_601_228_800;
+const LATEST: i64 = 8_210_266_876_799;
+
+impl TokenClaims {
+    /// Reads a token's payload: a JSON object whose `exp`, `nbf` and `iat`, when present,
+    /// are numbers of seconds (a fraction is dropped). `None` when it is not.
+    ///
+    /// The rule is jwt-compact's reading of `Claims` (checked against it in the tests and
+    /// the `token_claims` fuzz target), but for a repeated time claim: jwt-compact
+    /// refuses it; here the last one counts, as RFC 7519 section 4 also allows.
+    pub fn parse(payload: &[u8]) -> Option<TokenClaims> {
+        let Ok(Value::Object(mut custom)) = serde_json::from_slice::<Value>(payload) else {
+            return None;
+        };
+        let mut time = |name: &str| -> Result<Option<i64>, ()> {
+            let Some(v) = custom.remove(name) else {
+                return Ok(None);
+            };
+            let Value::Number(n) = v else { return Err(()) };
+            let secs = match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => i,
+                (None, Some(_)) => return Err(()),
+                // As jwt-compact reads a float: truncated, saturating.
+                (None, None) => n.as_f64().map_or(0, |f| f as i64),
+            };
+            if (EARLIEST..=LATEST).contains(&secs) {
+                Ok(Some(secs))
+            } else {
+                Err(())
+            }
+        };
+        let expiration = time("exp").ok()?;
+        let not_before = time("nbf").ok()?;
+        let issued_at = time("iat").ok()?;
+        Some(TokenClaims {
+            expiration,
+            not_before,
+            issued_at,
+            custom,
+        })
+    }
+}
 
 impl ClaimPolicy {
     /// Checks everything but scopes, and returns who the token speaks for and until when.
     pub fn check(&self, claims: &TokenClaims, now: i64) -> Result<(Principal, i64), AuthError> {
         let exp = claims
             .expiration
-            .ok_or_else(|| AuthError::invalid("the token has no 'exp' (expiry) claim"))?
-            .timestamp();
+            .ok_or_else(|| AuthError::invalid("the token has no 'exp' (expiry) claim"))?;
         if exp <= now {
             return Err(AuthError::invalid("the token has expired"));
         }
         if let Some(nbf) = claims.not_before {
-            if nbf.timestamp() > now + self.leeway_secs {
+            if nbf > now + self.leeway_secs {
                 return Err(AuthError::invalid(
                     "the token is not valid yet ('nbf' is in the future)",
                 ));
             }
         }
         if let Some(iat) = claims.issued_at {
-            if iat.timestamp() > now + self.leeway_secs {
+            if iat > now + self.leeway_secs {
                 return Err(AuthError::invalid(
                     "the token was issued in the future ('iat')",
                 ));
@@ -67,7 +122,7 @@ impl ClaimPolicy {
                 ));
             }
         }
-        // jwt-compact takes the time claims out of the map; a tool sees them all.
+        // The time claims were taken out of the map; a tool sees them all.
         let mut all = custom.clone();
         for (name, time) in [
             ("exp", claims.expiration),
@@ -75,7 +130,7 @@ impl ClaimPolicy {
             ("iat", claims.issued_at),
         ] {
             if let Some(t) = time {
-                all.insert(name.into(), t.timestamp().into());
+                all.insert(name.into(), t.into());
             }
         }
         let principal = Principal {
@@ -90,8 +145,7 @@ impl ClaimPolicy {
     /// token whose `nbf` or `iat` is still ahead. Expiry, audience and issuer never mend.
     pub fn may_become_valid(&self, claims: &TokenClaims, now: i64) -> bool {
         let ahead = |t: Option<i64>| t.is_some_and(|t| t > now + self.leeway_secs);
-        ahead(claims.not_before.map(|t| t.timestamp()))
-            || ahead(claims.issued_at.map(|t| t.timestamp()))
+        ahead(claims.not_before) || ahead(claims.issued_at)
     }
 
     /// Checks that the principal holds every required scope.
@@ -144,7 +198,7 @@ mod tests {
     }
 
     fn claims(v: Value) -> TokenClaims {
-        serde_json::from_value(v).unwrap()
+        TokenClaims::parse(v.to_string().as_bytes()).unwrap()
     }
 
     fn good() -> Value {
@@ -259,5 +313,58 @@ mod tests {
         v["scp"] = json!(["notes:write"]);
         let (scp, _) = p.check(&claims(v), NOW).unwrap();
         assert_eq!(p.authorize(&scp), Ok(()));
+    }
+
+    /// The reader against jwt-compact's reading of the same payload: the same claims, or
+    /// both refuse (a repeated time claim apart, which jwt-compact refuses).
+    fn agrees_with_jwt_compact(payload: &str) {
+        let ours = TokenClaims::parse(payload.as_bytes());
+        let theirs = serde_json::from_str::<jwt_compact::Claims<Map<String, Value>>>(payload).ok();
+        let theirs = theirs.map(|t| TokenClaims {
+            expiration: t.expiration.map(|t| t.timestamp()),
+            not_before: t.not_before.map(|t| t.timestamp()),
+            issued_at: t.issued_at.map(|t| t.timestamp()),
+            custom: t.custom,
+        });
+        assert_eq!(ours, theirs, "{payload}");
+    }
+
+    #[test]
+    fn claims_are_read_as_jwt_compact_reads_them() {
+        for payload in [
+            r#"{"aud":"a","exp":1800003600,"nbf":1,"iat":0,"sub":"u"}"#,
+            r#"{}"#,
+            r#"[]"#,
+            r#""exp""#,
+            r#"{"exp":null}"#,
+            r#"{"exp":"1800003600"}"#,
+            r#"{"exp":[1]}"#,
+            r#"{"exp":1800003600.9}"#,
+            r#"{"exp":-1.5}"#,
+            r#"{"exp":1e300}"#,
+            r#"{"exp":-1e300}"#,
+            r#"{"nbf":9223372036854775807}"#,
+            r#"{"nbf":9223372036854775808}"#,
+            r#"{"iat":18446744073709551615}"#,
+            r#"{"iat":-9223372036854775808}"#,
+            r#"{"exp":-8334601228800}"#,
+            r#"{"exp":-8334601228801}"#,
+            r#"{"exp":8210266876799}"#,
+            r#"{"exp":8210266876800}"#,
+            r#"{"exp":8210266876799.5}"#,
+            r#"{"scope":"a b","scp":["c"],"nested":{"exp":"x"}}"#,
+            r#"{"aud":"a","aud":"b"}"#,
+            r#"{"exp":1 "#,
+        ] {
+            agrees_with_jwt_compact(payload);
+        }
+    }
+
+    #[test]
+    fn a_repeated_time_claim_counts_once_the_last() {
+        // RFC 7519 section 4: reject, or take the lexically last; jwt-compact rejects.
+        let c = TokenClaims::parse(br#"{"exp":1,"exp":1800003600}"#).unwrap();
+        assert_eq!(c.expiration, Some(1_800_003_600));
+        assert!(!c.custom.contains_key("exp"));
     }
 }

@@ -5,11 +5,11 @@
 //! hands randomness to the platform; the host answers it with the `rsa` crate through
 //! jwt-compact ([`RsaVerifier`]), for tests, fuzzing and any non-worker use.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+#[cfg(not(target_arch = "wasm32"))]
 use jwt_compact::{Algorithm, AlgorithmSignature};
 
 use super::keys::{Alg, VerifyingKey};
@@ -70,47 +70,6 @@ impl Verifier for RsaVerifier {
                 )
             });
         Box::pin(std::future::ready(answer))
-    }
-}
-
-/// A verifier's answer, as a jwt-compact [`Algorithm`]: lets jwt-compact's own validation
-/// (the `alg` match, the signature's decoding, the claims) run over a signature that was
-/// checked before, by whichever verifier. It verifies exactly what it was told and signs
-/// nothing.
-pub(crate) struct Answered {
-    pub alg: Alg,
-    pub valid: bool,
-}
-
-/// A signature's bytes, whatever their length (RSA's depends on the key).
-pub(crate) struct RawSignature(Vec<u8>);
-
-impl AlgorithmSignature for RawSignature {
-    fn try_from_slice(slice: &[u8]) -> anyhow::Result<Self> {
-        Ok(RawSignature(slice.to_vec()))
-    }
-
-    fn as_bytes(&self) -> Cow<'_, [u8]> {
-        Cow::Borrowed(&self.0)
-    }
-}
-
-impl Algorithm for Answered {
-    type SigningKey = ();
-    type VerifyingKey = ();
-    type Signature = RawSignature;
-
-    fn name(&self) -> Cow<'static, str> {
-        Cow::Borrowed(self.alg.name())
-    }
-
-    /// Never used: this server issues no tokens. An empty signature verifies nowhere.
-    fn sign(&self, _: &(), _: &[u8]) -> RawSignature {
-        RawSignature(Vec::new())
-    }
-
-    fn verify_signature(&self, _: &RawSignature, _: &(), _: &[u8]) -> bool {
-        self.valid
     }
 }
 

@@ -2,7 +2,7 @@
 //! the token's shape, and a JOSE header this server is willing to act on.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::keys::Alg;
 use super::AuthError;
@@ -65,8 +65,11 @@ pub fn inspect(token: &str) -> Result<JoseHeader, AuthError> {
     }
     let bytes = Base64UrlUnpadded::decode_vec(header)
         .map_err(|_| AuthError::invalid("the token header is not valid base64url"))?;
-    let fields: Map<String, Value> = serde_json::from_slice(&bytes)
-        .map_err(|_| AuthError::invalid("the token header is not a JSON object"))?;
+    // Parsed as a `Value`, not straight into a map: serde_json's typed reads link its
+    // float formatting (crate::protocol::from_value).
+    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&bytes) else {
+        return Err(AuthError::invalid("the token header is not a JSON object"));
+    };
 
     for (name, why) in [
         ("crit", "it has critical header parameters ('crit') this server does not understand"),
