@@ -10,6 +10,7 @@ use mcp_worker::auth::policy::{ClaimPolicy, TokenClaims};
 use mcp_worker::auth::{AuthError, Authenticator};
 use mcp_worker::config::Config;
 use mcp_worker::http::{Body, HttpRequest};
+use serde::Deserialize;
 use serde_json::Value;
 
 pub const NOW: i64 = 1_800_000_000;
@@ -18,7 +19,7 @@ pub const NOW: i64 = 1_800_000_000;
 pub type Check = fn(&[u8]);
 
 /// The targets, by name: the folder names under fuzz/seeds and fuzz/regressions.
-pub const TARGETS: [(&str, Check); 21] = [
+pub const TARGETS: [(&str, Check); 22] = [
     ("http_request", http_request),
     ("bearer_token", bearer_token),
     ("token_claims", token_claims),
@@ -40,6 +41,7 @@ pub const TARGETS: [(&str, Check); 21] = [
     ("sealed_value", sealed_value),
     ("session_cookie", session_cookie),
     ("oauth_endpoints", oauth_endpoints),
+    ("typed_args", typed_args),
 ];
 
 // The authorization server in the worker as the host tests drive it (a fake OpenID
@@ -230,10 +232,29 @@ pub fn bearer_token(data: &[u8]) {
     }
 }
 
-/// A token payload, as it is deserialised after a signature has verified, judged by the
-/// claim policy. Whatever it accepts must really be in force and for this audience.
+/// A token payload, as it is read after a signature has verified (`TokenClaims::parse`),
+/// against jwt-compact's reading of the same claims, then judged by the claim policy.
+/// Whatever it accepts must really be in force and for this audience.
 pub fn token_claims(data: &[u8]) {
-    let Ok(claims) = serde_json::from_slice::<TokenClaims>(data) else {
+    let ours = TokenClaims::parse(data);
+    let theirs =
+        serde_json::from_slice::<jwt_compact::Claims<serde_json::Map<String, Value>>>(data);
+    match (&ours, &theirs) {
+        (Some(o), Ok(t)) => {
+            assert_eq!(o.expiration, t.expiration.map(|t| t.timestamp()), "exp");
+            assert_eq!(o.not_before, t.not_before.map(|t| t.timestamp()), "nbf");
+            assert_eq!(o.issued_at, t.issued_at.map(|t| t.timestamp()), "iat");
+            assert_eq!(o.custom, t.custom, "the other claims");
+        }
+        (None, Err(_)) => {}
+        (None, Ok(t)) => panic!("refused claims jwt-compact reads: {t:?}"),
+        // jwt-compact refuses a repeated time claim; the server takes the last one.
+        (Some(_), Err(e)) => assert!(
+            repeats_a_time_claim(data),
+            "read claims jwt-compact refuses ({e})"
+        ),
+    }
+    let Some(claims) = ours else {
         return;
     };
     let Ok((_, exp)) = policy().check(&claims, NOW) else {
@@ -1482,4 +1503,99 @@ pub fn oauth_endpoints(data: &[u8]) {
     }
     let line = r.log.to_line(&req.method, &req.path, Some(1));
     assert!(!line.contains('\n'), "a log record is one line");
+}
+
+/// Whether the top-level object in `data` names `exp`, `nbf` or `iat` more than once
+/// (however the names are escaped).
+fn repeats_a_time_claim(data: &[u8]) -> bool {
+    struct Names(Vec<String>);
+    impl<'de> serde::de::Visitor<'de> for Names {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<M: serde::de::MapAccess<'de>>(
+            mut self,
+            mut m: M,
+        ) -> Result<Vec<String>, M::Error> {
+            while let Some(k) = m.next_key::<String>()? {
+                m.next_value::<serde::de::IgnoredAny>()?;
+                self.0.push(k);
+            }
+            Ok(self.0)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(data);
+    let Ok(names) = serde::Deserializer::deserialize_map(&mut de, Names(Vec::new())) else {
+        return false;
+    };
+    ["exp", "nbf", "iat"]
+        .iter()
+        .any(|t| names.iter().filter(|n| n == t).count() > 1)
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+enum Shape {
+    Unit,
+    Newtype(u8),
+    Tuple(i16, String),
+    Struct { side: u16 },
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    n: u8,
+    #[serde(default)]
+    ratio: Option<f32>,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    list: Vec<Option<i64>>,
+    #[serde(default)]
+    keyed: std::collections::BTreeMap<i32, bool>,
+    #[serde(default)]
+    shape: Option<Shape>,
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+enum Loose {
+    Flag(bool),
+    Number(u64),
+    Text(String),
+    Many(Vec<Loose>),
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(tag = "kind")]
+enum Tagged {
+    Roll { dice: u8 },
+    Flip,
+}
+
+/// Arguments as a tool, prompt or template reads them (`from_value`), against
+/// serde_json's own reader of a `&Value`: the same value, or both refuse.
+pub fn typed_args(data: &[u8]) {
+    let Ok(v) = serde_json::from_slice::<Value>(data) else {
+        return;
+    };
+    fn agree<'de, T: Deserialize<'de> + PartialEq + std::fmt::Debug>(v: &'de Value) {
+        let ours = mcp_worker::protocol::from_value::from_value::<T>(v);
+        let theirs = T::deserialize(v);
+        match (ours, theirs) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{v}"),
+            (Err(_), Err(_)) => {}
+            (a, b) => panic!("the readers disagree on {v}: ours {a:?}, serde_json's {b:?}"),
+        }
+    }
+    agree::<Args>(&v);
+    agree::<Shape>(&v);
+    agree::<Loose>(&v);
+    agree::<Tagged>(&v);
+    agree::<(bool, char, String)>(&v);
+    agree::<std::collections::BTreeMap<u8, Vec<Shape>>>(&v);
+    agree::<std::collections::BTreeMap<bool, Option<u128>>>(&v);
+    agree::<Vec<f64>>(&v);
+    agree::<Value>(&v);
 }

@@ -11,7 +11,7 @@ cd "$ROOT"
 runs="${1:-1000000}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(http_request bearer_token token_claims key_material key_der task_request uri_template param_headers skill_uri jsonrpc_envelope calls_a_tool oauth_form oauth_authorization oauth_token registration_request metadata_document client_id_url grant_token sealed_value session_cookie oauth_endpoints)
+[ ${#targets[@]} -gt 0 ] || targets=(http_request bearer_token token_claims key_material key_der task_request uri_template param_headers skill_uri jsonrpc_envelope calls_a_tool oauth_form oauth_authorization oauth_token registration_request metadata_document client_id_url grant_token sealed_value session_cookie oauth_endpoints typed_args)
 
 rustup toolchain list 2>/dev/null | grep -q '^nightly' ||
   die "cargo fuzz needs a nightly toolchain: rustup toolchain install nightly"
