@@ -1066,7 +1066,7 @@ function markdown(result) {
     lines.push(`- p50 at concurrency 1: ${(d.latency.p50 / r.floor.latency.p50).toFixed(2)}× the floor worker's.`);
     const ours = verificationUs(d);
     const theirs = verificationUs(r["ts-agents"]);
-    lines.push(`- one RS256 verification costs ${Math.round(ours)} µs of server time in dice-mcp (jwt-compact's checks in wasm, the signature through WebCrypto) against ${Math.round(theirs)} µs in the TypeScript worker (jose on WebCrypto), ${(ours / theirs).toFixed(1)}×; at concurrency 1 it adds ${verificationMs(d).toFixed(2)} ms to our p50 and ${verificationMs(r["ts-agents"]).toFixed(2)} ms to theirs. A cached token costs us no verification at all.`);
+    lines.push(`- one RS256 verification costs ${Math.round(ours)} µs of server time in dice-mcp (the token read and its claims checked in wasm, the signature through WebCrypto) against ${Math.round(theirs)} µs in the TypeScript worker (jose on WebCrypto), ${(ours / theirs).toFixed(1)}×; at concurrency 1 it adds ${verificationMs(d).toFixed(2)} ms to our p50 and ${verificationMs(r["ts-agents"]).toFixed(2)} ms to theirs. A cached token costs us no verification at all.`);
     lines.push(`- upload: ${d.size.gzipKiB} KiB gzipped, ${((d.size.gzipKiB / r["ts-agents"].size.gzipKiB) * 100).toFixed(0)}% of the TypeScript worker's ${r["ts-agents"].size.gzipKiB} KiB and ${((d.size.gzipKiB / FREE_PLAN_LIMIT_KIB) * 100).toFixed(1)}% of the Free plan's 3 MB limit.`);
     const ts = r["ts-agents"];
     const rs = r["floor-rs"];
