@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::protocol::from_value::refuse_other_values;
 use crate::protocol::jsonrpc::{Id, RpcError};
 
 pub(super) fn parse(body: &[u8]) -> Result<Value, RpcError> {
@@ -44,20 +45,10 @@ impl<'de> serde::Deserialize<'de> for Envelope<'de> {
 
 /// A value of the kind a visitor does not take: the answer is thrown away (a message that
 /// does not parse here takes the full path, which says what is wrong).
-fn wrong<E: serde::de::Error, T>() -> Result<T, E> {
-    Err(E::custom("not a JSON-RPC envelope"))
-}
+const WRONG: &str = "not a JSON-RPC envelope";
 
-/// The `Visitor` methods serde_json's `deserialize_any` calls, each refusing its value,
-/// but for those the visitor defines itself.
-macro_rules! refuse_others {
-    ($($method:ident($($arg:ty)?)),*) => {
-        $(
-            fn $method<E: serde::de::Error>(self $(, _: $arg)?) -> Result<Self::Value, E> {
-                wrong()
-            }
-        )*
-    };
+fn wrong<E: serde::de::Error, T>() -> Result<T, E> {
+    Err(E::custom(WRONG))
 }
 
 struct Members;
@@ -67,14 +58,8 @@ impl<'de> serde::de::Visitor<'de> for Members {
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON-RPC message")
     }
-    refuse_others!(
-        visit_unit(),
-        visit_bool(bool),
-        visit_i64(i64),
-        visit_u64(u64),
-        visit_f64(f64),
-        visit_str(&str)
-    );
+    refuse_other_values!(WRONG; visit_unit(), visit_bool(bool), visit_i64(i64), visit_u64(u64),
+        visit_f64(f64), visit_str(&str));
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
         wrong()
     }
@@ -117,14 +102,8 @@ impl<'de> serde::de::Visitor<'de> for Borrowed {
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a string")
     }
-    refuse_others!(
-        visit_unit(),
-        visit_bool(bool),
-        visit_i64(i64),
-        visit_u64(u64),
-        visit_f64(f64),
-        visit_str(&str)
-    );
+    refuse_other_values!(WRONG; visit_unit(), visit_bool(bool), visit_i64(i64), visit_u64(u64),
+        visit_f64(f64), visit_str(&str));
     fn visit_borrowed_str<E: serde::de::Error>(self, s: &'de str) -> Result<&'de str, E> {
         Ok(s)
     }

@@ -480,7 +480,11 @@ impl FetchResponse {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    /// The body parsed as JSON.
+    /// The body parsed as JSON and read as `T`, by serde's rules for a parsed JSON value:
+    /// a repeated member counts its last value, an integer beyond 64 bits reads as a
+    /// float, and an error for a value of the wrong type names no line or column. (Read
+    /// through a tree so that the worker links none of serde_json's typed readers:
+    /// `crate::protocol::from_value` says why.)
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, FetchError> {
         crate::protocol::from_value::from_slice(&self.body)
             .map_err(|e| FetchError(format!("the answer is not the JSON expected: {e}")))

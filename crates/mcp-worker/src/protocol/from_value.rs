@@ -13,7 +13,10 @@
 //! What it accepts is serde_json's rule for `&Value`, checked against it by the tests
 //! here and by the `typed_args` fuzz target: a struct from an object or an array, an
 //! enum from a string (unit variant) or an object of one member, an option from `null`
-//! or anything else, map keys that are integers or booleans from their text.
+//! or anything else, map keys that are integers or booleans from their text. Not read:
+//! a float map key (which serde_json parses; `f64` is no key type), serde_json's
+//! `RawValue`, and, should an app turn on serde_json's `arbitrary_precision`, a number
+//! no `f64` holds (an error, not a guess).
 
 use std::fmt;
 
@@ -96,10 +99,77 @@ pub fn from_value<'de, T: Deserialize<'de>>(value: &'de Value) -> Result<T, Valu
 }
 
 /// Parses `bytes` as JSON and reads `T` from it: serde_json's parser for the tree, this
-/// reader for the type.
+/// reader for the type. Read from the tree rather than from the text, a repeated member
+/// counts its last value (a derived reader of the text refuses it), an integer beyond
+/// 64 bits is a float, and an error names no line or column.
 pub fn from_slice<T: de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ValueError> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| ValueError(e.to_string()))?;
     from_value(&value)
+}
+
+/// The `Visitor` methods serde_json's `deserialize_any` calls but for maps, each refusing
+/// its value with `$error` (a `&str`): a visitor that reads through `deserialize_any`
+/// writes the ones it takes itself and these for the rest. (serde's defaults would
+/// describe the value with serde_json's error, whose words link float formatting.)
+macro_rules! refuse_other_values {
+    ($error:expr; $($method:ident($($arg:ty)?)),*) => {
+        $(
+            fn $method<E: serde::de::Error>(self $(, _: $arg)?) -> Result<Self::Value, E> {
+                Err(E::custom($error))
+            }
+        )*
+    };
+}
+pub(crate) use refuse_other_values;
+
+/// Parses `bytes` as one JSON object, as `serde_json::from_slice::<Value>` parses it (a
+/// repeated member counts its last value), and names the members that were repeated.
+/// `None` when `bytes` is not JSON or not an object.
+pub fn object_and_repeats(bytes: &[u8]) -> Option<(Map<String, Value>, Vec<String>)> {
+    struct Object;
+    impl<'de> Visitor<'de> for Object {
+        type Value = (Map<String, Value>, Vec<String>);
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        refuse_other_values!("not an object"; visit_unit(), visit_bool(bool), visit_i64(i64),
+            visit_u64(u64), visit_f64(f64), visit_str(&str));
+        fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+            Err(de::Error::custom("not an object"))
+        }
+        fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<Self::Value, M::Error> {
+            let mut object = Map::new();
+            let mut repeats = Vec::new();
+            while let Some(name) = m.next_key_seed(Name)? {
+                let value: Value = m.next_value()?;
+                if object.insert(name.clone(), value).is_some() && !repeats.contains(&name) {
+                    repeats.push(name);
+                }
+            }
+            Ok((object, repeats))
+        }
+    }
+    /// A member's name, read through `deserialize_any`.
+    struct Name;
+    impl<'de> DeserializeSeed<'de> for Name {
+        type Value = String;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Name {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a member's name")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<String, E> {
+            Ok(s.to_owned())
+        }
+    }
+    let mut parser = serde_json::Deserializer::from_slice(bytes);
+    let read = de::Deserializer::deserialize_any(&mut parser, Object).ok()?;
+    parser.end().ok()?;
+    Some(read)
 }
 
 fn unexpected(v: &Value) -> Unexpected<'_> {
@@ -118,8 +188,10 @@ fn number_unexpected(n: &Number) -> Unexpected<'static> {
         Unexpected::Unsigned(u)
     } else if let Some(i) = n.as_i64() {
         Unexpected::Signed(i)
+    } else if let Some(x) = n.as_f64() {
+        Unexpected::Float(x)
     } else {
-        Unexpected::Float(n.as_f64().unwrap_or(0.0))
+        Unexpected::Other("number")
     }
 }
 
@@ -132,8 +204,11 @@ fn number<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value, Valu
         visitor.visit_u64(u)
     } else if let Some(i) = n.as_i64() {
         visitor.visit_i64(i)
+    } else if let Some(x) = n.as_f64() {
+        visitor.visit_f64(x)
     } else {
-        visitor.visit_f64(n.as_f64().unwrap_or(0.0))
+        // Only with serde_json's `arbitrary_precision`: a number no f64 holds.
+        Err(de::Error::custom("number out of range"))
     }
 }
 
@@ -380,52 +455,76 @@ impl<'de> MapAccess<'de> for Members<'de> {
 
 /// An object member's name: a string, or the integer or boolean it spells when the
 /// type's keys are those, as serde_json reads them (a float key is not read).
+#[derive(Clone, Copy)]
 struct Key<'de>(&'de str);
 
 impl<'de> Key<'de> {
-    /// The key as a JSON integer (`-?(0|[1-9][0-9]*)`), handed to `visitor` as serde_json
-    /// hands it: `u64` when it fits, else `i64`, else (for 128-bit keys, `wide`) `u128`
-    /// or `i128`. A key that is a JSON number of another form is refused, as serde_json
-    /// refuses it for an integer type, and so is a float key, which serde_json would read.
-    fn integer<V: Visitor<'de>>(self, visitor: V, wide: bool) -> Result<V::Value, ValueError> {
+    /// Whether the key is a JSON integer, `-?(0|[1-9][0-9]*)`, as serde_json requires of a
+    /// key read as a number.
+    fn is_integer(self) -> bool {
         let digits = self.0.strip_prefix('-').unwrap_or(self.0);
-        let grammar = match digits.as_bytes() {
+        match digits.as_bytes() {
             [b'0'] => true,
             [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
             _ => false,
-        };
-        if !grammar {
-            return Err(de::Error::custom(
-                "invalid value: expected key to be a number in quotes",
-            ));
+        }
+    }
+
+    fn not_a_number<T>() -> Result<T, ValueError> {
+        Err(de::Error::custom(
+            "invalid value: expected key to be a number in quotes",
+        ))
+    }
+
+    /// The key read as a number for a type of at most 64 bits, handed to `visitor` as
+    /// serde_json hands it: `u64` when it fits, else `i64`, and `-0` as a float.
+    fn integer<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        if !self.is_integer() {
+            return Self::not_a_number();
         }
         if self.0 == "-0" {
-            // serde_json reads a negative zero as a float.
             return visitor.visit_f64(-0.0);
         }
         if let Ok(u) = self.0.parse::<u64>() {
-            return visitor.visit_u64(u);
+            visitor.visit_u64(u)
+        } else if let Ok(i) = self.0.parse::<i64>() {
+            visitor.visit_i64(i)
+        } else {
+            Err(de::Error::custom("number out of range"))
         }
-        if let Ok(i) = self.0.parse::<i64>() {
-            return visitor.visit_i64(i);
+    }
+
+    /// The key read for `i128`, as serde_json reads it: any integer in range.
+    fn integer_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        if !self.is_integer() {
+            return Self::not_a_number();
         }
-        if wide {
-            if let Ok(u) = self.0.parse::<u128>() {
-                return visitor.visit_u128(u);
-            }
-            if let Ok(i) = self.0.parse::<i128>() {
-                return visitor.visit_i128(i);
-            }
+        match self.0.parse::<i128>() {
+            Ok(i) => visitor.visit_i128(i),
+            Err(_) => Err(de::Error::custom("number out of range")),
         }
-        Err(de::Error::custom("number out of range"))
+    }
+
+    /// The key read for `u128`, as serde_json reads it: a sign is out of range.
+    fn integer_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        if self.0.starts_with('-') {
+            return Err(de::Error::custom("number out of range"));
+        }
+        if !self.is_integer() {
+            return Self::not_a_number();
+        }
+        match self.0.parse::<u128>() {
+            Ok(u) => visitor.visit_u128(u),
+            Err(_) => Err(de::Error::custom("number out of range")),
+        }
     }
 }
 
 macro_rules! integer_key {
-    ($wide:literal: $($method:ident)*) => {
+    ($($method:ident => $read:ident),*) => {
         $(
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
-                self.integer(visitor, $wide)
+                self.$read(visitor)
             }
         )*
     };
@@ -439,10 +538,11 @@ impl<'de> de::Deserializer<'de> for Key<'de> {
     }
 
     integer_key! {
-        false: deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
-        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
+        deserialize_i8 => integer, deserialize_i16 => integer, deserialize_i32 => integer,
+        deserialize_i64 => integer, deserialize_u8 => integer, deserialize_u16 => integer,
+        deserialize_u32 => integer, deserialize_u64 => integer,
+        deserialize_i128 => integer_i128, deserialize_u128 => integer_u128
     }
-    integer_key! { true: deserialize_i128 deserialize_u128 }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
         match self.0 {
@@ -634,8 +734,9 @@ mod tests {
     #[derive(Debug, PartialEq, Deserialize)]
     struct Unit;
 
-    /// Whether an object in `v` has a key that starts as a number does: such keys are
-    /// read by both readers alike, but refused in other words.
+    /// Whether an object in `v` has a key that starts as a number does: read for an
+    /// integer type, such keys are taken by both readers alike but may be refused in other
+    /// words (serde_json parses them as JSON text, with its syntax errors).
     fn numeric_keys(v: &Value) -> bool {
         match v {
             Value::Array(a) => a.iter().any(numeric_keys),
@@ -647,8 +748,24 @@ mod tests {
     }
 
     /// Reads `T` from `v` with both readers, and requires the same value or the same
-    /// words (or, with numeric keys about, the same refusal).
+    /// words.
     fn same<'de, T>(v: &'de Value)
+    where
+        T: Deserialize<'de> + PartialEq + std::fmt::Debug,
+    {
+        agree::<T>(v, false)
+    }
+
+    /// [`same`] for a type with integer map keys: where `v` has numeric keys, the same
+    /// value or both refuse.
+    fn same_keyed<'de, T>(v: &'de Value)
+    where
+        T: Deserialize<'de> + PartialEq + std::fmt::Debug,
+    {
+        agree::<T>(v, true)
+    }
+
+    fn agree<'de, T>(v: &'de Value, integer_keys: bool)
     where
         T: Deserialize<'de> + PartialEq + std::fmt::Debug,
     {
@@ -663,13 +780,13 @@ mod tests {
         });
         let ours = from_value::<T>(v).map_err(|e| e.to_string());
         match (&ours, &theirs) {
-            (Err(_), Err(_)) if numeric_keys(v) => {}
+            (Err(_), Err(_)) if integer_keys && numeric_keys(v) => {}
             _ => assert_eq!(ours, theirs, "{v}"),
         }
     }
 
     fn all_types(v: &Value) {
-        same::<Args>(v);
+        same_keyed::<Args>(v);
         same::<Shape>(v);
         same::<Loose>(v);
         same::<Tagged>(v);
@@ -693,11 +810,11 @@ mod tests {
         same::<(u8, u8)>(v);
         same::<[bool; 2]>(v);
         same::<BTreeMap<String, u8>>(v);
-        same::<BTreeMap<i8, bool>>(v);
-        same::<BTreeMap<u64, Value>>(v);
+        same_keyed::<BTreeMap<i8, bool>>(v);
+        same_keyed::<BTreeMap<u64, Value>>(v);
         same::<BTreeMap<bool, String>>(v);
-        same::<BTreeMap<u128, u8>>(v);
-        same::<BTreeMap<i128, u8>>(v);
+        same_keyed::<BTreeMap<u128, u8>>(v);
+        same_keyed::<BTreeMap<i128, u8>>(v);
         same::<BTreeMap<Shape, u8>>(v);
         same::<Value>(v);
     }
@@ -764,6 +881,9 @@ mod tests {
             json!({"id": "1"}),
             json!({"1": 1, "-2": 2, "x": 3}),
             json!({"0": true, "-0": false}),
+            json!({"-0": 1}),
+            json!({"-1": 1}),
+            json!({"0": 1}),
             json!({"01": 1}),
             json!({"+1": 1}),
             json!({"1.5": 1}),

@@ -18,7 +18,7 @@ use serde_json::{json, Map, Value};
 use super::record::{error_json, Record, Status};
 use super::MAX_RUNS;
 use crate::primitives::context::TaskSignals;
-use crate::protocol::from_value::{from_slice, from_value};
+use crate::protocol::from_value;
 use crate::protocol::jsonrpc::{RpcError, INTERNAL_ERROR};
 use crate::protocol::version::Version;
 use crate::tools::{BoxFuture, CallResult, Context, Platform, Registry};
@@ -83,7 +83,7 @@ impl Object {
         let record = match stored {
             None => None,
             Some(text) => Some(
-                from_slice::<Record>(text.as_bytes())
+                from_value::from_slice::<Record>(text.as_bytes())
                     .map_err(|e| format!("a stored task does not parse: {e}"))?,
             ),
         };
@@ -150,7 +150,7 @@ impl Object {
         let owner = op["owner"].as_str();
         match op["op"].as_str() {
             Some("create") => {
-                let mut record: Record = from_value(&op["task"])
+                let mut record: Record = from_value::from_value(&op["task"])
                     .map_err(|e| format!("a create request does not parse: {e}"))?;
                 // The object's clock stamps it, to the millisecond.
                 record.created_ms = (self.clock)();
