@@ -280,6 +280,44 @@ fn a_forged_token_sent_again_is_refused_from_memory() {
 }
 
 #[test]
+fn malformed_claims_are_the_issuer_s_only_under_a_good_signature() {
+    let mut c = good_claims();
+    c["exp"] = json!("tomorrow");
+    let signed = token(c);
+    let (r, counted) = ping_counted(Some(&format!("Bearer {signed}")));
+    assert_eq!(r.status, 401);
+    assert!(
+        r.log
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("claims are malformed"),
+        "{:?}",
+        r.log.reason
+    );
+    assert!(
+        !counted,
+        "a good signature over bad claims is not a forgery"
+    );
+    // The same claims under another token's signature: a forgery, counted.
+    let (head, _) = signed.rsplit_once('.').unwrap();
+    let other = token(good_claims());
+    let (_, other_sig) = other.rsplit_once('.').unwrap();
+    let (r, counted) = ping_counted(Some(&format!("Bearer {head}.{other_sig}")));
+    assert_eq!(r.status, 401);
+    assert!(
+        r.log
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("signature does not verify"),
+        "{:?}",
+        r.log.reason
+    );
+    assert!(counted, "checked before the claims are read");
+}
+
+#[test]
 fn a_token_not_valid_yet_is_not_remembered_and_passes_once_it_is() {
     let mut c = good_claims();
     c["nbf"] = json!(NOW + 120);

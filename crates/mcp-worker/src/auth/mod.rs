@@ -119,6 +119,15 @@ impl Failure {
             forged: true,
         }
     }
+    /// A token its own issuer got wrong (claims that do not parse under a good
+    /// signature): lasting, not counted.
+    fn lasting(error: AuthError) -> Self {
+        Failure {
+            error,
+            lasting: true,
+            forged: false,
+        }
+    }
     fn passing(error: AuthError) -> Self {
         Failure {
             error,
@@ -388,6 +397,8 @@ impl Authenticator {
                 forged: matches!(error, AuthError::Invalid(_)),
                 ..Failure::passing(error)
             })?;
+        // `select` picks only a key of the token's algorithm; checked again here because the
+        // verifier would check the signature with the key's.
         if key.alg != header.alg {
             return Err(Failure::forged(AuthError::invalid(
                 "the token's algorithm does not match its key",
@@ -403,17 +414,17 @@ impl Authenticator {
             .verify(check)
             .await
             .map_err(|_| Failure::passing(AuthError::VerifierFailed))?;
+        // Judged against the keys held now; the memory is cleared when they change. The
+        // claims are read only under a good signature, so a forgery is counted whatever
+        // they hold.
         if !valid {
             return Err(Failure::forged(AuthError::invalid(
                 "the token's signature does not verify",
             )));
         }
-        // Judged against the keys held now; the memory is cleared when they change.
-        // Claims that do not parse under a good signature are the issuer's doing.
-        let claims = TokenClaims::parse(&payload).ok_or_else(|| Failure {
-            forged: false,
-            ..Failure::forged(AuthError::invalid(
-                "the token's claims are malformed (exp, nbf and iat must be integers)",
+        let claims = TokenClaims::parse(&payload).ok_or_else(|| {
+            Failure::lasting(AuthError::invalid(
+                "the token's claims are malformed (exp, nbf and iat are numbers, each named once)",
             ))
         })?;
         self.policy.check(&claims, now).map_err(|error| Failure {

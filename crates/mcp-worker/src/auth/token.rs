@@ -65,11 +65,18 @@ pub fn inspect(token: &str) -> Result<JoseHeader, AuthError> {
     }
     let bytes = Base64UrlUnpadded::decode_vec(header)
         .map_err(|_| AuthError::invalid("the token header is not valid base64url"))?;
-    // Parsed as a `Value`, not straight into a map: serde_json's typed reads link its
-    // float formatting (crate::protocol::from_value).
-    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&bytes) else {
+    // Not read straight into a map: serde_json's typed reads link its float formatting
+    // (crate::protocol::from_value).
+    let Some((fields, repeated)) = crate::protocol::from_value::object_and_repeats(&bytes) else {
         return Err(AuthError::invalid("the token header is not a JSON object"));
     };
+    if let Some(name) = repeated.first() {
+        // RFC 7515 section 4: a parser refuses a repeated name or takes the last; refused.
+        return Err(AuthError::invalid(format!(
+            "the token header names '{}' twice",
+            crate::protocol::jsonrpc::echo(name)
+        )));
+    }
 
     for (name, why) in [
         ("crit", "it has critical header parameters ('crit') this server does not understand"),
@@ -102,12 +109,44 @@ pub fn inspect(token: &str) -> Result<JoseHeader, AuthError> {
             return Err(AuthError::invalid("the token's 'typ' is not a JWT type"));
         }
     }
+    // Certificate thumbprints name no key here (keys come from configuration), but one
+    // must be what RFC 7515 section 4.1.7 and 4.1.8 say: base64url of a SHA-1 or SHA-256
+    // digest (or, as jwt-compact also reads it, of its text).
+    for (name, len) in [("x5t", 20), ("x5t#S256", 32)] {
+        if !fields.get(name).is_none_or(|t| is_thumbprint(t, len)) {
+            return Err(AuthError::invalid(format!(
+                "the token's '{name}' is not a base64url certificate thumbprint"
+            )));
+        }
+    }
     let kid = match fields.get("kid") {
         None => None,
         Some(Value::String(k)) => Some(k.clone()),
         Some(_) => return Err(AuthError::invalid("the token's 'kid' is not a string")),
     };
     Ok(JoseHeader { alg, kid })
+}
+
+/// Whether `v` is a certificate thumbprint of `len` bytes as jwt-compact reads one: `null`
+/// (absent), or a base64url string (up to two `=` of padding dropped) of exactly `len`
+/// bytes, or of more bytes that are UTF-8 text (a thumbprint written out in hex).
+fn is_thumbprint(v: &Value, len: usize) -> bool {
+    let text = match v {
+        Value::Null => return true,
+        Value::String(t) => t.strip_suffix('=').unwrap_or(t),
+        _ => return false,
+    };
+    let text = text.strip_suffix('=').unwrap_or(text);
+    match (text.len() * 3 / 4).cmp(&len) {
+        std::cmp::Ordering::Less => false,
+        std::cmp::Ordering::Equal => {
+            let mut bytes = [0u8; 32];
+            Base64UrlUnpadded::decode(text, &mut bytes[..len]).is_ok_and(|b| b.len() == len)
+        }
+        std::cmp::Ordering::Greater => {
+            Base64UrlUnpadded::decode_vec(text).is_ok_and(|b| std::str::from_utf8(&b).is_ok())
+        }
+    }
 }
 
 /// The `kid` of a presented token, if it has a readable one; used to decide whether a
@@ -144,6 +183,50 @@ mod tests {
         assert!(matches!(bearer(Some("Bearer")), Err(AuthError::Invalid(_))));
         let huge = format!("Bearer {}", "a".repeat(MAX_AUTHORIZATION_BYTES));
         assert!(matches!(bearer(Some(&huge)), Err(AuthError::Invalid(m)) if m.contains("longer")));
+    }
+
+    /// Every header this server takes, jwt-compact (the host's reader of the same tokens)
+    /// takes too; this server refuses more (`crit`, keys and key URLs, `cty`).
+    #[test]
+    fn a_header_taken_here_is_one_jwt_compact_takes() {
+        let sha1 = Base64UrlUnpadded::encode_string(&[7u8; 20]);
+        let sha256 = Base64UrlUnpadded::encode_string(&[7u8; 32]);
+        let hex = Base64UrlUnpadded::encode_string(b"0123456789abcdef0123456789abcdef01234567");
+        let cases = [
+            (r#"{"alg":"RS256"}"#.to_owned(), true),
+            (r#"{"alg":"RS256","alg":"RS256"}"#.to_owned(), false),
+            (r#"{"alg":"RS256","kid":"a","kid":"b"}"#.to_owned(), false),
+            (
+                r#"{"alg":"RS256","typ":"JWT","typ":"JWT"}"#.to_owned(),
+                false,
+            ),
+            (r#"{"alg":"RS256","other":1,"other":2}"#.to_owned(), false),
+            (format!(r#"{{"alg":"RS256","x5t":"{sha1}"}}"#), true),
+            (format!(r#"{{"alg":"RS256","x5t":"{sha1}="}}"#), true),
+            (format!(r#"{{"alg":"RS256","x5t":"{hex}"}}"#), true),
+            (format!(r#"{{"alg":"RS256","x5t#S256":"{sha256}"}}"#), true),
+            (r#"{"alg":"RS256","x5t":null}"#.to_owned(), true),
+            (r#"{"alg":"RS256","x5t":7}"#.to_owned(), false),
+            (r#"{"alg":"RS256","x5t":""}"#.to_owned(), false),
+            (r#"{"alg":"RS256","x5t":"AAAA"}"#.to_owned(), false),
+            (format!(r#"{{"alg":"RS256","x5t#S256":"{sha1}"}}"#), false),
+            (
+                format!(r#"{{"alg":"RS256","x5t":"{}"}}"#, &sha1[..26]),
+                false,
+            ),
+            (
+                r#"{"alg":"RS256","x5t":"!!!!!!!!!!!!!!!!!!!!!!!!!!!"}"#.to_owned(),
+                false,
+            ),
+            (r#"["alg"]"#.to_owned(), false),
+        ];
+        for (header, taken) in cases {
+            let token = format!("{}.{}.c2ln", b64(&header), b64(r#"{"sub":"x"}"#));
+            assert_eq!(inspect(&token).is_ok(), taken, "{header}");
+            if taken {
+                assert!(jwt_compact::UntrustedToken::new(&token).is_ok(), "{header}");
+            }
+        }
     }
 
     #[test]
