@@ -980,6 +980,17 @@ mod tests {
     }
 
     #[test]
+    fn an_object_is_read_as_serde_json_reads_it_and_its_repeats_are_named() {
+        let (m, repeats) =
+            super::object_and_repeats(br#"{"a":1,"a":2,"b":[{"a":0,"a":0}],"a":3}"#).unwrap();
+        assert_eq!(Value::Object(m), json!({"a": 3, "b": [{"a": 0}]}));
+        assert_eq!(repeats, ["a"], "named once, and only at the top");
+        for not_one in [&b"[1]"[..], b"\"x\"", b"null", b"{} {}", b"{\"a\":}", b""] {
+            assert!(super::object_and_repeats(not_one).is_none());
+        }
+    }
+
+    #[test]
     fn float_words_are_serde_jsons() {
         let e = from_value::<u8>(&json!(1.5)).unwrap_err();
         assert_eq!(
