@@ -588,9 +588,7 @@ async fn upstream(settings: &Settings, host: &dyn Host) -> Result<Arc<UpstreamEn
     if r.status != 200 {
         return Err(format!("{url} answered HTTP {}", r.status));
     }
-    // Parsed as a tree, not through `json()`, which would read the tree into a second one.
-    let doc: Value = serde_json::from_slice(&r.body)
-        .map_err(|e| format!("{url}: the answer is not the JSON expected: {e}"))?;
+    let doc = r.tree().map_err(|e| format!("{url}: {e}"))?;
     let text = |name: &str| {
         doc.get(name)
             .and_then(Value::as_str)
@@ -824,7 +822,7 @@ async fn upstream_user(
         })
         .await
         .map_err(|e| format!("its token endpoint: {e}"))?;
-    let answer: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+    let answer = r.tree().unwrap_or(Value::Null);
     if r.status != 200 {
         return Err(format!(
             "its token endpoint answered HTTP {}: {}",

@@ -486,9 +486,18 @@ impl FetchResponse {
     /// through a tree so that the worker links none of serde_json's typed readers:
     /// `crate::protocol::from_value` says why.)
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, FetchError> {
-        crate::protocol::from_value::from_slice(&self.body)
-            .map_err(|e| FetchError(format!("the answer is not the JSON expected: {e}")))
+        crate::protocol::from_value::from_value(&self.tree()?).map_err(not_expected)
     }
+
+    /// The body parsed as a JSON tree: what [`FetchResponse::json`] reads from, for a
+    /// caller that wants the tree itself (read into a `Value` it would be built twice).
+    pub(crate) fn tree(&self) -> Result<Value, FetchError> {
+        serde_json::from_slice(&self.body).map_err(not_expected)
+    }
+}
+
+fn not_expected(e: impl fmt::Display) -> FetchError {
+    FetchError(format!("the answer is not the JSON expected: {e}"))
 }
 
 /// Why an outbound request failed (the network, a refused URL, a body over the limit).
