@@ -183,6 +183,9 @@ fn unexpected(v: &Value) -> Unexpected<'_> {
     }
 }
 
+/// A number as serde_json hands it to a visitor: `u64` when it fits, else `i64`, else
+/// `f64` (`Other` only under serde_json's `arbitrary_precision`, for a number no `f64`
+/// holds).
 fn number_unexpected(n: &Number) -> Unexpected<'static> {
     if let Some(u) = n.as_u64() {
         Unexpected::Unsigned(u)
@@ -200,15 +203,11 @@ fn refuse<'de, V: Visitor<'de>, T>(value: &Value, visitor: &V) -> Result<T, Valu
 }
 
 fn number<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value, ValueError> {
-    if let Some(u) = n.as_u64() {
-        visitor.visit_u64(u)
-    } else if let Some(i) = n.as_i64() {
-        visitor.visit_i64(i)
-    } else if let Some(x) = n.as_f64() {
-        visitor.visit_f64(x)
-    } else {
-        // Only with serde_json's `arbitrary_precision`: a number no f64 holds.
-        Err(de::Error::custom("number out of range"))
+    match number_unexpected(n) {
+        Unexpected::Unsigned(u) => visitor.visit_u64(u),
+        Unexpected::Signed(i) => visitor.visit_i64(i),
+        Unexpected::Float(x) => visitor.visit_f64(x),
+        _ => Err(de::Error::custom("number out of range")),
     }
 }
 
