@@ -279,22 +279,20 @@ fn a_forged_token_sent_again_is_refused_from_memory() {
     );
 }
 
+/// Asserts a `401` whose logged reason contains `why`.
+fn assert_refused_for(r: &Response, why: &str) {
+    assert_eq!(r.status, 401);
+    let reason = r.log.reason.as_deref().unwrap_or("");
+    assert!(reason.contains(why), "{reason:?}");
+}
+
 #[test]
 fn malformed_claims_are_the_issuer_s_only_under_a_good_signature() {
     let mut c = good_claims();
     c["exp"] = json!("tomorrow");
     let signed = token(c);
     let (r, counted) = ping_counted(Some(&format!("Bearer {signed}")));
-    assert_eq!(r.status, 401);
-    assert!(
-        r.log
-            .reason
-            .as_deref()
-            .unwrap_or("")
-            .contains("claims are malformed"),
-        "{:?}",
-        r.log.reason
-    );
+    assert_refused_for(&r, "claims are malformed");
     assert!(
         !counted,
         "a good signature over bad claims is not a forgery"
@@ -304,16 +302,7 @@ fn malformed_claims_are_the_issuer_s_only_under_a_good_signature() {
     let other = token(good_claims());
     let (_, other_sig) = other.rsplit_once('.').unwrap();
     let (r, counted) = ping_counted(Some(&format!("Bearer {head}.{other_sig}")));
-    assert_eq!(r.status, 401);
-    assert!(
-        r.log
-            .reason
-            .as_deref()
-            .unwrap_or("")
-            .contains("signature does not verify"),
-        "{:?}",
-        r.log.reason
-    );
+    assert_refused_for(&r, "signature does not verify");
     assert!(counted, "checked before the claims are read");
 }
 
